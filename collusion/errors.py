@@ -1,0 +1,29 @@
+"""Named exceptions of the library; the CLI turns them into clear messages."""
+
+
+class CollusionError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class SettingsError(CollusionError, ValueError):
+    """A setting is out of its valid range."""
+
+
+class ProjectError(CollusionError):
+    """The project folder cannot be scanned at all (missing, no bidders)."""
+
+
+class ExtractionError(CollusionError):
+    """One file could not be read; becomes an entry in the report's errors."""
+
+
+class FileRefused(ExtractionError):
+    """A file was not opened on purpose: too large, outside the project, a link."""
+
+
+class StoreError(CollusionError):
+    """The history database cannot be used."""
+
+
+class LockHeld(StoreError):
+    """Another nightly run holds the lock."""

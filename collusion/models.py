@@ -1,0 +1,175 @@
+"""Plain data passed between the stages of a scan.
+
+Every stage takes and returns these frozen dataclasses, so that each stage
+can be tested on its own and nothing is shared by mutation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph, heading, table row or PDF text block of a document.
+
+    ``page`` is 1-based for PDF. For DOCX it is the page counted from the
+    page breaks Word recorded in the file (``w:lastRenderedPageBreak`` and
+    explicit breaks), or None when the file records none. ``index`` is the
+    block's position in its file (the DOCX paragraph index), a locator that
+    is stable whatever renders the file.
+    """
+
+    text: str
+    page: int | None
+    index: int
+    heading_level: int | None = None  # 1 = chapter; None = body text
+    kind: str = "para"  # para | heading | table | header | footer | toc
+
+
+@dataclass(frozen=True)
+class SignatureValue:
+    """One signature code (特征码) read from a file or from signatures.csv."""
+
+    source: str  # pdf | docx | csv
+    field: str  # e.g. rsid_root, pdf_id_0, author, machine_code
+    value: str  # as found, for the regulator
+    normalized: str  # what is compared
+    file: str | None = None  # project-relative path; None for csv rows
+    bidder: str | None = None
+
+
+@dataclass(frozen=True)
+class ExtractedFile:
+    """Everything read from one file, or why it could not be read."""
+
+    path: str  # relative to the project folder, with forward slashes
+    sha256: str
+    format: str  # pdf | docx | unknown
+    pages: int | None
+    chars: int
+    status: str  # ok | no_text | error | refused
+    error: str | None
+    blocks: tuple[Block, ...] = ()
+    signatures: tuple[SignatureValue, ...] = ()
+    fonts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    """A span of consecutive blocks under one heading, the unit compared."""
+
+    bidder: str
+    file: str
+    title: str
+    ordinal: int  # position of the section in its file
+    blocks: tuple[Block, ...]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(b.text for b in self.blocks)
+
+    @property
+    def first_page(self) -> int | None:
+        return next((b.page for b in self.blocks if b.page is not None), None)
+
+
+@dataclass(frozen=True)
+class Bidder:
+    id: str
+    name: str | None
+    price: float | None
+    files: tuple[ExtractedFile, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProjectInput:
+    """A project folder as read from disk, before any analysis."""
+
+    root: str
+    id: str
+    name: str | None
+    industry: str | None
+    bidder_meta: dict[str, dict[str, Any]]
+    bidder_files: dict[str, tuple[str, ...]]  # bidder id -> relative paths
+    tender_files: tuple[str, ...]
+    csv_signatures: tuple[SignatureValue, ...]
+    errors: tuple[dict[str, Any], ...]  # problems found while loading
+
+
+@dataclass(frozen=True)
+class Evidence:
+    bidder: str
+    file: str | None
+    page: int | None = None
+    section: str | None = None
+    excerpt: str | None = None
+    field: str | None = None
+    value: str | None = None
+    paragraph: int | None = None  # DOCX paragraph index / block index
+    start: int | None = None  # character offsets in the section text
+    end: int | None = None
+    passage: int | None = None  # links the two sides of one aligned passage
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {
+            "bidder": self.bidder,
+            "file": self.file,
+            "page": self.page,
+            "section": self.section,
+            "excerpt": self.excerpt,
+        }
+        for key in ("field", "value", "paragraph", "start", "end", "passage"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = value
+        return data
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A detector's finding about two or more bidders, before ids are given."""
+
+    kind: str
+    severity: str  # high | medium | low
+    score: float
+    bidders: tuple[str, ...]
+    basis: str
+    summary: str
+    details: dict[str, Any] = field(default_factory=dict)
+    evidence: tuple[Evidence, ...] = ()
+
+    def sort_key(self) -> tuple:
+        order = {"high": 0, "medium": 1, "low": 2}
+        return (
+            order.get(self.severity, 3),
+            -self.score,
+            self.kind,
+            self.bidders,
+            repr(sorted(self.details.items(), key=lambda kv: kv[0])),
+        )
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    """What every detector receives: the whole project, read and sectioned.
+
+    Detectors are pure functions ``detect(ctx) -> list[Alert]``; they must not
+    read files themselves.
+    """
+
+    project: ProjectInput
+    bidders: tuple[Bidder, ...]  # sorted by id
+    tender_files: tuple[ExtractedFile, ...]
+    sections: dict[str, tuple[Section, ...]]  # bidder id -> its sections
+    tender_sections: tuple[Section, ...]
+    settings: Any  # collusion.settings.Settings (Any to avoid an import cycle)
+    known_common: Any  # collusion.fingerprints_data.KnownCommon
+    history: Any = None  # collusion.store.History when a --db is given
+
+    def bidder(self, bidder_id: str) -> Bidder:
+        return next(b for b in self.bidders if b.id == bidder_id)
+
+    def bidder_name(self, bidder_id: str) -> str | None:
+        return self.bidder(bidder_id).name

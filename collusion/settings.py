@@ -1,0 +1,93 @@
+"""Every threshold of a scan, as named constants in one frozen dataclass.
+
+Detector-specific settings live in their own dataclasses (defined next to the
+detector that reads them) and are composed here, so that a maintainer finds
+each number in one place and a scan records exactly what it used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from collusion.errors import SettingsError
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ExtractSettings:
+    """Limits that keep one hostile file from taking the scan down."""
+
+    max_file_bytes: int = 200 * MiB  # larger files are refused before opening
+    max_docx_part_bytes: int = 64 * MiB  # a DOCX part inflating past this is a bomb
+    max_docx_total_bytes: int = 512 * MiB  # all parts of one DOCX, inflated
+    max_pages: int = 3000  # pages read per PDF; the rest is reported, not read
+    seconds_per_file: float = 120.0  # a file taking longer is abandoned
+    max_images_per_file: int = 2000  # embedded images hashed per file
+    workers: int = 0  # extraction worker processes; 0 = one per core, at most 2
+
+    def __post_init__(self) -> None:
+        for name in ("max_file_bytes", "max_docx_part_bytes", "max_docx_total_bytes",
+                     "max_pages", "max_images_per_file"):
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.seconds_per_file <= 0:
+            raise SettingsError("seconds_per_file must be positive")
+        if self.workers < 0:
+            raise SettingsError("workers must be 0 (automatic) or a positive count")
+
+
+@dataclass(frozen=True)
+class SignatureSettings:
+    """When a shared signature value counts as rare enough to be evidence."""
+
+    # A value carried by more than this share of the project's bidders (and by
+    # at least `common_min_bidders` of them) is what most bidders share: a
+    # lobby computer, a common installer, a template. Not evidence for weak
+    # fields; a lineage id shared that widely is kept but downgraded.
+    common_share: float = 0.5
+    common_min_bidders: int = 3
+    # Shared DOCX rsids (editing sessions) needed to call two files related,
+    # beyond rsidRoot. One shared session can be a common template.
+    min_shared_rsids: int = 2
+
+    def __post_init__(self) -> None:
+        if not 0 < self.common_share <= 1:
+            raise SettingsError("common_share must be in (0, 1]")
+        if self.common_min_bidders < 2:
+            raise SettingsError("common_min_bidders must be at least 2")
+        if self.min_shared_rsids < 1:
+            raise SettingsError("min_shared_rsids must be at least 1")
+
+
+@dataclass(frozen=True)
+class ScoreSettings:
+    """How a pair's alerts combine into one score (a noisy-OR, see scoring.py)."""
+
+    flag_threshold: float = 0.6  # pairs scoring at or above go to the regulator
+    severity_weight: dict[str, float] = field(
+        default_factory=lambda: {"high": 0.9, "medium": 0.45, "low": 0.15}
+    )
+
+    def __post_init__(self) -> None:
+        if not 0 < self.flag_threshold <= 1:
+            raise SettingsError("flag_threshold must be in (0, 1]")
+        for key in ("high", "medium", "low"):
+            weight = self.severity_weight.get(key)
+            if weight is None or not 0 <= weight < 1:
+                raise SettingsError(f"severity_weight[{key!r}] must be in [0, 1)")
+
+
+@dataclass(frozen=True)
+class Settings:
+    extract: ExtractSettings = field(default_factory=ExtractSettings)
+    signatures: SignatureSettings = field(default_factory=SignatureSettings)
+    score: ScoreSettings = field(default_factory=ScoreSettings)
+    # Detector settings composed in as they are added (text, identifiers,
+    # prices) are reached through `detector(name)`.
+    detectors: dict[str, Any] = field(default_factory=dict)
+    excerpt_chars: int = 160  # longest excerpt quoted in evidence
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
