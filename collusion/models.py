@@ -26,6 +26,7 @@ class Block:
     index: int
     heading_level: int | None = None  # 1 = chapter; None = body text
     kind: str = "para"  # para | heading | table | header | footer | toc
+    cells: tuple[str, ...] | None = None  # the cells, when the block is a table row
 
 
 @dataclass(frozen=True)
