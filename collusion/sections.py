@@ -1,0 +1,290 @@
+"""Cut one file's blocks into Sections, the unit that text comparison works on.
+
+Stages, top to bottom (``split_sections``):
+
+1. drop blocks extraction already marked as header, footer or toc;
+2. drop table-of-contents lines and pages (dot leaders and page numbers, 目录);
+3. drop running headers and footers (the same short line at the top or bottom
+   of many pages) and bare page numbers;
+4. find headings: extraction's heading level (DOCX styles, outline levels,
+   PDF font size), else Chinese numbering on a short title-like block
+   (第X章, 第X节, 一、, （一）, 1., 1.1, 1.1.1);
+5. split at headings, merge sections too short to stand alone;
+6. cut very long sections, and text with no headings, into fixed-size windows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+
+from collusion.models import Block, Section
+from collusion.textsim import TextSettings
+
+DROPPED_KINDS = frozenset({"header", "footer", "toc"})
+HEADING_KIND = "heading"
+
+_CN_NUM = "一二三四五六七八九十百零〇两"
+_NUM = rf"[{_CN_NUM}]+|\d+"
+# After an arabic number, a title starts with a space or a Chinese character
+# ("1.1 编制依据", "2.施工工艺"), not a unit ("1.5m宽").
+_TITLE_START = r"(?=\s|[\u4e00-\u9fff])"
+
+# (pattern, level) for numbered titles; first match wins, so longer forms first.
+HEADING_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(rf"^第\s*(?:{_NUM})\s*[篇部卷]"), 1),
+    (re.compile(rf"^第\s*(?:{_NUM})\s*章"), 1),
+    (re.compile(rf"^第\s*(?:{_NUM})\s*节"), 2),
+    (re.compile(rf"^[{_CN_NUM}]+\s*[、.．]"), 2),
+    (re.compile(rf"^[（(]\s*[{_CN_NUM}]+\s*[）)]"), 3),
+    (re.compile(rf"^\d{{1,2}}[.．]\d{{1,2}}[.．]\d{{1,2}}{_TITLE_START}"), 4),
+    (re.compile(rf"^\d{{1,2}}[.．]\d{{1,2}}{_TITLE_START}"), 3),
+    (re.compile(rf"^\d{{1,2}}\s*[、.．]{_TITLE_START}"), 4),
+)
+# A title does not end like a sentence and has few clause breaks.
+SENTENCE_END = re.compile(r"[。；;！!？?，,：:]$")
+MAX_TITLE_COMMAS = 1
+
+# "第一章 总则 ........ 3", "1.1 工程概况……12", "施工方案 3"
+TOC_LINE = re.compile(
+    r"^.{0,80}?[^\d\s](?:\s*(?:[.．·。\-_—]{3,}|…+|·{2,})\s*|\s{2,}|\t)"
+    r"[-—(（]?\d{1,4}[)）]?\s*$"
+)
+TOC_TITLE = re.compile(r"^\s*目\s*录\s*$|^\s*(?:contents|table of contents)\s*$", re.I)
+# "- 3 -", "第 3 页", "第3页 共120页", "3/120", "Page 3 of 10"
+PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-—–\s]*\d{1,4}[-—–\s]*|第\s*\d{1,4}\s*页(?:\s*[，,]?\s*共\s*\d{1,4}\s*页)?"
+    r"|共\s*\d{1,4}\s*页\s*第\s*\d{1,4}\s*页|\d{1,4}\s*/\s*\d{1,4}"
+    r"|page\s*\d{1,4}(?:\s*of\s*\d{1,4})?)\s*$",
+    re.I,
+)
+DIGITS = re.compile(r"\d+")
+UNSTRUCTURED_TITLE = "正文"
+
+
+def split_sections(
+    bidder: str, file: str, blocks: Sequence[Block], settings: TextSettings | None = None
+) -> tuple[Section, ...]:
+    """Cut one file's blocks into Sections (TOC, headers and footers left out)."""
+    settings = settings or TextSettings()
+    body = [b for b in blocks if b.kind not in DROPPED_KINDS and b.text.strip()]
+    body = drop_toc(body, settings)
+    body = drop_running_lines(body, settings)
+    groups = group_by_heading(body, settings)
+    groups = merge_short_groups(groups, settings)
+    return build_sections(bidder, file, groups, settings)
+
+
+# --- table of contents ---------------------------------------------------
+
+
+def is_toc_line(line: str) -> bool:
+    """A TOC entry: a title followed by dot leaders (or a wide gap) and a page number."""
+    line = line.strip()
+    return bool(line) and (bool(TOC_TITLE.match(line)) or bool(TOC_LINE.match(line)))
+
+
+def _toc_share(block: Block) -> float:
+    if block.kind == "table":
+        return 0.0
+    lines = [ln for ln in block.text.splitlines() if ln.strip()]
+    if not lines:
+        return 0.0
+    return sum(is_toc_line(ln) for ln in lines) / len(lines)
+
+
+def drop_toc(blocks: list[Block], settings: TextSettings) -> list[Block]:
+    """Drop TOC blocks, and whole pages mostly made of TOC entries."""
+    by_page: dict[int, list[float]] = defaultdict(list)
+    for block in blocks:
+        if block.page is not None:
+            by_page[block.page].append(_toc_share(block))
+    toc_pages = {
+        page for page, shares in by_page.items()
+        if sum(shares) / len(shares) >= settings.toc_page_share
+    }
+    kept = []
+    for block in blocks:
+        if block.page in toc_pages:
+            continue
+        if _toc_share(block) >= settings.toc_page_share:
+            continue
+        kept.append(block)
+    return kept
+
+
+# --- running headers and footers ------------------------------------------
+
+
+def _line_key(text: str) -> str:
+    """Compare running lines with their digits blanked ("第3页" ~ "第4页")."""
+    return DIGITS.sub("#", re.sub(r"\s+", "", text))
+
+
+def _edge_blocks(blocks: list[Block], edge: int) -> set[int]:
+    """Positions (in `blocks`) of the first and last `edge` blocks of each page."""
+    by_page: dict[int, list[int]] = defaultdict(list)
+    for pos, block in enumerate(blocks):
+        if block.page is not None:
+            by_page[block.page].append(pos)
+    edges: set[int] = set()
+    for positions in by_page.values():
+        edges.update(positions[:edge])
+        edges.update(positions[-edge:])
+    return edges
+
+
+def drop_running_lines(blocks: list[Block], settings: TextSettings) -> list[Block]:
+    """Drop page numbers and short lines repeated at the edge of many pages."""
+    edges = _edge_blocks(blocks, settings.running_edge_blocks)
+    pages_total = len({b.page for b in blocks if b.page is not None})
+    pages_by_key: dict[str, set[int]] = defaultdict(set)
+    for pos in edges:
+        block = blocks[pos]
+        if len(block.text.strip()) <= settings.running_max_chars:
+            pages_by_key[_line_key(block.text)].add(block.page)  # type: ignore[arg-type]
+    needed = max(settings.running_min_pages, settings.running_page_share * pages_total)
+    running = {key for key, pages in pages_by_key.items() if len(pages) >= needed}
+    kept = []
+    for pos, block in enumerate(blocks):
+        if PAGE_NUMBER.match(block.text):
+            continue
+        if pos in edges and _line_key(block.text) in running:
+            continue
+        kept.append(block)
+    return kept
+
+
+# --- headings ----------------------------------------------------------------
+
+
+def numbered_heading_level(text: str, settings: TextSettings) -> int | None:
+    """The level of a short title-like block starting with Chinese numbering."""
+    text = text.strip()
+    if "\n" in text or len(text) > settings.max_heading_chars:
+        return None
+    if SENTENCE_END.search(text) or len(re.findall(r"[，,；;]", text)) > MAX_TITLE_COMMAS:
+        return None
+    for pattern, level in HEADING_PATTERNS:
+        match = pattern.match(text)
+        if match and len(text) > match.end():  # a number alone is not a title
+            return level
+    return None
+
+
+def heading_level(block: Block, settings: TextSettings) -> int | None:
+    """Extraction's heading level when it gave one, else the numbering's."""
+    if block.kind == "table":
+        return None
+    if block.heading_level is not None:
+        return block.heading_level
+    numbered = numbered_heading_level(block.text, settings)
+    if numbered is None and block.kind == HEADING_KIND:
+        return 1
+    return numbered
+
+
+Group = tuple[str, int, list[Block]]  # (title, level, blocks)
+
+
+def group_by_heading(blocks: list[Block], settings: TextSettings) -> list[Group]:
+    """Start a group at each heading; text before the first heading is its own group."""
+    groups: list[Group] = []
+    path: list[tuple[int, str]] = []  # the open headings, outermost first
+    current: list[Block] = []
+    title, level = UNSTRUCTURED_TITLE, 0
+    for block in blocks:
+        found = heading_level(block, settings)
+        if found is None:
+            current.append(block)
+            continue
+        if current:
+            groups.append((title, level, current))
+        path = [(lvl, t) for lvl, t in path if lvl < found] + [(found, _clean_title(block.text))]
+        title, level = _title_from_path(path), found
+        current = [block]
+    if current:
+        groups.append((title, level, current))
+    return groups
+
+
+def _clean_title(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip())
+
+
+def _title_from_path(path: list[tuple[int, str]]) -> str:
+    """The chapter and the innermost heading: "第三章 施工方案 / 二、土方开挖"."""
+    if len(path) == 1:
+        return path[0][1]
+    return f"{path[0][1]} / {path[-1][1]}"
+
+
+def _chars(blocks: Sequence[Block]) -> int:
+    return sum(len(b.text) for b in blocks)
+
+
+def merge_short_groups(groups: list[Group], settings: TextSettings) -> list[Group]:
+    """Merge a group shorter than `min_section_chars` with the next one, when it
+    is not a higher-level heading (a bare chapter title joins its first part)."""
+    merged: list[Group] = []
+    for title, level, blocks in groups:
+        if merged:
+            prev_title, prev_level, prev_blocks = merged[-1]
+            short = _chars(prev_blocks) < settings.min_section_chars
+            if short and (level >= prev_level or prev_level == 0):
+                merged[-1] = (prev_title, prev_level, prev_blocks + blocks)
+                continue
+        merged.append((title, level, list(blocks)))
+    return merged
+
+
+# --- windows ---------------------------------------------------------------------
+
+
+def split_long_block(block: Block, size: int) -> list[Block]:
+    """A block longer than `size` cut into pieces of `size` characters."""
+    if len(block.text) <= size:
+        return [block]
+    return [replace(block, text=block.text[i : i + size]) for i in range(0, len(block.text), size)]
+
+
+def windows(blocks: list[Block], settings: TextSettings) -> list[list[Block]]:
+    """Cut blocks into consecutive windows of about `window_chars` characters."""
+    out: list[list[Block]] = []
+    current: list[Block] = []
+    size = 0
+    for block in blocks:
+        for piece in split_long_block(block, settings.window_chars):
+            if current and size + len(piece.text) > settings.window_chars:
+                out.append(current)
+                current, size = [], 0
+            current.append(piece)
+            size += len(piece.text) + 1
+    if current:
+        out.append(current)
+    # A short tail joins the window before it.
+    if len(out) > 1 and _chars(out[-1]) < settings.min_section_chars:
+        tail = out.pop()
+        out[-1] = out[-1] + tail
+    return out
+
+
+def build_sections(
+    bidder: str, file: str, groups: list[Group], settings: TextSettings
+) -> tuple[Section, ...]:
+    """Sections from groups, windowing those too long (or with no structure)."""
+    sections: list[Section] = []
+    for title, _level, blocks in groups:
+        if _chars(blocks) <= settings.max_section_chars:
+            parts = [blocks]
+        else:
+            parts = windows(blocks, settings)
+        for n, part in enumerate(parts, start=1):
+            part_title = title if len(parts) == 1 else f"{title}（第{n}段）"
+            sections.append(
+                Section(bidder=bidder, file=file, title=part_title,
+                        ordinal=len(sections), blocks=tuple(part))
+            )
+    return tuple(sections)
