@@ -1,0 +1,705 @@
+"""The history database: every scanned project's bidders, files, signature
+values, section MinHashes and alerts, in SQLite through sqlite-utils.
+
+Where the database lives (first that applies):
+
+1. the path given by the caller (``collusion scan --db FILE``);
+2. ``$COLLUSION_DB``;
+3. ``$COLLUSION_HOME/history.db``;
+4. ``$XDG_DATA_HOME/collusion/history.db``, else
+   ``~/.local/share/collusion/history.db``.
+
+The file holds confidential bid data, so it is created readable by its owner
+only (0600) inside a folder created 0700.
+
+Writes go through plain ``executemany`` inside one explicit transaction per
+project (:func:`transaction`), never through sqlite-utils' own insert helpers:
+those commit on their own in some sqlite-utils versions, which would split a
+project's rows across commits and let a killed run leave half a project.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import unicodedata
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import xxhash
+from datasketch import LeanMinHash, MinHash, MinHashLSH
+from sqlite_utils import Database
+
+from collusion.errors import StoreError
+from collusion.migrations import migrate
+
+DB_ENV = "COLLUSION_DB"
+HOME_ENV = "COLLUSION_HOME"
+DB_FILENAME = "history.db"
+
+# --- section MinHash recipe (must stay identical to compare across runs) ---
+SHINGLE_CHARS = 5
+NUM_PERM = 128
+MINHASH_SEED = 1
+BYTE_ORDER = "<"  # explicit, so a database moves between machines unchanged
+MIN_SECTION_CHARS = 100  # normalized characters; shorter sections get no MinHash
+EXCERPT_CHARS = 80
+
+
+# ---------------------------------------------------------------------------
+# Location and opening
+# ---------------------------------------------------------------------------
+
+
+def state_dir() -> Path:
+    """The folder that holds collusion's state (``$COLLUSION_HOME`` wins)."""
+    home = os.environ.get(HOME_ENV)
+    if home:
+        return Path(home).expanduser()
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home).expanduser() / "collusion"
+
+
+def default_db_path() -> Path:
+    """The database used when no path is given (``$COLLUSION_DB`` wins)."""
+    explicit = os.environ.get(DB_ENV)
+    if explicit:
+        return Path(explicit).expanduser()
+    return state_dir() / DB_FILENAME
+
+
+def resolve_db_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """The caller's path when given, else the default location."""
+    return Path(path).expanduser() if path else default_db_path()
+
+
+def open_db(path: str | os.PathLike[str] | None = None) -> Database:
+    """Open (creating 0600 if needed) and migrate the history database."""
+    db_path = resolve_db_path(path)
+    _create_private(db_path)
+    try:
+        conn = sqlite3.connect(str(db_path), timeout=30)
+        # WAL lets Datasette and `collusion history` read while a nightly
+        # run writes; synchronous=NORMAL is still crash-safe in WAL mode.
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        db = Database(conn)
+        migrate(db)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot use the history database {db_path}: {exc}") from exc
+    return db
+
+
+def _create_private(db_path: Path) -> None:
+    """Create the database file (and its folder) readable by the owner only."""
+    try:
+        if not db_path.parent.exists():
+            db_path.parent.mkdir(parents=True, mode=0o700)
+        fd = os.open(db_path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.close(fd)
+        # os.open's mode is filtered by the umask and ignored for an existing
+        # file; chmod makes 0600 true in both cases. SQLite gives its -wal and
+        # -shm files the database file's permissions.
+        os.chmod(db_path, 0o600)
+    except OSError as exc:
+        raise StoreError(f"cannot create the history database {db_path}: {exc}") from exc
+
+
+@contextmanager
+def transaction(db: Database) -> Iterator[Database]:
+    """One transaction; nested use becomes a savepoint inside the outer one."""
+    conn = db.conn
+    if conn.in_transaction:
+        name = f"sp_{uuid.uuid4().hex}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield db
+        except BaseException:
+            conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            conn.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        conn.execute(f"RELEASE SAVEPOINT {name}")
+        return
+    # IMMEDIATE takes the write lock now, so a concurrent writer waits here
+    # rather than failing half-way through the project.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+# ---------------------------------------------------------------------------
+# Runs
+# ---------------------------------------------------------------------------
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id: UTC time then random hex."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{uuid.uuid4().hex[:8]}"
+
+
+def start_run(db: Database, kind: str, inbox: str | None = None) -> str:
+    """Record a run as started and return its id (committed at once)."""
+    run_id = new_run_id()
+    with transaction(db):
+        db.conn.execute(
+            "INSERT INTO runs (id, kind, started_at, status, inbox) VALUES (?, ?, ?, ?, ?)",
+            (run_id, kind, utc_now(), "running", inbox),
+        )
+    return run_id
+
+
+def finish_run(db: Database, run_id: str, status: str, **counts: Any) -> None:
+    """Record a run's end, its status and counts (projects_scanned=..., ...)."""
+    allowed = {
+        "projects_found",
+        "projects_scanned",
+        "projects_unchanged",
+        "projects_failed",
+        "files_scanned",
+        "alerts",
+        "error",
+    }
+    unknown = set(counts) - allowed
+    if unknown:
+        raise ValueError(f"unknown run counts: {sorted(unknown)}")
+    columns = ["finished_at", "status", *sorted(counts)]
+    values = [utc_now(), status, *(counts[k] for k in sorted(counts))]
+    assignments = ", ".join(f"{c} = ?" for c in columns)
+    with transaction(db):
+        db.conn.execute(f"UPDATE runs SET {assignments} WHERE id = ?", (*values, run_id))
+
+
+def mark_stale_runs(db: Database) -> int:
+    """Mark runs still 'running' as 'interrupted'; call only while holding the lock."""
+    with transaction(db):
+        cursor = db.conn.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
+    return cursor.rowcount
+
+
+# ---------------------------------------------------------------------------
+# Section MinHash
+# ---------------------------------------------------------------------------
+
+
+def minhash_recipe() -> str:
+    """Names everything that changes MinHash values, so only equals compare."""
+    scheme = getattr(MinHash(num_perm=1), "scheme", "legacy")
+    return f"char{SHINGLE_CHARS}-nfkc-xxh32-p{NUM_PERM}-s{MINHASH_SEED}-{scheme}"
+
+
+def normalize_text(text: str) -> str:
+    """NFKC (full-width to half-width), then drop whitespace and punctuation."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(
+        ch for ch in text if unicodedata.category(ch)[0] not in "PZC" and not ch.isspace()
+    )
+
+
+def shingles(normalized: str) -> set[bytes]:
+    """Character 5-grams (the whole text when shorter), UTF-8 encoded."""
+    if len(normalized) < SHINGLE_CHARS:
+        return {normalized.encode()} if normalized else set()
+    return {
+        normalized[i : i + SHINGLE_CHARS].encode()
+        for i in range(len(normalized) - SHINGLE_CHARS + 1)
+    }
+
+
+def _xxh32(data: bytes) -> int:
+    return xxhash.xxh32_intdigest(data)
+
+
+def section_minhash(text: str) -> tuple[LeanMinHash | None, int, int]:
+    """(MinHash or None when too short, normalized chars, distinct shingles)."""
+    normalized = normalize_text(text)
+    grams = shingles(normalized)
+    if len(normalized) < MIN_SECTION_CHARS:
+        return None, len(normalized), len(grams)
+    mh = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=_xxh32)
+    # Sorted so the bytes do not depend on set iteration order (they would
+    # not anyway: min is order-free; sorting documents that).
+    mh.update_batch(sorted(grams))
+    return LeanMinHash(mh), len(normalized), len(grams)
+
+
+def minhash_bytes(mh: LeanMinHash) -> bytes:
+    buf = bytearray(mh.bytesize(byteorder=BYTE_ORDER))
+    mh.serialize(buf, byteorder=BYTE_ORDER)
+    return bytes(buf)
+
+
+def minhash_from_bytes(data: bytes) -> LeanMinHash:
+    return LeanMinHash.deserialize(data, byteorder=BYTE_ORDER)
+
+
+# ---------------------------------------------------------------------------
+# Recording a scan
+# ---------------------------------------------------------------------------
+
+PROJECT_TABLES = ("bidders", "files", "signature_values", "sections", "alerts", "pairs")
+
+
+@dataclass(frozen=True)
+class RecordedCounts:
+    """What one record_scan call wrote."""
+
+    project_id: str
+    bidders: int
+    files: int
+    signature_values: int
+    sections: int
+    alerts: int
+    flagged_pairs: int
+
+
+def record_scan(db: Database, scan_result: Any, run_id: str) -> RecordedCounts:
+    """Store one project's scan in ONE transaction, replacing its earlier rows.
+
+    ``scan_result`` is a ``collusion.scan.ScanResult`` (``.report``,
+    ``.context``). Called inside an open :func:`transaction` it joins it, so
+    a caller can commit more rows (the nightly manifest) atomically with it.
+    """
+    report: dict[str, Any] = scan_result.report
+    ctx = scan_result.context
+    project_id = str(report.get("project", {}).get("id") or ctx.project.id)
+    rows = _scan_rows(report, ctx, project_id)
+    with transaction(db):
+        conn = db.conn
+        for table in PROJECT_TABLES:
+            conn.execute(f"DELETE FROM {table} WHERE project_id = ?", (project_id,))
+        _insert_project(conn, report, ctx, project_id, run_id, rows)
+        for table, table_rows in rows.items():
+            _insert_many(conn, table, table_rows)
+        _insert_file_failures(conn, rows["files"], run_id)
+    return RecordedCounts(
+        project_id=project_id,
+        bidders=len(rows["bidders"]),
+        files=len(rows["files"]),
+        signature_values=len(rows["signature_values"]),
+        sections=len(rows["sections"]),
+        alerts=len(rows["alerts"]),
+        flagged_pairs=sum(1 for p in rows["pairs"] if p["flagged"]),
+    )
+
+
+def _scan_rows(report: dict[str, Any], ctx: Any, project_id: str) -> dict[str, list[dict]]:
+    """Every row of the project, built before the transaction opens."""
+    return {
+        "bidders": _bidder_rows(ctx, project_id),
+        "files": _file_rows(ctx, project_id),
+        "signature_values": _signature_rows(ctx, project_id),
+        "sections": _section_rows(ctx, project_id),
+        "alerts": _alert_rows(report, project_id),
+        "pairs": _pair_rows(report, project_id),
+    }
+
+
+def _insert_project(
+    conn: sqlite3.Connection,
+    report: dict[str, Any],
+    ctx: Any,
+    project_id: str,
+    run_id: str,
+    rows: dict[str, list[dict]],
+) -> None:
+    project = report.get("project") or {}
+    summary = report.get("summary")
+    if summary is not None and not isinstance(summary, str):
+        summary = json.dumps(summary, ensure_ascii=False, sort_keys=True)
+    row = {
+        "id": project_id,
+        "name": project.get("name", ctx.project.name),
+        "industry": project.get("industry", ctx.project.industry),
+        "root": str(ctx.project.root),
+        "run_id": run_id,
+        "scanned_at": utc_now(),
+        "bidder_count": len(rows["bidders"]),
+        "file_count": sum(1 for f in rows["files"] if f["bidder_id"] is not None),
+        "alert_count": len(rows["alerts"]),
+        "flagged_pairs": sum(1 for p in rows["pairs"] if p["flagged"]),
+        "summary": summary,
+    }
+    _insert_many(conn, "projects", [row], replace=True)
+
+
+def _insert_many(
+    conn: sqlite3.Connection, table: str, rows: list[dict], *, replace: bool = False
+) -> None:
+    if not rows:
+        return
+    columns = list(rows[0])
+    verb = "INSERT OR REPLACE" if replace else "INSERT"
+    sql = f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    conn.executemany(sql, [tuple(r[c] for c in columns) for r in rows])
+
+
+def _bidder_rows(ctx: Any, project_id: str) -> list[dict]:
+    return [
+        {"project_id": project_id, "id": b.id, "name": b.name, "price": b.price}
+        for b in sorted(ctx.bidders, key=lambda b: b.id)
+    ]
+
+
+def _file_rows(ctx: Any, project_id: str) -> list[dict]:
+    owned = [(None, f) for f in ctx.tender_files]
+    owned += [(b.id, f) for b in ctx.bidders for f in b.files]
+    rows = {}
+    for bidder_id, f in owned:
+        rows[f.path] = {
+            "project_id": project_id,
+            "path": f.path,
+            "bidder_id": bidder_id,
+            "sha256": f.sha256,
+            "format": f.format,
+            "pages": f.pages,
+            "chars": f.chars,
+            "status": f.status,
+            "error": f.error,
+        }
+    return [rows[k] for k in sorted(rows)]
+
+
+def _signature_rows(ctx: Any, project_id: str) -> list[dict]:
+    """Bidder values (files and signatures.csv) and the tender's own values."""
+    found: set[tuple] = set()
+    for f in ctx.tender_files:
+        found.update((None, f.path, s.source, s.field, s.value, s.normalized) for s in f.signatures)
+    for bidder in ctx.bidders:
+        for f in bidder.files:
+            found.update(
+                (bidder.id, f.path, s.source, s.field, s.value, s.normalized) for s in f.signatures
+            )
+    found.update(
+        (s.bidder, s.file, s.source, s.field, s.value, s.normalized)
+        for s in ctx.project.csv_signatures
+    )
+    keys = ("bidder_id", "file", "source", "field", "value", "normalized")
+    ordered = sorted(found, key=lambda t: tuple("" if v is None else str(v) for v in t))
+    return [
+        {"project_id": project_id, **dict(zip(keys, t, strict=True))}
+        for t in ordered
+        if t[5] not in (None, "")
+    ]
+
+
+def _section_rows(ctx: Any, project_id: str) -> list[dict]:
+    recipe = minhash_recipe()
+    owned = [(None, s) for s in ctx.tender_sections]
+    owned += [(bidder_id, s) for bidder_id in sorted(ctx.sections) for s in ctx.sections[bidder_id]]
+    rows = []
+    for bidder_id, section in owned:
+        text = section.text
+        mh, chars, count = section_minhash(text)
+        rows.append(
+            {
+                "project_id": project_id,
+                "bidder_id": bidder_id,
+                "file": section.file,
+                "ordinal": section.ordinal,
+                "title": section.title,
+                "first_page": section.first_page,
+                "chars": chars,
+                "shingles": count,
+                "excerpt": " ".join(text.split())[:EXCERPT_CHARS] or None,
+                "minhash": minhash_bytes(mh) if mh is not None else None,
+                "minhash_recipe": recipe if mh is not None else None,
+            }
+        )
+    return rows
+
+
+def _alert_rows(report: dict[str, Any], project_id: str) -> list[dict]:
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    return [
+        {
+            "project_id": project_id,
+            "id": a["id"],
+            "kind": a["kind"],
+            "severity": a.get("severity"),
+            "score": a.get("score"),
+            "bidders": dumps(a.get("bidders", [])),
+            "basis": a.get("basis"),
+            "summary": a.get("summary"),
+            "details": dumps(a.get("details", {})),
+            "evidence": dumps(a.get("evidence", [])),
+        }
+        for a in report.get("alerts", [])
+    ]
+
+
+def _pair_rows(report: dict[str, Any], project_id: str) -> list[dict]:
+    rows = []
+    for pair in report.get("pairs", []):
+        a, b = (list(pair["bidders"]) + [None, None])[:2]
+        rows.append(
+            {
+                "project_id": project_id,
+                "bidder_a": a,
+                "bidder_b": b,
+                "score": pair.get("score"),
+                "flagged": 1 if pair.get("flagged") else 0,
+                "alerts": json.dumps(pair.get("alerts", []), ensure_ascii=False),
+            }
+        )
+    return rows
+
+
+def _insert_file_failures(conn: sqlite3.Connection, files: list[dict], run_id: str) -> None:
+    """Remember content that failed to parse, keyed by its hash."""
+    now = utc_now()
+    failed = [
+        {
+            "sha256": f["sha256"],
+            "project_id": f["project_id"],
+            "path": f["path"],
+            "format": f["format"],
+            "status": f["status"],
+            "error": f["error"],
+            "run_id": run_id,
+            "recorded_at": now,
+        }
+        for f in files
+        if f["status"] in ("error", "refused")
+    ]
+    _insert_many(conn, "file_failures", failed, replace=True)
+
+
+def known_failure(db: Database, sha256: str) -> dict | None:
+    """The recorded failure of this exact content, if it failed before."""
+    rows = list(db.query("SELECT * FROM file_failures WHERE sha256 = ?", [sha256]))
+    return rows[0] if rows else None
+
+
+# ---------------------------------------------------------------------------
+# Queries
+# ---------------------------------------------------------------------------
+
+
+def project_alerts(db: Database, project_id: str) -> list[dict]:
+    """A project's stored alerts, in report order, JSON columns decoded."""
+    rows = db.query(
+        "SELECT id, kind, severity, score, bidders, basis, summary, details, evidence "
+        "FROM alerts WHERE project_id = ? ORDER BY id",
+        [project_id],
+    )
+    return [_decode(row, ("bidders", "details", "evidence")) for row in rows]
+
+
+def signature_sightings(db: Database, value: str, field: str | None = None) -> list[dict]:
+    """Where a signature value was seen: project, bidder, company, file, field.
+
+    Matches the raw or the normalized value, so a value copied from a report
+    (raw) or typed in normalized form both find it. Tender rows have bidder
+    None: a value in a tender is the tenderer's, not a bidder's.
+    """
+    sql = (
+        "SELECT s.project_id, p.name AS project_name, s.bidder_id AS bidder, "
+        "b.name AS company, s.file, s.source, s.field, s.value, s.normalized "
+        "FROM signature_values s "
+        "LEFT JOIN projects p ON p.id = s.project_id "
+        "LEFT JOIN bidders b ON b.project_id = s.project_id AND b.id = s.bidder_id "
+        "WHERE (s.normalized = ? OR s.value = ?)"
+    )
+    params: list[Any] = [value, value]
+    if field:
+        sql += " AND s.field = ?"
+        params.append(field)
+    sql += " ORDER BY s.project_id, s.bidder_id IS NULL, s.bidder_id, s.file, s.field"
+    return list(db.query(sql, params))
+
+
+def _decode(row: dict, json_columns: Iterable[str]) -> dict:
+    for column in json_columns:
+        if row.get(column) is not None:
+            row[column] = json.loads(row[column])
+    return row
+
+
+# ---------------------------------------------------------------------------
+# History: what detectors ask of earlier projects
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """A signature value found in another project's bid."""
+
+    project_id: str
+    bidder_id: str | None
+    company: str | None
+    file: str | None
+    field: str
+    value: str | None
+
+
+@dataclass(frozen=True)
+class SectionMatch:
+    """A stored section whose MinHash is close to a query section's."""
+
+    project_id: str
+    bidder_id: str | None  # None: the section is from that project's tender
+    company: str | None
+    file: str
+    ordinal: int
+    title: str | None
+    first_page: int | None
+    excerpt: str | None
+    jaccard: float  # MinHash estimate
+    containment: float  # estimated share of the query section found in this one
+
+
+class History:
+    """Read access to earlier projects for one scan (``ctx.history``).
+
+    Signature lookups are plain indexed queries. Section lookups use one
+    ``MinHashLSH`` built lazily from every stored MinHash and kept for the
+    whole nightly run; :meth:`refresh_project` swaps a project's entries
+    after it is re-recorded, so the index is built once per run, not once
+    per project.
+    """
+
+    # (bands, rows) for 128 permutations: a pair at Jaccard 0.5 is a
+    # candidate with probability 1-(1-0.5**4)**32 = 0.87, at 0.6 with 0.99.
+    # Candidates are then confirmed against `jaccard_threshold`.
+    LSH_PARAMS = (32, 4)
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._recipe = minhash_recipe()
+        self._lsh: MinHashLSH | None = None
+        self._sections: dict[int, tuple[dict, LeanMinHash]] = {}
+        self._keys_by_project: dict[str, list[int]] = {}
+
+    # --- signature values ---
+
+    def value_project_count(self, field: str, normalized: str, exclude_project: str) -> int:
+        """How many OTHER projects carry this value (in bids or tenders)."""
+        row = self.db.conn.execute(
+            "SELECT COUNT(DISTINCT project_id) FROM signature_values "
+            "WHERE field = ? AND normalized = ? AND project_id != ?",
+            (field, normalized, exclude_project),
+        ).fetchone()
+        return int(row[0])
+
+    def value_in_tenders(self, field: str, normalized: str) -> bool:
+        """Whether any stored tender carries this value (then it is the tenderer's)."""
+        row = self.db.conn.execute(
+            "SELECT 1 FROM signature_values WHERE field = ? AND normalized = ? "
+            "AND bidder_id IS NULL LIMIT 1",
+            (field, normalized),
+        ).fetchone()
+        return row is not None
+
+    def value_sightings(self, field: str, normalized: str, exclude_project: str) -> list[Sighting]:
+        """The bids of OTHER projects that carry this value, sorted."""
+        rows = self.db.conn.execute(
+            "SELECT DISTINCT s.project_id, s.bidder_id, b.name, s.file, s.field, s.value "
+            "FROM signature_values s LEFT JOIN bidders b "
+            "ON b.project_id = s.project_id AND b.id = s.bidder_id "
+            "WHERE s.field = ? AND s.normalized = ? AND s.project_id != ? "
+            "AND s.bidder_id IS NOT NULL "
+            "ORDER BY s.project_id, s.bidder_id, s.file",
+            (field, normalized, exclude_project),
+        ).fetchall()
+        return [Sighting(*row) for row in rows]
+
+    # --- sections ---
+
+    def similar_sections(
+        self, mh: LeanMinHash, shingle_count: int, exclude_project: str, min_jaccard: float
+    ) -> list[SectionMatch]:
+        """Stored sections of OTHER projects with estimated Jaccard >= min_jaccard."""
+        lsh = self._index()
+        matches = []
+        for key in sorted(lsh.query(mh)):
+            meta, other = self._sections[key]
+            if meta["project_id"] == exclude_project:
+                continue
+            jaccard = mh.jaccard(other)
+            if jaccard < min_jaccard:
+                continue
+            matches.append(
+                SectionMatch(
+                    project_id=meta["project_id"],
+                    bidder_id=meta["bidder_id"],
+                    company=meta["company"],
+                    file=meta["file"],
+                    ordinal=meta["ordinal"],
+                    title=meta["title"],
+                    first_page=meta["first_page"],
+                    excerpt=meta["excerpt"],
+                    jaccard=round(jaccard, 4),
+                    containment=round(_containment(jaccard, shingle_count, meta["shingles"]), 4),
+                )
+            )
+        return matches
+
+    def refresh_project(self, project_id: str) -> None:
+        """Re-read one project's sections into the index after it was recorded."""
+        if self._lsh is None:
+            return
+        for key in self._keys_by_project.pop(project_id, []):
+            self._lsh.remove(key)
+            del self._sections[key]
+        self._load_sections("WHERE s.project_id = ?", (project_id,))
+
+    def _index(self) -> MinHashLSH:
+        if self._lsh is None:
+            self._lsh = MinHashLSH(num_perm=NUM_PERM, params=self.LSH_PARAMS)
+            self._load_sections("", ())
+        return self._lsh
+
+    def _load_sections(self, where: str, params: tuple) -> None:
+        assert self._lsh is not None
+        clause = f"{where} {'AND' if where else 'WHERE'} s.minhash_recipe = ?"
+        rows = self.db.conn.execute(
+            "SELECT s.rowid, s.project_id, s.bidder_id, b.name, s.file, s.ordinal, "
+            "s.title, s.first_page, s.excerpt, s.shingles, s.minhash "
+            "FROM sections s LEFT JOIN bidders b "
+            "ON b.project_id = s.project_id AND b.id = s.bidder_id "
+            f"{clause} AND s.minhash IS NOT NULL ORDER BY s.rowid",
+            (*params, self._recipe),
+        ).fetchall()
+        names = (
+            "project_id",
+            "bidder_id",
+            "company",
+            "file",
+            "ordinal",
+            "title",
+            "first_page",
+            "excerpt",
+            "shingles",
+        )
+        with self._lsh.insertion_session() as session:
+            for rowid, *values, blob in rows:
+                mh = minhash_from_bytes(blob)
+                meta = dict(zip(names, values, strict=True))
+                self._sections[rowid] = (meta, mh)
+                self._keys_by_project.setdefault(meta["project_id"], []).append(rowid)
+                session.insert(rowid, mh, check_duplication=False)
+
+
+def _containment(jaccard: float, size_a: int, size_b: int) -> float:
+    """Estimated |A ∩ B| / |A| from the Jaccard estimate and both set sizes."""
+    if size_a <= 0:
+        return 0.0
+    intersection = jaccard * (size_a + size_b) / (1 + jaccard)
+    return min(1.0, intersection / size_a)

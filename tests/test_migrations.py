@@ -1,0 +1,75 @@
+"""Migrations from an empty database, re-run safety, and the resulting schema."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlite_utils import Database
+
+from collusion import migrations
+from collusion.migrations import applied_migrations, migrate, migration_names
+
+EXPECTED_TABLES = {
+    "_migrations",
+    "projects",
+    "bidders",
+    "files",
+    "signature_values",
+    "sections",
+    "alerts",
+    "pairs",
+    "runs",
+    "inbox_projects",
+    "file_failures",
+}
+
+
+def test_migrate_from_empty_file(tmp_path):
+    db = Database(sqlite3.connect(tmp_path / "h.db"))
+    assert applied_migrations(db) == []
+    applied = migrate(db)
+    assert applied == migration_names()
+    assert applied_migrations(db) == migration_names()
+    assert EXPECTED_TABLES <= set(db.table_names())
+
+
+def test_migrate_twice_applies_nothing(tmp_path):
+    db = Database(sqlite3.connect(tmp_path / "h.db"))
+    migrate(db)
+    assert migrate(db) == []
+    count = db.execute("SELECT COUNT(*) FROM _migrations").fetchone()[0]
+    assert count == len(migration_names())
+
+
+def test_migration_names_are_ordered_and_unique():
+    names = migration_names()
+    assert names == sorted(names)
+    assert len(set(names)) == len(names)
+
+
+def test_schema_columns(tmp_path):
+    db = Database(sqlite3.connect(tmp_path / "h.db"))
+    migrate(db)
+    assert db["sections"].columns_dict["minhash"] is bytes
+    assert {"field", "value", "normalized"} <= set(db["signature_values"].columns_dict)
+    assert db["files"].pks == ["project_id", "path"]
+    assert db["alerts"].pks == ["project_id", "id"]
+    assert {"started_at", "finished_at", "status"} <= set(db["runs"].columns_dict)
+
+
+def test_failed_migration_leaves_nothing_behind(tmp_path, monkeypatch):
+    db = Database(sqlite3.connect(tmp_path / "h.db"))
+    migrate(db)
+
+    def broken(db):
+        db.conn.execute("CREATE TABLE half_done (x)")
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(
+        migrations, "_MIGRATIONS", [*migrations._MIGRATIONS, ("m999_broken", broken)]
+    )
+    with pytest.raises(RuntimeError):
+        migrate(db)
+    assert "half_done" not in db.table_names()
+    assert "m999_broken" not in applied_migrations(db)
