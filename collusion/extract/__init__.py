@@ -1,0 +1,237 @@
+"""Extraction stage: one file in, one ExtractedFile out, never an exception.
+
+``extract_file`` is the per-file boundary where any failure becomes a status
+and a message. ``extract_files`` runs it in worker processes with a time
+budget and a memory cap per file, so a file that hangs or crashes its parser
+is abandoned and reported while the scan goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+from collusion.errors import ExtractionError, FileRefused
+from collusion.extract.sniff import sniff_format
+from collusion.models import ExtractedFile
+from collusion.settings import ExtractSettings
+
+Progress = Callable[[str, int, int], None]
+HASH_CHUNK = 1024 * 1024
+# Address-space cap of a worker: a parser that tries to allocate more dies
+# with MemoryError inside the worker instead of swapping the machine.
+WORKER_MEMORY_BYTES = 6 * 1024 * 1024 * 1024
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(HASH_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def extract_file(root: str | os.PathLike[str], rel: str,
+                 settings: ExtractSettings | None = None) -> ExtractedFile:
+    """Read one project file by its content; failures become status/error."""
+    settings = settings or ExtractSettings()
+    path = Path(root) / rel
+    try:
+        size = path.lstat().st_size
+    except OSError as exc:
+        return _failed(rel, "", "unknown", f"无法读取文件: {exc}")
+    if path.is_symlink():
+        return _failed(rel, "", "unknown", "符号链接文件，出于安全未读取", status="refused")
+    if size > settings.max_file_bytes:
+        # Checked before hashing: a multi-gigabyte (sparse) file is refused at once.
+        return _failed(rel, "", "unknown",
+                       f"文件大小 {size} 字节，超过上限 {settings.max_file_bytes} 字节，未读取",
+                       status="refused")
+    if size == 0:
+        return _failed(rel, "", "unknown", "空文件（0 字节）")
+    try:
+        sha = sha256_file(path)
+        fmt = sniff_format(path)
+    except OSError as exc:
+        return _failed(rel, "", "unknown", f"无法读取文件: {exc}")
+    try:
+        return _extract_by_format(path, rel, sha, fmt, settings)
+    except FileRefused as exc:
+        return _failed(rel, sha, fmt, str(exc), status="refused")
+    except ExtractionError as exc:
+        return _failed(rel, sha, fmt, str(exc))
+    except MemoryError:
+        return _failed(rel, sha, fmt, "解析时内存超限，文件可能被恶意构造")
+    except RecursionError:
+        return _failed(rel, sha, fmt, "文件结构嵌套过深，无法解析")
+    except Exception as exc:  # the one broad catch: a bidder's file never crashes the scan
+        return _failed(rel, sha, fmt, f"解析失败: {type(exc).__name__}: {exc}")
+
+
+def _extract_by_format(path: Path, rel: str, sha: str, fmt: str,
+                       settings: ExtractSettings) -> ExtractedFile:
+    named = path.suffix.lower().lstrip(".")
+    note = None
+    if fmt in {"pdf", "docx"} and named != fmt:
+        note = f"扩展名为 .{named}，实际内容为 {fmt.upper()}，已按实际格式读取"
+    if fmt == "pdf":
+        from collusion.extract.pdf import read_pdf
+
+        content = read_pdf(path, rel, settings)
+        chars = sum(len(b.text) for b in content.blocks if b.kind != "table")
+        status = "ok" if chars else "no_text"
+        error = None if chars else "PDF 没有可提取的文字（可能是扫描件），未做文本比对"
+        if content.pages_read < content.pages:
+            status = "partial"
+            error = f"共 {content.pages} 页，超过上限，只分析了前 {content.pages_read} 页"
+        return ExtractedFile(rel, sha, "pdf", content.pages, chars, status,
+                             _join(note, error), content.blocks, content.signatures,
+                             content.fonts)
+    if fmt == "docx":
+        from collusion.extract.docx import read_docx
+
+        content = read_docx(path, rel, settings)
+        chars = sum(len(b.text) for b in content.blocks)
+        status = "ok" if chars else "no_text"
+        error = None if chars else "DOCX 正文没有文字"
+        return ExtractedFile(rel, sha, "docx", content.pages, chars, status,
+                             _join(note, error), content.blocks, content.signatures)
+    if fmt == "zip":
+        raise ExtractionError("是 zip 压缩包但不是 Word 文档（缺少 word/document.xml）")
+    raise ExtractionError("既不是 PDF 也不是 DOCX（按文件内容判断），未读取")
+
+
+def _join(*messages: str | None) -> str | None:
+    kept = [m for m in messages if m]
+    return "；".join(kept) if kept else None
+
+
+def _failed(rel: str, sha: str, fmt: str, message: str, status: str = "error") -> ExtractedFile:
+    return ExtractedFile(path=rel, sha256=sha, format=fmt, pages=None, chars=0,
+                         status=status, error=message)
+
+
+# --- worker processes -----------------------------------------------------------
+
+def _worker_main(conn: Connection, root: str, settings: ExtractSettings) -> None:
+    """Serve extraction requests until the parent closes the pipe."""
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
+    except (ImportError, ValueError, OSError):
+        pass
+    try:
+        import pymupdf
+
+        pymupdf.TOOLS.mupdf_display_errors(False)
+        pymupdf.TOOLS.mupdf_display_warnings(False)
+    except Exception:
+        pass
+    while True:
+        try:
+            rel = conn.recv()
+        except EOFError:
+            return
+        if rel is None:
+            return
+        conn.send(extract_file(root, rel, settings))
+
+
+class _Worker:
+    def __init__(self, context, root: str, settings: ExtractSettings) -> None:  # noqa: ANN001
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child, root, settings),
+                                       daemon=True)
+        self.process.start()
+        child.close()
+        self.task: str | None = None
+        self.started = 0.0
+
+    def submit(self, rel: str) -> None:
+        self.task = rel
+        self.started = time.monotonic()
+        self.conn.send(rel)
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except (BrokenPipeError, OSError):
+            pass
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+        self.conn.close()
+
+
+def worker_count(settings: ExtractSettings, files: int) -> int:
+    wanted = settings.workers or min(2, os.cpu_count() or 1)
+    return max(1, min(wanted, files))
+
+
+def extract_files(root: str | os.PathLike[str], rels: Iterable[str],
+                  settings: ExtractSettings | None = None,
+                  progress: Progress | None = None) -> dict[str, ExtractedFile]:
+    """Extract every file in worker processes, each within its time budget."""
+    settings = settings or ExtractSettings()
+    pending = sorted(set(rels))
+    total = len(pending)
+    results: dict[str, ExtractedFile] = {}
+    if not pending:
+        return results
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    workers = [_Worker(context, str(root), settings)
+               for _ in range(worker_count(settings, total))]
+    queue = list(reversed(pending))
+    try:
+        while queue or any(w.task for w in workers):
+            for index, worker in enumerate(workers):
+                if worker.task is None and queue:
+                    try:
+                        worker.submit(queue[-1])
+                        queue.pop()
+                    except (BrokenPipeError, OSError):
+                        worker.kill()
+                        workers[index] = _Worker(context, str(root), settings)
+            busy = {w.conn: w for w in workers if w.task}
+            ready = wait(list(busy), timeout=0.5)
+            for conn in ready:
+                worker = busy[conn]
+                try:
+                    result = conn.recv()
+                except (EOFError, OSError):
+                    result = _failed(worker.task or "", "", "unknown",
+                                     "解析进程异常退出（文件可能被恶意构造），已跳过")
+                    worker.kill()
+                    workers[workers.index(worker)] = _Worker(context, str(root), settings)
+                else:
+                    worker.task = None
+                results[result.path] = result
+                if progress:
+                    progress("extract", len(results), total)
+            now = time.monotonic()
+            for index, worker in enumerate(workers):
+                if worker.task and now - worker.started > settings.seconds_per_file:
+                    rel = worker.task
+                    worker.kill()
+                    results[rel] = _failed(
+                        rel, "", "unknown",
+                        f"解析超过 {settings.seconds_per_file:g} 秒时间上限，已放弃")
+                    workers[index] = _Worker(context, str(root), settings)
+                    if progress:
+                        progress("extract", len(results), total)
+    finally:
+        for worker in workers:
+            worker.stop()
+    return results

@@ -1,0 +1,322 @@
+"""DOCX: body text with headings and tables (python-docx), and the signature
+codes python-docx does not expose (zipfile + a parser that resolves nothing).
+
+Locator: DOCX has no pages. Every block carries its paragraph index in the
+body (``index``, stable whatever renders the file) and, when Word recorded
+them, the page counted from ``w:lastRenderedPageBreak`` and explicit page
+breaks; a file that records no break at all gets ``page = None``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import docx
+from docx.document import Document as DocxDocument
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+from collusion.errors import ExtractionError
+from collusion.extract.safexml import local_name, parse_xml
+from collusion.models import Block, SignatureValue
+from collusion.settings import ExtractSettings
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W14_NS = "http://schemas.microsoft.com/office/word/2010/wordml"
+W15_NS = "http://schemas.microsoft.com/office/word/2012/wordml"
+ATTACHED_TEMPLATE_TYPE = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/attachedTemplate"
+)
+# Media smaller than this are spacer pixels and bullets every template has.
+MIN_MEDIA_BYTES = 512
+_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DocxContent:
+    blocks: tuple[Block, ...]
+    signatures: tuple[SignatureValue, ...]
+    pages: int | None
+
+
+def read_docx(path: Path, rel: str, settings: ExtractSettings) -> DocxContent:
+    """Read one DOCX; raise ExtractionError with a reason a clerk can act on."""
+    parts = _read_parts(path, settings)
+    if "word/document.xml" not in parts:
+        raise ExtractionError("DOCX 缺少 word/document.xml 正文部件")
+    for name in ("word/document.xml", "word/settings.xml", "docProps/core.xml",
+                 "docProps/app.xml", "docProps/custom.xml", "word/comments.xml",
+                 "word/styles.xml"):
+        if name in parts:
+            parse_xml(parts[name], name)  # refuses DTDs before python-docx sees them
+    try:
+        document = docx.Document(io.BytesIO(_rezip(parts)))
+    except ExtractionError:
+        raise
+    except Exception as exc:  # python-docx raises many kinds on broken packages
+        raise ExtractionError(f"python-docx 无法打开: {type(exc).__name__}: {exc}") from exc
+    blocks, pages = _body_blocks(document)
+    signatures = _signatures(parts, rel)
+    return DocxContent(blocks=blocks, signatures=signatures, pages=pages)
+
+
+def _read_parts(path: Path, settings: ExtractSettings) -> dict[str, bytes]:
+    """Every part, read with a hard cap so a decompression bomb stops early."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ExtractionError(f"不是有效的 DOCX（zip）文件: {exc}") from exc
+    parts: dict[str, bytes] = {}
+    total = 0
+    with archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            # Declared sizes can lie, so the read itself is bounded too.
+            if info.file_size > settings.max_docx_part_bytes:
+                raise ExtractionError(
+                    f"DOCX 部件 {info.filename} 解压后 {info.file_size} 字节，"
+                    f"超过上限 {settings.max_docx_part_bytes}（疑似压缩炸弹）")
+            try:
+                with archive.open(info) as handle:
+                    data = handle.read(settings.max_docx_part_bytes + 1)
+            except (zipfile.BadZipFile, OSError, ValueError, RuntimeError,
+                    NotImplementedError, EOFError) as exc:
+                raise ExtractionError(f"DOCX 部件 {info.filename} 无法解压: {exc}") from exc
+            if len(data) > settings.max_docx_part_bytes:
+                raise ExtractionError(
+                    f"DOCX 部件 {info.filename} 解压后超过上限 "
+                    f"{settings.max_docx_part_bytes} 字节（疑似压缩炸弹）")
+            total += len(data)
+            if total > settings.max_docx_total_bytes:
+                raise ExtractionError(
+                    f"DOCX 解压后总大小超过上限 {settings.max_docx_total_bytes} 字节（疑似压缩炸弹）")
+            parts[info.filename] = data
+    return parts
+
+
+def _rezip(parts: dict[str, bytes]) -> bytes:
+    """The package rebuilt from the checked parts, so python-docx reads only those."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+# --- body -------------------------------------------------------------------
+
+def _paragraph_heading_level(paragraph: Paragraph) -> int | None:
+    p_pr = paragraph._p.pPr
+    if p_pr is not None:
+        outline = p_pr.find(f"{{{W_NS}}}outlineLvl")
+        if outline is not None:
+            return _outline_to_level(outline.get(f"{{{W_NS}}}val"))
+    style = _safe_style(paragraph)
+    while style is not None:
+        match = _HEADING_STYLE.match((style.name or "").strip())
+        if match:
+            return int(match.group(1))
+        if (style.name or "").lower() in {"title", "标题"}:
+            return 1
+        style_ppr = style.element.pPr
+        if style_ppr is not None:
+            outline = style_ppr.find(f"{{{W_NS}}}outlineLvl")
+            if outline is not None:
+                return _outline_to_level(outline.get(f"{{{W_NS}}}val"))
+        style = style.base_style
+    return None
+
+
+def _safe_style(paragraph: Paragraph):  # noqa: ANN202 - python-docx style object
+    try:
+        return paragraph.style
+    except (KeyError, ValueError, AttributeError):
+        return None
+
+
+def _outline_to_level(value: str | None) -> int | None:
+    try:
+        level = int(value or "")
+    except ValueError:
+        return None
+    # outlineLvl 9 means body text in Word.
+    return level + 1 if 0 <= level < 9 else None
+
+
+def _page_breaks_in(element) -> int:  # noqa: ANN001 - lxml element
+    rendered = len(element.findall(f".//{{{W_NS}}}lastRenderedPageBreak"))
+    explicit = sum(1 for br in element.iter(f"{{{W_NS}}}br")
+                   if br.get(f"{{{W_NS}}}type") == "page")
+    return rendered + explicit
+
+
+def _body_blocks(document: DocxDocument) -> tuple[tuple[Block, ...], int | None]:
+    """Paragraphs and table rows in reading order, with their page locator."""
+    items: list[tuple[str, int | None, str, tuple[str, ...] | None, int]] = []
+    breaks_before = 0
+    for item in document.iter_inner_content():
+        if isinstance(item, Paragraph):
+            level = _paragraph_heading_level(item)
+            text = item.text.strip()
+            kind = "heading" if level is not None and text else "para"
+            items.append((text, level, kind, None, breaks_before))
+            breaks_before += _page_breaks_in(item._p)
+        elif isinstance(item, Table):
+            for row_text, cells in _table_rows(item):
+                items.append((row_text, None, "table", cells, breaks_before))
+            breaks_before += _page_breaks_in(item._tbl)
+    has_pages = breaks_before > 0
+    blocks = tuple(
+        Block(text=text, page=(before + 1) if has_pages else None, index=index,
+              heading_level=level if kind == "heading" else None, kind=kind, cells=cells)
+        for index, (text, level, kind, cells, before) in enumerate(items)
+        if text
+    )
+    return blocks, (breaks_before + 1) if has_pages else None
+
+
+def _table_rows(table: Table) -> list[tuple[str, tuple[str, ...]]]:
+    rows: list[tuple[str, tuple[str, ...]]] = []
+    for row in table.rows:
+        cells: list[str] = []
+        previous = None
+        try:
+            row_cells = row.cells
+        except (IndexError, ValueError):
+            continue
+        for cell in row_cells:
+            # Merged cells repeat the same object; keep the text once.
+            if previous is not None and cell._tc is previous:
+                continue
+            previous = cell._tc
+            cells.append(cell.text.strip())
+        if any(cells):
+            rows.append((" | ".join(cells), tuple(cells)))
+    return rows
+
+
+# --- signature codes ----------------------------------------------------------
+
+def _sig(field: str, value: str | None, rel: str, normalized: str | None = None):
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    norm = normalized if normalized is not None else " ".join(value.split()).casefold()
+    return SignatureValue(source="docx", field=field, value=value, normalized=norm, file=rel)
+
+
+def _hex_id(value: str) -> str:
+    return value.strip().strip("{}").replace("-", "").upper()
+
+
+def _signatures(parts: dict[str, bytes], rel: str) -> tuple[SignatureValue, ...]:
+    found: list[SignatureValue | None] = []
+    found += _core_signatures(parts, rel)
+    found += _app_signatures(parts, rel)
+    found += _custom_signatures(parts, rel)
+    found += _settings_signatures(parts, rel)
+    found += _people_signatures(parts, rel)
+    for name in sorted(parts):
+        if name.startswith("word/media/") and len(parts[name]) >= MIN_MEDIA_BYTES:
+            digest = hashlib.sha256(parts[name]).hexdigest()
+            found.append(_sig("image_sha256", digest, rel, digest))
+    unique = {(s.field, s.normalized): s for s in found if s is not None}
+    return tuple(unique[key] for key in sorted(unique))
+
+
+_CORE_FIELDS = {
+    "creator": "author",
+    "lastModifiedBy": "last_modified_by",
+    "created": "created",
+    "title": "title",
+}
+
+
+def _core_signatures(parts: dict[str, bytes], rel: str) -> list[SignatureValue | None]:
+    if "docProps/core.xml" not in parts:
+        return []
+    root = parse_xml(parts["docProps/core.xml"], "docProps/core.xml")
+    return [_sig(_CORE_FIELDS[local_name(el)], el.text, rel)
+            for el in root if local_name(el) in _CORE_FIELDS]
+
+
+_APP_FIELDS = {
+    "Company": "company",
+    "Template": "template",
+    "Application": "application",
+    "AppVersion": "app_version",
+    "Manager": "manager",
+}
+
+
+def _app_signatures(parts: dict[str, bytes], rel: str) -> list[SignatureValue | None]:
+    if "docProps/app.xml" not in parts:
+        return []
+    root = parse_xml(parts["docProps/app.xml"], "docProps/app.xml")
+    return [_sig(_APP_FIELDS[local_name(el)], el.text, rel)
+            for el in root if local_name(el) in _APP_FIELDS]
+
+
+def _custom_signatures(parts: dict[str, bytes], rel: str) -> list[SignatureValue | None]:
+    if "docProps/custom.xml" not in parts:
+        return []
+    root = parse_xml(parts["docProps/custom.xml"], "docProps/custom.xml")
+    found: list[SignatureValue | None] = []
+    for prop in root:
+        name = prop.get("name")
+        if not name:
+            continue
+        value = "".join(prop.itertext())
+        field = {"KSOProductBuildVer": "kso_product_build_ver", "ICV": "wps_icv"}.get(
+            name, f"custom:{name}")
+        normalized = _hex_id(value) if field == "wps_icv" else None
+        found.append(_sig(field, value, rel, normalized))
+    return found
+
+
+def _settings_signatures(parts: dict[str, bytes], rel: str) -> list[SignatureValue | None]:
+    found: list[SignatureValue | None] = []
+    if "word/settings.xml" in parts:
+        root = parse_xml(parts["word/settings.xml"], "word/settings.xml")
+        val = f"{{{W_NS}}}val"
+        for element in root.iter(f"{{{W_NS}}}rsidRoot"):
+            value = element.get(val)
+            found.append(_sig("rsid_root", value, rel, (value or "").upper()))
+        for element in root.iter(f"{{{W_NS}}}rsid"):
+            value = element.get(val)
+            found.append(_sig("rsid", value, rel, (value or "").upper()))
+        for ns, field in ((W14_NS, "docid_w14"), (W15_NS, "docid_w15")):
+            for element in root.iter(f"{{{ns}}}docId"):
+                value = element.get(f"{{{ns}}}val")
+                found.append(_sig(field, value, rel, _hex_id(value or "")))
+    rels = "word/_rels/settings.xml.rels"
+    if rels in parts:
+        root = parse_xml(parts[rels], rels)
+        for element in root:
+            if element.get("Type") == ATTACHED_TEMPLATE_TYPE:
+                target = element.get("Target")
+                found.append(_sig("attached_template", target, rel))
+    return found
+
+
+def _people_signatures(parts: dict[str, bytes], rel: str) -> list[SignatureValue | None]:
+    """Comment authors and tracked-change authors: names of real editors."""
+    found: list[SignatureValue | None] = []
+    author = f"{{{W_NS}}}author"
+    if "word/comments.xml" in parts:
+        root = parse_xml(parts["word/comments.xml"], "word/comments.xml")
+        for comment in root.iter(f"{{{W_NS}}}comment"):
+            found.append(_sig("comment_author", comment.get(author), rel))
+    root = parse_xml(parts["word/document.xml"], "word/document.xml")
+    for tag in ("ins", "del", "moveFrom", "moveTo"):
+        for change in root.iter(f"{{{W_NS}}}{tag}"):
+            found.append(_sig("revision_author", change.get(author), rel))
+    return found

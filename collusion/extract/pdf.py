@@ -1,0 +1,257 @@
+"""PDF: text per page with heading levels from font size and weight, Info
+metadata, trailer /ID, XMP ids, embedded image hashes, fonts, and the rows of
+priced tables (PyMuPDF)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pymupdf
+
+from collusion.errors import ExtractionError
+from collusion.extract.safexml import local_name, parse_xml
+from collusion.models import Block, SignatureValue
+from collusion.settings import ExtractSettings
+
+# A text block is a heading candidate when it is short and set larger or
+# bolder than the body; the body size is the most common size by characters.
+HEADING_MAX_CHARS = 60
+HEADING_SIZE_RATIO = 1.15
+BOLD_FLAG = 16
+# Images below this many pixels are rules, bullets and spacer pixels.
+MIN_IMAGE_PIXELS = 32 * 32
+# Pages that mention a unit price are searched for tables (find_tables is
+# slow, so only where a priced bill of quantities can be).
+TABLE_PAGE_HINTS = ("单价", "合价", "工程量")
+_INFO_FIELDS = {
+    "author": "author",
+    "creator": "creator",
+    "producer": "producer",
+    "title": "title",
+    "creationDate": "created",
+}
+_XMP_FIELDS = {
+    "DocumentID": "xmp_document_id",
+    "InstanceID": "xmp_instance_id",
+    "OriginalDocumentID": "xmp_original_document_id",
+}
+_HEX_STRING = re.compile(r"<([0-9A-Fa-f\s]*)>")
+
+
+@dataclass(frozen=True)
+class PdfContent:
+    blocks: tuple[Block, ...]
+    signatures: tuple[SignatureValue, ...]
+    pages: int
+    pages_read: int
+    fonts: tuple[str, ...]
+
+
+def read_pdf(path: Path, rel: str, settings: ExtractSettings) -> PdfContent:
+    """Read one PDF; raise ExtractionError with a reason a clerk can act on."""
+    try:
+        document = pymupdf.open(path, filetype="pdf")
+    except Exception as exc:  # MuPDF raises FileDataError, RuntimeError, ...
+        raise ExtractionError(f"无法打开 PDF（文件损坏或不完整）: {exc}") from exc
+    with document:
+        if document.needs_pass:
+            raise ExtractionError("PDF 已加密，需要打开密码，无法读取")
+        if document.page_count == 0:
+            raise ExtractionError("PDF 没有任何页面")
+        pages_read = min(document.page_count, settings.max_pages)
+        raw_blocks, sizes = _page_blocks(document, pages_read)
+        blocks = _assign_headings(raw_blocks, sizes)
+        blocks += _table_blocks(document, pages_read, len(blocks))
+        signatures = (_info_signatures(document, rel) + _id_signatures(document, rel)
+                      + _xmp_signatures(document, rel)
+                      + _image_signatures(document, rel, pages_read, settings))
+        unique = {(s.field, s.normalized): s for s in signatures}
+        fonts = _fonts(document, pages_read)
+        return PdfContent(
+            blocks=tuple(blocks),
+            signatures=tuple(unique[key] for key in sorted(unique)),
+            pages=document.page_count,
+            pages_read=pages_read,
+            fonts=fonts,
+        )
+
+
+@dataclass(frozen=True)
+class _RawBlock:
+    text: str
+    page: int
+    size: float
+    bold: bool
+
+
+def _page_blocks(document: pymupdf.Document, pages_read: int) -> tuple[list[_RawBlock], Counter]:
+    blocks: list[_RawBlock] = []
+    sizes: Counter = Counter()
+    for page_no in range(pages_read):
+        page = document.load_page(page_no)
+        data = page.get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT, sort=True)
+        for block in data.get("blocks", []):
+            lines = []
+            span_sizes: Counter = Counter()
+            bold_chars = 0
+            chars = 0
+            for line in block.get("lines", []):
+                line_text = "".join(span["text"] for span in line.get("spans", []))
+                lines.append(line_text)
+                for span in line.get("spans", []):
+                    n = len(span["text"].strip())
+                    span_sizes[round(span["size"], 1)] += n
+                    chars += n
+                    if span["flags"] & BOLD_FLAG:
+                        bold_chars += n
+            text = "\n".join(lines).strip()
+            if not text or not span_sizes:
+                continue
+            size = span_sizes.most_common(1)[0][0]
+            sizes.update(span_sizes)
+            blocks.append(_RawBlock(text, page_no + 1, size, bold_chars * 2 > chars))
+    return blocks, sizes
+
+
+def _assign_headings(raw: list[_RawBlock], sizes: Counter) -> list[Block]:
+    """Heading levels from font size: the larger the size, the higher the level."""
+    body_size = sizes.most_common(1)[0][0] if sizes else 0.0
+    heading_sizes = sorted(
+        {b.size for b in raw if _looks_like_heading(b, body_size)}, reverse=True)
+    level_of = {size: min(i + 1, 3) for i, size in enumerate(heading_sizes)}
+    blocks = []
+    for index, b in enumerate(raw):
+        level = level_of.get(b.size) if _looks_like_heading(b, body_size) else None
+        if level is None and b.bold and len(b.text) <= HEADING_MAX_CHARS and "\n" not in b.text:
+            level = len(heading_sizes) + 1 if heading_sizes else 1
+            level = min(level, 3)
+        blocks.append(Block(text=b.text, page=b.page, index=index, heading_level=level,
+                            kind="heading" if level else "para"))
+    return blocks
+
+
+def _looks_like_heading(block: _RawBlock, body_size: float) -> bool:
+    return (len(block.text) <= HEADING_MAX_CHARS
+            and body_size > 0 and block.size >= body_size * HEADING_SIZE_RATIO)
+
+
+def _table_blocks(document: pymupdf.Document, pages_read: int, first_index: int) -> list[Block]:
+    """Rows of ruled tables on pages that carry prices, as table blocks with cells."""
+    blocks: list[Block] = []
+    for page_no in range(pages_read):
+        page = document.load_page(page_no)
+        text = page.get_text()
+        if not any(hint in text for hint in TABLE_PAGE_HINTS):
+            continue
+        try:
+            tables = page.find_tables()
+        except Exception:  # table finding is best effort; the text is already kept
+            continue
+        for table in tables.tables:
+            for row in table.extract():
+                cells = tuple((cell or "").replace("\n", "").strip() for cell in row)
+                if any(cells):
+                    blocks.append(Block(text=" | ".join(cells), page=page_no + 1,
+                                        index=first_index + len(blocks), kind="table",
+                                        cells=cells))
+    return blocks
+
+
+def _sig(field: str, value: str, rel: str, normalized: str | None = None) -> SignatureValue:
+    value = value.strip()
+    norm = normalized if normalized is not None else " ".join(value.split()).casefold()
+    return SignatureValue(source="pdf", field=field, value=value, normalized=norm, file=rel)
+
+
+def _info_signatures(document: pymupdf.Document, rel: str) -> list[SignatureValue]:
+    metadata = document.metadata or {}
+    return [_sig(field, str(metadata[key]), rel)
+            for key, field in _INFO_FIELDS.items()
+            if metadata.get(key) and str(metadata[key]).strip()]
+
+
+def parse_trailer_id(raw: str) -> list[str]:
+    """The hex strings of a trailer /ID array, upper-cased; [] when absent."""
+    return [re.sub(r"\s+", "", h).upper() for h in _HEX_STRING.findall(raw or "")]
+
+
+def _id_signatures(document: pymupdf.Document, rel: str) -> list[SignatureValue]:
+    try:
+        kind, raw = document.xref_get_key(-1, "ID")
+    except Exception:
+        return []
+    if kind != "array":
+        return []
+    ids = parse_trailer_id(raw)
+    return [_sig(f"pdf_id_{i}", value, rel, value) for i, value in enumerate(ids[:2]) if value]
+
+
+def _xmp_signatures(document: pymupdf.Document, rel: str) -> list[SignatureValue]:
+    try:
+        xml = document.get_xml_metadata()
+    except Exception:
+        return []
+    if not xml or not xml.strip():
+        return []
+    try:
+        root = parse_xml(xml.encode("utf-8"), "XMP")
+    except ExtractionError:
+        return []  # malformed XMP loses only the XMP ids, not the file
+    found: list[SignatureValue] = []
+    for element in root.iter():
+        name = local_name(element)
+        if name in _XMP_FIELDS and element.text and element.text.strip():
+            found.append(_sig(_XMP_FIELDS[name], element.text, rel, _xmp_id(element.text)))
+        for attr, value in element.attrib.items():
+            attr_name = attr.rsplit("}", 1)[-1]
+            if attr_name in _XMP_FIELDS and value.strip():
+                found.append(_sig(_XMP_FIELDS[attr_name], value, rel, _xmp_id(value)))
+    return found
+
+
+def _xmp_id(value: str) -> str:
+    """uuid:ABC / xmp.did:abc / {abc} all compare on the hex digits."""
+    text = value.strip()
+    text = re.sub(r"^(?:uuid:|xmp\.did:|xmp\.iid:|adobe:docid:[a-z]+:)", "", text,
+                  flags=re.IGNORECASE)
+    return text.strip("{}").replace("-", "").upper()
+
+
+def _image_signatures(document: pymupdf.Document, rel: str, pages_read: int,
+                      settings: ExtractSettings) -> list[SignatureValue]:
+    seen: set[int] = set()
+    found: list[SignatureValue] = []
+    for page_no in range(pages_read):
+        for image in document.load_page(page_no).get_images(full=True):
+            xref, width, height = image[0], image[2], image[3]
+            if xref in seen or width * height < MIN_IMAGE_PIXELS:
+                continue
+            seen.add(xref)
+            if len(seen) > settings.max_images_per_file:
+                return found
+            try:
+                data = document.xref_stream_raw(xref)
+            except Exception:
+                continue
+            if data:
+                digest = hashlib.sha256(data).hexdigest()
+                found.append(_sig("image_sha256", digest, rel, digest))
+    return found
+
+
+def _fonts(document: pymupdf.Document, pages_read: int) -> tuple[str, ...]:
+    """Font names without the subset tag (ABCDEE+SimSun -> SimSun)."""
+    names: set[str] = set()
+    for page_no in range(pages_read):
+        try:
+            fonts = document.load_page(page_no).get_fonts(full=False)
+        except Exception:
+            continue
+        for font in fonts:
+            name = font[3] or ""
+            names.add(name.split("+", 1)[1] if re.match(r"^[A-Z]{6}\+", name) else name)
+    return tuple(sorted(n for n in names if n))

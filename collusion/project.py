@@ -1,0 +1,194 @@
+"""Read a project folder (contract §1) without analysing any bid file yet."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from collusion.errors import ProjectError
+from collusion.models import ProjectInput, SignatureValue
+
+BID_SUFFIXES = (".pdf", ".docx")
+SIGNATURES_COLUMNS = ("bidder", "code", "value")
+
+
+def load_project(root: str | os.PathLike[str]) -> ProjectInput:
+    """Read project.json, list tender and bid files, and read signatures.csv.
+
+    Raises ProjectError only when nothing can be scanned (no folder, no
+    bidders); every other problem becomes an entry of ``errors``.
+    """
+    root_path = Path(root)
+    if not root_path.is_dir():
+        raise ProjectError(f"项目文件夹不存在: {root_path}")
+    errors: list[dict[str, Any]] = []
+    meta = _read_project_json(root_path, errors)
+    bidder_files, refused = _list_bid_files(root_path)
+    errors.extend(refused)
+    if not bidder_files:
+        raise ProjectError(f"{root_path} 下没有投标人 (bids/<投标人>/ 文件夹)")
+    tender_files, tender_refused = _list_files(root_path, root_path / "tender")
+    errors.extend(tender_refused)
+    csv_signatures = _read_signatures_csv(root_path, set(bidder_files), errors)
+    bidder_meta = meta.get("bidders") if isinstance(meta.get("bidders"), dict) else {}
+    return ProjectInput(
+        root=str(root_path),
+        id=str(meta.get("id") or root_path.resolve().name),
+        name=_str_or_none(meta.get("name")),
+        industry=_str_or_none(meta.get("industry")),
+        bidder_meta={str(k): v if isinstance(v, dict) else {} for k, v in bidder_meta.items()},
+        bidder_files=bidder_files,
+        tender_files=tender_files,
+        csv_signatures=csv_signatures,
+        errors=tuple(errors),
+    )
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _read_project_json(root: Path, errors: list[dict[str, Any]]) -> dict[str, Any]:
+    path = root / "project.json"
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        errors.append({"file": "project.json",
+                       "error": f"project.json 格式错误，第 {exc.lineno} 行第 {exc.colno} 列: {exc.msg}"})
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        errors.append({"file": "project.json", "error": f"无法读取 project.json: {exc}"})
+        return {}
+    if not isinstance(data, dict):
+        errors.append({"file": "project.json", "error": "project.json 顶层应为 JSON 对象"})
+        return {}
+    bidders = data.get("bidders")
+    if bidders is not None and not isinstance(bidders, dict):
+        errors.append({"file": "project.json", "error": "project.json 中 bidders 应为对象"})
+        data = {k: v for k, v in data.items() if k != "bidders"}
+    return data
+
+
+def _is_inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
+
+
+def _list_files(root: Path, folder: Path) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+    """Every *.pdf / *.docx under folder, project-relative and sorted.
+
+    Symbolic links are never followed: a link under bids/ could point at any
+    file of the machine, so it is refused and reported instead.
+    """
+    found: list[str] = []
+    refused: list[dict[str, Any]] = []
+    if not folder.is_dir():
+        return (), refused
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        current = Path(dirpath)
+        for name in sorted(dirnames):
+            sub = current / name
+            if sub.is_symlink():
+                refused.append({"file": _relative(sub, root),
+                                "error": "符号链接目录，出于安全未读取"})
+        for name in filenames:
+            path = current / name
+            if not name.lower().endswith(BID_SUFFIXES):
+                continue
+            rel = _relative(path, root)
+            if path.is_symlink() or not _is_inside(path, root):
+                refused.append({"file": rel, "error": "符号链接文件，出于安全未读取"})
+                continue
+            found.append(rel)
+    return tuple(sorted(found)), refused
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _list_bid_files(root: Path) -> tuple[dict[str, tuple[str, ...]], list[dict[str, Any]]]:
+    bids = root / "bids"
+    result: dict[str, tuple[str, ...]] = {}
+    refused: list[dict[str, Any]] = []
+    if not bids.is_dir():
+        return result, refused
+    for entry in sorted(bids.iterdir(), key=lambda p: p.name):
+        if entry.is_symlink():
+            refused.append({"file": _relative(entry, root), "error": "符号链接目录，出于安全未读取"})
+            continue
+        if not entry.is_dir():
+            continue
+        files, bad = _list_files(root, entry)
+        refused.extend(bad)
+        result[entry.name] = files
+    return result, refused
+
+
+_CODE_RE = re.compile(r"[^0-9a-z]+")
+
+
+def normalize_code(code: str, value: str) -> str:
+    """A comparable form of an e-bidding system code.
+
+    MACs, machine codes and serials are written with varying separators and
+    case (00-1A-2B..., 00:1a:2b...); IPs and accounts keep their digits.
+    """
+    text = value.strip().lower()
+    if code in {"upload_ip", "download_ip", "decrypt_ip", "ip"}:
+        return text
+    return _CODE_RE.sub("", text) or text
+
+
+def _read_signatures_csv(
+    root: Path, bidders: set[str], errors: list[dict[str, Any]]
+) -> tuple[SignatureValue, ...]:
+    path = root / "signatures.csv"
+    if not path.is_file():
+        return ()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        errors.append({"file": "signatures.csv", "error": f"无法读取 signatures.csv（应为 UTF-8）: {exc}"})
+        return ()
+    reader = csv.reader(text.splitlines())
+    header = next(reader, None)
+    if header is None:
+        return ()
+    columns = [h.strip().lower() for h in header]
+    if not set(SIGNATURES_COLUMNS) <= set(columns):
+        errors.append({"file": "signatures.csv", "line": 1,
+                       "error": "signatures.csv 第 1 行表头应包含 bidder,code,value"})
+        return ()
+    index = {name: columns.index(name) for name in SIGNATURES_COLUMNS}
+    values: list[SignatureValue] = []
+    for line_no, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) < len(columns):
+            errors.append({"file": "signatures.csv", "line": line_no,
+                           "error": f"signatures.csv 第 {line_no} 行列数不足: {row!r}"})
+            continue
+        bidder, code, value = (row[index[k]].strip() for k in SIGNATURES_COLUMNS)
+        if not bidder or not code or not value:
+            errors.append({"file": "signatures.csv", "line": line_no,
+                           "error": f"signatures.csv 第 {line_no} 行有空值"})
+            continue
+        if bidder not in bidders:
+            errors.append({"file": "signatures.csv", "line": line_no,
+                           "error": f"signatures.csv 第 {line_no} 行的投标人 {bidder} 不在 bids/ 中"})
+            continue
+        code = code.lower()
+        values.append(SignatureValue(source="csv", field=code, value=value,
+                                     normalized=normalize_code(code, value),
+                                     file="signatures.csv", bidder=bidder))
+    return tuple(sorted(values, key=lambda s: (s.bidder or "", s.field, s.normalized)))

@@ -1,0 +1,149 @@
+"""Build, serialize and write the JSON report (contract §3, schema_version 1.0)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from collusion import __version__
+from collusion.basis import DISCLAIMER
+from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput
+from collusion.scoring import PairScore, flagged_groups
+
+SCHEMA_VERSION = "1.0"
+SCHEMA_FILE = "report.schema.json"
+NOT_ANALYSED = {"error", "refused", "no_text", "partial"}
+SUMMARY_MAX_ITEMS = 10  # pairs and groups named in the summary; the rest are in pairs
+
+
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema of the report, shipped in the package."""
+    return json.loads(resources.files("collusion").joinpath(SCHEMA_FILE).read_text("utf-8"))
+
+
+def number_alerts(alerts: list[Alert]) -> list[dict[str, Any]]:
+    """Alerts as report dicts, sorted and numbered A0001... so ids are stable."""
+    numbered = []
+    for index, alert in enumerate(sorted(alerts, key=Alert.sort_key), start=1):
+        numbered.append({
+            "id": f"A{index:04d}",
+            "kind": alert.kind,
+            "severity": alert.severity,
+            "score": round(float(alert.score), 4),
+            "bidders": sorted(alert.bidders),
+            "basis": alert.basis,
+            "summary": alert.summary,
+            "details": alert.details,
+            "evidence": [e.to_dict() for e in alert.evidence],
+        })
+    return numbered
+
+
+def file_entry(file: ExtractedFile) -> dict[str, Any]:
+    return {"path": file.path, "sha256": file.sha256, "format": file.format,
+            "pages": file.pages, "chars": file.chars, "status": file.status,
+            "error": file.error}
+
+
+def error_entries(project: ProjectInput, files: list[tuple[str | None, ExtractedFile]]
+                  ) -> list[dict[str, Any]]:
+    """Every problem: unreadable inputs, refused files, and files read only in part."""
+    entries = [dict(e) for e in project.errors]
+    for bidder, file in files:
+        if file.status in NOT_ANALYSED or file.error:
+            entry = {"file": file.path, "error": file.error or file.status,
+                     "status": file.status}
+            if bidder:
+                entry["bidder"] = bidder
+            entries.append(entry)
+    return sorted(entries, key=lambda e: (e["file"], e.get("line", 0), e["error"]))
+
+
+def project_summary(bidders: list[Bidder], alerts: list[dict], pairs: list[PairScore],
+                    groups: list[dict], errors: list[dict]) -> str:
+    """One paragraph in Chinese for the regulator."""
+    files = sum(len(b.files) for b in bidders)
+    flagged = [p for p in pairs if p.flagged]
+    text = (f"本项目共 {len(bidders)} 家投标人、{files} 个投标文件；"
+            f"{len(errors)} 项文件或输入问题见 errors。共 {len(alerts)} 条预警，")
+    if not flagged:
+        return text + "没有达到移交阈值的投标人组合。"
+    strongest = sorted(flagged, key=lambda p: (-p.score, p.bidders))
+    pair_text = "；".join(f"{p.bidders[0]} 与 {p.bidders[1]}（评分 {p.score:.2f}）"
+                         for p in strongest[:SUMMARY_MAX_ITEMS])
+    if len(strongest) > SUMMARY_MAX_ITEMS:
+        pair_text += " 等（其余见 pairs）"
+    group_text = "；".join("、".join(g["bidders"]) for g in groups[:SUMMARY_MAX_ITEMS])
+    if len(groups) > SUMMARY_MAX_ITEMS:
+        group_text += " 等"
+    return text + f"{len(flagged)} 对投标人建议移交核查：{pair_text}。关联投标人组：{group_text}。"
+
+
+def build_report(project: ProjectInput, bidders: list[Bidder], tender_files: list[ExtractedFile],
+                 alerts: list[dict], pairs: list[PairScore], *,
+                 ignored_signatures: list[dict] | None = None,
+                 indicators: dict[str, Any] | None = None,
+                 generated_at: datetime | None = None) -> dict[str, Any]:
+    """The report dict; everything in it is sorted so the output is deterministic."""
+    groups = flagged_groups(pairs)
+    all_files = [(b.id, f) for b in bidders for f in b.files] + [(None, f) for f in tender_files]
+    errors = error_entries(project, all_files)
+    moment = (generated_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generator": {"name": "collusion", "version": __version__},
+        "generated_at": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "project": {"id": project.id, "name": project.name, "industry": project.industry},
+        "disclaimer": DISCLAIMER,
+        "summary": project_summary(bidders, alerts, pairs, groups, errors),
+        "bidders": [
+            {"id": b.id, "name": b.name, "price": b.price,
+             "files": [file_entry(f) for f in b.files],
+             "files_not_analysed": sum(1 for f in b.files if f.status in NOT_ANALYSED)}
+            for b in bidders
+        ],
+        "tender": {"files": [file_entry(f) for f in tender_files]},
+        "alerts": alerts,
+        "pairs": [
+            {"bidders": list(p.bidders), "score": p.score, "flagged": p.flagged,
+             "alerts": list(p.alert_ids), "kinds": list(p.kinds)}
+            for p in pairs
+        ],
+        "groups": groups,
+        "ignored_signatures": sorted(
+            ignored_signatures or [], key=lambda r: (r["field"], r["value"], r["bidders"])),
+        "indicators": indicators or {},
+        "errors": errors,
+    }
+
+
+def dumps(report: dict[str, Any]) -> str:
+    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_private(path: str | os.PathLike[str], text: str) -> None:
+    """Write atomically (temp file, then rename), readable by the owner only.
+
+    Reports carry personal data (ID and phone numbers), so they are created
+    0600; a reader never sees a half-written file.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def write_report(report: dict[str, Any], path: str | os.PathLike[str]) -> None:
+    write_private(path, dumps(report))

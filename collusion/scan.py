@@ -1,0 +1,120 @@
+"""The scan of one project, top to bottom: load, extract, section, detect,
+score, report. Each stage is a short function; detectors are pure."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from collusion.detectors import DETECTORS, project_indicators, shared_signature
+from collusion.extract import extract_files
+from collusion.fingerprints_data import load_known_common
+from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput, ScanContext, Section
+from collusion.project import load_project
+from collusion.report import build_report, number_alerts
+from collusion.scoring import score_pairs
+from collusion.sections import split_sections
+from collusion.settings import Settings
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    report: dict[str, Any]
+    context: ScanContext
+
+
+def scan_project(root: str | os.PathLike[str], settings: Settings | None = None, *,
+                 history: Any = None, progress: Progress | None = None,
+                 generated_at: datetime | None = None) -> ScanResult:
+    """Scan one project folder and return the report with what it was built from."""
+    settings = settings or Settings()
+    project = load_project(root)
+    extracted = extract_all(project, settings, progress)
+    bidders = assemble_bidders(project, extracted)
+    tender_files = tuple(extracted[path] for path in project.tender_files)
+    context = ScanContext(
+        project=project,
+        bidders=bidders,
+        tender_files=tender_files,
+        sections=section_bidders(bidders),
+        tender_sections=section_files("tender", tender_files),
+        settings=settings,
+        known_common=load_known_common(),
+        history=history,
+    )
+    alerts = run_detectors(context, progress)
+    numbered = number_alerts(alerts)
+    pairs = score_pairs(numbered, settings.score)
+    report = build_report(
+        project, list(bidders), list(tender_files), numbered, pairs,
+        ignored_signatures=shared_signature.ignored(context),
+        indicators=project_indicators(context),
+        generated_at=generated_at,
+    )
+    return ScanResult(report=report, context=context)
+
+
+def extract_all(project: ProjectInput, settings: Settings,
+                progress: Progress | None) -> dict[str, ExtractedFile]:
+    """Every bid and tender file, extracted in worker processes."""
+    paths = [p for files in project.bidder_files.values() for p in files]
+    paths += list(project.tender_files)
+    return extract_files(project.root, paths, settings.extract, progress)
+
+
+def assemble_bidders(project: ProjectInput,
+                     extracted: dict[str, ExtractedFile]) -> tuple[Bidder, ...]:
+    """Bidders sorted by id, with name and price from project.json when given."""
+    bidders = []
+    for bidder_id in sorted(project.bidder_files):
+        meta = project.bidder_meta.get(bidder_id, {})
+        bidders.append(Bidder(
+            id=bidder_id,
+            name=_text_or_none(meta.get("name")),
+            price=_price_or_none(meta.get("price")),
+            files=tuple(extracted[p] for p in project.bidder_files[bidder_id]),
+        ))
+    return tuple(bidders)
+
+
+def _text_or_none(value: Any) -> str | None:
+    return str(value).strip() or None if value is not None else None
+
+
+def _price_or_none(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.replace(",", "").strip())
+        except ValueError:
+            return None
+    return None
+
+
+def section_files(owner: str, files: tuple[ExtractedFile, ...]) -> tuple[Section, ...]:
+    sections: list[Section] = []
+    for file in files:
+        if file.blocks:
+            sections.extend(split_sections(owner, file.path, file.blocks))
+    return tuple(sections)
+
+
+def section_bidders(bidders: tuple[Bidder, ...]) -> dict[str, tuple[Section, ...]]:
+    return {bidder.id: section_files(bidder.id, bidder.files) for bidder in bidders}
+
+
+def run_detectors(context: ScanContext, progress: Progress | None) -> list[Alert]:
+    alerts: list[Alert] = []
+    for index, (name, detect) in enumerate(DETECTORS, start=1):
+        alerts.extend(detect(context))
+        if progress:
+            progress(f"detect:{name}", index, len(DETECTORS))
+    return alerts
