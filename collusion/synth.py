@@ -913,7 +913,7 @@ def _slot(match: re.Match, rng: random.Random, context: Mapping[str, str]) -> st
     return context[name]
 
 
-def _short_name(company: str) -> str:
+def short_name(company: str) -> str:
     """中山市宏达建设有限公司 -> 宏达建设: what a bid calls itself in the text."""
     name = re.sub(r"^(广东省|广东|\w{2}市)", "", company)
     name = re.sub(r"(股份)?有限(责任)?公司$|集团$", "", name)
@@ -938,7 +938,7 @@ def technical_plan(
         raise ValueError(f"sections must be 1..{len(SECTION_TITLES)}, got {sections}")
     chosen = [0] + sorted(rng.sample(range(1, len(SECTION_TITLES)), sections - 1))
     numbering = rng.choice((_chapter_number, _chinese_number, _arabic_number))
-    context = {"co": rng.choice((_short_name(company), "我公司", "我单位", "我方")), "proj": project}
+    context = {"co": rng.choice((short_name(company), "我公司", "我单位", "我方")), "proj": project}
     plan = []
     for ordinal, index in enumerate(chosen, start=1):
         title = SECTION_TITLES[index]
