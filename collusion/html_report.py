@@ -1,0 +1,982 @@
+"""The self-contained HTML view of a report, for people rather than systems.
+
+The report dict (contract §3, plus the pipeline's extra fields) is turned into
+a plain view model here, in Python, and rendered by one Jinja2 template with
+autoescape on. Bid text and metadata are untrusted: nothing from the report is
+ever marked safe. Highlighted excerpts are lists of ``(text, is_shared)``
+segments that the template wraps in ``<mark>`` itself, and every number that
+ends up in an attribute (SVG geometry, shading classes) is computed here.
+
+The page carries its CSS and SVG inline, loads nothing and needs no script.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from collusion.basis import DISCLAIMER
+
+TEMPLATE_NAME = "report.html.j2"
+
+# A common run shorter than this (in characters) is not highlighted: short
+# runs ("的", "工程") match everywhere and would only add noise.
+MIN_HIGHLIGHT_CHARS = 6
+# Excerpts longer than this are shown without highlighting: difflib is
+# quadratic in the worst case and a report must render in seconds.
+MAX_DIFF_CHARS = 12_000
+# Edge score labels in the graph are drawn only when there are few edges.
+MAX_EDGE_LABELS = 15
+# Code values longer than this may wrap anywhere; shorter ones stay on one line.
+LONG_VALUE_CHARS = 24
+# The pair matrix shades cells in this many steps of score.
+SHADE_STEPS = 5
+
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+SEVERITY_LABEL = {"high": "高", "medium": "中", "low": "低"}
+
+KIND_LABEL = {
+    "identical_file": "文件完全相同",
+    "shared_signature": "特征码相同",
+    "near_duplicate_text": "文本雷同",
+    "shared_identifier": "人员、证书或联系方式相同",
+    "mixed_documents": "投标文件相互混装",
+    "price_pattern": "报价呈规律性",
+}
+
+STATUS_LABEL = {
+    "ok": "已分析",
+    "no_text": "无可提取文本（可能为扫描件）",
+    "error": "读取失败",
+    "refused": "未打开（安全限制）",
+}
+
+SOURCE_LABEL = {
+    "pdf": "PDF 元数据",
+    "docx": "DOCX 元数据",
+    "csv": "电子招投标系统导出",
+}
+
+FIELD_LABEL = {
+    "machine_code": "文件制作机器码",
+    "mac": "网卡 MAC 地址",
+    "cpu_id": "CPU 序列号",
+    "disk_serial": "硬盘序列号",
+    "ca_serial": "CA 数字证书序列号",
+    "pricing_lock": "计价软件加密锁号",
+    "upload_ip": "上传 IP 地址",
+    "deposit_account": "保证金转出账户",
+    "author": "作者",
+    "creator": "创建者",
+    "last_modified_by": "最后修改者",
+    "company": "单位",
+    "manager": "经理",
+    "template": "模板",
+    "producer": "PDF 生成程序",
+    "rsid_root": "DOCX 编辑会话根标识（rsidRoot）",
+    "rsids": "DOCX 编辑会话标识（rsid）",
+    "pdf_id_0": "PDF 文件标识（/ID 第一项）",
+    "pdf_id_1": "PDF 文件标识（/ID 第二项）",
+    "xmp_document_id": "XMP 文档标识",
+    "xmp_instance_id": "XMP 实例标识",
+    "xmp_original_document_id": "XMP 原始文档标识",
+    "image_sha256": "嵌入图片（SHA-256）",
+    "sha256": "文件 SHA-256",
+    "person": "人员姓名",
+    "id_card": "身份证号",
+    "certificate": "证书编号",
+    "phone": "电话号码",
+    "email": "电子邮箱",
+    "bank_account": "银行账户",
+    "bidder_name": "投标人名称",
+}
+
+MEASURE_LABEL = {
+    "jaccard": "Jaccard 相似度",
+    "containment": "包含度",
+    "shared_chars": "相同字符数",
+    "cosine": "余弦相似度",
+    "shared_passages": "雷同段落数",
+    "passages": "雷同段落数",
+    "chars_a": "甲方字符数",
+    "chars_b": "乙方字符数",
+    "shared_errors": "相同错别字数",
+    "pattern": "规律",
+    "ratio": "比值",
+    "difference": "差额",
+    "step": "步长",
+    "source": "来源",
+    "field": "项目",
+    "value": "值",
+}
+
+PATTERN_LABEL = {
+    "ratio": "等比",
+    "difference": "等差",
+    "identical_unit_prices": "综合单价相同",
+}
+
+INDUSTRY_LABEL = {
+    "construction": "工程建设",
+    "procurement": "政府采购",
+    "medicine": "药品和医用耗材采购",
+}
+
+GROUP_MARKS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+# ---------------------------------------------------------------- public API
+
+
+def render_html(report: Mapping[str, Any]) -> str:
+    """Render a report dict as one self-contained HTML page."""
+    template = _environment().get_template(TEMPLATE_NAME)
+    return template.render(**build_view(report))
+
+
+def write_html(report: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
+    """Write the HTML page to ``path`` atomically (temp file, then rename)."""
+    target = Path(path)
+    text = render_html(report)
+    directory = target.parent if str(target.parent) else Path(".")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp_name, target)
+    except BaseException:
+        try:
+            os.unlink(tmp_name)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+# ---------------------------------------------------------------- highlighting
+
+
+Segments = list[tuple[str, bool]]
+
+
+def _segments(text: str, spans: Iterable[tuple[int, int]]) -> Segments:
+    """Cut ``text`` into (text, is_shared) runs from sorted, disjoint spans."""
+    out: Segments = []
+    pos = 0
+    for start, end in spans:
+        if start > pos:
+            out.append((text[pos:start], False))
+        if end > start:
+            out.append((text[start:end], True))
+        pos = max(pos, end)
+    if pos < len(text):
+        out.append((text[pos:], False))
+    return out
+
+
+def highlight_shared(
+    a: str, b: str, min_chars: int = MIN_HIGHLIGHT_CHARS
+) -> tuple[Segments, Segments]:
+    """Mark the common runs of two excerpts (difflib's matching blocks).
+
+    Returns each side as (text, is_shared) segments. Runs shorter than
+    ``min_chars`` are left unmarked; excerpts too long to diff quickly are
+    returned unmarked.
+    """
+    if len(a) > MAX_DIFF_CHARS or len(b) > MAX_DIFF_CHARS:
+        return [(a, False)], [(b, False)]
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    blocks = [m for m in matcher.get_matching_blocks() if m.size >= min_chars]
+    spans_a = [(m.a, m.a + m.size) for m in blocks]
+    spans_b = [(m.b, m.b + m.size) for m in blocks]
+    return _segments(a, spans_a), _segments(b, spans_b)
+
+
+def highlight_value(text: str, value: str | None) -> Segments:
+    """Mark every occurrence of ``value`` in ``text``."""
+    if not value or value not in text:
+        return [(text, False)]
+    spans = []
+    start = text.find(value)
+    while start != -1:
+        spans.append((start, start + len(value)))
+        start = text.find(value, start + len(value))
+    return _segments(text, spans)
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def format_score(value: Any) -> str:
+    """A score in [0, 1] with two decimals, or a dash."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{float(value):.2f}"
+    return "—"
+
+
+def format_price(value: Any) -> str:
+    """A price in yuan with thousands separators."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return f"{float(value):,.2f}"
+    return _text(value) or "—"
+
+
+def format_number(value: Any) -> str:
+    """A measure: integers as is, floats with up to four decimals."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        return f"{value:.4f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:,.0f}"
+    if isinstance(value, (list, tuple)):
+        return "、".join(format_number(v) for v in value)
+    if isinstance(value, Mapping):
+        return "；".join(f"{k}: {format_number(v)}" for k, v in value.items())
+    return _text(value)
+
+
+def field_label(field: Any) -> str:
+    """A signature or identifier field in Chinese, with the raw name kept."""
+    name = _text(field)
+    label = FIELD_LABEL.get(name)
+    return f"{label}（{name}）" if label else (name or "—")
+
+
+def _severity(alert: Mapping[str, Any]) -> str:
+    value = alert.get("severity")
+    return value if value in SEVERITY_ORDER else "low"
+
+
+def _alert_sort_key(alert: Mapping[str, Any]) -> tuple:
+    score = alert.get("score")
+    score = float(score) if isinstance(score, (int, float)) else 0.0
+    return (
+        SEVERITY_ORDER[_severity(alert)],
+        -score,
+        _text(alert.get("kind")),
+        _text(alert.get("id")),
+    )
+
+
+def _shade(score: Any) -> int:
+    """The matrix shading step (0..SHADE_STEPS) of a score."""
+    if not isinstance(score, (int, float)) or isinstance(score, bool):
+        return 0
+    clamped = min(max(float(score), 0.0), 1.0)
+    return max(1, math.ceil(clamped * SHADE_STEPS))
+
+
+# ---------------------------------------------------------------- view model
+
+
+def build_view(report: Mapping[str, Any]) -> dict[str, Any]:
+    """Everything the template shows, as plain, already-ordered data."""
+    bidders = _bidders(report)
+    names = {b["id"]: b["name"] for b in bidders}
+    alerts = {a["id"]: a for a in (_alert(a, i) for i, a in enumerate(_list(report, "alerts")))}
+    pairs = _pairs(report, alerts)
+    groups = _groups(report)
+    flagged = [p for p in pairs if p["flagged"]]
+    ignored = _ignored(report)
+    shown: set[str] = set()
+    first_shown: dict[str, int] = {}  # alert id -> the flagged pair that shows it in full
+    pair_views = []
+    for index, pair in enumerate(flagged, start=1):
+        view = _pair_view(pair, index, alerts, ignored, names, bidders, first_shown)
+        shown.update(view["alert_ids"])
+        pair_views.append(view)
+    unflagged = [p for p in pairs if not p["flagged"]]
+    for pair in unflagged:
+        shown.update(pair["alert_ids"])
+    others = [
+        _alert_view(a, tuple(a["bidders"][:2]), names, bidders)
+        for a in sorted(alerts.values(), key=_alert_sort_key)
+        if a["id"] not in shown
+    ]
+    project = report.get("project") or {}
+    generator = report.get("generator") or {}
+    problems = _problems(report, bidders)
+    severity_counts = {key: 0 for key in SEVERITY_ORDER}
+    for alert in alerts.values():
+        severity_counts[_severity(alert)] += 1
+    return {
+        "project": {
+            "id": _text(project.get("id")),
+            "name": _text(project.get("name")),
+            "industry": INDUSTRY_LABEL.get(
+                _text(project.get("industry")), _text(project.get("industry"))
+            ),
+        },
+        "generator": {
+            "name": _text(generator.get("name")) or "collusion",
+            "version": _text(generator.get("version")),
+        },
+        "generated_at": _text(report.get("generated_at")),
+        "schema_version": _text(report.get("schema_version")),
+        "disclaimer": _text(report.get("disclaimer")) or DISCLAIMER,
+        "summary": _text(report.get("summary")),
+        "counts": {
+            "bidders": len(bidders),
+            "files": sum(len(b["files"]) for b in bidders),
+            "alerts": len(alerts),
+            "high": severity_counts["high"],
+            "medium": severity_counts["medium"],
+            "low": severity_counts["low"],
+            "flagged": len(flagged),
+            "groups": len(groups),
+            "problems": len(problems),
+        },
+        "bidders": bidders,
+        "problems": problems,
+        "matrix": _matrix(bidders, pairs),
+        "graph": _graph(bidders, flagged, groups),
+        "groups": [
+            {
+                "mark": _group_mark(i),
+                "members": [{"id": b, "name": names.get(b, "")} for b in g["bidders"]],
+                "score": format_score(g["score"]),
+            }
+            for i, g in enumerate(groups)
+        ],
+        "pairs": pair_views,
+        "unflagged": [
+            {
+                "a": p["bidders"][0],
+                "b": p["bidders"][1],
+                "a_name": names.get(p["bidders"][0], ""),
+                "b_name": names.get(p["bidders"][1], ""),
+                "score": format_score(p["score"]),
+                "alerts": [_alert_brief(alerts[i]) for i in p["alert_ids"] if i in alerts],
+            }
+            for p in unflagged
+        ],
+        "others": others,
+        "indicators": _indicators(report),
+        "ignored": [
+            {
+                **sig,
+                "field_label": field_label(sig["field"]),
+                "source_label": SOURCE_LABEL.get(sig["source"], sig["source"] or "—"),
+            }
+            for sig in ignored
+        ],
+        "shade_steps": SHADE_STEPS,
+    }
+
+
+def _list(data: Mapping[str, Any], key: str) -> list:
+    value = data.get(key)
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def _bidders(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for raw in _list(report, "bidders"):
+        if not isinstance(raw, Mapping):
+            continue
+        files = []
+        for f in raw.get("files") or []:
+            if not isinstance(f, Mapping):
+                continue
+            status = _text(f.get("status")) or "ok"
+            files.append(
+                {
+                    "path": _text(f.get("path")),
+                    "format": _text(f.get("format")).upper() or "—",
+                    "pages": f.get("pages") if isinstance(f.get("pages"), int) else None,
+                    "chars": format_number(f["chars"]) if isinstance(f.get("chars"), int) else "—",
+                    "status": status,
+                    "status_label": STATUS_LABEL.get(status, status),
+                    "ok": status == "ok",
+                    "error": _text(f.get("error")),
+                }
+            )
+        pages = sum(f["pages"] or 0 for f in files)
+        bad = sum(1 for f in files if not f["ok"])
+        price = raw.get("price")
+        out.append(
+            {
+                "id": _text(raw.get("id")),
+                "name": _text(raw.get("name")),
+                "price": format_price(price) if price is not None else "—",
+                "price_value": price if isinstance(price, (int, float)) else None,
+                "files": files,
+                "pages": pages,
+                "status": ("全部已分析" if not bad else f"{bad} 个文件未分析")
+                if files
+                else "未提交文件",
+                "ok": bool(files) and not bad,
+            }
+        )
+    out.sort(key=lambda b: b["id"])
+    return out
+
+
+def _problems(report: Mapping[str, Any], bidders: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Every file not analysed, with the reason: file statuses and errors."""
+    rows: list[dict[str, str]] = []
+    by_path: dict[str, dict[str, str]] = {}
+    for bidder in bidders:
+        for f in bidder["files"]:
+            if not f["ok"]:
+                row = {
+                    "file": f["path"],
+                    "bidder": bidder["id"],
+                    "status": f["status_label"],
+                    "reason": f["error"] or f["status_label"],
+                }
+                rows.append(row)
+                by_path[f["path"]] = row
+    owner = {f["path"]: b["id"] for b in bidders for f in b["files"]}
+    for err in _list(report, "errors"):
+        if not isinstance(err, Mapping):
+            continue
+        path, reason = _text(err.get("file")), _text(err.get("error")) or "—"
+        row = by_path.get(path)
+        if row is not None and row["reason"] in (reason, row["status"]):
+            row["reason"] = reason  # the same problem, told by errors in more words
+            continue
+        rows.append(
+            {
+                "file": path or "—",
+                "bidder": owner.get(path) or _bidder_of_path(path),
+                "status": "错误",
+                "reason": reason,
+            }
+        )
+    rows.sort(key=lambda r: (r["file"], r["reason"]))
+    return rows
+
+
+def _bidder_of_path(path: str) -> str:
+    """The bidder id of a project-relative path under bids/<id>/, or a dash."""
+    parts = path.split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == "bids" else "—"
+
+
+def _alert(raw: Any, index: int) -> dict[str, Any]:
+    raw = raw if isinstance(raw, Mapping) else {}
+    evidence = [e for e in raw.get("evidence") or [] if isinstance(e, Mapping)]
+    details = raw.get("details") if isinstance(raw.get("details"), Mapping) else {}
+    return {
+        "id": _text(raw.get("id")) or f"#{index + 1}",
+        "kind": _text(raw.get("kind")),
+        "severity": _severity(raw),
+        "score": raw.get("score"),
+        "bidders": sorted(_text(b) for b in raw.get("bidders") or []),
+        "basis": _text(raw.get("basis")),
+        "summary": _text(raw.get("summary")),
+        "details": details,
+        "evidence": evidence,
+    }
+
+
+def _pairs(report: Mapping[str, Any], alerts: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for raw in _list(report, "pairs"):
+        if not isinstance(raw, Mapping):
+            continue
+        members = sorted(_text(b) for b in raw.get("bidders") or [])
+        if len(members) != 2:
+            continue
+        ids = [_text(i) for i in raw.get("alerts") or []]
+        if not ids:
+            ids = [a["id"] for a in alerts.values() if set(members) <= set(a["bidders"])]
+        out.append(
+            {
+                "bidders": members,
+                "score": raw.get("score"),
+                "flagged": bool(raw.get("flagged")),
+                "alert_ids": ids,
+            }
+        )
+    out.sort(key=lambda p: (not p["flagged"], -(p["score"] or 0), p["bidders"]))
+    return out
+
+
+def _groups(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for raw in _list(report, "groups"):
+        if isinstance(raw, Mapping):
+            out.append(
+                {
+                    "bidders": sorted(_text(b) for b in raw.get("bidders") or []),
+                    "score": raw.get("score"),
+                }
+            )
+    return out
+
+
+def _group_mark(index: int) -> str:
+    letters = GROUP_MARKS[index % len(GROUP_MARKS)]
+    return f"组{letters}" if index < len(GROUP_MARKS) else f"组{letters}{index // len(GROUP_MARKS)}"
+
+
+def _ignored(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for raw in _list(report, "ignored_signatures"):
+        if isinstance(raw, Mapping):
+            out.append(
+                {
+                    "source": _text(raw.get("source")),
+                    "field": _text(raw.get("field")),
+                    "value": _text(raw.get("value")),
+                    "bidders": sorted(_text(b) for b in raw.get("bidders") or []),
+                    "reason": _text(raw.get("reason")) or "常见值",
+                }
+            )
+    return out
+
+
+def _indicators(report: Mapping[str, Any]) -> list[dict[str, str]]:
+    indicators = report.get("indicators")
+    prices = indicators.get("prices") if isinstance(indicators, Mapping) else None
+    if not isinstance(prices, Mapping):
+        return []
+    out = []
+    for name, item in prices.items():
+        if isinstance(item, Mapping):
+            value, note = item.get("value"), item.get("note")
+        else:
+            value, note = item, None
+        out.append({"name": _text(name), "value": format_number(value), "note": _text(note)})
+    return out
+
+
+def _matrix(bidders: list[dict[str, Any]], pairs: list[dict[str, Any]]) -> dict[str, Any]:
+    by_pair = {tuple(p["bidders"]): p for p in pairs}
+    flagged_index = {
+        tuple(p["bidders"]): i for i, p in enumerate((p for p in pairs if p["flagged"]), start=1)
+    }
+    rows = []
+    for row in bidders:
+        cells = []
+        for col in bidders:
+            if row["id"] == col["id"]:
+                cells.append({"kind": "self"})
+                continue
+            key = tuple(sorted((row["id"], col["id"])))
+            pair = by_pair.get(key)
+            if pair is None:
+                cells.append({"kind": "none"})
+                continue
+            cells.append(
+                {
+                    "kind": "pair",
+                    "score": format_score(pair["score"]),
+                    "shade": _shade(pair["score"]),
+                    "flagged": pair["flagged"],
+                    "anchor": flagged_index.get(key),
+                    "title": f"{key[0]} 与 {key[1]}：分值 {format_score(pair['score'])}"
+                    + ("，已标记" if pair["flagged"] else "，未达标记阈值"),
+                }
+            )
+        rows.append({"id": row["id"], "name": row["name"], "cells": cells})
+    return {"columns": [b["id"] for b in bidders], "rows": rows}
+
+
+def _graph(
+    bidders: list[dict[str, Any]], flagged: list[dict[str, Any]], groups: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Node and edge geometry of the bidder graph: bidders on a circle."""
+    size, margin = 560, 110
+    radius = (size - 2 * margin) / 2
+    centre = size / 2
+    group_of = {b: _group_mark(i) for i, g in enumerate(groups) for b in g["bidders"]}
+    linked = {b for p in flagged for b in p["bidders"]}
+    n = max(len(bidders), 1)
+    nodes, where = [], {}
+    for i, bidder in enumerate(bidders):
+        angle = -math.pi / 2 + 2 * math.pi * i / n
+        x, y = centre + radius * math.cos(angle), centre + radius * math.sin(angle)
+        cos = math.cos(angle)
+        sin = math.sin(angle)
+        anchor = "start" if cos > 0.25 else "end" if cos < -0.25 else "middle"
+        if anchor == "middle" and sin < 0:  # top: the group mark above the id
+            lx, ly, gy = x, y - 24, y - 40
+        elif anchor == "middle":  # bottom: the group mark below the id
+            lx, ly, gy = x, y + 32, y + 48
+        else:
+            lx, ly, gy = x + (22 if anchor == "start" else -22), y + 5, y + 21
+        where[bidder["id"]] = (x, y)
+        group = group_of.get(bidder["id"], "")
+        nodes.append(
+            {
+                "id": bidder["id"],
+                "name": bidder["name"],
+                "x": round(x, 1),
+                "y": round(y, 1),
+                "lx": round(lx, 1),
+                "ly": round(ly, 1),
+                "gy": round(gy, 1),
+                "anchor": anchor,
+                "linked": bidder["id"] in linked,
+                "group": group,
+                "group_index": next(
+                    (i % 6 for i, g in enumerate(groups) if bidder["id"] in g["bidders"]), None
+                ),
+            }
+        )
+    edges = []
+    for pair in flagged:
+        a, b = pair["bidders"]
+        if a not in where or b not in where:
+            continue
+        (x1, y1), (x2, y2) = where[a], where[b]
+        score = pair["score"] if isinstance(pair["score"], (int, float)) else 0.0
+        edges.append(
+            {
+                "x1": round(x1, 1),
+                "y1": round(y1, 1),
+                "x2": round(x2, 1),
+                "y2": round(y2, 1),
+                "mx": round((x1 + x2) / 2, 1),
+                "my": round((y1 + y2) / 2, 1),
+                "width": round(1.5 + 4.5 * min(max(score, 0.0), 1.0), 1),
+                "score": format_score(pair["score"]),
+                "title": f"{a} — {b}：分值 {format_score(pair['score'])}",
+            }
+        )
+    return {
+        "size": size,
+        "nodes": nodes,
+        "edges": edges,
+        "edge_labels": len(edges) <= MAX_EDGE_LABELS,
+        "description": (
+            f"投标人关联图：{len(bidders)} 家投标人均匀排列在圆周上，"
+            f"{len(edges)} 条连线表示已标记的投标人对，线越粗分值越高"
+            + (f"；{len(groups)} 个关联组在节点旁以组号标出" if groups else "")
+            + "。"
+        ),
+    }
+
+
+# ---------------------------------------------------------------- pairs
+
+
+def _alert_brief(alert: dict[str, Any]) -> dict[str, str]:
+    return {
+        "id": alert["id"],
+        "kind_label": KIND_LABEL.get(alert["kind"], alert["kind"] or "—"),
+        "severity": alert["severity"],
+        "severity_label": SEVERITY_LABEL[alert["severity"]],
+        "score": format_score(alert["score"]),
+        "summary": alert["summary"],
+    }
+
+
+def _pair_view(
+    pair: dict[str, Any],
+    index: int,
+    alerts: dict[str, dict[str, Any]],
+    ignored: list[dict[str, Any]],
+    names: dict[str, str],
+    bidders: list[dict[str, Any]],
+    first_shown: dict[str, int],
+) -> dict[str, Any]:
+    """One flagged pair: its shared-code table and its other alerts, by severity.
+
+    An alert about three or more bidders belongs to several pairs; it is shown
+    in full under the first and referred to from the others.
+    """
+    a, b = pair["bidders"]
+    own = sorted((alerts[i] for i in pair["alert_ids"] if i in alerts), key=_alert_sort_key)
+    signatures = [x for x in own if x["kind"] == "shared_signature"]
+    blocks: list[dict[str, Any]] = []
+    ignored_rows = [
+        {
+            **sig,
+            "field_label": field_label(sig["field"]),
+            "source_label": SOURCE_LABEL.get(sig["source"], sig["source"] or "—"),
+        }
+        for sig in ignored
+        if a in sig["bidders"] and b in sig["bidders"]
+    ]
+    if signatures or ignored_rows:
+        rows = [_signature_row(x, a, b) for x in signatures]
+        top = signatures[0] if signatures else None
+        blocks.append(
+            {
+                "type": "signatures",
+                "sort": _alert_sort_key(top) if top else (len(SEVERITY_ORDER),),
+                "severity": top["severity"] if top else "",
+                "severity_label": SEVERITY_LABEL[top["severity"]] if top else "",
+                "rows": rows,
+                "ignored": ignored_rows,
+                "basis": sorted({x["basis"] for x in signatures if x["basis"]}),
+            }
+        )
+    for alert in own:
+        if alert["kind"] == "shared_signature":
+            continue
+        if alert["id"] in first_shown:
+            view = {
+                **_alert_brief(alert),
+                "type": "ref",
+                "basis": alert["basis"],
+                "pair": first_shown[alert["id"]],
+            }
+        else:
+            first_shown[alert["id"]] = index
+            view = _alert_view(alert, (a, b), names, bidders)
+        view["sort"] = _alert_sort_key(alert)
+        blocks.append(view)
+    blocks.sort(key=lambda blk: blk["sort"])
+    kinds: dict[str, int] = {}
+    for alert in own:
+        label = KIND_LABEL.get(alert["kind"], alert["kind"])
+        kinds[label] = kinds.get(label, 0) + 1
+    return {
+        "index": index,
+        "a": a,
+        "b": b,
+        "a_name": names.get(a, ""),
+        "b_name": names.get(b, ""),
+        "score": format_score(pair["score"]),
+        "shade": _shade(pair["score"]),
+        "kinds": [f"{k}×{v}" if v > 1 else k for k, v in kinds.items()],
+        "blocks": blocks,
+        "alert_ids": [x["id"] for x in own],
+    }
+
+
+def _files_of(evidence: list[Mapping[str, Any]], bidder: str) -> list[str]:
+    files = []
+    for item in evidence:
+        if _text(item.get("bidder")) == bidder:
+            name = _text(item.get("file")) or "电子招投标系统记录"
+            if name not in files:
+                files.append(name)
+    return files
+
+
+def _signature_row(alert: dict[str, Any], a: str, b: str) -> dict[str, Any]:
+    details = alert["details"]
+    evidence = alert["evidence"]
+    field = details.get("field") or next((e.get("field") for e in evidence if e.get("field")), "")
+    value = details.get("value") or next((e.get("value") for e in evidence if e.get("value")), "")
+    source = _text(details.get("source"))
+    return {
+        "id": alert["id"],
+        "severity": alert["severity"],
+        "severity_label": SEVERITY_LABEL[alert["severity"]],
+        "score": format_score(alert["score"]),
+        "source_label": SOURCE_LABEL.get(source, source or "—"),
+        "field_label": field_label(field),
+        "value": format_number(value),
+        "long": len(format_number(value)) > LONG_VALUE_CHARS,
+        "files_a": _files_of(evidence, a),
+        "files_b": _files_of(evidence, b),
+        "summary": alert["summary"],
+    }
+
+
+def _locator(item: Mapping[str, Any]) -> dict[str, str]:
+    page = item.get("page")
+    paragraph = item.get("paragraph")
+    start, end = item.get("start"), item.get("end")
+    return {
+        "bidder": _text(item.get("bidder")),
+        "file": _text(item.get("file")) or "—",
+        "page": f"第 {page} 页" if page is not None else "",
+        "section": _text(item.get("section")),
+        "paragraph": f"第 {paragraph + 1} 段" if isinstance(paragraph, int) else "",
+        "chars": f"字符 {start}–{end}" if isinstance(start, int) and isinstance(end, int) else "",
+    }
+
+
+def _measure_value(key: str, value: Any) -> str:
+    if key == "source":
+        return SOURCE_LABEL.get(str(value), format_number(value))
+    if key == "field":
+        return field_label(value)
+    if key == "pattern":
+        return PATTERN_LABEL.get(str(value), format_number(value))
+    return format_number(value)
+
+
+def _details_rows(details: Mapping[str, Any], skip: Iterable[str] = ()) -> list[dict[str, str]]:
+    skip = set(skip)
+    return [
+        {"name": MEASURE_LABEL.get(str(k), str(k)), "value": _measure_value(str(k), v)}
+        for k, v in details.items()
+        if k not in skip and v is not None
+    ]
+
+
+def _alert_view(
+    alert: dict[str, Any],
+    pair: tuple[str, ...],
+    names: dict[str, str],
+    bidders: list[dict[str, Any]],
+) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        **_alert_brief(alert),
+        "type": "alert",
+        "kind": alert["kind"],
+        "basis": alert["basis"],
+        "bidders": [{"id": x, "name": names.get(x, "")} for x in alert["bidders"]],
+        "sort": _alert_sort_key(alert),
+    }
+    kind = alert["kind"]
+    if kind == "near_duplicate_text":
+        view["type"] = "passages"
+        view["measures"] = _details_rows(alert["details"])
+        view["passages"] = _passages(alert["evidence"], pair)
+    elif kind == "price_pattern":
+        view["type"] = "prices"
+        view["measures"] = _details_rows(alert["details"], skip=("prices",))
+        view["chart"] = _price_chart(alert, bidders)
+    else:
+        view["measures"] = _details_rows(alert["details"])
+        view["evidence"] = [
+            {
+                **_locator(e),
+                "field_label": field_label(e.get("field")) if e.get("field") else "",
+                "value": _text(e.get("value")),
+                "context": highlight_value(_text(e.get("excerpt")), _text(e.get("value")))
+                if e.get("excerpt")
+                else [],
+            }
+            for e in alert["evidence"]
+        ]
+    return view
+
+
+def _passages(evidence: list[Mapping[str, Any]], pair: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The aligned passages of a near-duplicate alert, two sides each."""
+    order = {b: i for i, b in enumerate(pair)}
+    linked: dict[Any, list[Mapping[str, Any]]] = {}
+    loose: dict[str, list[Mapping[str, Any]]] = {}
+    for item in evidence:
+        key = item.get("passage")
+        if isinstance(key, int) and not isinstance(key, bool):
+            linked.setdefault(key, []).append(item)
+        else:
+            loose.setdefault(_text(item.get("bidder")), []).append(item)
+    sides_list = [linked[k] for k in sorted(linked)]
+    # Evidence without a passage number: pair the n-th item of one bidder with
+    # the n-th of the other.
+    loose_lists = [loose[k] for k in sorted(loose, key=lambda b: (order.get(b, len(order)), b))]
+    if loose_lists:
+        longest = max(len(x) for x in loose_lists)
+        for n in range(longest):
+            sides_list.append([x[n] for x in loose_lists if n < len(x)])
+    out = []
+    for number, sides in enumerate(sides_list, start=1):
+        sides = sorted(
+            sides,
+            key=lambda e: (order.get(_text(e.get("bidder")), len(order)), _text(e.get("bidder"))),
+        )
+        texts = [_text(e.get("excerpt")) for e in sides]
+        if len(sides) >= 2 and texts[0] and texts[1]:
+            segs = list(highlight_shared(texts[0], texts[1]))
+            segs += [[(t, False)] if t else [] for t in texts[2:]]
+        else:
+            # One excerpt only: it is the shared text itself.
+            segs = [[(t, True)] if t else [] for t in texts]
+        out.append(
+            {
+                "number": number,
+                "sides": [{**_locator(e), "segments": s} for e, s in zip(sides, segs, strict=True)],
+            }
+        )
+    return out
+
+
+def _price_chart(alert: dict[str, Any], bidders: list[dict[str, Any]]) -> dict[str, Any]:
+    """The sorted bids of the project as a dot chart, the alert's bidders marked."""
+    raw = alert["details"].get("prices")
+    prices: dict[str, float] = {}
+    if isinstance(raw, Mapping):
+        for key, value in raw.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                prices[_text(key)] = float(value)
+    if not prices:
+        prices = {b["id"]: float(b["price_value"]) for b in bidders if b["price_value"] is not None}
+    points = sorted(prices.items(), key=lambda kv: (kv[1], kv[0]))
+    if not points:
+        return {"points": [], "rows": []}
+    width, height = 560, 210
+    left, right, top, bottom = 96, 20, 26, 44
+    low, high = points[0][1], points[-1][1]
+    span = (high - low) or max(abs(high) * 0.01, 1.0)
+    low_axis, high_axis = low - span * 0.08, high + span * 0.08
+    step = (width - left - right) / max(len(points) - 1, 1)
+    marked = set(alert["bidders"])
+    chart_points, rows = [], []
+    previous = None
+    for i, (bidder, price) in enumerate(points):
+        x = left + (step * i if len(points) > 1 else (width - left - right) / 2)
+        y = top + (height - top - bottom) * (high_axis - price) / (high_axis - low_axis)
+        chart_points.append(
+            {
+                "x": round(x, 1),
+                "y": round(y, 1),
+                "bidder": bidder,
+                "marked": bidder in marked,
+                "label": format_price(price),
+            }
+        )
+        rows.append(
+            {
+                "rank": i + 1,
+                "bidder": bidder,
+                "price": format_price(price),
+                "marked": bidder in marked,
+                "diff": format_price(price - previous) if previous is not None else "—",
+                "ratio": f"{price / previous:.6f}" if previous else "—",
+            }
+        )
+        previous = price
+    ticks = []
+    for value in (low, (low + high) / 2, high) if high != low else (low,):
+        y = top + (height - top - bottom) * (high_axis - value) / (high_axis - low_axis)
+        ticks.append({"y": round(y, 1), "label": format_price(value)})
+    polyline = " ".join(f"{p['x']},{p['y']}" for p in chart_points)
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": width - right,
+        "top": top,
+        "baseline": height - bottom,
+        "points": chart_points,
+        "polyline": polyline,
+        "ticks": ticks,
+        "rows": rows,
+        "description": (
+            f"报价由低到高排列的点线图，共 {len(points)} 家；"
+            f"标记的投标人为 {'、'.join(sorted(marked & set(prices)))}。"
+        ),
+    }
+
+
+# ---------------------------------------------------------------- template
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("collusion", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env
