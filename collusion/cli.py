@@ -120,3 +120,124 @@ def render(report_file: Path, html_path: Path) -> None:
 
 
 # --- history and nightly commands ---
+# Owned by the history/nightly work (collusion.store, collusion.nightly).
+
+_DB_HELP = ("History database (default: $COLLUSION_DB, else $COLLUSION_HOME/history.db, "
+            "else ~/.local/share/collusion/history.db).")
+
+
+def _db_option(func):  # noqa: ANN001, ANN202
+    return click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+                        help=_DB_HELP)(func)
+
+
+def _log_line(line: str) -> None:
+    """A plain, timestamped log line: what cron mails or a log file keeps."""
+    import time
+
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    click.echo(f"{stamp} {line}")
+
+
+@main.command()
+@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_db_option
+@click.option("--out", "out_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for <project_id>.json reports and runs/<run_id>.json summaries.")
+@click.option("--outbox", type=click.Path(file_okay=False, path_type=Path),
+              help="Deliver reports with flagged pairs to OUTBOX/<regulator>/<project_id>.json.")
+@click.option("--regulators", "regulators_path",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help='JSON or TOML file mapping industry to regulator, e.g. '
+                   '{"construction": "住建局"}; "default" catches the rest.')
+def nightly(inbox: Path, db_path: Path | None, out_dir: Path, outbox: Path | None,
+            regulators_path: Path | None) -> None:
+    """Scan the project folders under INBOX that are new or changed since the last run.
+
+    A progress bar in a terminal, plain log lines otherwise (cron). Exits 1
+    when another run holds the lock or the run cannot start.
+    """
+    from collusion.errors import LockHeld
+    from collusion.nightly import run_nightly
+
+    interactive = sys.stdout.isatty()
+    progress = _ProgressBar() if interactive else None
+    try:
+        summary = run_nightly(inbox, db_path, out_dir, outbox=outbox,
+                              regulators_config=regulators_path, progress=progress,
+                              log=None if interactive else _log_line)
+    except LockHeld as exc:
+        raise click.ClickException(f"{exc}; not starting a second run") from exc
+    except CollusionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        if progress:
+            progress.close()
+    if interactive:
+        for outcome in summary.failed:
+            click.echo(f"failed {outcome.folder}: {outcome.error}", err=True)
+        click.echo(summary.message)
+    click.echo(f"run summary: {summary.summary_path}")
+
+
+@main.group()
+def history() -> None:
+    """Query the history database: a project's alerts, where a value was seen."""
+
+
+def _open_existing(db_path: Path | None):  # noqa: ANN202
+    """Open the history for reading; never create an empty one by mistake."""
+    from collusion import store
+
+    path = store.resolve_db_path(db_path)
+    if not path.exists():
+        raise click.ClickException(f"no history database at {path} (see --db, $COLLUSION_DB)")
+    try:
+        return store.open_db(path)
+    except CollusionError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@history.command("alerts")
+@click.argument("project_id")
+@_db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the alerts as JSON.")
+def history_alerts(project_id: str, db_path: Path | None, as_json: bool) -> None:
+    """List the stored alerts of PROJECT_ID."""
+    from collusion.store import project_alerts
+
+    db = _open_existing(db_path)
+    alerts = project_alerts(db, project_id)
+    db.close()
+    if as_json:
+        click.echo(json.dumps(alerts, ensure_ascii=False, indent=2))
+        return
+    if not alerts:
+        click.echo(f"no alerts stored for {project_id}")
+    for alert in alerts:
+        click.echo(f"{alert['id']}  {alert['severity']:<6} {alert['kind']:<20} "
+                   f"{','.join(alert['bidders'])}  {alert['summary']}")
+
+
+@history.command("seen")
+@click.argument("value")
+@click.option("--field", help="Only this field (e.g. rsid_root, machine_code).")
+@_db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the sightings as JSON.")
+def history_seen(value: str, field: str | None, db_path: Path | None, as_json: bool) -> None:
+    """Where a signature VALUE has been seen: project, bidder, company, file, field."""
+    from collusion.store import signature_sightings
+
+    db = _open_existing(db_path)
+    rows = signature_sightings(db, value, field)
+    db.close()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo(f"{value} has not been seen")
+    for row in rows:
+        who = f"{row['bidder']} ({row['company'] or '?'})" if row["bidder"] else "tender"
+        click.echo(f"{row['project_id']}  {who}  {row['file'] or 'signatures.csv'}  "
+                   f"{row['field']}={row['value']}")

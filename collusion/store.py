@@ -21,6 +21,7 @@ project's rows across commits and let a killed run leave half a project.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import sqlite3
@@ -138,7 +139,7 @@ def transaction(db: Database) -> Iterator[Database]:
 
 
 def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 # ---------------------------------------------------------------------------
@@ -148,7 +149,7 @@ def utc_now() -> str:
 
 def new_run_id() -> str:
     """A sortable, unique run id: UTC time then random hex."""
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     return f"{stamp}-{uuid.uuid4().hex[:8]}"
 
 
@@ -224,6 +225,7 @@ def _xxh32(data: bytes) -> int:
     return xxhash.xxh32_intdigest(data)
 
 
+@functools.lru_cache(maxsize=4096)
 def section_minhash(text: str) -> tuple[LeanMinHash | None, int, int]:
     """(MinHash or None when too short, normalized chars, distinct shingles)."""
     normalized = normalize_text(text)
@@ -267,13 +269,17 @@ class RecordedCounts:
     flagged_pairs: int
 
 
-def record_scan(db: Database, scan_result: Any, run_id: str) -> RecordedCounts:
+def record_scan(db: Database, scan_result: Any, run_id: str | None = None) -> RecordedCounts:
     """Store one project's scan in ONE transaction, replacing its earlier rows.
 
     ``scan_result`` is a ``collusion.scan.ScanResult`` (``.report``,
-    ``.context``). Called inside an open :func:`transaction` it joins it, so
-    a caller can commit more rows (the nightly manifest) atomically with it.
+    ``.context``). Without ``run_id`` the call is recorded as a run of its
+    own (kind "scan", as ``collusion scan --db`` does). Called inside an open
+    :func:`transaction` it joins it, so a caller can commit more rows (the
+    nightly manifest) atomically with it.
     """
+    if run_id is None:
+        return _record_as_own_run(db, scan_result)
     report: dict[str, Any] = scan_result.report
     ctx = scan_result.context
     project_id = str(report.get("project", {}).get("id") or ctx.project.id)
@@ -295,6 +301,25 @@ def record_scan(db: Database, scan_result: Any, run_id: str) -> RecordedCounts:
         alerts=len(rows["alerts"]),
         flagged_pairs=sum(1 for p in rows["pairs"] if p["flagged"]),
     )
+
+
+def _record_as_own_run(db: Database, scan_result: Any) -> RecordedCounts:
+    run_id = start_run(db, "scan", inbox=str(scan_result.context.project.root))
+    try:
+        counts = record_scan(db, scan_result, run_id)
+    except BaseException as exc:
+        finish_run(db, run_id, "failed", error=f"{type(exc).__name__}: {exc}")
+        raise
+    finish_run(
+        db,
+        run_id,
+        "ok",
+        projects_found=1,
+        projects_scanned=1,
+        files_scanned=counts.files,
+        alerts=counts.alerts,
+    )
+    return counts
 
 
 def _scan_rows(report: dict[str, Any], ctx: Any, project_id: str) -> dict[str, list[dict]]:
@@ -505,24 +530,37 @@ def project_alerts(db: Database, project_id: str) -> list[dict]:
 def signature_sightings(db: Database, value: str, field: str | None = None) -> list[dict]:
     """Where a signature value was seen: project, bidder, company, file, field.
 
-    Matches the raw or the normalized value, so a value copied from a report
-    (raw) or typed in normalized form both find it. Tender rows have bidder
-    None: a value in a tender is the tenderer's, not a bidder's.
+    Matches the raw or the normalized value in the usual spellings (case,
+    separators of MACs and serials), so a value copied from a report or
+    typed by hand finds it. Tender rows have bidder None: a value in a
+    tender is the tenderer's, not a bidder's.
     """
+    forms = sorted(_spellings(value))
+    marks = ", ".join("?" for _ in forms)
     sql = (
         "SELECT s.project_id, p.name AS project_name, s.bidder_id AS bidder, "
         "b.name AS company, s.file, s.source, s.field, s.value, s.normalized "
         "FROM signature_values s "
         "LEFT JOIN projects p ON p.id = s.project_id "
         "LEFT JOIN bidders b ON b.project_id = s.project_id AND b.id = s.bidder_id "
-        "WHERE (s.normalized = ? OR s.value = ?)"
+        f"WHERE (s.normalized IN ({marks}) OR s.value IN ({marks}))"
     )
-    params: list[Any] = [value, value]
+    params: list[Any] = [*forms, *forms]
     if field:
         sql += " AND s.field = ?"
         params.append(field)
     sql += " ORDER BY s.project_id, s.bidder_id IS NULL, s.bidder_id, s.file, s.field"
     return list(db.query(sql, params))
+
+
+def _spellings(value: str) -> set[str]:
+    """The value as typed, trimmed, in both cases, and without separators."""
+    trimmed = unicodedata.normalize("NFKC", value).strip()
+    bare = "".join(ch for ch in trimmed if ch not in " -:._")
+    return {
+        value,
+        *(form for text in (trimmed, bare) if text for form in (text, text.upper(), text.lower())),
+    }
 
 
 def _decode(row: dict, json_columns: Iterable[str]) -> dict:
@@ -542,6 +580,7 @@ class Sighting:
     """A signature value found in another project's bid."""
 
     project_id: str
+    project_name: str | None
     bidder_id: str | None
     company: str | None
     file: str | None
@@ -554,6 +593,7 @@ class SectionMatch:
     """A stored section whose MinHash is close to a query section's."""
 
     project_id: str
+    project_name: str | None
     bidder_id: str | None  # None: the section is from that project's tender
     company: str | None
     file: str
@@ -610,9 +650,10 @@ class History:
     def value_sightings(self, field: str, normalized: str, exclude_project: str) -> list[Sighting]:
         """The bids of OTHER projects that carry this value, sorted."""
         rows = self.db.conn.execute(
-            "SELECT DISTINCT s.project_id, s.bidder_id, b.name, s.file, s.field, s.value "
-            "FROM signature_values s LEFT JOIN bidders b "
-            "ON b.project_id = s.project_id AND b.id = s.bidder_id "
+            "SELECT DISTINCT s.project_id, p.name, s.bidder_id, b.name, s.file, s.field, "
+            "s.value FROM signature_values s "
+            "LEFT JOIN projects p ON p.id = s.project_id "
+            "LEFT JOIN bidders b ON b.project_id = s.project_id AND b.id = s.bidder_id "
             "WHERE s.field = ? AND s.normalized = ? AND s.project_id != ? "
             "AND s.bidder_id IS NOT NULL "
             "ORDER BY s.project_id, s.bidder_id, s.file",
@@ -638,6 +679,7 @@ class History:
             matches.append(
                 SectionMatch(
                     project_id=meta["project_id"],
+                    project_name=meta["project_name"],
                     bidder_id=meta["bidder_id"],
                     company=meta["company"],
                     file=meta["file"],
@@ -670,15 +712,16 @@ class History:
         assert self._lsh is not None
         clause = f"{where} {'AND' if where else 'WHERE'} s.minhash_recipe = ?"
         rows = self.db.conn.execute(
-            "SELECT s.rowid, s.project_id, s.bidder_id, b.name, s.file, s.ordinal, "
+            "SELECT s.rowid, s.project_id, p.name, s.bidder_id, b.name, s.file, s.ordinal, "
             "s.title, s.first_page, s.excerpt, s.shingles, s.minhash "
-            "FROM sections s LEFT JOIN bidders b "
-            "ON b.project_id = s.project_id AND b.id = s.bidder_id "
+            "FROM sections s LEFT JOIN projects p ON p.id = s.project_id "
+            "LEFT JOIN bidders b ON b.project_id = s.project_id AND b.id = s.bidder_id "
             f"{clause} AND s.minhash IS NOT NULL ORDER BY s.rowid",
             (*params, self._recipe),
         ).fetchall()
         names = (
             "project_id",
+            "project_name",
             "bidder_id",
             "company",
             "file",

@@ -1,0 +1,373 @@
+"""cross_project: a bid that carries what another project's bid, under a
+different company name, carried before.
+
+Rings show themselves across tenders: the same compiling machine, the same
+document lineage id or the same copied construction plan turning up under
+different company names. This detector asks the history (``ctx.history``,
+a ``collusion.store.History``) and emits the contract's kinds:
+
+- ``shared_signature`` for a strong signature value (lineage id or e-bidding
+  hardware code) that another project's bidder carried;
+- ``near_duplicate_text`` for a section whose MinHash is close to a section
+  of another project's bid.
+
+Each alert names one bidder (the other is in another project, so it forms no
+pair of this report and is never flagged on its own: it is a lead for the
+reviewer). The other project is named in ``details.other_project`` and in
+``evidence`` as ``"<project>/<bidder>"``.
+
+Rarity is learned from history: a value or a section carried by
+``HISTORY_COMMON_PROJECTS`` or more other projects is what every bid in the
+city carries (a popular template, a hall computer), and is dropped; so is
+anything found in a tender, stored or current, or in the known-common list.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+
+from collusion import basis
+from collusion.detectors.shared_signature import (
+    HIGH,
+    HISTORY_COMMON_PROJECTS,
+    field_basis,
+    field_label,
+    field_strength,
+)
+from collusion.errors import SettingsError
+from collusion.models import Alert, Evidence, ScanContext, Section, SignatureValue
+from collusion.store import History, SectionMatch, Sighting, section_minhash
+
+
+@dataclass(frozen=True)
+class CrossProjectSettings:
+    """Thresholds of the cross-project detector.
+
+    Composed into ``Settings.detectors["cross_project"]``.
+    """
+
+    # A value or section found in at least this many OTHER projects is common.
+    common_projects: int = HISTORY_COMMON_PROJECTS
+    # Estimated Jaccard of two sections' 5-gram sets to call them near-duplicates.
+    # 0.6 sits where the LSH (32 bands x 4 rows) finds 99% of pairs, and well
+    # above what two independently written plans on one topic share.
+    min_jaccard: float = 0.6
+    # A copy this close, of at least `strong_chars` normalized characters in
+    # all, is high severity.
+    strong_jaccard: float = 0.8
+    strong_chars: int = 500
+    # Section pairs quoted in one alert's evidence (the count is in details).
+    max_evidence_sections: int = 5
+    signature_score: float = 0.9
+    text_score_high: float = 0.9
+    text_score_medium: float = 0.6
+
+    def __post_init__(self) -> None:
+        if self.common_projects < 1:
+            raise SettingsError("cross_project.common_projects must be at least 1")
+        for name in (
+            "min_jaccard",
+            "strong_jaccard",
+            "signature_score",
+            "text_score_high",
+            "text_score_medium",
+        ):
+            if not 0 < getattr(self, name) <= 1:
+                raise SettingsError(f"cross_project.{name} must be in (0, 1]")
+        if self.max_evidence_sections < 1 or self.strong_chars < 0:
+            raise SettingsError("cross_project.max_evidence_sections must be at least 1")
+
+
+def detect(ctx: ScanContext) -> list[Alert]:
+    """Alerts for what this project's bids share with other projects' bids."""
+    if ctx.history is None:
+        return []
+    settings = _settings(ctx)
+    return signature_alerts(ctx, ctx.history, settings) + text_alerts(ctx, ctx.history, settings)
+
+
+def _settings(ctx: ScanContext) -> CrossProjectSettings:
+    detectors = getattr(ctx.settings, "detectors", None) or {}
+    return detectors.get("cross_project") or CrossProjectSettings()
+
+
+def company_key(name: str | None) -> str | None:
+    """A company name for comparison: NFKC, no spaces, casefolded; None if unknown."""
+    if not name:
+        return None
+    key = "".join(unicodedata.normalize("NFKC", name).split()).casefold()
+    return key or None
+
+
+def _different_company(ours: str | None, theirs: str | None) -> bool:
+    """True only when both names are known and differ: an unknown name proves nothing."""
+    a, b = company_key(ours), company_key(theirs)
+    return a is not None and b is not None and a != b
+
+
+def _other(project_id: str, bidder_id: str | None) -> str:
+    return f"{project_id}/{bidder_id}" if bidder_id else project_id
+
+
+# --- signature values -------------------------------------------------------
+
+
+def _bidder_values(ctx: ScanContext) -> dict[tuple[str, str, str], list[SignatureValue]]:
+    """(bidder, field, normalized) -> occurrences, strong fields only."""
+    found: dict[tuple[str, str, str], list[SignatureValue]] = defaultdict(list)
+    # Extracted values need not carry their bidder: take it from the owner.
+    values = [(b.id, s) for b in ctx.bidders for f in b.files for s in f.signatures]
+    values += [(s.bidder, s) for s in ctx.project.csv_signatures if s.bidder]
+    known = {b.id for b in ctx.bidders}
+    for bidder_id, value in values:
+        # Single rsids are editing sessions a template passes on; across
+        # projects only whole-document ids and hardware codes are strong.
+        if value.field == "rsid" or field_strength(value) != HIGH or not value.normalized:
+            continue
+        if bidder_id in known:
+            found[(bidder_id, value.field, value.normalized)].append(value)
+    return found
+
+
+def _value_is_common(
+    ctx: ScanContext,
+    history: History,
+    field: str,
+    normalized: str,
+    settings: CrossProjectSettings,
+    tender: set[tuple[str, str]],
+) -> bool:
+    if ctx.known_common is not None and ctx.known_common.reason_for(field, normalized):
+        return True
+    if (field, normalized) in tender or history.value_in_tenders(field, normalized):
+        return True
+    seen = history.value_project_count(field, normalized, ctx.project.id)
+    return seen == 0 or seen >= settings.common_projects
+
+
+def signature_alerts(
+    ctx: ScanContext, history: History, settings: CrossProjectSettings
+) -> list[Alert]:
+    """A strong value of a bidder that another project's other company carried."""
+    tender = {(s.field, s.normalized) for f in ctx.tender_files for s in f.signatures}
+    alerts = []
+    for (bidder_id, field, normalized), values in sorted(_bidder_values(ctx).items()):
+        if _value_is_common(ctx, history, field, normalized, settings, tender):
+            continue
+        ours = ctx.bidder_name(bidder_id)
+        sightings = [
+            s
+            for s in history.value_sightings(field, normalized, ctx.project.id)
+            if _different_company(ours, s.company)
+        ]
+        if sightings:
+            alerts.append(_signature_alert(ctx, bidder_id, values, sightings, settings))
+    return alerts
+
+
+def _signature_alert(
+    ctx: ScanContext,
+    bidder_id: str,
+    values: list[SignatureValue],
+    sightings: list[Sighting],
+    settings: CrossProjectSettings,
+) -> Alert:
+    first = min(values, key=lambda v: v.file or "")
+    label = field_label(first.field)
+    others = sorted({(s.project_id, s.bidder_id or "", s.company or "") for s in sightings})
+    where = "；".join(f"项目 {p} 投标人 {b}（{c}）" for p, b, c in others)
+    summary = (
+        f"投标人 {bidder_id}（{ctx.bidder_name(bidder_id)}）的{label}“{first.value}”"
+        f"曾出现在其他项目以其他单位名义提交的投标文件中：{where}"
+    )
+    ours = sorted({v.file for v in values}, key=lambda f: f or "")
+    evidence = [
+        Evidence(bidder=bidder_id, file=f, field=first.field, value=first.value) for f in ours
+    ]
+    evidence += [
+        Evidence(
+            bidder=_other(s.project_id, s.bidder_id),
+            file=s.file,
+            field=s.field,
+            value=s.value or first.value,
+        )
+        for s in sightings
+    ]
+    details = {
+        "source": first.source,
+        "field": first.field,
+        "value": first.value,
+        "normalized": first.normalized,
+        "scope": "cross_project",
+        "other_project": others[0][0],
+        "other_projects": sorted({p for p, _, _ in others}),
+        "other_bidders": [
+            {"project": p, "project_name": _project_name(sightings, p), "bidder": b, "company": c}
+            for p, b, c in others
+        ],
+        "company": ctx.bidder_name(bidder_id),
+    }
+    return Alert(
+        kind="shared_signature",
+        severity="high",
+        score=settings.signature_score,
+        bidders=(bidder_id,),
+        basis=field_basis(first.field),
+        summary=summary,
+        details=details,
+        evidence=tuple(evidence),
+    )
+
+
+def _project_name(found: list[Sighting] | list[SectionMatch], project_id: str) -> str | None:
+    return next((s.project_name for s in found if s.project_id == project_id), None)
+
+
+# --- sections ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _SectionHit:
+    section: Section
+    chars: int
+    match: SectionMatch
+
+
+def _tender_minhashes(ctx: ScanContext) -> list:
+    return [mh for s in ctx.tender_sections if (mh := section_minhash(s.text)[0]) is not None]
+
+
+def _is_boilerplate(
+    mh, matches: list[SectionMatch], tender: list, settings: CrossProjectSettings
+) -> bool:
+    """Tender text (here or in any stored tender) or a section many projects carry."""
+    if any(mh.jaccard(t) >= settings.min_jaccard for t in tender):
+        return True
+    if any(m.bidder_id is None for m in matches):
+        return True
+    return len({m.project_id for m in matches}) >= settings.common_projects
+
+
+def _section_hits(
+    ctx: ScanContext, history: History, settings: CrossProjectSettings
+) -> dict[tuple[str, str, str], list[_SectionHit]]:
+    """(our bidder, other project, other bidder) -> matching sections."""
+    tender = _tender_minhashes(ctx)
+    hits: dict[tuple[str, str, str], list[_SectionHit]] = defaultdict(list)
+    for bidder_id in sorted(ctx.sections):
+        ours = ctx.bidder_name(bidder_id)
+        for section in ctx.sections[bidder_id]:
+            mh, chars, count = section_minhash(section.text)
+            if mh is None:
+                continue
+            matches = history.similar_sections(mh, count, ctx.project.id, settings.min_jaccard)
+            if not matches or _is_boilerplate(mh, matches, tender, settings):
+                continue
+            for match in matches:
+                if _different_company(ours, match.company):
+                    key = (bidder_id, match.project_id, match.bidder_id or "")
+                    hits[key].append(_SectionHit(section, chars, match))
+    return hits
+
+
+def text_alerts(ctx: ScanContext, history: History, settings: CrossProjectSettings) -> list[Alert]:
+    """Sections of a bidder close to sections of another project's other company."""
+    return [
+        _text_alert(ctx, key, found, settings)
+        for key, found in sorted(_section_hits(ctx, history, settings).items())
+    ]
+
+
+def _excerpt(ctx: ScanContext, text: str | None) -> str | None:
+    if not text:
+        return None
+    limit = getattr(ctx.settings, "excerpt_chars", 160)
+    return " ".join(text.split())[:limit]
+
+
+def _text_alert(
+    ctx: ScanContext,
+    key: tuple[str, str, str],
+    found: list[_SectionHit],
+    settings: CrossProjectSettings,
+) -> Alert:
+    bidder_id, project_id, other_bidder = key
+    found = sorted(
+        found,
+        key=lambda h: (
+            -h.match.jaccard,
+            h.section.file,
+            h.section.ordinal,
+            h.match.file,
+            h.match.ordinal,
+        ),
+    )
+    best = found[0]
+    # Strong: a close copy, of enough text in all (several short sections
+    # copied together weigh like one long one).
+    copied = sum({(h.section.file, h.section.ordinal): h.chars for h in found}.values())
+    strong = best.match.jaccard >= settings.strong_jaccard and copied >= settings.strong_chars
+    other = _other(project_id, other_bidder or None)
+    evidence = []
+    for passage, hit in enumerate(found[: settings.max_evidence_sections], start=1):
+        evidence.append(
+            Evidence(
+                bidder=bidder_id,
+                file=hit.section.file,
+                page=hit.section.first_page,
+                section=hit.section.title,
+                excerpt=_excerpt(ctx, hit.section.text),
+                passage=passage,
+            )
+        )
+        evidence.append(
+            Evidence(
+                bidder=other,
+                file=hit.match.file,
+                page=hit.match.first_page,
+                section=hit.match.title,
+                excerpt=hit.match.excerpt,
+                passage=passage,
+            )
+        )
+    summary = (
+        f"投标人 {bidder_id}（{ctx.bidder_name(bidder_id)}）有 {len(found)} 个章节与"
+        f"其他项目 {project_id} 中以“{best.match.company}”名义提交的投标文件"
+        f"（投标人 {other_bidder}）高度相似，最高估计 Jaccard {best.match.jaccard:.2f}"
+    )
+    details = {
+        "scope": "cross_project",
+        "other_project": project_id,
+        "other_project_name": best.match.project_name,
+        "other_bidder": other_bidder or None,
+        "other_company": best.match.company,
+        "company": ctx.bidder_name(bidder_id),
+        "sections": len(found),
+        "copied_chars": copied,
+        "jaccard": best.match.jaccard,
+        "containment": best.match.containment,
+        "method": "minhash_estimate",
+        "matches": [
+            {
+                "section": h.section.title,
+                "file": h.section.file,
+                "other_section": h.match.title,
+                "other_file": h.match.file,
+                "jaccard": h.match.jaccard,
+                "containment": h.match.containment,
+            }
+            for h in found[: settings.max_evidence_sections]
+        ],
+    }
+    return Alert(
+        kind="near_duplicate_text",
+        severity="high" if strong else "medium",
+        score=settings.text_score_high if strong else settings.text_score_medium,
+        bidders=(bidder_id,),
+        basis=basis.ART40_SAME_PREPARER,
+        summary=summary,
+        details=details,
+        evidence=tuple(evidence),
+    )
