@@ -36,9 +36,10 @@ FIELD_STRENGTH: dict[str, str] = {
     "revision_author": MEDIUM, "created": MEDIUM, "cpu_id": MEDIUM,
     # Weak: shared networks and common software builds.
     "upload_ip": LOW, "download_ip": LOW, "decrypt_ip": LOW, "title": LOW,
-    "kso_product_build_ver": LOW, "app_version": LOW,
-    # Recorded, never evidence: the same software writes the same value.
-    "producer": NONE, "creator": NONE, "application": NONE,
+    "kso_product_build_ver": LOW,
+    # Recorded, never evidence: every copy of the same software writes the
+    # same value (Word 2010 writes AppVersion 14.0000 into every file).
+    "producer": NONE, "creator": NONE, "application": NONE, "app_version": NONE,
 }
 UNKNOWN_CSV_STRENGTH = MEDIUM  # a code of the e-bidding export we do not know
 CUSTOM_PROPERTY_STRENGTH = MEDIUM

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable
 from multiprocessing.connection import Connection, wait
@@ -120,6 +121,14 @@ def _failed(rel: str, sha: str, fmt: str, message: str, status: str = "error") -
 
 def _worker_main(conn: Connection, root: str, settings: ExtractSettings) -> None:
     """Serve extraction requests until the parent closes the pipe."""
+    # The report may be going to standard output: nothing a parser prints may
+    # land in it, so the worker's stdout is pointed at stderr.
+    try:
+        sys.stdout.flush()
+        os.dup2(sys.stderr.fileno(), 1)
+        sys.stdout = sys.stderr
+    except (OSError, ValueError, AttributeError):
+        pass
     try:
         import resource
 
@@ -131,6 +140,8 @@ def _worker_main(conn: Connection, root: str, settings: ExtractSettings) -> None
 
         pymupdf.TOOLS.mupdf_display_errors(False)
         pymupdf.TOOLS.mupdf_display_warnings(False)
+        if hasattr(pymupdf, "no_recommend_layout"):
+            pymupdf.no_recommend_layout()  # a package advert, not a finding
     except Exception:
         pass
     while True:

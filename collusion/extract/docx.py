@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import docx
+from lxml import etree
 from docx.document import Document as DocxDocument
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from collusion.errors import ExtractionError
-from collusion.extract.safexml import local_name, parse_xml
+from collusion.extract.safexml import local_name, parse_xml, refuse_doctype
 from collusion.models import Block, SignatureValue
 from collusion.settings import ExtractSettings
 
@@ -32,8 +33,14 @@ W15_NS = "http://schemas.microsoft.com/office/word/2012/wordml"
 ATTACHED_TEMPLATE_TYPE = (
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/attachedTemplate"
 )
-# Media smaller than this are spacer pixels and bullets every template has.
-MIN_MEDIA_BYTES = 512
+# Media smaller than this are spacer pixels (a 1x1 PNG or GIF is under 100
+# bytes); anything larger, a logo or a seal scan, is hashed.
+MIN_MEDIA_BYTES = 200
+_PARSED_PARTS = (
+    "word/document.xml", "word/settings.xml", "word/_rels/settings.xml.rels",
+    "docProps/core.xml", "docProps/app.xml", "docProps/custom.xml", "word/comments.xml",
+    "word/styles.xml", "word/numbering.xml",
+)
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
 
 
@@ -49,11 +56,12 @@ def read_docx(path: Path, rel: str, settings: ExtractSettings) -> DocxContent:
     parts = _read_parts(path, settings)
     if "word/document.xml" not in parts:
         raise ExtractionError("DOCX 缺少 word/document.xml 正文部件")
-    for name in ("word/document.xml", "word/settings.xml", "docProps/core.xml",
-                 "docProps/app.xml", "docProps/custom.xml", "word/comments.xml",
-                 "word/styles.xml"):
-        if name in parts:
-            parse_xml(parts[name], name)  # refuses DTDs before python-docx sees them
+    # Parsed here, safely, before python-docx sees any of them: a part with a
+    # DTD or entities is refused, and the metadata is read from these trees.
+    trees = {name: parse_xml(parts[name], name) for name in _PARSED_PARTS if name in parts}
+    for name, data in parts.items():
+        if name.endswith((".xml", ".rels")) and name not in trees:
+            refuse_doctype(data, name)  # the parts python-docx alone would parse
     try:
         document = docx.Document(io.BytesIO(_rezip(parts)))
     except ExtractionError:
@@ -61,7 +69,7 @@ def read_docx(path: Path, rel: str, settings: ExtractSettings) -> DocxContent:
     except Exception as exc:  # python-docx raises many kinds on broken packages
         raise ExtractionError(f"python-docx 无法打开: {type(exc).__name__}: {exc}") from exc
     blocks, pages = _body_blocks(document)
-    signatures = _signatures(parts, rel)
+    signatures = _signatures(parts, trees, rel)
     return DocxContent(blocks=blocks, signatures=signatures, pages=pages)
 
 
@@ -217,13 +225,14 @@ def _hex_id(value: str) -> str:
     return value.strip().strip("{}").replace("-", "").upper()
 
 
-def _signatures(parts: dict[str, bytes], rel: str) -> tuple[SignatureValue, ...]:
+def _signatures(parts: dict[str, bytes], trees: dict[str, etree._Element],
+                rel: str) -> tuple[SignatureValue, ...]:
     found: list[SignatureValue | None] = []
-    found += _core_signatures(parts, rel)
-    found += _app_signatures(parts, rel)
-    found += _custom_signatures(parts, rel)
-    found += _settings_signatures(parts, rel)
-    found += _people_signatures(parts, rel)
+    found += _core_signatures(trees, rel)
+    found += _app_signatures(trees, rel)
+    found += _custom_signatures(trees, rel)
+    found += _settings_signatures(trees, rel)
+    found += _people_signatures(trees, rel)
     for name in sorted(parts):
         if name.startswith("word/media/") and len(parts[name]) >= MIN_MEDIA_BYTES:
             digest = hashlib.sha256(parts[name]).hexdigest()
@@ -240,10 +249,10 @@ _CORE_FIELDS = {
 }
 
 
-def _core_signatures(parts: dict[str, bytes], rel: str) -> list[SignatureValue | None]:
-    if "docProps/core.xml" not in parts:
+def _core_signatures(trees: dict[str, etree._Element], rel: str) -> list[SignatureValue | None]:
+    root = trees.get("docProps/core.xml")
+    if root is None:
         return []
-    root = parse_xml(parts["docProps/core.xml"], "docProps/core.xml")
     return [_sig(_CORE_FIELDS[local_name(el)], el.text, rel)
             for el in root if local_name(el) in _CORE_FIELDS]
 
@@ -257,18 +266,18 @@ _APP_FIELDS = {
 }
 
 
-def _app_signatures(parts: dict[str, bytes], rel: str) -> list[SignatureValue | None]:
-    if "docProps/app.xml" not in parts:
+def _app_signatures(trees: dict[str, etree._Element], rel: str) -> list[SignatureValue | None]:
+    root = trees.get("docProps/app.xml")
+    if root is None:
         return []
-    root = parse_xml(parts["docProps/app.xml"], "docProps/app.xml")
     return [_sig(_APP_FIELDS[local_name(el)], el.text, rel)
             for el in root if local_name(el) in _APP_FIELDS]
 
 
-def _custom_signatures(parts: dict[str, bytes], rel: str) -> list[SignatureValue | None]:
-    if "docProps/custom.xml" not in parts:
+def _custom_signatures(trees: dict[str, etree._Element], rel: str) -> list[SignatureValue | None]:
+    root = trees.get("docProps/custom.xml")
+    if root is None:
         return []
-    root = parse_xml(parts["docProps/custom.xml"], "docProps/custom.xml")
     found: list[SignatureValue | None] = []
     for prop in root:
         name = prop.get("name")
@@ -282,10 +291,11 @@ def _custom_signatures(parts: dict[str, bytes], rel: str) -> list[SignatureValue
     return found
 
 
-def _settings_signatures(parts: dict[str, bytes], rel: str) -> list[SignatureValue | None]:
+def _settings_signatures(trees: dict[str, etree._Element],
+                         rel: str) -> list[SignatureValue | None]:
     found: list[SignatureValue | None] = []
-    if "word/settings.xml" in parts:
-        root = parse_xml(parts["word/settings.xml"], "word/settings.xml")
+    root = trees.get("word/settings.xml")
+    if root is not None:
         val = f"{{{W_NS}}}val"
         for element in root.iter(f"{{{W_NS}}}rsidRoot"):
             value = element.get(val)
@@ -297,25 +307,25 @@ def _settings_signatures(parts: dict[str, bytes], rel: str) -> list[SignatureVal
             for element in root.iter(f"{{{ns}}}docId"):
                 value = element.get(f"{{{ns}}}val")
                 found.append(_sig(field, value, rel, _hex_id(value or "")))
-    rels = "word/_rels/settings.xml.rels"
-    if rels in parts:
-        root = parse_xml(parts[rels], rels)
-        for element in root:
+    rels = trees.get("word/_rels/settings.xml.rels")
+    if rels is not None:
+        for element in rels:
             if element.get("Type") == ATTACHED_TEMPLATE_TYPE:
                 target = element.get("Target")
                 found.append(_sig("attached_template", target, rel))
     return found
 
 
-def _people_signatures(parts: dict[str, bytes], rel: str) -> list[SignatureValue | None]:
+def _people_signatures(trees: dict[str, etree._Element],
+                       rel: str) -> list[SignatureValue | None]:
     """Comment authors and tracked-change authors: names of real editors."""
     found: list[SignatureValue | None] = []
     author = f"{{{W_NS}}}author"
-    if "word/comments.xml" in parts:
-        root = parse_xml(parts["word/comments.xml"], "word/comments.xml")
-        for comment in root.iter(f"{{{W_NS}}}comment"):
+    comments = trees.get("word/comments.xml")
+    if comments is not None:
+        for comment in comments.iter(f"{{{W_NS}}}comment"):
             found.append(_sig("comment_author", comment.get(author), rel))
-    root = parse_xml(parts["word/document.xml"], "word/document.xml")
+    root = trees["word/document.xml"]
     for tag in ("ins", "del", "moveFrom", "moveTo"):
         for change in root.iter(f"{{{W_NS}}}{tag}"):
             found.append(_sig("revision_author", change.get(author), rel))

@@ -24,10 +24,14 @@ def _parser() -> etree.XMLParser:
     )
 
 
-def parse_xml(data: bytes, part: str) -> etree._Element:
-    """Parse one part; raise ExtractionError naming the part on anything odd."""
+def refuse_doctype(data: bytes, part: str) -> None:
     if _DOCTYPE in data[:4096].upper():
         raise ExtractionError(f"{part} 含有 DTD/实体声明，疑似恶意构造，未解析")
+
+
+def parse_xml(data: bytes, part: str) -> etree._Element:
+    """Parse one part; raise ExtractionError naming the part on anything odd."""
+    refuse_doctype(data, part)
     try:
         return etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:

@@ -1,0 +1,5 @@
+"""`python -m collusion` runs the command line."""
+
+from collusion.cli import main
+
+main()

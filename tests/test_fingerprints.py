@@ -1,0 +1,23 @@
+"""The reviewed reference data loads, and every row says why and from where."""
+
+from __future__ import annotations
+
+import pytest
+
+from collusion.fingerprints_data import load_known_common, parse_known_common
+
+
+def test_known_common_loads_with_reasons_and_sources() -> None:
+    known = load_known_common()
+    assert len(known.rows) > 40
+    assert all(row.reason and row.source for row in known.rows)
+    assert known.reason_for("author", "administrator")
+    assert known.reason_for("rsid_root", "00B47730")
+    assert known.reason_for("mac", "000c29aabbcc")  # VMware prefix
+    assert known.reason_for("author", "张三") is None
+    assert known.reason_for("rsid_root", "00B47731") is None
+
+
+def test_a_row_without_source_is_rejected() -> None:
+    with pytest.raises(ValueError, match="line 2"):
+        parse_known_common("field,match,value,reason,source\nauthor,exact,x,reason,\n")
