@@ -218,6 +218,13 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def score_value(value: Any) -> float:
+    """A score as a float for sorting; anything not a number counts as 0."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return 0.0
+
+
 def format_score(value: Any) -> str:
     """A score in [0, 1] with two decimals, or a dash."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -262,11 +269,9 @@ def _severity(alert: Mapping[str, Any]) -> str:
 
 
 def _alert_sort_key(alert: Mapping[str, Any]) -> tuple:
-    score = alert.get("score")
-    score = float(score) if isinstance(score, (int, float)) else 0.0
     return (
         SEVERITY_ORDER[_severity(alert)],
-        -score,
+        -score_value(alert.get("score")),
         _text(alert.get("kind")),
         _text(alert.get("id")),
     )
@@ -346,7 +351,7 @@ def build_view(report: Mapping[str, Any]) -> dict[str, Any]:
         "graph": _graph(bidders, flagged, groups),
         "groups": [
             {
-                "mark": _group_mark(i),
+                "mark": group_mark(i),
                 "members": [{"id": b, "name": names.get(b, "")} for b in g["bidders"]],
                 "score": format_score(g["score"]),
             }
@@ -426,8 +431,12 @@ def _bidders(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def unanalysed_files(report: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Every file not analysed, with the reason: file statuses and ``errors``."""
+    return _problems(report, _bidders(report))
+
+
 def _problems(report: Mapping[str, Any], bidders: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """Every file not analysed, with the reason: file statuses and errors."""
     rows: list[dict[str, str]] = []
     by_path: dict[str, dict[str, str]] = {}
     for bidder in bidders:
@@ -504,7 +513,7 @@ def _pairs(report: Mapping[str, Any], alerts: dict[str, dict[str, Any]]) -> list
                 "alert_ids": ids,
             }
         )
-    out.sort(key=lambda p: (not p["flagged"], -(p["score"] or 0), p["bidders"]))
+    out.sort(key=lambda p: (not p["flagged"], -score_value(p["score"]), p["bidders"]))
     return out
 
 
@@ -521,7 +530,8 @@ def _groups(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _group_mark(index: int) -> str:
+def group_mark(index: int) -> str:
+    """The label of the index-th group: 组A, 组B, ..."""
     letters = GROUP_MARKS[index % len(GROUP_MARKS)]
     return f"组{letters}" if index < len(GROUP_MARKS) else f"组{letters}{index // len(GROUP_MARKS)}"
 
@@ -596,7 +606,7 @@ def _graph(
     size, margin = 560, 110
     radius = (size - 2 * margin) / 2
     centre = size / 2
-    group_of = {b: _group_mark(i) for i, g in enumerate(groups) for b in g["bidders"]}
+    group_of = {b: group_mark(i) for i, g in enumerate(groups) for b in g["bidders"]}
     linked = {b for p in flagged for b in p["bidders"]}
     n = max(len(bidders), 1)
     nodes, where = [], {}
@@ -637,7 +647,7 @@ def _graph(
         if a not in where or b not in where:
             continue
         (x1, y1), (x2, y2) = where[a], where[b]
-        score = pair["score"] if isinstance(pair["score"], (int, float)) else 0.0
+        score = score_value(pair["score"])
         edges.append(
             {
                 "x1": round(x1, 1),
