@@ -1,13 +1,70 @@
 """Near-duplicate text engine: shingles, boilerplate layers, candidates, alignment.
 
-Settings first; the engine follows below.
+The engine reads top to bottom (``compare_project``):
+
+1. ``prepare``: each section normalized (names masked) and cut into character
+   5-gram shingles hashed with 32-bit xxhash.
+2. ``build_boilerplate``: the shingles that are never evidence, in layers:
+   (a) the tender's text; (b) shingles in a large share of the project's
+   bidders; (c) the reviewed reference texts in ``fingerprints/boilerplate``;
+   (d) a history hook (shingles frequent across past projects).
+3. ``candidates``: section pairs from ``MinHashLSH`` (Jaccard path) and from
+   an inverted index of rare shingles (containment path: a section copied
+   into a larger one), and from an inverted index of rare technical
+   parameters (paraphrase path). Sorted: LSH order is arbitrary.
+4. ``verify``: every candidate confirmed by exact Jaccard and containment on
+   the remaining (non-boilerplate) shingles, or by the weighted parameter
+   sequence match.
+5. ``align``: passages of each confirmed pair (seed on shared shingles,
+   extend along a diagonal, merge across small gaps, minimum length).
+6. ``aggregate``: one result per bidder pair with its measures, passages,
+   rare shared spans and parameter matches; severity from the amount and
+   rarity of what is shared.
+
+LSH parameters. With ``num_perm=128`` split into b=64 bands of r=2 rows, the
+probability that a section pair of Jaccard s becomes a candidate is
+``1 - (1 - s**2)**64``::
+
+    s        0.02   0.05   0.10   0.15   0.20   0.30   0.50
+    P(cand)  0.025  0.148  0.474  0.767  0.927  0.998  1.000
+
+Confirmation needs Jaccard >= 0.2 (or containment >= 0.5, found by the
+rare-shingle index instead), so recall at and above the threshold is at
+least 0.93 and 0.998 from s = 0.3; sections of unrelated text (s < 0.02 once
+boilerplate is removed) rarely become candidates, and the few that do are
+rejected by the exact check. datasketch's default (b, r) for a 0.2 threshold
+balances false positives and negatives equally and recalls only about half
+the pairs right at the threshold.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+import importlib.resources
+import math
+import re
+import unicodedata
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Union
+
+import xxhash
+from datasketch import MinHash, MinHashLSH
 
 from collusion.errors import SettingsError
+from collusion.models import Section
+from collusion.normalize import Normalized, normalize
+
+SHINGLE_HASH_SEED = 0  # xxhash seed: part of the fingerprint, never change casually
+BOILERPLATE_PACKAGE = "collusion.fingerprints.boilerplate"
+BOILERPLATE_HEADER_KEYS = ("source", "licence")
+
+# A history hook: a set of shingle hashes, or a callable given the hashes
+# that returns those frequent across past projects.
+HistoryHook = Union[Collection[int], Callable[[Iterable[int]], Collection[int]], None]
 
 
 @dataclass(frozen=True)
@@ -15,7 +72,8 @@ class TextSettings:
     """Every threshold of sectioning and near-duplicate text, with its reason.
 
     Composed into ``Settings.detectors["text"]``; detectors read it with
-    ``ctx.settings.detectors.get("text", TextSettings())``.
+    ``ctx.settings.detectors.get("text", TextSettings())``. Character counts
+    are of normalized text (no spaces or punctuation) unless said otherwise.
     """
 
     # --- sections (collusion.sections) ---
@@ -39,15 +97,887 @@ class TextSettings:
     # A page whose lines are at least this share of TOC entries is a TOC page.
     toc_page_share: float = 0.5
 
+    # --- shingles and MinHash ---
+    shingle_chars: int = 5  # character n-grams: 5 is the usual choice for Chinese
+    num_perm: int = 128
+    minhash_seed: int = 1
+    lsh_bands: int = 64  # b: see the S-curve in the module docstring
+    lsh_rows: int = 2  # r: b * r must not exceed num_perm
+
+    # --- boilerplate layers ---
+    # (b) a shingle in at least this share of the project's bidders, and in at
+    # least `common_min_bidders` of them, is common text, not evidence. The
+    # minimum keeps a copying pair in a small project from erasing itself.
+    common_share: float = 0.5
+    common_min_bidders: int = 4
+    use_reference_boilerplate: bool = True  # (c) fingerprints/boilerplate/*.txt
+
+    # --- candidates ---
+    min_section_shingles: int = 20  # sections with fewer remaining shingles are skipped
+    # Containment path: shingles held by 2..rare_max_bidders bidders are
+    # indexed; a section pair sharing `rare_min_shared` of them is a candidate.
+    rare_max_bidders: int = 3
+    rare_max_postings: int = 16  # a shingle in more sections than this is not indexed
+    rare_min_shared: int = 20
+
+    # --- exact confirmation (on remaining shingles) ---
+    min_shared_shingles: int = 20  # about a 25-character passage
+    jaccard_min: float = 0.2
+    containment_min: float = 0.5
+
+    # --- passage alignment ---
+    min_run_chars: int = 10  # an exact run shorter than this is noise
+    max_gap_chars: int = 24  # runs closer than this (on both sides) are one passage
+    min_passage_chars: int = 40  # non-boilerplate characters a passage needs
+    max_seed_positions: int = 8  # a shingle repeated more often in a section seeds nothing
+
+    # --- technical parameters (paraphrase path) ---
+    param_min_matches: int = 6  # parameters matched in order
+    param_match_min: float = 0.6  # weighted in-order match over the smaller section
+    param_max_postings: int = 64
+
+    # --- rare short spans shared by exactly two bidders ---
+    rare_span_min_chars: int = 7  # 3 consecutive 5-gram shingles
+    rare_span_min_count: int = 3  # spans outside passages for the pair to count
+    rare_span_max_chars: int = 39  # longer is a passage, not a short span
+
+    # --- severity (weighted shared characters: chars x rarity) ---
+    medium_chars: int = 120
+    high_chars: int = 400
+    high_share: float = 0.15  # or this share of either bidder's remaining text
+    score_scale_chars: float = 300.0  # score = 1 - exp(-weighted / scale)
+    param_score: float = 0.75  # score of a parameter-sequence match alone
+    rare_span_score: float = 0.7  # score of the rare-span signal alone
+
+    # --- evidence ---
+    max_evidence_passages: int = 5  # strongest passages quoted per pair (two Evidence each)
+    tfidf_second_opinion: bool = True  # TF-IDF char n-gram cosine in details
+    tfidf_ngram_min: int = 2
+    tfidf_ngram_max: int = 4
+
     def __post_init__(self) -> None:
-        positive = ("max_heading_chars", "min_section_chars", "max_section_chars",
-                    "window_chars", "running_max_chars", "running_min_pages",
-                    "running_edge_blocks")
+        positive = (
+            "max_heading_chars", "min_section_chars", "max_section_chars", "window_chars",
+            "running_max_chars", "running_min_pages", "running_edge_blocks",
+            "shingle_chars", "num_perm", "lsh_bands", "lsh_rows", "common_min_bidders",
+            "min_section_shingles", "rare_max_bidders", "rare_max_postings",
+            "rare_min_shared", "min_shared_shingles", "min_run_chars", "max_gap_chars",
+            "min_passage_chars", "max_seed_positions", "param_min_matches",
+            "param_max_postings", "rare_span_min_chars", "rare_span_min_count",
+            "rare_span_max_chars", "medium_chars", "high_chars", "score_scale_chars",
+            "max_evidence_passages", "tfidf_ngram_min", "tfidf_ngram_max",
+        )
         for name in positive:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"text.{name} must be positive, got {getattr(self, name)}")
         if self.window_chars > self.max_section_chars:
             raise SettingsError("text.window_chars must not exceed text.max_section_chars")
-        for name in ("running_page_share", "toc_page_share"):
+        unit = ("running_page_share", "toc_page_share", "common_share", "jaccard_min",
+                "containment_min", "param_match_min", "high_share", "param_score",
+                "rare_span_score")
+        for name in unit:
             if not 0 < getattr(self, name) <= 1:
                 raise SettingsError(f"text.{name} must be in (0, 1]")
+        if self.lsh_bands * self.lsh_rows > self.num_perm:
+            raise SettingsError(
+                f"text.lsh_bands * text.lsh_rows ({self.lsh_bands * self.lsh_rows}) must not "
+                f"exceed text.num_perm ({self.num_perm}); raise num_perm or lower the bands"
+            )
+        if self.rare_max_bidders < 2:
+            raise SettingsError("text.rare_max_bidders must be at least 2")
+        if self.medium_chars > self.high_chars:
+            raise SettingsError("text.medium_chars must not exceed text.high_chars")
+        if self.tfidf_ngram_min > self.tfidf_ngram_max:
+            raise SettingsError("text.tfidf_ngram_min must not exceed text.tfidf_ngram_max")
+        if self.rare_span_min_chars <= self.shingle_chars:
+            raise SettingsError("text.rare_span_min_chars must exceed text.shingle_chars")
+
+
+# --- shingles -------------------------------------------------------------------
+
+
+def shingle_hashes(text: str, k: int) -> list[int]:
+    """The 32-bit xxhash of each character k-gram of `text`, by position."""
+    hash_ = xxhash.xxh32_intdigest
+    return [hash_(text[i : i + k].encode("utf-8"), SHINGLE_HASH_SEED)
+            for i in range(len(text) - k + 1)]
+
+
+def _identity(value: int) -> int:
+    """MinHash hashfunc: shingles are already 32-bit hashes."""
+    return value
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One section ready to compare."""
+
+    id: int  # position in the project's sorted list of sections
+    bidder: str
+    section: Section
+    norm: Normalized
+    hashes: tuple[int, ...]  # shingle hash at each normalized position
+    shingles: frozenset[int]
+
+
+def prepare(
+    sections: Mapping[str, Sequence[Section]],
+    names: Mapping[str, Iterable[str]],
+    settings: TextSettings,
+) -> list[Prepared]:
+    """Normalize and shingle every section, in a fixed order."""
+    ordered = sorted(
+        ((bidder, s) for bidder, secs in sections.items() for s in secs),
+        key=lambda bs: (bs[0], bs[1].file, bs[1].ordinal),
+    )
+    out = []
+    for bidder, section in ordered:
+        norm = normalize(section.text, names.get(bidder, ()))
+        hashes = tuple(shingle_hashes(norm.text, settings.shingle_chars))
+        out.append(Prepared(len(out), bidder, section, norm, hashes, frozenset(hashes)))
+    return out
+
+
+# --- boilerplate ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferenceText:
+    """One reviewed boilerplate file: its header fields and its text lines."""
+
+    name: str
+    header: dict[str, str]
+    lines: tuple[str, ...]
+
+
+def parse_reference(name: str, content: str) -> ReferenceText:
+    """Header lines are "# key: value"; every other non-empty line is text."""
+    header: dict[str, str] = {}
+    lines = []
+    for raw in content.splitlines():
+        line = raw.strip()
+        if line.startswith("#"):
+            key, sep, value = line.lstrip("#").partition(":")
+            if sep:
+                header[key.strip().lower()] = value.strip()
+        elif line:
+            lines.append(line)
+    return ReferenceText(name, header, tuple(lines))
+
+
+@functools.lru_cache(maxsize=1)
+def load_reference_texts() -> tuple[ReferenceText, ...]:
+    """The reviewed boilerplate shipped in fingerprints/boilerplate/*.txt."""
+    folder = importlib.resources.files(BOILERPLATE_PACKAGE)
+    texts = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".txt"):
+            texts.append(parse_reference(entry.name, entry.read_text(encoding="utf-8")))
+    return tuple(texts)
+
+
+@functools.lru_cache(maxsize=4)
+def reference_shingles(k: int) -> frozenset[int]:
+    """Shingles of every reference line, normalized as bids are."""
+    out: set[int] = set()
+    for ref in load_reference_texts():
+        for line in ref.lines:
+            out.update(shingle_hashes(normalize(line).text, k))
+    return frozenset(out)
+
+
+@dataclass(frozen=True)
+class Boilerplate:
+    """The shingles that are never evidence, by layer, and bidder frequency."""
+
+    tender: frozenset[int]
+    common: frozenset[int]
+    reference: frozenset[int]
+    history: frozenset[int]
+    bidder_df: Mapping[int, int]  # shingle -> number of bidders holding it
+    bidders: int
+
+    @functools.cached_property
+    def removed(self) -> frozenset[int]:
+        return self.tender | self.common | self.reference | self.history
+
+    def rarity(self, shingle: int) -> float:
+        """1 for a shingle held by two bidders only, 1/(n-1) for n bidders."""
+        return 1.0 / max(1, self.bidder_df.get(shingle, 2) - 1)
+
+
+def common_cutoff(bidders: int, settings: TextSettings) -> int:
+    """Bidders that must share a shingle for layer (b) to call it common."""
+    return max(settings.common_min_bidders, math.ceil(settings.common_share * bidders))
+
+
+def history_hits(hook: HistoryHook, shingles: Iterable[int]) -> frozenset[int]:
+    """The shingles the history hook reports as frequent in past projects."""
+    if hook is None:
+        return frozenset()
+    if callable(hook):
+        return frozenset(hook(shingles))
+    return frozenset(s for s in shingles if s in hook)
+
+
+def build_boilerplate(
+    prepared: Sequence[Prepared],
+    tender: Sequence[Section],
+    settings: TextSettings,
+    history: HistoryHook = None,
+) -> Boilerplate:
+    """The four layers of text that is never evidence."""
+    tender_shingles: set[int] = set()
+    for section in tender:
+        tender_shingles.update(shingle_hashes(normalize(section.text).text, settings.shingle_chars))
+    per_bidder: dict[str, set[int]] = defaultdict(set)
+    for p in prepared:
+        per_bidder[p.bidder].update(p.shingles)
+    df: Counter[int] = Counter()
+    for bidder in sorted(per_bidder):
+        df.update(per_bidder[bidder])
+    cutoff = common_cutoff(len(per_bidder), settings)
+    common = frozenset(s for s, n in df.items() if n >= cutoff)
+    reference = (reference_shingles(settings.shingle_chars)
+                 if settings.use_reference_boilerplate else frozenset())
+    shared = sorted(s for s, n in df.items() if n >= 2)
+    return Boilerplate(
+        tender=frozenset(tender_shingles),
+        common=common,
+        reference=reference,
+        history=history_hits(history, shared),
+        bidder_df=df,
+        bidders=len(per_bidder),
+    )
+
+
+# --- technical parameters --------------------------------------------------------
+
+_UNITS = (
+    "mm|cm|km|m2|m3|m²|m³|kg|kn|mpa|kpa|kw|kva|t|m|%|℃|"
+    "个|台|套|辆|人|名|日历天|天|日|小时|层|米|厘米|毫米|吨|道|处|根|块|组|座|部|个月|月|周|次|遍|级"
+)
+PARAM_PATTERN = re.compile(
+    r"(?P<grade>(?<![a-z])(?:c|hrb|hpb|mu)\d{2,3}e?(?!\d))"
+    r"|(?P<model>(?<![a-z0-9])[a-z]{2,5}-?\d{2,5}[a-z]?(?![a-z0-9]))"
+    rf"|(?P<num>(?<![\d.a-z])\d+(?:\.\d+)?)\s*(?P<unit>{_UNITS})(?![a-z])"
+)
+PARAM_TERM = re.compile(r"([\u4e00-\u9fff]{1,4})$")
+PARAM_FILLER = re.compile(r"(?:为|是|约|达|不小于|不少于|不大于|不超过|大于|小于|控制在)$")
+
+
+@dataclass(frozen=True)
+class Param:
+    """A technical parameter: its comparable key and the term it qualifies."""
+
+    key: str  # "c25", "qtz80", "6m", "2台"
+    term: str  # the preceding words, for display: "宽度", "塔吊"
+    start: int  # character offset in the section text
+
+
+def _fold_same_length(text: str) -> str:
+    """NFKC and lower case, one character for one, so offsets stay valid."""
+    return "".join((unicodedata.normalize("NFKC", c).lower() or " ")[0] for c in text)
+
+
+def extract_params(text: str) -> tuple[Param, ...]:
+    """Parameters of a text in order: grades, equipment models, number+unit."""
+    folded = _fold_same_length(text)
+    out = []
+    for match in PARAM_PATTERN.finditer(folded):
+        if match.group("num") is not None:
+            key = f"{float(match.group('num')):g}{match.group('unit')}"
+        else:
+            key = match.group(0).replace("-", "")
+        before = PARAM_FILLER.sub("", folded[max(0, match.start() - 8) : match.start()].strip())
+        term_match = PARAM_TERM.search(before)
+        out.append(Param(key, term_match.group(1) if term_match else "", match.start()))
+    return tuple(out)
+
+
+def weighted_lcs(
+    a: Sequence[str], b: Sequence[str], weight: Mapping[str, float]
+) -> tuple[float, list[tuple[int, int]]]:
+    """Weighted longest common subsequence of two key sequences, with the matched indices."""
+    n, m = len(a), len(b)
+    table = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        row, below = table[i], table[i + 1]
+        for j in range(m - 1, -1, -1):
+            if a[i] == b[j]:
+                row[j] = weight.get(a[i], 0.0) + below[j + 1]
+            else:
+                row[j] = max(below[j], row[j + 1])
+    pairs = []
+    i = j = 0
+    while i < n and j < m:
+        if a[i] == b[j] and math.isclose(table[i][j], weight.get(a[i], 0.0) + table[i + 1][j + 1]):
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif table[i + 1][j] >= table[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return table[0][0], pairs
+
+
+@dataclass(frozen=True)
+class ParamIndex:
+    """Each section's parameters and each key's weight (rarity in the project)."""
+
+    params: Mapping[int, tuple[Param, ...]]  # section id -> its parameters
+    weight: Mapping[str, float]  # key -> ln((bidders + 1) / holders); 0 = not evidence
+
+
+def build_param_index(
+    prepared: Sequence[Prepared], tender: Sequence[Section], settings: TextSettings
+) -> ParamIndex:
+    """Extract parameters; weigh each key by rarity, the tender's and common ones 0."""
+    params = {p.id: extract_params(p.section.text) for p in prepared}
+    tender_keys = {q.key for s in tender for q in extract_params(s.text)}
+    holders: dict[str, set[str]] = defaultdict(set)
+    for p in prepared:
+        for q in params[p.id]:
+            holders[q.key].add(p.bidder)
+    bidders = len({p.bidder for p in prepared})
+    cutoff = common_cutoff(bidders, settings)
+    weight = {}
+    for key, who in holders.items():
+        if key in tender_keys or len(who) >= cutoff or len(who) < 2:
+            weight[key] = 0.0
+        else:
+            weight[key] = math.log((bidders + 1) / len(who))
+    return ParamIndex(params, weight)
+
+
+@dataclass(frozen=True)
+class ParamMatch:
+    """Parameters of two sections matching in order."""
+
+    matched: tuple[tuple[Param, Param], ...]
+    score: float  # weighted in-order match over the smaller section's weight
+
+
+def match_params(
+    a: Sequence[Param], b: Sequence[Param], weight: Mapping[str, float]
+) -> ParamMatch:
+    """The weighted in-order match of two sections' parameters."""
+    items_a = [p for p in a if weight.get(p.key, 0) > 0]
+    items_b = [p for p in b if weight.get(p.key, 0) > 0]
+    total = min(sum(weight[p.key] for p in items_a), sum(weight[p.key] for p in items_b))
+    if total <= 0:
+        return ParamMatch((), 0.0)
+    value, pairs = weighted_lcs([p.key for p in items_a], [p.key for p in items_b], weight)
+    return ParamMatch(tuple((items_a[i], items_b[j]) for i, j in pairs), value / total)
+
+
+# --- candidates -----------------------------------------------------------------
+
+
+def cross_pair(a: Prepared, b: Prepared) -> tuple[int, int] | None:
+    """The ordered id pair of two sections of different bidders, else None."""
+    if a.bidder == b.bidder:
+        return None
+    return (a.id, b.id) if a.id < b.id else (b.id, a.id)
+
+
+def lsh_candidates(
+    prepared: Sequence[Prepared], kept: Mapping[int, frozenset[int]], settings: TextSettings
+) -> set[tuple[int, int]]:
+    """Section pairs from MinHashLSH over the remaining shingles."""
+    eligible = [p for p in prepared if len(kept[p.id]) >= settings.min_section_shingles]
+    if len(eligible) < 2:
+        return set()
+    minhashes = MinHash.bulk(
+        [sorted(kept[p.id]) for p in eligible],
+        num_perm=settings.num_perm, seed=settings.minhash_seed, hashfunc=_identity,
+    )
+    lsh = MinHashLSH(num_perm=settings.num_perm, params=(settings.lsh_bands, settings.lsh_rows))
+    for p, mh in zip(eligible, minhashes):
+        lsh.insert(p.id, mh)
+    out = set()
+    for p, mh in zip(eligible, minhashes):
+        for other in sorted(lsh.query(mh)):
+            pair = cross_pair(p, prepared[other])
+            if pair:
+                out.add(pair)
+    return out
+
+
+def _count_co_postings(
+    postings: Iterable[list[int]], prepared: Sequence[Prepared], max_postings: int
+) -> Counter[tuple[int, int]]:
+    """How many postings lists each cross-bidder section pair appears in together."""
+    counts: Counter[tuple[int, int]] = Counter()
+    for ids in postings:
+        if len(ids) > max_postings:
+            continue
+        for i, j in combinations(ids, 2):
+            pair = cross_pair(prepared[i], prepared[j])
+            if pair:
+                counts[pair] += 1
+    return counts
+
+
+def rare_candidates(
+    prepared: Sequence[Prepared],
+    kept: Mapping[int, frozenset[int]],
+    boiler: Boilerplate,
+    settings: TextSettings,
+) -> set[tuple[int, int]]:
+    """Section pairs sharing many shingles held by few bidders (containment path)."""
+    postings: dict[int, list[int]] = defaultdict(list)
+    for p in prepared:
+        for s in kept[p.id]:
+            if 2 <= boiler.bidder_df.get(s, 0) <= settings.rare_max_bidders:
+                postings[s].append(p.id)
+    counts = _count_co_postings(postings.values(), prepared, settings.rare_max_postings)
+    return {pair for pair, n in counts.items() if n >= settings.rare_min_shared}
+
+
+def param_candidates(
+    prepared: Sequence[Prepared], index: ParamIndex, settings: TextSettings
+) -> set[tuple[int, int]]:
+    """Section pairs sharing enough weighted parameters to be worth matching."""
+    postings: dict[str, list[int]] = defaultdict(list)
+    for p in prepared:
+        for key in sorted({q.key for q in index.params[p.id]}):
+            if index.weight.get(key, 0) > 0:
+                postings[key].append(p.id)
+    counts = _count_co_postings(postings.values(), prepared, settings.param_max_postings)
+    return {pair for pair, n in counts.items() if n >= settings.param_min_matches}
+
+
+# --- exact confirmation ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SectionMatch:
+    """A confirmed pair of sections with its exact measures."""
+
+    a: int
+    b: int
+    shared: int  # remaining shingles in both
+    jaccard: float
+    containment: float  # shared / the smaller section's remaining shingles
+    params: ParamMatch
+    by_text: bool
+    by_params: bool
+
+
+def verify(
+    a: Prepared,
+    b: Prepared,
+    kept: Mapping[int, frozenset[int]],
+    index: ParamIndex,
+    settings: TextSettings,
+) -> SectionMatch | None:
+    """Confirm a candidate exactly; None when it is not a near-duplicate."""
+    ka, kb = kept[a.id], kept[b.id]
+    shared = len(ka & kb)
+    union = len(ka | kb)
+    jaccard = shared / union if union else 0.0
+    containment = shared / min(len(ka), len(kb)) if ka and kb else 0.0
+    by_text = shared >= settings.min_shared_shingles and (
+        jaccard >= settings.jaccard_min or containment >= settings.containment_min
+    )
+    params = match_params(index.params[a.id], index.params[b.id], index.weight)
+    by_params = (len(params.matched) >= settings.param_min_matches
+                 and params.score >= settings.param_match_min)
+    if not (by_text or by_params):
+        return None
+    return SectionMatch(a.id, b.id, shared, jaccard, containment, params, by_text, by_params)
+
+
+# --- passage alignment --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A matching stretch of two sections, in normalized character offsets."""
+
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+    chars: int  # non-boilerplate characters on side a
+    rarity: float  # mean rarity of its non-boilerplate shingles (1 = only these two bidders)
+
+    @property
+    def weighted(self) -> float:
+        return self.chars * self.rarity
+
+
+@dataclass
+class _Run:
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+
+
+def seed_runs(a: Prepared, b: Prepared, settings: TextSettings) -> list[_Run]:
+    """Exact runs: shared shingles chained along each diagonal across small gaps."""
+    k = settings.shingle_chars
+    positions: dict[int, list[int]] = defaultdict(list)
+    for j, h in enumerate(b.hashes):
+        positions[h].append(j)
+    open_runs: dict[int, _Run] = {}
+    runs: list[_Run] = []
+    for i, h in enumerate(a.hashes):
+        js = positions.get(h)
+        if not js or len(js) > settings.max_seed_positions:
+            continue
+        for j in js:
+            diag = j - i
+            run = open_runs.get(diag)
+            if run is not None and i - (run.a_end - k) <= settings.max_gap_chars:
+                run.a_end, run.b_end = i + k, j + k
+            else:
+                run = _Run(i, i + k, j, j + k)
+                open_runs[diag] = run
+                runs.append(run)
+    return [r for r in runs if r.a_end - r.a_start >= settings.min_run_chars]
+
+
+def merge_runs(runs: list[_Run], settings: TextSettings) -> list[_Run]:
+    """Merge runs across small gaps on both sides (edits shift the diagonal)."""
+    runs = sorted(runs, key=lambda r: (r.a_start, r.b_start))
+    merged: list[_Run] = []
+    gap = settings.max_gap_chars
+    for run in runs:
+        for prev in reversed(merged[-4:]):
+            a_gap = run.a_start - prev.a_end
+            b_gap = run.b_start - prev.b_end
+            if -gap <= a_gap <= gap and -gap <= b_gap <= gap and run.b_end > prev.b_start:
+                prev.a_end = max(prev.a_end, run.a_end)
+                prev.b_end = max(prev.b_end, run.b_end)
+                break
+        else:
+            merged.append(_Run(run.a_start, run.a_end, run.b_start, run.b_end))
+    return merged
+
+
+def _overlaps(start: int, end: int, taken: Iterable[tuple[int, int]]) -> bool:
+    return any(start < e and s < end for s, e in taken)
+
+
+def align(
+    a: Prepared, b: Prepared, boiler: Boilerplate, settings: TextSettings
+) -> list[Passage]:
+    """Passages shared by two sections, not overlapping on either side, in order."""
+    runs = merge_runs(seed_runs(a, b, settings), settings)
+    runs.sort(key=lambda r: (-(r.a_end - r.a_start), r.a_start, r.b_start))
+    taken_a: list[tuple[int, int]] = []
+    taken_b: list[tuple[int, int]] = []
+    out = []
+    k = settings.shingle_chars
+    for run in runs:
+        if _overlaps(run.a_start, run.a_end, taken_a) or _overlaps(run.b_start, run.b_end, taken_b):
+            continue
+        live = [h for h in a.hashes[run.a_start : run.a_end - k + 1]
+                if h not in boiler.removed and h in b.shingles]
+        chars = min(len(live) + k - 1, run.a_end - run.a_start) if live else 0
+        if chars < settings.min_passage_chars:
+            continue
+        rarity = sum(boiler.rarity(h) for h in live) / len(live)
+        taken_a.append((run.a_start, run.a_end))
+        taken_b.append((run.b_start, run.b_end))
+        out.append(Passage(run.a_start, run.a_end, run.b_start, run.b_end, chars, rarity))
+    return sorted(out, key=lambda p: (p.a_start, p.b_start))
+
+
+# --- rare short spans ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RareSpan:
+    """A short run of shingles held by exactly these two bidders (a shared typo)."""
+
+    a: int  # section id on each side
+    b: int
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+
+
+def _exclusive_owners(
+    prepared: Sequence[Prepared], boiler: Boilerplate
+) -> tuple[dict[int, tuple[str, str]], dict[tuple[int, str], tuple[int, int]]]:
+    """Shingles held by exactly two bidders (not boilerplate): their owners and
+    each owner's first (section id, position)."""
+    owners: dict[int, set[str]] = defaultdict(set)
+    first: dict[tuple[int, str], tuple[int, int]] = {}
+    for p in prepared:
+        for pos, h in enumerate(p.hashes):
+            if boiler.bidder_df.get(h) == 2 and h not in boiler.removed:
+                owners[h].add(p.bidder)
+                first.setdefault((h, p.bidder), (p.id, pos))
+    return {h: tuple(sorted(who)) for h, who in owners.items()}, first  # type: ignore[misc]
+
+
+def rare_spans_by_pair(
+    prepared: Sequence[Prepared], boiler: Boilerplate, settings: TextSettings
+) -> dict[tuple[str, str], list[RareSpan]]:
+    """Short spans (an identical typo, an odd phrase) shared by exactly two
+    bidders, found on the side of the first bidder of each pair."""
+    k = settings.shingle_chars
+    owners, first = _exclusive_owners(prepared, boiler)
+    out: dict[tuple[str, str], list[RareSpan]] = defaultdict(list)
+    for p in prepared:
+        n, i = len(p.hashes), 0
+        while i < n:
+            pair = owners.get(p.hashes[i])
+            if pair is None or pair[0] != p.bidder:
+                i += 1
+                continue
+            j = i
+            while j + 1 < n and owners.get(p.hashes[j + 1]) == pair:
+                j += 1
+            length = j - i + k
+            if settings.rare_span_min_chars <= length <= settings.rare_span_max_chars:
+                span = _locate(p, i, length, pair[1], first, prepared)
+                if span is not None:
+                    out[pair].append(span)
+            i = j + 1
+    return out
+
+
+def _locate(
+    p: Prepared, start: int, length: int, other: str,
+    first: Mapping[tuple[int, str], tuple[int, int]], prepared: Sequence[Prepared],
+) -> RareSpan | None:
+    """The same span on the other bidder's side, when it is there verbatim."""
+    found = first.get((p.hashes[start], other))
+    if found is None:
+        return None
+    sid, j = found
+    if prepared[sid].norm.text[j : j + length] != p.norm.text[start : start + length]:
+        return None
+    return RareSpan(p.id, sid, start, start + length, j, j + length)
+
+
+# --- the pair result --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlignedPassage:
+    """A passage with the section pair it belongs to."""
+
+    match: SectionMatch
+    passage: Passage
+
+
+@dataclass(frozen=True)
+class PairResult:
+    """Everything the text engine found between two bidders."""
+
+    bidders: tuple[str, str]
+    matches: tuple[SectionMatch, ...]
+    passages: tuple[AlignedPassage, ...]  # strongest first
+    rare: tuple[RareSpan, ...]
+    shared_chars: int  # non-boilerplate characters in passages (the smaller side)
+    weighted_chars: float  # shared characters x rarity
+    share: tuple[float, float]  # of each bidder's remaining text
+    param_sections: tuple[SectionMatch, ...]  # matched by parameters only
+    tfidf: float | None
+    score: float
+    severity: str | None  # None: below reporting
+    measures: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProjectComparison:
+    """The engine's result over a project, with its cost."""
+
+    prepared: tuple[Prepared, ...]
+    boilerplate: Boilerplate
+    pairs: tuple[PairResult, ...]
+    candidates: int  # section pairs compared exactly
+    all_pairs: int  # section pairs of different bidders
+    lsh_params: tuple[int, int]
+
+
+def _union_length(spans: Iterable[tuple[int, int]]) -> int:
+    total, end = 0, -1
+    for s, e in sorted(spans):
+        if e <= end:
+            continue
+        total += e - max(s, end)
+        end = e
+    return total
+
+
+def _remaining_chars(p: Prepared, boiler: Boilerplate, k: int) -> int:
+    return sum(1 for h in p.hashes if h not in boiler.removed) + (k - 1 if p.hashes else 0)
+
+
+def severity_of(weighted: float, share: float, by_params: bool, rare_count: int,
+                settings: TextSettings) -> str | None:
+    """High, medium or None from the amount, rarity and spread of what is shared."""
+    if weighted >= settings.high_chars or (
+        share >= settings.high_share and weighted >= settings.medium_chars
+    ):
+        return "high"
+    strong_signals = sum([weighted >= settings.medium_chars, by_params,
+                          rare_count >= settings.rare_span_min_count])
+    if strong_signals >= 2:
+        return "high"
+    if strong_signals == 1:
+        return "medium"
+    return None
+
+
+def score_of(weighted: float, by_params: bool, rare_count: int, settings: TextSettings) -> float:
+    """Noisy-OR of the text amount, the parameter match and the rare spans."""
+    miss = math.exp(-weighted / settings.score_scale_chars)
+    if by_params:
+        miss *= 1 - settings.param_score
+    if rare_count >= settings.rare_span_min_count:
+        miss *= 1 - settings.rare_span_score
+    return round(1 - miss, 4)
+
+
+def tfidf_cosine(texts_a: Sequence[str], texts_b: Sequence[str], settings: TextSettings) -> float:
+    """Char n-gram TF-IDF cosine of two texts (a paraphrase-tolerant second opinion)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    a, b = "".join(texts_a), "".join(texts_b)
+    if not a or not b:
+        return 0.0
+    vectorizer = TfidfVectorizer(
+        analyzer="char", ngram_range=(settings.tfidf_ngram_min, settings.tfidf_ngram_max)
+    )
+    matrix = vectorizer.fit_transform([a, b])
+    return round(float(cosine_similarity(matrix[0], matrix[1])[0, 0]), 4)
+
+
+def aggregate(
+    bidders: tuple[str, str],
+    matches: Sequence[SectionMatch],
+    rare: Sequence[RareSpan],
+    prepared: Sequence[Prepared],
+    boiler: Boilerplate,
+    remaining: Mapping[str, int],
+    settings: TextSettings,
+) -> PairResult:
+    """One result per bidder pair: passages, rare spans, measures, severity."""
+    k = settings.shingle_chars
+    aligned: list[AlignedPassage] = []
+    for m in matches:
+        a, b = prepared[m.a], prepared[m.b]
+        aligned.extend(AlignedPassage(m, p) for p in align(a, b, boiler, settings))
+    covered: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for ap in aligned:
+        covered[ap.match.a].append((ap.passage.a_start, ap.passage.a_end))
+        covered[ap.match.b].append((ap.passage.b_start, ap.passage.b_end))
+    side_a = sum(_union_length(covered[m.a]) for m in _unique(matches, "a"))
+    side_b = sum(_union_length(covered[m.b]) for m in _unique(matches, "b"))
+    non_boiler = sum(ap.passage.chars for ap in aligned)
+    shared_chars = min(side_a, side_b, non_boiler)
+    weighted = sum(ap.passage.weighted for ap in aligned) * (
+        shared_chars / non_boiler if non_boiler else 0.0
+    )
+    rare = [r for r in rare if not _overlaps(r.a_start, r.a_end, covered.get(r.a, []))
+            and not _overlaps(r.b_start, r.b_end, covered.get(r.b, []))]
+    share = (shared_chars / max(1, remaining[bidders[0]]), shared_chars / max(1, remaining[bidders[1]]))
+    param_sections = tuple(m for m in matches if m.by_params)
+    severity = severity_of(weighted, max(share), bool(param_sections), len(rare), settings)
+    score = score_of(weighted, bool(param_sections), len(rare), settings)
+    tfidf = None
+    if settings.tfidf_second_opinion and severity is not None:
+        tfidf = tfidf_cosine([prepared[m.a].norm.text for m in _unique(matches, "a")],
+                             [prepared[m.b].norm.text for m in _unique(matches, "b")], settings)
+    aligned.sort(key=lambda ap: (-ap.passage.weighted, ap.match.a, ap.passage.a_start))
+    measures = {
+        "jaccard": round(max((m.jaccard for m in matches), default=0.0), 4),
+        "containment": round(max((m.containment for m in matches), default=0.0), 4),
+    }
+    return PairResult(
+        bidders=bidders,
+        matches=tuple(matches),
+        passages=tuple(aligned),
+        rare=tuple(rare),
+        shared_chars=shared_chars,
+        weighted_chars=round(weighted, 1),
+        share=(round(share[0], 4), round(share[1], 4)),
+        param_sections=param_sections,
+        tfidf=tfidf,
+        score=score,
+        severity=severity,
+        measures=measures,
+    )
+
+
+def _unique(matches: Sequence[SectionMatch], side: str) -> list[SectionMatch]:
+    seen: set[int] = set()
+    out = []
+    for m in matches:
+        sid = getattr(m, side)
+        if sid not in seen:
+            seen.add(sid)
+            out.append(m)
+    return out
+
+
+# --- the whole project ------------------------------------------------------------
+
+
+def compare_project(
+    sections: Mapping[str, Sequence[Section]],
+    tender: Sequence[Section] = (),
+    names: Mapping[str, Iterable[str]] | None = None,
+    settings: TextSettings | None = None,
+    history: HistoryHook = None,
+) -> ProjectComparison:
+    """Compare every bidder's sections with every other's; one result per bidder pair."""
+    settings = settings or TextSettings()
+    prepared = prepare(sections, names or {}, settings)
+    boiler = build_boilerplate(prepared, tender, settings, history)
+    kept = {p.id: p.shingles - boiler.removed for p in prepared}
+    index = build_param_index(prepared, tender, settings)
+    pairs = sorted(
+        lsh_candidates(prepared, kept, settings)
+        | rare_candidates(prepared, kept, boiler, settings)
+        | param_candidates(prepared, index, settings)
+    )
+    by_bidders: dict[tuple[str, str], list[SectionMatch]] = defaultdict(list)
+    for i, j in pairs:
+        match = verify(prepared[i], prepared[j], kept, index, settings)
+        if match is not None:
+            by_bidders[(prepared[i].bidder, prepared[j].bidder)].append(match)
+    remaining: Counter[str] = Counter()
+    for p in prepared:
+        remaining[p.bidder] += _remaining_chars(p, boiler, settings.shingle_chars)
+    rare = rare_spans_by_pair(prepared, boiler, settings)
+    keys = sorted(set(by_bidders) | {key for key, spans in rare.items()
+                                     if len(spans) >= settings.rare_span_min_count})
+    results = [
+        aggregate(key, by_bidders.get(key, []), rare.get(key, []), prepared, boiler,
+                  remaining, settings)
+        for key in keys
+    ]
+    counts = Counter(p.bidder for p in prepared)
+    all_pairs = sum(counts[x] * counts[y] for x, y in combinations(sorted(counts), 2))
+    return ProjectComparison(
+        prepared=tuple(prepared),
+        boilerplate=boiler,
+        pairs=tuple(results),
+        candidates=len(pairs),
+        all_pairs=all_pairs,
+        lsh_params=(settings.lsh_bands, settings.lsh_rows),
+    )
+
+
+def page_at(section: Section, offset: int) -> tuple[int | None, int]:
+    """The page and block index at a character offset of the section text."""
+    starts = []
+    pos = 0
+    for block in section.blocks:
+        starts.append(pos)
+        pos += len(block.text) + 1
+    i = max(0, bisect_right(starts, offset) - 1)
+    block = section.blocks[i] if section.blocks else None
+    return (block.page if block else None, block.index if block else 0)

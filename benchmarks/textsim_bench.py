@@ -1,0 +1,219 @@
+"""Near-duplicate text benchmark: accuracy on labeled bid sets, and speed.
+
+    python benchmarks/textsim_bench.py [--seeds 5] [--bidders 12] [--scale-bidders 30]
+                                        [--scale-pages 100] [--skip-scale]
+
+Accuracy: several projects (one per seed) written as real DOCX and PDF files
+with ``collusion.synth``, read back through ``collusion.extract.extract_file``
+and ``collusion.sections.split_sections``, compared by
+``collusion.textsim.compare_project``. Prints, per case, how many planted
+pairs were alerted (and how many reached "high"), honest pairs alerted, and
+passage-level character precision and recall on the copier's side.
+
+Speed: one project of ``--scale-bidders`` bidders of about ``--scale-pages``
+pages each (700 characters a page), built as Blocks directly so that the
+time is the text engine's, not extraction's; prints the section pairs
+compared exactly against all cross-bidder section pairs, and pages per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from textsim_gen import CASES, Bid, Project, bid_items, make_project, write_project  # noqa: E402
+
+from collusion.extract import extract_file  # noqa: E402
+from collusion.models import Block, Section  # noqa: E402
+from collusion.normalize import normalize  # noqa: E402
+from collusion.sections import split_sections  # noqa: E402
+from collusion.textsim import ProjectComparison, TextSettings, compare_project  # noqa: E402
+
+CHARS_PER_PAGE = 700
+CHAR_CASES = ("verbatim", "light_edit", "cross_format")  # cases with a known copied text
+
+
+def blocks_from_items(items: Iterable) -> list[Block]:
+    """Blocks as extraction gives them, pages cut every CHARS_PER_PAGE characters."""
+    blocks, page, used = [], 1, 0
+    for index, item in enumerate(items):
+        if isinstance(item, tuple):
+            blocks.append(Block(item[0], page, index, heading_level=item[1], kind="heading"))
+            continue
+        blocks.append(Block(item, page, index))
+        used += len(item)
+        if used >= CHARS_PER_PAGE:
+            page, used = page + used // CHARS_PER_PAGE, used % CHARS_PER_PAGE
+    return blocks
+
+
+def sections_from_files(project: Project, root: Path) -> tuple[dict, tuple[Section, ...], int]:
+    """Write the project, read every file back, section it; also count pages."""
+    paths = write_project(project, root)
+    sections, pages = {}, 0
+    for bidder, rel in sorted(paths.items()):
+        extracted = extract_file(root, rel)
+        if extracted.status != "ok":
+            raise RuntimeError(f"{rel}: {extracted.status} {extracted.error}")
+        pages += extracted.pages or 0
+        sections[bidder] = split_sections(bidder, rel, extracted.blocks)
+    tender = extract_file(root, "tender/招标文件.docx")
+    return sections, split_sections("tender", tender.path, tender.blocks), pages
+
+
+def sections_from_blocks(project: Project) -> tuple[dict, tuple[Section, ...], int]:
+    """Sections straight from generated text, no files (the speed benchmark)."""
+    sections, pages = {}, 0
+    for bid in project.bids:
+        blocks = blocks_from_items(bid_items(bid))
+        pages += blocks[-1].page or 0
+        sections[bid.bidder] = split_sections(bid.bidder, f"bids/{bid.bidder}/技术标", blocks)
+    tender_items = [x for title, lines in project.tender_forms + project.tender_text
+                    for x in [(title, 1), *lines]]
+    return sections, split_sections("tender", "tender", blocks_from_items(tender_items)), pages
+
+
+def truth_intervals(comparison: ProjectComparison, bid: Bid) -> dict[int, list[tuple[int, int]]]:
+    """Normalized intervals of the copier's text that were copied verbatim."""
+    copied = [s for section in bid.plan for s in section.copied]
+    out: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for p in comparison.prepared:
+        if p.bidder != bid.bidder:
+            continue
+        for sentence in copied:
+            needle = normalize(sentence, [bid.company]).text
+            start = p.norm.text.find(needle)
+            while needle and start >= 0:
+                out[p.id].append((start, start + len(needle)))
+                start = p.norm.text.find(needle, start + 1)
+    return out
+
+
+def predicted_intervals(comparison: ProjectComparison, pair_key: tuple[str, str],
+                        copier: str) -> dict[int, list[tuple[int, int]]]:
+    out: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for pair in comparison.pairs:
+        if pair.bidders != pair_key:
+            continue
+        for ap in pair.passages:
+            if comparison.prepared[ap.match.a].bidder == copier:
+                out[ap.match.a].append((ap.passage.a_start, ap.passage.a_end))
+            else:
+                out[ap.match.b].append((ap.passage.b_start, ap.passage.b_end))
+    return out
+
+
+def _covered(intervals: dict[int, list[tuple[int, int]]]) -> set[tuple[int, int]]:
+    return {(sid, i) for sid, spans in intervals.items() for s, e in spans for i in range(s, e)}
+
+
+def evaluate(project: Project, comparison: ProjectComparison, tally: dict) -> None:
+    """Add this project's pair outcomes and character overlaps to `tally`."""
+    results = {pair.bidders: pair for pair in comparison.pairs}
+    bidders = sorted(b.bidder for b in project.bids)
+    bids = {b.bidder: b for b in project.bids}
+    for i, x in enumerate(bidders):
+        for y in bidders[i + 1 :]:
+            case = project.positives.get((x, y), "honest")
+            result = results.get((x, y))
+            severity = result.severity if result else None
+            tally["pairs"][case] += 1
+            tally["alerted"][case] += severity is not None
+            tally["high"][case] += severity == "high"
+            if case in CHAR_CASES:
+                copier = next(b for b in (x, y) if bids[b].plan and any(s.copied for s in bids[b].plan))
+                truth = _covered(truth_intervals(comparison, bids[copier]))
+                pred = _covered(predicted_intervals(comparison, (x, y), copier))
+                tally["chars"]["truth"] += len(truth)
+                tally["chars"]["pred"] += len(pred)
+                tally["chars"]["both"] += len(truth & pred)
+
+
+def print_accuracy(tally: dict) -> None:
+    print(f"{'case':<14}{'pairs':>7}{'alerted':>9}{'high':>7}")
+    for case in (*CASES, "honest"):
+        n = tally["pairs"][case]
+        print(f"{case:<14}{n:>7}{tally['alerted'][case]:>9}{tally['high'][case]:>7}")
+    positives = sum(tally["pairs"][c] for c in CASES)
+    tp = sum(tally["alerted"][c] for c in CASES)
+    fp = tally["alerted"]["honest"]
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    print(f"pair precision {precision:.3f}  recall {tp / positives:.3f}  "
+          f"(alerted = severity medium or high; honest pairs alerted: {fp})")
+    tp_high = sum(tally["high"][c] for c in CASES)
+    fp_high = tally["high"]["honest"]
+    print(f"pair precision at high {tp_high / (tp_high + fp_high) if tp_high + fp_high else 1:.3f}"
+          f"  recall at high {tp_high / positives:.3f}")
+    chars = tally["chars"]
+    print(f"passage chars (verbatim, light_edit, cross_format; copier side): "
+          f"precision {chars['both'] / max(1, chars['pred']):.3f}  "
+          f"recall {chars['both'] / max(1, chars['truth']):.3f}")
+
+
+def new_tally() -> dict:
+    return {"pairs": Counter(), "alerted": Counter(), "high": Counter(), "chars": Counter()}
+
+
+def accuracy(seeds: int, bidders: int, settings: TextSettings) -> None:
+    tally = new_tally()
+    compared = all_pairs = pages = 0
+    for seed in range(1, seeds + 1):
+        project = make_project(seed, bidders=bidders)
+        with tempfile.TemporaryDirectory() as tmp:
+            sections, tender, n_pages = sections_from_files(project, Path(tmp))
+        pages += n_pages
+        names = {b.bidder: [b.company] for b in project.bids}
+        comparison = compare_project(sections, tender, names, settings)
+        compared += comparison.candidates
+        all_pairs += comparison.all_pairs
+        evaluate(project, comparison, tally)
+    print(f"== accuracy: {seeds} projects x {bidders} bidders, real DOCX/PDF files "
+          f"({pages} pages) ==")
+    print_accuracy(tally)
+    print(f"section pairs compared exactly: {compared} of {all_pairs} cross-bidder pairs")
+
+
+def scale(bidders: int, pages: int, settings: TextSettings) -> None:
+    paragraphs = max(4, pages * CHARS_PER_PAGE // (10 * 200))
+    project = make_project(1000 + bidders, bidders=bidders, sections=10, paragraphs=paragraphs)
+    sections, tender, n_pages = sections_from_blocks(project)
+    names = {b.bidder: [b.company] for b in project.bids}
+    started = time.perf_counter()
+    comparison = compare_project(sections, tender, names, settings)
+    seconds = time.perf_counter() - started
+    tally = new_tally()
+    evaluate(project, comparison, tally)
+    n_sections = sum(len(s) for s in sections.values())
+    print(f"\n== scale: {bidders} bidders, {n_pages} pages ({n_pages // bidders} a bidder), "
+          f"{n_sections} sections ==")
+    print_accuracy(tally)
+    print(f"section pairs compared exactly: {comparison.candidates} of {comparison.all_pairs} "
+          f"cross-bidder pairs ({comparison.candidates / max(1, comparison.all_pairs):.4%})")
+    print(f"text engine: {seconds:.1f} s, {n_pages / seconds:.0f} pages/s")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--bidders", type=int, default=12)
+    parser.add_argument("--scale-bidders", type=int, default=30)
+    parser.add_argument("--scale-pages", type=int, default=100)
+    parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--skip-accuracy", action="store_true")
+    args = parser.parse_args(argv)
+    settings = TextSettings()
+    if not args.skip_accuracy:
+        accuracy(args.seeds, args.bidders, settings)
+    if not args.skip_scale:
+        scale(args.scale_bidders, args.scale_pages, settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,219 @@
+"""near_duplicate_text: passages two bidders share that are not boilerplate.
+
+One alert per bidder pair: a regulator reviews a pair of bids, not a pair of
+paragraphs. The alert aggregates every section pair confirmed between the two
+bidders and quotes the strongest passages (``TextSettings.max_evidence_passages``,
+ranked by non-boilerplate characters times rarity), both sides linked by
+``passage``; then the rare shared spans and parameter matches, as room allows.
+The engine is ``collusion.textsim``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from collusion.basis import ART40_ABNORMAL_CONSISTENCY
+from collusion.models import Alert, Evidence, ScanContext, Section
+from collusion.textsim import (
+    PairResult,
+    Prepared,
+    ProjectComparison,
+    TextSettings,
+    compare_project,
+    page_at,
+)
+
+KIND = "near_duplicate_text"
+DEFAULT_EXCERPT_CHARS = 160
+MAX_DETAIL_SECTIONS = 10  # section pairs listed in details
+MAX_DETAIL_PARAMS = 12  # matched parameters listed per section pair
+ELLIPSIS = "…"
+
+
+def detect(ctx: ScanContext) -> list[Alert]:
+    """One alert per bidder pair sharing non-boilerplate text."""
+    settings: TextSettings = ctx.settings.detectors.get("text", TextSettings())
+    history = getattr(ctx.history, "text_shingles", None) if ctx.history is not None else None
+    comparison = compare_project(
+        ctx.sections, ctx.tender_sections, bidder_names(ctx), settings, history
+    )
+    excerpt_chars = getattr(ctx.settings, "excerpt_chars", DEFAULT_EXCERPT_CHARS)
+    return [
+        build_alert(ctx, comparison, pair, settings, excerpt_chars)
+        for pair in comparison.pairs
+        if pair.severity is not None
+    ]
+
+
+def bidder_names(ctx: ScanContext) -> dict[str, list[str]]:
+    """Each bidder's own names, masked in its text before comparison."""
+    names: dict[str, list[str]] = {}
+    for bidder in ctx.sections:
+        found = []
+        meta = ctx.project.bidder_meta.get(bidder) or {}
+        for value in (meta.get("name"), _name_or_none(ctx, bidder)):
+            if isinstance(value, str) and value.strip():
+                found.append(value.strip())
+        names[bidder] = sorted(set(found))
+    return names
+
+
+def _name_or_none(ctx: ScanContext, bidder: str) -> str | None:
+    try:
+        return ctx.bidder_name(bidder)
+    except StopIteration:
+        return None
+
+
+def label(ctx: ScanContext, bidder: str) -> str:
+    """"b01（某某建设有限公司）", or the id alone."""
+    name = (bidder_names(ctx).get(bidder) or [None])[0]
+    return f"{bidder}（{name}）" if name else bidder
+
+
+def excerpt(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
+def side_evidence(p: Prepared, start: int, end: int, passage: int, limit: int) -> Evidence:
+    """One side of a passage: file, page, section, original offsets, excerpt."""
+    o_start, o_end = p.norm.span(start, end)
+    page, block = page_at(p.section, o_start)
+    return Evidence(
+        bidder=p.bidder,
+        file=p.section.file,
+        page=page,
+        section=p.section.title,
+        excerpt=excerpt(p.section.text[o_start:o_end], limit),
+        paragraph=block,
+        start=o_start,
+        end=o_end,
+        passage=passage,
+    )
+
+
+def param_evidence(section: Section, bidder: str, params: list[Any], passage: int,
+                   limit: int) -> Evidence:
+    first = params[0]
+    page, block = page_at(section, first.start)
+    listed = "、".join(f"{q.term}{q.key}" for q in params)
+    return Evidence(
+        bidder=bidder, file=section.file, page=page, section=section.title,
+        excerpt=excerpt(f"技术参数：{listed}", limit), paragraph=block,
+        start=first.start, end=params[-1].start, passage=passage,
+    )
+
+
+def evidence_for(comparison: ProjectComparison, pair: PairResult, settings: TextSettings,
+                 limit: int) -> tuple[Evidence, ...]:
+    """The strongest passages, then rare spans and parameter matches, capped."""
+    prepared = comparison.prepared
+    out: list[Evidence] = []
+    k = 0
+    for ap in pair.passages[: settings.max_evidence_passages]:
+        k += 1
+        a, b = prepared[ap.match.a], prepared[ap.match.b]
+        out.append(side_evidence(a, ap.passage.a_start, ap.passage.a_end, k, limit))
+        out.append(side_evidence(b, ap.passage.b_start, ap.passage.b_end, k, limit))
+    for span in pair.rare:
+        if k >= settings.max_evidence_passages:
+            break
+        k += 1
+        out.append(side_evidence(prepared[span.a], span.a_start, span.a_end, k, limit))
+        out.append(side_evidence(prepared[span.b], span.b_start, span.b_end, k, limit))
+    for m in pair.param_sections:
+        if k >= settings.max_evidence_passages or not m.params.matched:
+            break
+        k += 1
+        a, b = prepared[m.a], prepared[m.b]
+        out.append(param_evidence(a.section, a.bidder, [x for x, _ in m.params.matched], k, limit))
+        out.append(param_evidence(b.section, b.bidder, [y for _, y in m.params.matched], k, limit))
+    return tuple(out)
+
+
+def details_for(comparison: ProjectComparison, pair: PairResult,
+                settings: TextSettings) -> dict[str, Any]:
+    """The measures behind the alert, for the regulator and for review."""
+    prepared = comparison.prepared
+    x, y = pair.bidders
+    sections = []
+    for m in sorted(pair.matches, key=lambda m: (-m.shared, m.a, m.b))[:MAX_DETAIL_SECTIONS]:
+        a, b = prepared[m.a], prepared[m.b]
+        sections.append({
+            x: {"file": a.section.file, "section": a.section.title,
+                "page": a.section.first_page},
+            y: {"file": b.section.file, "section": b.section.title,
+                "page": b.section.first_page},
+            "jaccard": round(m.jaccard, 4),
+            "containment": round(m.containment, 4),
+            "shared_shingles": m.shared,
+            "matched_by": "text" if m.by_text else "parameters",
+            "parameter_matches": [
+                {"term": p.term, "value": p.key}
+                for p, _ in m.params.matched[:MAX_DETAIL_PARAMS]
+            ],
+            "parameter_score": round(m.params.score, 4),
+        })
+    boiler = comparison.boilerplate
+    return {
+        "jaccard": pair.measures.get("jaccard", 0.0),
+        "containment": pair.measures.get("containment", 0.0),
+        "shared_chars": pair.shared_chars,
+        "weighted_chars": pair.weighted_chars,
+        "share": {x: pair.share[0], y: pair.share[1]},
+        "passages": len(pair.passages),
+        "rare_spans": len(pair.rare),
+        "section_pairs": len(pair.matches),
+        "parameter_section_pairs": len(pair.param_sections),
+        "sections": sections,
+        "tfidf_cosine": pair.tfidf,
+        "lsh": {"num_perm": settings.num_perm, "bands": settings.lsh_bands,
+                "rows": settings.lsh_rows, "shingle_chars": settings.shingle_chars,
+                "jaccard_min": settings.jaccard_min,
+                "containment_min": settings.containment_min},
+        "boilerplate_shingles": {"tender": len(boiler.tender), "common": len(boiler.common),
+                                 "reference": len(boiler.reference),
+                                 "history": len(boiler.history)},
+        "candidates_compared": comparison.candidates,
+    }
+
+
+def _where(e: Evidence) -> str:
+    page = f"第{e.page}页" if e.page is not None else f"第{(e.paragraph or 0) + 1}段"
+    return f"《{e.section}》{page}"
+
+
+def summary_for(ctx: ScanContext, pair: PairResult, evidence: tuple[Evidence, ...]) -> str:
+    """One Chinese line: both bidders, where, how much, how it was matched."""
+    x, y = pair.bidders
+    parts = [f"投标人{label(ctx, x)}与{label(ctx, y)}的投标文件"]
+    if pair.passages:
+        first_x = next(e for e in evidence if e.bidder == x)
+        first_y = next(e for e in evidence if e.bidder == y)
+        parts.append(
+            f"有{len(pair.passages)}处非模板文字雷同，共约{pair.shared_chars}字"
+            f"（分别占其非模板文字的{pair.share[0]:.0%}和{pair.share[1]:.0%}），"
+            f"如{x}{_where(first_x)}与{y}{_where(first_y)}"
+        )
+    if pair.param_sections:
+        count = sum(len(m.params.matched) for m in pair.param_sections)
+        parts.append(f"{len(pair.param_sections)}个章节的技术参数序列一致（{count}项）")
+    if pair.rare:
+        parts.append(f"另有{len(pair.rare)}处仅此两家共有的特殊字句（如相同错别字）")
+    return "；".join([parts[0] + parts[1], *parts[2:]]) if len(parts) > 1 else parts[0]
+
+
+def build_alert(ctx: ScanContext, comparison: ProjectComparison, pair: PairResult,
+                settings: TextSettings, excerpt_chars: int) -> Alert:
+    evidence = evidence_for(comparison, pair, settings, excerpt_chars)
+    return Alert(
+        kind=KIND,
+        severity=pair.severity or "low",
+        score=pair.score,
+        bidders=pair.bidders,
+        basis=ART40_ABNORMAL_CONSISTENCY,
+        summary=summary_for(ctx, pair, evidence) + "。",
+        details=details_for(comparison, pair, settings),
+        evidence=evidence,
+    )

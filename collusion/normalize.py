@@ -1,0 +1,147 @@
+"""Text normalization before shingling, with a map back to the original text.
+
+``normalize(text, names)`` applies, in order:
+
+1. NFKC per character (full-width letters, digits and spaces become half-width,
+   "㎡" becomes "m2"), then lower case;
+2. removal of whitespace, punctuation and control characters;
+3. masking: every occurrence of a name (a bidder's own company name, its short
+   form, names written after signature labels, anything shaped like a company
+   name) is replaced by one placeholder character, so that swapping the names
+   in a copied text does not hide the copy.
+
+Each character of the result remembers the span ``[start, end)`` of the
+original text it came from, so that a match found on normalized text is
+quoted from the original (``Normalized.span``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+PLACEHOLDER = "\ue000"  # a private-use character: never in real text
+DROPPED_CATEGORIES = ("P", "Z", "Cc", "Cf")
+MIN_NAME_CHARS = 2
+MIN_SHORT_NAME_CHARS = 3  # a short form like "甲建设"; "建设" alone is too common
+
+# Labels in signature blocks and forms after which a name is written.
+SIGNATURE_LABEL = re.compile(
+    r"(?:投标人|投标单位|单位名称|公司名称|法定代表人|委托代理人|授权代表|授权委托人|"
+    r"项目经理|项目负责人|技术负责人|编制人|审核人|联系人|签字人)"
+    r"(?:（[^）]{0,8}）)?\s*[：:]\s*"
+    r"([\u4e00-\u9fff（）()·]{2,30}?)"
+    r"(?=[（(]\s*(?:盖|签)|\s|$|[，,。；;])"
+)
+COMPANY_SUFFIX = (
+    r"(?:有限责任公司|股份有限公司|有限公司|集团公司|分公司|公司|工程局|研究院|设计院|事务所)"
+)
+COMPANY_NAME = re.compile(rf"[\u4e00-\u9fff（）()]{{2,24}}?{COMPANY_SUFFIX}")
+REGION_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{1,4}?[省市县区州])+")
+NAME_SUFFIX = re.compile(rf"{COMPANY_SUFFIX}$")
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Normalized text and, per character, the original span it came from."""
+
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original ``[start, end)`` covering normalized ``[start, end)``."""
+        if start >= end:
+            raise ValueError("empty span")
+        return self.starts[start], self.ends[end - 1]
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold_char(char: str) -> str:
+    """NFKC and lower case of one character; "" for what is removed."""
+    folded = unicodedata.normalize("NFKC", char).lower()
+    return "".join(c for c in folded if not unicodedata.category(c).startswith(DROPPED_CATEGORIES))
+
+
+def fold(text: str) -> str:
+    """The normalized form of `text`, without masking or offsets."""
+    return "".join(_fold_char(c) for c in text)
+
+
+def short_name(name: str) -> str | None:
+    """A company's short form: region prefix and legal suffix dropped."""
+    core = NAME_SUFFIX.sub("", REGION_PREFIX.sub("", name))
+    return core if len(core) >= MIN_SHORT_NAME_CHARS and core != name else None
+
+
+def names_in_text(text: str) -> set[str]:
+    """Names written after signature labels, and company-shaped names."""
+    found = {m.group(1).strip() for m in SIGNATURE_LABEL.finditer(text)}
+    found.update(m.group(0) for m in COMPANY_NAME.finditer(text))
+    return {n for n in found if len(n) >= MIN_NAME_CHARS}
+
+
+def expand_names(names: Iterable[str]) -> set[str]:
+    """Names plus the short forms of company names."""
+    out = set()
+    for name in names:
+        name = name.strip()
+        if len(name) < MIN_NAME_CHARS:
+            continue
+        out.add(name)
+        short = short_name(name)
+        if short:
+            out.add(short)
+    return out
+
+
+def _fold_with_offsets(text: str) -> tuple[str, list[int], list[int]]:
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for i, char in enumerate(text):
+        folded = _fold_char(char)
+        if len(folded) == 1:  # the common case, kept fast
+            chars.append(folded)
+            starts.append(i)
+            ends.append(i + 1)
+        elif folded:
+            chars.extend(folded)
+            starts.extend([i] * len(folded))
+            ends.extend([i + 1] * len(folded))
+    return "".join(chars), starts, ends
+
+
+def _mask_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
+    folded = sorted({fold(n) for n in names if len(fold(n)) >= MIN_NAME_CHARS},
+                    key=lambda n: (-len(n), n))
+    if not folded:
+        return None
+    return re.compile("|".join(re.escape(n) for n in folded))
+
+
+def normalize(text: str, names: Iterable[str] = ()) -> Normalized:
+    """Fold `text` and mask `names` (and the names it contains) with PLACEHOLDER."""
+    folded, starts, ends = _fold_with_offsets(text)
+    pattern = _mask_pattern(expand_names(set(names) | names_in_text(text)))
+    if pattern is None:
+        return Normalized(folded, tuple(starts), tuple(ends))
+    out: list[str] = []
+    out_starts: list[int] = []
+    out_ends: list[int] = []
+    pos = 0
+    for match in pattern.finditer(folded):
+        out.append(folded[pos : match.start()])
+        out_starts.extend(starts[pos : match.start()])
+        out_ends.extend(ends[pos : match.start()])
+        out.append(PLACEHOLDER)
+        out_starts.append(starts[match.start()])
+        out_ends.append(ends[match.end() - 1])
+        pos = match.end()
+    out.append(folded[pos:])
+    out_starts.extend(starts[pos:])
+    out_ends.extend(ends[pos:])
+    return Normalized("".join(out), tuple(out_starts), tuple(out_ends))
