@@ -24,9 +24,12 @@ HEADING_SIZE_RATIO = 1.15
 BOLD_FLAG = 16
 # Images below this many pixels are rules, bullets and spacer pixels.
 MIN_IMAGE_PIXELS = 32 * 32
-# Pages that mention a unit price are searched for tables (find_tables is
-# slow, so only where a priced bill of quantities can be).
-TABLE_PAGE_HINTS = ("单价", "合价", "工程量")
+# find_tables costs ~0.3 s a page, so it runs only where a priced bill of
+# quantities can be: a page naming a unit price and an amount or quantity
+# column, and carrying the ruled lines a table is drawn with.
+TABLE_PRICE_WORD = "单价"
+TABLE_COLUMN_WORDS = ("合价", "金额", "工程量", "数量")
+TABLE_MIN_RULES = 4
 _INFO_FIELDS = {
     "author": "author",
     "creator": "creator",
@@ -63,9 +66,9 @@ def read_pdf(path: Path, rel: str, settings: ExtractSettings) -> PdfContent:
         if document.page_count == 0:
             raise ExtractionError("PDF 没有任何页面")
         pages_read = min(document.page_count, settings.max_pages)
-        raw_blocks, sizes = _page_blocks(document, pages_read)
+        raw_blocks, sizes, page_texts = _page_blocks(document, pages_read)
         blocks = _assign_headings(raw_blocks, sizes)
-        blocks += _table_blocks(document, pages_read, len(blocks))
+        blocks += _table_blocks(document, page_texts, len(blocks))
         signatures = (_info_signatures(document, rel) + _id_signatures(document, rel)
                       + _xmp_signatures(document, rel)
                       + _image_signatures(document, rel, pages_read, settings))
@@ -88,12 +91,15 @@ class _RawBlock:
     bold: bool
 
 
-def _page_blocks(document: pymupdf.Document, pages_read: int) -> tuple[list[_RawBlock], Counter]:
+def _page_blocks(document: pymupdf.Document,
+                 pages_read: int) -> tuple[list[_RawBlock], Counter, list[str]]:
     blocks: list[_RawBlock] = []
     sizes: Counter = Counter()
+    page_texts: list[str] = []
     for page_no in range(pages_read):
         page = document.load_page(page_no)
         data = page.get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT, sort=True)
+        page_start = len(blocks)
         for block in data.get("blocks", []):
             lines = []
             span_sizes: Counter = Counter()
@@ -114,7 +120,8 @@ def _page_blocks(document: pymupdf.Document, pages_read: int) -> tuple[list[_Raw
             size = span_sizes.most_common(1)[0][0]
             sizes.update(span_sizes)
             blocks.append(_RawBlock(text, page_no + 1, size, bold_chars * 2 > chars))
-    return blocks, sizes
+        page_texts.append("\n".join(b.text for b in blocks[page_start:]))
+    return blocks, sizes, page_texts
 
 
 def _assign_headings(raw: list[_RawBlock], sizes: Counter) -> list[Block]:
@@ -139,15 +146,22 @@ def _looks_like_heading(block: _RawBlock, body_size: float) -> bool:
             and body_size > 0 and block.size >= body_size * HEADING_SIZE_RATIO)
 
 
-def _table_blocks(document: pymupdf.Document, pages_read: int, first_index: int) -> list[Block]:
+def _may_hold_priced_table(text: str) -> bool:
+    return TABLE_PRICE_WORD in text and any(word in text for word in TABLE_COLUMN_WORDS)
+
+
+def _table_blocks(document: pymupdf.Document, page_texts: list[str],
+                  first_index: int) -> list[Block]:
     """Rows of ruled tables on pages that carry prices, as table blocks with cells."""
     blocks: list[Block] = []
-    for page_no in range(pages_read):
-        page = document.load_page(page_no)
-        text = page.get_text()
-        if not any(hint in text for hint in TABLE_PAGE_HINTS):
+    for page_no, text in enumerate(page_texts):
+        if not _may_hold_priced_table(text):
             continue
+        page = document.load_page(page_no)
         try:
+            rules = sum(len(path.get("items", ())) for path in page.get_cdrawings())
+            if rules < TABLE_MIN_RULES:
+                continue
             tables = page.find_tables()
         except Exception:  # table finding is best effort; the text is already kept
             continue
