@@ -66,17 +66,10 @@ class ScoreSettings:
     """How a pair's alerts combine into one score (a noisy-OR, see scoring.py)."""
 
     flag_threshold: float = 0.6  # pairs scoring at or above go to the regulator
-    severity_weight: dict[str, float] = field(
-        default_factory=lambda: {"high": 0.9, "medium": 0.45, "low": 0.15}
-    )
 
     def __post_init__(self) -> None:
         if not 0 < self.flag_threshold <= 1:
             raise SettingsError("flag_threshold must be in (0, 1]")
-        for key in ("high", "medium", "low"):
-            weight = self.severity_weight.get(key)
-            if weight is None or not 0 <= weight < 1:
-                raise SettingsError(f"severity_weight[{key!r}] must be in [0, 1)")
 
 
 @dataclass(frozen=True)
