@@ -1,0 +1,493 @@
+"""The nightly run on real project folders (DOCX made by collusion.synth) and
+real SQLite files: skipping unchanged projects, cross-project alerts, the
+lock, delivery, and a run killed with SIGKILL then resumed."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import collusion.scan
+from collusion import nightly, store, synth
+from collusion.cli import main
+from collusion.detectors import cross_project
+from collusion.errors import LockHeld, SettingsError
+from collusion.nightly import find_projects, load_regulators, run_nightly
+
+# Until the pipeline registers the cross-project detector itself, the tests
+# add it, as the pipeline will (scan.py reads DETECTORS by name).
+REGISTER_CROSS_PROJECT = textwrap.dedent(
+    """
+    import collusion.scan
+    from collusion.detectors import cross_project
+    if "cross_project" not in dict(collusion.scan.DETECTORS):
+        collusion.scan.DETECTORS = (
+            *collusion.scan.DETECTORS, ("cross_project", cross_project.detect))
+    """
+)
+
+
+@pytest.fixture(autouse=True)
+def _cross_project_registered(monkeypatch):
+    if "cross_project" not in dict(collusion.scan.DETECTORS):
+        monkeypatch.setattr(
+            collusion.scan,
+            "DETECTORS",
+            (*collusion.scan.DETECTORS, ("cross_project", cross_project.detect)),
+        )
+
+
+def make_project(
+    inbox: Path,
+    folder: str,
+    project_id: str,
+    bidders: dict[str, dict],
+    industry: str = "construction",
+) -> Path:
+    """A project folder with one real DOCX per bidder.
+
+    bidders: id -> {"name", "rsid" (rsidRoot), "seed" (text), "broken"}.
+    """
+    root = inbox / folder
+    (root / "bids").mkdir(parents=True, exist_ok=True)
+    meta = {
+        "id": project_id,
+        "name": f"{project_id} 道路改造工程",
+        "industry": industry,
+        "bidders": {
+            b: {"name": s["name"], "price": 1_000_000.0 + n}
+            for n, (b, s) in enumerate(sorted(bidders.items()))
+        },
+    }
+    (root / "project.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    for bidder, spec in sorted(bidders.items()):
+        target = root / "bids" / bidder / "技术标.docx"
+        if spec.get("broken"):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(b"PK\x03\x04 not really a docx")
+            continue
+        rng = random.Random(spec["seed"])
+        plan = synth.technical_plan(rng, spec["name"], sections=4, paragraphs_per_section=3)
+        synth.write_docx(
+            target,
+            synth.sections_to_paragraphs(plan),
+            rsid_root=spec["rsid"],
+            rsids=[spec["rsid"]],
+            core={"author": "Administrator"},
+        )
+    return root
+
+
+def honest(name: str, rsid: str, seed: int) -> dict:
+    return {"name": name, "rsid": rsid, "seed": seed}
+
+
+def three_projects(inbox: Path) -> None:
+    """P1 and P3 share a lineage id and a copied plan under different names."""
+    make_project(
+        inbox,
+        "2026/p1",
+        "ZS-2026-0001",
+        {
+            "b01": honest("中山市甲建设有限公司", "00A1B2C3", 11),
+            "b02": honest("中山市乙建设有限公司", "00D4E5F6", 12),
+        },
+    )
+    make_project(
+        inbox,
+        "2026/p2",
+        "ZS-2026-0002",
+        {
+            "b01": honest("中山市戊建设有限公司", "00112233", 21),
+            "b02": honest("中山市己建设有限公司", "00445566", 22),
+        },
+    )
+    make_project(
+        inbox,
+        "2026/p3",
+        "ZS-2026-0003",
+        {
+            "b01": honest("中山市丁建设有限公司", "00778899", 31),
+            "b03": honest("中山市丙建设有限公司", "00A1B2C3", 11),
+        },
+    )
+
+
+def dump_tables(db_path: Path) -> dict[str, list[tuple]]:
+    """Every table's rows, sorted, without run ids, timestamps and rowids."""
+    conn = sqlite3.connect(db_path)
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    dump = {}
+    for table in sorted(set(tables) - {"runs", "_migrations"}):
+        columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+        kept = [c for c in columns if c != "run_id" and not c.endswith("_at")]
+        rows = conn.execute(f"SELECT {', '.join(kept)} FROM {table}").fetchall()
+        dump[table] = sorted(rows, key=repr)
+    conn.close()
+    return dump
+
+
+def run(inbox: Path, tmp: Path, **kwargs) -> nightly.NightlySummary:
+    return run_nightly(inbox, tmp / "history.db", tmp / "out", **kwargs)
+
+
+@pytest.fixture
+def inbox(tmp_path) -> Path:
+    path = tmp_path / "inbox"
+    three_projects(path)
+    return path
+
+
+def test_find_projects(inbox):
+    (inbox / ".trash" / "old" / "bids").mkdir(parents=True)
+    (inbox / "notes").mkdir()
+    assert find_projects(inbox) == ["2026/p1", "2026/p2", "2026/p3"]
+
+
+def test_second_run_processes_nothing(inbox, tmp_path):
+    first = run(inbox, tmp_path)
+    assert [p.project_id for p in first.scanned] == ["ZS-2026-0001", "ZS-2026-0002", "ZS-2026-0003"]
+    assert (tmp_path / "out" / "ZS-2026-0001.json").is_file()
+    before = dump_tables(tmp_path / "history.db")
+    second = run(inbox, tmp_path)
+    assert second.nothing_new and second.scanned == ()
+    assert second.unchanged == ("2026/p1", "2026/p2", "2026/p3")
+    assert "nothing new" in second.message
+    assert dump_tables(tmp_path / "history.db") == before
+    latest = json.loads((tmp_path / "out" / "runs" / "latest.json").read_text("utf-8"))
+    assert latest["run_id"] == second.run_id and latest["nothing_new"] is True
+    db = store.open_db(tmp_path / "history.db")
+    statuses = [r["status"] for r in db.query("SELECT status FROM runs ORDER BY id")]
+    assert statuses == ["ok", "ok"]
+
+
+def test_changed_file_rescans_only_its_project(inbox, tmp_path):
+    run(inbox, tmp_path)
+    meta_path = inbox / "2026/p2" / "project.json"
+    meta = json.loads(meta_path.read_text("utf-8"))
+    meta["name"] = "改名后的工程"
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    summary = run(inbox, tmp_path)
+    assert [p.folder for p in summary.scanned] == ["2026/p2"]
+    db = store.open_db(tmp_path / "history.db")
+    assert db["projects"].get("ZS-2026-0002")["name"] == "改名后的工程"
+    assert db["bidders"].count == 6  # replaced, not doubled
+
+
+def test_cross_project_alert(inbox, tmp_path):
+    run(inbox, tmp_path)
+    report = json.loads((tmp_path / "out" / "ZS-2026-0003.json").read_text("utf-8"))
+    cross = [a for a in report["alerts"] if a["details"].get("scope") == "cross_project"]
+    kinds = sorted(a["kind"] for a in cross)
+    assert kinds == ["near_duplicate_text", "shared_signature"]
+    for alert in cross:
+        assert alert["bidders"] == ["b03"]
+        assert "ZS-2026-0001" in alert["summary"]
+        others = [e for e in alert["evidence"] if e["bidder"] == "ZS-2026-0001/b01"]
+        assert others and others[0]["file"] == "bids/b01/技术标.docx"
+    signature = next(a for a in cross if a["kind"] == "shared_signature")
+    assert signature["details"]["other_project"] == "ZS-2026-0001"
+    assert signature["details"]["field"] == "rsid_root"
+    text = next(a for a in cross if a["kind"] == "near_duplicate_text")
+    assert text["details"]["other_project"] == "ZS-2026-0001"
+    assert text["details"]["jaccard"] >= 0.9
+    # The honest projects raise nothing across projects, and neither does P1
+    # (it was scanned before P3 existed in the history).
+    for pid in ("ZS-2026-0001", "ZS-2026-0002"):
+        other = json.loads((tmp_path / "out" / f"{pid}.json").read_text("utf-8"))
+        assert not [a for a in other["alerts"] if a["details"].get("scope") == "cross_project"]
+    # The stored alerts and the sighting query say the same.
+    db = store.open_db(tmp_path / "history.db")
+    assert {a["kind"] for a in store.project_alerts(db, "ZS-2026-0003")} >= set(kinds)
+    seen = store.signature_sightings(db, "00a1b2c3", field="rsid_root")
+    assert [(s["project_id"], s["company"]) for s in seen] == [
+        ("ZS-2026-0001", "中山市甲建设有限公司"),
+        ("ZS-2026-0003", "中山市丙建设有限公司"),
+    ]
+
+
+def test_same_company_across_projects_is_no_alert(tmp_path):
+    inbox = tmp_path / "inbox"
+    make_project(
+        inbox,
+        "a",
+        "A-1",
+        {
+            "b01": honest("中山市甲建设有限公司", "00A1B2C3", 11),
+            "b02": honest("中山市乙建设有限公司", "00D4E5F6", 12),
+        },
+    )
+    make_project(
+        inbox,
+        "b",
+        "B-1",
+        {
+            "b07": honest("中山市甲建设有限公司", "00A1B2C3", 11),
+            "b08": honest("中山市丁建设有限公司", "00778899", 31),
+        },
+    )
+    run(inbox, tmp_path)
+    report = json.loads((tmp_path / "out" / "B-1.json").read_text("utf-8"))
+    assert not [a for a in report["alerts"] if a["details"].get("scope") == "cross_project"]
+
+
+def test_value_common_in_history_is_no_alert(tmp_path):
+    """A lineage id carried in three or more other projects is everybody's template."""
+    inbox = tmp_path / "inbox"
+    for n in range(4):
+        make_project(
+            inbox,
+            f"p{n}",
+            f"P-{n}",
+            {
+                "b01": honest(f"公司{n}甲", "00ABCDEF", 100 + n),
+                "b02": honest(f"公司{n}乙", f"0012340{n}", 200 + n),
+            },
+        )
+    run(inbox, tmp_path)
+    last = json.loads((tmp_path / "out" / "P-3.json").read_text("utf-8"))
+    cross = [a for a in last["alerts"] if a["details"].get("scope") == "cross_project"]
+    assert not [a for a in cross if a["kind"] == "shared_signature"]
+
+
+def test_unscannable_folder_is_retried_only_when_it_changes(tmp_path):
+    inbox = tmp_path / "inbox"
+    (inbox / "empty" / "bids").mkdir(parents=True)  # no bidders: ProjectError
+    first = run(inbox, tmp_path)
+    assert [p.folder for p in first.failed] == ["empty"]
+    second = run(inbox, tmp_path)
+    assert second.nothing_new and second.unchanged == ("empty",)
+    make_project(inbox, "empty", "E-1", {"b01": honest("甲公司", "00A1B2C3", 1)})
+    third = run(inbox, tmp_path)
+    assert [p.project_id for p in third.scanned] == ["E-1"]
+
+
+def test_unreadable_file_is_recorded_by_content(tmp_path):
+    inbox = tmp_path / "inbox"
+    make_project(
+        inbox,
+        "p",
+        "P-1",
+        {"b01": honest("甲公司", "00A1B2C3", 1), "b02": {"name": "乙公司", "broken": True}},
+    )
+    summary = run(inbox, tmp_path)
+    assert summary.scanned[0].file_errors == 1
+    db = store.open_db(tmp_path / "history.db")
+    broken = nightly.file_sha256(inbox / "p" / "bids" / "b02" / "技术标.docx")
+    assert store.known_failure(db, broken)["path"] == "bids/b02/技术标.docx"
+    assert run(inbox, tmp_path).nothing_new  # not retried while unchanged
+
+
+def test_concurrent_run_refused(inbox, tmp_path):
+    db_path = tmp_path / "history.db"
+    with nightly.nightly_lock(db_path), pytest.raises(LockHeld, match="another nightly run"):
+        run_nightly(inbox, db_path, tmp_path / "out")
+    assert not (tmp_path / "out").exists()  # nothing started
+
+
+def test_concurrent_run_refused_across_processes(inbox, tmp_path):
+    """A real second process running nightly is refused while the first holds the lock."""
+    db_path = tmp_path / "history.db"
+    marker = tmp_path / "holding"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+        import time, pathlib
+        from collusion.nightly import nightly_lock
+        with nightly_lock(pathlib.Path({str(db_path)!r})):
+            pathlib.Path({str(marker)!r}).write_text("x")
+            time.sleep(60)
+        """),
+        ]
+    )
+    try:
+        _wait_for(marker, holder)
+        result = CliRunner().invoke(
+            main, ["nightly", str(inbox), "--db", str(db_path), "--out", str(tmp_path / "o")]
+        )
+        assert result.exit_code == 1
+        assert "another nightly run" in result.output
+        assert f"pid {holder.pid}" in result.output
+    finally:
+        holder.kill()
+        holder.wait()
+    # The kernel dropped the dead holder's lock: the next run goes ahead.
+    assert run_nightly(inbox, db_path, tmp_path / "o").scanned
+
+
+def _wait_for(marker: Path, proc: subprocess.Popen, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not marker.exists():
+        if proc.poll() is not None:
+            raise AssertionError(f"the subprocess ended early with {proc.returncode}")
+        if time.monotonic() > deadline:
+            raise AssertionError("the subprocess never reached the marker")
+        time.sleep(0.05)
+
+
+KILLABLE_RUN = REGISTER_CROSS_PROJECT + textwrap.dedent(
+    """
+    import pathlib, sys, time
+    from collusion import nightly, store
+
+    inbox, db, out, marker, mode = sys.argv[1:6]
+    calls = []
+
+    def pause():
+        pathlib.Path(marker).write_text("x")
+        time.sleep(600)
+
+    def pause_on_second(original):
+        def wrapper(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == 2 and mode == "scan":
+                pause()
+            result = original(*args, **kwargs)
+            if len(calls) == 2 and mode == "after":
+                pause()  # the project's rows are written, not committed
+            return result
+        return wrapper
+
+    if mode == "scan":      # killed while scanning the second project
+        nightly._scan = pause_on_second(nightly._scan)
+    else:                   # killed inside the second project's open transaction
+        store.record_scan = pause_on_second(store.record_scan)
+    nightly.run_nightly(inbox, db, out)
+    """
+)
+
+
+@pytest.mark.parametrize("mode", ["scan", "after"])
+def test_killed_run_resumes_to_the_same_database(inbox, tmp_path, mode):
+    """SIGKILL mid-run, then a normal run, equals one uninterrupted run."""
+    killed_db, out = tmp_path / "killed.db", tmp_path / "out-killed"
+    marker = tmp_path / "paused"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            KILLABLE_RUN,
+            str(inbox),
+            str(killed_db),
+            str(out),
+            str(marker),
+            mode,
+        ],
+        start_new_session=True,
+    )
+    try:
+        _wait_for(marker, proc)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    # What was committed before the kill survived: the first project only.
+    conn = sqlite3.connect(killed_db)
+    assert [r[0] for r in conn.execute("SELECT id FROM projects")] == ["ZS-2026-0001"]
+    assert conn.execute("SELECT status FROM runs").fetchall() == [("running",)]
+    conn.close()
+
+    resumed = run_nightly(inbox, killed_db, out)
+    assert [p.folder for p in resumed.scanned] == ["2026/p2", "2026/p3"]
+    assert resumed.interrupted_runs == 1
+
+    clean_db = tmp_path / "clean.db"
+    run_nightly(inbox, clean_db, tmp_path / "out-clean")
+    assert dump_tables(killed_db) == dump_tables(clean_db)
+    assert not list(out.glob(".*"))  # no temporary files left behind
+
+
+def test_delivery_to_regulator_outbox(tmp_path):
+    inbox = tmp_path / "inbox"
+    # Two bidders sharing a lineage id and a copied plan: a flagged pair.
+    make_project(
+        inbox,
+        "p",
+        "ZS-9",
+        {"b01": honest("甲公司", "00A1B2C3", 5), "b02": honest("乙公司", "00A1B2C3", 5)},
+        industry="water",
+    )
+    make_project(
+        inbox,
+        "q",
+        "ZS-10",
+        {"b01": honest("丙公司", "00111111", 6), "b02": honest("丁公司", "00222222", 7)},
+    )
+    config = tmp_path / "regulators.toml"
+    config.write_text('construction = "住建局"\nwater = "水务局"\n', encoding="utf-8")
+    summary = run(inbox, tmp_path, outbox=tmp_path / "outbox", regulators_config=config)
+    delivered = tmp_path / "outbox" / "水务局" / "ZS-9.json"
+    assert delivered.is_file()
+    report = json.loads(delivered.read_text("utf-8"))
+    assert any(p["flagged"] for p in report["pairs"])
+    assert not (tmp_path / "outbox" / "住建局").exists()  # ZS-10 has no flagged pair
+    by_id = {p.project_id: p for p in summary.scanned}
+    assert by_id["ZS-9"].delivered == str(delivered)
+    assert by_id["ZS-10"].delivered is None
+
+
+def test_regulators_config(tmp_path):
+    good = tmp_path / "r.json"
+    good.write_text('{"construction": "住建局", "default": "发改局"}', encoding="utf-8")
+    regulators = load_regulators(good)
+    assert nightly.regulator_for("construction", regulators) == "住建局"
+    assert nightly.regulator_for("transport", regulators) == "发改局"
+    assert nightly.regulator_for(None, {}) == nightly.UNROUTED
+    assert nightly.regulator_for("x", {"x": "../etc"}) == "_.._etc"  # one safe component
+    bad = tmp_path / "bad.json"
+    bad.write_text('["住建局"]', encoding="utf-8")
+    with pytest.raises(SettingsError, match="bad.json"):
+        load_regulators(bad)
+
+
+def test_cli_nightly_and_history(inbox, tmp_path):
+    runner = CliRunner()
+    db = str(tmp_path / "h.db")
+    result = runner.invoke(main, ["nightly", str(inbox), "--db", db, "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert "scanned ZS-2026-0003 (2026/p3)" in result.output  # log lines, not a bar
+    again = runner.invoke(main, ["nightly", str(inbox), "--db", db, "--out", str(tmp_path / "o")])
+    assert "nothing new" in again.output
+    alerts = runner.invoke(main, ["history", "alerts", "ZS-2026-0003", "--db", db, "--json"])
+    assert alerts.exit_code == 0
+    assert any(a["details"].get("scope") == "cross_project" for a in json.loads(alerts.output))
+    seen = runner.invoke(main, ["history", "seen", "00A1B2C3", "--field", "rsid_root", "--db", db])
+    assert seen.exit_code == 0
+    assert "ZS-2026-0001  b01 (中山市甲建设有限公司)" in seen.output
+    missing = runner.invoke(main, ["history", "seen", "x", "--db", str(tmp_path / "no.db")])
+    assert missing.exit_code == 1 and "no history database" in missing.output
+    assert not (tmp_path / "no.db").exists()
+
+
+def test_database_opens_in_datasette(inbox, tmp_path):
+    datasette_app = pytest.importorskip("datasette.app")
+    import asyncio
+
+    run(inbox, tmp_path)
+    ds = datasette_app.Datasette([str(tmp_path / "history.db")])
+
+    async def fetch() -> dict:
+        response = await ds.client.get("/history/alerts.json?_shape=objects")
+        assert response.status_code == 200
+        return response.json()
+
+    data = asyncio.run(fetch())
+    assert any(row["project_id"] == "ZS-2026-0003" for row in data["rows"])
