@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 import docx
 import pymupdf
@@ -55,12 +55,12 @@ CUSTOM_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 
 # A fixed zip timestamp and document date make repeated runs byte-identical.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-FIXED_DATE = datetime(2026, 1, 5, 9, 0, 0, tzinfo=timezone.utc)
+FIXED_DATE = datetime(2026, 1, 5, 9, 0, 0, tzinfo=timezone.utc)  # noqa: UP017 - datetime.UTC is 3.11+, we support 3.10
 FIXED_PDF_DATE = "D:20260105090000+08'00'"
 
 _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
-Paragraph = Union[str, tuple]  # "text" | (text, level) | ("table", rows) | "\f"
+Paragraph: TypeAlias = str | tuple  # "text" | (text, level) | ("table", rows) | "\f"
 
 
 # --------------------------------------------------------------------------
@@ -518,7 +518,7 @@ class _PdfLayout:
         shape.draw_line((MARGIN_X, top), (right, top))
         shape.draw_line((MARGIN_X, top + height), (right, top + height))
         shape.draw_line((x, top), (x, top + height))
-        for width, lines in zip(widths, wrapped):
+        for width, lines in zip(widths, wrapped, strict=True):
             for n, line in enumerate(lines):
                 baseline = top + CELL_PAD + (n + 1) * TABLE_SIZE * 1.4 - TABLE_SIZE * 0.4
                 self.page.insert_text(
@@ -540,22 +540,41 @@ class _Measure:
         return pymupdf.get_text_length(text, fontname=self.fontname, fontsize=fontsize)
 
 
+# A wrap unit: a run of ASCII (a number, a phone, a code, "¥9,876,000.00") or
+# one other character, with any closing punctuation that must not start a line.
+_WRAP_UNIT = re.compile(r"(?:[\x21-\x7e¥]+|.)[，。、；：！？）》”’]*", re.S)
+
+
 def _wrap(font: Any, text: str, size: float, width: float, first_indent: float = 0.0) -> list[str]:
-    """Greedy wrap by measured glyph width: Chinese breaks between any characters."""
+    """Greedy wrap by measured width, never splitting a number or code.
+
+    Splitting "0760-88231456" across lines would make it unreadable to the
+    identifier and price extractors, as it is in real PDFs; samples should be
+    readable. A unit wider than a whole line is split by character.
+    """
     lines: list[str] = []
-    current = ""
+    current, used = "", 0.0  # widths add up: the built-in fonts do not kern
     limit = width - first_indent
-    for char in text:
-        if current and font.text_length(current + char, fontsize=size) > limit:
+    for unit in _WRAP_UNIT.findall(text):
+        unit_width = font.text_length(unit, fontsize=size)
+        if current and used + unit_width > limit:
             lines.append(current)
-            current, limit = "", width
-        current += char
+            current, used, limit = "", 0.0, width
+        while unit_width > limit and len(unit) > 1:
+            cut = max(1, int(len(unit) * limit / unit_width))
+            lines.append(unit[:cut])
+            unit, limit = unit[cut:], width
+            unit_width = font.text_length(unit, fontsize=size)
+        current += unit
+        used += unit_width
     if current or not lines:
         lines.append(current)
     return lines
 
 
-def _column_widths(font: Any, rows: Sequence[Sequence[str]], ncols: int, total: float) -> list[float]:
+def _column_widths(
+    font: Any, rows: Sequence[Sequence[str]], ncols: int, total: float
+) -> list[float]:
     """Widths that keep numeric columns on one line; text columns share the rest.
 
     A wrapped number ("1200.0" / "0") would not parse back, a wrapped name is
@@ -563,18 +582,22 @@ def _column_widths(font: Any, rows: Sequence[Sequence[str]], ncols: int, total: 
     """
     need = [36.0] * ncols
     textual = [False] * ncols
+    body = rows[1:] or rows  # the header is Chinese in every column
     for row in rows:
         for c, cell in enumerate(row):
-            cell = str(cell)
-            need[c] = max(need[c], font.text_length(cell, fontsize=TABLE_SIZE) + 2 * CELL_PAD + 2)
-            textual[c] = textual[c] or any(ord(ch) > 0x2E80 for ch in cell)
-    fixed = sum(w for w, t in zip(need, textual) if not t)
-    flexible = sum(w for w, t in zip(need, textual) if t)
+            need[c] = max(
+                need[c], font.text_length(str(cell), fontsize=TABLE_SIZE) + 2 * CELL_PAD + 2
+            )
+    for row in body:
+        for c, cell in enumerate(row):
+            textual[c] = textual[c] or any(ord(ch) > 0x2E80 for ch in str(cell))
+    fixed = sum(w for w, t in zip(need, textual, strict=True) if not t)
+    flexible = sum(w for w, t in zip(need, textual, strict=True) if t)
     if fixed + flexible <= total:
         return need
     if flexible and fixed < total:
         scale = (total - fixed) / flexible
-        return [w * scale if t else w for w, t in zip(need, textual)]
+        return [w * scale if t else w for w, t in zip(need, textual, strict=True)]
     return [w * total / (fixed + flexible) for w in need]
 
 
@@ -600,8 +623,20 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 # Real administrative division codes, so generated ids look like real ones.
 AREA_CODES = (
-    "442000", "440103", "440106", "440304", "440604", "441302", "445102",
-    "430102", "430602", "360102", "450103", "510107", "420106", "350203",
+    "442000",
+    "440103",
+    "440106",
+    "440304",
+    "440604",
+    "441302",
+    "445102",
+    "430102",
+    "430602",
+    "360102",
+    "450103",
+    "510107",
+    "420106",
+    "350203",
 )
 _CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -610,7 +645,7 @@ _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 def resident_id_check(first17: str) -> str:
     """GB 11643 check digit of the first 17 digits of a 身份证号."""
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11]
 
 
@@ -624,7 +659,7 @@ def make_resident_id(rng: random.Random) -> str:
 
 def credit_code_check(first17: str) -> str:
     """GB 32100 check character of a 统一社会信用代码."""
-    total = sum(_CREDIT_CHARS.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS))
+    total = sum(_CREDIT_CHARS.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS, strict=True))
     return _CREDIT_CHARS[(31 - total % 31) % 31]
 
 
@@ -632,7 +667,7 @@ def _org_code(rng: random.Random) -> str:
     """A 9-character organization code with its GB 11714 check character."""
     body = "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(8))
     values = [int(c) if c.isdigit() else ord(c) - 55 for c in body]
-    check = 11 - sum(v * w for v, w in zip(values, _ORG_WEIGHTS)) % 11
+    check = 11 - sum(v * w for v, w in zip(values, _ORG_WEIGHTS, strict=True)) % 11
     return body + {10: "X", 11: "0"}.get(check, str(check))
 
 
@@ -648,7 +683,10 @@ def make_builder_cert(rng: random.Random, province: str = "粤") -> str:
 
 
 def make_mobile(rng: random.Random) -> str:
-    return rng.choice(("138", "139", "135", "186", "189", "177", "150")) + f"{rng.randint(0, 99999999):08d}"
+    return (
+        rng.choice(("138", "139", "135", "186", "189", "177", "150"))
+        + f"{rng.randint(0, 99999999):08d}"
+    )
 
 
 # --------------------------------------------------------------------------
@@ -746,21 +784,55 @@ EQUIPMENT_BY_USE = {
     "eq_lift": ("塔吊QTZ80", "塔吊QTZ63", "汽车吊QY25", "施工电梯SC200"),
 }
 EQUIPMENT = (
-    "塔吊QTZ80", "塔吊QTZ63", "挖掘机PC200", "挖掘机PC220", "装载机ZL50",
-    "压路机XS222J", "振动压路机YZ18", "沥青摊铺机ABG423", "混凝土输送泵HBT60",
-    "汽车吊QY25", "钢筋切断机GQ40", "钢筋弯曲机GW40", "交流电焊机BX1-500",
-    "平板振动器ZB11", "插入式振动器ZN50", "施工电梯SC200", "自卸汽车15t",
-    "洒水车8t", "水准仪DS3", "全站仪TS09",
+    "塔吊QTZ80",
+    "塔吊QTZ63",
+    "挖掘机PC200",
+    "挖掘机PC220",
+    "装载机ZL50",
+    "压路机XS222J",
+    "振动压路机YZ18",
+    "沥青摊铺机ABG423",
+    "混凝土输送泵HBT60",
+    "汽车吊QY25",
+    "钢筋切断机GQ40",
+    "钢筋弯曲机GW40",
+    "交流电焊机BX1-500",
+    "平板振动器ZB11",
+    "插入式振动器ZN50",
+    "施工电梯SC200",
+    "自卸汽车15t",
+    "洒水车8t",
+    "水准仪DS3",
+    "全站仪TS09",
 )
 GRADES = ("C15", "C20", "C25", "C30", "C35", "C40")
 REBARS = ("HRB400", "HPB300", "HRB400E")
 MONTHS = ("三月", "四月", "五月", "六月", "七月", "八月", "九月", "十月")
 PEOPLE = ("项目经理", "技术负责人", "施工员", "质检员", "安全员", "材料员", "资料员", "测量员")
-WORKS = ("土方开挖", "基础施工", "主体结构", "砌体工程", "屋面防水", "装饰装修", "道路基层", "沥青面层", "雨污水管道", "附属工程")
+WORKS = (
+    "土方开挖",
+    "基础施工",
+    "主体结构",
+    "砌体工程",
+    "屋面防水",
+    "装饰装修",
+    "道路基层",
+    "沥青面层",
+    "雨污水管道",
+    "附属工程",
+)
 
 SECTION_TITLES = (
-    "工程概况", "施工部署", "主要施工方法", "质量保证措施", "安全文明施工措施",
-    "进度计划及保证措施", "主要机械设备配置", "劳动力安排计划", "环境保护措施", "冬雨季施工措施",
+    "工程概况",
+    "施工部署",
+    "主要施工方法",
+    "质量保证措施",
+    "安全文明施工措施",
+    "进度计划及保证措施",
+    "主要机械设备配置",
+    "劳动力安排计划",
+    "环境保护措施",
+    "冬雨季施工措施",
 )
 
 POOL: dict[str, tuple[str, ...]] = {
@@ -820,7 +892,8 @@ POOL: dict[str, tuple[str, ...]] = {
     "安全文明施工措施": (
         "[按|依照]{std}第{n:3:9}.{n:1:6}.{n:1:12}条，{pick:楼层临边|基坑周边|楼梯口|电梯井口}防护栏杆高度不低于{d:1.2:1.5}米。",
         "[施工现场|工地]设置{n:2:4}道门禁[系统|通道]，[登记|录入]人员约{n:60:260}人，[实行|推行]实名制管理。",
-        "[临时用电|现场用电]采用TN-S系统，[设|配置]配电箱{n:12:48}个，[三级配电|实行三级配电]两级保护。", "[开关箱|末级开关箱]{n:20:90}个，[漏电保护器|末级漏电]动作电流不大于{n:15:30}mA，[动作时间|额定漏电动作时间]不大于0.1秒。",
+        "[临时用电|现场用电]采用TN-S系统，[设|配置]配电箱{n:12:48}个，[三级配电|实行三级配电]两级保护。",
+        "[开关箱|末级开关箱]{n:20:90}个，[漏电保护器|末级漏电]动作电流不大于{n:15:30}mA，[动作时间|额定漏电动作时间]不大于0.1秒。",
         "[特种作业人员|电工、焊工等]{n:4:30}人[必须|均须]持证上岗，[每日|每天]开工前进行{n:10:20}分钟[班前|安全]教育。",
         "[围挡|施工围挡]高度{d:1.8:2.5}米，[采用|统一使用]{pick:彩钢板|装配式围挡|砖砌围墙}[连续|封闭]设置。",
         "[塔吊|起重设备]{eq_lift}[安装|投入使用]前须经检测合格，[回转半径内|作业范围内]设警戒区。",
@@ -878,7 +951,20 @@ SECTION_OPENERS = (
     "{title}[是|为][本工程|项目]实施的[重要环节|重点]，{co}[安排|指定]{n:2:9}名[专人|技术人员][负责|落实]。",
 )
 # Random connectives between sentences also break up long shared runs.
-CONNECTORS = ("", "", "", "同时，", "此外，", "另外，", "其中，", "并且", "施工中", "为此，", "具体而言，", "必要时")
+CONNECTORS = (
+    "",
+    "",
+    "",
+    "同时，",
+    "此外，",
+    "另外，",
+    "其中，",
+    "并且",
+    "施工中",
+    "为此，",
+    "具体而言，",
+    "必要时",
+)
 CITIES = ("中山市", "江门市", "佛山市", "珠海市", "肇庆市", "清远市", "惠州市")
 DISTRICTS = ("石岐街道", "东区", "火炬开发区", "南头镇", "小榄镇", "三乡镇", "坦洲镇", "古镇镇")
 ROADS = ("兴中道", "博爱路", "中山路", "港口大道", "民众大道", "东明路", "南外环")
@@ -904,9 +990,17 @@ def _slot(match: re.Match, rng: random.Random, context: Mapping[str, str]) -> st
     if name == "pick":
         return rng.choice(args.split("|"))
     tables = {
-        "grade": GRADES, "rebar": REBARS, "eq": EQUIPMENT, "std": STANDARDS,
-        "month": MONTHS, "person": PEOPLE, "work": WORKS, "city": CITIES,
-        "district": DISTRICTS, "road": ROADS, **EQUIPMENT_BY_USE,
+        "grade": GRADES,
+        "rebar": REBARS,
+        "eq": EQUIPMENT,
+        "std": STANDARDS,
+        "month": MONTHS,
+        "person": PEOPLE,
+        "work": WORKS,
+        "city": CITIES,
+        "district": DISTRICTS,
+        "road": ROADS,
+        **EQUIPMENT_BY_USE,
     }
     if name in tables:
         return rng.choice(tables[name])
@@ -943,8 +1037,7 @@ def technical_plan(
     for ordinal, index in enumerate(chosen, start=1):
         title = SECTION_TITLES[index]
         paragraphs = [
-            _paragraph(rng, title, context, opener=(n == 0))
-            for n in range(paragraphs_per_section)
+            _paragraph(rng, title, context, opener=(n == 0)) for n in range(paragraphs_per_section)
         ]
         plan.append((numbering(ordinal) + title, paragraphs))
     return plan
@@ -957,7 +1050,9 @@ def _paragraph(rng: random.Random, title: str, context: Mapping[str, str], opene
         templates.insert(0, rng.choice(SECTION_OPENERS))
     # The company's short name varies by sentence, as in a real bid.
     sentences = [
-        _fill(t, rng, {**context, "title": title, "co": rng.choice((context["co"], "我公司", "我方"))})
+        _fill(
+            t, rng, {**context, "title": title, "co": rng.choice((context["co"], "我公司", "我方"))}
+        )
         for t in templates
     ]
     joined = sentences[0]
@@ -1005,41 +1100,56 @@ def tender_forms(
     """The standard bid forms as printed in a 招标文件, blanks left open."""
     company, rep, agent = (_blank(FIELD_LABELS[k]) for k in ("company", "legal_rep", "agent"))
     return [
-        ("投标函", [
-            f"致：{tenderer}",
-            f"1. 我方已仔细研究了{project_name}招标文件的全部内容，愿意以人民币"
-            f"{_blank(FIELD_LABELS['price_words'])}（¥{_blank(FIELD_LABELS['price_figures'])}）"
-            "的投标总报价，按合同约定实施和完成承包工程，修补工程中的任何缺陷，工程质量达到合格标准。",
-            "2. 我方承诺在投标有效期内不修改、撤销投标文件。投标有效期为自投标截止之日起90日历天。",
-            f"3. 我方已知悉招标代理机构{agency}（联系电话：{agency_phone}）发布的全部澄清与修改文件。",
-            "4. 如我方中标，我方承诺在收到中标通知书后，在中标通知书规定的期限内与你方签订合同。",
-            f"投标人：{company}（盖单位章）",
-            f"法定代表人或其委托代理人：{rep}（签字）",
-            f"统一社会信用代码：{_blank('统一社会信用代码')}",
-        ]),
-        ("法定代表人身份证明", [
-            f"投标人名称：{company}",
-            f"姓名：{rep}　性别：{_blank('性别')}　职务：{_blank('职务')}",
-            f"身份证号码：{_blank('法定代表人身份证号码')}",
-            f"系{company}的法定代表人。特此证明。",
-        ]),
-        ("授权委托书", [
-            f"本人{rep}系{company}的法定代表人，现委托{agent}为我方代理人。"
-            f"代理人根据授权，以我方名义签署、澄清、说明、补正、递交、撤回、修改{project_name}投标文件，"
-            "其法律后果由我方承担。委托期限：自本委托书签署之日起至投标有效期满。代理人无转委托权。",
-            f"委托代理人身份证号码：{_blank('委托代理人身份证号码')}",
-            f"联系电话：{_blank('委托代理人联系电话')}",
-        ]),
-        ("投标保证金承诺", [
-            f"我方已按招标文件要求从本单位基本账户向{agency}指定账户递交投标保证金。",
-            f"开户银行：{_blank('开户银行')}　账号：{_blank('保证金转出账号')}",
-            "如我方在投标有效期内撤销投标文件，或中标后无正当理由拒签合同，同意投标保证金不予退还。",
-        ]),
-        ("廉洁承诺书", [
-            "我方承诺在本项目投标活动中遵守国家有关法律法规，不与其他投标人相互串通投标，"
-            "不向招标人或评标委员会成员行贿，不以他人名义投标或者以其他方式弄虚作假。",
-            "如有违反，我方愿意承担相应法律责任，并接受有关行政监督部门的处理。",
-        ]),
+        (
+            "投标函",
+            [
+                f"致：{tenderer}",
+                f"1. 我方已仔细研究了{project_name}招标文件的全部内容，愿意以人民币"
+                f"{_blank(FIELD_LABELS['price_words'])}（¥{_blank(FIELD_LABELS['price_figures'])}）"
+                "的投标总报价，按合同约定实施和完成承包工程，修补工程中的任何缺陷，工程质量达到合格标准。",
+                "2. 我方承诺在投标有效期内不修改、撤销投标文件。投标有效期为自投标截止之日起90日历天。",
+                f"3. 我方已知悉招标代理机构{agency}（联系电话：{agency_phone}）发布的全部澄清与修改文件。",
+                "4. 如我方中标，我方承诺在收到中标通知书后，在中标通知书规定的期限内与你方签订合同。",
+                f"投标人：{company}（盖单位章）",
+                f"法定代表人或其委托代理人：{rep}（签字）",
+                f"统一社会信用代码：{_blank('统一社会信用代码')}",
+            ],
+        ),
+        (
+            "法定代表人身份证明",
+            [
+                f"投标人名称：{company}",
+                f"姓名：{rep}　性别：{_blank('性别')}　职务：{_blank('职务')}",
+                f"身份证号码：{_blank('法定代表人身份证号码')}",
+                f"系{company}的法定代表人。特此证明。",
+            ],
+        ),
+        (
+            "授权委托书",
+            [
+                f"本人{rep}系{company}的法定代表人，现委托{agent}为我方代理人。"
+                f"代理人根据授权，以我方名义签署、澄清、说明、补正、递交、撤回、修改{project_name}投标文件，"
+                "其法律后果由我方承担。委托期限：自本委托书签署之日起至投标有效期满。代理人无转委托权。",
+                f"委托代理人身份证号码：{_blank('委托代理人身份证号码')}",
+                f"联系电话：{_blank('委托代理人联系电话')}",
+            ],
+        ),
+        (
+            "投标保证金承诺",
+            [
+                f"我方已按招标文件要求从本单位基本账户向{agency}指定账户递交投标保证金。",
+                f"开户银行：{_blank('开户银行')}　账号：{_blank('保证金转出账号')}",
+                "如我方在投标有效期内撤销投标文件，或中标后无正当理由拒签合同，同意投标保证金不予退还。",
+            ],
+        ),
+        (
+            "廉洁承诺书",
+            [
+                "我方承诺在本项目投标活动中遵守国家有关法律法规，不与其他投标人相互串通投标，"
+                "不向招标人或评标委员会成员行贿，不以他人名义投标或者以其他方式弄虚作假。",
+                "如有违反，我方愿意承担相应法律责任，并接受有关行政监督部门的处理。",
+            ],
+        ),
     ]
 
 

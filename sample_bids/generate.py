@@ -106,6 +106,21 @@ def mac(rng: random.Random) -> str:
     return prefix + "".join(f"-{rng.randrange(256):02X}" for _ in range(3))
 
 
+def device_codes(rng: random.Random, public_ip: bool) -> dict[str, str]:
+    """What the e-bidding system records of one bidder's computer and upload."""
+    ip = (
+        f"113.{rng.randint(64, 120)}.{rng.randint(1, 254)}.{rng.randint(2, 254)}"
+        if public_ip
+        else HALL_IP
+    )
+    return {
+        "machine_code": "-".join(f"{rng.randrange(16**4):04X}" for _ in range(4)),
+        "mac": mac(rng),
+        "ca_serial": f"5A{rng.randrange(16**8):08X}",
+        "upload_ip": ip,
+    }
+
+
 def bank_account(rng: random.Random) -> str:
     return "44" + "".join(str(rng.randrange(10)) for _ in range(17))
 
@@ -114,9 +129,13 @@ def docx_props(rng: random.Random, author: str, day: datetime, wps: bool = False
     """Ordinary signature codes of one bidder's own Word or WPS file."""
     app = {"Template": NORMAL_TEMPLATE, "TotalTime": str(rng.randint(40, 900))}
     props = {
-        "core": {"author": author, "last_modified_by": author, "created": day,
-                 "modified": day + timedelta(hours=rng.randint(2, 60)),
-                 "revision": rng.randint(3, 40)},
+        "core": {
+            "author": author,
+            "last_modified_by": author,
+            "created": day,
+            "modified": day + timedelta(hours=rng.randint(2, 60)),
+            "revision": rng.randint(3, 40),
+        },
         "rsid_root": rsid(rng),
         "rsids": [rsid(rng) for _ in range(rng.randint(5, 14))],
         "doc_id_w14": f"{rng.getrandbits(32):08X}",
@@ -134,14 +153,21 @@ def docx_props(rng: random.Random, author: str, day: datetime, wps: bool = False
 def pdf_props(rng: random.Random, author: str, day: datetime, producer: str, with_id: bool) -> dict:
     """Ordinary signature codes of one bidder's own PDF."""
     props: dict = {
-        "metadata": {"author": author, "creator": producer, "producer": producer,
-                     "creationDate": pdf_date(day), "modDate": pdf_date(day)},
+        "metadata": {
+            "author": author,
+            "creator": producer,
+            "producer": producer,
+            "creationDate": pdf_date(day),
+            "modDate": pdf_date(day),
+        },
     }
     if with_id:
         first = hex32(rng)
         props["pdf_id"] = (first, first)  # a first save: both halves equal
-        props["xmp"] = {"DocumentID": f"uuid:{guid(rng)[1:-1].lower()}",
-                        "InstanceID": f"uuid:{guid(rng)[1:-1].lower()}"}
+        props["xmp"] = {
+            "DocumentID": f"uuid:{guid(rng)[1:-1].lower()}",
+            "InstanceID": f"uuid:{guid(rng)[1:-1].lower()}",
+        }
     return props
 
 
@@ -172,7 +198,9 @@ def signature_block(name: str, code: str, day: datetime) -> list:
 def bidder_forms(project: dict, bidder: BidderSpec, extra: dict) -> list:
     forms = synth.tender_forms(project["name"], project["tenderer"], AGENCY, AGENCY_PHONE)
     fields = {"统一社会信用代码": bidder.credit_code, **extra}
-    return synth.filled_forms(forms, bidder.name, bidder.legal_rep, bidder.agent, bidder.price, extra=fields)
+    return synth.filled_forms(
+        forms, bidder.name, bidder.legal_rep, bidder.agent, bidder.price, extra=fields
+    )
 
 
 def form_extra(rng: random.Random, account: str | None = None) -> dict:
@@ -182,7 +210,14 @@ def form_extra(rng: random.Random, account: str | None = None) -> dict:
         "法定代表人身份证号码": synth.make_resident_id(rng),
         "委托代理人身份证号码": synth.make_resident_id(rng),
         "委托代理人联系电话": synth.make_mobile(rng),
-        "开户银行": rng.choice(("中国工商银行中山分行", "中国建设银行中山分行", "中国农业银行中山分行", "中山农村商业银行")),
+        "开户银行": rng.choice(
+            (
+                "中国工商银行中山分行",
+                "中国建设银行中山分行",
+                "中国农业银行中山分行",
+                "中山农村商业银行",
+            )
+        ),
         "保证金转出账号": account or bank_account(rng),
     }
 
@@ -216,8 +251,8 @@ def tender_text(project: dict) -> list:
         f"投标人须具备{project['qualification']}，并在人员、设备、资金等方面具有相应的施工能力。"
         "拟派项目经理须具备建筑工程专业二级及以上注册建造师执业资格，具备有效的安全生产考核合格证书，"
         "且未担任其他在施建设工程项目的项目经理。本次招标不接受联合体投标。"
-        if not project.get("joint_venture") else
-        f"投标人须具备{project['qualification']}。拟派项目经理须具备建筑工程专业一级注册建造师执业资格。"
+        if not project.get("joint_venture")
+        else f"投标人须具备{project['qualification']}。拟派项目经理须具备建筑工程专业一级注册建造师执业资格。"
         "本次招标接受联合体投标，联合体各方应签订联合体协议书，明确牵头人和各方权利义务。",
         f"招标代理机构：{AGENCY}　地址：{AGENCY_ADDRESS}　联系电话：{AGENCY_PHONE}",
         ("第二章 投标人须知", 1),
@@ -236,8 +271,14 @@ def tender_text(project: dict) -> list:
     )
 
 
-def tech_items(project_name: str, bidder: BidderSpec, plan: list, day: datetime,
-               team: list | None = None, tail: list | None = None) -> list:
+def tech_items(
+    project_name: str,
+    bidder: BidderSpec,
+    plan: list,
+    day: datetime,
+    team: list | None = None,
+    tail: list | None = None,
+) -> list:
     """The technical volume: cover, plan sections, project team table, signature."""
     items = cover(project_name, "技术标", bidder, day) + ["\f"]
     items += synth.sections_to_paragraphs(plan)
@@ -247,7 +288,9 @@ def tech_items(project_name: str, bidder: BidderSpec, plan: list, day: datetime,
     return items
 
 
-def biz_items(project_name: str, bidder: BidderSpec, forms: list, bill: list[list[str]], day: datetime) -> list:
+def biz_items(
+    project_name: str, bidder: BidderSpec, forms: list, bill: list[list[str]], day: datetime
+) -> list:
     items = cover(project_name, "商务标", bidder, day) + ["\f"]
     items += synth.sections_to_paragraphs(forms)
     items += [("已标价工程量清单（主要分部分项工程量清单报价表）", 1), ("table", bill)]
@@ -261,7 +304,13 @@ def paginate(items: list) -> list[list]:
         if item == "\f":
             pages.append([])
             continue
-        if isinstance(item, tuple) and item[0] != "table" and item[1] == 1 and pages[-1] and len(pages) > 1:
+        if (
+            isinstance(item, tuple)
+            and item[0] != "table"
+            and item[1] == 1
+            and pages[-1]
+            and len(pages) > 1
+        ):
             pages.append([])
         pages[-1].append(item)
     return [p for p in pages if p]
@@ -292,7 +341,7 @@ def truncated_pdf(path: Path, items: list) -> None:
 
 
 def split_heading(heading: str) -> tuple[str, str]:
-    """"第三章 质量保证措施" -> ("第三章 ", "质量保证措施")."""
+    """ "第三章 质量保证措施" -> ("第三章 ", "质量保证措施")."""
     title = next(t for t in synth.SECTION_TITLES if heading.endswith(t))
     return heading[: len(heading) - len(title)], title
 
@@ -304,8 +353,9 @@ def swap_names(text: str, old: BidderSpec, new: BidderSpec) -> str:
     return text
 
 
-def write_project_files(folder: Path, project: dict, bidders: list[BidderSpec],
-                        signatures: list[tuple[str, str, str]]) -> None:
+def write_project_files(
+    folder: Path, project: dict, bidders: list[BidderSpec], signatures: list[tuple[str, str, str]]
+) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     meta = {
         "id": project["id"],
@@ -313,7 +363,9 @@ def write_project_files(folder: Path, project: dict, bidders: list[BidderSpec],
         "industry": "construction",
         "bidders": {b.id: {"name": b.name, "price": b.price} for b in bidders},
     }
-    (folder / "project.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (folder / "project.json").write_text(
+        json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(("bidder", "code", "value"))
@@ -321,7 +373,9 @@ def write_project_files(folder: Path, project: dict, bidders: list[BidderSpec],
     (folder / "signatures.csv").write_text(buffer.getvalue(), encoding="utf-8")
 
 
-def write_tender(folder: Path, project: dict, rng: random.Random, bill_items: list, day: datetime) -> dict:
+def write_tender(
+    folder: Path, project: dict, rng: random.Random, bill_items: list, day: datetime
+) -> dict:
     """The tender's own files; returns the DOCX props bidders may inherit."""
     props = docx_props(rng, "chenli", day)
     props["app"]["Company"] = AGENCY
@@ -356,8 +410,11 @@ ROAD_BILL = [
 def road(folder: Path) -> None:
     rng = random.Random(20260170)
     project = {
-        "id": "road-2026-017", "name": "某道路改造工程", "tenderer": "中山市某区住房和城乡建设局",
-        "scope": "道路路基路面、人行道、雨水管道、交通设施的施工", "days": 240,
+        "id": "road-2026-017",
+        "name": "某道路改造工程",
+        "tenderer": "中山市某区住房和城乡建设局",
+        "scope": "道路路基路面、人行道、雨水管道、交通设施的施工",
+        "days": 240,
         "qualification": "市政公用工程施工总承包三级及以上资质",
     }
     bidders = [
@@ -372,15 +429,26 @@ def road(folder: Path) -> None:
     tender_day = datetime(2026, 2, 10, 9, 30)
     write_tender(folder, project, rng, ROAD_BILL, tender_day)
 
-    plans = {b.id: synth.technical_plan(random.Random(b.seed), b.name, sections=7, paragraphs_per_section=4,
-                                        project=project["name"]) for b in bidders}
+    plans = {
+        b.id: synth.technical_plan(
+            random.Random(b.seed),
+            b.name,
+            sections=7,
+            paragraphs_per_section=4,
+            project=project["name"],
+        )
+        for b in bidders
+    }
     # Planted: b04 copies b02's third section whole, names swapped.
     b02, b04 = bidders[1], bidders[3]
     copied_prefix, copied_title = split_heading(plans["b02"][2][0])
     titles04 = [split_heading(h)[1] for h, _ in plans["b04"]]
     at = titles04.index(copied_title) if copied_title in titles04 else 2
     prefix04 = split_heading(plans["b04"][at][0])[0]
-    plans["b04"][at] = (prefix04 + copied_title, [swap_names(p, b02, b04) for p in plans["b02"][2][1]])
+    plans["b04"][at] = (
+        prefix04 + copied_title,
+        [swap_names(p, b02, b04) for p in plans["b02"][2][1]],
+    )
 
     days = {b.id: datetime(2026, 3, 2 + i * 2, 8 + i, 15) for i, b in enumerate(bidders)}
     lineage = docx_props(random.Random(7702), "liujun", days["b02"])  # b02's own file
@@ -398,16 +466,25 @@ def road(folder: Path) -> None:
         elif b.id == "b04":
             # b04 saved b02's file as its own: same rsidRoot and history, two
             # more editing sessions, the original author and a left-over comment.
-            tech_props = {**lineage, "rsids": lineage["rsids"] + [rsid(brng), rsid(brng)],
-                          "core": {**lineage["core"], "last_modified_by": "nanhua01",
-                                   "modified": day, "revision": lineage["core"]["revision"] + 4},
-                          "app": {**lineage["app"], "Company": "南华建筑"},
-                          "comment_author": "liujun"}
+            tech_props = {
+                **lineage,
+                "rsids": lineage["rsids"] + [rsid(brng), rsid(brng)],
+                "core": {
+                    **lineage["core"],
+                    "last_modified_by": "nanhua01",
+                    "modified": day,
+                    "revision": lineage["core"]["revision"] + 4,
+                },
+                "app": {**lineage["app"], "Company": "南华建筑"},
+                "comment_author": "liujun",
+            }
             images = (logo02,)
         elif b.tech_format == "docx":
             tech_props = docx_props(brng, "Administrator", day)
         else:
-            tech_props = pdf_props(brng, "Administrator", day, PRODUCERS[brng.randrange(4)], with_id=b.id == "b03")
+            tech_props = pdf_props(
+                brng, "Administrator", day, PRODUCERS[brng.randrange(4)], with_id=b.id == "b03"
+            )
         write(folder / "bids" / b.id / "技术标", tech, b.tech_format, tech_props, images)
 
         biz_props = pdf_props(brng, b.agent, day, PRODUCERS[brng.randrange(4)], with_id=True)
@@ -421,19 +498,26 @@ def road(folder: Path) -> None:
             biz_props["xmp"] = {"DocumentID": doc_id, "InstanceID": instance}
             if b.id == "b04":
                 biz_props["xmp"]["OriginalDocumentID"] = doc_id
-        write(folder / "bids" / b.id / "商务标", biz_items(project["name"], b, forms, bill, day), "pdf", biz_props)
+        write(
+            folder / "bids" / b.id / "商务标",
+            biz_items(project["name"], b, forms, bill, day),
+            "pdf",
+            biz_props,
+        )
 
-    truncated_pdf(folder / "bids" / "b05" / "资格证明.pdf",
-                  [("资格证明文件", 1), f"{bidders[4].name}营业执照副本、资质证书、安全生产许可证复印件。"] * 6)
+    truncated_pdf(
+        folder / "bids" / "b05" / "资格证明.pdf",
+        [("资格证明文件", 1), f"{bidders[4].name}营业执照副本、资质证书、安全生产许可证复印件。"]
+        * 6,
+    )
 
     sig_rng = random.Random(1717)
-    machine_shared = "7F3A-99C1-0B2E-5D10"
     signatures = []
     for b in bidders:
-        code = machine_shared if b.id in ("b02", "b04") else "-".join(f"{sig_rng.randrange(16**4):04X}" for _ in range(4))
-        ip = f"113.{sig_rng.randint(64, 120)}.{sig_rng.randint(1, 254)}.{sig_rng.randint(2, 254)}" if b.id == "b03" else HALL_IP
-        signatures += [(b.id, "machine_code", code), (b.id, "mac", mac(sig_rng)),
-                       (b.id, "ca_serial", f"5A{sig_rng.randrange(16**8):08X}"), (b.id, "upload_ip", ip)]
+        codes = device_codes(sig_rng, public_ip=b.id == "b03")
+        if b.id in ("b02", "b04"):
+            codes["machine_code"] = "7F3A-99C1-0B2E-5D10"  # planted: one compiling computer
+        signatures += [(b.id, code, value) for code, value in codes.items()]
     write_project_files(folder, project, bidders, signatures)
 
 
@@ -473,23 +557,57 @@ JV_PARTNER = ("广东华南建筑设计研究院有限公司", "9144010119032923
 def team_table(rng: random.Random, manager: list[str] | None = None) -> list[list[str]]:
     """拟派项目管理机构: role, name, 身份证号, certificate, certificate number."""
     year = rng.randint(2018, 2023)
-    pm = manager or ["项目经理", person(rng), synth.make_resident_id(rng), "一级注册建造师", synth.make_builder_cert(rng)]
+    pm = manager or [
+        "项目经理",
+        person(rng),
+        synth.make_resident_id(rng),
+        "一级注册建造师",
+        synth.make_builder_cert(rng),
+    ]
     return [
         ["岗位", "姓名", "身份证号", "证书名称", "证书编号"],
         pm,
-        ["技术负责人", person(rng), synth.make_resident_id(rng), "高级工程师", f"粤高职证字第{rng.randint(1000000, 9999999)}号"],
-        ["安全员", person(rng), synth.make_resident_id(rng), "安全生产考核合格证", f"粤建安C（{year}）{rng.randint(1000000, 9999999)}"],
-        ["施工员", person(rng), synth.make_resident_id(rng), "岗位证书", f"4419{rng.randint(10**9, 10**10 - 1)}"],
-        ["质检员", person(rng), synth.make_resident_id(rng), "岗位证书", f"4419{rng.randint(10**9, 10**10 - 1)}"],
+        [
+            "技术负责人",
+            person(rng),
+            synth.make_resident_id(rng),
+            "高级工程师",
+            f"粤高职证字第{rng.randint(1000000, 9999999)}号",
+        ],
+        [
+            "安全员",
+            person(rng),
+            synth.make_resident_id(rng),
+            "安全生产考核合格证",
+            f"粤建安C（{year}）{rng.randint(1000000, 9999999)}",
+        ],
+        [
+            "施工员",
+            person(rng),
+            synth.make_resident_id(rng),
+            "岗位证书",
+            f"4419{rng.randint(10**9, 10**10 - 1)}",
+        ],
+        [
+            "质检员",
+            person(rng),
+            synth.make_resident_id(rng),
+            "岗位证书",
+            f"4419{rng.randint(10**9, 10**10 - 1)}",
+        ],
     ]
 
 
 def school(folder: Path) -> None:
     rng = random.Random(20260310)
     project = {
-        "id": "school-2026-031", "name": "某学校教学楼建设工程", "tenderer": "中山市某中学",
-        "scope": "教学楼土建、装饰装修、给排水及电气安装工程", "days": 365,
-        "qualification": "建筑工程施工总承包二级及以上资质", "joint_venture": True,
+        "id": "school-2026-031",
+        "name": "某学校教学楼建设工程",
+        "tenderer": "中山市某中学",
+        "scope": "教学楼土建、装饰装修、给排水及电气安装工程",
+        "days": 365,
+        "qualification": "建筑工程施工总承包二级及以上资质",
+        "joint_venture": True,
     }
     bidders = [
         BidderSpec("b01", "中山市正泰建筑工程有限公司", 10213457.62, 201, "docx", "docx"),
@@ -508,7 +626,13 @@ def school(folder: Path) -> None:
     tender_props = write_tender(folder, project, rng, SCHOOL_BILL, tender_day)
 
     # Planted: b01 and b03 name the same 项目经理 (name, 身份证号, 建造师证号).
-    shared_pm = ["项目经理", "罗志强", synth.make_resident_id(rng), "一级注册建造师", synth.make_builder_cert(rng)]
+    shared_pm = [
+        "项目经理",
+        "罗志强",
+        synth.make_resident_id(rng),
+        "一级注册建造师",
+        synth.make_builder_cert(rng),
+    ]
     # Planted: b02 and b06 price the bill alike (one shared arithmetic slip too).
     shared_bill = priced_bill(random.Random(3131), SCHOOL_BILL)
     deposit = bank_account(rng)  # planted: b01 and b03 pay the deposit from one account
@@ -516,19 +640,30 @@ def school(folder: Path) -> None:
     for n, b in enumerate(bidders):
         brng = random.Random(b.seed * 7)
         day = datetime(2026, 3, 20 + n % 5, 9 + n, 5 * n)
-        plan = synth.technical_plan(random.Random(b.seed), b.name, sections=6, paragraphs_per_section=4,
-                                    project=project["name"])
+        plan = synth.technical_plan(
+            random.Random(b.seed),
+            b.name,
+            sections=6,
+            paragraphs_per_section=4,
+            project=project["name"],
+        )
         team = team_table(brng, shared_pm if b.id in ("b01", "b03") else None)
         tail = None
         if b.id == "b05":
             # Planted 相互混装: b05's technical volume ends with b06's signature block.
             tail = signature_block(by_id["b06"].name, by_id["b06"].credit_code, day)
         if b.id == "b07":
-            plan.insert(1, ("联合体投标说明", [
-                f"本项目由{b.name}（牵头人）与{JV_PARTNER[0]}组成联合体投标，联合体协议书附后。",
-                f"{JV_PARTNER[0]}（统一社会信用代码：{JV_PARTNER[1]}）负责本工程的深化设计，"
-                f"{b.name}负责施工总承包及现场管理。",
-            ]))
+            plan.insert(
+                1,
+                (
+                    "联合体投标说明",
+                    [
+                        f"本项目由{b.name}（牵头人）与{JV_PARTNER[0]}组成联合体投标，联合体协议书附后。",
+                        f"{JV_PARTNER[0]}（统一社会信用代码：{JV_PARTNER[1]}）负责本工程的深化设计，"
+                        f"{b.name}负责施工总承包及现场管理。",
+                    ],
+                ),
+            )
         tech = tech_items(project["name"], b, plan, day, team=team, tail=tail)
 
         bill = shared_bill if b.id in ("b02", "b06") else priced_bill(brng, SCHOOL_BILL)
@@ -540,7 +675,9 @@ def school(folder: Path) -> None:
         if b.id in ("b02", "b06"):
             bill = [row[:] for row in bill]
             bill[9][5] = f"{float(bill[9][5]) + 900:.2f}"  # the same wrong 合价 in both
-        forms = bidder_forms(project, b, form_extra(brng, deposit if b.id in ("b01", "b03") else None))
+        forms = bidder_forms(
+            project, b, form_extra(brng, deposit if b.id in ("b01", "b03") else None)
+        )
         biz = biz_items(project["name"], b, forms, bill, day)
 
         author = ("Administrator", "微软用户", "User", b.agent)[n % 4]
@@ -548,33 +685,43 @@ def school(folder: Path) -> None:
         if b.tech_format == "docx":
             tech_props = docx_props(brng, author, day, wps=wps)
         else:
-            tech_props = pdf_props(brng, author, day, "WPS 文字" if wps else PRODUCERS[n % 4], with_id=n % 3 != 0)
-        write(folder / "bids" / b.id / "技术标", tech, b.tech_format, tech_props, (synth.make_png(b.seed),))
+            tech_props = pdf_props(
+                brng, author, day, "WPS 文字" if wps else PRODUCERS[n % 4], with_id=n % 3 != 0
+            )
+        write(
+            folder / "bids" / b.id / "技术标",
+            tech,
+            b.tech_format,
+            tech_props,
+            (synth.make_png(b.seed),),
+        )
 
         if b.biz_format == "docx":
             # Filled in the tender's own format file: it inherits the tender's
             # rsidRoot, rsids and docId, which are therefore not evidence.
             biz_props = docx_props(brng, author, day, wps=wps)
-            biz_props.update(rsid_root=tender_props["rsid_root"],
-                             rsids=tender_props["rsids"] + [rsid(brng)],
-                             doc_id_w15=tender_props["doc_id_w15"],
-                             doc_id_w14=tender_props["doc_id_w14"])
+            biz_props.update(
+                rsid_root=tender_props["rsid_root"],
+                rsids=tender_props["rsids"] + [rsid(brng)],
+                doc_id_w15=tender_props["doc_id_w15"],
+                doc_id_w14=tender_props["doc_id_w14"],
+            )
         else:
             biz_props = pdf_props(brng, b.agent, day, PRODUCERS[(n + 1) % 4], with_id=True)
-        write(folder / "bids" / b.id / "商务标", biz, b.biz_format, biz_props, (synth.make_png(b.seed + 1000),))
+        write(
+            folder / "bids" / b.id / "商务标",
+            biz,
+            b.biz_format,
+            biz_props,
+            (synth.make_png(b.seed + 1000),),
+        )
 
     sig_rng = random.Random(3131)
     signatures = []
     for n, b in enumerate(bidders):
-        ip = HALL_IP if n < 5 else f"120.{sig_rng.randint(80, 90)}.{sig_rng.randint(1, 254)}.{sig_rng.randint(2, 254)}"
-        account = deposit if b.id in ("b01", "b03") else bank_account(sig_rng)
-        signatures += [
-            (b.id, "machine_code", "-".join(f"{sig_rng.randrange(16**4):04X}" for _ in range(4))),
-            (b.id, "mac", mac(sig_rng)),
-            (b.id, "ca_serial", f"5A{sig_rng.randrange(16**8):08X}"),
-            (b.id, "upload_ip", ip),
-            (b.id, "deposit_account", account),
-        ]
+        codes = device_codes(sig_rng, public_ip=n >= 5)
+        codes["deposit_account"] = deposit if b.id in ("b01", "b03") else bank_account(sig_rng)
+        signatures += [(b.id, code, value) for code, value in codes.items()]
     write_project_files(folder, project, bidders, signatures)
 
 
@@ -583,7 +730,9 @@ def main() -> None:
         shutil.rmtree(ROOT / name, ignore_errors=True)
     road(ROOT / "road-2026-017")
     school(ROOT / "school-2026-031")
-    (ROOT / "answer_key.json").write_text(json.dumps(ANSWER_KEY, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (ROOT / "answer_key.json").write_text(
+        json.dumps(ANSWER_KEY, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     total = sum(p.stat().st_size for p in ROOT.rglob("*") if p.is_file())
     print(f"wrote {', '.join(PROJECTS)} under {ROOT} ({total / 1e6:.2f} MB in all)")
 
