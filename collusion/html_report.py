@@ -13,9 +13,10 @@ The page carries its CSS and SVG inline, loads nothing and needs no script.
 from __future__ import annotations
 
 import functools
+import json
 import math
 import os
-import tempfile
+import secrets
 from collections.abc import Iterable, Mapping
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -24,6 +25,8 @@ from typing import Any
 import jinja2
 
 from collusion.basis import DISCLAIMER
+from collusion.detectors.shared_signature import field_label as signature_field_label
+from collusion.identifiers import KIND_LABELS
 
 TEMPLATE_NAME = "report.html.j2"
 
@@ -65,64 +68,83 @@ SOURCE_LABEL = {
     "csv": "电子招投标系统导出",
 }
 
+# Fields no detector module labels; signature fields are labelled by
+# detectors/shared_signature.py and identifier kinds by identifiers.py.
 FIELD_LABEL = {
-    "machine_code": "文件制作机器码",
-    "mac": "网卡 MAC 地址",
-    "cpu_id": "CPU 序列号",
-    "disk_serial": "硬盘序列号",
-    "ca_serial": "CA 数字证书序列号",
-    "pricing_lock": "计价软件加密锁号",
-    "upload_ip": "上传 IP 地址",
-    "deposit_account": "保证金转出账户",
-    "author": "作者",
-    "creator": "创建者",
-    "last_modified_by": "最后修改者",
-    "company": "单位",
-    "manager": "经理",
-    "template": "模板",
-    "producer": "PDF 生成程序",
-    "rsid_root": "DOCX 编辑会话根标识（rsidRoot）",
-    "rsids": "DOCX 编辑会话标识（rsid）",
-    "pdf_id_0": "PDF 文件标识（/ID 第一项）",
-    "pdf_id_1": "PDF 文件标识（/ID 第二项）",
-    "xmp_document_id": "XMP 文档标识",
-    "xmp_instance_id": "XMP 实例标识",
-    "xmp_original_document_id": "XMP 原始文档标识",
-    "image_sha256": "嵌入图片（SHA-256）",
     "sha256": "文件 SHA-256",
-    "person": "人员姓名",
-    "id_card": "身份证号",
-    "certificate": "证书编号",
-    "phone": "电话号码",
-    "email": "电子邮箱",
-    "bank_account": "银行账户",
     "bidder_name": "投标人名称",
+    "name": "名称",
+    "bid_price": "投标报价",
+    "unit_price": "综合单价",
+    "arithmetic_error": "计算错误",
+    "producer": "PDF 生成程序",
+    "creator": "创建程序",
+    "application": "应用程序",
 }
 
 MEASURE_LABEL = {
     "jaccard": "Jaccard 相似度",
     "containment": "包含度",
-    "shared_chars": "相同字符数",
-    "cosine": "余弦相似度",
-    "shared_passages": "雷同段落数",
+    "shared_chars": "雷同字数",
+    "weighted_chars": "加权雷同字数",
+    "share": "占非模板文字比例",
     "passages": "雷同段落数",
-    "chars_a": "甲方字符数",
-    "chars_b": "乙方字符数",
-    "shared_errors": "相同错别字数",
+    "shared_passages": "雷同段落数",
+    "rare_spans": "特殊字句（如相同错别字）",
+    "section_pairs": "雷同章节对数",
+    "parameter_section_pairs": "技术参数一致的章节对数",
+    "tfidf_cosine": "TF-IDF 余弦相似度",
+    "cosine": "余弦相似度",
+    "candidates_compared": "比对的候选章节对",
+    "shared_shingles": "相同片段数",
     "pattern": "规律",
     "ratio": "比值",
-    "difference": "差额",
-    "step": "步长",
+    "ratio_lines": "呈固定比例的清单项数",
+    "ratio_share": "呈固定比例的清单项占比",
+    "step": "公差或公比",
+    "price": "报价（元）",
+    "order": "由低到高",
+    "shared_errors": "相同的计算错误数",
+    "identical_errors": "数值完全相同的计算错误数",
     "source": "来源",
     "field": "项目",
+    "label": "项目",
     "value": "值",
+    "normalized": "规范化值",
+    "strength": "证据强度",
+    "roles": "岗位",
+    "names": "姓名",
+    "carriers": "涉及投标人数",
+    "project_bidders": "项目投标人数",
+    "bank": "开户行",
+    "deposit": "保证金账户",
+    "carrier": "出现于",
+    "named": "被提及的投标人",
+    "fields": "项目",
+    "values": "值",
+    "mentions": "出现次数",
+    "declared": "出现在落款、盖章处或信用代码",
+    "files": "文件",
 }
 
 PATTERN_LABEL = {
-    "ratio": "等比",
-    "difference": "等差",
+    "identical_price": "报价完全相同",
+    "arithmetic_progression": "等差数列",
+    "geometric_progression": "等比数列",
     "identical_unit_prices": "综合单价相同",
+    "constant_unit_price_ratio": "综合单价呈固定比例",
+    "shared_arithmetic_errors": "相同的计算错误",
 }
+
+STRENGTH_LABEL = {"high": "强", "medium": "中", "low": "弱", "none": "不作为证据"}
+
+# Price patterns over the bid prices, shown with a chart of the sorted bids
+# (None: a report that names no pattern).
+CHART_PATTERNS = (None, "identical_price", "arithmetic_progression", "geometric_progression")
+# Details shown in their own table rather than as measures.
+SECTION_KEYS = ("sections",)
+# Small mappings (e.g. a share per bidder) are shown inline up to this size.
+MAX_INLINE_ITEMS = 8
 
 INDUSTRY_LABEL = {
     "construction": "工程建设",
@@ -143,20 +165,21 @@ def render_html(report: Mapping[str, Any]) -> str:
 
 
 def write_html(report: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
-    """Write the HTML page to ``path`` atomically (temp file, then rename)."""
+    """Write the HTML page to ``path`` atomically (temp file, then rename).
+
+    The temp file is created with ``open(..., "x")`` rather than mkstemp so
+    that the page gets the usual permissions (umask), not 0600: it is meant
+    to be passed on.
+    """
     target = Path(path)
     text = render_html(report)
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        with open(tmp, "x", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-        os.replace(tmp_name, target)
+        os.replace(tmp, target)
     except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -259,8 +282,8 @@ def format_number(value: Any) -> str:
 def field_label(field: Any) -> str:
     """A signature or identifier field in Chinese, with the raw name kept."""
     name = _text(field)
-    label = FIELD_LABEL.get(name)
-    return f"{label}（{name}）" if label else (name or "—")
+    label = FIELD_LABEL.get(name) or KIND_LABELS.get(name) or signature_field_label(name)
+    return f"{label}（{name}）" if label and label != name else (name or "—")
 
 
 def _severity(alert: Mapping[str, Any]) -> str:
@@ -809,23 +832,99 @@ def _locator(item: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def _measure_value(key: str, value: Any) -> str:
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def _measure_value(key: str, value: Any) -> str | None:
+    """A detail as one short line, or None when it is too nested for one."""
     if key == "source":
         return SOURCE_LABEL.get(str(value), format_number(value))
-    if key == "field":
-        return field_label(value)
+    if key in ("field", "fields"):
+        values = value if isinstance(value, list) else [value]
+        return "、".join(field_label(v) for v in values)
     if key == "pattern":
         return PATTERN_LABEL.get(str(value), format_number(value))
+    if key == "strength":
+        return STRENGTH_LABEL.get(str(value), format_number(value))
+    if key == "price":
+        return format_price(value)
+    if key in ("share", "ratio_share") and isinstance(value, (int, float, Mapping)):
+        if isinstance(value, Mapping):
+            items = [(k, v) for k, v in value.items() if isinstance(v, (int, float))]
+            return "；".join(f"{k} {v:.0%}" for k, v in items) if items else None
+        return f"{value:.0%}"
+    if isinstance(value, Mapping):
+        if len(value) > MAX_INLINE_ITEMS or not all(
+            _is_scalar(v) or (isinstance(v, list) and all(map(_is_scalar, v)))
+            for v in value.values()
+        ):
+            return None
+        return "；".join(f"{k}: {format_number(v)}" for k, v in value.items()) or None
+    if isinstance(value, list):
+        if len(value) > MAX_INLINE_ITEMS * 2 or not all(map(_is_scalar, value)):
+            return None
+        return format_number(value) or None
     return format_number(value)
 
 
 def _details_rows(details: Mapping[str, Any], skip: Iterable[str] = ()) -> list[dict[str, str]]:
-    skip = set(skip)
-    return [
-        {"name": MEASURE_LABEL.get(str(k), str(k)), "value": _measure_value(str(k), v)}
-        for k, v in details.items()
-        if k not in skip and v is not None
-    ]
+    """The details that read as one line each; nested ones are left to the raw view."""
+    skip = set(skip) | set(SECTION_KEYS)
+    if "label" in details:
+        skip.add("field")  # the detector's own label says it in Chinese
+    rows = []
+    for key, value in details.items():
+        if key in skip or value is None:
+            continue
+        text = _measure_value(str(key), value)
+        if text:
+            rows.append({"name": MEASURE_LABEL.get(str(key), str(key)), "value": text})
+    return rows
+
+
+def _raw_details(details: Mapping[str, Any]) -> str:
+    """All details as indented JSON, for the reviewer who wants every measure."""
+    if not details:
+        return ""
+    return json.dumps(details, ensure_ascii=False, indent=2, default=str)
+
+
+def _section_pairs(details: Mapping[str, Any], pair: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The matched section pairs a near-duplicate alert lists in details."""
+    rows = []
+    for item in details.get("sections") or []:
+        if not isinstance(item, Mapping):
+            continue
+        sides = []
+        for bidder in pair:
+            where = item.get(bidder)
+            if isinstance(where, Mapping):
+                sides.append(
+                    {
+                        "bidder": bidder,
+                        "file": _text(where.get("file")),
+                        "section": _text(where.get("section")),
+                        "page": f"第 {where['page']} 页" if where.get("page") is not None else "",
+                    }
+                )
+        if len(sides) != 2:
+            continue
+        rows.append(
+            {
+                "sides": sides,
+                "jaccard": format_number(item.get("jaccard"))
+                if item.get("jaccard") is not None
+                else "—",
+                "containment": format_number(item.get("containment"))
+                if item.get("containment") is not None
+                else "—",
+                "by": {"text": "文字", "parameters": "技术参数"}.get(
+                    _text(item.get("matched_by")), _text(item.get("matched_by")) or "—"
+                ),
+            }
+        )
+    return rows
 
 
 def _alert_view(
@@ -842,28 +941,30 @@ def _alert_view(
         "bidders": [{"id": x, "name": names.get(x, "")} for x in alert["bidders"]],
         "sort": _alert_sort_key(alert),
     }
-    kind = alert["kind"]
-    if kind == "near_duplicate_text":
-        view["type"] = "passages"
-        view["measures"] = _details_rows(alert["details"])
+    details = alert["details"]
+    view["measures"] = _details_rows(details, skip=("prices", "order", "sources"))
+    view["raw"] = _raw_details(details)
+    view["sections"] = []
+    view["passages"] = []
+    view["chart"] = None
+    view["evidence"] = []
+    if alert["kind"] == "near_duplicate_text":
+        view["sections"] = _section_pairs(details, pair)
         view["passages"] = _passages(alert["evidence"], pair)
-    elif kind == "price_pattern":
-        view["type"] = "prices"
-        view["measures"] = _details_rows(alert["details"], skip=("prices",))
+        return view
+    if alert["kind"] == "price_pattern" and details.get("pattern") in CHART_PATTERNS:
         view["chart"] = _price_chart(alert, bidders)
-    else:
-        view["measures"] = _details_rows(alert["details"])
-        view["evidence"] = [
-            {
-                **_locator(e),
-                "field_label": field_label(e.get("field")) if e.get("field") else "",
-                "value": _text(e.get("value")),
-                "context": highlight_value(_text(e.get("excerpt")), _text(e.get("value")))
-                if e.get("excerpt")
-                else [],
-            }
-            for e in alert["evidence"]
-        ]
+    view["evidence"] = [
+        {
+            **_locator(e),
+            "field_label": field_label(e.get("field")) if e.get("field") else "",
+            "value": _text(e.get("value")),
+            "context": highlight_value(_text(e.get("excerpt")), _text(e.get("value")))
+            if e.get("excerpt")
+            else [],
+        }
+        for e in alert["evidence"]
+    ]
     return view
 
 
@@ -909,15 +1010,21 @@ def _passages(evidence: list[Mapping[str, Any]], pair: tuple[str, ...]) -> list[
 
 
 def _price_chart(alert: dict[str, Any], bidders: list[dict[str, Any]]) -> dict[str, Any]:
-    """The sorted bids of the project as a dot chart, the alert's bidders marked."""
+    """The sorted bids of the project as a dot chart, the alert's bidders marked.
+
+    The alert's own prices are either ``{bidder: price}`` or the price_pattern
+    detector's parallel lists ``order`` and ``prices``.
+    """
     raw = alert["details"].get("prices")
-    prices: dict[str, float] = {}
+    order = alert["details"].get("order")
+    if isinstance(raw, list) and isinstance(order, list) and len(raw) == len(order):
+        raw = dict(zip(order, raw, strict=True))  # the detector's {order, prices} lists
+    # Every bid of the project, with the prices the alert names taking precedence.
+    prices = {b["id"]: float(b["price_value"]) for b in bidders if b["price_value"] is not None}
     if isinstance(raw, Mapping):
         for key, value in raw.items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 prices[_text(key)] = float(value)
-    if not prices:
-        prices = {b["id"]: float(b["price_value"]) for b in bidders if b["price_value"] is not None}
     points = sorted(prices.items(), key=lambda kv: (kv[1], kv[0]))
     if not points:
         return {"points": [], "rows": []}

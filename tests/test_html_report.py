@@ -198,14 +198,14 @@ def sample_report() -> dict:
                 "basis": "《招标投标法实施条例》第四十条第（四）项",
                 "summary": "b01、b03、b05 的报价呈等比数列（公比 1.01）",
                 "details": {
-                    "pattern": "ratio",
-                    "ratio": 1.01,
-                    "prices": {
-                        "b01": 12_345_678.90,
-                        "b02": 12_880_000.00,
-                        "b03": 12_469_135.69,
-                        "b04": 13_010_500.00,
-                        "b05": 12_592_592.48,
+                    "pattern": "geometric_progression",
+                    "order": ["b01", "b03", "b05"],
+                    "prices": [12_345_678.90, 12_469_135.69, 12_592_592.48],
+                    "step": 1.01,
+                    "sources": {
+                        "b01": "project.json",
+                        "b03": "project.json",
+                        "b05": "project.json",
                     },
                 },
                 "evidence": [],
@@ -395,7 +395,7 @@ def test_alerts_ordered_by_severity_within_a_pair():
         assert levels == sorted(levels)
     # An alert about three bidders is shown in full once and referred to after.
     types = [b["type"] for p in view["pairs"] for b in p["blocks"] if b.get("id") == "A0004"]
-    assert types == ["prices", "ref"]
+    assert types == ["alert", "ref"]
 
 
 def test_passage_sides_highlight_the_shared_text():
@@ -471,7 +471,7 @@ def test_tolerates_missing_optional_fields():
                 "bidders": ["b1", "b2"],
                 "basis": "",
                 "summary": "p",
-                "details": {},
+                "details": {"prices": {"b1": 100.0, "b2": 110.0}},
                 "evidence": [],
             },
             {
@@ -497,6 +497,7 @@ def test_tolerates_missing_optional_fields():
     html = render_html(minimal)
     assert "本报告所列预警均为" in html  # the default disclaimer
     assert "甲乙丙丁戊己庚辛" in html and "something_new" in html
+    assert "110.00" in html  # the {bidder: price} form of details.prices is charted
     assert render_html({}).startswith("<!DOCTYPE html>")
 
 
@@ -529,7 +530,7 @@ def hostile_report() -> dict:
     report["alerts"][0]["details"]["value"] = evil  # an author/machine-code value
     report["alerts"][0]["details"]["field"] = evil
     report["alerts"][2]["details"][evil] = evil
-    report["alerts"][3]["details"]["prices"][evil] = 1.0
+    report["alerts"][3]["details"]["order"][0] = evil
     report["alerts"][4]["evidence"][0]["value"] = evil
     report["ignored_signatures"][0].update(value=evil, reason=evil, field="author")
     report["errors"].append({"file": evil, "error": evil})
@@ -577,6 +578,7 @@ def test_output_is_deterministic(tmp_path):
     write_html(sample_report(), tmp_path / "r.html")
     assert (tmp_path / "r.html").read_text(encoding="utf-8") == first
     assert [p.name for p in tmp_path.iterdir()] == ["r.html"]  # no temp file left
+    assert (tmp_path / "r.html").stat().st_mode & 0o044  # readable by others (umask), not 0600
 
 
 def test_highlight_helpers():
