@@ -1,0 +1,318 @@
+"""mixed_documents: one bidder's files carry another bidder's name or credit code.
+
+Article 40 item 五 (投标文件相互混装): a bid that names a competitor on its
+cover, in its signature block or seal, or that carries the competitor's
+统一社会信用代码, was most likely assembled from that competitor's file.
+
+Who is who. Each bidder's company names come from project.json
+(``bidders.<id>.name``) and from its own files: the name most often written
+after 投标人：/投标单位： (cover pages, 投标函 and signature blocks), unless
+that name is another bidder's. Its own credit code is ``bidders.<id>.credit_code``
+when project.json gives one, else the valid code its files carry most often,
+provided no other bidder carries that code more often.
+
+What is searched. Every block of a bidder's files for every other bidder's
+full company name (spaces and full-/half-width brackets ignored; the carrier's
+own name is blanked first so that 甲公司杭州分公司 does not match 甲公司) and
+for the other bidder's own credit code. A name written after 投标人：, or just
+before 盖章/公章/专用章, and any credit code, make a high alert; a plain
+mention a medium one.
+
+Legitimate mentions are left out, and counted in ``details.exempt``:
+
+- ``joint_venture``: 联合体 (or 牵头人, 联合体协议) in the block, in the
+  `context_blocks` blocks either side, or in the section's title: a joint
+  venture's bid names its members;
+- ``subcontractor``: 分包 (分包单位, 专业分包, 劳务分包) likewise: a named
+  subcontractor may also bid on its own account;
+- ``tender``: the name is in the tender's own files (a list of invited or
+  prequalified bidders quoted back);
+- ``bidder_list``: the block names `list_min_bidders` or more of the
+  project's bidders: a list copied from an opening record or a clarification.
+
+What is not recognised: a competitor named as a past client or in a quoted
+court judgement, and short names (简称) that are not the registered name.
+A joint-venture member that also bids on its own is a separate breach
+(条例第三十七条) this detector does not report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from collusion import basis
+from collusion.errors import SettingsError
+from collusion.identifiers import (
+    CREDIT_CODE,
+    block_text,
+    declared_bidder_names,
+    excerpt,
+    find_numbers,
+    fold_width,
+    is_valid_credit_code,
+    normalize_company,
+    section_titles,
+)
+from collusion.models import Alert, Block, Evidence, ScanContext
+
+SETTINGS_KEY = "mixed_documents"
+KIND = "mixed_documents"
+
+JOINT_VENTURE_WORDS = ("联合体", "牵头人", "联合投标")
+SUBCONTRACT_WORDS = ("分包",)
+DECLARED_BEFORE_RE = re.compile(r"(投标人|投标单位|供应商|单位名称|公司名称)(名称)?\s*[:：]?\s*$")
+DECLARED_AFTER_RE = re.compile(r"^\s*[(（]?\s*(盖章|公章|盖单位章|单位盖章|投标专用章|专用章|印章)")
+_DECLARED_WINDOW = 12  # characters either side searched for a declaration
+
+
+@dataclass(frozen=True)
+class MixedSettings:
+    """What counts as one bidder's file naming another."""
+
+    context_blocks: int = 2  # blocks either side searched for 联合体/分包
+    list_min_bidders: int = 3  # a block naming this many bidders is a quoted list
+    min_name_chars: int = 6  # shorter names are too generic to search for
+    evidence_per_alert: int = 3
+    score_declared: float = 0.95  # named as the bidder, in a seal, or by credit code
+    score_mentioned: float = 0.75
+
+    def __post_init__(self) -> None:
+        if self.context_blocks < 0:
+            raise SettingsError("mixed_documents.context_blocks must be 0 or more")
+        if self.list_min_bidders < 2:
+            raise SettingsError("mixed_documents.list_min_bidders must be at least 2")
+        if self.min_name_chars < 2:
+            raise SettingsError("mixed_documents.min_name_chars must be at least 2")
+        if self.evidence_per_alert < 1:
+            raise SettingsError("mixed_documents.evidence_per_alert must be at least 1")
+        for name in ("score_declared", "score_mentioned"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise SettingsError(f"mixed_documents.{name} must be in [0, 1]")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """How a bidder names itself."""
+
+    bidder: str
+    names: tuple[str, ...]  # normalized company names
+    credit_code: str | None
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One place where a carrier's file names another bidder."""
+
+    file: str
+    block: Block
+    field: str  # company_name | credit_code
+    value: str
+    declared: bool  # written as the bidder, or in a seal
+    excerpt: str
+    exempt: str | None  # joint_venture | subcontractor | tender | bidder_list
+
+
+def detect(ctx: ScanContext) -> list[Alert]:
+    """Alerts for bidders whose files name another bidder of the same project."""
+    settings: MixedSettings = ctx.settings.detectors.get(SETTINGS_KEY, MixedSettings())
+    people = identities(ctx, settings)
+    tender_text = "".join(normalize_company(b.text) for f in ctx.tender_files for b in f.blocks)
+    titles = section_titles(ctx.sections)
+    alerts = []
+    for carrier in ctx.bidders:
+        mentions = _mentions(ctx, carrier.id, people, tender_text, titles, settings)
+        for named in sorted(mentions):
+            alert = _alert(ctx, carrier.id, named, mentions[named], settings, titles)
+            if alert is not None:
+                alerts.append(alert)
+    return sorted(alerts, key=Alert.sort_key)
+
+
+# --- who is who ---------------------------------------------------------------------------------
+
+
+def own_credit_codes(ctx: ScanContext) -> dict[str, str]:
+    """bidder -> its own credit code: from project.json, else the one its files carry most."""
+    counts = {b.id: Counter() for b in ctx.bidders}
+    for bidder in ctx.bidders:
+        for file in bidder.files:
+            for block in file.blocks:
+                counts[bidder.id].update(
+                    m.value for m in find_numbers(block_text(block)) if m.kind == CREDIT_CODE)
+    owned: dict[str, str] = {}
+    for bidder in ctx.bidders:
+        given = str(ctx.project.bidder_meta.get(bidder.id, {}).get("credit_code") or "").upper()
+        if is_valid_credit_code(given):
+            owned[bidder.id] = given
+            continue
+        ranked = sorted(counts[bidder.id].items(), key=lambda kv: (-kv[1], kv[0]))
+        if not ranked or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
+            continue  # no code, or no single most frequent one
+        code, count = ranked[0]
+        if all(counts[other][code] < count for other in counts if other != bidder.id):
+            owned[bidder.id] = code
+    return owned
+
+
+def identities(ctx: ScanContext, settings: MixedSettings) -> dict[str, Identity]:
+    """How each bidder names itself: project.json names, then its declared name."""
+    given: dict[str, set[str]] = defaultdict(set)
+    for bidder in ctx.bidders:
+        meta_name = ctx.project.bidder_meta.get(bidder.id, {}).get("name")
+        for name in (meta_name, bidder.name):
+            if isinstance(name, str) and len(normalize_company(name)) >= settings.min_name_chars:
+                given[bidder.id].add(normalize_company(name))
+    taken = {name for names in given.values() for name in names}
+    for bidder in ctx.bidders:
+        declared = declared_bidder_names(b for f in bidder.files for b in f.blocks)
+        ranked = declared.most_common(2)
+        if not ranked or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
+            continue
+        name = ranked[0][0]
+        if name not in taken and len(name) >= settings.min_name_chars:
+            given[bidder.id].add(name)
+            taken.add(name)
+    codes = own_credit_codes(ctx)
+    return {
+        b.id: Identity(b.id, tuple(sorted(given.get(b.id, ()), key=lambda n: (-len(n), n))),
+                       codes.get(b.id))
+        for b in ctx.bidders
+    }
+
+
+# --- finding mentions ----------------------------------------------------------------------------
+
+
+def name_pattern(name: str) -> re.Pattern[str]:
+    """A normalized company name matched with any spacing and bracket width."""
+    parts = []
+    for char in name:
+        parts.append({"(": "[(（]", ")": "[)）]"}.get(char, re.escape(char)))
+    return re.compile(r"\s*".join(parts))
+
+
+def _blank(text: str, patterns: list[re.Pattern[str]]) -> str:
+    """`text` with the matches of `patterns` replaced by spaces (offsets kept)."""
+    for pattern in patterns:
+        text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+    return text
+
+
+def _mentions(ctx: ScanContext, carrier: str, people: dict[str, Identity], tender_text: str,
+              titles: dict[tuple[str, str, int], str],
+              settings: MixedSettings) -> dict[str, list[Mention]]:
+    """named bidder -> the places in the carrier's files that name it."""
+    own = [name_pattern(n) for n in people[carrier].names]
+    others = {b: [(n, name_pattern(n)) for n in ident.names]
+              for b, ident in people.items() if b != carrier}
+    all_patterns = {b: [name_pattern(n) for n in ident.names] for b, ident in people.items()}
+    codes = {ident.credit_code: b for b, ident in people.items()
+             if b != carrier and ident.credit_code
+             and ident.credit_code != people[carrier].credit_code}
+    found: dict[str, list[Mention]] = defaultdict(list)
+    for file in sorted(ctx.bidder(carrier).files, key=lambda f: f.path):
+        blocks = file.blocks
+        for position, block in enumerate(blocks):
+            raw = block_text(block)
+            original = fold_width(raw)  # same offsets as raw; excerpts quote raw
+            text = _blank(original, own)
+            hits = [(named, "company_name", m.start(), m.end(), name)
+                    for named, pats in others.items()
+                    for name, pattern in pats for m in pattern.finditer(text)]
+            if codes:
+                hits += [(codes[m.value], "credit_code", m.start, m.end, m.value)
+                         for m in find_numbers(original)
+                         if m.kind == CREDIT_CODE and m.value in codes]
+            if not hits:
+                continue
+            named_here = {b for b, pats in all_patterns.items()
+                          if any(p.search(original) for p in pats)}
+            title = titles.get((carrier, file.path, block.index), "")
+            for named, field, start, end, value in sorted(hits, key=lambda h: (h[2], h[0])):
+                is_name = field == "company_name"
+                found[named].append(Mention(
+                    file=file.path, block=block, field=field,
+                    value=raw[start:end] if is_name else value,
+                    declared=not is_name or _declared(text, start, end),
+                    excerpt=excerpt(raw, start, end, ctx.settings.excerpt_chars),
+                    exempt=_exemption(blocks, position, value if is_name else None,
+                                      named_here, tender_text, title, settings),
+                ))
+    return found
+
+
+def _declared(text: str, start: int, end: int) -> bool:
+    """Whether the name is written as the bidder's own (投标人：X, X（盖章）)."""
+    before = text[max(start - _DECLARED_WINDOW, 0):start]
+    after = text[end:end + _DECLARED_WINDOW]
+    return bool(DECLARED_BEFORE_RE.search(before) or DECLARED_AFTER_RE.search(after))
+
+
+def _exemption(blocks: tuple[Block, ...], position: int, name: str | None,
+               named_here: set[str], tender_text: str, title: str,
+               settings: MixedSettings) -> str | None:
+    """Why a mention is legitimate, or None when it is not recognised as such."""
+    if name is not None and name in tender_text:
+        return "tender"
+    if len(named_here) >= settings.list_min_bidders:
+        return "bidder_list"
+    low, high = max(position - settings.context_blocks, 0), position + settings.context_blocks + 1
+    context = title + "".join(block_text(b) for b in blocks[low:high])
+    if any(word in context for word in JOINT_VENTURE_WORDS):
+        return "joint_venture"
+    if any(word in context for word in SUBCONTRACT_WORDS):
+        return "subcontractor"
+    return None
+
+
+# --- alerts --------------------------------------------------------------------------------------
+
+
+def _who(ctx: ScanContext, bidder_id: str) -> str:
+    name = ctx.bidder_name(bidder_id)
+    return f"{name}（{bidder_id}）" if name else bidder_id
+
+
+def _alert(ctx: ScanContext, carrier: str, named: str, mentions: list[Mention],
+           settings: MixedSettings, titles: dict[tuple[str, str, int], str]) -> Alert | None:
+    kept = sorted((m for m in mentions if m.exempt is None),
+                  key=lambda m: (not m.declared, m.file, m.block.index))
+    if not kept:
+        return None
+    declared = any(m.declared for m in kept)
+    fields = sorted({m.field for m in kept})
+    # Names first: a regulator recognises a company name before a code.
+    values = (sorted({m.value for m in kept if m.field == "company_name"})
+              + sorted({m.value for m in kept if m.field == "credit_code"}))
+    exempt = Counter(m.exempt for m in mentions if m.exempt is not None)
+    label = "统一社会信用代码" if fields == ["credit_code"] else "名称"
+    also = "及统一社会信用代码" if len(fields) > 1 else ""
+    where = "，含投标人落款、盖章处或信用代码" if declared else ""
+    summary = (f"{_who(ctx, carrier)}的投标文件中出现另一投标人{_who(ctx, named)}的{label}"
+               f"“{values[0]}”{also}（{len(kept)}处{where}），疑似投标文件相互混装")
+    return Alert(
+        kind=KIND,
+        severity="high" if declared else "medium",
+        score=settings.score_declared if declared else settings.score_mentioned,
+        bidders=tuple(sorted((carrier, named))),
+        basis=basis.ART40_MIXED_UP,
+        summary=summary,
+        details={
+            "carrier": carrier,
+            "named": named,
+            "fields": fields,
+            "values": values,
+            "mentions": len(kept),
+            "declared": declared,
+            "files": sorted({m.file for m in kept}),
+            "exempt": dict(sorted(exempt.items())),
+        },
+        evidence=tuple(
+            Evidence(bidder=carrier, file=m.file, page=m.block.page,
+                     section=titles.get((carrier, m.file, m.block.index)), excerpt=m.excerpt,
+                     field=m.field, value=m.value, paragraph=m.block.index)
+            for m in kept[:settings.evidence_per_alert]
+        ),
+    )

@@ -1,0 +1,392 @@
+"""price_pattern: bid prices with a regular pattern, and bills of quantities priced alike.
+
+Article 40 item 四 (投标报价呈规律性差异, 投标文件异常一致). Pair-level signs:
+
+- identical bid prices (to the cent);
+- three or more bid prices in an arithmetic progression (a constant
+  difference) or a geometric one (a constant ratio);
+- priced bills of quantities whose unit prices agree on a high share of the
+  competitive lines (fixed and provisional sums and prices the tender gives
+  are left out), or are one bidder's prices times a constant;
+- the same arithmetic error (quantity x unit price != total) on the same line.
+
+Project-level screens (coefficient of variation, spread, DIFFP, RD,
+skewness, kurtosis, KS) describe a whole tender and are returned by
+`project_indicators` for the report's ``indicators.prices``: they are never
+turned into accusations against a pair, because Chinese evaluation methods
+that score against an average-based benchmark price push honest and
+colluding bidders alike to spread their bids.
+
+Each bidder's price is ``bidders.<id>.price`` from project.json, else the
+price its files state (投标总价/投标报价, the value written most often; the
+uppercase form prevails where the two forms disagree).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import combinations
+
+from collusion import basis
+from collusion.errors import SettingsError
+from collusion.identifiers import section_titles
+from collusion.models import Alert, Evidence, ScanContext
+from collusion.prices import (
+    CENT,
+    BoqComparison,
+    BoqItem,
+    PriceFinding,
+    compare_boq,
+    find_prices,
+    identical_prices,
+    parse_boq,
+    progressions,
+    screens,
+)
+
+SETTINGS_KEY = "prices"
+KIND = "price_pattern"
+INDICATOR_NOTE = "项目级报价筛查指标，仅描述本项目报价分布，不构成对任何投标人的指控。"
+
+
+@dataclass(frozen=True)
+class PriceSettings:
+    """Tolerances and thresholds of the price screens and patterns."""
+
+    min_bids_for_screens: int = 4  # the screening literature's minimum
+    min_progression_bidders: int = 3
+    # A cartel deriving prices from one another rounds to the yuan at most:
+    # differences equal within one yuan, ratios within 1e-5 of the price
+    # (100 yuan on ten million). Random bids almost never come this close.
+    progression_abs_tolerance: Decimal = Decimal("1.00")
+    progression_rel_tolerance: Decimal = Decimal("0.00001")
+    amount_mismatch_tolerance: Decimal = CENT  # numeric vs uppercase form
+    # Bills of quantities.
+    boq_min_lines: int = 5  # comparable lines needed before shares mean anything
+    identical_share: float = 0.5  # share of identical unit prices to flag (medium)
+    identical_share_high: float = 0.8  # ... and to call it high
+    ratio_share: float = 0.8  # share of lines following one constant ratio
+    ratio_min_deviation: Decimal = Decimal("0.0005")  # a ratio this close to 1 is "identical"
+    ratio_tolerance: Decimal = Decimal("0.02")  # yuan: B vs A x ratio, both rounded to cents
+    arithmetic_abs_tolerance: Decimal = Decimal("1.00")  # yuan of rounding in a line total
+    arithmetic_per_unit: Decimal = Decimal("0.005")  # half a cent per unit of quantity
+    evidence_rows: int = 3  # BoQ lines quoted per side
+
+    def __post_init__(self) -> None:
+        if self.min_bids_for_screens < 3:
+            raise SettingsError("prices.min_bids_for_screens must be at least 3")
+        if self.min_progression_bidders < 3:
+            raise SettingsError("prices.min_progression_bidders must be at least 3")
+        for name in ("progression_abs_tolerance", "progression_rel_tolerance",
+                     "amount_mismatch_tolerance", "ratio_min_deviation", "ratio_tolerance",
+                     "arithmetic_abs_tolerance", "arithmetic_per_unit"):
+            value = getattr(self, name)
+            if not isinstance(value, Decimal) or value < 0:
+                raise SettingsError(f"prices.{name} must be a Decimal of 0 or more")
+        for name in ("identical_share", "identical_share_high", "ratio_share"):
+            if not 0 < getattr(self, name) <= 1:
+                raise SettingsError(f"prices.{name} must be in (0, 1]")
+        if self.identical_share_high < self.identical_share:
+            raise SettingsError("prices.identical_share_high must be >= identical_share")
+        if self.boq_min_lines < 1 or self.evidence_rows < 1:
+            raise SettingsError("prices.boq_min_lines and evidence_rows must be at least 1")
+
+
+@dataclass(frozen=True)
+class BidPrice:
+    """A bidder's price and where it came from."""
+
+    bidder: str
+    price: Decimal | None
+    source: str | None  # project.json | text | None
+    file: str | None
+    finding: PriceFinding | None  # the stated price in the files, when read from them
+    mismatches: tuple[tuple[str, PriceFinding], ...]  # numeric vs uppercase disagreements
+    stated: Decimal | None  # the price the files state most often, whatever the source
+
+
+def _settings(ctx: ScanContext) -> PriceSettings:
+    return ctx.settings.detectors.get(SETTINGS_KEY, PriceSettings())
+
+
+def bid_prices(ctx: ScanContext) -> dict[str, BidPrice]:
+    """Every bidder's price: project.json first, else the price its files state most."""
+    settings = _settings(ctx)
+    prices = {}
+    for bidder in ctx.bidders:
+        stated: list[tuple[str, PriceFinding]] = [
+            (file.path, finding)
+            for file in sorted(bidder.files, key=lambda f: f.path)
+            for finding in find_prices(file.blocks, ctx.settings.excerpt_chars,
+                                       settings.amount_mismatch_tolerance)
+        ]
+        mismatches = tuple(s for s in stated if s[1].mismatch)
+        best = _most_stated(stated)
+        stated_price = best[1].price.quantize(CENT) if best else None
+        if bidder.price is not None:
+            price = Decimal(str(bidder.price)).quantize(CENT)
+            # The files' own statement of that price, quoted as evidence.
+            quoted = next((s for s in stated if s[1].price.quantize(CENT) == price), None)
+            prices[bidder.id] = BidPrice(bidder.id, price, "project.json",
+                                         quoted[0] if quoted else None,
+                                         quoted[1] if quoted else None, mismatches, stated_price)
+        elif best is not None:
+            prices[bidder.id] = BidPrice(bidder.id, stated_price, "text", best[0], best[1],
+                                         mismatches, stated_price)
+        else:
+            prices[bidder.id] = BidPrice(bidder.id, None, None, None, None, mismatches, None)
+    return prices
+
+
+def _most_stated(stated: list[tuple[str, PriceFinding]]) -> tuple[str, PriceFinding] | None:
+    """The finding whose price the files state most often; the first on a tie."""
+    if not stated:
+        return None
+    counts = Counter(f.price.quantize(CENT) for _, f in stated)
+    top = max(counts.values())
+    return next(s for s in stated if counts[s[1].price.quantize(CENT)] == top)
+
+
+# --- project indicators ------------------------------------------------------------------
+
+
+def project_indicators(ctx: ScanContext) -> dict:
+    """The project's price screens for ``indicators.prices``, with every bid price used."""
+    settings = _settings(ctx)
+    prices = bid_prices(ctx)
+    known = [p for p in prices.values() if p.price is not None]
+    return {
+        "note": INDICATOR_NOTE,
+        "bids": len(known),
+        "min_bids": settings.min_bids_for_screens,
+        "screens": screens([float(p.price) for p in known], settings.min_bids_for_screens),
+        "prices": [
+            {
+                "bidder": p.bidder,
+                "price": float(p.price) if p.price is not None else None,
+                "source": p.source,
+                "file": p.file,
+                "page": p.finding.page if p.finding else None,
+                "stated_in_files": float(p.stated) if p.stated is not None else None,
+                "amount_mismatches": [
+                    {"file": file, "page": f.page, "numeric": float(f.numeric),
+                     "uppercase": float(f.uppercase), "uppercase_text": f.uppercase_raw,
+                     "excerpt": f.excerpt}
+                    for file, f in p.mismatches
+                ],
+            }
+            for p in sorted(prices.values(), key=lambda p: p.bidder)
+        ],
+    }
+
+
+# --- alerts ----------------------------------------------------------------------------------------
+
+
+def detect(ctx: ScanContext) -> list[Alert]:
+    """Alerts for identical or progressive bid prices and alike bills of quantities."""
+    settings = _settings(ctx)
+    titles = section_titles(ctx.sections)
+    prices = bid_prices(ctx)
+    known = {b: p.price for b, p in prices.items() if p.price is not None}
+    alerts = [_identical_alert(ctx, group, prices, titles) for group in identical_prices(known)]
+    alerts += [
+        _progression_alert(ctx, prog, prices, titles)
+        for prog in progressions(known, settings.progression_abs_tolerance,
+                                 settings.progression_rel_tolerance,
+                                 settings.min_progression_bidders)
+    ]
+    alerts += _boq_alerts(ctx, settings, titles)
+    return sorted(alerts, key=Alert.sort_key)
+
+
+def _who(ctx: ScanContext, bidder_id: str) -> str:
+    name = ctx.bidder_name(bidder_id)
+    return f"{name}（{bidder_id}）" if name else bidder_id
+
+
+def _yuan(value: Decimal) -> str:
+    return f"{value:,.2f}元"
+
+
+def _price_evidence(ctx: ScanContext, bidders: tuple[str, ...], prices: dict[str, BidPrice],
+                    titles: dict[tuple[str, str, int], str]) -> tuple[Evidence, ...]:
+    evidence = []
+    for bidder in bidders:
+        p = prices[bidder]
+        if p.finding is not None and p.file is not None:
+            evidence.append(Evidence(
+                bidder=bidder, file=p.file, page=p.finding.page,
+                section=titles.get((bidder, p.file, p.finding.index)),
+                excerpt=p.finding.excerpt, field="bid_price", value=_yuan(p.price),
+                paragraph=p.finding.index))
+        else:
+            evidence.append(Evidence(bidder=bidder, file="project.json", field="bid_price",
+                                     value=_yuan(p.price)))
+    return tuple(evidence)
+
+
+def _identical_alert(ctx: ScanContext, group: tuple[str, ...], prices: dict[str, BidPrice],
+                     titles: dict[tuple[str, str, int], str]) -> Alert:
+    price = prices[group[0]].price
+    return Alert(
+        kind=KIND, severity="high", score=0.9, bidders=group,
+        basis=basis.ART40_ABNORMAL_CONSISTENCY,
+        summary=f"{'、'.join(_who(ctx, b) for b in group)}的投标报价完全相同，均为{_yuan(price)}",
+        details={"pattern": "identical_price", "price": float(price),
+                 "sources": {b: prices[b].source for b in group}},
+        evidence=_price_evidence(ctx, group, prices, titles),
+    )
+
+
+def _progression_alert(ctx: ScanContext, prog, prices: dict[str, BidPrice],
+                       titles: dict[tuple[str, str, int], str]) -> Alert:
+    who = "、".join(_who(ctx, b) for b in prog.bidders)
+    if prog.kind == "arithmetic":
+        pattern, step_text = "arithmetic_progression", f"公差{_yuan(prog.step)}"
+        summary = f"{who}的投标报价按从低到高呈等差数列（{step_text}）"
+    else:
+        pattern, step_text = "geometric_progression", f"公比{prog.step:.6f}"
+        summary = f"{who}的投标报价按从低到高呈等比数列（{step_text}）"
+    long_chain = len(prog.bidders) >= 4
+    return Alert(
+        kind=KIND, severity="high" if long_chain else "medium",
+        score=0.85 if long_chain else 0.7,
+        bidders=tuple(sorted(prog.bidders)),
+        basis=basis.ART40_ABNORMAL_CONSISTENCY,
+        summary=summary,
+        details={"pattern": pattern, "order": list(prog.bidders),
+                 "prices": [float(p) for p in prog.prices],
+                 "step": float(prog.step),
+                 "sources": {b: prices[b].source for b in prog.bidders}},
+        evidence=_price_evidence(ctx, tuple(sorted(prog.bidders)), prices, titles),
+    )
+
+
+# --- bills of quantities ------------------------------------------------------------------------------
+
+
+def _boq_by_bidder(ctx: ScanContext) -> dict[str, list[tuple[str, BoqItem]]]:
+    """bidder -> (file, line) of its priced BoQs; the first file carrying a line wins."""
+    result = {}
+    for bidder in ctx.bidders:
+        lines: list[tuple[str, BoqItem]] = []
+        seen: set[str] = set()
+        for file in sorted(bidder.files, key=lambda f: f.path):
+            for item in parse_boq(file.blocks):
+                if item.key not in seen:
+                    seen.add(item.key)
+                    lines.append((file.path, item))
+        if lines:
+            result[bidder.id] = lines
+    return result
+
+
+def _tender_prices(ctx: ScanContext) -> dict[str, Decimal]:
+    """Unit prices the tender itself gives (a priced 招标控制价 or fixed rates)."""
+    prices: dict[str, Decimal] = {}
+    for file in ctx.tender_files:
+        for item in parse_boq(file.blocks):
+            prices.setdefault(item.key, item.unit_price)
+    return prices
+
+
+def _boq_alerts(ctx: ScanContext, settings: PriceSettings,
+                titles: dict[tuple[str, str, int], str]) -> list[Alert]:
+    boqs = _boq_by_bidder(ctx)
+    tender = _tender_prices(ctx)
+    alerts = []
+    for a, b in combinations(sorted(boqs), 2):
+        files = {a: {i.key: f for f, i in boqs[a]}, b: {i.key: f for f, i in boqs[b]}}
+        comparison = compare_boq([i for _, i in boqs[a]], [i for _, i in boqs[b]], tender,
+                                 settings.ratio_tolerance, settings.arithmetic_abs_tolerance,
+                                 settings.arithmetic_per_unit)
+        alert = _unit_price_alert(ctx, a, b, comparison, settings, files, titles)
+        if alert is not None:
+            alerts.append(alert)
+        if comparison.shared_errors:
+            alerts.append(_error_alert(ctx, a, b, comparison, settings, files, titles))
+    return alerts
+
+
+def _row_evidence(a: str, b: str, lines: tuple[tuple[BoqItem, BoqItem], ...],
+                  settings: PriceSettings, files: dict[str, dict[str, str]],
+                  titles: dict[tuple[str, str, int], str], limit: int,
+                  field: str) -> tuple[Evidence, ...]:
+    evidence = []
+    for side, bidder in ((0, a), (1, b)):
+        for pair in lines[:settings.evidence_rows]:
+            item = pair[side]
+            file = files[bidder][item.key]
+            evidence.append(Evidence(
+                bidder=bidder, file=file, page=item.page,
+                section=titles.get((bidder, file, item.index)),
+                excerpt=item.row[:limit], field=field,
+                value=f"{item.code or item.name} 综合单价{item.unit_price}", paragraph=item.index))
+    return tuple(evidence)
+
+
+def _unit_price_alert(ctx: ScanContext, a: str, b: str, comparison: BoqComparison,
+                      settings: PriceSettings, files: dict[str, dict[str, str]],
+                      titles: dict[tuple[str, str, int], str]) -> Alert | None:
+    if comparison.comparable < settings.boq_min_lines:
+        return None
+    limit = ctx.settings.excerpt_chars
+    measures = {"comparable_lines": comparison.comparable,
+                "identical_lines": len(comparison.identical),
+                "identical_share": round(comparison.identical_share, 4)}
+    if comparison.identical_share >= settings.identical_share:
+        high = comparison.identical_share >= settings.identical_share_high
+        return Alert(
+            kind=KIND, severity="high" if high else "medium",
+            score=0.9 if high else 0.6, bidders=(a, b),
+            basis=basis.ART40_ABNORMAL_CONSISTENCY,
+            summary=(f"{_who(ctx, a)}与{_who(ctx, b)}的已标价工程量清单中，"
+                     f"{comparison.comparable}项可竞争清单项目有{len(comparison.identical)}项"
+                     f"综合单价完全相同（{comparison.identical_share:.0%}）"),
+            details={"pattern": "identical_unit_prices", **measures},
+            evidence=_row_evidence(a, b, comparison.identical, settings, files, titles, limit,
+                                   "unit_price"),
+        )
+    ratio = comparison.ratio
+    if (ratio is not None and abs(ratio - 1) > settings.ratio_min_deviation
+            and comparison.ratio_share >= settings.ratio_share):
+        return Alert(
+            kind=KIND, severity="high", score=0.85, bidders=(a, b),
+            basis=basis.ART40_ABNORMAL_CONSISTENCY,
+            summary=(f"{_who(ctx, b)}的已标价工程量清单综合单价约为{_who(ctx, a)}的"
+                     f"{ratio:.4f}倍（{len(comparison.ratio_lines)}/{comparison.comparable}项），"
+                     "呈固定比例"),
+            details={"pattern": "constant_unit_price_ratio", "ratio": float(round(ratio, 6)),
+                     "ratio_lines": len(comparison.ratio_lines),
+                     "ratio_share": round(comparison.ratio_share, 4), **measures},
+            evidence=_row_evidence(a, b, comparison.ratio_lines, settings, files, titles, limit,
+                                   "unit_price"),
+        )
+    return None
+
+
+def _error_alert(ctx: ScanContext, a: str, b: str, comparison: BoqComparison,
+                 settings: PriceSettings, files: dict[str, dict[str, str]],
+                 titles: dict[tuple[str, str, int], str]) -> Alert:
+    shared = comparison.shared_errors
+    same = comparison.identical_errors
+    high = same >= 1 or len(shared) >= 2
+    names = "、".join(x.code or x.name for x, _ in shared[:3])
+    return Alert(
+        kind=KIND, severity="high" if high else "medium", score=0.9 if high else 0.6,
+        bidders=(a, b), basis=basis.ART40_ABNORMAL_CONSISTENCY,
+        summary=(f"{_who(ctx, a)}与{_who(ctx, b)}的已标价工程量清单在相同的{len(shared)}个"
+                 f"清单项目（{names}）出现“工程量×综合单价≠合价”的计算错误"
+                 + (f"，其中{same}项数值完全相同" if same else "")),
+        details={"pattern": "shared_arithmetic_errors", "shared_errors": len(shared),
+                 "identical_errors": same,
+                 "lines": [{"key": x.key, "quantity": float(x.quantity),
+                            "unit_price": [float(x.unit_price), float(y.unit_price)],
+                            "total": [float(x.total), float(y.total)]}
+                           for x, y in shared]},
+        evidence=_row_evidence(a, b, shared, settings, files, titles, ctx.settings.excerpt_chars,
+                               "arithmetic_error"),
+    )

@@ -1,0 +1,294 @@
+"""shared_identifier: the same person, certificate, phone, e-mail or account in two bids.
+
+A value counts only when it is rare: values that appear in the tender's own
+files (the agency's phone, the tenderer's account, a contact person quoted
+back) and values that most of the project's bidders carry are not evidence.
+
+Strength follows what the value identifies:
+
+- a certificate number or 身份证号 belongs to one person: sharing one is strong
+  (high), and the names written next to it are reported with it;
+- a bank account for the bid deposit is strong (item 六); other accounts medium;
+- a mobile, a landline or an e-mail address is medium;
+- a person's name alone is weak (low): common names repeat. Two people of the
+  same name whose certificate or ID numbers differ are different people and
+  are not reported;
+- a third company's credit code in both bids (a shared supplier or agency) is
+  low. A bidder's *own* credit code in another bid is mixed_documents' business.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import combinations
+
+from collusion import basis
+from collusion.errors import SettingsError
+from collusion.identifiers import (
+    AGENT_ROLES,
+    BANK_ACCOUNT,
+    BUILDER_CERT,
+    CREDIT_CODE,
+    EMAIL,
+    KIND_LABELS,
+    LANDLINE,
+    MOBILE,
+    PERSON,
+    PERSONAL_NUMBER_KINDS,
+    RESIDENT_ID,
+    SAFETY_CERT,
+    Found,
+    find_in_blocks,
+    fold_width,
+    section_titles,
+)
+from collusion.models import Alert, Evidence, ScanContext
+
+SETTINGS_KEY = "identifiers"
+KIND = "shared_identifier"
+
+
+@dataclass(frozen=True)
+class IdentifierSettings:
+    """When a shared identifier is evidence, and how strong."""
+
+    # A value carried by more than this share of the bidders (and by at least
+    # `common_min_bidders`) is what most bidders share: a form, a common
+    # supplier, the trading center's hotline. Not evidence.
+    common_share: float = 0.5
+    common_min_bidders: int = 3
+    evidence_per_bidder: int = 2  # occurrences quoted per bidder and alert
+    # Scores per strength; the pair score combines them (scoring.py).
+    score_personal_number: float = 0.95  # certificate or ID number
+    score_deposit_account: float = 0.9
+    score_other_account: float = 0.6
+    score_mobile: float = 0.7
+    score_email: float = 0.65
+    score_landline: float = 0.5
+    score_credit_code: float = 0.3
+    score_name_only: float = 0.25
+
+    def __post_init__(self) -> None:
+        if not 0 < self.common_share <= 1:
+            raise SettingsError("identifiers.common_share must be in (0, 1]")
+        if self.common_min_bidders < 2:
+            raise SettingsError("identifiers.common_min_bidders must be at least 2")
+        if self.evidence_per_bidder < 1:
+            raise SettingsError("identifiers.evidence_per_bidder must be at least 1")
+        for name in ("score_personal_number", "score_deposit_account", "score_other_account",
+                     "score_mobile", "score_email", "score_landline", "score_credit_code",
+                     "score_name_only"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise SettingsError(f"identifiers.{name} must be in [0, 1]")
+
+
+Occurrence = tuple[str, Found]  # (file path, what was found there)
+Key = tuple[str, str]  # (kind, normalized value)
+
+
+def detect(ctx: ScanContext) -> list[Alert]:
+    """Alerts for identifiers that two or more bidders' documents share."""
+    settings: IdentifierSettings = ctx.settings.detectors.get(SETTINGS_KEY, IdentifierSettings())
+    found = bidder_identifiers(ctx)
+    tender_keys, tender_text = tender_identifiers(ctx)
+    from collusion.detectors.mixed_documents import own_credit_codes  # avoids an import cycle
+
+    owned = set(own_credit_codes(ctx).values())
+    titles = section_titles(ctx.sections)
+    bidder_count = len(ctx.bidders)
+
+    alerts: list[Alert] = []
+    for key in sorted(found):
+        by_bidder = found[key]
+        kind, value = key
+        if kind == PERSON or len(by_bidder) < 2:
+            continue
+        if key in tender_keys or _is_common(len(by_bidder), bidder_count, settings):
+            continue
+        if kind == CREDIT_CODE and value in owned:
+            continue  # one bidder's own code in another's bid: mixed_documents
+        alerts.append(_number_alert(ctx, found, key, settings, titles))
+    alerts.extend(_name_alerts(ctx, found, tender_keys, tender_text, settings, titles))
+    return sorted(alerts, key=Alert.sort_key)
+
+
+# --- gathering ------------------------------------------------------------------------------
+
+
+def bidder_identifiers(ctx: ScanContext) -> dict[Key, dict[str, list[Occurrence]]]:
+    """(kind, value) -> bidder -> where it was found, over every bidder's files."""
+    found: dict[Key, dict[str, list[Occurrence]]] = defaultdict(lambda: defaultdict(list))
+    for bidder in ctx.bidders:
+        for file in sorted(bidder.files, key=lambda f: f.path):
+            for item in find_in_blocks(file.blocks, ctx.settings.excerpt_chars):
+                found[(item.kind, item.value)][bidder.id].append((file.path, item))
+    return found
+
+
+def tender_identifiers(ctx: ScanContext) -> tuple[set[Key], str]:
+    """Identifiers in the tender's files, and its text without spaces (for names)."""
+    keys: set[Key] = set()
+    texts: list[str] = []
+    for file in ctx.tender_files:
+        keys.update((f.kind, f.value) for f in find_in_blocks(file.blocks, 0))
+        texts.extend(fold_width(block.text) for block in file.blocks)
+    return keys, "".join("".join(texts).split())
+
+
+def _is_common(carriers: int, bidders: int, settings: IdentifierSettings) -> bool:
+    return carriers >= settings.common_min_bidders and carriers > settings.common_share * bidders
+
+
+# --- alerts -------------------------------------------------------------------------------------
+
+
+def _number_alert(ctx: ScanContext, found: dict[Key, dict[str, list[Occurrence]]], key: Key,
+                  settings: IdentifierSettings,
+                  titles: dict[tuple[str, str, int], str]) -> Alert:
+    kind, value = key
+    by_bidder = found[key]
+    bidders = tuple(sorted(by_bidder))
+    names = _linked_names(found, key, bidders)
+    roles = sorted({f.role for occ in by_bidder.values() for _, f in occ if f.role}
+                   | {role for per in names.values() for _, role in per if role})
+    deposit = any(f.deposit for occ in by_bidder.values() for _, f in occ)
+    severity, score = _strength(kind, deposit, settings)
+    first = by_bidder[bidders[0]][0][1]
+    details = {
+        "field": kind,
+        "label": KIND_LABELS[kind],
+        "value": value,
+        "roles": roles,
+        "names": {b: sorted({name for name, _ in names.get(b, ())}) for b in bidders},
+        "carriers": len(bidders),
+        "project_bidders": len(ctx.bidders),
+    }
+    if kind == BANK_ACCOUNT:
+        details["bank"] = first.bank
+        details["deposit"] = deposit
+    return Alert(
+        kind=KIND,
+        severity=severity,
+        score=score,
+        bidders=bidders,
+        basis=_basis(kind, roles),
+        summary=_number_summary(ctx, kind, first.raw, bidders, roles, details["names"]),
+        details=details,
+        evidence=_evidence(by_bidder, bidders, settings, titles),
+    )
+
+
+def _linked_names(found: dict[Key, dict[str, list[Occurrence]]], key: Key,
+                  bidders: tuple[str, ...]) -> dict[str, set[tuple[str, str | None]]]:
+    """bidder -> (name, role) of the people the number was written with."""
+    if key[0] not in PERSONAL_NUMBER_KINDS:
+        return {}
+    names: dict[str, set[tuple[str, str | None]]] = {b: set() for b in bidders}
+    for (kind, name), by_bidder in found.items():
+        if kind != PERSON:
+            continue
+        for bidder in bidders:
+            names[bidder].update((name, f.role) for _, f in by_bidder.get(bidder, ())
+                                 if key in f.linked)
+    return names
+
+
+def _name_alerts(ctx: ScanContext, found: dict[Key, dict[str, list[Occurrence]]],
+                 tender_keys: set[Key], tender_text: str, settings: IdentifierSettings,
+                 titles: dict[tuple[str, str, int], str]) -> list[Alert]:
+    """Weak alerts for a name with a role in two bids, unless numbers tell them apart."""
+    alerts = []
+    bidder_count = len(ctx.bidders)
+    for (kind, name), by_bidder in sorted(found.items()):
+        if kind != PERSON or len(by_bidder) < 2:
+            continue
+        if (kind, name) in tender_keys or name in tender_text:
+            continue
+        if _is_common(len(by_bidder), bidder_count, settings):
+            continue
+        numbers = {b: {n for _, f in occ for n in f.linked} for b, occ in by_bidder.items()}
+        for a, b in combinations(sorted(by_bidder), 2):
+            if numbers[a] and numbers[b]:
+                # Either the same number (reported by the number's own alert,
+                # with this name) or different numbers (two people, one name).
+                continue
+            pair = {a: by_bidder[a], b: by_bidder[b]}
+            roles = sorted({f.role for occ in pair.values() for _, f in occ if f.role})
+            alerts.append(Alert(
+                kind=KIND,
+                severity="low",
+                score=settings.score_name_only,
+                bidders=(a, b),
+                basis=_basis(PERSON, roles),
+                summary=(f"{_who(ctx, a)}与{_who(ctx, b)}的投标文件中出现同名人员"
+                         f"“{name}”（{'、'.join(roles)}），仅姓名相同，需核实是否为同一人"),
+                details={"field": PERSON, "label": KIND_LABELS[PERSON], "value": name,
+                         "roles": roles, "carriers": len(by_bidder),
+                         "project_bidders": bidder_count},
+                evidence=_evidence(pair, (a, b), settings, titles),
+            ))
+    return alerts
+
+
+def _strength(kind: str, deposit: bool, settings: IdentifierSettings) -> tuple[str, float]:
+    if kind in PERSONAL_NUMBER_KINDS:
+        return "high", settings.score_personal_number
+    if kind == BANK_ACCOUNT:
+        return ("high", settings.score_deposit_account) if deposit \
+            else ("medium", settings.score_other_account)
+    if kind == MOBILE:
+        return "medium", settings.score_mobile
+    if kind == EMAIL:
+        return "medium", settings.score_email
+    if kind == LANDLINE:
+        return "medium", settings.score_landline
+    return "low", settings.score_credit_code
+
+
+def _basis(kind: str, roles: list[str]) -> str:
+    """Article 40 item: 六 for deposit accounts, 三 for the project team, else 二."""
+    if kind == BANK_ACCOUNT:
+        return basis.ART40_SAME_DEPOSIT_ACCOUNT
+    if kind in (MOBILE, LANDLINE, EMAIL, CREDIT_CODE):
+        return basis.ART40_SAME_AGENT
+    if any(role not in AGENT_ROLES for role in roles):
+        return basis.ART40_SAME_TEAM_MEMBER  # a team post, or a role from a staff table
+    if roles:
+        return basis.ART40_SAME_AGENT
+    if kind in (BUILDER_CERT, SAFETY_CERT):
+        return basis.ART40_SAME_TEAM_MEMBER  # these certificates are the team's
+    return basis.ART40_SAME_AGENT if kind == RESIDENT_ID else basis.ART40_SAME_TEAM_MEMBER
+
+
+def _who(ctx: ScanContext, bidder_id: str) -> str:
+    name = ctx.bidder_name(bidder_id)
+    return f"{name}（{bidder_id}）" if name else bidder_id
+
+
+def _number_summary(ctx: ScanContext, kind: str, raw: str, bidders: tuple[str, ...],
+                    roles: list[str], names: dict[str, list[str]]) -> str:
+    who = "、".join(_who(ctx, b) for b in bidders)
+    all_names = sorted({n for per in names.values() for n in per})
+    person = ""
+    if all_names:
+        same = len(all_names) == 1 and all(names.get(b) for b in bidders)
+        person = (f"，持有人均为{all_names[0]}" if same
+                  else f"，所填姓名为{'、'.join(all_names)}")
+    role = f"（{'、'.join(roles)}）" if roles else ""
+    return f"{who}的投标文件中出现同一{KIND_LABELS[kind]}{raw}{role}{person}"
+
+
+def _evidence(by_bidder: dict[str, list[Occurrence]], bidders: tuple[str, ...],
+              settings: IdentifierSettings,
+              titles: dict[tuple[str, str, int], str]) -> tuple[Evidence, ...]:
+    evidence = []
+    for bidder in bidders:
+        ordered = sorted(by_bidder[bidder], key=lambda o: (o[0], o[1].index))
+        for file, f in ordered[:settings.evidence_per_bidder]:
+            evidence.append(Evidence(
+                bidder=bidder, file=file, page=f.page,
+                section=titles.get((bidder, file, f.index)),
+                excerpt=f.excerpt, field=f.kind, value=f.raw, paragraph=f.index,
+            ))
+    return tuple(evidence)
