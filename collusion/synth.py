@@ -1032,7 +1032,12 @@ def technical_plan(
         raise ValueError(f"sections must be 1..{len(SECTION_TITLES)}, got {sections}")
     chosen = [0] + sorted(rng.sample(range(1, len(SECTION_TITLES)), sections - 1))
     numbering = rng.choice((_chapter_number, _chinese_number, _arabic_number))
-    context = {"co": rng.choice((short_name(company), "我公司", "我单位", "我方")), "proj": project}
+    # Each bidder has a habit ("我公司", "我方" ...) but names itself now and then.
+    context = {
+        "co": rng.choice(("我公司", "我单位", "我方")),
+        "short": short_name(company),
+        "proj": project,
+    }
     plan = []
     for ordinal, index in enumerate(chosen, start=1):
         title = SECTION_TITLES[index]
@@ -1051,7 +1056,13 @@ def _paragraph(rng: random.Random, title: str, context: Mapping[str, str], opene
     # The company's short name varies by sentence, as in a real bid.
     sentences = [
         _fill(
-            t, rng, {**context, "title": title, "co": rng.choice((context["co"], "我公司", "我方"))}
+            t,
+            rng,
+            {
+                **context,
+                "title": title,
+                "co": rng.choice((context["co"], context["co"], context["short"])),
+            },
         )
         for t in templates
     ]

@@ -434,14 +434,14 @@ def road(folder: Path) -> None:
             random.Random(b.seed),
             b.name,
             sections=7,
-            paragraphs_per_section=4,
+            paragraphs_per_section=5,
             project=project["name"],
         )
         for b in bidders
     }
     # Planted: b04 copies b02's third section whole, names swapped.
     b02, b04 = bidders[1], bidders[3]
-    copied_prefix, copied_title = split_heading(plans["b02"][2][0])
+    _, copied_title = split_heading(plans["b02"][2][0])
     titles04 = [split_heading(h)[1] for h, _ in plans["b04"]]
     at = titles04.index(copied_title) if copied_title in titles04 else 2
     prefix04 = split_heading(plans["b04"][at][0])[0]
@@ -449,6 +449,8 @@ def road(folder: Path) -> None:
         prefix04 + copied_title,
         [swap_names(p, b02, b04) for p in plans["b02"][2][1]],
     )
+    copied = "".join(plans["b04"][at][1])
+    assert synth.short_name(b04.name) in copied, "the copied section must show the name swap"
 
     days = {b.id: datetime(2026, 3, 2 + i * 2, 8 + i, 15) for i, b in enumerate(bidders)}
     lineage = docx_props(random.Random(7702), "liujun", days["b02"])  # b02's own file
