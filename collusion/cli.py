@@ -199,6 +199,28 @@ def _open_existing(db_path: Path | None):  # noqa: ANN202
         raise click.ClickException(str(exc)) from exc
 
 
+def _emit(rows: list[dict], as_json: bool, empty: str, line) -> None:  # noqa: ANN001
+    """Rows as JSON, or one line each (``line(row)``), or ``empty`` when none."""
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo(empty)
+    for row in rows:
+        click.echo(line(row))
+
+
+def _alert_line(alert: dict) -> str:
+    return (f"{alert['id']}  {alert['severity']:<6} {alert['kind']:<20} "
+            f"{','.join(alert['bidders'])}  {alert['summary']}")
+
+
+def _sighting_line(row: dict) -> str:
+    who = f"{row['bidder']} ({row['company'] or '?'})" if row["bidder"] else "tender"
+    return (f"{row['project_id']}  {who}  {row['file'] or 'signatures.csv'}  "
+            f"{row['field']}={row['value']}")
+
+
 @history.command("alerts")
 @click.argument("project_id")
 @_db_option
@@ -210,14 +232,7 @@ def history_alerts(project_id: str, db_path: Path | None, as_json: bool) -> None
     db = _open_existing(db_path)
     alerts = project_alerts(db, project_id)
     db.close()
-    if as_json:
-        click.echo(json.dumps(alerts, ensure_ascii=False, indent=2))
-        return
-    if not alerts:
-        click.echo(f"no alerts stored for {project_id}")
-    for alert in alerts:
-        click.echo(f"{alert['id']}  {alert['severity']:<6} {alert['kind']:<20} "
-                   f"{','.join(alert['bidders'])}  {alert['summary']}")
+    _emit(alerts, as_json, f"no alerts stored for {project_id}", _alert_line)
 
 
 @history.command("seen")
@@ -232,12 +247,4 @@ def history_seen(value: str, field: str | None, db_path: Path | None, as_json: b
     db = _open_existing(db_path)
     rows = signature_sightings(db, value, field)
     db.close()
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    if not rows:
-        click.echo(f"{value} has not been seen")
-    for row in rows:
-        who = f"{row['bidder']} ({row['company'] or '?'})" if row["bidder"] else "tender"
-        click.echo(f"{row['project_id']}  {who}  {row['file'] or 'signatures.csv'}  "
-                   f"{row['field']}={row['value']}")
+    _emit(rows, as_json, f"{value} has not been seen", _sighting_line)
