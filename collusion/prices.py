@@ -91,6 +91,8 @@ def parse_uppercase_amount(text: str) -> Decimal | None:
     text = re.sub(r"^(人民币|大写)+[:：]?", "", text)
     if not text or any(c not in _UPPER_CHARS for c in text) or not _FORMAL_DIGIT_RE.search(text):
         return None
+    if text[0] not in _DIGITS and text[0] != "拾":
+        return None  # 万陆仟元: the start of the amount is missing (a cut line)
     integer_text, _, fraction_text = text.partition("元") if "元" in text \
         else text.partition("圆")
     if not _ and re.search("[角分]", text) is None:
@@ -189,6 +191,7 @@ def _amounts_near(text: str, label: re.Match[str]) -> tuple[list, list, int, int
     after = text[after_start:after_start + _PRICE_WINDOW]
     stop = _NEXT_ITEM_RE.search(after)
     after = after[:stop.start()] if stop else after
+    after = after[:after.find("。") + 1] if "。" in after else after
     numbers, uppers = numeric_amounts(after), uppercase_amounts(after)
     if numbers or uppers:
         return numbers, uppers, after_start, after_start + len(after)
@@ -201,10 +204,14 @@ def _amounts_near(text: str, label: re.Match[str]) -> tuple[list, list, int, int
 
 
 def find_price(text: str, page: int | None, index: int, excerpt_chars: int,
-               tolerance: Decimal) -> PriceFinding | None:
-    """The bid price stated with a 投标总价/投标报价 label in `text`, or None."""
+               tolerance: Decimal, label_from: int = 0) -> PriceFinding | None:
+    """The bid price stated with a 投标总价/投标报价 label in `text`, or None.
+
+    The label is searched from `label_from` on (the text may start with the
+    line before, for amounts that wrapped onto the label's line).
+    """
     original, text = text, fold_width(text)  # same offsets; excerpts quote the original
-    label = _PRICE_LABEL_RE.search(text)
+    label = _PRICE_LABEL_RE.search(text, label_from)
     if label is None:
         return None
     numbers, uppers, start, end = _amounts_near(text, label)
@@ -228,17 +235,23 @@ def find_prices(blocks: Sequence[Block], excerpt_chars: int,
                 tolerance: Decimal = CENT) -> list[PriceFinding]:
     """Every bid price stated in these blocks.
 
-    A label alone in its block (投标总报价：) takes its amounts from the next
-    block, as 投标函 forms often put the amount on the line below.
+    A label's block is read together with its neighbours: a PDF's lines are
+    separate blocks, so an amount may wrap across them (…人民币玖佰捌拾柒 /
+    万陆仟元整（¥9,876,000.00）的投标总报价), and a 投标函 may put the amount
+    on the line after 投标总报价：. The line before joins without a break
+    unless it ends a sentence.
     """
     findings = []
     for position, block in enumerate(blocks):
         text = block_text(block)
-        finding = find_price(text, block.page, block.index, excerpt_chars, tolerance)
-        if finding is None and _PRICE_LABEL_RE.search(fold_width(text)) \
-                and position + 1 < len(blocks):
-            joined = f"{text} {block_text(blocks[position + 1])}"
-            finding = find_price(joined, block.page, block.index, excerpt_chars, tolerance)
+        if not _PRICE_LABEL_RE.search(fold_width(text)):
+            continue
+        before = block_text(blocks[position - 1]) if position > 0 else ""
+        if before and before.rstrip()[-1:] in "。；;：:":
+            before += "\n"
+        after = block_text(blocks[position + 1]) if position + 1 < len(blocks) else ""
+        finding = find_price(before + text + after, block.page, block.index, excerpt_chars,
+                             tolerance, label_from=len(before))
         if finding is not None:
             findings.append(finding)
     return findings

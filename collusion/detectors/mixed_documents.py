@@ -8,8 +8,10 @@ Who is who. Each bidder's company names come from project.json
 (``bidders.<id>.name``) and from its own files: the name most often written
 after 投标人：/投标单位： (cover pages, 投标函 and signature blocks), unless
 that name is another bidder's. Its own credit code is ``bidders.<id>.credit_code``
-when project.json gives one, else the valid code its files carry most often,
-provided no other bidder carries that code more often.
+when project.json gives one, else the valid code written most often next to
+its name (投标人：X（盖单位章） / 统一社会信用代码：…, in the same block or the
+`context_blocks` before), provided no other bidder's name sits next to that
+code as often.
 
 What is searched. Every block of a bidder's files for every other bidder's
 full company name (spaces and full-/half-width brackets ignored; the carrier's
@@ -134,30 +136,46 @@ def detect(ctx: ScanContext) -> list[Alert]:
 
 
 def own_credit_codes(ctx: ScanContext) -> dict[str, str]:
-    """bidder -> its own credit code: from project.json, else the one its files carry most."""
-    counts = {b.id: Counter() for b in ctx.bidders}
+    """bidder -> its own credit code.
+
+    project.json's ``credit_code`` when valid; else the code written most often
+    next to the bidder's own name (in the same block or the `context_blocks`
+    before it, as in 投标人：X（盖单位章） / 统一社会信用代码：…), in anyone's
+    files, provided no other bidder's name sits next to it as often.
+    """
+    settings: MixedSettings = ctx.settings.detectors.get(SETTINGS_KEY, MixedSettings())
+    names = _company_names(ctx, settings)
+    patterns = {b: [name_pattern(n) for n in ns] for b, ns in names.items()}
+    claims: dict[str, Counter[str]] = defaultdict(Counter)  # code -> bidder -> times
     for bidder in ctx.bidders:
         for file in bidder.files:
-            for block in file.blocks:
-                counts[bidder.id].update(
-                    m.value for m in find_numbers(block_text(block)) if m.kind == CREDIT_CODE)
+            texts = [fold_width(block_text(b)) for b in file.blocks]
+            for position, text in enumerate(texts):
+                codes = {m.value for m in find_numbers(text) if m.kind == CREDIT_CODE}
+                if not codes:
+                    continue
+                near = "".join(texts[max(position - settings.context_blocks, 0):position + 1])
+                for owner, owner_patterns in patterns.items():
+                    if any(p.search(near) for p in owner_patterns):
+                        for code in codes:
+                            claims[code][owner] += 1
     owned: dict[str, str] = {}
     for bidder in ctx.bidders:
         given = str(ctx.project.bidder_meta.get(bidder.id, {}).get("credit_code") or "").upper()
         if is_valid_credit_code(given):
             owned[bidder.id] = given
             continue
-        ranked = sorted(counts[bidder.id].items(), key=lambda kv: (-kv[1], kv[0]))
-        if not ranked or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
-            continue  # no code, or no single most frequent one
-        code, count = ranked[0]
-        if all(counts[other][code] < count for other in counts if other != bidder.id):
-            owned[bidder.id] = code
+        mine = sorted(((c[bidder.id], code) for code, c in claims.items() if c[bidder.id]),
+                      key=lambda t: (-t[0], t[1]))
+        for count, code in mine:
+            if all(n < count for other, n in claims[code].items() if other != bidder.id):
+                owned[bidder.id] = code
+                break
     return owned
 
 
-def identities(ctx: ScanContext, settings: MixedSettings) -> dict[str, Identity]:
-    """How each bidder names itself: project.json names, then its declared name."""
+def _company_names(ctx: ScanContext, settings: MixedSettings) -> dict[str, tuple[str, ...]]:
+    """bidder -> its normalized company names: project.json, then its declared name."""
     given: dict[str, set[str]] = defaultdict(set)
     for bidder in ctx.bidders:
         meta_name = ctx.project.bidder_meta.get(bidder.id, {}).get("name")
@@ -174,12 +192,16 @@ def identities(ctx: ScanContext, settings: MixedSettings) -> dict[str, Identity]
         if name not in taken and len(name) >= settings.min_name_chars:
             given[bidder.id].add(name)
             taken.add(name)
+    # Longest first, so that a name containing another is tried first.
+    return {b.id: tuple(sorted(given.get(b.id, ()), key=lambda n: (-len(n), n)))
+            for b in ctx.bidders}
+
+
+def identities(ctx: ScanContext, settings: MixedSettings) -> dict[str, Identity]:
+    """How each bidder names itself: its company names and its own credit code."""
+    names = _company_names(ctx, settings)
     codes = own_credit_codes(ctx)
-    return {
-        b.id: Identity(b.id, tuple(sorted(given.get(b.id, ()), key=lambda n: (-len(n), n))),
-                       codes.get(b.id))
-        for b in ctx.bidders
-    }
+    return {b.id: Identity(b.id, names[b.id], codes.get(b.id)) for b in ctx.bidders}
 
 
 # --- finding mentions ----------------------------------------------------------------------------

@@ -1,0 +1,348 @@
+"""Bid prices (numeric and uppercase), price patterns, project screens, priced BoQs."""
+
+from __future__ import annotations
+
+import math
+import random
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from test_identifiers import context_of, para, row
+
+from collusion import basis, synth
+from collusion.detectors import price_pattern
+from collusion.detectors.price_pattern import PriceSettings
+from collusion.prices import (
+    arithmetic_error,
+    find_prices,
+    identical_prices,
+    parse_boq,
+    parse_uppercase_amount,
+    progressions,
+    screens,
+)
+
+D = Decimal
+
+# --- uppercase amounts ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("壹仟贰佰叁拾肆万伍仟陆佰柒拾捌元玖角整", "12345678.90"),
+    ("壹拾贰万叁仟肆佰伍拾陆元柒角捌分", "123456.78"),
+    ("玖佰捌拾柒万陆仟元整", "9876000"),
+    ("壹亿零伍佰万元整", "105000000"),  # 零 bridging an empty 万 group's top digits
+    ("贰亿叁仟万零壹佰元整", "230000100"),
+    ("壹佰万零叁元", "1000003"),
+    ("人民币贰万零伍拾元零伍分", "20050.05"),  # 零 before 分 when there are no 角
+    ("拾万元整", "100000"),  # a leading 拾 means 壹拾
+    ("壹万亿元", "1000000000000"),
+    ("伍角", "0.5"),
+    ("壹仟零壹拾叁万贰仟陆佰伍拾元零捌分", "10132650.08"),
+    ("壹仟贰佰叁拾肆万伍仟陆佰柒拾捌圆正", "12345678"),  # 圆 and 正 variants
+])
+def test_uppercase_amounts(text, value):
+    assert parse_uppercase_amount(text) == D(value)
+
+
+@pytest.mark.parametrize("text", ["壹贰元", "佰元", "万陆仟元整", "元整", "壹佰元伍", "十万元"])
+def test_malformed_uppercase_amounts_are_none(text):
+    assert parse_uppercase_amount(text) is None
+
+
+def test_uppercase_agrees_with_synth_for_random_amounts():
+    rng = random.Random(5)
+    for _ in range(300):
+        value = round(rng.uniform(0, 5e9), 2)
+        if value >= 1:
+            assert parse_uppercase_amount(synth.amount_in_words(value)) == D(f"{value:.2f}")
+
+
+# --- the stated bid price ------------------------------------------------------------------
+
+
+def test_price_after_and_before_the_label():
+    after = para("投标总报价（大写）：壹仟贰佰叁拾肆万伍仟陆佰柒拾捌元玖角整（小写：¥12,345,678.90）")
+    before = para("愿意以人民币玖佰捌拾柒万陆仟元整（¥9,876,000.00）的投标总报价，按合同约定实施")
+    (a,) = find_prices([after], 160)
+    (b,) = find_prices([before], 160)
+    assert (a.numeric, a.uppercase, a.mismatch, a.price) == (
+        D("12345678.90"), D("12345678.9"), False, D("12345678.90"))
+    assert (b.numeric, b.uppercase, b.price) == (D("9876000.00"), D("9876000"), D("9876000.00"))
+
+
+def test_price_in_ten_thousands_and_on_the_next_line():
+    (a,) = find_prices([para("投标报价：1234.5678万元")], 160)
+    assert a.price == D("12345678")
+    blocks = [para("投标总价：", 0), para("（大写）叁佰万零伍拾元整 （小写）3,000,050.00元", 1)]
+    (b,) = find_prices(blocks, 160)
+    assert (b.price, b.index, b.mismatch) == (D("3000050.00"), 0, False)
+
+
+def test_amount_wrapped_across_pdf_lines():
+    blocks = [para("我方愿意以人民币玖佰捌拾柒", 0), para("万陆仟元整（¥9,876,000.00）的投标总报价，按合同", 1)]
+    (finding,) = find_prices(blocks, 160)
+    assert (finding.uppercase, finding.mismatch) == (D("9876000"), False)
+
+
+def test_mismatch_is_noted_and_the_uppercase_prevails():
+    (f,) = find_prices([para("投标总价：小写¥9,876,000.00元，大写：玖佰捌拾柒万伍仟元整")], 160)
+    assert f.mismatch and f.price == D("9875000")
+    ctx = context_of({"b1": [para("投标总价：小写¥9,876,000.00元，大写：玖佰捌拾柒万伍仟元整")]})
+    (entry,) = price_pattern.project_indicators(ctx)["prices"]
+    assert entry["price"] == 9875000.0 and entry["source"] == "text"
+    assert entry["amount_mismatches"][0]["numeric"] == 9876000.0
+
+
+def test_control_price_is_not_a_bid_price():
+    assert find_prices([para("最高投标限价：¥10,000,000.00元"),
+                        para("招标控制价：壹仟万元整")], 160) == []
+
+
+# --- progressions and identical prices ----------------------------------------------------------
+
+
+def test_arithmetic_progression_among_three_of_five():
+    prices = {"b1": D("9876000.00"), "b2": D("10213457.62"), "b3": D("9926000.00"),
+              "b4": D("9712380.15"), "b5": D("9976000.00")}
+    (prog,) = progressions(prices, D("1"), D("0.00001"))
+    assert (prog.kind, prog.bidders, prog.step) == ("arithmetic", ("b1", "b3", "b5"), D("50000.00"))
+
+
+def test_geometric_progression_with_rounded_prices():
+    a = D("10000000.00")
+    b = (a * D("1.02")).quantize(D("1"))
+    c = (b * D("1.02")).quantize(D("1"))
+    (prog,) = progressions({"x": a, "y": b, "z": c, "w": D("9000001.37")}, D("1"), D("0.00001"))
+    assert prog.kind == "geometric" and prog.bidders == ("x", "y", "z")
+    assert abs(prog.step - D("1.02")) < D("0.000001")
+
+
+def test_no_progression_in_ordinary_prices():
+    rng = random.Random(9)
+    hits = 0
+    for _ in range(200):
+        prices = {f"b{i}": D(f"{rng.uniform(9e6, 1.1e7):.2f}") for i in range(7)}
+        hits += bool(progressions(prices, D("1"), D("0.00001")))
+    assert hits <= 2  # the tolerances keep chance progressions rare
+
+
+def test_identical_prices():
+    assert identical_prices({"b1": D("100.00"), "b2": D("100"), "b3": D("101")}) == [("b1", "b2")]
+
+
+def test_price_alerts_from_project_json():
+    ctx = context_of({b: [] for b in ("b1", "b2", "b3", "b4", "b5")},
+                     prices={"b1": 9876000.0, "b2": 9926000.0, "b3": 9976000.0,
+                             "b4": 10111111.0, "b5": 10111111.0})
+    alerts = price_pattern.detect(ctx)
+    assert [(a.details["pattern"], a.bidders, a.severity) for a in alerts] == [
+        ("identical_price", ("b4", "b5"), "high"),
+        ("arithmetic_progression", ("b1", "b2", "b3"), "medium"),
+    ]
+    assert all(a.basis == basis.ART40_ABNORMAL_CONSISTENCY for a in alerts)
+    assert "等差数列" in alerts[1].summary and "50,000.00元" in alerts[1].summary
+
+
+# --- project screens, against hand-computed values --------------------------------------------
+
+
+def test_screens_by_hand():
+    # Bids 100, 102, 104, 110: mean 104, squared deviations 16+4+0+36 = 56,
+    # s = sqrt(56/3) = 4.32049. Losing bids 102, 104, 110: mean 105.333,
+    # squared deviations 11.111+1.778+21.778 = 34.667, s = sqrt(17.333) = 4.16333.
+    result = screens([110, 100, 104, 102], min_bids=4)
+    s = math.sqrt(56 / 3)
+    assert result["cv"]["value"] == pytest.approx(s / 104)  # 0.041543
+    assert result["spread"]["value"] == pytest.approx(0.10)  # (110-100)/100
+    assert result["diffp"]["value"] == pytest.approx(0.02)  # (102-100)/100
+    assert result["rd"]["value"] == pytest.approx(2 / math.sqrt(52 / 3))  # 2/4.16333 = 0.48038
+    # z = (-4, -2, 0, 6)/s; sum z^3 = (-64-8+0+216)/s^3 = 144/s^3;
+    # G1 = 4/(3*2) * 144/s^3 = 96/s^3 = 1.19034.
+    assert result["skewness"]["value"] == pytest.approx(96 / s**3)
+    # sum z^4 = (256+16+0+1296)/s^4 = 1568/s^4; G2 = 4*5/(3*2*1) * 1568/s^4 - 3*9/(2*1)
+    # = 1568*10/3 / (56/3)^2 - 13.5 = 15 - 13.5 = 1.5.
+    assert result["kurtosis"]["value"] == pytest.approx(1.5)
+    # F = (0, 0.2, 0.4, 1); KS = max over i of (i/4 - F, F - (i-1)/4):
+    # i=1: 0.25, 0; i=2: 0.3, -0.05; i=3: 0.35, -0.1; i=4: 0, 0.25 -> 0.35.
+    assert result["ks"]["value"] == pytest.approx(0.35)
+
+
+def test_evenly_spaced_bids_have_ks_one_over_n():
+    result = screens([100, 110, 120, 130, 140], min_bids=4)
+    assert result["ks"]["value"] == pytest.approx(1 / 5)
+    assert result["skewness"]["value"] == pytest.approx(0.0)
+    assert result["rd"]["value"] == pytest.approx(10 / math.sqrt(500 / 3))  # s(110..140)=12.91
+
+
+def test_screens_need_enough_bids_and_say_why():
+    result = screens([100, 101, 102], min_bids=4)
+    assert all(v["value"] is None and "至少4个" in v["reason"] for v in result.values())
+    flat = screens([100, 100, 100, 100], min_bids=4)
+    assert flat["cv"]["value"] == 0.0
+    assert flat["rd"]["value"] is None and flat["skewness"]["value"] is None
+    assert flat["ks"]["value"] is None and flat["ks"]["reason"]
+
+
+def test_project_indicators_shape():
+    ctx = context_of({b: [] for b in ("b1", "b2", "b3", "b4")},
+                     prices={"b1": 100.0, "b2": 102.0, "b3": 104.0, "b4": 110.0})
+    indicators = price_pattern.project_indicators(ctx)
+    assert indicators["bids"] == 4 and "不构成" in indicators["note"]
+    assert indicators["screens"]["spread"]["value"] == pytest.approx(0.1)
+    assert [p["source"] for p in indicators["prices"]] == ["project.json"] * 4
+
+
+def test_settings_are_validated():
+    with pytest.raises(ValueError):
+        PriceSettings(identical_share=0.9, identical_share_high=0.8)
+    with pytest.raises(ValueError):
+        PriceSettings(progression_abs_tolerance=-1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        PriceSettings(min_bids_for_screens=2)
+
+
+# --- bills of quantities --------------------------------------------------------------------------
+
+LINES = [  # code, name, unit, quantity
+    ("010101001001", "平整场地", "m2", "3260.00"),
+    ("010101004001", "挖基坑土方", "m3", "4120.00"),
+    ("010103001001", "回填方", "m3", "2380.00"),
+    ("010502001001", "矩形柱（C30）", "m3", "520.00"),
+    ("010503002001", "矩形梁（C30）", "m3", "610.00"),
+    ("010505001001", "有梁板（C30）", "m3", "1450.00"),
+    ("011702001001", "基础模板", "m2", "1850.00"),
+]
+FIXED = [("011707001001", "安全文明施工费", "项", "1", "380000.00"),
+         ("B00001", "暂列金额", "项", "1", "300000.00")]
+
+
+def bill(prices: list[str], header: str = "one", slips: dict[int, str] | None = None) -> list:
+    """BoQ rows as Blocks: a one- or two-row header, priced lines, fixed sums, a total."""
+    slips = slips or {}
+    if header == "one":
+        blocks = [row("项目编码", "项目名称", "计量单位", "工程量", "综合单价", "合价", index=0)]
+    else:  # 金额（元） over 综合单价 | 合价, as merged cells read back
+        blocks = [row("序号", "项目编码", "项目名称", "计量单位", "工程量", "金额（元）", "金额（元）",
+                      index=0),
+                  row("序号", "项目编码", "项目名称", "计量单位", "工程量", "综合单价", "合价", index=1)]
+    for n, ((code, name, unit, qty), price) in enumerate(zip(LINES, prices, strict=True)):
+        total = slips.get(n, f"{D(qty) * D(price):.2f}")
+        cells = (code, name, unit, qty, price, total)
+        if header != "one":
+            cells = (str(n + 1),) + cells
+        blocks.append(row(*cells, index=len(blocks)))
+    for code, name, unit, qty, total in FIXED:
+        cells = (code, name, unit, qty, total, total)
+        blocks.append(row(*((("-",) if header != "one" else ()) + cells), index=len(blocks)))
+    blocks.append(row(*(("",) if header != "one" else ()), "", "合计", "", "", "", "9999999.00",
+                      index=len(blocks)))
+    return blocks
+
+
+A_PRICES = ["2.84", "28.23", "32.14", "662.97", "671.20", "598.35", "52.10"]
+
+
+def honest_prices(seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return [f"{float(p) * rng.uniform(0.93, 1.07):.2f}" for p in A_PRICES]
+
+
+def test_parse_boq_with_one_and_two_row_headers():
+    for header in ("one", "two"):
+        items = parse_boq(bill(A_PRICES, header))
+        assert [i.code for i in items] == [c for c, *_ in LINES] + [c for c, *_ in FIXED]
+        assert items[3].unit_price == D("662.97") and items[3].quantity == D("520.00")
+        assert items[3].total == D("344744.40")
+        assert [i.fixed for i in items] == [False] * 7 + [True, True]
+
+
+def test_arithmetic_error_allows_rounding_only():
+    (item,) = parse_boq([row("项目编码", "项目名称", "单位", "工程量", "综合单价", "合价"),
+                         row("010101001001", "平整场地", "m2", "3260.00", "2.84", "9259.00")])
+    assert not arithmetic_error(item, D("1.00"), D("0.005"))  # 0.60 off: rounding
+    (slip,) = parse_boq([row("项目编码", "项目名称", "单位", "工程量", "综合单价", "合价"),
+                         row("010101001001", "平整场地", "m2", "3260.00", "2.84", "10158.40")])
+    assert arithmetic_error(slip, D("1.00"), D("0.005"))
+
+
+def boq_alerts(blocks_by_bidder: dict, tender: list | None = None) -> list:
+    ctx = context_of(blocks_by_bidder, tender=tender or [])
+    return [a for a in price_pattern.detect(ctx) if a.details["pattern"] != "identical_price"]
+
+
+def test_identical_unit_prices_flagged_and_fixed_sums_ignored():
+    copied = A_PRICES[:5] + honest_prices(3)[5:]  # 5 of 7 competitive lines copied
+    alerts = boq_alerts({"b1": bill(A_PRICES), "b2": bill(copied, "two"),
+                         "b3": bill(honest_prices(4))})
+    (alert,) = alerts
+    assert (alert.bidders, alert.details["pattern"], alert.severity) == (
+        ("b1", "b2"), "identical_unit_prices", "medium")
+    # The two fixed sums are equal in every bill and are not counted.
+    assert alert.details["comparable_lines"] == 7 and alert.details["identical_lines"] == 5
+    first = alert.evidence[0]
+    assert (first.bidder, first.file, first.page) == ("b1", "bids/b1/投标文件.docx", 1)
+    assert "010101001001" in first.excerpt and "2.84" in first.excerpt
+
+
+def test_honest_bills_sharing_only_fixed_sums_are_not_flagged():
+    assert boq_alerts({"b1": bill(honest_prices(1)), "b2": bill(honest_prices(2)),
+                       "b3": bill(honest_prices(5))}) == []
+
+
+def test_prices_the_tender_gives_are_not_counted():
+    tender = bill(A_PRICES[:5] + ["0.00", "0.00"])  # a priced control bill, five lines given
+    copied = A_PRICES[:5] + honest_prices(3)[5:]
+    alerts = boq_alerts({"b1": bill(A_PRICES), "b2": bill(copied)}, tender=tender)
+    assert alerts == []  # only two comparable lines remain, below the minimum
+
+
+def test_constant_ratio_between_bills():
+    scaled = [f"{D(p) * D('0.97'):.2f}" for p in A_PRICES]
+    (alert,) = boq_alerts({"b1": bill(A_PRICES), "b2": bill(scaled)})
+    assert alert.details["pattern"] == "constant_unit_price_ratio"
+    assert alert.details["ratio"] == pytest.approx(0.97, abs=1e-4)
+    assert alert.severity == "high"
+
+
+def test_shared_arithmetic_error_on_the_same_line():
+    wrong = {3: "345644.40"}  # 520 x 662.97 = 344744.40, written 900 more
+    b2_prices = honest_prices(8)
+    b2_prices[3] = "662.97"
+    alerts = boq_alerts({"b1": bill(A_PRICES, slips=wrong), "b2": bill(b2_prices, slips=wrong),
+                         "b3": bill(honest_prices(9), slips={5: "1.00"})})
+    (alert,) = alerts
+    assert (alert.bidders, alert.details["pattern"]) == (("b1", "b2"), "shared_arithmetic_errors")
+    assert alert.details["identical_errors"] == 1 and alert.severity == "high"
+    assert {e.bidder for e in alert.evidence} == {"b1", "b2"}
+
+
+# --- real files -------------------------------------------------------------------------------------
+
+
+def test_prices_and_bill_read_from_real_docx_and_pdf(tmp_path: Path):
+    from collusion.scan import scan_project
+
+    root = tmp_path / "p"
+    rows = [["项目编码", "项目名称", "计量单位", "工程量", "综合单价", "合价"]]
+    rows += [[c, n, u, q, p, f"{D(q) * D(p):.2f}"] for (c, n, u, q), p in zip(LINES, A_PRICES, strict=True)]
+    amounts = {"b1": 9876000.0, "b2": 9926000.0, "b3": 9976000.0, "b4": 10213457.62}
+    for bidder, amount in amounts.items():
+        letter = (f"我方愿意以人民币{synth.amount_in_words(amount)}"
+                  f"（¥{synth.format_amount(amount)}）的投标总报价，按合同约定实施和完成承包工程。")
+        body = [letter, ("table", rows if bidder in ("b1", "b2") else
+                         [rows[0]] + [[c, n, u, q, f"{D(p) * D('1.1'):.2f}", "0"]
+                                      for c, n, u, q, p, _ in rows[1:]])]
+        if bidder in ("b1", "b3"):
+            synth.write_docx(root / "bids" / bidder / "商务标.docx", body)
+        else:
+            synth.write_pdf(root / "bids" / bidder / "商务标.pdf", [body])
+    ctx = scan_project(root).context
+    prices = price_pattern.bid_prices(ctx)
+    assert {b: p.price for b, p in prices.items()} == {b: D(f"{v:.2f}") for b, v in amounts.items()}
+    assert all(p.source == "text" and not p.mismatches for p in prices.values())
+    patterns = {(a.details["pattern"], a.bidders) for a in price_pattern.detect(ctx)}
+    assert ("arithmetic_progression", ("b1", "b2", "b3")) in patterns
+    assert ("identical_unit_prices", ("b1", "b2")) in patterns
+    assert ("constant_unit_price_ratio", ("b1", "b3")) in patterns
