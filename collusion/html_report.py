@@ -36,10 +36,11 @@ MIN_HIGHLIGHT_CHARS = 6
 # Excerpts longer than this are shown without highlighting: difflib is
 # quadratic in the worst case and a report must render in seconds.
 MAX_DIFF_CHARS = 12_000
+# The bidder graph is drawn this many pixels square; small projects get a
+# smaller one so that the page is not mostly empty circle.
+GRAPH_SIZE, GRAPH_SIZE_SMALL, GRAPH_SMALL_MAX = 560, 460, 8
 # Edge score labels in the graph are drawn only when there are few edges.
 MAX_EDGE_LABELS = 15
-# Code values longer than this may wrap anywhere; shorter ones stay on one line.
-LONG_VALUE_CHARS = 24
 # The pair matrix shades cells in this many steps of score.
 SHADE_STEPS = 5
 
@@ -626,7 +627,8 @@ def _graph(
     bidders: list[dict[str, Any]], flagged: list[dict[str, Any]], groups: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """Node and edge geometry of the bidder graph: bidders on a circle."""
-    size, margin = 560, 110
+    size = GRAPH_SIZE_SMALL if len(bidders) <= GRAPH_SMALL_MAX else GRAPH_SIZE
+    margin = 100
     radius = (size - 2 * margin) / 2
     centre = size / 2
     group_of = {b: group_mark(i) for i, g in enumerate(groups) for b in g["bidders"]}
@@ -811,7 +813,6 @@ def _signature_row(alert: dict[str, Any], a: str, b: str) -> dict[str, Any]:
         "source_label": SOURCE_LABEL.get(source, source or "—"),
         "field_label": field_label(field),
         "value": format_number(value),
-        "long": len(format_number(value)) > LONG_VALUE_CHARS,
         "files_a": _files_of(evidence, a),
         "files_b": _files_of(evidence, b),
         "summary": alert["summary"],
@@ -1028,8 +1029,8 @@ def _price_chart(alert: dict[str, Any], bidders: list[dict[str, Any]]) -> dict[s
     points = sorted(prices.items(), key=lambda kv: (kv[1], kv[0]))
     if not points:
         return {"points": [], "rows": []}
-    width, height = 560, 210
-    left, right, top, bottom = 96, 20, 26, 44
+    width, height = 580, 210
+    left, right, top, bottom = 116, 20, 26, 44
     low, high = points[0][1], points[-1][1]
     span = (high - low) or max(abs(high) * 0.01, 1.0)
     low_axis, high_axis = low - span * 0.08, high + span * 0.08

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -39,7 +38,7 @@ PASSAGE_2 = (
 
 def sample_report() -> dict:
     """A realistic report: two flagged pairs, one group, a file error, a price pattern."""
-    return {
+    report = {
         "schema_version": "1.0",
         "generator": {"name": "collusion", "version": "0.1.0"},
         "generated_at": "2026-11-28T02:00:00Z",
@@ -218,7 +217,7 @@ def sample_report() -> dict:
                 "bidders": ["b03", "b05"],
                 "basis": "《招标投标法实施条例》第四十条第（三）项",
                 "summary": "b03 与 b05 的项目经理联系电话相同",
-                "details": {"field": "phone", "value": "13800138000"},
+                "details": {"field": "mobile", "label": "手机号码", "value": "13800138000"},
                 "evidence": [
                     {
                         "bidder": "b03",
@@ -226,7 +225,7 @@ def sample_report() -> dict:
                         "page": 5,
                         "section": "项目管理机构",
                         "excerpt": "项目经理：张三，联系电话：13800138000。",
-                        "field": "phone",
+                        "field": "mobile",
                         "value": "13800138000",
                     },
                     {
@@ -235,7 +234,7 @@ def sample_report() -> dict:
                         "page": 6,
                         "section": "项目管理机构",
                         "excerpt": "项目经理：李四，电话 13800138000",
-                        "field": "phone",
+                        "field": "mobile",
                         "value": "13800138000",
                     },
                 ],
@@ -279,7 +278,14 @@ def sample_report() -> dict:
             {"bidders": ["b02", "b04"], "score": 0.3, "flagged": False, "alerts": ["A0006"]},
         ],
         "groups": [{"bidders": ["b01", "b03", "b05"], "score": 0.99}],
-        "errors": [{"file": "bids/b04/报价.pdf", "error": "PDF 已加密，无密码，无法读取"}],
+        "errors": [
+            {
+                "file": "bids/b04/报价.pdf",
+                "error": "PDF 已加密，无密码，无法读取",
+                "status": "error",
+                "bidder": "b04",
+            }
+        ],
         "ignored_signatures": [
             {
                 "source": "docx",
@@ -303,6 +309,18 @@ def sample_report() -> dict:
             }
         },
     }
+    report["bidders"][3]["files"].append(
+        {
+            "path": "bids/b04/报价.pdf",
+            "sha256": "2" * 64,
+            "format": "pdf",
+            "pages": None,
+            "chars": 0,
+            "status": "error",
+            "error": "PDF 已加密，无密码，无法读取",
+        }
+    )
+    return report
 
 
 class Tree(HTMLParser):
@@ -371,6 +389,15 @@ def test_header_disclaimer_summary_and_metadata():
 def test_file_errors_and_ignored_signatures_are_shown_with_reasons():
     text = visible_text(render_html(sample_report()))
     assert "bids/b04/报价.pdf" in text and "PDF 已加密，无密码，无法读取" in text
+    # The file status and the errors entry are one problem, listed once.
+    assert build_view(sample_report())["problems"] == [
+        {
+            "file": "bids/b04/报价.pdf",
+            "bidder": "b04",
+            "status": "读取失败",
+            "reason": "PDF 已加密，无密码，无法读取",
+        }
+    ]
     assert "Normal.dotm" in text and "已忽略：Word 默认模板" in text
     assert "Microsoft® Word 2016" in text and "常用办公软件" in text
 
@@ -519,7 +546,7 @@ def hostile_report() -> dict:
     report["summary"] = evil
     report["bidders"][0]["name"] = evil
     report["bidders"][0]["files"][0]["path"] = f"bids/b01/{evil}.docx"
-    report["bidders"][3]["files"][1].update(status="error", error=evil)
+    report["bidders"][3]["files"][2].update(error=evil)
     for alert in report["alerts"]:
         alert["summary"] = evil
         for item in alert["evidence"]:
@@ -579,6 +606,12 @@ def test_output_is_deterministic(tmp_path):
     assert (tmp_path / "r.html").read_text(encoding="utf-8") == first
     assert [p.name for p in tmp_path.iterdir()] == ["r.html"]  # no temp file left
     assert (tmp_path / "r.html").stat().st_mode & 0o044  # readable by others (umask), not 0600
+
+
+def test_docs_example_is_the_sample_report():
+    """docs/example-report.json (the README screenshot's input) stays this test's report."""
+    example = json.loads((ROOT / "docs" / "example-report.json").read_text(encoding="utf-8"))
+    assert example == sample_report()
 
 
 def test_highlight_helpers():
@@ -659,8 +692,3 @@ def test_renders_in_headless_chromium(tmp_path):
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert shot.stat().st_size > 10_000
-
-
-def test_chromium_check_script_exists():
-    assert (ROOT / "scripts" / "check_html_chromium.py").is_file()
-    assert shutil.which("python3") or sys.executable
