@@ -39,15 +39,17 @@ SUFFIXES = ("建设有限公司", "建筑工程有限公司", "市政工程有�
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华建国志红文斌"
 
-# Odd phrases with typos (混泥土, 振倒, 养户, 帮扎, 模版, 合各): what two
-# bids share when one copied the other's notes and rewrote the rest.
+# Clauses with one typo each, inside phrasing that other bids also use
+# (混泥土, 养户, 模版, 编织, 钢筯, 持正, 合各): what two bids share when one
+# copied the other's notes and rewrote the rest.
 TYPO_PHRASES = (
-    "混泥土振倒密实后及时养户",
-    "钢筋帮扎牢固不得漏帮少帮",
-    "模版支设前均匀涂刷脱模济",
-    "脚手架搭设完毕经验收合各",
-    "基坑周边严禁堆载重物超截",
-    "防水卷材铺贴须顺水流方像",
+    "混泥土终凝后应在12小时内覆盖",
+    "养户时间不少于十四天",
+    "模版拆除时混凝土强度须达到设计要求",
+    "本工程需提前编织专项方案",
+    "受力钢筯采用HRB400",
+    "特种作业人员必须持正上岗",
+    "脚手架验收合各后投入使用",
 )
 
 # Synonyms used to paraphrase: each word may become any other of its group.

@@ -47,7 +47,7 @@ import unicodedata
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Union
 
@@ -61,6 +61,13 @@ from collusion.normalize import Normalized, normalize
 SHINGLE_HASH_SEED = 0  # xxhash seed: part of the fingerprint, never change casually
 BOILERPLATE_PACKAGE = "collusion.fingerprints.boilerplate"
 BOILERPLATE_HEADER_KEYS = ("source", "licence")
+
+# Characters that are values, not spelling: a different numeral or direction
+# in the same context is a different statement, never a typo.
+VALUE_CHARS = frozenset(
+    "零〇一二三四五六七八九十百千万亿两壹贰叁肆伍陆柒捌玖拾佰仟元角分东西南北上下左右前后内外甲乙丙丁"
+)
+TYPO_POSITIONS = (1, 2, 3)  # the typo's place in a 5-character window: never its edge
 
 # A history hook: a set of shingle hashes, or a callable given the hashes
 # that returns those frequent across past projects.
@@ -132,14 +139,21 @@ class TextSettings:
     max_seed_positions: int = 8  # a shingle repeated more often in a section seeds nothing
 
     # --- technical parameters (paraphrase path) ---
-    param_min_matches: int = 6  # parameters matched in order
-    param_match_min: float = 0.6  # weighted in-order match over the smaller section
+    # A section pair sharing at least `param_min_matches` rare parameters
+    # whose weight (ln((bidders + 1) / holders)) is at least `param_match_min`
+    # of the smaller section's is a near-duplicate, whatever its wording.
+    param_min_matches: int = 6
+    param_match_min: float = 0.6
     param_max_postings: int = 64
 
-    # --- rare short spans shared by exactly two bidders ---
-    rare_span_min_chars: int = 7  # 3 consecutive 5-gram shingles
-    rare_span_min_count: int = 3  # spans outside passages for the pair to count
-    rare_span_max_chars: int = 39  # longer is a passage, not a short span
+    # --- shared typos (short spans shared by exactly two bidders) ---
+    # A typo both bidders wrote, in a context of four characters where at
+    # least `typo_min_other_bidders` other bidders write another character
+    # (混泥土 where others write 混凝土); see `shared_typos`. Chance short
+    # spans shared by two honest bids are common; shared non-words are not.
+    typo_min_other_bidders: int = 1
+    typo_min_count: int = 2  # shared typos for the signal to count (medium alone)
+    typo_high_count: int = 3  # shared typos that make the pair high on their own
 
     # --- severity (weighted shared characters: chars x rarity) ---
     medium_chars: int = 120
@@ -147,7 +161,7 @@ class TextSettings:
     high_share: float = 0.15  # or this share of either bidder's remaining text
     score_scale_chars: float = 300.0  # score = 1 - exp(-weighted / scale)
     param_score: float = 0.75  # score of a parameter-sequence match alone
-    rare_span_score: float = 0.7  # score of the rare-span signal alone
+    typo_score: float = 0.6  # score of the shared-typo signal alone (at typo_min_count)
 
     # --- evidence ---
     max_evidence_passages: int = 5  # strongest passages quoted per pair (two Evidence each)
@@ -163,8 +177,7 @@ class TextSettings:
             "min_section_shingles", "rare_max_bidders", "rare_max_postings",
             "rare_min_shared", "min_shared_shingles", "min_run_chars", "max_gap_chars",
             "min_passage_chars", "max_seed_positions", "param_min_matches",
-            "param_max_postings", "rare_span_min_chars", "rare_span_min_count",
-            "rare_span_max_chars", "medium_chars", "high_chars", "score_scale_chars",
+            "param_max_postings", "typo_min_other_bidders", "typo_min_count", "typo_high_count", "medium_chars", "high_chars", "score_scale_chars",
             "max_evidence_passages", "tfidf_ngram_min", "tfidf_ngram_max",
         )
         for name in positive:
@@ -174,7 +187,7 @@ class TextSettings:
             raise SettingsError("text.window_chars must not exceed text.max_section_chars")
         unit = ("running_page_share", "toc_page_share", "common_share", "jaccard_min",
                 "containment_min", "param_match_min", "high_share", "param_score",
-                "rare_span_score")
+                "typo_score")
         for name in unit:
             if not 0 < getattr(self, name) <= 1:
                 raise SettingsError(f"text.{name} must be in (0, 1]")
@@ -189,8 +202,10 @@ class TextSettings:
             raise SettingsError("text.medium_chars must not exceed text.high_chars")
         if self.tfidf_ngram_min > self.tfidf_ngram_max:
             raise SettingsError("text.tfidf_ngram_min must not exceed text.tfidf_ngram_max")
-        if self.rare_span_min_chars <= self.shingle_chars:
-            raise SettingsError("text.rare_span_min_chars must exceed text.shingle_chars")
+        if self.typo_min_count > self.typo_high_count:
+            raise SettingsError("text.typo_min_count must not exceed text.typo_high_count")
+        if self.shingle_chars < max(TYPO_POSITIONS) + 2:
+            raise SettingsError("text.shingle_chars must be at least 5 (typo context)")
 
 
 # --- shingles -------------------------------------------------------------------
@@ -452,23 +467,41 @@ def build_param_index(
 
 @dataclass(frozen=True)
 class ParamMatch:
-    """Parameters of two sections matching in order."""
+    """Technical parameters two sections share.
 
-    matched: tuple[tuple[Param, Param], ...]
-    score: float  # weighted in-order match over the smaller section's weight
+    ``score`` is the weighted overlap of the two parameter multisets over the
+    smaller one (order-free: a paraphrase reorders sentences but keeps the
+    numbers); ``order_score`` the weighted longest common subsequence over
+    the same total (how much of it is also in the same order).
+    """
+
+    shared: tuple[tuple[Param, Param], ...]  # a's parameter and b's, in a's order
+    score: float
+    order_score: float
+
+
+NO_PARAM_MATCH = ParamMatch((), 0.0, 0.0)
 
 
 def match_params(
     a: Sequence[Param], b: Sequence[Param], weight: Mapping[str, float]
 ) -> ParamMatch:
-    """The weighted in-order match of two sections' parameters."""
+    """The weighted overlap (and in-order overlap) of two sections' parameters."""
     items_a = [p for p in a if weight.get(p.key, 0) > 0]
     items_b = [p for p in b if weight.get(p.key, 0) > 0]
     total = min(sum(weight[p.key] for p in items_a), sum(weight[p.key] for p in items_b))
     if total <= 0:
-        return ParamMatch((), 0.0)
-    value, pairs = weighted_lcs([p.key for p in items_a], [p.key for p in items_b], weight)
-    return ParamMatch(tuple((items_a[i], items_b[j]) for i, j in pairs), value / total)
+        return NO_PARAM_MATCH
+    pool: dict[str, list[Param]] = defaultdict(list)
+    for q in items_b:
+        pool[q.key].append(q)
+    shared = []
+    for p in items_a:
+        if pool.get(p.key):
+            shared.append((p, pool[p.key].pop(0)))
+    in_order, _ = weighted_lcs([p.key for p in items_a], [p.key for p in items_b], weight)
+    overlap = sum(weight[p.key] for p, _ in shared)
+    return ParamMatch(tuple(shared), overlap / total, in_order / total)
 
 
 # --- candidates -----------------------------------------------------------------
@@ -582,7 +615,7 @@ def verify(
         jaccard >= settings.jaccard_min or containment >= settings.containment_min
     )
     params = match_params(index.params[a.id], index.params[b.id], index.weight)
-    by_params = (len(params.matched) >= settings.param_min_matches
+    by_params = (len(params.shared) >= settings.param_min_matches
                  and params.score >= settings.param_match_min)
     if not (by_text or by_params):
         return None
@@ -687,75 +720,164 @@ def align(
     return sorted(out, key=lambda p: (p.a_start, p.b_start))
 
 
-# --- rare short spans ---------------------------------------------------------------
+# --- shared typos -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class RareSpan:
-    """A short run of shingles held by exactly these two bidders (a shared typo)."""
+class SharedTypo:
+    """A misspelling two bidders share and nobody else writes (混泥土 for 混凝土)."""
 
     a: int  # section id on each side
     b: int
-    a_start: int
+    a_start: int  # the shared 5-gram holding the typo, normalized offsets
     a_end: int
     b_start: int
     b_end: int
+    typo: str  # the character both wrote
+    usual: str  # what other bidders write there
 
 
-def _exclusive_owners(
-    prepared: Sequence[Prepared], boiler: Boilerplate
-) -> tuple[dict[int, tuple[str, str]], dict[tuple[int, str], tuple[int, int]]]:
-    """Shingles held by exactly two bidders (not boilerplate): their owners and
-    each owner's first (section id, position)."""
-    owners: dict[int, set[str]] = defaultdict(set)
-    first: dict[tuple[int, str], tuple[int, int]] = {}
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
+
+
+def _masked(window: str, p: int) -> str:
+    return window[:p] + "\0" + window[p + 1 :]
+
+
+def bigram_df(prepared: Sequence[Prepared]) -> Counter[str]:
+    """How many bidders use each character bigram."""
+    per_bidder: dict[str, set[str]] = defaultdict(set)
     for p in prepared:
-        for pos, h in enumerate(p.hashes):
+        text = p.norm.text
+        per_bidder[p.bidder].update(text[i : i + 2] for i in range(len(text) - 1))
+    df: Counter[str] = Counter()
+    for bidder in sorted(per_bidder):
+        df.update(per_bidder[bidder])
+    return df
+
+
+@dataclass(frozen=True)
+class _TypoCandidate:
+    pair: tuple[str, str]
+    section: int
+    window: int  # start of the exclusive 5-gram
+    pos: int  # the character's place in it
+    char: str
+
+
+def typo_candidates(
+    prepared: Sequence[Prepared], boiler: Boilerplate, settings: TextSettings
+) -> dict[str, list[_TypoCandidate]]:
+    """Characters inside 5-grams held by exactly two bidders whose bigrams with
+    both neighbours nobody else uses: the non-words a typo makes. Keyed by
+    the 5-gram with that character blanked."""
+    k = settings.shingle_chars
+    owners: dict[int, set[str]] = defaultdict(set)
+    for p in prepared:
+        for h in p.shingles:
             if boiler.bidder_df.get(h) == 2 and h not in boiler.removed:
                 owners[h].add(p.bidder)
-                first.setdefault((h, p.bidder), (p.id, pos))
-    return {h: tuple(sorted(who)) for h, who in owners.items()}, first  # type: ignore[misc]
-
-
-def rare_spans_by_pair(
-    prepared: Sequence[Prepared], boiler: Boilerplate, settings: TextSettings
-) -> dict[tuple[str, str], list[RareSpan]]:
-    """Short spans (an identical typo, an odd phrase) shared by exactly two
-    bidders, found on the side of the first bidder of each pair."""
-    k = settings.shingle_chars
-    owners, first = _exclusive_owners(prepared, boiler)
-    out: dict[tuple[str, str], list[RareSpan]] = defaultdict(list)
+    bigrams = bigram_df(prepared)
+    needed: dict[str, list[_TypoCandidate]] = defaultdict(list)
     for p in prepared:
-        n, i = len(p.hashes), 0
-        while i < n:
-            pair = owners.get(p.hashes[i])
-            if pair is None or pair[0] != p.bidder:
-                i += 1
+        text = p.norm.text
+        for i, h in enumerate(p.hashes):
+            who = owners.get(h)
+            if not who or min(who) != p.bidder:
                 continue
-            j = i
-            while j + 1 < n and owners.get(p.hashes[j + 1]) == pair:
-                j += 1
-            length = j - i + k
-            if settings.rare_span_min_chars <= length <= settings.rare_span_max_chars:
-                span = _locate(p, i, length, pair[1], first, prepared)
-                if span is not None:
-                    out[pair].append(span)
-            i = j + 1
-    return out
+            window = text[i : i + k]
+            for pos in TYPO_POSITIONS:
+                char = window[pos]
+                if not _is_cjk(char) or char in VALUE_CHARS:
+                    continue
+                if bigrams[window[pos - 1 : pos + 1]] != 2 or bigrams[window[pos : pos + 2]] != 2:
+                    continue
+                pair = tuple(sorted(who))
+                needed[_masked(window, pos)].append(
+                    _TypoCandidate(pair, p.id, i, pos, char)  # type: ignore[arg-type]
+                )
+    return needed
 
 
-def _locate(
-    p: Prepared, start: int, length: int, other: str,
-    first: Mapping[tuple[int, str], tuple[int, int]], prepared: Sequence[Prepared],
-) -> RareSpan | None:
-    """The same span on the other bidder's side, when it is there verbatim."""
-    found = first.get((p.hashes[start], other))
-    if found is None:
+def context_fills(
+    needed: Collection[str], prepared: Sequence[Prepared], k: int
+) -> dict[str, dict[str, set[str]]]:
+    """For each masked 5-gram, which bidders write which character in the blank."""
+    fills: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    if not needed:
+        return fills
+    for p in prepared:
+        text = p.norm.text
+        for i in range(len(text) - k + 1):
+            for pos in TYPO_POSITIONS:
+                key = text[i : i + pos] + "\0" + text[i + pos + 1 : i + k]
+                if key in needed:
+                    fills[key][text[i + pos]].add(p.bidder)
+    return fills
+
+
+def usual_char(candidate: _TypoCandidate, fills: Mapping[str, set[str]],
+               settings: TextSettings) -> str | None:
+    """What others write where this pair wrote `candidate.char`, when enough do."""
+    owners = set(candidate.pair)
+    if fills.get(candidate.char, set()) - owners:
         return None
-    sid, j = found
-    if prepared[sid].norm.text[j : j + length] != p.norm.text[start : start + length]:
-        return None
-    return RareSpan(p.id, sid, start, start + length, j, j + length)
+    others = sorted(((len(who - owners), c) for c, who in fills.items() if c != candidate.char),
+                    key=lambda nc: (-nc[0], nc[1]))
+    if others and others[0][0] >= settings.typo_min_other_bidders:
+        return others[0][1]
+    return None
+
+
+def shared_typos(
+    prepared: Sequence[Prepared], boiler: Boilerplate, settings: TextSettings
+) -> dict[tuple[str, str], list[SharedTypo]]:
+    """Typos shared by exactly two bidders, one per distinct (typo, usual) word.
+
+    A shared typo: inside a 5-gram only the two bidders hold, a character
+    whose bigrams with both neighbours nobody else in the project uses (a
+    non-word: 混泥 where others write 混凝), in a context where at least
+    `typo_min_other_bidders` others write another character. A synonym
+    (依照/依据, 材料员/资料员) fails the bigram test.
+    """
+    k = settings.shingle_chars
+    needed = typo_candidates(prepared, boiler, settings)
+    fills = context_fills(needed.keys(), prepared, k)
+    first: dict[tuple[int, str], tuple[int, int]] = {}
+    out: dict[tuple[str, str], list[SharedTypo]] = defaultdict(list)
+    seen: set[tuple[tuple[str, str], str, str]] = set()
+    for key in sorted(needed):
+        for c in needed[key]:
+            usual = usual_char(c, fills.get(key, {}), settings)
+            if usual is None:
+                continue
+            a = prepared[c.section]
+            word = a.norm.text[c.window + c.pos - 1 : c.window + c.pos + 2]
+            if (c.pair, word, usual) in seen:
+                continue
+            other = c.pair[1] if c.pair[0] == a.bidder else c.pair[0]
+            where = _find_shingle(prepared, a.hashes[c.window], other, first)
+            if where is None:
+                continue
+            seen.add((c.pair, word, usual))
+            sid, j = where
+            out[c.pair].append(SharedTypo(a.id, sid, c.window, c.window + k, j, j + k,
+                                          c.char, usual))
+    return {pair: sorted(typos, key=lambda t: (t.a, t.a_start)) for pair, typos in out.items()}
+
+
+def _find_shingle(prepared: Sequence[Prepared], shingle: int, bidder: str,
+                  cache: dict[tuple[int, str], tuple[int, int]]) -> tuple[int, int] | None:
+    """The first (section id, position) of a shingle in a bidder's text."""
+    if (shingle, bidder) not in cache:
+        for p in prepared:
+            if p.bidder == bidder and shingle in p.shingles:
+                cache[(shingle, bidder)] = (p.id, p.hashes.index(shingle))
+                break
+    return cache.get((shingle, bidder))
 
 
 # --- the pair result --------------------------------------------------------------
@@ -776,7 +898,7 @@ class PairResult:
     bidders: tuple[str, str]
     matches: tuple[SectionMatch, ...]
     passages: tuple[AlignedPassage, ...]  # strongest first
-    rare: tuple[RareSpan, ...]
+    typos: tuple[SharedTypo, ...]
     shared_chars: int  # non-boilerplate characters in passages (the smaller side)
     weighted_chars: float  # shared characters x rarity
     share: tuple[float, float]  # of each bidder's remaining text
@@ -813,29 +935,31 @@ def _remaining_chars(p: Prepared, boiler: Boilerplate, k: int) -> int:
     return sum(1 for h in p.hashes if h not in boiler.removed) + (k - 1 if p.hashes else 0)
 
 
-def severity_of(weighted: float, share: float, by_params: bool, rare_count: int,
+def severity_of(weighted: float, share: float, by_params: bool, typos: int,
                 settings: TextSettings) -> str | None:
     """High, medium or None from the amount, rarity and spread of what is shared."""
     if weighted >= settings.high_chars or (
         share >= settings.high_share and weighted >= settings.medium_chars
     ):
         return "high"
-    strong_signals = sum([weighted >= settings.medium_chars, by_params,
-                          rare_count >= settings.rare_span_min_count])
-    if strong_signals >= 2:
+    if typos >= settings.typo_high_count:
         return "high"
-    if strong_signals == 1:
+    signals = sum([weighted >= settings.medium_chars, by_params,
+                   typos >= settings.typo_min_count])
+    if signals >= 2:
+        return "high"
+    if signals == 1:
         return "medium"
     return None
 
 
-def score_of(weighted: float, by_params: bool, rare_count: int, settings: TextSettings) -> float:
-    """Noisy-OR of the text amount, the parameter match and the rare spans."""
+def score_of(weighted: float, by_params: bool, typos: int, settings: TextSettings) -> float:
+    """Noisy-OR of the text amount, the parameter match and the shared typos."""
     miss = math.exp(-weighted / settings.score_scale_chars)
     if by_params:
         miss *= 1 - settings.param_score
-    if rare_count >= settings.rare_span_min_count:
-        miss *= 1 - settings.rare_span_score
+    if typos >= settings.typo_min_count:
+        miss *= (1 - settings.typo_score) ** (typos - settings.typo_min_count + 1)
     return round(1 - miss, 4)
 
 
@@ -857,13 +981,13 @@ def tfidf_cosine(texts_a: Sequence[str], texts_b: Sequence[str], settings: TextS
 def aggregate(
     bidders: tuple[str, str],
     matches: Sequence[SectionMatch],
-    rare: Sequence[RareSpan],
+    typos: Sequence[SharedTypo],
     prepared: Sequence[Prepared],
     boiler: Boilerplate,
     remaining: Mapping[str, int],
     settings: TextSettings,
 ) -> PairResult:
-    """One result per bidder pair: passages, rare spans, measures, severity."""
+    """One result per bidder pair: passages, shared typos, measures, severity."""
     k = settings.shingle_chars
     aligned: list[AlignedPassage] = []
     for m in matches:
@@ -880,12 +1004,12 @@ def aggregate(
     weighted = sum(ap.passage.weighted for ap in aligned) * (
         shared_chars / non_boiler if non_boiler else 0.0
     )
-    rare = [r for r in rare if not _overlaps(r.a_start, r.a_end, covered.get(r.a, []))
-            and not _overlaps(r.b_start, r.b_end, covered.get(r.b, []))]
+    typos = [t for t in typos if not _overlaps(t.a_start, t.a_end, covered.get(t.a, []))
+             and not _overlaps(t.b_start, t.b_end, covered.get(t.b, []))]
     share = (shared_chars / max(1, remaining[bidders[0]]), shared_chars / max(1, remaining[bidders[1]]))
     param_sections = tuple(m for m in matches if m.by_params)
-    severity = severity_of(weighted, max(share), bool(param_sections), len(rare), settings)
-    score = score_of(weighted, bool(param_sections), len(rare), settings)
+    severity = severity_of(weighted, max(share), bool(param_sections), len(typos), settings)
+    score = score_of(weighted, bool(param_sections), len(typos), settings)
     tfidf = None
     if settings.tfidf_second_opinion and severity is not None:
         tfidf = tfidf_cosine([prepared[m.a].norm.text for m in _unique(matches, "a")],
@@ -899,7 +1023,7 @@ def aggregate(
         bidders=bidders,
         matches=tuple(matches),
         passages=tuple(aligned),
-        rare=tuple(rare),
+        typos=tuple(typos),
         shared_chars=shared_chars,
         weighted_chars=round(weighted, 1),
         share=(round(share[0], 4), round(share[1], 4)),
@@ -951,11 +1075,11 @@ def compare_project(
     remaining: Counter[str] = Counter()
     for p in prepared:
         remaining[p.bidder] += _remaining_chars(p, boiler, settings.shingle_chars)
-    rare = rare_spans_by_pair(prepared, boiler, settings)
-    keys = sorted(set(by_bidders) | {key for key, spans in rare.items()
-                                     if len(spans) >= settings.rare_span_min_count})
+    typos = shared_typos(prepared, boiler, settings)
+    keys = sorted(set(by_bidders) | {key for key, found in typos.items()
+                                     if len(found) >= settings.typo_min_count})
     results = [
-        aggregate(key, by_bidders.get(key, []), rare.get(key, []), prepared, boiler,
+        aggregate(key, by_bidders.get(key, []), typos.get(key, []), prepared, boiler,
                   remaining, settings)
         for key in keys
     ]

@@ -28,6 +28,7 @@ DEFAULT_EXCERPT_CHARS = 160
 MAX_DETAIL_SECTIONS = 10  # section pairs listed in details
 MAX_DETAIL_PARAMS = 12  # matched parameters listed per section pair
 ELLIPSIS = "…"
+TYPO_CONTEXT_CHARS = 12  # quoted either side of a shared typo
 
 
 def detect(ctx: ScanContext) -> list[Alert]:
@@ -76,16 +77,19 @@ def excerpt(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
 
 
-def side_evidence(p: Prepared, start: int, end: int, passage: int, limit: int) -> Evidence:
-    """One side of a passage: file, page, section, original offsets, excerpt."""
+def side_evidence(p: Prepared, start: int, end: int, passage: int, limit: int,
+                  context: int = 0) -> Evidence:
+    """One side of a passage: file, page, section, original offsets, excerpt
+    (with `context` characters either side, for a short span)."""
     o_start, o_end = p.norm.span(start, end)
     page, block = page_at(p.section, o_start)
+    text = p.section.text
     return Evidence(
         bidder=p.bidder,
         file=p.section.file,
         page=page,
         section=p.section.title,
-        excerpt=excerpt(p.section.text[o_start:o_end], limit),
+        excerpt=excerpt(text[max(0, o_start - context) : o_end + context], limit),
         paragraph=block,
         start=o_start,
         end=o_end,
@@ -116,19 +120,23 @@ def evidence_for(comparison: ProjectComparison, pair: PairResult, settings: Text
         a, b = prepared[ap.match.a], prepared[ap.match.b]
         out.append(side_evidence(a, ap.passage.a_start, ap.passage.a_end, k, limit))
         out.append(side_evidence(b, ap.passage.b_start, ap.passage.b_end, k, limit))
-    for span in pair.rare:
+    for typo in pair.typos:
         if k >= settings.max_evidence_passages:
             break
         k += 1
-        out.append(side_evidence(prepared[span.a], span.a_start, span.a_end, k, limit))
-        out.append(side_evidence(prepared[span.b], span.b_start, span.b_end, k, limit))
+        out.append(side_evidence(prepared[typo.a], typo.a_start, typo.a_end, k, limit,
+                                 context=TYPO_CONTEXT_CHARS))
+        out.append(side_evidence(prepared[typo.b], typo.b_start, typo.b_end, k, limit,
+                                 context=TYPO_CONTEXT_CHARS))
     for m in pair.param_sections:
-        if k >= settings.max_evidence_passages or not m.params.matched:
+        if k >= settings.max_evidence_passages or not m.params.shared:
             break
         k += 1
         a, b = prepared[m.a], prepared[m.b]
-        out.append(param_evidence(a.section, a.bidder, [x for x, _ in m.params.matched], k, limit))
-        out.append(param_evidence(b.section, b.bidder, [y for _, y in m.params.matched], k, limit))
+        out.append(param_evidence(a.section, a.bidder, [x for x, _ in m.params.shared], k, limit))
+        out.append(param_evidence(b.section, b.bidder,
+                                  sorted((y for _, y in m.params.shared), key=lambda q: q.start),
+                                  k, limit))
     return tuple(out)
 
 
@@ -151,9 +159,10 @@ def details_for(comparison: ProjectComparison, pair: PairResult,
             "matched_by": "text" if m.by_text else "parameters",
             "parameter_matches": [
                 {"term": p.term, "value": p.key}
-                for p, _ in m.params.matched[:MAX_DETAIL_PARAMS]
+                for p, _ in m.params.shared[:MAX_DETAIL_PARAMS]
             ],
             "parameter_score": round(m.params.score, 4),
+            "parameter_order_score": round(m.params.order_score, 4),
         })
     boiler = comparison.boilerplate
     return {
@@ -163,7 +172,7 @@ def details_for(comparison: ProjectComparison, pair: PairResult,
         "weighted_chars": pair.weighted_chars,
         "share": {x: pair.share[0], y: pair.share[1]},
         "passages": len(pair.passages),
-        "rare_spans": len(pair.rare),
+        "shared_typos": [{"typo": t.typo, "usual": t.usual} for t in pair.typos],
         "section_pairs": len(pair.matches),
         "parameter_section_pairs": len(pair.param_sections),
         "sections": sections,
@@ -197,10 +206,11 @@ def summary_for(ctx: ScanContext, pair: PairResult, evidence: tuple[Evidence, ..
             f"如{x}{_where(first_x)}与{y}{_where(first_y)}"
         )
     if pair.param_sections:
-        count = sum(len(m.params.matched) for m in pair.param_sections)
+        count = sum(len(m.params.shared) for m in pair.param_sections)
         parts.append(f"{len(pair.param_sections)}个章节的技术参数序列一致（{count}项）")
-    if pair.rare:
-        parts.append(f"另有{len(pair.rare)}处仅此两家共有的特殊字句（如相同错别字）")
+    if pair.typos:
+        example = "、".join(f"“{t.usual}”误作“{t.typo}”" for t in pair.typos[:3])
+        parts.append(f"{len(pair.typos)}处仅此两家共有的相同错别字（{example}）")
     return "；".join([parts[0] + parts[1], *parts[2:]]) if len(parts) > 1 else parts[0]
 
 
