@@ -1053,23 +1053,23 @@ def _paragraph(rng: random.Random, title: str, context: Mapping[str, str], opene
     templates = rng.sample(pool, min(len(pool), rng.randint(3, 5)))
     if opener:
         templates.insert(0, rng.choice(SECTION_OPENERS))
-    # The company's short name varies by sentence, as in a real bid.
+    # The bidder calls itself by its habit or by name, varying by sentence;
+    # section openers name it more often, as real bids do.
     sentences = [
         _fill(
-            t,
-            rng,
-            {
-                **context,
-                "title": title,
-                "co": rng.choice((context["co"], context["co"], context["short"])),
-            },
+            t, rng, {**context, "title": title, "co": _self_name(rng, context, opener and n == 0)}
         )
-        for t in templates
+        for n, t in enumerate(templates)
     ]
     joined = sentences[0]
     for sentence in sentences[1:]:
         joined += rng.choice(CONNECTORS) + sentence
     return joined
+
+
+def _self_name(rng: random.Random, context: Mapping[str, str], opening: bool) -> str:
+    habit, name = context["co"], context["short"]
+    return rng.choice((habit, name) if opening else (habit, habit, name))
 
 
 _CN_NUMBERS = "一二三四五六七八九十"
