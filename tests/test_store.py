@@ -163,8 +163,12 @@ def test_created_owner_only(tmp_path, monkeypatch):
     finally:
         os.umask(old)
     path = tmp_path / "state" / "history.db"
+    record_scan(db, make_scan("P1", {"b01": {"name": "甲"}}), "r1")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    # SQLite gives its WAL files the database file's permissions.
+    wal = path.with_name("history.db-wal")
+    assert wal.exists() and stat.S_IMODE(wal.stat().st_mode) == 0o600
     db.close()
 
 
