@@ -10,6 +10,7 @@ in sample_bids/README.md and in ``ANSWER_KEY`` below.
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -36,19 +37,55 @@ HALL_IP = "183.6.112.45"  # the trading center's hall computer: shared, not evid
 NORMAL_TEMPLATE = "Normal.dotm"
 WPS_BUILD = "2052-11.1.0.12313"  # WPS zh-CN build: common to every WPS user
 
+# "flagged": the pairs a correct scan flags; "planted": what makes each one,
+# by alert kind; "honest": bidders with no planted relation to anyone.
 ANSWER_KEY = {
     "road-2026-017": {
         "flagged": [["b02", "b04"]],
+        "planted": [
+            {
+                "bidders": ["b02", "b04"],
+                "kind": "shared_signature",
+                "what": "技术标.docx rsidRoot, rsids, w14/w15 docId, author, logo image; "
+                "商务标.pdf /ID[0] and XMP DocumentID; machine_code",
+            },
+            {
+                "bidders": ["b02", "b04"],
+                "kind": "near_duplicate_text",
+                "what": "one whole section of b02's 技术标 in b04's, names swapped",
+            },
+        ],
         "honest": ["b01", "b03", "b05"],
         "errors": ["bids/b05/资格证明.pdf"],
     },
     "school-2026-031": {
-        "flagged": [
-            ["b01", "b03"],
-            ["b02", "b04"],
-            ["b02", "b06"],
-            ["b04", "b06"],
-            ["b05", "b06"],
+        "flagged": [["b01", "b03"], ["b02", "b04"], ["b02", "b06"], ["b04", "b06"], ["b05", "b06"]],
+        "planted": [
+            {
+                "bidders": ["b01", "b03"],
+                "kind": "shared_identifier",
+                "what": "the same 项目经理 name, 身份证号 and 注册建造师 number",
+            },
+            {
+                "bidders": ["b01", "b03"],
+                "kind": "shared_signature",
+                "what": "deposit_account in signatures.csv (also the 保证金转出账号 in the forms)",
+            },
+            {
+                "bidders": ["b05", "b06"],
+                "kind": "mixed_documents",
+                "what": "b05's 技术标 ends with b06's name and credit code",
+            },
+            {
+                "bidders": ["b02", "b04", "b06"],
+                "kind": "price_pattern",
+                "what": "prices in arithmetic progression, step 50,000.00",
+            },
+            {
+                "bidders": ["b02", "b06"],
+                "kind": "price_pattern",
+                "what": "the same unit prices on 22 of 24 priced items and the same wrong 合价",
+            },
         ],
         "honest": ["b07", "b08"],
         "errors": [],
@@ -407,7 +444,8 @@ ROAD_BILL = [
 ]
 
 
-def road(folder: Path) -> None:
+def road(folder: Path) -> dict:
+    """Write the road project; return the facts of the answer key known only now."""
     rng = random.Random(20260170)
     project = {
         "id": "road-2026-017",
@@ -455,6 +493,7 @@ def road(folder: Path) -> None:
         prefix04 + copied_title,
         [swap_names(p, b02, b04) for p in plans["b02"][source][1]],
     )
+    copied_section = {"b02": plans["b02"][source][0], "b04": plans["b04"][at][0]}
 
     days = {b.id: datetime(2026, 3, 2 + i * 2, 8 + i, 15) for i, b in enumerate(bidders)}
     lineage = docx_props(random.Random(7702), "liujun", days["b02"])  # b02's own file
@@ -525,6 +564,7 @@ def road(folder: Path) -> None:
             codes["machine_code"] = "7F3A-99C1-0B2E-5D10"  # planted: one compiling computer
         signatures += [(b.id, code, value) for code, value in codes.items()]
     write_project_files(folder, project, bidders, signatures)
+    return {"copied_section": copied_section}
 
 
 # --------------------------------------------------------------------------
@@ -734,10 +774,11 @@ def school(folder: Path) -> None:
 def main() -> None:
     for name in PROJECTS:
         shutil.rmtree(ROOT / name, ignore_errors=True)
-    road(ROOT / "road-2026-017")
+    key = copy.deepcopy(ANSWER_KEY)
+    key["road-2026-017"].update(road(ROOT / "road-2026-017"))
     school(ROOT / "school-2026-031")
     (ROOT / "answer_key.json").write_text(
-        json.dumps(ANSWER_KEY, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        json.dumps(key, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     total = sum(p.stat().st_size for p in ROOT.rglob("*") if p.is_file())
     print(f"wrote {', '.join(PROJECTS)} under {ROOT} ({total / 1e6:.2f} MB in all)")

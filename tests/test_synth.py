@@ -6,10 +6,13 @@ value synth forgets to write, or writes to the wrong place, fails here.
 
 from __future__ import annotations
 
+import csv
+import json
 import random
 import re
 import zipfile
 from datetime import datetime
+from pathlib import Path
 
 import pymupdf
 import pytest
@@ -358,3 +361,110 @@ def test_make_png_is_deterministic_and_distinct():
     assert synth.make_png(1) != synth.make_png(2)
     assert synth.make_png(1).startswith(b"\x89PNG")
     assert pymupdf.Pixmap(synth.make_png(3, size=16)).width == 16
+
+
+# --------------------------------------------------------------------------
+# The committed sample projects carry what sample_bids/README.md promises.
+# --------------------------------------------------------------------------
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_bids"
+ROAD, SCHOOL = SAMPLES / "road-2026-017", SAMPLES / "school-2026-031"
+
+
+def _rsid_root(path: Path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return xml(z, "word/settings.xml").find(f"{W}rsids/{W}rsidRoot").get(f"{W}val")
+
+
+def _docx_sections(path: Path) -> dict[str, list[str]]:
+    with zipfile.ZipFile(path) as z:
+        body = xml(z, "word/document.xml").find(f"{W}body")
+    sections: dict[str, list[str]] = {}
+    current = None
+    for p in body.iter(f"{W}p"):
+        style = p.find(f"{W}pPr/{W}pStyle")
+        text = "".join(t.text or "" for t in p.iter(f"{W}t"))
+        if style is not None and style.get(f"{W}val").startswith("Heading"):
+            current = sections.setdefault(text, [])
+        elif current is not None and text:
+            current.append(text)
+    return sections
+
+
+def _pdf_text(path: Path) -> str:
+    with pymupdf.open(path) as doc:
+        return "".join(page.get_text() for page in doc).replace("\n", "")
+
+
+def _pdf_tables(path: Path) -> list[list[str]]:
+    with pymupdf.open(path) as doc:
+        return [row for page in doc for t in page.find_tables().tables for row in t.extract()]
+
+
+def _docx_table_rows(path: Path) -> list[list[str]]:
+    with zipfile.ZipFile(path) as z:
+        document = xml(z, "word/document.xml")
+    return [
+        ["".join(t.text or "" for t in tc.iter(f"{W}t")) for tc in tr.iter(f"{W}tc")]
+        for tr in document.iter(f"{W}tr")
+    ]
+
+
+def _unit_prices(rows: list[list[str]]) -> dict[str, str]:
+    return {r[0]: r[4] for r in rows if len(r) == 6 and r[0][:2] == "01" and r[2] != "项"}
+
+
+def test_samples_fit_in_three_megabytes():
+    total = sum(p.stat().st_size for p in SAMPLES.rglob("*") if p.is_file())
+    assert total < 3_000_000
+
+
+def test_road_sample_planted_pair_and_broken_file():
+    key = json.loads((SAMPLES / "answer_key.json").read_text(encoding="utf-8"))["road-2026-017"]
+    roots = {b: _rsid_root(ROAD / "bids" / b / "技术标.docx") for b in ("b01", "b02", "b04")}
+    assert roots["b02"] == roots["b04"] != roots["b01"]
+    ids = {}
+    for b in ("b01", "b02", "b03", "b04", "b05"):
+        with pymupdf.open(ROAD / "bids" / b / "商务标.pdf") as doc:
+            ids[b] = doc.xref_get_key(-1, "ID")[1][:34]
+    assert ids["b02"] == ids["b04"] and len(set(ids.values())) == 4
+    copied = key["copied_section"]
+    b02 = _docx_sections(ROAD / "bids/b02/技术标.docx")[copied["b02"]]
+    b04 = _docx_sections(ROAD / "bids/b04/技术标.docx")[copied["b04"]]
+    assert "".join(b02).replace("恒基路桥建设", "南华建筑工程") == "".join(b04)
+    assert "南华建筑工程" in "".join(b04)
+    with pytest.raises(Exception):  # noqa: B017 - any failure to open is the point
+        pymupdf.open(ROAD / "bids/b05/资格证明.pdf")
+    rows = list(csv.reader((ROAD / "signatures.csv").read_text(encoding="utf-8").splitlines()))
+    machine = {b: v for b, c, v in rows[1:] if c == "machine_code"}
+    assert machine["b02"] == machine["b04"] and len(set(machine.values())) == 4
+
+
+def test_school_sample_planted_cases():
+    meta = json.loads((SCHOOL / "project.json").read_text(encoding="utf-8"))["bidders"]
+    prices = [meta[b]["price"] for b in ("b02", "b04", "b06")]
+    assert prices[1] - prices[0] == prices[2] - prices[1] == 50000.0
+    assert "玖佰捌拾柒万陆仟元整（¥9,876,000.00）" in _pdf_text(SCHOOL / "bids/b02/商务标.pdf")
+
+    team01 = _docx_table_rows(SCHOOL / "bids/b01/技术标.docx")
+    team03 = _pdf_tables(SCHOOL / "bids/b03/技术标.pdf")
+    pm01 = next(r for r in team01 if r[0] == "项目经理")
+    pm03 = next(r for r in team03 if r[0] == "项目经理")
+    assert pm01 == pm03
+    assert pm01[2][-1] == _id_check(pm01[2][:17])
+
+    b06_text = _pdf_text(SCHOOL / "bids/b06/商务标.pdf")
+    code06 = re.search(r"统一社会信用代码：([0-9A-Z]{18})", b06_text).group(1)
+    with zipfile.ZipFile(SCHOOL / "bids/b05/技术标.docx") as z:
+        b05_all = "".join(t.text or "" for t in xml(z, "word/document.xml").iter(f"{W}t"))
+    assert meta["b06"]["name"] in b05_all and code06 in b05_all
+    # Only the signature block is b06's: the cover and the text are b05's own.
+    assert b05_all.count(meta["b06"]["name"]) == 1 and meta["b05"]["name"] in b05_all
+
+    bills = {
+        b: _unit_prices(_pdf_tables(SCHOOL / "bids" / b / "商务标.pdf"))
+        for b in ("b02", "b03", "b06", "b08")
+    }
+    same = lambda x, y: sum(bills[x][k] == bills[y][k] for k in bills[x])  # noqa: E731
+    assert len(bills["b02"]) == 24
+    assert same("b02", "b06") == 22
+    assert same("b02", "b03") <= 2 and same("b03", "b08") <= 2
