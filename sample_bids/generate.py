@@ -744,13 +744,20 @@ def school(folder: Path) -> None:
 
         if b.biz_format == "docx":
             # Filled in the tender's own format file: it inherits the tender's
-            # rsidRoot, rsids and docId, which are therefore not evidence.
+            # rsidRoot, rsids, docId, author and creation time, which are
+            # therefore not evidence.
             biz_props = docx_props(brng, author, day, wps=wps)
+            inherited = tender_props["core"]
             biz_props.update(
                 rsid_root=tender_props["rsid_root"],
                 rsids=tender_props["rsids"] + [rsid(brng)],
                 doc_id_w15=tender_props["doc_id_w15"],
                 doc_id_w14=tender_props["doc_id_w14"],
+                core={
+                    **biz_props["core"],
+                    "author": inherited["author"],
+                    "created": inherited["created"],
+                },
             )
         else:
             biz_props = pdf_props(brng, b.agent, day, PRODUCERS[(n + 1) % 4], with_id=True)
