@@ -86,6 +86,8 @@ ROLE_ALIASES: dict[str, str] = {
     "授权代理人": "委托代理人",
     "被授权人": "委托代理人",
     "代理人": "委托代理人",
+    "法定代表人或其委托代理人": "法定代表人或委托代理人",  # a signature line: either may sign
+    "法定代表人或委托代理人": "法定代表人或委托代理人",
     "法定代表人": "法定代表人",
     "法人代表": "法定代表人",
     "联系人": "联系人",
@@ -96,7 +98,7 @@ TEAM_ROLES = frozenset(
     {"项目经理", "技术负责人", "安全员", "施工员", "质检员", "材料员", "资料员",
      "造价员", "机械员", "劳务员", "标准员"}
 )
-AGENT_ROLES = frozenset({"委托代理人", "法定代表人", "联系人"})
+AGENT_ROLES = frozenset({"委托代理人", "法定代表人", "法定代表人或委托代理人", "联系人"})
 
 # Words of the tender's forms that sit where a name goes but are not names.
 TEMPLATE_WORDS = frozenset(

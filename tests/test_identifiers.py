@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -360,3 +361,32 @@ def test_identifiers_read_from_real_docx_and_pdf(tmp_path: Path):
     # Two bidders carrying one unowned credit code equally often: a third company, weak.
     assert all(a.severity == "low" for a in alerts if a.details["field"] == CREDIT_CODE)
     assert not any("b3" in a.bidders and a.severity != "low" for a in alerts)
+
+
+# --- the sample projects -------------------------------------------------------------------------
+
+SAMPLE_BIDS = Path(__file__).resolve().parent.parent / "sample_bids"
+MY_KINDS = ("shared_identifier", "mixed_documents", "price_pattern")
+
+
+def planted_cases() -> list[tuple[str, set[tuple[str, tuple[str, ...]]]]]:
+    key_file = SAMPLE_BIDS / "answer_key.json"
+    if not key_file.is_file():
+        return []
+    key = json.loads(key_file.read_text(encoding="utf-8"))
+    return [(project, {(p["kind"], tuple(sorted(p["bidders"])))
+                       for p in entry.get("planted", []) if p["kind"] in MY_KINDS})
+            for project, entry in sorted(key.items())]
+
+
+@pytest.mark.parametrize(("project", "expected"), planted_cases())
+def test_sample_bids_planted_cases_and_nothing_else(project, expected):
+    """The three detectors find what the generator planted in sample_bids, and no more."""
+    from collusion.detectors import mixed_documents, price_pattern
+    from collusion.scan import scan_project
+
+    ctx = scan_project(SAMPLE_BIDS / project).context
+    found = {(a.kind, a.bidders)
+             for detector in (shared_identifier, mixed_documents, price_pattern)
+             for a in detector.detect(ctx)}
+    assert found == expected
