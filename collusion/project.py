@@ -83,11 +83,13 @@ def _is_inside(path: Path, root: Path) -> bool:
     return True
 
 
-def _list_files(root: Path, folder: Path) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+def _list_files(root: Path, folder: Path, bidder: str | None = None
+                ) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
     """Every *.pdf / *.docx under folder, project-relative and sorted.
 
     Symbolic links are never followed: a link under bids/ could point at any
-    file of the machine, so it is refused and reported instead.
+    file of the machine, so it is refused and reported (with the bidder it
+    belongs to) instead.
     """
     found: list[str] = []
     refused: list[dict[str, Any]] = []
@@ -98,18 +100,24 @@ def _list_files(root: Path, folder: Path) -> tuple[tuple[str, ...], list[dict[st
         for name in sorted(dirnames):
             sub = current / name
             if sub.is_symlink():
-                refused.append({"file": _relative(sub, root),
-                                "error": "符号链接目录，出于安全未读取"})
+                refused.append(_refused(sub, root, "符号链接目录，出于安全未读取", bidder))
         for name in filenames:
             path = current / name
             if not name.lower().endswith(BID_SUFFIXES):
                 continue
             rel = _relative(path, root)
             if path.is_symlink() or not _is_inside(path, root):
-                refused.append({"file": rel, "error": "符号链接文件，出于安全未读取"})
+                refused.append(_refused(path, root, "符号链接文件，出于安全未读取", bidder))
                 continue
             found.append(rel)
     return tuple(sorted(found)), refused
+
+
+def _refused(path: Path, root: Path, error: str, bidder: str | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"file": _relative(path, root), "error": error, "status": "refused"}
+    if bidder is not None:
+        entry["bidder"] = bidder
+    return entry
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -124,11 +132,12 @@ def _list_bid_files(root: Path) -> tuple[dict[str, tuple[str, ...]], list[dict[s
         return result, refused
     for entry in sorted(bids.iterdir(), key=lambda p: p.name):
         if entry.is_symlink():
-            refused.append({"file": _relative(entry, root), "error": "符号链接目录，出于安全未读取"})
+            refused.append(_refused(entry, root, "符号链接目录（投标人文件夹），出于安全未读取",
+                                    None))
             continue
         if not entry.is_dir():
             continue
-        files, bad = _list_files(root, entry)
+        files, bad = _list_files(root, entry, entry.name)
         refused.extend(bad)
         result[entry.name] = files
     return result, refused

@@ -11,14 +11,15 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterable
 from multiprocessing.connection import Connection, wait
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from collusion.errors import ExtractionError, FileRefused
-from collusion.extract.sniff import sniff_format
+from collusion.extract.sniff import sniff_bytes
 from collusion.models import ExtractedFile
 from collusion.settings import ExtractSettings
 
@@ -41,27 +42,16 @@ def extract_file(root: str | os.PathLike[str], rel: str,
                  settings: ExtractSettings | None = None) -> ExtractedFile:
     """Read one project file by its content; failures become status/error."""
     settings = settings or ExtractSettings()
-    path = Path(root) / rel
     try:
-        size = path.lstat().st_size
-    except OSError as exc:
-        return _failed(rel, "", "unknown", f"无法读取文件: {exc}")
-    if path.is_symlink():
-        return _failed(rel, "", "unknown", "符号链接文件，出于安全未读取", status="refused")
-    if size > settings.max_file_bytes:
-        # Checked before hashing: a multi-gigabyte (sparse) file is refused at once.
-        return _failed(rel, "", "unknown",
-                       f"文件大小 {size} 字节，超过上限 {settings.max_file_bytes} 字节，未读取",
-                       status="refused")
-    if size == 0:
-        return _failed(rel, "", "unknown", "空文件（0 字节）")
+        data = read_bounded(Path(root), rel, settings)
+    except FileRefused as exc:
+        return _failed(rel, "", "unknown", str(exc), status="refused")
+    except ExtractionError as exc:
+        return _failed(rel, "", "unknown", str(exc))
+    sha = hashlib.sha256(data).hexdigest()
+    fmt = sniff_bytes(data)
     try:
-        sha = sha256_file(path)
-        fmt = sniff_format(path)
-    except OSError as exc:
-        return _failed(rel, "", "unknown", f"无法读取文件: {exc}")
-    try:
-        return _extract_by_format(path, rel, sha, fmt, settings)
+        return _extract_by_format(data, rel, sha, fmt, settings)
     except FileRefused as exc:
         return _failed(rel, sha, fmt, str(exc), status="refused")
     except ExtractionError as exc:
@@ -74,36 +64,106 @@ def extract_file(root: str | os.PathLike[str], rel: str,
         return _failed(rel, sha, fmt, f"解析失败: {type(exc).__name__}: {exc}")
 
 
-def _extract_by_format(path: Path, rel: str, sha: str, fmt: str,
+def read_bounded(root: Path, rel: str, settings: ExtractSettings) -> bytes:
+    """The bytes of one regular file inside the project, opened once.
+
+    Refused (FileRefused) when it is a link, lies outside the project by way
+    of a linked folder, is not a regular file (a FIFO would block the read) or
+    is larger than ``max_file_bytes`` (checked before reading, so a
+    multi-gigabyte sparse file costs nothing). The file is opened with
+    O_NOFOLLOW and read once; the parsers get these bytes, so nothing swapped
+    in after the checks is ever read.
+    """
+    path = root / rel
+    try:
+        info = path.lstat()
+    except OSError as exc:
+        raise ExtractionError(f"无法读取文件: {exc.strerror or exc}") from exc
+    if stat.S_ISLNK(info.st_mode):
+        raise FileRefused("符号链接文件，出于安全未读取")
+    if not _inside(root, path):
+        raise FileRefused("文件经符号链接目录位于项目文件夹之外，出于安全未读取")
+    if not stat.S_ISREG(info.st_mode):
+        raise FileRefused("不是普通文件（设备、管道或套接字），未读取")
+    _check_size(info.st_size, settings)
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    flags |= getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise ExtractionError(f"无法读取文件: {exc.strerror or exc}") from exc
+    with os.fdopen(fd, "rb") as handle:
+        opened = os.fstat(handle.fileno())
+        if not stat.S_ISREG(opened.st_mode):
+            raise FileRefused("不是普通文件（设备、管道或套接字），未读取")
+        _check_size(opened.st_size, settings)
+        try:
+            data = handle.read(settings.max_file_bytes + 1)
+        except OSError as exc:
+            raise ExtractionError(f"无法读取文件: {exc.strerror or exc}") from exc
+    _check_size(len(data), settings)  # a file still growing while read
+    return data
+
+
+def _check_size(size: int, settings: ExtractSettings) -> None:
+    if size > settings.max_file_bytes:
+        raise FileRefused(f"文件大小 {_human(size)}，超过上限 {_human(settings.max_file_bytes)}，"
+                          "未读取")
+    if size == 0:
+        raise ExtractionError("空文件（0 字节）")
+
+
+def _human(size: int) -> str:
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}（{size} 字节）"
+    return f"{size} 字节"
+
+
+def _inside(root: Path, path: Path) -> bool:
+    try:
+        real_root = os.path.realpath(root)
+        real = os.path.realpath(path)
+        return os.path.commonpath([real_root, real]) == real_root
+    except (OSError, ValueError):
+        return False
+
+
+def _extract_by_format(data: bytes, rel: str, sha: str, fmt: str,
                        settings: ExtractSettings) -> ExtractedFile:
-    named = path.suffix.lower().lstrip(".")
+    named = PurePosixPath(rel).suffix.lower().lstrip(".")
     note = None
     if fmt in {"pdf", "docx"} and named != fmt:
         note = f"扩展名为 .{named}，实际内容为 {fmt.upper()}，已按实际格式读取"
     if fmt == "pdf":
         from collusion.extract.pdf import read_pdf
 
-        content = read_pdf(path, rel, settings)
+        content = read_pdf(Path(rel), rel, settings, data=data)
         chars = sum(len(b.text) for b in content.blocks if b.kind != "table")
         status = "ok" if chars else "no_text"
         error = None if chars else "PDF 没有可提取的文字（可能是扫描件），未做文本比对"
         if content.pages_read < content.pages:
             status = "partial"
-            error = f"共 {content.pages} 页，超过上限，只分析了前 {content.pages_read} 页"
+            error = (f"共 {content.pages} 页，超过 {settings.max_pages} 页上限，"
+                     f"只分析了前 {content.pages_read} 页")
+        repaired = ("PDF 结构损坏（可能不完整或被截断），已自动修复后读取，内容可能有缺失"
+                    if content.repaired else None)
         return ExtractedFile(rel, sha, "pdf", content.pages, chars, status,
-                             _join(note, error), content.blocks, content.signatures,
+                             _join(note, repaired, error), content.blocks, content.signatures,
                              content.fonts)
     if fmt == "docx":
         from collusion.extract.docx import read_docx
 
-        content = read_docx(path, rel, settings)
+        content = read_docx(Path(rel), rel, settings, data=data)
         chars = sum(len(b.text) for b in content.blocks)
         status = "ok" if chars else "no_text"
         error = None if chars else "DOCX 正文没有文字"
         return ExtractedFile(rel, sha, "docx", content.pages, chars, status,
                              _join(note, error), content.blocks, content.signatures)
     if fmt == "zip":
-        raise ExtractionError("是 zip 压缩包但不是 Word 文档（缺少 word/document.xml）")
+        from collusion.extract.docx import describe_zip
+
+        raise ExtractionError(describe_zip(data))
     raise ExtractionError("既不是 PDF 也不是 DOCX（按文件内容判断），未读取")
 
 

@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import hashlib
 import io
+import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 import docx
-from lxml import etree
 from docx.document import Document as DocxDocument
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
-from collusion.errors import ExtractionError
+from collusion.errors import ExtractionError, FileRefused
 from collusion.extract.safexml import local_name, parse_xml, refuse_doctype
 from collusion.models import Block, SignatureValue
 from collusion.settings import ExtractSettings
@@ -41,6 +44,9 @@ _PARSED_PARTS = (
     "docProps/core.xml", "docProps/app.xml", "docProps/custom.xml", "word/comments.xml",
     "word/styles.xml", "word/numbering.xml",
 )
+# More parts than any Word document has: a package built to make the
+# reader walk millions of tiny entries.
+MAX_DOCX_PARTS = 10_000
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
 
 
@@ -51,9 +57,11 @@ class DocxContent:
     pages: int | None
 
 
-def read_docx(path: Path, rel: str, settings: ExtractSettings) -> DocxContent:
-    """Read one DOCX; raise ExtractionError with a reason a clerk can act on."""
-    parts = _read_parts(path, settings)
+def read_docx(path: Path, rel: str, settings: ExtractSettings,
+              data: bytes | None = None) -> DocxContent:
+    """Read one DOCX (from ``data`` when given, else from path); raise
+    ExtractionError with a reason a clerk can act on."""
+    parts = _read_parts(io.BytesIO(data) if data is not None else path, settings)
     if "word/document.xml" not in parts:
         raise ExtractionError("DOCX 缺少 word/document.xml 正文部件")
     # Parsed here, safely, before python-docx sees any of them: a part with a
@@ -73,48 +81,89 @@ def read_docx(path: Path, rel: str, settings: ExtractSettings) -> DocxContent:
     return DocxContent(blocks=blocks, signatures=signatures, pages=pages)
 
 
-def _read_parts(path: Path, settings: ExtractSettings) -> dict[str, bytes]:
+def describe_zip(data: bytes) -> str:
+    """Why a zip file (by its signature) is not a readable Word document."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return "以 zip 文件头开头，但压缩包结构损坏（文件可能不完整），无法作为 DOCX 读取"
+    return "是 zip 压缩包但不是 Word 文档（缺少 word/document.xml）"
+
+
+def _bomb(message: str) -> FileRefused:
+    return FileRefused(f"{message}（疑似压缩炸弹），出于安全未读取")
+
+
+def _read_parts(source: Path | io.BytesIO, settings: ExtractSettings) -> dict[str, bytes]:
     """Every part, read with a hard cap so a decompression bomb stops early."""
     try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ExtractionError(f"不是有效的 DOCX（zip）文件: {exc}") from exc
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ExtractionError(f"不是有效的 DOCX（zip 结构损坏）: {exc}") from exc
     parts: dict[str, bytes] = {}
     total = 0
     with archive:
-        for info in archive.infolist():
-            if info.is_dir():
-                continue
-            # Declared sizes can lie, so the read itself is bounded too.
+        infos = [info for info in archive.infolist() if not info.is_dir()]
+        if len(infos) > MAX_DOCX_PARTS:
+            raise _bomb(f"DOCX 含 {len(infos)} 个部件，超过上限 {MAX_DOCX_PARTS}")
+        # The declared sizes are checked before anything is inflated.
+        for info in infos:
             if info.file_size > settings.max_docx_part_bytes:
-                raise ExtractionError(
-                    f"DOCX 部件 {info.filename} 解压后 {info.file_size} 字节，"
-                    f"超过上限 {settings.max_docx_part_bytes}（疑似压缩炸弹）")
+                raise _bomb(f"DOCX 部件 {info.filename} 声明解压后 {info.file_size} 字节，"
+                            f"超过上限 {settings.max_docx_part_bytes} 字节")
+        declared = sum(info.file_size for info in infos)
+        if declared > settings.max_docx_total_bytes:
+            raise _bomb(f"DOCX 各部件声明解压后总大小 {declared} 字节，"
+                        f"超过上限 {settings.max_docx_total_bytes} 字节")
+        for info in infos:
+            # Declared sizes can lie, so the read itself is bounded too.
             try:
                 with archive.open(info) as handle:
                     data = handle.read(settings.max_docx_part_bytes + 1)
             except (zipfile.BadZipFile, OSError, ValueError, RuntimeError,
-                    NotImplementedError, EOFError) as exc:
+                    NotImplementedError, EOFError, zlib.error) as exc:
                 raise ExtractionError(f"DOCX 部件 {info.filename} 无法解压: {exc}") from exc
             if len(data) > settings.max_docx_part_bytes:
-                raise ExtractionError(
-                    f"DOCX 部件 {info.filename} 解压后超过上限 "
-                    f"{settings.max_docx_part_bytes} 字节（疑似压缩炸弹）")
+                raise _bomb(f"DOCX 部件 {info.filename} 解压后超过上限 "
+                            f"{settings.max_docx_part_bytes} 字节")
             total += len(data)
             if total > settings.max_docx_total_bytes:
-                raise ExtractionError(
-                    f"DOCX 解压后总大小超过上限 {settings.max_docx_total_bytes} 字节（疑似压缩炸弹）")
+                raise _bomb(f"DOCX 解压后总大小超过上限 {settings.max_docx_total_bytes} 字节")
             parts[info.filename] = data
     return parts
 
 
 def _rezip(parts: dict[str, bytes]) -> bytes:
-    """The package rebuilt from the checked parts, so python-docx reads only those."""
+    """The package rebuilt from the checked parts, so python-docx reads only
+    those, without relationships to parts that are missing (Word opens such a
+    file; python-docx would stop at the first dangling one)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for name, data in parts.items():
+            if name.endswith(".rels"):
+                data = _without_dangling(name, data, parts)
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def _without_dangling(name: str, data: bytes, parts: dict[str, bytes]) -> bytes:
+    try:
+        root = parse_xml(data, name)
+    except ExtractionError:
+        return data  # python-docx reports it in its own words
+    folder = posixpath.dirname(posixpath.dirname(name))  # word/_rels/x.rels -> word
+    dropped = False
+    for rel in list(root):
+        target = rel.get("Target") or ""
+        if rel.get("TargetMode") == "External" or not target:
+            continue
+        joined = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+        resolved = posixpath.normpath(joined)
+        if resolved not in parts and unquote(resolved) not in parts:
+            root.remove(rel)
+            dropped = True
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8") if dropped else data
 
 
 # --- body -------------------------------------------------------------------

@@ -52,15 +52,22 @@ class PdfContent:
     pages: int
     pages_read: int
     fonts: tuple[str, ...]
+    repaired: bool = False  # MuPDF rebuilt a broken or truncated file to read it
 
 
-def read_pdf(path: Path, rel: str, settings: ExtractSettings) -> PdfContent:
-    """Read one PDF; raise ExtractionError with a reason a clerk can act on."""
+def read_pdf(path: Path, rel: str, settings: ExtractSettings,
+             data: bytes | None = None) -> PdfContent:
+    """Read one PDF (from ``data`` when given, else from path); raise
+    ExtractionError with a reason a clerk can act on."""
     try:
-        document = pymupdf.open(path, filetype="pdf")
+        if data is None:
+            data = Path(path).read_bytes()
+        document = pymupdf.open(stream=data, filetype="pdf")
     except Exception as exc:  # MuPDF raises FileDataError, RuntimeError, ...
-        raise ExtractionError(f"无法打开 PDF（文件损坏或不完整）: {exc}") from exc
+        raise ExtractionError(f"无法打开 PDF：文件损坏或不完整（{_mupdf_reason(exc)}）") from exc
     with document:
+        # A file with only an owner password (restricting printing or
+        # copying) opens without one and is read like any other.
         if document.needs_pass:
             raise ExtractionError("PDF 已加密，需要打开密码，无法读取")
         if document.page_count == 0:
@@ -80,7 +87,15 @@ def read_pdf(path: Path, rel: str, settings: ExtractSettings) -> PdfContent:
             pages=document.page_count,
             pages_read=pages_read,
             fonts=fonts,
+            repaired=bool(getattr(document, "is_repaired", False)),
         )
+
+
+def _mupdf_reason(exc: Exception) -> str:
+    """MuPDF's message, short and without any file path."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    text = re.sub(r"'[^']*'", "", text)
+    return text[:200]
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ would hand the wrong parser a file and lose it.
 
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
 
@@ -15,17 +16,22 @@ ZIP_MAGIC = b"PK\x03\x04"
 PDF_HEADER_WINDOW = 1024
 
 
-def sniff_format(path: Path) -> str:
-    """Return "pdf", "docx", "zip" (a zip without a Word body) or "unknown"."""
-    with path.open("rb") as handle:
-        head = handle.read(PDF_HEADER_WINDOW)
+def sniff_bytes(data: bytes) -> str:
+    """Return "pdf", "docx", "zip" (a zip without a Word body, or a broken
+    zip) or "unknown"."""
+    head = data[:PDF_HEADER_WINDOW]
     if PDF_MAGIC in head:
         return "pdf"
     if head.startswith(ZIP_MAGIC):
         try:
-            with zipfile.ZipFile(path) as archive:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 names = set(archive.namelist())
-        except (zipfile.BadZipFile, OSError, ValueError):
-            return "unknown"
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            return "zip"  # a zip signature on a broken archive: said so when read
         return "docx" if "word/document.xml" in names else "zip"
     return "unknown"
+
+
+def sniff_format(path: Path) -> str:
+    """The format of the file at path (read whole: call only on bounded files)."""
+    return sniff_bytes(Path(path).read_bytes())
