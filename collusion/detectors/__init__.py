@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from collusion.detectors import identical_file, shared_signature
+from collusion.detectors import (
+    cross_project,
+    identical_file,
+    mixed_documents,
+    near_duplicate_text,
+    price_pattern,
+    shared_identifier,
+    shared_signature,
+)
 from collusion.models import Alert, ScanContext
 
 Detector = Callable[[ScanContext], list[Alert]]
@@ -14,9 +22,14 @@ Detector = Callable[[ScanContext], list[Alert]]
 DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("identical_file", identical_file.detect),
     ("shared_signature", shared_signature.detect),
+    ("near_duplicate_text", near_duplicate_text.detect),
+    ("shared_identifier", shared_identifier.detect),
+    ("mixed_documents", mixed_documents.detect),
+    ("price_pattern", price_pattern.detect),
+    ("cross_project", cross_project.detect),  # only with a history database
 )
 
 
 def project_indicators(ctx: ScanContext) -> dict[str, Any]:
     """Project-level indicators (not accusations), e.g. price screens."""
-    return {}
+    return {"prices": price_pattern.project_indicators(ctx)}
