@@ -18,14 +18,12 @@ import math
 import os
 import secrets
 from collections.abc import Iterable, Mapping
-from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from collusion.basis import DISCLAIMER
-from collusion.detectors.shared_signature import field_label as signature_field_label
 from collusion.identifiers import KIND_LABELS
 
 TEMPLATE_NAME = "report.html.j2"
@@ -33,9 +31,9 @@ TEMPLATE_NAME = "report.html.j2"
 # A common run shorter than this (in characters) is not highlighted: short
 # runs ("的", "工程") match everywhere and would only add noise.
 MIN_HIGHLIGHT_CHARS = 6
-# Excerpts longer than this are shown without highlighting: difflib is
-# quadratic in the worst case and a report must render in seconds.
-MAX_DIFF_CHARS = 12_000
+# Excerpts longer than this are shown without highlighting (a guard on
+# memory; highlighting is linear in the excerpt's length).
+MAX_HIGHLIGHT_CHARS = 200_000
 # The bidder graph is drawn this many pixels square; small projects get a
 # smaller one so that the page is not mostly empty circle.
 GRAPH_SIZE, GRAPH_SIZE_SMALL, GRAPH_SMALL_MAX = 560, 460, 8
@@ -69,18 +67,36 @@ SOURCE_LABEL = {
     "csv": "电子招投标系统导出",
 }
 
-# Fields no detector module labels; signature fields are labelled by
-# detectors/shared_signature.py and identifier kinds by identifiers.py.
+# Field names in Chinese, for reports whose entries carry no ``label`` of
+# their own: the e-bidding codes the contract names, the common document
+# metadata fields, and price evidence. Identifier kinds come from
+# identifiers.py; a report's own label always wins.
 FIELD_LABEL = {
+    "machine_code": "文件制作机器码",
+    "mac": "网卡 MAC 地址",
+    "cpu_id": "CPU 序列号",
+    "disk_serial": "硬盘序列号",
+    "ca_serial": "CA 数字证书序列号",
+    "pricing_lock": "计价软件加密锁号",
+    "upload_ip": "上传 IP",
+    "deposit_account": "保证金转出账户",
+    "author": "文档作者",
+    "last_modified_by": "最后修改人",
+    "company": "文档单位",
+    "template": "文档模板",
+    "created": "文档创建时间",
+    "producer": "PDF 生成程序",
+    "creator": "创建程序",
+    "rsid_root": "DOCX 文档根标识 rsidRoot",
+    "rsid": "DOCX 编辑会话标识 rsid",
+    "pdf_id_0": "PDF 文档标识 /ID[0]",
+    "pdf_id_1": "PDF 版本标识 /ID[1]",
+    "image_sha256": "内嵌图片（哈希相同）",
     "sha256": "文件 SHA-256",
     "bidder_name": "投标人名称",
-    "name": "名称",
     "bid_price": "投标报价",
     "unit_price": "综合单价",
     "arithmetic_error": "计算错误",
-    "producer": "PDF 生成程序",
-    "creator": "创建程序",
-    "application": "应用程序",
 }
 
 MEASURE_LABEL = {
@@ -153,6 +169,8 @@ INDUSTRY_LABEL = {
     "medicine": "药品和医用耗材采购",
 }
 
+TENDER_OWNER = "招标文件"
+
 GROUP_MARKS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -205,22 +223,37 @@ def _segments(text: str, spans: Iterable[tuple[int, int]]) -> Segments:
     return out
 
 
+def _shared_spans(text: str, grams: set[str], k: int) -> list[tuple[int, int]]:
+    """The runs of ``text`` covered by k-character substrings found in ``grams``."""
+    spans: list[tuple[int, int]] = []
+    for i in range(len(text) - k + 1):
+        if text[i : i + k] in grams:
+            if spans and spans[-1][1] >= i:
+                spans[-1] = (spans[-1][0], i + k)
+            else:
+                spans.append((i, i + k))
+    return spans
+
+
 def highlight_shared(
     a: str, b: str, min_chars: int = MIN_HIGHLIGHT_CHARS
 ) -> tuple[Segments, Segments]:
-    """Mark the common runs of two excerpts (difflib's matching blocks).
+    """Mark the text two excerpts share: every run of ``min_chars`` or more
+    characters that also stands anywhere in the other excerpt.
 
-    Returns each side as (text, is_shared) segments. Runs shorter than
-    ``min_chars`` are left unmarked; excerpts too long to diff quickly are
-    returned unmarked.
+    Returns each side as (text, is_shared) segments. Unlike difflib's
+    matching blocks this also marks sentences the other side moved, and it
+    takes linear time, so long excerpts of large projects render quickly.
     """
-    if len(a) > MAX_DIFF_CHARS or len(b) > MAX_DIFF_CHARS:
+    if len(a) > MAX_HIGHLIGHT_CHARS or len(b) > MAX_HIGHLIGHT_CHARS:
         return [(a, False)], [(b, False)]
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    blocks = [m for m in matcher.get_matching_blocks() if m.size >= min_chars]
-    spans_a = [(m.a, m.a + m.size) for m in blocks]
-    spans_b = [(m.b, m.b + m.size) for m in blocks]
-    return _segments(a, spans_a), _segments(b, spans_b)
+    k = max(min_chars, 1)
+    grams_a = {a[i : i + k] for i in range(len(a) - k + 1)}
+    grams_b = {b[i : i + k] for i in range(len(b) - k + 1)}
+    return (
+        _segments(a, _shared_spans(a, grams_b, k)),
+        _segments(b, _shared_spans(b, grams_a, k)),
+    )
 
 
 def highlight_value(text: str, value: str | None) -> Segments:
@@ -280,11 +313,11 @@ def format_number(value: Any) -> str:
     return _text(value)
 
 
-def field_label(field: Any) -> str:
-    """A signature or identifier field in Chinese, with the raw name kept."""
+def field_label(field: Any, label: Any = None) -> str:
+    """A field in Chinese with the raw name kept: the report's label, else ours."""
     name = _text(field)
-    label = FIELD_LABEL.get(name) or KIND_LABELS.get(name) or signature_field_label(name)
-    return f"{label}（{name}）" if label and label != name else (name or "—")
+    text = _text(label) or FIELD_LABEL.get(name) or KIND_LABELS.get(name)
+    return f"{text}（{name}）" if text and text != name else (name or "—")
 
 
 def _severity(alert: Mapping[str, Any]) -> str:
@@ -370,6 +403,7 @@ def build_view(report: Mapping[str, Any]) -> dict[str, Any]:
             "problems": len(problems),
         },
         "bidders": bidders,
+        "tender": _tender_files(report),
         "problems": problems,
         "matrix": _matrix(bidders, pairs),
         "graph": _graph(bidders, flagged, groups),
@@ -395,14 +429,7 @@ def build_view(report: Mapping[str, Any]) -> dict[str, Any]:
         ],
         "others": others,
         "indicators": _indicators(report),
-        "ignored": [
-            {
-                **sig,
-                "field_label": field_label(sig["field"]),
-                "source_label": SOURCE_LABEL.get(sig["source"], sig["source"] or "—"),
-            }
-            for sig in ignored
-        ],
+        "ignored": ignored,
         "shade_steps": SHADE_STEPS,
     }
 
@@ -412,28 +439,39 @@ def _list(data: Mapping[str, Any], key: str) -> list:
     return list(value) if isinstance(value, (list, tuple)) else []
 
 
+def _files(raw_files: Any) -> list[dict[str, Any]]:
+    """The file entries of a bidder or of the tender, as shown."""
+    files = []
+    for f in raw_files if isinstance(raw_files, (list, tuple)) else []:
+        if not isinstance(f, Mapping):
+            continue
+        status = _text(f.get("status")) or "ok"
+        files.append(
+            {
+                "path": _text(f.get("path")),
+                "format": _text(f.get("format")).upper() or "—",
+                "pages": f.get("pages") if isinstance(f.get("pages"), int) else None,
+                "chars": format_number(f["chars"]) if isinstance(f.get("chars"), int) else "—",
+                "status": status,
+                "status_label": STATUS_LABEL.get(status, status),
+                "ok": status == "ok",
+                "error": _text(f.get("error")),
+            }
+        )
+    return files
+
+
+def _tender_files(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    tender = report.get("tender")
+    return _files(tender.get("files")) if isinstance(tender, Mapping) else []
+
+
 def _bidders(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     out = []
     for raw in _list(report, "bidders"):
         if not isinstance(raw, Mapping):
             continue
-        files = []
-        for f in raw.get("files") or []:
-            if not isinstance(f, Mapping):
-                continue
-            status = _text(f.get("status")) or "ok"
-            files.append(
-                {
-                    "path": _text(f.get("path")),
-                    "format": _text(f.get("format")).upper() or "—",
-                    "pages": f.get("pages") if isinstance(f.get("pages"), int) else None,
-                    "chars": format_number(f["chars"]) if isinstance(f.get("chars"), int) else "—",
-                    "status": status,
-                    "status_label": STATUS_LABEL.get(status, status),
-                    "ok": status == "ok",
-                    "error": _text(f.get("error")),
-                }
-            )
+        files = _files(raw.get("files"))
         pages = sum(f["pages"] or 0 for f in files)
         bad = sum(1 for f in files if not f["ok"])
         price = raw.get("price")
@@ -463,18 +501,19 @@ def unanalysed_files(report: Mapping[str, Any]) -> list[dict[str, str]]:
 def _problems(report: Mapping[str, Any], bidders: list[dict[str, Any]]) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     by_path: dict[str, dict[str, str]] = {}
-    for bidder in bidders:
-        for f in bidder["files"]:
+    owners = [(b["id"], b["files"]) for b in bidders] + [(TENDER_OWNER, _tender_files(report))]
+    for owner_id, files in owners:
+        for f in files:
             if not f["ok"]:
                 row = {
                     "file": f["path"],
-                    "bidder": bidder["id"],
+                    "bidder": owner_id,
                     "status": f["status_label"],
                     "reason": f["error"] or f["status_label"],
                 }
                 rows.append(row)
                 by_path[f["path"]] = row
-    owner = {f["path"]: b["id"] for b in bidders for f in b["files"]}
+    owner = {f["path"]: owner_id for owner_id, files in owners for f in files}
     for err in _list(report, "errors"):
         if not isinstance(err, Mapping):
             continue
@@ -486,7 +525,7 @@ def _problems(report: Mapping[str, Any], bidders: list[dict[str, Any]]) -> list[
         rows.append(
             {
                 "file": path or "—",
-                "bidder": owner.get(path) or _bidder_of_path(path),
+                "bidder": owner.get(path) or _text(err.get("bidder")) or _bidder_of_path(path),
                 "status": "错误",
                 "reason": reason,
             }
@@ -498,6 +537,8 @@ def _problems(report: Mapping[str, Any], bidders: list[dict[str, Any]]) -> list[
 def _bidder_of_path(path: str) -> str:
     """The bidder id of a project-relative path under bids/<id>/, or a dash."""
     parts = path.split("/")
+    if parts[0] == "tender":
+        return TENDER_OWNER
     return parts[1] if len(parts) > 2 and parts[0] == "bids" else "—"
 
 
@@ -564,10 +605,11 @@ def _ignored(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     out = []
     for raw in _list(report, "ignored_signatures"):
         if isinstance(raw, Mapping):
+            source = _text(raw.get("source"))
             out.append(
                 {
-                    "source": _text(raw.get("source")),
-                    "field": _text(raw.get("field")),
+                    "field_label": field_label(raw.get("field"), raw.get("label")),
+                    "source_label": SOURCE_LABEL.get(source, source or "—"),
                     "value": _text(raw.get("value")),
                     "bidders": sorted(_text(b) for b in raw.get("bidders") or []),
                     "reason": _text(raw.get("reason")) or "常见值",
@@ -732,15 +774,7 @@ def _pair_view(
     own = sorted((alerts[i] for i in pair["alert_ids"] if i in alerts), key=_alert_sort_key)
     signatures = [x for x in own if x["kind"] == "shared_signature"]
     blocks: list[dict[str, Any]] = []
-    ignored_rows = [
-        {
-            **sig,
-            "field_label": field_label(sig["field"]),
-            "source_label": SOURCE_LABEL.get(sig["source"], sig["source"] or "—"),
-        }
-        for sig in ignored
-        if a in sig["bidders"] and b in sig["bidders"]
-    ]
+    ignored_rows = [sig for sig in ignored if a in sig["bidders"] and b in sig["bidders"]]
     if signatures or ignored_rows:
         rows = [_signature_row(x, a, b) for x in signatures]
         top = signatures[0] if signatures else None
@@ -811,7 +845,7 @@ def _signature_row(alert: dict[str, Any], a: str, b: str) -> dict[str, Any]:
         "severity_label": SEVERITY_LABEL[alert["severity"]],
         "score": format_score(alert["score"]),
         "source_label": SOURCE_LABEL.get(source, source or "—"),
-        "field_label": field_label(field),
+        "field_label": field_label(field, details.get("label")),
         "value": format_number(value),
         "files_a": _files_of(evidence, a),
         "files_b": _files_of(evidence, b),

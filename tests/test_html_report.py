@@ -277,6 +277,19 @@ def sample_report() -> dict:
             {"bidders": ["b01", "b05"], "score": 0.45, "flagged": False, "alerts": ["A0004"]},
             {"bidders": ["b02", "b04"], "score": 0.3, "flagged": False, "alerts": ["A0006"]},
         ],
+        "tender": {
+            "files": [
+                {
+                    "path": "tender/招标文件.pdf",
+                    "sha256": "3" * 64,
+                    "format": "pdf",
+                    "pages": 64,
+                    "chars": 98_000,
+                    "status": "ok",
+                    "error": None,
+                }
+            ]
+        },
         "groups": [{"bidders": ["b01", "b03", "b05"], "score": 0.99}],
         "errors": [
             {
@@ -389,6 +402,7 @@ def test_header_disclaimer_summary_and_metadata():
 def test_file_errors_and_ignored_signatures_are_shown_with_reasons():
     text = visible_text(render_html(sample_report()))
     assert "bids/b04/报价.pdf" in text and "PDF 已加密，无密码，无法读取" in text
+    assert "tender/招标文件.pdf" in text
     # The file status and the errors entry are one problem, listed once.
     assert build_view(sample_report())["problems"] == [
         {
