@@ -11,6 +11,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from collusion.html_report import (
     build_view,
@@ -595,6 +597,61 @@ def test_injected_markup_renders_inert():
     assert "<script>alert(1)</script>" in text
     assert "<img src=x onerror=alert(1)>" in text
     assert "&lt;script&gt;" in html
+
+
+def markup(html: str) -> set[tuple[str, tuple[str, ...]]]:
+    """Each element name with its attribute names: what the template can make."""
+    return {(tag, tuple(sorted(attrs))) for tag, attrs in parse(html).tags}
+
+
+MARKUP_PIECES = st.sampled_from(
+    [
+        "<",
+        ">",
+        '"',
+        "'",
+        "&",
+        "=",
+        "/",
+        " ",
+        "script",
+        "img",
+        "svg",
+        "onerror",
+        "onload",
+        "javascript:",
+        "<!--",
+        "-->",
+        "]]>",
+        "{{",
+        "}}",
+        "{%",
+        "\u202e",
+        "\x00",
+        "围标",
+        "b01",
+    ]
+)
+
+
+ALLOWED_MARKUP = markup(render_html(sample_report()))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(MARKUP_PIECES, max_size=30).map("".join))
+def test_any_text_in_any_field_adds_no_markup(evil):
+    """Whatever the bid data holds, the page has only the template's own elements."""
+    report = sample_report()
+    report["project"]["name"] = evil
+    report["bidders"][0]["name"] = evil
+    report["bidders"][1]["files"][0]["path"] = evil
+    report["alerts"][0]["details"]["value"] = evil
+    report["alerts"][2]["evidence"][0]["excerpt"] = evil + PASSAGE_1_A
+    report["alerts"][2]["evidence"][1]["section"] = evil
+    report["alerts"][4]["evidence"][0]["value"] = evil
+    report["ignored_signatures"][0]["reason"] = evil
+    report["errors"][0]["error"] = evil
+    assert markup(render_html(report)) <= ALLOWED_MARKUP
 
 
 def test_no_external_resources():
