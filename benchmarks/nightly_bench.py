@@ -45,10 +45,15 @@ def make_inbox(inbox: Path, projects: int, bidders: int, seed: int = 7) -> int:
         ring_member = RING[(p // RING_EVERY) % len(RING)] if p % RING_EVERY == 0 else None
         if ring_member:
             names["b01"] = ring_member
-        meta = {"id": f"ZS-2026-{p:04d}", "name": f"第{p}号道路改造工程",
-                "industry": "construction",
-                "bidders": {b: {"name": n, "price": 1_000_000.0 + rng.randint(0, 99_999)}
-                            for b, n in names.items()}}
+        meta = {
+            "id": f"ZS-2026-{p:04d}",
+            "name": f"第{p}号道路改造工程",
+            "industry": "construction",
+            "bidders": {
+                b: {"name": n, "price": 1_000_000.0 + rng.randint(0, 99_999)}
+                for b, n in names.items()
+            },
+        }
         (root / "bids").mkdir(parents=True, exist_ok=True)
         (root / "project.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
         for n, (bidder, company) in enumerate(sorted(names.items())):
@@ -58,12 +63,19 @@ def make_inbox(inbox: Path, projects: int, bidders: int, seed: int = 7) -> int:
             items = synth.sections_to_paragraphs(plan)
             rsid = "00C0FFEE" if is_ring else f"{rng.getrandbits(32):08X}"
             if n % 2 == 0:
-                synth.write_docx(root / "bids" / bidder / "技术标.docx", items, rsid_root=rsid,
-                                 rsids=[rsid], core={"author": "Administrator"})
+                synth.write_docx(
+                    root / "bids" / bidder / "技术标.docx",
+                    items,
+                    rsid_root=rsid,
+                    rsids=[rsid],
+                    core={"author": "Administrator"},
+                )
             else:
-                synth.write_pdf(root / "bids" / bidder / "技术标.pdf", [items],
-                                pdf_id=(f"{rng.getrandbits(128):032X}",
-                                        f"{rng.getrandbits(128):032X}"))
+                synth.write_pdf(
+                    root / "bids" / bidder / "技术标.pdf",
+                    [items],
+                    pdf_id=(f"{rng.getrandbits(128):032X}", f"{rng.getrandbits(128):032X}"),
+                )
             files += 1
     return files
 
@@ -90,8 +102,10 @@ def timed_run(inbox: Path, work: Path) -> tuple[float, object, StageClock]:
 def ensure_cross_project() -> None:
     """Run the cross-project detector even where the pipeline does not list it yet."""
     if "cross_project" not in dict(collusion.scan.DETECTORS):
-        collusion.scan.DETECTORS = (*collusion.scan.DETECTORS,
-                                    ("cross_project", cross_project.detect))
+        collusion.scan.DETECTORS = (
+            *collusion.scan.DETECTORS,
+            ("cross_project", cross_project.detect),
+        )
 
 
 def main() -> None:
@@ -116,27 +130,36 @@ def main() -> None:
                 path.unlink()
         files = make_inbox(inbox, args.projects, args.bidders)
         size = sum(f.stat().st_size for f in inbox.rglob("*") if f.is_file())
-        print(f"generated {args.projects} projects x {args.bidders} bidders = {files} bid files "
-              f"({size / 1e6:.1f} MB) in {time.perf_counter() - start:.1f} s")
+        print(
+            f"generated {args.projects} projects x {args.bidders} bidders = {files} bid files "
+            f"({size / 1e6:.1f} MB) in {time.perf_counter() - start:.1f} s"
+        )
 
         first, summary, clock = timed_run(inbox, work)
         alerts = sum(p.alerts for p in summary.scanned)
-        print(f"first run:  {first:8.2f} s  ({len(summary.scanned)} projects, {files} files, "
-              f"{alerts} alerts)  {first / files * 1000:.1f} ms per new file  "
-              f"[hashing {clock.ends.get('hash', 0):.2f} s]")
+        print(
+            f"first run:  {first:8.2f} s  ({len(summary.scanned)} projects, {files} files, "
+            f"{alerts} alerts)  {first / files * 1000:.1f} ms per new file  "
+            f"[hashing {clock.ends.get('hash', 0):.2f} s]"
+        )
 
         rerun, summary, _ = timed_run(inbox, work)
         assert summary.nothing_new, "the re-run scanned something"
-        print(f"re-run:     {rerun:8.2f} s  (nothing new)  "
-              f"{rerun / first:.4f} of the first run ({first / rerun:.0f}x faster)")
+        print(
+            f"re-run:     {rerun:8.2f} s  (nothing new)  "
+            f"{rerun / first:.4f} of the first run ({first / rerun:.0f}x faster)"
+        )
 
         changed = next(inbox.glob("2026-0001/bids/b01/*"))
         changed.write_bytes(changed.read_bytes() + b"\n")
         one, summary, _ = timed_run(inbox, work)
         print(f"one change: {one:8.2f} s  ({len(summary.scanned)} project rescanned)")
-        cross = sum(1 for p in (work / "out").glob("ZS-*.json")
-                    for a in json.loads(p.read_text("utf-8"))["alerts"]
-                    if a["details"].get("scope") == "cross_project")
+        cross = sum(
+            1
+            for p in (work / "out").glob("ZS-*.json")
+            for a in json.loads(p.read_text("utf-8"))["alerts"]
+            if a["details"].get("scope") == "cross_project"
+        )
         print(f"cross-project alerts in the reports: {cross}")
     finally:
         if args.workdir is None:

@@ -79,7 +79,7 @@ def _apply(db: Database, name: str, fn: MigrationFn) -> None:
         fn(db)
         conn.execute(
             f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, ?)",
-            (name, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")),
+            (name, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
         )
     except BaseException:
         conn.execute("ROLLBACK")
@@ -268,4 +268,62 @@ def m005_manifests_file_failures(db: Database) -> None:
             recorded_at TEXT
         )
         """,
+    )
+
+
+@migration
+def m006_section_ids_and_lsh_bands(db: Database) -> None:
+    """Give sections a stable integer id and keep their LSH band keys in SQLite.
+
+    Candidates were found with an in-memory MinHashLSH built from every stored
+    section at the start of each run: seconds per thousand sections, growing
+    with the history. Indexed band keys make a lookup cost the same whatever
+    the history holds. Sections get ``id INTEGER PRIMARY KEY`` because VACUUM
+    may renumber an implicit rowid, which the band rows point to.
+    """
+    from collusion.store import section_band_keys  # store imports this module
+
+    _script(
+        db,
+        """
+        CREATE TABLE sections_new (
+            id INTEGER PRIMARY KEY,
+            project_id TEXT NOT NULL REFERENCES projects(id),
+            bidder_id TEXT,            -- NULL for the tender's sections
+            file TEXT NOT NULL,
+            ordinal INTEGER NOT NULL,
+            title TEXT,
+            first_page INTEGER,
+            chars INTEGER,             -- normalized characters
+            shingles INTEGER,          -- distinct 5-gram shingles
+            excerpt TEXT,              -- opening words, for evidence
+            minhash BLOB,              -- LeanMinHash.serialize(byteorder='<')
+            minhash_recipe TEXT        -- how the MinHash was made: only equal recipes compare
+        );
+        INSERT INTO sections_new (project_id, bidder_id, file, ordinal, title, first_page,
+            chars, shingles, excerpt, minhash, minhash_recipe)
+            SELECT project_id, bidder_id, file, ordinal, title, first_page, chars, shingles,
+            excerpt, minhash, minhash_recipe FROM sections ORDER BY rowid;
+        DROP TABLE sections;
+        ALTER TABLE sections_new RENAME TO sections;
+        CREATE INDEX idx_sections_project ON sections(project_id);
+        CREATE TABLE section_bands (
+            key INTEGER NOT NULL,      -- 64-bit hash of (recipe, band number, band values)
+            section_id INTEGER NOT NULL REFERENCES sections(id),
+            project_id TEXT NOT NULL   -- to replace a project's rows and skip its own
+        );
+        CREATE INDEX idx_section_bands_key ON section_bands(key);
+        CREATE INDEX idx_section_bands_project ON section_bands(project_id)
+        """,
+    )
+    rows = db.conn.execute(
+        "SELECT id, project_id, minhash, minhash_recipe FROM sections WHERE minhash IS NOT NULL"
+    ).fetchall()
+    db.conn.executemany(
+        "INSERT INTO section_bands (key, section_id, project_id) VALUES (?, ?, ?)",
+        [
+            (key, section_id, project_id)
+            for section_id, project_id, blob, recipe in rows
+            for key in section_band_keys(blob, recipe)
+        ],
     )

@@ -391,7 +391,6 @@ def _process_project(run: _Run, folder: str, manifest: Manifest) -> ProjectOutco
     with store.transaction(run.db):
         counts = store.record_scan(run.db, result, run.run_id)
         _record_manifest(run, folder, project_id, manifest, "ok", None)
-    run.history.refresh_project(project_id)
     outcome = ProjectOutcome(
         folder=folder,
         status="scanned",

@@ -33,8 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import xxhash
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHash
 from sqlite_utils import Database
 
 from collusion.errors import StoreError
@@ -239,6 +240,35 @@ def section_minhash(text: str) -> tuple[LeanMinHash | None, int, int]:
     return LeanMinHash(mh), len(normalized), len(grams)
 
 
+# LSH banding of the 128 values: 32 bands of 4 rows. A pair at Jaccard 0.5
+# shares a band with probability 1-(1-0.5**4)**32 = 0.87, at 0.6 with 0.99,
+# at 0.3 with 0.23; candidates are then confirmed on the estimate itself.
+LSH_BANDS = 32
+LSH_ROWS = 4
+
+
+def band_keys(mh: LeanMinHash, recipe: str) -> list[int]:
+    """One signed 64-bit key per LSH band, as stored in ``section_bands``.
+
+    The recipe and band number are hashed in, so keys of different recipes
+    or bands never meet. Values are widened to little-endian uint64 so the
+    key does not depend on the numpy dtype of the scheme.
+    """
+    values = np.asarray(mh.hashvalues, dtype="<u8")
+    prefix = recipe.encode()
+    keys = []
+    for band in range(LSH_BANDS):
+        chunk = values[band * LSH_ROWS : (band + 1) * LSH_ROWS].tobytes()
+        key = xxhash.xxh64_intdigest(prefix + band.to_bytes(2, "little") + chunk)
+        keys.append(key - (1 << 64) if key >= (1 << 63) else key)  # SQLite INTEGER is signed
+    return keys
+
+
+def section_band_keys(blob: bytes, recipe: str) -> list[int]:
+    """Band keys of a stored MinHash."""
+    return band_keys(minhash_from_bytes(blob), recipe)
+
+
 def minhash_bytes(mh: LeanMinHash) -> bytes:
     buf = bytearray(mh.bytesize(byteorder=BYTE_ORDER))
     mh.serialize(buf, byteorder=BYTE_ORDER)
@@ -253,7 +283,15 @@ def minhash_from_bytes(data: bytes) -> LeanMinHash:
 # Recording a scan
 # ---------------------------------------------------------------------------
 
-PROJECT_TABLES = ("bidders", "files", "signature_values", "sections", "alerts", "pairs")
+PROJECT_TABLES = (
+    "bidders",
+    "files",
+    "signature_values",
+    "sections",
+    "section_bands",
+    "alerts",
+    "pairs",
+)
 
 
 @dataclass(frozen=True)
@@ -288,6 +326,7 @@ def record_scan(db: Database, scan_result: Any, run_id: str | None = None) -> Re
         conn = db.conn
         for table in PROJECT_TABLES:
             conn.execute(f"DELETE FROM {table} WHERE project_id = ?", (project_id,))
+        _number_sections(conn, rows)
         _insert_project(conn, report, ctx, project_id, run_id, rows)
         for table, table_rows in rows.items():
             _insert_many(conn, table, table_rows)
@@ -329,6 +368,7 @@ def _scan_rows(report: dict[str, Any], ctx: Any, project_id: str) -> dict[str, l
         "files": _file_rows(ctx, project_id),
         "signature_values": _signature_rows(ctx, project_id),
         "sections": _section_rows(ctx, project_id),
+        "section_bands": [],  # filled by _number_sections once ids are known
         "alerts": _alert_rows(report, project_id),
         "pairs": _pair_rows(report, project_id),
     }
@@ -432,6 +472,7 @@ def _section_rows(ctx: Any, project_id: str) -> list[dict]:
         mh, chars, count = section_minhash(text)
         rows.append(
             {
+                "id": None,
                 "project_id": project_id,
                 "bidder_id": bidder_id,
                 "file": section.file,
@@ -446,6 +487,24 @@ def _section_rows(ctx: Any, project_id: str) -> list[dict]:
             }
         )
     return rows
+
+
+def _number_sections(conn: sqlite3.Connection, rows: dict[str, list[dict]]) -> None:
+    """Give the new sections ids and build their band rows (inside the transaction).
+
+    Ids follow the highest one in use; the write lock the transaction holds
+    means no other writer can take the same ids.
+    """
+    (top,) = conn.execute("SELECT COALESCE(MAX(id), 0) FROM sections").fetchone()
+    bands = []
+    for number, row in enumerate(rows["sections"], start=top + 1):
+        row["id"] = number
+        if row["minhash"] is not None:
+            bands += [
+                {"key": key, "section_id": number, "project_id": row["project_id"]}
+                for key in section_band_keys(row["minhash"], row["minhash_recipe"])
+            ]
+    rows["section_bands"] = bands
 
 
 def _alert_rows(report: dict[str, Any], project_id: str) -> list[dict]:
@@ -608,24 +667,18 @@ class SectionMatch:
 class History:
     """Read access to earlier projects for one scan (``ctx.history``).
 
-    Signature lookups are plain indexed queries. Section lookups use one
-    ``MinHashLSH`` built lazily from every stored MinHash and kept for the
-    whole nightly run; :meth:`refresh_project` swaps a project's entries
-    after it is re-recorded, so the index is built once per run, not once
-    per project.
+    Every lookup is an indexed query, so one History can serve a whole
+    nightly run and always sees the projects committed so far: signature
+    values by (field, normalized), sections by their LSH band keys
+    (``section_bands``), candidates then confirmed on the MinHash estimate.
     """
-
-    # (bands, rows) for 128 permutations: a pair at Jaccard 0.5 is a
-    # candidate with probability 1-(1-0.5**4)**32 = 0.87, at 0.6 with 0.99.
-    # Candidates are then confirmed against `jaccard_threshold`.
-    LSH_PARAMS = (32, 4)
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self._recipe = minhash_recipe()
-        self._lsh: MinHashLSH | None = None
+        # Loaded candidate sections by id. Ids are never reused for other
+        # content within a run, so entries never go stale.
         self._sections: dict[int, tuple[dict, LeanMinHash]] = {}
-        self._keys_by_project: dict[str, list[int]] = {}
 
     # --- signature values ---
 
@@ -667,15 +720,13 @@ class History:
         self, mh: LeanMinHash, shingle_count: int, exclude_project: str, min_jaccard: float
     ) -> list[SectionMatch]:
         """Stored sections of OTHER projects with estimated Jaccard >= min_jaccard."""
-        lsh = self._index()
         matches = []
-        for key in sorted(lsh.query(mh)):
-            meta, other = self._sections[key]
-            if meta["project_id"] == exclude_project:
-                continue
+        for section_id in self._candidates(mh, exclude_project):
+            meta, other = self._sections[section_id]
             jaccard = mh.jaccard(other)
             if jaccard < min_jaccard:
                 continue
+            containment = _containment(jaccard, shingle_count, meta["shingles"])
             matches.append(
                 SectionMatch(
                     project_id=meta["project_id"],
@@ -688,36 +739,37 @@ class History:
                     first_page=meta["first_page"],
                     excerpt=meta["excerpt"],
                     jaccard=round(jaccard, 4),
-                    containment=round(_containment(jaccard, shingle_count, meta["shingles"]), 4),
+                    containment=round(containment, 4),
                 )
             )
         return matches
 
-    def refresh_project(self, project_id: str) -> None:
-        """Re-read one project's sections into the index after it was recorded."""
-        if self._lsh is None:
+    def _candidates(self, mh: LeanMinHash, exclude_project: str) -> list[int]:
+        """Ids of sections sharing at least one band, loaded into the cache, sorted."""
+        keys = band_keys(mh, self._recipe)
+        marks = ", ".join("?" for _ in keys)
+        ids = [
+            row[0]
+            for row in self.db.conn.execute(
+                f"SELECT DISTINCT section_id FROM section_bands WHERE key IN ({marks}) "
+                "AND project_id != ? ORDER BY section_id",
+                (*keys, exclude_project),
+            )
+        ]
+        self._load([i for i in ids if i not in self._sections])
+        return [i for i in ids if i in self._sections]
+
+    def _load(self, ids: list[int]) -> None:
+        if not ids:
             return
-        for key in self._keys_by_project.pop(project_id, []):
-            self._lsh.remove(key)
-            del self._sections[key]
-        self._load_sections("WHERE s.project_id = ?", (project_id,))
-
-    def _index(self) -> MinHashLSH:
-        if self._lsh is None:
-            self._lsh = MinHashLSH(num_perm=NUM_PERM, params=self.LSH_PARAMS)
-            self._load_sections("", ())
-        return self._lsh
-
-    def _load_sections(self, where: str, params: tuple) -> None:
-        assert self._lsh is not None
-        clause = f"{where} {'AND' if where else 'WHERE'} s.minhash_recipe = ?"
+        marks = ", ".join("?" for _ in ids)
         rows = self.db.conn.execute(
-            "SELECT s.rowid, s.project_id, p.name, s.bidder_id, b.name, s.file, s.ordinal, "
+            "SELECT s.id, s.project_id, p.name, s.bidder_id, b.name, s.file, s.ordinal, "
             "s.title, s.first_page, s.excerpt, s.shingles, s.minhash "
             "FROM sections s LEFT JOIN projects p ON p.id = s.project_id "
             "LEFT JOIN bidders b ON b.project_id = s.project_id AND b.id = s.bidder_id "
-            f"{clause} AND s.minhash IS NOT NULL ORDER BY s.rowid",
-            (*params, self._recipe),
+            f"WHERE s.id IN ({marks}) AND s.minhash_recipe = ?",
+            (*ids, self._recipe),
         ).fetchall()
         names = (
             "project_id",
@@ -731,13 +783,9 @@ class History:
             "excerpt",
             "shingles",
         )
-        with self._lsh.insertion_session() as session:
-            for rowid, *values, blob in rows:
-                mh = minhash_from_bytes(blob)
-                meta = dict(zip(names, values, strict=True))
-                self._sections[rowid] = (meta, mh)
-                self._keys_by_project.setdefault(meta["project_id"], []).append(rowid)
-                session.insert(rowid, mh, check_duplication=False)
+        for section_id, *values, blob in rows:
+            meta = dict(zip(names, values, strict=True))
+            self._sections[section_id] = (meta, minhash_from_bytes(blob))
 
 
 def _containment(jaccard: float, size_a: int, size_b: int) -> float:

@@ -73,3 +73,27 @@ def test_failed_migration_leaves_nothing_behind(tmp_path, monkeypatch):
         migrate(db)
     assert "half_done" not in db.table_names()
     assert "m999_broken" not in applied_migrations(db)
+
+
+def test_m006_keeps_sections_and_indexes_their_bands(tmp_path, monkeypatch):
+    """Upgrade a database made before m006: sections keep their rows, gain ids and bands."""
+    from collusion import store
+
+    db = Database(sqlite3.connect(tmp_path / "old.db"))
+    before_m006 = [m for m in migrations._MIGRATIONS if m[0] < "m006"]
+    monkeypatch.setattr(migrations, "_MIGRATIONS", before_m006)
+    migrate(db)
+    mh, chars, count = store.section_minhash("施工组织设计" * 40)
+    db.conn.execute(
+        "INSERT INTO sections (project_id, bidder_id, file, ordinal, chars, shingles, minhash, "
+        "minhash_recipe) VALUES ('P1', 'b01', 'bids/b01/a.docx', 0, ?, ?, ?, ?)",
+        (chars, count, store.minhash_bytes(mh), store.minhash_recipe()),
+    )
+    db.conn.commit()
+    monkeypatch.undo()
+    assert migrate(db) == [name for name in migration_names() if name >= "m006"]
+    assert db["sections"].pks == ["id"]
+    assert [r["id"] for r in db.query("SELECT id FROM sections")] == [1]
+    keys = [r["key"] for r in db.query("SELECT key FROM section_bands WHERE section_id = 1")]
+    assert sorted(keys) == sorted(store.band_keys(mh, store.minhash_recipe()))
+    assert len(keys) == store.LSH_BANDS

@@ -292,8 +292,7 @@ def test_history_counts_and_sections(db):
     assert [(m.project_id, m.bidder_id, m.company) for m in found] == [("P1", "b01", "甲公司")]
     assert found[0].jaccard == 1.0 and found[0].containment == 1.0
     assert history.similar_sections(mh, count, exclude_project="P1", min_jaccard=0.5) == []
-    # After P2 is re-recorded with the plan, refresh_project makes it findable.
+    # The same History sees P2 once it is re-recorded with the plan.
     record_scan(db, make_scan("P2", {"b02": {"name": "乙公司", "text": PLAN}}), "r3")
-    history.refresh_project("P2")
     found = history.similar_sections(mh, count, exclude_project="P1", min_jaccard=0.5)
     assert [m.project_id for m in found] == ["P2"]
