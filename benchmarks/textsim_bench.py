@@ -139,18 +139,20 @@ def evaluate(project: Project, comparison: ProjectComparison, tally: dict) -> No
 def print_accuracy(tally: dict) -> None:
     print(f"{'case':<14}{'pairs':>7}{'alerted':>9}{'high':>7}")
     for case in (*CASES, "honest"):
+        if not tally["pairs"][case]:
+            continue
         n = tally["pairs"][case]
         print(f"{case:<14}{n:>7}{tally['alerted'][case]:>9}{tally['high'][case]:>7}")
     positives = sum(tally["pairs"][c] for c in CASES)
     tp = sum(tally["alerted"][c] for c in CASES)
     fp = tally["alerted"]["honest"]
     precision = tp / (tp + fp) if tp + fp else 1.0
-    print(f"pair precision {precision:.3f}  recall {tp / positives:.3f}  "
+    print(f"pair precision {precision:.3f}  recall {tp / max(1, positives):.3f}  "
           f"(alerted = severity medium or high; honest pairs alerted: {fp})")
     tp_high = sum(tally["high"][c] for c in CASES)
     fp_high = tally["high"]["honest"]
     print(f"pair precision at high {tp_high / (tp_high + fp_high) if tp_high + fp_high else 1:.3f}"
-          f"  recall at high {tp_high / positives:.3f}")
+          f"  recall at high {tp_high / max(1, positives):.3f}")
     chars = tally["chars"]
     print(f"passage chars (verbatim, light_edit, cross_format; copier side): "
           f"precision {chars['both'] / max(1, chars['pred']):.3f}  "
@@ -162,10 +164,16 @@ def new_tally() -> dict:
 
 
 def accuracy(seeds: int, bidders: int, settings: TextSettings) -> None:
+    """Projects written as real files; every case planted once when there are
+    enough bidders, else a different half of the cases each seed."""
     tally = new_tally()
     compared = all_pairs = pages = 0
     for seed in range(1, seeds + 1):
-        project = make_project(seed, bidders=bidders)
+        room = bidders // 2
+        cases = CASES if room >= len(CASES) else tuple(
+            CASES[(seed * room + i) % len(CASES)] for i in range(room)
+        )
+        project = make_project(seed, bidders=bidders, cases=cases)
         with tempfile.TemporaryDirectory() as tmp:
             sections, tender, n_pages = sections_from_files(project, Path(tmp))
         pages += n_pages
@@ -202,7 +210,8 @@ def scale(bidders: int, pages: int, settings: TextSettings) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--bidders", type=int, default=12)
+    parser.add_argument("--bidders", type=int, nargs="+", default=[12, 6],
+                        help="bidders per project; one accuracy run for each")
     parser.add_argument("--scale-bidders", type=int, default=30)
     parser.add_argument("--scale-pages", type=int, default=100)
     parser.add_argument("--skip-scale", action="store_true")
@@ -210,7 +219,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     settings = TextSettings()
     if not args.skip_accuracy:
-        accuracy(args.seeds, args.bidders, settings)
+        for bidders in args.bidders:
+            accuracy(args.seeds, bidders, settings)
     if not args.skip_scale:
         scale(args.scale_bidders, args.scale_pages, settings)
 

@@ -139,11 +139,13 @@ class TextSettings:
     max_seed_positions: int = 8  # a shingle repeated more often in a section seeds nothing
 
     # --- technical parameters (paraphrase path) ---
-    # A section pair sharing at least `param_min_matches` rare parameters
-    # whose weight (ln((bidders + 1) / holders)) is at least `param_match_min`
-    # of the smaller section's is a near-duplicate, whatever its wording.
+    # A section pair sharing at least `param_min_matches` parameters (those
+    # of the tender and those most bidders use weigh nothing) whose weight,
+    # ln((bidders + 1) / holders) each, is at least `param_match_min` of the
+    # larger section's is a near-duplicate, whatever its wording. Measured:
+    # copies and paraphrases 0.87-1.0, honest pairs at most 0.56.
     param_min_matches: int = 6
-    param_match_min: float = 0.6
+    param_match_min: float = 0.7
     param_max_postings: int = 64
 
     # --- shared typos (short spans shared by exactly two bidders) ---
@@ -151,9 +153,16 @@ class TextSettings:
     # least `typo_min_other_bidders` other bidders write another character
     # (混泥土 where others write 混凝土); see `shared_typos`. Chance short
     # spans shared by two honest bids are common; shared non-words are not.
-    typo_min_other_bidders: int = 1
-    typo_min_count: int = 2  # shared typos for the signal to count (medium alone)
-    typo_high_count: int = 3  # shared typos that make the pair high on their own
+    typo_min_other_bidders: int = 2
+    # Honest pairs share a few typo-like variants by chance, more in small
+    # projects (few bidders to tell a variant from a non-word). A pair's count
+    # is compared with the project's own rate (the mean over the other pairs,
+    # at least `typo_min_rate`) as a Poisson tail: it counts as evidence at
+    # p <= typo_max_p (medium alone) and p <= typo_high_p (high alone).
+    typo_min_count: int = 2
+    typo_min_rate: float = 0.01
+    typo_max_p: float = 0.01
+    typo_high_p: float = 1e-4
 
     # --- severity (weighted shared characters: chars x rarity) ---
     medium_chars: int = 120
@@ -161,7 +170,7 @@ class TextSettings:
     high_share: float = 0.15  # or this share of either bidder's remaining text
     score_scale_chars: float = 300.0  # score = 1 - exp(-weighted / scale)
     param_score: float = 0.75  # score of a parameter-sequence match alone
-    typo_score: float = 0.6  # score of the shared-typo signal alone (at typo_min_count)
+    typo_score: float = 0.6  # score of a significant shared-typo signal alone
 
     # --- evidence ---
     max_evidence_passages: int = 5  # strongest passages quoted per pair (two Evidence each)
@@ -177,7 +186,7 @@ class TextSettings:
             "min_section_shingles", "rare_max_bidders", "rare_max_postings",
             "rare_min_shared", "min_shared_shingles", "min_run_chars", "max_gap_chars",
             "min_passage_chars", "max_seed_positions", "param_min_matches",
-            "param_max_postings", "typo_min_other_bidders", "typo_min_count", "typo_high_count", "medium_chars", "high_chars", "score_scale_chars",
+            "param_max_postings", "typo_min_other_bidders", "typo_min_count", "medium_chars", "high_chars", "score_scale_chars",
             "max_evidence_passages", "tfidf_ngram_min", "tfidf_ngram_max",
         )
         for name in positive:
@@ -187,7 +196,7 @@ class TextSettings:
             raise SettingsError("text.window_chars must not exceed text.max_section_chars")
         unit = ("running_page_share", "toc_page_share", "common_share", "jaccard_min",
                 "containment_min", "param_match_min", "high_share", "param_score",
-                "typo_score")
+                "typo_score", "typo_min_rate", "typo_max_p", "typo_high_p")
         for name in unit:
             if not 0 < getattr(self, name) <= 1:
                 raise SettingsError(f"text.{name} must be in (0, 1]")
@@ -202,8 +211,8 @@ class TextSettings:
             raise SettingsError("text.medium_chars must not exceed text.high_chars")
         if self.tfidf_ngram_min > self.tfidf_ngram_max:
             raise SettingsError("text.tfidf_ngram_min must not exceed text.tfidf_ngram_max")
-        if self.typo_min_count > self.typo_high_count:
-            raise SettingsError("text.typo_min_count must not exceed text.typo_high_count")
+        if self.typo_high_p > self.typo_max_p:
+            raise SettingsError("text.typo_high_p must not exceed text.typo_max_p")
         if self.shingle_chars < max(TYPO_POSITIONS) + 2:
             raise SettingsError("text.shingle_chars must be at least 5 (typo context)")
 
@@ -470,9 +479,10 @@ class ParamMatch:
     """Technical parameters two sections share.
 
     ``score`` is the weighted overlap of the two parameter multisets over the
-    smaller one (order-free: a paraphrase reorders sentences but keeps the
-    numbers); ``order_score`` the weighted longest common subsequence over
-    the same total (how much of it is also in the same order).
+    larger one's weight (order-free: a paraphrase reorders sentences but keeps
+    the numbers; over the larger, because a long section holds some of any
+    short one's numbers by chance); ``order_score`` the weighted longest
+    common subsequence over the same total (how much is also in order).
     """
 
     shared: tuple[tuple[Param, Param], ...]  # a's parameter and b's, in a's order
@@ -489,7 +499,7 @@ def match_params(
     """The weighted overlap (and in-order overlap) of two sections' parameters."""
     items_a = [p for p in a if weight.get(p.key, 0) > 0]
     items_b = [p for p in b if weight.get(p.key, 0) > 0]
-    total = min(sum(weight[p.key] for p in items_a), sum(weight[p.key] for p in items_b))
+    total = max(sum(weight[p.key] for p in items_a), sum(weight[p.key] for p in items_b))
     if total <= 0:
         return NO_PARAM_MATCH
     pool: dict[str, list[Param]] = defaultdict(list)
@@ -935,17 +945,46 @@ def _remaining_chars(p: Prepared, boiler: Boilerplate, k: int) -> int:
     return sum(1 for h in p.hashes if h not in boiler.removed) + (k - 1 if p.hashes else 0)
 
 
-def severity_of(weighted: float, share: float, by_params: bool, typos: int,
+def poisson_tail(count: int, rate: float) -> float:
+    """P(X >= count) for X ~ Poisson(rate)."""
+    term, below = math.exp(-rate), 0.0
+    for i in range(count):
+        below += term
+        term *= rate / (i + 1)
+    return max(0.0, 1.0 - below)
+
+
+def typo_p_values(
+    typos: Mapping[tuple[str, str], Sequence[SharedTypo]], bidders: int, settings: TextSettings
+) -> dict[tuple[str, str], float]:
+    """Each pair's chance of sharing as many typo-like variants as it does,
+    given the rate among the project's other pairs."""
+    pairs = bidders * (bidders - 1) // 2
+    total = sum(len(t) for t in typos.values())
+    out = {}
+    for pair, found in typos.items():
+        rate = (total - len(found)) / max(1, pairs - 1)
+        out[pair] = poisson_tail(len(found), max(settings.typo_min_rate, rate))
+    return out
+
+
+def typo_level(count: int, p_value: float, settings: TextSettings) -> int:
+    """0: not evidence; 1: evidence (medium alone); 2: strong (high alone)."""
+    if count < settings.typo_min_count or p_value > settings.typo_max_p:
+        return 0
+    return 2 if p_value <= settings.typo_high_p else 1
+
+
+def severity_of(weighted: float, share: float, by_params: bool, typo: int,
                 settings: TextSettings) -> str | None:
     """High, medium or None from the amount, rarity and spread of what is shared."""
     if weighted >= settings.high_chars or (
         share >= settings.high_share and weighted >= settings.medium_chars
     ):
         return "high"
-    if typos >= settings.typo_high_count:
+    if typo >= 2:
         return "high"
-    signals = sum([weighted >= settings.medium_chars, by_params,
-                   typos >= settings.typo_min_count])
+    signals = sum([weighted >= settings.medium_chars, by_params, typo >= 1])
     if signals >= 2:
         return "high"
     if signals == 1:
@@ -953,13 +992,13 @@ def severity_of(weighted: float, share: float, by_params: bool, typos: int,
     return None
 
 
-def score_of(weighted: float, by_params: bool, typos: int, settings: TextSettings) -> float:
+def score_of(weighted: float, by_params: bool, typo: int, settings: TextSettings) -> float:
     """Noisy-OR of the text amount, the parameter match and the shared typos."""
     miss = math.exp(-weighted / settings.score_scale_chars)
     if by_params:
         miss *= 1 - settings.param_score
-    if typos >= settings.typo_min_count:
-        miss *= (1 - settings.typo_score) ** (typos - settings.typo_min_count + 1)
+    if typo:
+        miss *= (1 - settings.typo_score) ** typo
     return round(1 - miss, 4)
 
 
@@ -982,6 +1021,7 @@ def aggregate(
     bidders: tuple[str, str],
     matches: Sequence[SectionMatch],
     typos: Sequence[SharedTypo],
+    typo_p: float,
     prepared: Sequence[Prepared],
     boiler: Boilerplate,
     remaining: Mapping[str, int],
@@ -1008,14 +1048,16 @@ def aggregate(
              and not _overlaps(t.b_start, t.b_end, covered.get(t.b, []))]
     share = (shared_chars / max(1, remaining[bidders[0]]), shared_chars / max(1, remaining[bidders[1]]))
     param_sections = tuple(m for m in matches if m.by_params)
-    severity = severity_of(weighted, max(share), bool(param_sections), len(typos), settings)
-    score = score_of(weighted, bool(param_sections), len(typos), settings)
+    typo = typo_level(len(typos), typo_p, settings)
+    severity = severity_of(weighted, max(share), bool(param_sections), typo, settings)
+    score = score_of(weighted, bool(param_sections), typo, settings)
     tfidf = None
     if settings.tfidf_second_opinion and severity is not None:
         tfidf = tfidf_cosine([prepared[m.a].norm.text for m in _unique(matches, "a")],
                              [prepared[m.b].norm.text for m in _unique(matches, "b")], settings)
     aligned.sort(key=lambda ap: (-ap.passage.weighted, ap.match.a, ap.passage.a_start))
     measures = {
+        "typo_p_value": round(typo_p, 6),
         "jaccard": round(max((m.jaccard for m in matches), default=0.0), 4),
         "containment": round(max((m.containment for m in matches), default=0.0), 4),
     }
@@ -1076,10 +1118,12 @@ def compare_project(
     for p in prepared:
         remaining[p.bidder] += _remaining_chars(p, boiler, settings.shingle_chars)
     typos = shared_typos(prepared, boiler, settings)
+    typo_p = typo_p_values(typos, boiler.bidders, settings)
     keys = sorted(set(by_bidders) | {key for key, found in typos.items()
-                                     if len(found) >= settings.typo_min_count})
+                                     if typo_level(len(found), typo_p[key], settings)})
     results = [
-        aggregate(key, by_bidders.get(key, []), typos.get(key, []), prepared, boiler,
+        aggregate(key, by_bidders.get(key, []), typos.get(key, []), typo_p.get(key, 1.0),
+                  prepared, boiler,
                   remaining, settings)
         for key in keys
     ]
