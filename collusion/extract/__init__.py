@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import re
 import stat
 import sys
 import time
@@ -28,6 +29,18 @@ HASH_CHUNK = 1024 * 1024
 # Address-space cap of a worker: a parser that tries to allocate more dies
 # with MemoryError inside the worker instead of swapping the machine.
 WORKER_MEMORY_BYTES = 6 * 1024 * 1024 * 1024
+
+
+OUT_OF_MEMORY = "解析时内存超限（超过解析进程的内存上限），文件可能被恶意构造，已放弃"
+# MuPDF reports a failed allocation as a RuntimeError naming the C call.
+_MUPDF_NO_MEMORY = re.compile(r"\b(?:malloc|calloc|realloc)\b.*\bfailed\b|out of memory",
+                              re.IGNORECASE)
+
+
+def worker_memory_bytes(settings: ExtractSettings) -> int:
+    """The address-space cap of a worker (``max_worker_memory_bytes`` when the
+    settings carry it)."""
+    return int(getattr(settings, "max_worker_memory_bytes", WORKER_MEMORY_BYTES))
 
 
 def sha256_file(path: Path) -> str:
@@ -57,10 +70,12 @@ def extract_file(root: str | os.PathLike[str], rel: str,
     except ExtractionError as exc:
         return _failed(rel, sha, fmt, str(exc))
     except MemoryError:
-        return _failed(rel, sha, fmt, "解析时内存超限，文件可能被恶意构造")
+        return _failed(rel, sha, fmt, OUT_OF_MEMORY)
     except RecursionError:
         return _failed(rel, sha, fmt, "文件结构嵌套过深，无法解析")
     except Exception as exc:  # the one broad catch: a bidder's file never crashes the scan
+        if _MUPDF_NO_MEMORY.search(str(exc)):
+            return _failed(rel, sha, fmt, OUT_OF_MEMORY)
         return _failed(rel, sha, fmt, f"解析失败: {type(exc).__name__}: {exc}")
 
 
@@ -192,7 +207,8 @@ def _worker_main(conn: Connection, root: str, settings: ExtractSettings) -> None
     try:
         import resource
 
-        resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
+        cap = worker_memory_bytes(settings)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     except (ImportError, ValueError, OSError):
         pass
     try:

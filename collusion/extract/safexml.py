@@ -57,6 +57,8 @@ def parse_xml(data: bytes, part: str) -> etree._Element:
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
+        if any(entry.type_name == "ERR_NO_MEMORY" for entry in exc.error_log):
+            raise MemoryError(f"{part}: libxml2 out of memory") from exc
         raise ExtractionError(f"{part} 不是有效的 XML: {exc}") from exc
     except ValueError as exc:  # lxml refuses some inputs before parsing
         raise ExtractionError(f"{part} 不是有效的 XML: {exc}") from exc
