@@ -173,6 +173,7 @@ _LABELS = (
     (re.compile(r"(信用代码|社会信用|组织机构代码)[^0-9A-Z\n]{0,8}$"), CREDIT_CODE),
 )
 _LABEL_WINDOW = 16  # characters before a number searched for its label
+_DIGIT_OR_AT_RE = re.compile(r"[0-9@]")
 
 # --- people patterns ----------------------------------------------------------------
 
@@ -222,16 +223,17 @@ class _Match:
 # --- text helpers ------------------------------------------------------------------------
 
 
+_WIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: " "}
+_WIDE_RE = re.compile("[\uff01-\uff5e\u3000]")
+
+
 def fold_width(text: str) -> str:
     """Full-width ASCII and the ideographic space to half-width, keeping every offset.
 
     NFKC would do more but can change the length of the text, and offsets are
     needed for excerpts.
     """
-    return "".join(
-        chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E else (" " if c == "\u3000" else c)
-        for c in text
-    )
+    return text.translate(_WIDTH_TABLE) if _WIDE_RE.search(text) else text
 
 
 def excerpt(text: str, start: int, end: int, limit: int) -> str:
@@ -330,7 +332,7 @@ def landline_value(digits: str, extension: str | None = None) -> str:
 
 def _number_candidates(text: str) -> Iterator[_Match]:
     """Every pattern's matches, valid ones only, before overlaps are resolved."""
-    for m in _SAFETY_CERT_RE.finditer(text):
+    for m in _SAFETY_CERT_RE.finditer(text) if ("建安" in text or "水安" in text) else ():
         province, kind_word, grade, year, serial = m.groups()
         value = f"{province or ''}{kind_word}{grade.upper()}({year}){serial}"
         yield _Match(SAFETY_CERT, value, m.group(0), m.start(), m.end())
@@ -367,6 +369,8 @@ def find_numbers(text: str) -> list[_Match]:
     number (账号, 身份证号, 信用代码) decides, then the fixed priority.
     """
     text = fold_width(text)
+    if not _DIGIT_OR_AT_RE.search(text):
+        return []  # every pattern needs a digit, or an @ for e-mail
     candidates = list(_number_candidates(text))
 
     def rank(match: _Match) -> tuple[int, int, int]:
@@ -432,12 +436,14 @@ def find_people(text: str) -> list[tuple[str, str, int, int]]:
     """(name, role, start, end) of people named with a role in running text."""
     text = fold_width(text)
     people: list[tuple[str, str, int, int]] = []
+    if "姓名" not in text and not _ROLE_RE.search(text):
+        return people  # every pattern below needs a role word or a 姓名 label
     for m in _ROLE_THEN_NAME_RE.finditer(text):
         name = _name_at_start(m.group(2), text[m.end():])
         if name:
             start = m.start(2)
             people.append((name, ROLE_ALIASES[m.group(1)], start, start + len(name)))
-    for m in _NAME_MARKED_RE.finditer(text):
+    for m in _NAME_MARKED_RE.finditer(text) if "姓名" in text else ():
         name = _name_at_end(m.group(1))
         role = canonical_role(text[m.end():m.end() + _ROLE_WINDOW])
         if name and role:
@@ -555,8 +561,9 @@ def find_in_block(block: Block, excerpt_chars: int, header: StaffHeader | None =
         found.append(Found(PERSON, name, name, role, block.page, block.index,
                            excerpt(original, pos, pos + len(name), excerpt_chars),
                            linked=_linked_numbers(numbers, start, end)))
-    bank = bank_name(text)
-    deposit = any(word in text or word in context for word in _DEPOSIT_WORDS)
+    has_account = any(m.kind == BANK_ACCOUNT for m in numbers)
+    bank = bank_name(text) if has_account else None
+    deposit = has_account and any(word in text or word in context for word in _DEPOSIT_WORDS)
     for m in numbers:
         if m.kind == BANK_ACCOUNT and bank is None:
             continue  # an account without a bank named nearby is too often something else

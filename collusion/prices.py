@@ -126,14 +126,18 @@ def parse_number(text: str) -> Decimal | None:
         return None
 
 
-def numeric_amounts(text: str) -> list[tuple[Decimal, int, int]]:
-    """(value, start, end) of money amounts marked by ¥, 小写 or a trailing 元/万元."""
+def numeric_amounts(text: str, unit: str | None = None) -> list[tuple[Decimal, int, int]]:
+    """(value, start, end) of money amounts marked by ¥, 小写 or a trailing 元/万元.
+
+    With `unit` (元 or 万元, from a label such as 投标总价（元）), a bare
+    number is an amount in that unit.
+    """
     amounts = []
     for m in _NUMERIC_RE.finditer(text):
-        if not (m.group("prefix") or m.group("unit")):
+        if not (m.group("prefix") or m.group("unit") or unit):
             continue  # a bare number is a duration, a count or a date
         value = Decimal(m.group("num").replace(",", ""))
-        if m.group("unit") == "万元":
+        if (m.group("unit") or unit) == "万元":
             value *= 10**4
         amounts.append((value, m.start("num"), m.end()))
     return amounts
@@ -157,6 +161,8 @@ _PRICE_LABEL_RE = re.compile(
 )
 # Words that start the next item of a 投标函 or 开标一览表: the price ends there.
 _NEXT_ITEM_RE = re.compile(r"工期|质量标准|质量目标|项目经理|投标保证金|有效期|安全目标")
+# 投标总价（元） / 投标报价(万元): the unit of the bare numbers that follow.
+_LABEL_UNIT_RE = re.compile(r"\s*[(（]\s*(万元|元)\s*[)）]")
 _PRICE_WINDOW = 160  # characters after a label searched for its amounts
 
 
@@ -192,7 +198,9 @@ def _amounts_near(text: str, label: re.Match[str]) -> tuple[list, list, int, int
     stop = _NEXT_ITEM_RE.search(after)
     after = after[:stop.start()] if stop else after
     after = after[:after.find("。") + 1] if "。" in after else after
-    numbers, uppers = numeric_amounts(after), uppercase_amounts(after)
+    unit = _LABEL_UNIT_RE.match(after)
+    numbers = numeric_amounts(after, unit.group(1) if unit else None)
+    uppers = uppercase_amounts(after)
     if numbers or uppers:
         return numbers, uppers, after_start, after_start + len(after)
     before_start = max(label.start() - _PRICE_WINDOW, 0)

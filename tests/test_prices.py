@@ -80,6 +80,14 @@ def test_price_in_ten_thousands_and_on_the_next_line():
     assert (b.price, b.index, b.mismatch) == (D("3000050.00"), 0, False)
 
 
+def test_price_in_an_opening_record_table_row():
+    (a,) = find_prices([row("投标总价（元）", "9,876,000.00", "工期（日历天）", "365")], 160)
+    assert a.price == D("9876000.00")
+    (b,) = find_prices([row("投标报价(万元)", "987.6")], 160)
+    assert b.price == D("9876000")
+    assert find_prices([row("投标报价", "987.6")], 160) == []  # no unit, no amount
+
+
 def test_amount_wrapped_across_pdf_lines():
     blocks = [para("我方愿意以人民币玖佰捌拾柒", 0), para("万陆仟元整（¥9,876,000.00）的投标总报价，按合同", 1)]
     (finding,) = find_prices(blocks, 160)

@@ -215,6 +215,12 @@ def name_pattern(name: str) -> re.Pattern[str]:
     return re.compile(r"\s*".join(parts))
 
 
+def _alternation(names: list[str]) -> re.Pattern[str] | None:
+    """One pattern matching any of `names`, longest first; None when there are none."""
+    ordered = sorted(names, key=lambda n: (-len(n), n))
+    return re.compile("|".join(name_pattern(n).pattern for n in ordered)) if ordered else None
+
+
 def _blank(text: str, patterns: list[re.Pattern[str]]) -> str:
     """`text` with the matches of `patterns` replaced by spaces (offsets kept)."""
     for pattern in patterns:
@@ -227,9 +233,9 @@ def _mentions(ctx: ScanContext, carrier: str, people: dict[str, Identity], tende
               settings: MixedSettings) -> dict[str, list[Mention]]:
     """named bidder -> the places in the carrier's files that name it."""
     own = [name_pattern(n) for n in people[carrier].names]
-    others = {b: [(n, name_pattern(n)) for n in ident.names]
-              for b, ident in people.items() if b != carrier}
-    all_patterns = {b: [name_pattern(n) for n in ident.names] for b, ident in people.items()}
+    owners = {n: b for b, ident in people.items() for n in ident.names}
+    others = _alternation([n for n, b in owners.items() if b != carrier])
+    everyone = _alternation(list(owners))
     codes = {ident.credit_code: b for b, ident in people.items()
              if b != carrier and ident.credit_code
              and ident.credit_code != people[carrier].credit_code}
@@ -240,17 +246,17 @@ def _mentions(ctx: ScanContext, carrier: str, people: dict[str, Identity], tende
             raw = block_text(block)
             original = fold_width(raw)  # same offsets as raw; excerpts quote raw
             text = _blank(original, own)
-            hits = [(named, "company_name", m.start(), m.end(), name)
-                    for named, pats in others.items()
-                    for name, pattern in pats for m in pattern.finditer(text)]
+            hits = [(owners[normalize_company(m.group(0))], "company_name", m.start(), m.end(),
+                     normalize_company(m.group(0)))
+                    for m in (others.finditer(text) if others else ())]
             if codes:
                 hits += [(codes[m.value], "credit_code", m.start, m.end, m.value)
                          for m in find_numbers(original)
                          if m.kind == CREDIT_CODE and m.value in codes]
             if not hits:
                 continue
-            named_here = {b for b, pats in all_patterns.items()
-                          if any(p.search(original) for p in pats)}
+            named_here = {owners[normalize_company(m.group(0))]
+                          for m in everyone.finditer(original)} if everyone else set()
             title = titles.get((carrier, file.path, block.index), "")
             for named, field, start, end, value in sorted(hits, key=lambda h: (h[2], h[0])):
                 is_name = field == "company_name"

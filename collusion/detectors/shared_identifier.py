@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from collusion import basis
+from collusion.detectors.mixed_documents import own_credit_codes
 from collusion.errors import SettingsError
 from collusion.identifiers import (
     AGENT_ROLES,
@@ -92,8 +93,6 @@ def detect(ctx: ScanContext) -> list[Alert]:
     settings: IdentifierSettings = ctx.settings.detectors.get(SETTINGS_KEY, IdentifierSettings())
     found = bidder_identifiers(ctx)
     tender_keys, tender_text = tender_identifiers(ctx)
-    from collusion.detectors.mixed_documents import own_credit_codes  # avoids an import cycle
-
     owned = set(own_credit_codes(ctx).values())
     titles = section_titles(ctx.sections)
     bidder_count = len(ctx.bidders)
@@ -173,7 +172,8 @@ def _number_alert(ctx: ScanContext, found: dict[Key, dict[str, list[Occurrence]]
         score=score,
         bidders=bidders,
         basis=_basis(kind, roles),
-        summary=_number_summary(ctx, kind, first.raw, bidders, roles, details["names"]),
+        summary=_number_summary(ctx, kind, first.raw, bidders, roles, details["names"],
+                                first.bank, deposit),
         details=details,
         evidence=_evidence(by_bidder, bidders, settings, titles),
     )
@@ -267,8 +267,12 @@ def _who(ctx: ScanContext, bidder_id: str) -> str:
 
 
 def _number_summary(ctx: ScanContext, kind: str, raw: str, bidders: tuple[str, ...],
-                    roles: list[str], names: dict[str, list[str]]) -> str:
+                    roles: list[str], names: dict[str, list[str]],
+                    bank: str | None = None, deposit: bool = False) -> str:
     who = "、".join(_who(ctx, b) for b in bidders)
+    account = ""
+    if kind == BANK_ACCOUNT:
+        account = f"（{bank}{'，用于投标保证金' if deposit else ''}）"
     all_names = sorted({n for per in names.values() for n in per})
     person = ""
     if all_names:
@@ -276,7 +280,7 @@ def _number_summary(ctx: ScanContext, kind: str, raw: str, bidders: tuple[str, .
         person = (f"，持有人均为{all_names[0]}" if same
                   else f"，所填姓名为{'、'.join(all_names)}")
     role = f"（{'、'.join(roles)}）" if roles else ""
-    return f"{who}的投标文件中出现同一{KIND_LABELS[kind]}{raw}{role}{person}"
+    return f"{who}的投标文件中出现同一{KIND_LABELS[kind]}{raw}{role}{person}{account}"
 
 
 def _evidence(by_bidder: dict[str, list[Occurrence]], bidders: tuple[str, ...],
