@@ -94,6 +94,7 @@ FIELD_LABEL = {
     "image_sha256": "内嵌图片（哈希相同）",
     "sha256": "文件 SHA-256",
     "bidder_name": "投标人名称",
+    "company_name": "公司名称",
     "bid_price": "投标报价",
     "unit_price": "综合单价",
     "arithmetic_error": "计算错误",
@@ -142,7 +143,13 @@ MEASURE_LABEL = {
     "mentions": "出现次数",
     "declared": "出现在落款、盖章处或信用代码",
     "files": "文件",
+    "comparable_lines": "可比清单项数",
+    "identical_lines": "综合单价相同的项数",
+    "identical_share": "综合单价相同的占比",
 }
+
+# Details that are shares, shown as percentages.
+SHARE_KEYS = ("share", "ratio_share", "identical_share")
 
 PATTERN_LABEL = {
     "identical_price": "报价完全相同",
@@ -151,6 +158,17 @@ PATTERN_LABEL = {
     "identical_unit_prices": "综合单价相同",
     "constant_unit_price_ratio": "综合单价呈固定比例",
     "shared_arithmetic_errors": "相同的计算错误",
+}
+
+# The pipeline's project-level price screens: name -> (label, what it measures).
+SCREEN_LABEL = {
+    "cv": ("变异系数 CV", "报价标准差 ÷ 平均报价；越小，报价越集中"),
+    "spread": ("价差率", "（最高报价 − 最低报价）÷ 最低报价"),
+    "diffp": ("最低两家差距 DIFFP", "（次低报价 − 最低报价）÷ 最低报价"),
+    "rd": ("相对距离 RD", "最低两家的差距 ÷ 落标报价的标准差"),
+    "skewness": ("偏度", "报价分布的偏斜程度（G1）"),
+    "kurtosis": ("峰度", "报价分布的超额峰度（G2）"),
+    "ks": ("KS 距离", "报价与均匀分布的 Kolmogorov–Smirnov 距离；等距报价为 1/n"),
 }
 
 STRENGTH_LABEL = {"high": "强", "medium": "中", "low": "弱", "none": "不作为证据"}
@@ -618,18 +636,73 @@ def _ignored(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _indicators(report: Mapping[str, Any]) -> list[dict[str, str]]:
+def _indicators(report: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The project-level price screens and where each bid price was read.
+
+    Takes the pipeline's ``{"note", "bids", "min_bids", "screens": {name:
+    {value | None, reason?, note?}}, "prices": [...]}`` and also a flat
+    ``{name: {value, note}}``.
+    """
     indicators = report.get("indicators")
     prices = indicators.get("prices") if isinstance(indicators, Mapping) else None
-    if not isinstance(prices, Mapping):
-        return []
+    if not isinstance(prices, Mapping) or not prices:
+        return None
+    screens = prices.get("screens") if isinstance(prices.get("screens"), Mapping) else None
+    items = screens if screens is not None else prices
+    rows = []
+    for name, item in items.items():
+        if screens is None and name in ("note", "bids", "min_bids", "prices"):
+            continue
+        item = item if isinstance(item, Mapping) else {"value": item}
+        label, meaning = SCREEN_LABEL.get(str(name), (str(name), ""))
+        value = item.get("value")
+        rows.append(
+            {
+                "name": label,
+                "value": format_number(round(value, 4) if isinstance(value, float) else value)
+                if value is not None
+                else "—",
+                "note": _text(item.get("note")) or _text(item.get("reason")) or meaning,
+            }
+        )
+    bids = prices.get("bids")
+    return {
+        "note": _text(prices.get("note")) if screens is not None else "",
+        "count": f"{bids} 家报价" if isinstance(bids, int) else "",
+        "rows": rows,
+        "sources": _price_sources(prices.get("prices")),
+    }
+
+
+def _price_sources(items: Any) -> list[dict[str, Any]]:
+    """Where each bidder's price was read, and any 大写/小写 mismatch found."""
     out = []
-    for name, item in prices.items():
-        if isinstance(item, Mapping):
-            value, note = item.get("value"), item.get("note")
-        else:
-            value, note = item, None
-        out.append({"name": _text(name), "value": format_number(value), "note": _text(note)})
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, Mapping):
+            continue
+        page = item.get("page")
+        mismatches = []
+        for m in item.get("amount_mismatches") or []:
+            if isinstance(m, Mapping):
+                where = _text(m.get("file")) + (
+                    f" 第 {m['page']} 页" if m.get("page") is not None else ""
+                )
+                mismatches.append(
+                    f"{where}：小写 {format_price(m.get('numeric'))}，"
+                    f"大写 {_text(m.get('uppercase_text'))}（{format_price(m.get('uppercase'))}）"
+                )
+        out.append(
+            {
+                "bidder": _text(item.get("bidder")),
+                "price": format_price(item.get("price")),
+                "source": _text(item.get("source")) or "—",
+                "where": _text(item.get("file")) + (f" · 第 {page} 页" if page is not None else ""),
+                "stated": format_price(item.get("stated_in_files"))
+                if item.get("stated_in_files") is not None
+                else "—",
+                "mismatches": mismatches,
+            }
+        )
     return out
 
 
@@ -871,7 +944,7 @@ def _is_scalar(value: Any) -> bool:
     return value is None or isinstance(value, (str, int, float, bool))
 
 
-def _measure_value(key: str, value: Any) -> str | None:
+def _measure_value(key: str, value: Any, bidders: set[str]) -> str | None:
     """A detail as one short line, or None when it is too nested for one."""
     if key == "source":
         return SOURCE_LABEL.get(str(value), format_number(value))
@@ -884,18 +957,23 @@ def _measure_value(key: str, value: Any) -> str | None:
         return STRENGTH_LABEL.get(str(value), format_number(value))
     if key == "price":
         return format_price(value)
-    if key in ("share", "ratio_share") and isinstance(value, (int, float, Mapping)):
+    if key in SHARE_KEYS and isinstance(value, (int, float, Mapping)):
         if isinstance(value, Mapping):
             items = [(k, v) for k, v in value.items() if isinstance(v, (int, float))]
             return "；".join(f"{k} {v:.0%}" for k, v in items) if items else None
         return f"{value:.0%}"
     if isinstance(value, Mapping):
-        if len(value) > MAX_INLINE_ITEMS or not all(
+        # Inline only a value per bidder (names, shares); settings and counts
+        # of the machinery are left to the raw view.
+        if not value or not set(map(str, value)) <= bidders:
+            return None
+        if not all(
             _is_scalar(v) or (isinstance(v, list) and all(map(_is_scalar, v)))
             for v in value.values()
         ):
             return None
-        return "；".join(f"{k}: {format_number(v)}" for k, v in value.items()) or None
+        parts = [f"{k}: {format_number(v)}" for k, v in value.items() if v not in (None, "", [])]
+        return "；".join(parts) or None
     if isinstance(value, list):
         if len(value) > MAX_INLINE_ITEMS * 2 or not all(map(_is_scalar, value)):
             return None
@@ -903,7 +981,9 @@ def _measure_value(key: str, value: Any) -> str | None:
     return format_number(value)
 
 
-def _details_rows(details: Mapping[str, Any], skip: Iterable[str] = ()) -> list[dict[str, str]]:
+def _details_rows(
+    details: Mapping[str, Any], bidders: Iterable[str], skip: Iterable[str] = ()
+) -> list[dict[str, str]]:
     """The details that read as one line each; nested ones are left to the raw view."""
     skip = set(skip) | set(SECTION_KEYS)
     if "label" in details:
@@ -912,7 +992,7 @@ def _details_rows(details: Mapping[str, Any], skip: Iterable[str] = ()) -> list[
     for key, value in details.items():
         if key in skip or value is None:
             continue
-        text = _measure_value(str(key), value)
+        text = _measure_value(str(key), value, set(bidders))
         if text:
             rows.append({"name": MEASURE_LABEL.get(str(key), str(key)), "value": text})
     return rows
@@ -977,7 +1057,7 @@ def _alert_view(
         "sort": _alert_sort_key(alert),
     }
     details = alert["details"]
-    view["measures"] = _details_rows(details, skip=("prices", "order", "sources"))
+    view["measures"] = _details_rows(details, alert["bidders"], skip=("prices", "order", "sources"))
     view["raw"] = _raw_details(details)
     view["sections"] = []
     view["passages"] = []

@@ -319,11 +319,49 @@ def sample_report() -> dict:
         ],
         "indicators": {
             "prices": {
-                "离散系数": {"value": 0.0201, "note": "报价离散程度偏低（低于 0.03）"},
-                "最高价/最低价": {"value": 1.0539, "note": None},
+                "note": "项目级报价筛查指标，仅描述本项目报价分布，不构成对任何投标人的指控。",
+                "bids": 5,
+                "min_bids": 4,
+                "screens": {
+                    "cv": {"value": 0.0210},
+                    "spread": {"value": 0.0539},
+                    "diffp": {"value": 0.0100},
+                    "rd": {"value": 0.4467},
+                    "skewness": {"value": 0.2911},
+                    "kurtosis": {"value": -1.6120},
+                    "ks": {"value": None, "reason": "示例：未计算"},
+                },
+                "prices": [
+                    {
+                        "bidder": f"b0{i}",
+                        "price": price,
+                        "source": "project.json",
+                        "file": f"bids/b0{i}/商务标.pdf",
+                        "page": 2,
+                        "stated_in_files": price,
+                        "amount_mismatches": [],
+                    }
+                    for i, price in [
+                        (1, 12_345_678.90),
+                        (2, 12_880_000.00),
+                        (3, 12_469_135.69),
+                        (4, 13_010_500.00),
+                        (5, 12_592_592.48),
+                    ]
+                ],
             }
         },
     }
+    report["indicators"]["prices"]["prices"][3]["amount_mismatches"] = [
+        {
+            "file": "bids/b04/商务标.pdf",
+            "page": 2,
+            "numeric": 13_010_500.00,
+            "uppercase": 13_100_500.00,
+            "uppercase_text": "壹仟叁佰壹拾万零伍佰元整",
+            "excerpt": "投标总价（小写）13,010,500.00 元，（大写）壹仟叁佰壹拾万零伍佰元整",
+        }
+    ]
     report["bidders"][3]["files"].append(
         {
             "path": "bids/b04/报价.pdf",
@@ -405,6 +443,8 @@ def test_file_errors_and_ignored_signatures_are_shown_with_reasons():
     text = visible_text(render_html(sample_report()))
     assert "bids/b04/报价.pdf" in text and "PDF 已加密，无密码，无法读取" in text
     assert "tender/招标文件.pdf" in text
+    assert "变异系数 CV" in text and "示例：未计算" in text
+    assert "大写 壹仟叁佰壹拾万零伍佰元整" in text
     # The file status and the errors entry are one problem, listed once.
     assert build_view(sample_report())["problems"] == [
         {
@@ -536,11 +576,13 @@ def test_tolerates_missing_optional_fields():
         ],
         "groups": [],
         "errors": [],
+        "indicators": {"prices": {"离散系数": {"value": 0.0201, "note": "偏低"}}},
     }
     html = render_html(minimal)
     assert "本报告所列预警均为" in html  # the default disclaimer
     assert "甲乙丙丁戊己庚辛" in html and "something_new" in html
     assert "110.00" in html  # the {bidder: price} form of details.prices is charted
+    assert "离散系数" in html and "0.0201" in html  # a flat {name: {value, note}} indicator
     assert render_html({}).startswith("<!DOCTYPE html>")
 
 
@@ -577,7 +619,8 @@ def hostile_report() -> dict:
     report["alerts"][4]["evidence"][0]["value"] = evil
     report["ignored_signatures"][0].update(value=evil, reason=evil, field="author")
     report["errors"].append({"file": evil, "error": evil})
-    report["indicators"]["prices"][evil] = {"value": evil, "note": evil}
+    report["indicators"]["prices"]["screens"][evil] = {"value": evil, "note": evil}
+    report["indicators"]["prices"]["prices"][0]["file"] = evil
     report["groups"][0]["bidders"].append(evil)
     report["generator"]["version"] = evil
     return report
