@@ -565,6 +565,17 @@ def test_tolerates_missing_optional_fields():
                 "bidders": ["b1", "b2"],
                 "summary": "n",
             },
+            {
+                "id": "A0004",
+                "kind": "shared_identifier",
+                "severity": "medium",
+                "score": 0.5,
+                "bidders": ["b1", "b2"],
+                "summary": "不属于任何投标人对的预警",
+                "evidence": [
+                    {"bidder": "b1", "excerpt": "电话 13800138000", "value": "13800138000"}
+                ],
+            },
         ],
         "pairs": [
             {
@@ -583,6 +594,8 @@ def test_tolerates_missing_optional_fields():
     assert "甲乙丙丁戊己庚辛" in html and "something_new" in html
     assert "110.00" in html  # the {bidder: price} form of details.prices is charted
     assert "离散系数" in html and "0.0201" in html  # a flat {name: {value, note}} indicator
+    others = html[html.index('id="others"') :]
+    assert "不属于任何投标人对的预警" in others and "<mark>13800138000</mark>" in others
     assert render_html({}).startswith("<!DOCTYPE html>")
 
 
