@@ -114,26 +114,33 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=200)
     parser.add_argument("--bidders", type=int, default=8)
     parser.add_argument("--workdir", type=Path, help="keep the inbox and database here")
+    parser.add_argument(
+        "--reuse-inbox", action="store_true", help="with --workdir: keep an inbox made before"
+    )
     args = parser.parse_args()
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="nightly-bench-"))
     inbox = work / "inbox"
     try:
         start = time.perf_counter()
-        if inbox.exists():
-            shutil.rmtree(inbox)
         for stale in ("history.db", "history.db-wal", "history.db-shm", "out"):
             path = work / stale
             if path.is_dir():
                 shutil.rmtree(path)
             elif path.exists():
                 path.unlink()
-        files = make_inbox(inbox, args.projects, args.bidders)
-        size = sum(f.stat().st_size for f in inbox.rglob("*") if f.is_file())
-        print(
-            f"generated {args.projects} projects x {args.bidders} bidders = {files} bid files "
-            f"({size / 1e6:.1f} MB) in {time.perf_counter() - start:.1f} s"
-        )
+        if args.reuse_inbox and inbox.is_dir():
+            files = sum(1 for f in inbox.glob("*/bids/*/*") if f.is_file())
+            print(f"reusing {inbox}: {files} bid files")
+        else:
+            if inbox.exists():
+                shutil.rmtree(inbox)
+            files = make_inbox(inbox, args.projects, args.bidders)
+            size = sum(f.stat().st_size for f in inbox.rglob("*") if f.is_file())
+            print(
+                f"generated {args.projects} projects x {args.bidders} bidders = {files} bid "
+                f"files ({size / 1e6:.1f} MB) in {time.perf_counter() - start:.1f} s"
+            )
 
         first, summary, clock = timed_run(inbox, work)
         alerts = sum(p.alerts for p in summary.scanned)

@@ -327,3 +327,29 @@ def m006_section_ids_and_lsh_bands(db: Database) -> None:
             for key in section_band_keys(blob, recipe)
         ],
     )
+
+
+@migration
+def m007_text_shingle_history(db: Database) -> None:
+    """Remember which text each project treats as common, to learn city-wide boilerplate.
+
+    A project records the shingles of its tender and those most of its
+    bidders share (never what a few bidders share: a ring's copied text is
+    not learned as boilerplate). A shingle recorded by several projects is
+    stock text that the near-duplicate detector then stops counting.
+    """
+    _script(
+        db,
+        """
+        CREATE TABLE shingle_projects (
+            hash INTEGER PRIMARY KEY,  -- collusion.textsim shingle hash (32-bit xxhash)
+            projects INTEGER NOT NULL  -- projects whose tender or common text holds it
+        );
+        CREATE TABLE project_shingles (
+            project_id TEXT PRIMARY KEY REFERENCES projects(id),
+            recipe TEXT NOT NULL,      -- how the hashes were made: only equal recipes count
+            count INTEGER NOT NULL,
+            shingles BLOB NOT NULL     -- sorted little-endian uint32, zlib-compressed
+        )
+        """,
+    )

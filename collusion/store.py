@@ -27,6 +27,8 @@ import os
 import sqlite3
 import unicodedata
 import uuid
+import zlib
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,6 +52,10 @@ SHINGLE_CHARS = 5
 NUM_PERM = 128
 MINHASH_SEED = 1
 BYTE_ORDER = "<"  # explicit, so a database moves between machines unchanged
+# A shingle in the tender or common text of this many OTHER projects is
+# city-wide boilerplate (History.text_shingles).
+TEXT_COMMON_PROJECTS = 3
+SQL_CHUNK = 900  # host parameters per IN (...) query, well under SQLite's limit
 MIN_SECTION_CHARS = 100  # normalized characters; shorter sections get no MinHash
 EXCERPT_CHARS = 80
 
@@ -322,6 +328,7 @@ def record_scan(db: Database, scan_result: Any, run_id: str | None = None) -> Re
     ctx = scan_result.context
     project_id = str(report.get("project", {}).get("id") or ctx.project.id)
     rows = _scan_rows(report, ctx, project_id)
+    recipe, common_text = project_common_shingles(ctx)
     with transaction(db):
         conn = db.conn
         for table in PROJECT_TABLES:
@@ -331,6 +338,7 @@ def record_scan(db: Database, scan_result: Any, run_id: str | None = None) -> Re
         for table, table_rows in rows.items():
             _insert_many(conn, table, table_rows)
         _insert_file_failures(conn, rows["files"], run_id)
+        _replace_project_shingles(conn, project_id, recipe, common_text)
     return RecordedCounts(
         project_id=project_id,
         bidders=len(rows["bidders"]),
@@ -507,6 +515,73 @@ def _number_sections(conn: sqlite3.Connection, rows: dict[str, list[dict]]) -> N
     rows["section_bands"] = bands
 
 
+def _text_settings(ctx: Any) -> Any:
+    from collusion.textsim import TextSettings
+
+    detectors = getattr(ctx.settings, "detectors", None) or {}
+    return detectors.get("text") or TextSettings()
+
+
+def text_recipe(settings: Any) -> str:
+    """Names what makes collusion.textsim's shingle hashes, so only equals count."""
+    from collusion.textsim import SHINGLE_HASH_SEED
+
+    return f"textsim-k{settings.shingle_chars}-xxh32s{SHINGLE_HASH_SEED}-masked"
+
+
+def project_common_shingles(ctx: Any) -> tuple[str, np.ndarray]:
+    """(recipe, sorted uint32 hashes) of the project's tender and common text.
+
+    Common text is what at least textsim's ``common_cutoff`` of the bidders
+    share (most of them): never what a few share, so a ring's copied plan
+    is never learned as boilerplate. Shingles are made exactly as the
+    near-duplicate detector makes them (same normalization, masking, hash).
+    """
+    from collusion import textsim
+    from collusion.detectors.near_duplicate_text import bidder_names
+    from collusion.normalize import normalize
+
+    settings = _text_settings(ctx)
+    per_bidder: dict[str, set[int]] = defaultdict(set)
+    for prepared in textsim.prepare(ctx.sections, bidder_names(ctx), settings):
+        per_bidder[prepared.bidder].update(prepared.shingles)
+    held = Counter(h for shingles in per_bidder.values() for h in shingles)
+    cutoff = textsim.common_cutoff(len(per_bidder), settings)
+    common = {h for h, n in held.items() if n >= cutoff}
+    for section in ctx.tender_sections:
+        text = normalize(section.text).text
+        common.update(textsim.shingle_hashes(text, settings.shingle_chars))
+    return text_recipe(settings), np.array(sorted(common), dtype="<u4")
+
+
+def _replace_project_shingles(
+    conn: sqlite3.Connection, project_id: str, recipe: str, new: np.ndarray
+) -> None:
+    """Move the per-shingle project counts from the project's old set to its new one."""
+    row = conn.execute(
+        "SELECT shingles FROM project_shingles WHERE project_id = ?", (project_id,)
+    ).fetchone()
+    old = _unpack_hashes(row[0]) if row else np.array([], dtype="<u4")
+    removed = [(int(h),) for h in np.setdiff1d(old, new, assume_unique=True)]
+    added = [(int(h),) for h in np.setdiff1d(new, old, assume_unique=True)]
+    conn.executemany("UPDATE shingle_projects SET projects = projects - 1 WHERE hash = ?", removed)
+    conn.executemany("DELETE FROM shingle_projects WHERE hash = ? AND projects <= 0", removed)
+    conn.executemany(
+        "INSERT INTO shingle_projects (hash, projects) VALUES (?, 1) "
+        "ON CONFLICT(hash) DO UPDATE SET projects = projects + 1",
+        added,
+    )
+    conn.execute(
+        "INSERT OR REPLACE INTO project_shingles (project_id, recipe, count, shingles) "
+        "VALUES (?, ?, ?, ?)",
+        (project_id, recipe, len(new), zlib.compress(new.astype("<u4").tobytes())),
+    )
+
+
+def _unpack_hashes(blob: bytes) -> np.ndarray:
+    return np.frombuffer(zlib.decompress(blob), dtype="<u4")
+
+
 def _alert_rows(report: dict[str, Any], project_id: str) -> list[dict]:
     def dumps(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
@@ -673,8 +748,11 @@ class History:
     (``section_bands``), candidates then confirmed on the MinHash estimate.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, current_project: str | None = None) -> None:
         self.db = db
+        # The project being scanned, when known: its own earlier record is
+        # then left out of the text counts. A nightly run sets it per project.
+        self.current_project = current_project
         self._recipe = minhash_recipe()
         # Loaded candidate sections by id. Ids are never reused for other
         # content within a run, so entries never go stale.
@@ -713,6 +791,56 @@ class History:
             (field, normalized, exclude_project),
         ).fetchall()
         return [Sighting(*row) for row in rows]
+
+    def value_company_count(self, field: str, normalized: str, exclude_project: str) -> int:
+        """How many different companies carried this value in OTHER projects' bids.
+
+        The better test of "everybody carries it" than a count of projects: a
+        ring of three companies reusing one machine in ten tenders is still
+        three companies; a hall computer is used by dozens. Bids with no
+        company name count one each.
+        """
+        keys = {
+            company_key(s.company) or f"{s.project_id}/{s.bidder_id}"
+            for s in self.value_sightings(field, normalized, exclude_project)
+        }
+        return len(keys)
+
+    # --- text ---
+
+    def text_shingles(self, shingles: Iterable[int]) -> set[int]:
+        """The shingles in the tender or common text of TEXT_COMMON_PROJECTS other projects.
+
+        The history hook of ``collusion.textsim`` (``ctx.history.text_shingles``).
+        Without ``current_project`` the project's own earlier record may be
+        among the counts, so one more project is required.
+        """
+        wanted = sorted({int(h) for h in shingles})
+        own = self._own_shingles()
+        frequent = set()
+        for start in range(0, len(wanted), SQL_CHUNK):
+            chunk = wanted[start : start + SQL_CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self.db.conn.execute(
+                f"SELECT hash, projects FROM shingle_projects WHERE hash IN ({marks}) "
+                "AND projects >= ?",
+                (*chunk, TEXT_COMMON_PROJECTS),
+            )
+            for shingle, projects in rows:
+                mine = 1 if own is None or shingle in own else 0
+                if projects - mine >= TEXT_COMMON_PROJECTS:
+                    frequent.add(shingle)
+        return frequent
+
+    def _own_shingles(self) -> set[int] | None:
+        """The current project's recorded common text; None when the project is unknown."""
+        if self.current_project is None:
+            return None
+        row = self.db.conn.execute(
+            "SELECT shingles FROM project_shingles WHERE project_id = ?",
+            (self.current_project,),
+        ).fetchone()
+        return set(_unpack_hashes(row[0]).tolist()) if row else set()
 
     # --- sections ---
 
@@ -786,6 +914,14 @@ class History:
         for section_id, *values, blob in rows:
             meta = dict(zip(names, values, strict=True))
             self._sections[section_id] = (meta, minhash_from_bytes(blob))
+
+
+def company_key(name: str | None) -> str | None:
+    """A company name for comparison: NFKC, no spaces, casefolded; None if unknown."""
+    if not name:
+        return None
+    key = "".join(unicodedata.normalize("NFKC", name).split()).casefold()
+    return key or None
 
 
 def _containment(jaccard: float, size_a: int, size_b: int) -> float:

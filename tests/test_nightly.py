@@ -247,10 +247,10 @@ def test_same_company_across_projects_is_no_alert(tmp_path):
     assert not [a for a in report["alerts"] if a["details"].get("scope") == "cross_project"]
 
 
-def test_value_common_in_history_is_no_alert(tmp_path):
-    """A lineage id carried in three or more other projects is everybody's template."""
+def test_value_many_companies_carried_is_no_alert(tmp_path):
+    """A lineage id five other companies carried is everybody's template, not a ring."""
     inbox = tmp_path / "inbox"
-    for n in range(4):
+    for n in range(6):
         make_project(
             inbox,
             f"p{n}",
@@ -261,9 +261,41 @@ def test_value_common_in_history_is_no_alert(tmp_path):
             },
         )
     run(inbox, tmp_path)
-    last = json.loads((tmp_path / "out" / "P-3.json").read_text("utf-8"))
-    cross = [a for a in last["alerts"] if a["details"].get("scope") == "cross_project"]
-    assert not [a for a in cross if a["kind"] == "shared_signature"]
+    cross = {}
+    for n in (1, 5):
+        report = json.loads((tmp_path / "out" / f"P-{n}.json").read_text("utf-8"))
+        cross[n] = [
+            a
+            for a in report["alerts"]
+            if a["details"].get("scope") == "cross_project" and a["kind"] == "shared_signature"
+        ]
+    assert cross[1]  # one other company so far: a lead
+    assert not cross[5]  # five other companies: common
+
+
+def test_ring_repeating_across_tenders_stays_evidence(tmp_path):
+    """Two companies sharing one machine in four tenders are still two companies."""
+    inbox = tmp_path / "inbox"
+    for n in range(4):
+        make_project(
+            inbox,
+            f"p{n}",
+            f"R-{n}",
+            {
+                "b01": honest(
+                    "中山市甲建设有限公司" if n % 2 else "中山市乙建设有限公司", "00BADBAD", 300 + n
+                ),
+                "b02": honest(f"诚实公司{n}", f"0055660{n}", 400 + n),
+            },
+        )
+    run(inbox, tmp_path)
+    report = json.loads((tmp_path / "out" / "R-3.json").read_text("utf-8"))
+    signature = [
+        a
+        for a in report["alerts"]
+        if a["details"].get("scope") == "cross_project" and a["kind"] == "shared_signature"
+    ]
+    assert signature and signature[0]["details"]["other_projects"] == ["R-0", "R-2"]
 
 
 def test_unscannable_folder_is_retried_only_when_it_changes(tmp_path):

@@ -296,3 +296,44 @@ def test_history_counts_and_sections(db):
     record_scan(db, make_scan("P2", {"b02": {"name": "乙公司", "text": PLAN}}), "r3")
     found = history.similar_sections(mh, count, exclude_project="P1", min_jaccard=0.5)
     assert [m.project_id for m in found] == ["P2"]
+
+
+def test_history_counts_companies_not_projects(db):
+    for n, company in enumerate(["甲公司", "乙公司", "甲 公司", "丙公司"]):
+        record_scan(
+            db,
+            make_scan(f"P{n}", {"b01": {"name": company, "sigs": [("machine_code", "7f3a")]}}),
+            f"r{n}",
+        )
+    history = History(db)
+    assert history.value_project_count("machine_code", "7F3A", "P9") == 4
+    assert history.value_company_count("machine_code", "7F3A", "P9") == 3  # 甲 公司 = 甲公司
+
+
+def _with_tender(scan: FakeScanResult, text: str) -> FakeScanResult:
+    from dataclasses import replace
+
+    tender = (make_section("tender", "tender/招标文件.docx", "投标须知", text),)
+    return FakeScanResult(scan.report, replace(scan.context, tender_sections=tender))
+
+
+def test_text_shingles_learned_from_other_projects_tenders(db):
+    from collusion import textsim
+    from collusion.normalize import normalize
+
+    stock = OTHER_TEXT
+    hashes = set(textsim.shingle_hashes(normalize(stock).text, 5))
+    for n in range(3):
+        scan = make_scan(f"P{n}", {"b01": {"name": f"公司{n}", "text": PLAN}})
+        record_scan(db, _with_tender(scan, stock), f"r{n}")
+    history = History(db, current_project="P9")
+    assert history.text_shingles(hashes) == hashes
+    # Rescanning P0 itself: its own record is left out, two others remain.
+    assert History(db, current_project="P0").text_shingles(hashes) == set()
+    # Unknown project: its own record may be among the three, so not enough.
+    assert History(db).text_shingles(hashes) == set()
+    # Replacing a project moves its counts instead of adding to them.
+    record_scan(db, make_scan("P2", {"b01": {"name": "公司2", "text": PLAN}}), "r9")
+    assert History(db, current_project="P9").text_shingles(hashes) == set()
+    rows = db.execute("SELECT MAX(projects) FROM shingle_projects").fetchone()
+    assert rows[0] == 2

@@ -16,29 +16,29 @@ pair of this report and is never flagged on its own: it is a lead for the
 reviewer). The other project is named in ``details.other_project`` and in
 ``evidence`` as ``"<project>/<bidder>"``.
 
-Rarity is learned from history: a value or a section carried by
-``HISTORY_COMMON_PROJECTS`` or more other projects is what every bid in the
-city carries (a popular template, a hall computer), and is dropped; so is
-anything found in a tender, stored or current, or in the known-common list.
+Rarity is learned from history, counted in companies rather than projects:
+a value or a section that ``common_companies`` or more different companies
+carried in other projects is what every bid in the city carries (a popular
+template, a hall computer) and is dropped, while a ring, however many
+tenders it enters, stays a handful of companies. Anything found in a tender
+(stored or current) or in the known-common list is dropped too.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
 from collusion import basis
 from collusion.detectors.shared_signature import (
     HIGH,
-    HISTORY_COMMON_PROJECTS,
     field_basis,
     field_label,
     field_strength,
 )
 from collusion.errors import SettingsError
 from collusion.models import Alert, Evidence, ScanContext, Section, SignatureValue
-from collusion.store import History, SectionMatch, Sighting, section_minhash
+from collusion.store import History, SectionMatch, Sighting, company_key, section_minhash
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,10 @@ class CrossProjectSettings:
     Composed into ``Settings.detectors["cross_project"]``.
     """
 
-    # A value or section found in at least this many OTHER projects is common.
-    common_projects: int = HISTORY_COMMON_PROJECTS
+    # A value or section that this many different companies carried in OTHER
+    # projects is common: rings have a handful of members, city-wide
+    # templates and hall computers have dozens.
+    common_companies: int = 5
     # Estimated Jaccard of two sections' 5-gram sets to call them near-duplicates.
     # 0.6 sits where the LSH (32 bands x 4 rows) finds 99% of pairs, and well
     # above what two independently written plans on one topic share.
@@ -65,8 +67,8 @@ class CrossProjectSettings:
     text_score_medium: float = 0.6
 
     def __post_init__(self) -> None:
-        if self.common_projects < 1:
-            raise SettingsError("cross_project.common_projects must be at least 1")
+        if self.common_companies < 2:
+            raise SettingsError("cross_project.common_companies must be at least 2")
         for name in (
             "min_jaccard",
             "strong_jaccard",
@@ -91,14 +93,6 @@ def detect(ctx: ScanContext) -> list[Alert]:
 def _settings(ctx: ScanContext) -> CrossProjectSettings:
     detectors = getattr(ctx.settings, "detectors", None) or {}
     return detectors.get("cross_project") or CrossProjectSettings()
-
-
-def company_key(name: str | None) -> str | None:
-    """A company name for comparison: NFKC, no spaces, casefolded; None if unknown."""
-    if not name:
-        return None
-    key = "".join(unicodedata.normalize("NFKC", name).split()).casefold()
-    return key or None
 
 
 def _different_company(ours: str | None, theirs: str | None) -> bool:
@@ -143,8 +137,10 @@ def _value_is_common(
         return True
     if (field, normalized) in tender or history.value_in_tenders(field, normalized):
         return True
-    seen = history.value_project_count(field, normalized, ctx.project.id)
-    return seen == 0 or seen >= settings.common_projects
+    if history.value_project_count(field, normalized, ctx.project.id) == 0:
+        return True  # nowhere else: nothing to say across projects
+    companies = history.value_company_count(field, normalized, ctx.project.id)
+    return companies >= settings.common_companies
 
 
 def signature_alerts(
@@ -242,12 +238,13 @@ def _tender_minhashes(ctx: ScanContext) -> list:
 def _is_boilerplate(
     mh, matches: list[SectionMatch], tender: list, settings: CrossProjectSettings
 ) -> bool:
-    """Tender text (here or in any stored tender) or a section many projects carry."""
+    """Tender text (here or in any stored tender) or a section many companies carry."""
     if any(mh.jaccard(t) >= settings.min_jaccard for t in tender):
         return True
     if any(m.bidder_id is None for m in matches):
         return True
-    return len({m.project_id for m in matches}) >= settings.common_projects
+    companies = {company_key(m.company) or f"{m.project_id}/{m.bidder_id}" for m in matches}
+    return len(companies) >= settings.common_companies
 
 
 def _section_hits(
