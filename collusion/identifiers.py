@@ -174,6 +174,7 @@ _LABELS = (
 )
 _LABEL_WINDOW = 16  # characters before a number searched for its label
 _DIGIT_OR_AT_RE = re.compile(r"[0-9@]")
+_LONG_NUMBER_RE = re.compile(r"\d{6}|\d{3}[- ]\d{4}")
 
 # --- people patterns ----------------------------------------------------------------
 
@@ -336,6 +337,11 @@ def _number_candidates(text: str) -> Iterator[_Match]:
         province, kind_word, grade, year, serial = m.groups()
         value = f"{province or ''}{kind_word}{grade.upper()}({year}){serial}"
         yield _Match(SAFETY_CERT, value, m.group(0), m.start(), m.end())
+    if "@" in text:
+        for m in _EMAIL_RE.finditer(text):
+            yield _Match(EMAIL, m.group(0).lower(), m.group(0), m.start(), m.end())
+    if not _LONG_NUMBER_RE.search(text):
+        return  # every other pattern holds six digits in a row, or a phone's split groups
     for m in _BUILDER_CERT_RE.finditer(text):
         yield _Match(BUILDER_CERT, m.group(0), m.group(0), m.start(), m.end())
     for m in _RESIDENT_ID_RE.finditer(text):
@@ -345,8 +351,6 @@ def _number_candidates(text: str) -> Iterator[_Match]:
     for m in _CREDIT_CODE_RE.finditer(text):
         if is_valid_credit_code(m.group(0)):
             yield _Match(CREDIT_CODE, m.group(0).upper(), m.group(0), m.start(), m.end())
-    for m in _EMAIL_RE.finditer(text):
-        yield _Match(EMAIL, m.group(0).lower(), m.group(0), m.start(), m.end())
     for m in _MOBILE_RE.finditer(text):
         yield _Match(MOBILE, "".join(m.groups()), m.group(0), m.start(), m.end())
     for m in _LANDLINE_RE.finditer(text):
@@ -609,6 +613,7 @@ def find_in_file(file: ExtractedFile, excerpt_chars: int) -> list[Found]:
 # --- companies -------------------------------------------------------------------------------------
 
 _COMPANY_SUFFIX = r"(?:有限责任公司|股份有限公司|有限公司|集团公司|公司|设计院|研究院|事务所|工程局)"
+_DECLARED_LABEL_RE = re.compile("投标人|投标单位|供应商")
 _DECLARED_BIDDER_RE = re.compile(
     rf"(?:投标人|投标单位|供应商|投标人名称)\s*(?:名称)?\s*[:：]\s*"
     rf"([{_CJK}()（）]{{2,40}}?{_COMPANY_SUFFIX})"
@@ -625,9 +630,20 @@ def declared_bidder_names(blocks: Iterable[Block]) -> Counter[str]:
     """How often each company is written after 投标人：/投标单位： in these blocks."""
     counts: Counter[str] = Counter()
     for block in blocks:
-        for m in _DECLARED_BIDDER_RE.finditer(fold_width(block_text(block))):
+        text = block_text(block)
+        if not _DECLARED_LABEL_RE.search(text):
+            continue  # most blocks: skip the folding
+        for m in _DECLARED_BIDDER_RE.finditer(fold_width(text)):
             counts[normalize_company(m.group(1))] += 1
     return counts
+
+
+def may_hold_credit_code(text: str) -> bool:
+    """A cheap test on raw text before the full search: 18 letters or digits in a row."""
+    return _CODE_SHAPE_RE.search(text) is not None
+
+
+_CODE_SHAPE_RE = re.compile("[0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]{18}")
 
 
 def credit_codes(blocks: Iterable[Block]) -> Counter[str]:

@@ -252,7 +252,7 @@ def find_prices(blocks: Sequence[Block], excerpt_chars: int,
     findings = []
     for position, block in enumerate(blocks):
         text = block_text(block)
-        if not _PRICE_LABEL_RE.search(fold_width(text)):
+        if not _PRICE_LABEL_RE.search(text):  # labels are CJK: no folding needed
             continue
         before = block_text(blocks[position - 1]) if position > 0 else ""
         if before and before.rstrip()[-1:] in "。；;：:":

@@ -52,8 +52,8 @@ from collusion.identifiers import (
     declared_bidder_names,
     excerpt,
     find_numbers,
-    fold_width,
     is_valid_credit_code,
+    may_hold_credit_code,
     normalize_company,
     section_titles,
 )
@@ -135,7 +135,8 @@ def detect(ctx: ScanContext) -> list[Alert]:
 # --- who is who ---------------------------------------------------------------------------------
 
 
-def own_credit_codes(ctx: ScanContext) -> dict[str, str]:
+def own_credit_codes(ctx: ScanContext,
+                     names: dict[str, tuple[str, ...]] | None = None) -> dict[str, str]:
     """bidder -> its own credit code.
 
     project.json's ``credit_code`` when valid; else the code written most often
@@ -144,21 +145,22 @@ def own_credit_codes(ctx: ScanContext) -> dict[str, str]:
     files, provided no other bidder's name sits next to it as often.
     """
     settings: MixedSettings = ctx.settings.detectors.get(SETTINGS_KEY, MixedSettings())
-    names = _company_names(ctx, settings)
-    patterns = {b: [name_pattern(n) for n in ns] for b, ns in names.items()}
+    names = _company_names(ctx, settings) if names is None else names
+    owners = {n: b for b, ns in names.items() for n in ns}
+    anyone = _alternation(list(owners))
     claims: dict[str, Counter[str]] = defaultdict(Counter)  # code -> bidder -> times
     for bidder in ctx.bidders:
         for file in bidder.files:
-            texts = [fold_width(block_text(b)) for b in file.blocks]
+            texts = [block_text(b) for b in file.blocks]
             for position, text in enumerate(texts):
-                codes = {m.value for m in find_numbers(text) if m.kind == CREDIT_CODE}
-                if not codes:
+                if anyone is None or not may_hold_credit_code(text):
                     continue
+                codes = {m.value for m in find_numbers(text) if m.kind == CREDIT_CODE}
                 near = "".join(texts[max(position - settings.context_blocks, 0):position + 1])
-                for owner, owner_patterns in patterns.items():
-                    if any(p.search(near) for p in owner_patterns):
-                        for code in codes:
-                            claims[code][owner] += 1
+                for owner in {owners[normalize_company(m.group(0))]
+                              for m in anyone.finditer(near)}:
+                    for code in codes:
+                        claims[code][owner] += 1
     owned: dict[str, str] = {}
     for bidder in ctx.bidders:
         given = str(ctx.project.bidder_meta.get(bidder.id, {}).get("credit_code") or "").upper()
@@ -200,7 +202,7 @@ def _company_names(ctx: ScanContext, settings: MixedSettings) -> dict[str, tuple
 def identities(ctx: ScanContext, settings: MixedSettings) -> dict[str, Identity]:
     """How each bidder names itself: its company names and its own credit code."""
     names = _company_names(ctx, settings)
-    codes = own_credit_codes(ctx)
+    codes = own_credit_codes(ctx, names)
     return {b.id: Identity(b.id, names[b.id], codes.get(b.id)) for b in ctx.bidders}
 
 
@@ -243,20 +245,21 @@ def _mentions(ctx: ScanContext, carrier: str, people: dict[str, Identity], tende
     for file in sorted(ctx.bidder(carrier).files, key=lambda f: f.path):
         blocks = file.blocks
         for position, block in enumerate(blocks):
+            # Names are matched on the raw text: their patterns accept either
+            # bracket width and any spacing, so no folding is needed.
             raw = block_text(block)
-            original = fold_width(raw)  # same offsets as raw; excerpts quote raw
-            text = _blank(original, own)
+            text = _blank(raw, own)
             hits = [(owners[normalize_company(m.group(0))], "company_name", m.start(), m.end(),
                      normalize_company(m.group(0)))
                     for m in (others.finditer(text) if others else ())]
-            if codes:
+            if codes and may_hold_credit_code(raw):
                 hits += [(codes[m.value], "credit_code", m.start, m.end, m.value)
-                         for m in find_numbers(original)
+                         for m in find_numbers(raw)
                          if m.kind == CREDIT_CODE and m.value in codes]
             if not hits:
                 continue
             named_here = {owners[normalize_company(m.group(0))]
-                          for m in everyone.finditer(original)} if everyone else set()
+                          for m in everyone.finditer(raw)} if everyone else set()
             title = titles.get((carrier, file.path, block.index), "")
             for named, field, start, end, value in sorted(hits, key=lambda h: (h[2], h[0])):
                 is_name = field == "company_name"
