@@ -607,6 +607,9 @@ HOSTILE = [
     "<img src=x onerror=alert(1)>",
     '"><svg onload=alert(1)>',
     "</textarea></style><script>alert(2)</script>",
+    # Were any of these run, the browser console would say so (see the Chromium test).
+    '<script>console.error("injected script ran")</script>',
+    '<img src=x onerror=\'console.error("injected handler ran")\'>',
 ]
 
 
