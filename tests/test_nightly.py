@@ -147,6 +147,16 @@ def run(inbox: Path, tmp: Path, **kwargs) -> nightly.NightlySummary:
     return run_nightly(inbox, tmp / "history.db", tmp / "out", **kwargs)
 
 
+def cross_alerts(out: Path, project_id: str, kind: str | None = None) -> list[dict]:
+    """The cross-project alerts of a written report, optionally of one kind."""
+    report = json.loads((out / f"{project_id}.json").read_text("utf-8"))
+    return [
+        a
+        for a in report["alerts"]
+        if a["details"].get("scope") == "cross_project" and kind in (None, a["kind"])
+    ]
+
+
 @pytest.fixture
 def inbox(tmp_path) -> Path:
     path = tmp_path / "inbox"
@@ -192,8 +202,7 @@ def test_changed_file_rescans_only_its_project(inbox, tmp_path):
 
 def test_cross_project_alert(inbox, tmp_path):
     run(inbox, tmp_path)
-    report = json.loads((tmp_path / "out" / "ZS-2026-0003.json").read_text("utf-8"))
-    cross = [a for a in report["alerts"] if a["details"].get("scope") == "cross_project"]
+    cross = cross_alerts(tmp_path / "out", "ZS-2026-0003")
     kinds = sorted(a["kind"] for a in cross)
     assert kinds == ["near_duplicate_text", "shared_signature"]
     for alert in cross:
@@ -210,8 +219,7 @@ def test_cross_project_alert(inbox, tmp_path):
     # The honest projects raise nothing across projects, and neither does P1
     # (it was scanned before P3 existed in the history).
     for pid in ("ZS-2026-0001", "ZS-2026-0002"):
-        other = json.loads((tmp_path / "out" / f"{pid}.json").read_text("utf-8"))
-        assert not [a for a in other["alerts"] if a["details"].get("scope") == "cross_project"]
+        assert not cross_alerts(tmp_path / "out", pid)
     # The stored alerts and the sighting query say the same.
     db = store.open_db(tmp_path / "history.db")
     assert {a["kind"] for a in store.project_alerts(db, "ZS-2026-0003")} >= set(kinds)
@@ -243,8 +251,7 @@ def test_same_company_across_projects_is_no_alert(tmp_path):
         },
     )
     run(inbox, tmp_path)
-    report = json.loads((tmp_path / "out" / "B-1.json").read_text("utf-8"))
-    assert not [a for a in report["alerts"] if a["details"].get("scope") == "cross_project"]
+    assert not cross_alerts(tmp_path / "out", "B-1")
 
 
 def test_value_many_companies_carried_is_no_alert(tmp_path):
@@ -261,16 +268,9 @@ def test_value_many_companies_carried_is_no_alert(tmp_path):
             },
         )
     run(inbox, tmp_path)
-    cross = {}
-    for n in (1, 5):
-        report = json.loads((tmp_path / "out" / f"P-{n}.json").read_text("utf-8"))
-        cross[n] = [
-            a
-            for a in report["alerts"]
-            if a["details"].get("scope") == "cross_project" and a["kind"] == "shared_signature"
-        ]
-    assert cross[1]  # one other company so far: a lead
-    assert not cross[5]  # five other companies: common
+    # One other company so far: a lead. Five other companies: common.
+    assert cross_alerts(tmp_path / "out", "P-1", "shared_signature")
+    assert not cross_alerts(tmp_path / "out", "P-5", "shared_signature")
 
 
 def test_ring_repeating_across_tenders_stays_evidence(tmp_path):
@@ -289,12 +289,7 @@ def test_ring_repeating_across_tenders_stays_evidence(tmp_path):
             },
         )
     run(inbox, tmp_path)
-    report = json.loads((tmp_path / "out" / "R-3.json").read_text("utf-8"))
-    signature = [
-        a
-        for a in report["alerts"]
-        if a["details"].get("scope") == "cross_project" and a["kind"] == "shared_signature"
-    ]
+    signature = cross_alerts(tmp_path / "out", "R-3", "shared_signature")
     assert signature and signature[0]["details"]["other_projects"] == ["R-0", "R-2"]
 
 
