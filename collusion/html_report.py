@@ -16,15 +16,14 @@ import functools
 import json
 import math
 import os
-import secrets
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from collusion.basis import DISCLAIMER
 from collusion.identifiers import KIND_LABELS
+from collusion.report import write_private
 
 TEMPLATE_NAME = "report.html.j2"
 
@@ -59,6 +58,7 @@ STATUS_LABEL = {
     "no_text": "无可提取文本（可能为扫描件）",
     "error": "读取失败",
     "refused": "未打开（安全限制）",
+    "partial": "仅部分分析",
 }
 
 SOURCE_LABEL = {
@@ -202,22 +202,12 @@ def render_html(report: Mapping[str, Any]) -> str:
 
 
 def write_html(report: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
-    """Write the HTML page to ``path`` atomically (temp file, then rename).
+    """Write the HTML page to ``path`` atomically, readable by the owner only.
 
-    The temp file is created with ``open(..., "x")`` rather than mkstemp so
-    that the page gets the usual permissions (umask), not 0600: it is meant
-    to be passed on.
+    The page carries the same personal data as the JSON report, so it is
+    written the same way (temp file, then rename; mode 0600).
     """
-    target = Path(path)
-    text = render_html(report)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "x", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_private(path, render_html(report))
 
 
 # ---------------------------------------------------------------- highlighting
