@@ -20,6 +20,7 @@ import fcntl
 import hashlib
 import json
 import os
+import stat
 import tomllib
 import traceback
 from collections.abc import Callable, Iterator
@@ -307,23 +308,27 @@ def manifest_hash(project_dir: Path) -> tuple[str, int]:
 
     Every file counts, not only bids: a changed project.json, tender or
     signatures.csv changes the report too. A symbolic link counts by its
-    target's name (the scan never follows links out of the project).
+    target's name (the scan never follows links out of the project). Plain
+    string paths and one lstat per file: a re-run with nothing new is
+    mostly this function.
     """
     entries = []
-    for dirpath, dirnames, filenames in os.walk(project_dir):
-        dirnames.sort()
+    top = os.fspath(project_dir)
+    for dirpath, _, filenames in os.walk(top):
+        rel_dir = os.path.relpath(dirpath, top).replace(os.sep, "/")
+        prefix = "" if rel_dir == "." else rel_dir + "/"
         for name in filenames:
-            path = Path(dirpath) / name
-            rel = path.relative_to(project_dir).as_posix()
-            if path.is_symlink():
-                entries.append(f"{rel}\0link:{os.readlink(path)}")
-            elif path.is_file():
-                entries.append(f"{rel}\0{file_sha256(path)}")
+            path = os.path.join(dirpath, name)
+            mode = os.lstat(path).st_mode
+            if stat.S_ISLNK(mode):
+                entries.append(f"{prefix}{name}\0link:{os.readlink(path)}")
+            elif stat.S_ISREG(mode):
+                entries.append(f"{prefix}{name}\0{file_sha256(path)}")
     digest = hashlib.sha256("\n".join(sorted(entries)).encode()).hexdigest()
     return digest, len(entries)
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: str | os.PathLike[str]) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(HASH_CHUNK):
