@@ -24,7 +24,7 @@ import stat
 import tomllib
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -113,20 +113,28 @@ class NightlySummary:
         return data
 
 
-@dataclass
-class _Run:
-    """Everything one run needs, passed to each stage instead of many arguments."""
+@dataclass(frozen=True)
+class _Options:
+    """What the caller asked for, resolved."""
 
-    db: Database
-    history: store.History
-    run_id: str
     inbox: Path
+    database: Path
     out_dir: Path
     outbox: Path | None
     regulators: dict[str, str]
     settings: Any
+    progress: Progress
     log: Log
-    outcomes: list[ProjectOutcome] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One run in progress: its options, database, history and id."""
+
+    options: _Options
+    db: Database
+    history: store.History
+    run_id: str
 
 
 def run_nightly(
@@ -142,69 +150,48 @@ def run_nightly(
 ) -> NightlySummary:
     """Scan the inbox's new or changed projects; see the module docstring.
 
-    Raises LockHeld when another run holds the database's lock, StoreError
-    when the database cannot be used, SettingsError for a bad regulators file.
+    ``progress(stage, done, total)`` is called per project hashed ("hash")
+    and scanned ("scan"); ``log(line)`` with one line per project and one
+    for the run. Raises LockHeld when another run holds the database's
+    lock, StoreError when the database cannot be used, SettingsError for a
+    bad regulators file.
     """
-    inbox_path = Path(inbox)
-    if not inbox_path.is_dir():
-        raise StoreError(f"the inbox {inbox_path} is not a folder")
-    regulators = load_regulators(regulators_config) if regulators_config else {}
-    database = store.resolve_db_path(db_path)
-    report = progress or (lambda stage, done, total: None)
-    say = log or (lambda line: None)
-    with nightly_lock(database):
-        db = store.open_db(database)
+    options = _Options(
+        inbox=Path(inbox),
+        database=store.resolve_db_path(db_path),
+        out_dir=Path(out_dir),
+        outbox=Path(outbox) if outbox else None,
+        regulators=load_regulators(regulators_config) if regulators_config else {},
+        settings=settings,
+        progress=progress or (lambda stage, done, total: None),
+        log=log or (lambda line: None),
+    )
+    if not options.inbox.is_dir():
+        raise StoreError(f"the inbox {options.inbox} is not a folder")
+    with nightly_lock(options.database):
+        db = store.open_db(options.database)
         try:
-            return _locked_run(
-                db,
-                database,
-                inbox_path,
-                Path(out_dir),
-                Path(outbox) if outbox else None,
-                regulators,
-                settings,
-                report,
-                say,
-            )
+            return _locked_run(db, options)
         finally:
             db.close()
 
 
-def _locked_run(
-    db: Database,
-    database: Path,
-    inbox: Path,
-    out_dir: Path,
-    outbox: Path | None,
-    regulators: dict[str, str],
-    settings: Any,
-    progress: Progress,
-    log: Log,
-) -> NightlySummary:
+def _locked_run(db: Database, options: _Options) -> NightlySummary:
     """The run proper, once the lock is held and the database open."""
     interrupted = store.mark_stale_runs(db)
     if interrupted:
-        log(f"{interrupted} earlier run(s) had died and are marked interrupted")
-    run_id = store.start_run(db, "nightly", inbox=str(inbox))
+        options.log(f"{interrupted} earlier run(s) had died and are marked interrupted")
+    run_id = store.start_run(db, "nightly", inbox=str(options.inbox))
     started_at = _run_started_at(db, run_id)
-    run = _Run(
-        db=db,
-        history=store.History(db),
-        run_id=run_id,
-        inbox=inbox,
-        out_dir=out_dir,
-        outbox=outbox,
-        regulators=regulators,
-        settings=settings,
-        log=log,
-    )
+    run = _Run(options=options, db=db, history=store.History(db), run_id=run_id)
     try:
-        _prepare_output(out_dir, outbox)
-        folders = find_projects(inbox)
-        to_scan, unchanged = _changed_projects(db, inbox, folders, progress)
+        _prepare_output(options.out_dir, options.outbox)
+        folders = find_projects(options.inbox)
+        to_scan, unchanged = _changed_projects(db, options.inbox, folders, options.progress)
+        outcomes = []
         for done, (folder, manifest) in enumerate(to_scan, start=1):
-            run.outcomes.append(_process_project(run, folder, manifest))
-            progress("scan", done, len(to_scan))
+            outcomes.append(_process_project(run, folder, manifest))
+            options.progress("scan", done, len(to_scan))
     except BaseException as exc:
         status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
         store.finish_run(db, run_id, status, error=f"{type(exc).__name__}: {exc}")
@@ -214,15 +201,15 @@ def _locked_run(
         status="ok",
         started_at=started_at,
         finished_at=store.utc_now(),
-        inbox=str(inbox),
-        database=str(database),
+        inbox=str(options.inbox),
+        database=str(options.database),
         projects_found=len(folders),
-        scanned=tuple(o for o in run.outcomes if o.status == "scanned"),
-        failed=tuple(o for o in run.outcomes if o.status == "failed"),
+        scanned=tuple(o for o in outcomes if o.status == "scanned"),
+        failed=tuple(o for o in outcomes if o.status == "failed"),
         unchanged=tuple(unchanged),
         interrupted_runs=interrupted,
     )
-    summary = _write_summary(out_dir, summary)
+    summary = _write_summary(options.out_dir, summary)
     store.finish_run(
         db,
         run_id,
@@ -234,7 +221,7 @@ def _locked_run(
         files_scanned=summary.files_scanned,
         alerts=summary.alerts,
     )
-    log(summary.message)
+    options.log(summary.message)
     return summary
 
 
@@ -387,22 +374,22 @@ def _project_id(root: Path) -> str | None:
 def _process_project(run: _Run, folder: str, manifest: Manifest) -> ProjectOutcome:
     """Scan one folder, write its reports, then commit it with its manifest."""
     try:
-        result = _scan(run.inbox / folder, run.settings, run.history)
+        result = _scan(run.options.inbox / folder, run.options.settings, run.history)
     except CollusionError as exc:
         # The folder cannot be scanned as it is (no bidders...): remember it
         # with its manifest so it is tried again only when its content changes.
         _commit_failure(run, folder, manifest, str(exc))
-        run.log(f"failed {folder}: {exc}")
+        run.options.log(f"failed {folder}: {exc}")
         return ProjectOutcome(folder=folder, status="failed", error=str(exc))
     except Exception as exc:
         # A bug in one project's scan must not cost the other projects their
         # night. Not recorded as done, so the next run tries it again.
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        run.log(f"failed {folder}: {detail}")
+        run.options.log(f"failed {folder}: {detail}")
         return ProjectOutcome(folder=folder, status="failed", error=detail)
     report = result.report
     project_id = str(report["project"]["id"])
-    report_path = write_json_atomic(run.out_dir / f"{safe_name(project_id)}.json", report)
+    report_path = write_json_atomic(run.options.out_dir / f"{safe_name(project_id)}.json", report)
     delivered = _deliver(run, project_id, report)
     with store.transaction(run.db):
         counts = store.record_scan(run.db, result, run.run_id)
@@ -418,7 +405,7 @@ def _process_project(run: _Run, folder: str, manifest: Manifest) -> ProjectOutco
         report=str(report_path),
         delivered=str(delivered) if delivered else None,
     )
-    run.log(_outcome_line(outcome))
+    run.options.log(_outcome_line(outcome))
     return outcome
 
 
@@ -528,11 +515,13 @@ def regulator_for(industry: str | None, regulators: dict[str, str]) -> str:
 
 def _deliver(run: _Run, project_id: str, report: dict[str, Any]) -> Path | None:
     """Copy a report with flagged pairs into OUTBOX/<regulator>/, atomically."""
-    if run.outbox is None or not any(p.get("flagged") for p in report.get("pairs", [])):
+    if run.options.outbox is None or not any(p.get("flagged") for p in report.get("pairs", [])):
         return None
     industry = (report.get("project") or {}).get("industry")
-    regulator = regulator_for(industry, run.regulators)
-    return write_json_atomic(run.outbox / regulator / f"{safe_name(project_id)}.json", report)
+    regulator = regulator_for(industry, run.options.regulators)
+    return write_json_atomic(
+        run.options.outbox / regulator / f"{safe_name(project_id)}.json", report
+    )
 
 
 def _write_summary(out_dir: Path, summary: NightlySummary) -> NightlySummary:
