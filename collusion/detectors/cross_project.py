@@ -78,8 +78,10 @@ class CrossProjectSettings:
         ):
             if not 0 < getattr(self, name) <= 1:
                 raise SettingsError(f"cross_project.{name} must be in (0, 1]")
-        if self.max_evidence_sections < 1 or self.strong_chars < 0:
+        if self.max_evidence_sections < 1:
             raise SettingsError("cross_project.max_evidence_sections must be at least 1")
+        if self.strong_chars < 0:
+            raise SettingsError("cross_project.strong_chars must not be negative")
 
 
 def detect(ctx: ScanContext) -> list[Alert]:
