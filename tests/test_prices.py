@@ -202,11 +202,27 @@ def test_project_indicators_shape():
     assert [p["source"] for p in indicators["prices"]] == ["project.json"] * 4
 
 
+def test_settings_are_read_from_the_scan_settings():
+    prices = {"b1": 100.0, "b2": 102.0, "b3": 104.0, "b4": 110.0}
+    ctx = context_of({b: [] for b in prices}, prices=prices,
+                     detectors={"prices": PriceSettings(min_bids_for_screens=5)})
+    screens_ = price_pattern.project_indicators(ctx)["screens"]
+    assert screens_["cv"]["value"] is None and "至少5个" in screens_["cv"]["reason"]
+    ctx = context_of({b: [] for b in ("b1", "b2", "b3")},
+                     prices={"b1": 100.0, "b2": 110.0, "b3": 120.5},
+                     detectors={"prices": PriceSettings(progression_abs_tolerance=0.5)})
+    assert [a.details["pattern"] for a in price_pattern.detect(ctx)] == ["arithmetic_progression"]
+    ctx = context_of({b: [] for b in ("b1", "b2", "b3")},
+                     prices={"b1": 100.0, "b2": 110.0, "b3": 119.4},
+                     detectors={"prices": PriceSettings(progression_abs_tolerance=0.5)})
+    assert price_pattern.detect(ctx) == []
+
+
 def test_settings_are_validated():
     with pytest.raises(ValueError):
         PriceSettings(identical_share=0.9, identical_share_high=0.8)
     with pytest.raises(ValueError):
-        PriceSettings(progression_abs_tolerance=-1)  # type: ignore[arg-type]
+        PriceSettings(progression_abs_tolerance=-1)
     with pytest.raises(ValueError):
         PriceSettings(min_bids_for_screens=2)
 

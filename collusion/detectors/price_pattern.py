@@ -53,25 +53,29 @@ INDICATOR_NOTE = "项目级报价筛查指标，仅描述本项目报价分布�
 
 @dataclass(frozen=True)
 class PriceSettings:
-    """Tolerances and thresholds of the price screens and patterns."""
+    """Tolerances and thresholds of the price screens and patterns.
+
+    Plain numbers, so that settings load from any config file; money
+    comparisons convert them with `money()` to Decimal.
+    """
 
     min_bids_for_screens: int = 4  # the screening literature's minimum
     min_progression_bidders: int = 3
     # A cartel deriving prices from one another rounds to the yuan at most:
     # differences equal within one yuan, ratios within 1e-5 of the price
     # (100 yuan on ten million). Random bids almost never come this close.
-    progression_abs_tolerance: Decimal = Decimal("1.00")
-    progression_rel_tolerance: Decimal = Decimal("0.00001")
-    amount_mismatch_tolerance: Decimal = CENT  # numeric vs uppercase form
+    progression_abs_tolerance: float = 1.0
+    progression_rel_tolerance: float = 0.00001
+    amount_mismatch_tolerance: float = 0.01  # yuan: numeric vs uppercase form
     # Bills of quantities.
     boq_min_lines: int = 5  # comparable lines needed before shares mean anything
     identical_share: float = 0.5  # share of identical unit prices to flag (medium)
     identical_share_high: float = 0.8  # ... and to call it high
     ratio_share: float = 0.8  # share of lines following one constant ratio
-    ratio_min_deviation: Decimal = Decimal("0.0005")  # a ratio this close to 1 is "identical"
-    ratio_tolerance: Decimal = Decimal("0.02")  # yuan: B vs A x ratio, both rounded to cents
-    arithmetic_abs_tolerance: Decimal = Decimal("1.00")  # yuan of rounding in a line total
-    arithmetic_per_unit: Decimal = Decimal("0.005")  # half a cent per unit of quantity
+    ratio_min_deviation: float = 0.0005  # a ratio this close to 1 is "identical"
+    ratio_tolerance: float = 0.02  # yuan: B vs A x ratio, both rounded to cents
+    arithmetic_abs_tolerance: float = 1.0  # yuan of rounding in a line total
+    arithmetic_per_unit: float = 0.005  # half a cent per unit of quantity
     evidence_rows: int = 3  # BoQ lines quoted per side
 
     def __post_init__(self) -> None:
@@ -83,8 +87,8 @@ class PriceSettings:
                      "amount_mismatch_tolerance", "ratio_min_deviation", "ratio_tolerance",
                      "arithmetic_abs_tolerance", "arithmetic_per_unit"):
             value = getattr(self, name)
-            if not isinstance(value, Decimal) or value < 0:
-                raise SettingsError(f"prices.{name} must be a Decimal of 0 or more")
+            if not isinstance(value, (int, float)) or value < 0:
+                raise SettingsError(f"prices.{name} must be a number, 0 or more")
         for name in ("identical_share", "identical_share_high", "ratio_share"):
             if not 0 < getattr(self, name) <= 1:
                 raise SettingsError(f"prices.{name} must be in (0, 1]")
@@ -107,6 +111,11 @@ class BidPrice:
     stated: Decimal | None  # the price the files state most often, whatever the source
 
 
+def money(value: float) -> Decimal:
+    """A setting as Decimal, by its shortest repr (0.01 stays 0.01, not 0.01000000000000000020)."""
+    return Decimal(str(value))
+
+
 def _settings(ctx: ScanContext) -> PriceSettings:
     return ctx.settings.detectors.get(SETTINGS_KEY, PriceSettings())
 
@@ -120,7 +129,7 @@ def bid_prices(ctx: ScanContext) -> dict[str, BidPrice]:
             (file.path, finding)
             for file in sorted(bidder.files, key=lambda f: f.path)
             for finding in find_prices(file.blocks, ctx.settings.excerpt_chars,
-                                       settings.amount_mismatch_tolerance)
+                                       money(settings.amount_mismatch_tolerance))
         ]
         mismatches = tuple(s for s in stated if s[1].mismatch)
         best = _most_stated(stated)
@@ -194,8 +203,8 @@ def detect(ctx: ScanContext) -> list[Alert]:
     alerts = [_identical_alert(ctx, group, prices, titles) for group in identical_prices(known)]
     alerts += [
         _progression_alert(ctx, prog, prices, titles)
-        for prog in progressions(known, settings.progression_abs_tolerance,
-                                 settings.progression_rel_tolerance,
+        for prog in progressions(known, money(settings.progression_abs_tolerance),
+                                 money(settings.progression_rel_tolerance),
                                  settings.min_progression_bidders)
     ]
     alerts += _boq_alerts(ctx, settings, titles)
@@ -301,8 +310,9 @@ def _boq_alerts(ctx: ScanContext, settings: PriceSettings,
     for a, b in combinations(sorted(boqs), 2):
         files = {a: {i.key: f for f, i in boqs[a]}, b: {i.key: f for f, i in boqs[b]}}
         comparison = compare_boq([i for _, i in boqs[a]], [i for _, i in boqs[b]], tender,
-                                 settings.ratio_tolerance, settings.arithmetic_abs_tolerance,
-                                 settings.arithmetic_per_unit)
+                                 money(settings.ratio_tolerance),
+                                 money(settings.arithmetic_abs_tolerance),
+                                 money(settings.arithmetic_per_unit))
         alert = _unit_price_alert(ctx, a, b, comparison, settings, files, titles)
         if alert is not None:
             alerts.append(alert)
@@ -351,7 +361,7 @@ def _unit_price_alert(ctx: ScanContext, a: str, b: str, comparison: BoqCompariso
                                    "unit_price"),
         )
     ratio = comparison.ratio
-    if (ratio is not None and abs(ratio - 1) > settings.ratio_min_deviation
+    if (ratio is not None and abs(ratio - 1) > money(settings.ratio_min_deviation)
             and comparison.ratio_share >= settings.ratio_share):
         return Alert(
             kind=KIND, severity="high", score=0.85, bidders=(a, b),
