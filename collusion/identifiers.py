@@ -151,7 +151,7 @@ _LANDLINE_RE = re.compile(
 _PHONE_LABEL_RE = re.compile(r"(电话|传真|Tel|TEL|tel|联系方式|座机|办公室)[^0-9\n]{0,6}$")
 _EMAIL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _ACCOUNT_RE = re.compile(r"(?<![0-9])\d{3,6}(?:[ -]?\d{2,6}){1,7}(?![0-9])")
-_ACCOUNT_LABEL_RE = re.compile(r"(账号|帐号|账户|帐户|卡号|户号)[^0-9\n]{0,8}$")
+_ACCOUNT_LABEL_RE = re.compile(r"(账号|帐号|账户|帐户|卡号|户号)[^0-9\n]{0,8}$")  # just before
 _BANK_NAME = (r"[\u4e00-\u9fa5]{2,24}?(?:银行|信用社|信用合作联社|农商行)(?:股份有限公司)?"
               r"(?:[\u4e00-\u9fa5]{1,16}?(?:支行|分行|分理处|营业部))?")
 # 开户银行：中国工商银行杭州西湖支行; without the label, the words before the
@@ -168,7 +168,7 @@ CONTEXT_BLOCKS = 2  # blocks before an account searched for 保证金, with its 
 _KIND_PRIORITY = (SAFETY_CERT, BUILDER_CERT, RESIDENT_ID, CREDIT_CODE, BANK_ACCOUNT, EMAIL,
                   MOBILE, LANDLINE)
 _LABELS = (
-    (re.compile(r"(账号|帐号|账户|帐户|卡号)[^0-9\n]{0,8}$"), BANK_ACCOUNT),
+    (_ACCOUNT_LABEL_RE, BANK_ACCOUNT),
     (re.compile(r"(身份证|证件号|公民身份号码)[^0-9\n]{0,8}$"), RESIDENT_ID),
     (re.compile(r"(信用代码|社会信用|组织机构代码)[^0-9A-Z\n]{0,8}$"), CREDIT_CODE),
 )
@@ -249,10 +249,13 @@ def _window(text: str, start: int, end: int, limit: int) -> str:
     text_len = len(text)
     if text_len <= limit:
         return text.strip()
-    room = max(limit - (end - start), 0)
+    if end - start > limit - 2:
+        return text[start:start + limit]  # the match alone fills the excerpt
+    inner = limit - 2  # room for the two ellipses
+    room = inner - (end - start)
     left = max(start - room // 2, 0)
-    right = min(left + max(limit, end - start), text_len)
-    left = max(right - limit, 0)
+    right = min(left + inner, text_len)
+    left = max(right - inner, 0)
     prefix = "…" if left > 0 else ""
     suffix = "…" if right < text_len else ""
     return f"{prefix}{text[left:right].strip()}{suffix}"
