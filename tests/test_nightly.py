@@ -15,6 +15,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -24,6 +25,8 @@ from collusion.cli import main
 from collusion.detectors import cross_project
 from collusion.errors import LockHeld, SettingsError
 from collusion.nightly import find_projects, load_regulators, run_nightly
+
+SCHEMA = Path(collusion.scan.__file__).with_name("report.schema.json")
 
 # Until the pipeline registers the cross-project detector itself, the tests
 # add it, as the pipeline will (scan.py reads DETECTORS by name).
@@ -203,6 +206,8 @@ def test_changed_file_rescans_only_its_project(inbox, tmp_path):
 def test_cross_project_alert(inbox, tmp_path):
     run(inbox, tmp_path)
     cross = cross_alerts(tmp_path / "out", "ZS-2026-0003")
+    report = json.loads((tmp_path / "out" / "ZS-2026-0003.json").read_text("utf-8"))
+    jsonschema.validate(report, json.loads(SCHEMA.read_text("utf-8")))
     kinds = sorted(a["kind"] for a in cross)
     assert kinds == ["near_duplicate_text", "shared_signature"]
     for alert in cross:

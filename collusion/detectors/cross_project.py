@@ -343,19 +343,25 @@ def _text_alert(
         "other_bidder": other_bidder or None,
         "other_company": best.match.company,
         "company": ctx.bidder_name(bidder_id),
-        "sections": len(found),
+        # The same shapes as the in-project near_duplicate_text alert, so
+        # readers of the report (and its HTML rendering) need no special case:
+        # each section pair keyed by bidder, the other side as "<project>/<bidder>".
+        "section_pairs": len(found),
         "copied_chars": copied,
         "jaccard": best.match.jaccard,
         "containment": best.match.containment,
         "method": "minhash_estimate",
-        "matches": [
+        "sections": [
             {
-                "section": h.section.title,
-                "file": h.section.file,
-                "other_section": h.match.title,
-                "other_file": h.match.file,
+                bidder_id: {
+                    "file": h.section.file,
+                    "section": h.section.title,
+                    "page": h.section.first_page,
+                },
+                other: {"file": h.match.file, "section": h.match.title, "page": h.match.first_page},
                 "jaccard": h.match.jaccard,
                 "containment": h.match.containment,
+                "matched_by": "text",
             }
             for h in found[: settings.max_evidence_sections]
         ],
