@@ -23,6 +23,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 PLACEHOLDER = "\ue000"  # a private-use character: never in real text
 DROPPED_CATEGORIES = ("P", "Z", "Cc", "Cf")
 MIN_NAME_CHARS = 2
@@ -39,7 +41,9 @@ SIGNATURE_LABEL = re.compile(
 COMPANY_SUFFIX = (
     r"(?:有限责任公司|股份有限公司|有限公司|集团公司|分公司|公司|工程局|研究院|设计院|事务所)"
 )
-COMPANY_NAME = re.compile(rf"[\u4e00-\u9fff（）()]{{2,24}}?{COMPANY_SUFFIX}")
+COMPANY_SUFFIX_RE = re.compile(COMPANY_SUFFIX)
+NAME_CHAR = re.compile(r"[\u4e00-\u9fff（）()]")
+MAX_NAME_CHARS = 24  # characters before the legal suffix
 REGION_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{1,4}?[省市县区州])+")
 NAME_SUFFIX = re.compile(rf"{COMPANY_SUFFIX}$")
 
@@ -80,8 +84,24 @@ def short_name(name: str) -> str | None:
 def names_in_text(text: str) -> set[str]:
     """Names written after signature labels, and company-shaped names."""
     found = {m.group(1).strip() for m in SIGNATURE_LABEL.finditer(text)}
-    found.update(m.group(0) for m in COMPANY_NAME.finditer(text))
+    found.update(company_names(text))
     return {n for n in found if len(n) >= MIN_NAME_CHARS}
+
+
+def company_names(text: str) -> list[str]:
+    """Company-shaped names: up to MAX_NAME_CHARS Chinese characters before a
+    legal suffix (有限公司, 集团公司, ...), as far back as they go."""
+    names = []
+    last_end = 0
+    for match in COMPANY_SUFFIX_RE.finditer(text):
+        start = match.start()
+        limit = max(last_end, start - MAX_NAME_CHARS)
+        while start > limit and NAME_CHAR.match(text[start - 1]):
+            start -= 1
+        if match.start() - start >= MIN_NAME_CHARS:
+            names.append(text[start : match.end()])
+        last_end = match.end()
+    return names
 
 
 def expand_names(names: Iterable[str]) -> set[str]:
@@ -98,13 +118,36 @@ def expand_names(names: Iterable[str]) -> set[str]:
     return out
 
 
+def _dropped_table() -> np.ndarray:
+    """For each code point of the Basic Multilingual Plane, whether NFKC-folded
+    text drops it (whitespace, punctuation, controls)."""
+    return np.array(
+        [unicodedata.category(chr(c)).startswith(DROPPED_CATEGORIES) for c in range(BMP)],
+        dtype=bool,
+    )
+
+
+BMP = 0x10000
+_DROPPED = _dropped_table()
+
+
 def _fold_with_offsets(text: str) -> tuple[str, list[int], list[int]]:
+    whole = unicodedata.normalize("NFKC", text).lower()
+    if len(whole) == len(text):  # the common case: one character for one
+        codes = np.frombuffer(whole.encode("utf-32-le"), dtype=np.uint32)
+        dropped = np.zeros(len(codes), dtype=bool)
+        in_bmp = codes < BMP
+        dropped[in_bmp] = _DROPPED[codes[in_bmp]]
+        positions = np.flatnonzero(~dropped)
+        kept = codes[positions].tobytes().decode("utf-32-le")
+        starts = positions.tolist()
+        return kept, starts, [i + 1 for i in starts]
     chars: list[str] = []
-    starts: list[int] = []
+    starts = []
     ends: list[int] = []
     for i, char in enumerate(text):
         folded = _fold_char(char)
-        if len(folded) == 1:  # the common case, kept fast
+        if len(folded) == 1:
             chars.append(folded)
             starts.append(i)
             ends.append(i + 1)

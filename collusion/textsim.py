@@ -51,6 +51,7 @@ from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Union
 
+import numpy as np
 import xxhash
 from datasketch import MinHash, MinHashLSH
 
@@ -131,6 +132,10 @@ class TextSettings:
     min_shared_shingles: int = 20  # about a 25-character passage
     jaccard_min: float = 0.2
     containment_min: float = 0.5
+    # A pair sharing this many remaining shingles is confirmed whatever the
+    # ratios: a passage copied into two otherwise different sections. Only
+    # aligned passages are reported, so scattered common words give nothing.
+    confirm_shared_shingles: int = 80
 
     # --- passage alignment ---
     min_run_chars: int = 10  # an exact run shorter than this is noise
@@ -184,7 +189,7 @@ class TextSettings:
             "running_max_chars", "running_min_pages", "running_edge_blocks",
             "shingle_chars", "num_perm", "lsh_bands", "lsh_rows", "common_min_bidders",
             "min_section_shingles", "rare_max_bidders", "rare_max_postings",
-            "rare_min_shared", "min_shared_shingles", "min_run_chars", "max_gap_chars",
+            "rare_min_shared", "min_shared_shingles", "confirm_shared_shingles", "min_run_chars", "max_gap_chars",
             "min_passage_chars", "max_seed_positions", "param_min_matches",
             "param_max_postings", "typo_min_other_bidders", "typo_min_count", "medium_chars", "high_chars", "score_scale_chars",
             "max_evidence_passages", "tfidf_ngram_min", "tfidf_ngram_max",
@@ -396,12 +401,21 @@ class Param:
 
     key: str  # "c25", "qtz80", "6m", "2台"
     term: str  # the preceding words, for display: "宽度", "塔吊"
-    start: int  # character offset in the section text
+    start: int  # character offsets in the section text
+    end: int
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold_one(char: str) -> str:
+    return (unicodedata.normalize("NFKC", char).lower() or " ")[0]
 
 
 def _fold_same_length(text: str) -> str:
     """NFKC and lower case, one character for one, so offsets stay valid."""
-    return "".join((unicodedata.normalize("NFKC", c).lower() or " ")[0] for c in text)
+    folded = unicodedata.normalize("NFKC", text).lower()
+    if len(folded) == len(text):
+        return folded
+    return "".join(map(_fold_one, text))
 
 
 def extract_params(text: str) -> tuple[Param, ...]:
@@ -415,7 +429,8 @@ def extract_params(text: str) -> tuple[Param, ...]:
             key = match.group(0).replace("-", "")
         before = PARAM_FILLER.sub("", folded[max(0, match.start() - 8) : match.start()].strip())
         term_match = PARAM_TERM.search(before)
-        out.append(Param(key, term_match.group(1) if term_match else "", match.start()))
+        term = term_match.group(1) if term_match else ""
+        out.append(Param(key, term, match.start(), match.end()))
     return tuple(out)
 
 
@@ -509,8 +524,11 @@ def match_params(
     for p in items_a:
         if pool.get(p.key):
             shared.append((p, pool[p.key].pop(0)))
-    in_order, _ = weighted_lcs([p.key for p in items_a], [p.key for p in items_b], weight)
     overlap = sum(weight[p.key] for p, _ in shared)
+    if not shared:
+        return ParamMatch((), 0.0, 0.0)
+    in_order, _ = weighted_lcs([p.key for p, _ in shared],
+                               [q.key for q in items_b if any(q is y for _, y in shared)], weight)
     return ParamMatch(tuple(shared), overlap / total, in_order / total)
 
 
@@ -621,8 +639,9 @@ def verify(
     union = len(ka | kb)
     jaccard = shared / union if union else 0.0
     containment = shared / min(len(ka), len(kb)) if ka and kb else 0.0
-    by_text = shared >= settings.min_shared_shingles and (
-        jaccard >= settings.jaccard_min or containment >= settings.containment_min
+    by_text = shared >= settings.confirm_shared_shingles or (
+        shared >= settings.min_shared_shingles
+        and (jaccard >= settings.jaccard_min or containment >= settings.containment_min)
     )
     params = match_params(index.params[a.id], index.params[b.id], index.weight)
     by_params = (len(params.shared) >= settings.param_min_matches
@@ -757,16 +776,50 @@ def _masked(window: str, p: int) -> str:
     return window[:p] + "\0" + window[p + 1 :]
 
 
-def bigram_df(prepared: Sequence[Prepared]) -> Counter[str]:
-    """How many bidders use each character bigram."""
-    per_bidder: dict[str, set[str]] = defaultdict(set)
+def _codes(text: str) -> np.ndarray:
+    """The code points of a text as uint64 (numpy does the per-position work)."""
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+
+
+def _bigram_codes(codes: np.ndarray) -> np.ndarray:
+    """One integer per character bigram (code points fit in 21 bits)."""
+    return (codes[:-1] << np.uint64(21)) | codes[1:]
+
+
+def _masked_codes(codes: np.ndarray, k: int, pos: int) -> np.ndarray:
+    """A hash per k-window of its characters but the one at `pos` (collisions
+    are possible and are checked on the strings afterwards)."""
+    n = len(codes) - k + 1
+    out = np.zeros(max(0, n), dtype=np.uint64)
+    if n <= 0:
+        return out
+    for j in range(k):
+        if j != pos:
+            out = out * np.uint64(MASK_HASH_BASE) + codes[j : j + n]
+    return out
+
+
+MASK_HASH_BASE = 1_000_003
+
+
+def _members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """Whether each value is in `sorted_set` (sorted once, searched many times)."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(sorted_set, values).clip(0, len(sorted_set) - 1)
+    return sorted_set[at] == values
+
+
+def bigram_df(prepared: Sequence[Prepared]) -> dict[int, int]:
+    """How many bidders use each character bigram (keyed by `_bigram_codes`)."""
+    per_bidder: dict[str, list[np.ndarray]] = defaultdict(list)
     for p in prepared:
-        text = p.norm.text
-        per_bidder[p.bidder].update(text[i : i + 2] for i in range(len(text) - 1))
-    df: Counter[str] = Counter()
-    for bidder in sorted(per_bidder):
-        df.update(per_bidder[bidder])
-    return df
+        per_bidder[p.bidder].append(_bigram_codes(_codes(p.norm.text)))
+    uniques = [np.unique(np.concatenate(arrays)) for _, arrays in sorted(per_bidder.items())]
+    if not uniques:
+        return {}
+    values, counts = np.unique(np.concatenate(uniques), return_counts=True)
+    return dict(zip(values.tolist(), counts.tolist()))
 
 
 @dataclass(frozen=True)
@@ -790,20 +843,26 @@ def typo_candidates(
         for h in p.shingles:
             if boiler.bidder_df.get(h) == 2 and h not in boiler.removed:
                 owners[h].add(p.bidder)
+    exclusive = np.sort(np.fromiter(owners.keys(), dtype=np.uint64, count=len(owners)))
     bigrams = bigram_df(prepared)
     needed: dict[str, list[_TypoCandidate]] = defaultdict(list)
     for p in prepared:
+        if not p.hashes:
+            continue
+        hashes = np.asarray(p.hashes, dtype=np.uint64)
         text = p.norm.text
-        for i, h in enumerate(p.hashes):
-            who = owners.get(h)
-            if not who or min(who) != p.bidder:
+        for i in np.flatnonzero(_members(hashes, exclusive)).tolist():
+            who = owners[p.hashes[i]]
+            if min(who) != p.bidder:
                 continue
             window = text[i : i + k]
             for pos in TYPO_POSITIONS:
                 char = window[pos]
                 if not _is_cjk(char) or char in VALUE_CHARS:
                     continue
-                if bigrams[window[pos - 1 : pos + 1]] != 2 or bigrams[window[pos : pos + 2]] != 2:
+                left = (ord(window[pos - 1]) << 21) | ord(char)
+                right = (ord(char) << 21) | ord(window[pos + 1])
+                if bigrams.get(left) != 2 or bigrams.get(right) != 2:
                     continue
                 pair = tuple(sorted(who))
                 needed[_masked(window, pos)].append(
@@ -819,10 +878,17 @@ def context_fills(
     fills: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     if not needed:
         return fills
+    by_pos: dict[int, np.ndarray] = {}
+    for pos in TYPO_POSITIONS:
+        keys = [key for key in needed if key[pos] == "\0"]
+        window_codes = [_masked_codes(_codes(key), k, pos)[0] for key in keys]
+        by_pos[pos] = np.unique(np.asarray(window_codes, dtype=np.uint64))
     for p in prepared:
+        codes = _codes(p.norm.text)
         text = p.norm.text
-        for i in range(len(text) - k + 1):
-            for pos in TYPO_POSITIONS:
+        for pos in TYPO_POSITIONS:
+            hits = np.flatnonzero(_members(_masked_codes(codes, k, pos), by_pos[pos]))
+            for i in hits.tolist():
                 key = text[i : i + pos] + "\0" + text[i + pos + 1 : i + k]
                 if key in needed:
                     fills[key][text[i + pos]].add(p.bidder)

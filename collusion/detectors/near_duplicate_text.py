@@ -10,6 +10,7 @@ The engine is ``collusion.textsim``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from collusion.basis import ART40_ABNORMAL_CONSISTENCY
@@ -105,7 +106,8 @@ def param_evidence(section: Section, bidder: str, params: list[Any], passage: in
     return Evidence(
         bidder=bidder, file=section.file, page=page, section=section.title,
         excerpt=excerpt(f"技术参数：{listed}", limit), paragraph=block,
-        start=first.start, end=params[-1].start, passage=passage,
+        field="technical_parameters", value="、".join(q.key for q in params),
+        start=first.start, end=params[-1].end, passage=passage,
     )
 
 
@@ -124,10 +126,10 @@ def evidence_for(comparison: ProjectComparison, pair: PairResult, settings: Text
         if k >= settings.max_evidence_passages:
             break
         k += 1
-        out.append(side_evidence(prepared[typo.a], typo.a_start, typo.a_end, k, limit,
-                                 context=TYPO_CONTEXT_CHARS))
-        out.append(side_evidence(prepared[typo.b], typo.b_start, typo.b_end, k, limit,
-                                 context=TYPO_CONTEXT_CHARS))
+        for sid, start, end in ((typo.a, typo.a_start, typo.a_end),
+                                (typo.b, typo.b_start, typo.b_end)):
+            side = side_evidence(prepared[sid], start, end, k, limit, context=TYPO_CONTEXT_CHARS)
+            out.append(replace(side, field="shared_typo", value=f"{typo.usual}→{typo.typo}"))
     for m in pair.param_sections:
         if k >= settings.max_evidence_passages or not m.params.shared:
             break
