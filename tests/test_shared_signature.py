@@ -108,3 +108,26 @@ def test_identical_files_across_bidders(project: ProjectBuilder, scan) -> None:
     [alert] = [a for a in report["alerts"] if a["kind"] == "identical_file"]
     assert alert["bidders"] == ["b1", "b2"]
     assert alert["details"]["files"] == ["bids/b1/资格证明.pdf", "bids/b2/资格.pdf"]
+
+
+def test_value_common_across_past_projects_is_ignored(tmp_path, scan) -> None:
+    from collusion import store
+    from collusion.scan import scan_project
+
+    db = store.open_db(tmp_path / "history.db")
+    # The same company-wide template id turns up in three earlier, unrelated tenders.
+    for n in range(3):
+        past = ProjectBuilder(tmp_path / f"past{n}")
+        past.meta["id"] = f"PAST-{n}"
+        past.docx("b1", "a.docx", [f"往期{n}"], doc_id_w15="{ABABABAB-0000-0000-0000-000000000001}")
+        past.docx("b2", "a.docx", [f"往期{n}乙"])
+        store.record_scan(db, scan_project(past.write()))
+    current = ProjectBuilder(tmp_path / "now")
+    current.docx("b1", "a.docx", ["甲"], doc_id_w15="{ABABABAB-0000-0000-0000-000000000001}")
+    current.docx("b2", "a.docx", ["乙"], doc_id_w15="{ABABABAB-0000-0000-0000-000000000001}")
+    without_history = scan(current.write())
+    with_history = scan(current.root, history=store.History(db))
+    assert _signature_alerts(without_history, "docid_w15")
+    assert _signature_alerts(with_history, "docid_w15") == []
+    [row] = _ignored(with_history, "docid_w15")
+    assert "历史记录" in row["reason"]
