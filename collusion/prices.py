@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from itertools import combinations
@@ -559,14 +559,15 @@ class BoqComparison:
         return len(self.ratio_lines) / self.comparable if self.comparable else 0.0
 
 
-def compare_boq(a: Sequence[BoqItem], b: Sequence[BoqItem], tender_prices: dict[str, Decimal],
-                ratio_tolerance: Decimal, abs_tolerance: Decimal,
-                per_unit: Decimal) -> BoqComparison:
+def compare_boq(a: Sequence[BoqItem], b: Sequence[BoqItem],
+                expected: Mapping[str, Collection[Decimal]], ratio_tolerance: Decimal,
+                abs_tolerance: Decimal, per_unit: Decimal) -> BoqComparison:
     """Line-by-line comparison of two BoQs.
 
     Lines are matched on their 清单编码 (or name and unit when there is no
     code). A line is left out when it is a fixed or provisional sum, or when
-    either bidder's unit price equals the tender's own price for that line.
+    either bidder's unit price is one `expected` lists for that line (the
+    tender's own price, or a price most bidders use).
     The constant ratio is taken from the line with the largest unit price
     (the least rounding error) and a line follows it when B's price is within
     `ratio_tolerance` yuan of A's price times the ratio.
@@ -577,8 +578,8 @@ def compare_boq(a: Sequence[BoqItem], b: Sequence[BoqItem], tender_prices: dict[
         other = b_by_key.get(item.key)
         if other is None or item.fixed or other.fixed:
             continue
-        given = tender_prices.get(item.key)
-        if given is not None and given in (item.unit_price, other.unit_price):
+        given = expected.get(item.key, ())
+        if item.unit_price in given or other.unit_price in given:
             continue
         pairs.append((item, other))
     identical = tuple(p for p in pairs if p[0].unit_price == p[1].unit_price)

@@ -291,8 +291,9 @@ def test_arithmetic_error_allows_rounding_only():
     assert arithmetic_error(slip, D("1.00"), D("0.005"))
 
 
-def boq_alerts(blocks_by_bidder: dict, tender: list | None = None) -> list:
-    ctx = context_of(blocks_by_bidder, tender=tender or [])
+def boq_alerts(blocks_by_bidder: dict, tender: list | None = None, **settings) -> list:
+    ctx = context_of(blocks_by_bidder, tender=tender or [],
+                     detectors={"prices": PriceSettings(**settings)} if settings else None)
     return [a for a in price_pattern.detect(ctx) if a.details["pattern"] != "identical_price"]
 
 
@@ -320,6 +321,18 @@ def test_prices_the_tender_gives_are_not_counted():
     copied = A_PRICES[:5] + honest_prices(3)[5:]
     alerts = boq_alerts({"b1": bill(A_PRICES), "b2": bill(copied)}, tender=tender)
     assert alerts == []  # only two comparable lines remain, below the minimum
+
+
+def test_a_price_most_bidders_use_on_a_line_is_not_counted():
+    # Four of five bidders price the first four lines alike (one quota, one 信息价).
+    bills = {f"b{i}": bill(A_PRICES[:4] + honest_prices(10 + i)[4:]) for i in range(1, 5)}
+    bills["b5"] = bill(honest_prices(20))
+    assert boq_alerts(bills, boq_min_lines=3) == []  # else 4 of 7 lines alike: flagged
+    # b1 and b2 also share the other three lines: flagged, on those three alone.
+    bills["b1"] = bills["b2"] = bill(A_PRICES)
+    (alert,) = boq_alerts(bills, boq_min_lines=3)
+    assert alert.bidders == ("b1", "b2")
+    assert (alert.details["comparable_lines"], alert.details["identical_lines"]) == (3, 3)
 
 
 def test_constant_ratio_between_bills():

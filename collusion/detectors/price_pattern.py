@@ -24,7 +24,7 @@ uppercase form prevails where the two forms disagree).
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations
@@ -69,6 +69,10 @@ class PriceSettings:
     amount_mismatch_tolerance: float = 0.01  # yuan: numeric vs uppercase form
     # Bills of quantities.
     boq_min_lines: int = 5  # comparable lines needed before shares mean anything
+    # A unit price used on one line by more than this share of the bidders
+    # (and by at least `common_min_bidders`) is common pricing, not evidence.
+    common_share: float = 0.5
+    common_min_bidders: int = 3
     identical_share: float = 0.5  # share of identical unit prices to flag (medium)
     identical_share_high: float = 0.8  # ... and to call it high
     ratio_share: float = 0.8  # share of lines following one constant ratio
@@ -89,7 +93,9 @@ class PriceSettings:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or value < 0:
                 raise SettingsError(f"prices.{name} must be a number, 0 or more")
-        for name in ("identical_share", "identical_share_high", "ratio_share"):
+        if self.common_min_bidders < 2:
+            raise SettingsError("prices.common_min_bidders must be at least 2")
+        for name in ("identical_share", "identical_share_high", "ratio_share", "common_share"):
             if not 0 < getattr(self, name) <= 1:
                 raise SettingsError(f"prices.{name} must be in (0, 1]")
         if self.identical_share_high < self.identical_share:
@@ -293,23 +299,36 @@ def _boq_by_bidder(ctx: ScanContext) -> dict[str, list[tuple[str, BoqItem]]]:
     return result
 
 
-def _tender_prices(ctx: ScanContext) -> dict[str, Decimal]:
-    """Unit prices the tender itself gives (a priced 招标控制价 or fixed rates)."""
-    prices: dict[str, Decimal] = {}
+def expected_unit_prices(ctx: ScanContext, boqs: dict[str, list[tuple[str, BoqItem]]],
+                         settings: PriceSettings) -> dict[str, frozenset[Decimal]]:
+    """line -> unit prices that are no evidence there.
+
+    The tender's own prices (a priced 招标控制价, fixed rates), and a price
+    that most of the project's bidders use on that line (the same quota and
+    信息价 in everyone's pricing software), as shared values are treated in
+    shared_identifier.
+    """
+    expected: dict[str, set[Decimal]] = defaultdict(set)
     for file in ctx.tender_files:
         for item in parse_boq(file.blocks):
-            prices.setdefault(item.key, item.unit_price)
-    return prices
+            expected[item.key].add(item.unit_price)
+    users: dict[tuple[str, Decimal], int] = Counter(
+        (item.key, item.unit_price) for lines in boqs.values() for _, item in lines)
+    bidders = len(ctx.bidders)
+    for (key, price), count in users.items():
+        if count >= settings.common_min_bidders and count > settings.common_share * bidders:
+            expected[key].add(price)
+    return {key: frozenset(prices) for key, prices in expected.items()}
 
 
 def _boq_alerts(ctx: ScanContext, settings: PriceSettings,
                 titles: dict[tuple[str, str, int], str]) -> list[Alert]:
     boqs = _boq_by_bidder(ctx)
-    tender = _tender_prices(ctx)
+    expected = expected_unit_prices(ctx, boqs, settings)
     alerts = []
     for a, b in combinations(sorted(boqs), 2):
         files = {a: {i.key: f for f, i in boqs[a]}, b: {i.key: f for f, i in boqs[b]}}
-        comparison = compare_boq([i for _, i in boqs[a]], [i for _, i in boqs[b]], tender,
+        comparison = compare_boq([i for _, i in boqs[a]], [i for _, i in boqs[b]], expected,
                                  money(settings.ratio_tolerance),
                                  money(settings.arithmetic_abs_tolerance),
                                  money(settings.arithmetic_per_unit))
