@@ -62,8 +62,9 @@ def extract_file(root: str | os.PathLike[str], rel: str,
     except ExtractionError as exc:
         return _failed(rel, "", "unknown", str(exc))
     sha = hashlib.sha256(data).hexdigest()
-    fmt = sniff_bytes(data)
+    fmt = "unknown"
     try:
+        fmt = sniff_bytes(data)
         return _extract_by_format(data, rel, sha, fmt, settings)
     except FileRefused as exc:
         return _failed(rel, sha, fmt, str(exc), status="refused")
@@ -174,7 +175,8 @@ def _extract_by_format(data: bytes, rel: str, sha: str, fmt: str,
         status = "ok" if chars else "no_text"
         error = None if chars else "DOCX 正文没有文字"
         return ExtractedFile(rel, sha, "docx", content.pages, chars, status,
-                             _join(note, error), content.blocks, content.signatures)
+                             _join(note, *content.notes, error), content.blocks,
+                             content.signatures)
     if fmt == "zip":
         from collusion.extract.docx import describe_zip
 

@@ -26,7 +26,8 @@ from docx.text.paragraph import Paragraph
 from lxml import etree
 
 from collusion.errors import ExtractionError, FileRefused
-from collusion.extract.safexml import local_name, parse_xml, refuse_doctype
+from collusion.extract.safexml import local_name, parse_xml
+from collusion.extract.sniff import ZIP_ERRORS
 from collusion.models import Block, SignatureValue
 from collusion.settings import ExtractSettings
 
@@ -47,6 +48,8 @@ _PARSED_PARTS = (
 # More parts than any Word document has: a package built to make the
 # reader walk millions of tiny entries.
 MAX_DOCX_PARTS = 10_000
+# Without these the body cannot be found or read: damage here fails the file.
+ESSENTIAL_PARTS = frozenset({"word/document.xml", "[Content_Types].xml", "_rels/.rels"})
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
 
 
@@ -55,30 +58,48 @@ class DocxContent:
     blocks: tuple[Block, ...]
     signatures: tuple[SignatureValue, ...]
     pages: int | None
+    notes: tuple[str, ...] = ()  # damaged parts left out, for the report
 
 
 def read_docx(path: Path, rel: str, settings: ExtractSettings,
               data: bytes | None = None) -> DocxContent:
     """Read one DOCX (from ``data`` when given, else from path); raise
-    ExtractionError with a reason a clerk can act on."""
-    parts = _read_parts(io.BytesIO(data) if data is not None else path, settings)
+    ExtractionError with a reason a clerk can act on.
+
+    A damaged part that the body does not need (a thumbnail, the core
+    properties, a header) is left out and named in ``notes``: the file is
+    still read, less the signature codes that part held.
+    """
+    notes: list[str] = []
+    parts = _read_parts(io.BytesIO(data) if data is not None else path, settings, notes)
     if "word/document.xml" not in parts:
         raise ExtractionError("DOCX 缺少 word/document.xml 正文部件")
-    # Parsed here, safely, before python-docx sees any of them: a part with a
-    # DTD or entities is refused, and the metadata is read from these trees.
-    trees = {name: parse_xml(parts[name], name) for name in _PARSED_PARTS if name in parts}
-    for name, data in parts.items():
-        if name.endswith((".xml", ".rels")) and name not in trees:
-            refuse_doctype(data, name)  # the parts python-docx alone would parse
+    # Every XML part is parsed here, safely, before python-docx sees any of
+    # them: a part with a DTD or entities is refused (FileRefused propagates),
+    # and the metadata is read from these trees.
+    trees: dict[str, etree._Element] = {}
+    for name in sorted(parts):
+        if not name.endswith((".xml", ".rels")):
+            continue
+        try:
+            tree = parse_xml(parts[name], name)
+        except FileRefused:
+            raise
+        except ExtractionError as exc:
+            if name in ESSENTIAL_PARTS:
+                raise
+            del parts[name]
+            notes.append(f"{exc}，已跳过该部件（其中的特征码未读取）")
+            continue
+        if name in _PARSED_PARTS:
+            trees[name] = tree
     try:
         document = docx.Document(io.BytesIO(_rezip(parts)))
-    except ExtractionError:
-        raise
     except Exception as exc:  # python-docx raises many kinds on broken packages
-        raise ExtractionError(f"python-docx 无法打开: {type(exc).__name__}: {exc}") from exc
+        raise ExtractionError(f"python-docx 无法打开此文件: {type(exc).__name__}: {exc}") from exc
     blocks, pages = _body_blocks(document)
     signatures = _signatures(parts, trees, rel)
-    return DocxContent(blocks=blocks, signatures=signatures, pages=pages)
+    return DocxContent(blocks=blocks, signatures=signatures, pages=pages, notes=tuple(notes))
 
 
 def describe_zip(data: bytes) -> str:
@@ -86,7 +107,7 @@ def describe_zip(data: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             archive.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except ZIP_ERRORS:
         return "以 zip 文件头开头，但压缩包结构损坏（文件可能不完整），无法作为 DOCX 读取"
     return "是 zip 压缩包但不是 Word 文档（缺少 word/document.xml）"
 
@@ -95,11 +116,16 @@ def _bomb(message: str) -> FileRefused:
     return FileRefused(f"{message}（疑似压缩炸弹），出于安全未读取")
 
 
-def _read_parts(source: Path | io.BytesIO, settings: ExtractSettings) -> dict[str, bytes]:
-    """Every part, read with a hard cap so a decompression bomb stops early."""
+def _read_parts(source: Path | io.BytesIO, settings: ExtractSettings,
+                notes: list[str]) -> dict[str, bytes]:
+    """Every part, read with a hard cap so a decompression bomb stops early.
+
+    A part that will not inflate (bad CRC, broken deflate data) is left out
+    with a note, unless the body needs it.
+    """
     try:
         archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except ZIP_ERRORS as exc:
         raise ExtractionError(f"不是有效的 DOCX（zip 结构损坏）: {exc}") from exc
     parts: dict[str, bytes] = {}
     total = 0
@@ -121,17 +147,35 @@ def _read_parts(source: Path | io.BytesIO, settings: ExtractSettings) -> dict[st
             try:
                 with archive.open(info) as handle:
                     data = handle.read(settings.max_docx_part_bytes + 1)
-            except (zipfile.BadZipFile, OSError, ValueError, RuntimeError,
-                    NotImplementedError, EOFError, zlib.error) as exc:
-                raise ExtractionError(f"DOCX 部件 {info.filename} 无法解压: {exc}") from exc
+            except (*ZIP_ERRORS, zlib.error) as exc:
+                reason = f"DOCX 部件 {info.filename} 已损坏，无法解压（{_zip_reason(exc)}）"
+                if info.filename in ESSENTIAL_PARTS:
+                    raise ExtractionError(reason) from exc
+                notes.append(f"{reason}，已跳过该部件")
+                continue
             if len(data) > settings.max_docx_part_bytes:
                 raise _bomb(f"DOCX 部件 {info.filename} 解压后超过上限 "
                             f"{settings.max_docx_part_bytes} 字节")
             total += len(data)
             if total > settings.max_docx_total_bytes:
                 raise _bomb(f"DOCX 解压后总大小超过上限 {settings.max_docx_total_bytes} 字节")
-            parts[info.filename] = data
+            parts.setdefault(info.filename, data)
     return parts
+
+
+def _zip_reason(exc: Exception) -> str:
+    text = str(exc)
+    if "CRC" in text:
+        return "校验和不符"
+    if "decompressing" in text or isinstance(exc, zlib.error):
+        return "压缩数据损坏"
+    if "differ" in text:
+        return "目录与文件头不一致"
+    if isinstance(exc, RuntimeError) and "encrypted" in text:
+        return "部件已加密"
+    if isinstance(exc, NotImplementedError):
+        return "不支持的压缩方式"
+    return text[:120] or type(exc).__name__
 
 
 def _rezip(parts: dict[str, bytes]) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 from lxml import etree
 
@@ -59,7 +60,9 @@ def parse_xml(data: bytes, part: str) -> etree._Element:
     except etree.XMLSyntaxError as exc:
         if any(entry.type_name == "ERR_NO_MEMORY" for entry in exc.error_log):
             raise MemoryError(f"{part}: libxml2 out of memory") from exc
-        raise ExtractionError(f"{part} 不是有效的 XML: {exc}") from exc
+        detail = re.sub(r",? line \d+, column \d+| \(<string>, line \d+\)", "", str(exc))
+        where = f"第 {exc.lineno} 行" if exc.lineno else "开头"
+        raise ExtractionError(f"{part} 不是有效的 XML（{where}: {detail.strip()}）") from exc
     except ValueError as exc:  # lxml refuses some inputs before parsing
         raise ExtractionError(f"{part} 不是有效的 XML: {exc}") from exc
     docinfo = root.getroottree().docinfo

@@ -12,6 +12,10 @@ from pathlib import Path
 
 PDF_MAGIC = b"%PDF-"
 ZIP_MAGIC = b"PK\x03\x04"
+# What zipfile raises on a damaged or unsupported archive (a mutated central
+# directory can ask for a zip version it does not implement).
+ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError,
+              RuntimeError, UnicodeDecodeError)
 # The PDF header may sit after some junk; readers accept it within 1 KiB.
 PDF_HEADER_WINDOW = 1024
 
@@ -26,7 +30,7 @@ def sniff_bytes(data: bytes) -> str:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 names = set(archive.namelist())
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        except ZIP_ERRORS:
             return "zip"  # a zip signature on a broken archive: said so when read
         return "docx" if "word/document.xml" in names else "zip"
     return "unknown"
