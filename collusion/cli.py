@@ -248,3 +248,7 @@ def history_seen(value: str, field: str | None, db_path: Path | None, as_json: b
     rows = signature_sightings(db, value, field)
     db.close()
     _emit(rows, as_json, f"{value} has not been seen", _sighting_line)
+
+
+if __name__ == "__main__":
+    main()

@@ -204,8 +204,8 @@ def detect(ctx: ScanContext) -> list[Alert]:
 
 def ignored(ctx: ScanContext) -> list[dict]:
     """Shared values that were not counted, with the reason, for the report."""
-    rows = [{"source": s.source, "field": s.field, "value": s.display,
-             "bidders": sorted(s.holders), "reason": s.ignored_reason}
+    rows = [{"source": s.source, "field": s.field, "label": field_label(s.field),
+             "value": s.display, "bidders": sorted(s.holders), "reason": s.ignored_reason}
             for s in shared_values(ctx) if s.ignored_reason]
     return rows + _ignored_rsids(ctx)
 
@@ -225,7 +225,8 @@ def _value_alert(ctx: ScanContext, shared: SharedValue) -> Alert:
     label = field_label(shared.field)
     summary = (f"投标人 {'、'.join(bidders)} 的投标文件含相同的{label}“{shared.display}”"
                f"（{_places(shared.holders)}）")
-    details = {"source": shared.source, "field": shared.field, "value": shared.display,
+    details = {"source": shared.source, "field": shared.field, "label": label,
+               "value": shared.display,
                "normalized": shared.normalized, "strength": FIELD_STRENGTH.get(
                    shared.field, shared.strength),
                "bidders_with_value": len(bidders), "bidders_in_project": len(ctx.bidders)}
@@ -283,7 +284,8 @@ def _rsid_alerts(ctx: ScanContext) -> list[Alert]:
             summary=(f"投标人 {left}、{right} 的 Word 文件共有 {len(shared)} 个相同的编辑会话标识"
                      f"（rsid），表明文件出自同一编辑历史（{left}：{'、'.join(files[left])}；"
                      f"{right}：{'、'.join(files[right])}）"),
-            details={"source": "docx", "field": "rsid", "value": " ".join(shared),
+            details={"source": "docx", "field": "rsid", "label": field_label("rsid"),
+                     "value": " ".join(shared),
                      "shared_count": len(shared),
                      "counts": {left: len(per_bidder[left]), right: len(per_bidder[right])}},
             evidence=evidence))
@@ -295,6 +297,6 @@ def _ignored_rsids(ctx: ScanContext) -> list[dict]:
     rows = []
     for rsid, reason in sorted(reasons.items()):
         holders = sorted(b for b, rsids in per_bidder.items() if rsid in rsids)
-        rows.append({"source": "docx", "field": "rsid", "value": rsid, "bidders": holders,
-                     "reason": reason})
+        rows.append({"source": "docx", "field": "rsid", "label": field_label("rsid"),
+                     "value": rsid, "bidders": holders, "reason": reason})
     return rows
