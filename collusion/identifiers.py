@@ -150,7 +150,7 @@ _LANDLINE_RE = re.compile(
 )
 _PHONE_LABEL_RE = re.compile(r"(电话|传真|Tel|TEL|tel|联系方式|座机|办公室)[^0-9\n]{0,6}$")
 _EMAIL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_ACCOUNT_RE = re.compile(r"(?<![0-9])\d{3,6}(?:[ -]?\d{2,6}){1,7}(?![0-9])")
+_ACCOUNT_RE = re.compile(r"(?<![0-9])\d{2,7}(?:[ -]?\d{2,7}){1,8}(?![0-9])")
 _ACCOUNT_LABEL_RE = re.compile(r"(账号|帐号|账户|帐户|卡号|户号)[^0-9\n]{0,8}$")  # just before
 _BANK_NAME = (r"[\u4e00-\u9fa5]{2,24}?(?:银行|信用社|信用合作联社|农商行)(?:股份有限公司)?"
               r"(?:[\u4e00-\u9fa5]{1,16}?(?:支行|分行|分理处|营业部))?")
@@ -207,7 +207,7 @@ class Found:
     page: int | None
     index: int  # the block's index in its file
     excerpt: str
-    bank: str | None = None  # bank accounts: the bank named in the same block
+    bank: str | None = None  # bank accounts: the bank named in the block or just before
     deposit: bool = False  # bank accounts: the block speaks of a bid deposit
     linked: tuple[tuple[str, str], ...] = ()  # people: (kind, value) numbers named with them
 
@@ -550,7 +550,8 @@ def find_in_block(block: Block, excerpt_chars: int, header: StaffHeader | None =
     """Every identifier in one block; people carry the numbers named with them.
 
     `context` is the text around the block (its heading, the blocks before it),
-    searched for 保证金 to tell a deposit account from any other account.
+    searched for the bank of an account written on the line after it, and for
+    保证金 to tell a deposit account from any other account.
     """
     original = block_text(block)
     text = fold_width(original)  # same offsets; excerpts quote the original
@@ -569,7 +570,8 @@ def find_in_block(block: Block, excerpt_chars: int, header: StaffHeader | None =
                            excerpt(original, pos, pos + len(name), excerpt_chars),
                            linked=_linked_numbers(numbers, start, end)))
     has_account = any(m.kind == BANK_ACCOUNT for m in numbers)
-    bank = bank_name(text) if has_account else None
+    # Forms often put 开户银行 and 账号 on consecutive lines.
+    bank = (bank_name(text) or bank_name(fold_width(context))) if has_account else None
     deposit = has_account and any(word in text or word in context for word in _DEPOSIT_WORDS)
     for m in numbers:
         if m.kind == BANK_ACCOUNT and bank is None:

@@ -171,6 +171,13 @@ def test_bank_account_needs_a_label_and_a_bank():
     assert not find_in_block(para("中国工商银行 合同编号 1202021209001234567"), 160)  # no label
 
 
+def test_bank_named_on_the_line_before_the_account():
+    blocks = [para("开户银行：中国农业银行中山分行", 0), para("账号：44-3312-0104-0012345", 1)]
+    (account,) = find_in_blocks(blocks, 160)
+    assert (account.value, account.bank, account.index) == (
+        "443312010400123" + "45", "中国农业银行中山分行", 1)
+
+
 def test_deposit_is_read_from_the_heading_and_the_blocks_before():
     blocks = [
         Block("投标保证金承诺", 1, 0, heading_level=2, kind="heading"),
