@@ -116,5 +116,5 @@ def run_detectors(context: ScanContext, progress: Progress | None) -> list[Alert
     for index, (name, detect) in enumerate(DETECTORS, start=1):
         alerts.extend(detect(context))
         if progress:
-            progress(f"detect:{name}", index, len(DETECTORS))
+            progress("detect", index, len(DETECTORS))
     return alerts
