@@ -26,9 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import collusion.scan
 from collusion import synth
-from collusion.detectors import cross_project
 from collusion.nightly import run_nightly
 
 RING = ("中山市恒达建设有限公司", "中山市盛远建设有限公司", "中山市华泰建设有限公司")
@@ -99,17 +97,7 @@ def timed_run(inbox: Path, work: Path) -> tuple[float, object, StageClock]:
     return time.perf_counter() - start, summary, clock
 
 
-def ensure_cross_project() -> None:
-    """Run the cross-project detector even where the pipeline does not list it yet."""
-    if "cross_project" not in dict(collusion.scan.DETECTORS):
-        collusion.scan.DETECTORS = (
-            *collusion.scan.DETECTORS,
-            ("cross_project", cross_project.detect),
-        )
-
-
 def main() -> None:
-    ensure_cross_project()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=200)
     parser.add_argument("--bidders", type=int, default=8)

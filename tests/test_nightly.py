@@ -22,33 +22,10 @@ from click.testing import CliRunner
 import collusion.scan
 from collusion import nightly, store, synth
 from collusion.cli import main
-from collusion.detectors import cross_project
 from collusion.errors import LockHeld, SettingsError
 from collusion.nightly import find_projects, load_regulators, run_nightly
 
 SCHEMA = Path(collusion.scan.__file__).with_name("report.schema.json")
-
-# Until the pipeline registers the cross-project detector itself, the tests
-# add it, as the pipeline will (scan.py reads DETECTORS by name).
-REGISTER_CROSS_PROJECT = textwrap.dedent(
-    """
-    import collusion.scan
-    from collusion.detectors import cross_project
-    if "cross_project" not in dict(collusion.scan.DETECTORS):
-        collusion.scan.DETECTORS = (
-            *collusion.scan.DETECTORS, ("cross_project", cross_project.detect))
-    """
-)
-
-
-@pytest.fixture(autouse=True)
-def _cross_project_registered(monkeypatch):
-    if "cross_project" not in dict(collusion.scan.DETECTORS):
-        monkeypatch.setattr(
-            collusion.scan,
-            "DETECTORS",
-            (*collusion.scan.DETECTORS, ("cross_project", cross_project.detect)),
-        )
 
 
 def make_project(
@@ -375,7 +352,7 @@ def _wait_for(marker: Path, proc: subprocess.Popen, seconds: float = 120) -> Non
         time.sleep(0.05)
 
 
-KILLABLE_RUN = REGISTER_CROSS_PROJECT + textwrap.dedent(
+KILLABLE_RUN = textwrap.dedent(
     """
     import pathlib, sys, time
     from collusion import nightly, store
