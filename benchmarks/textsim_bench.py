@@ -189,7 +189,8 @@ def accuracy(seeds: int, bidders: int, settings: TextSettings) -> None:
 
 
 def scale(bidders: int, pages: int, settings: TextSettings) -> None:
-    paragraphs = max(4, pages * CHARS_PER_PAGE // (10 * 200))
+    # technical_plan paragraphs run about 115 characters: 0.6 of them a page
+    paragraphs = max(4, round(pages * CHARS_PER_PAGE / (10 * 115)))
     project = make_project(1000 + bidders, bidders=bidders, sections=10, paragraphs=paragraphs)
     sections, tender, n_pages = sections_from_blocks(project)
     names = {b.bidder: [b.company] for b in project.bids}
