@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ from collusion.errors import ProjectError
 from collusion.models import ProjectInput, SignatureValue
 
 BID_SUFFIXES = (".pdf", ".docx")
+# project.json and signatures.csv are small; a larger one is not read.
+MAX_INPUT_FILE_BYTES = 16 * 1024 * 1024
 SIGNATURES_COLUMNS = ("bidder", "code", "value")
 
 
@@ -25,14 +28,24 @@ def load_project(root: str | os.PathLike[str]) -> ProjectInput:
     root_path = Path(root)
     if not root_path.is_dir():
         raise ProjectError(f"项目文件夹不存在: {root_path}")
+    if (root_path / "bids").is_symlink():
+        # Everything below would lie outside the project folder.
+        raise ProjectError(f"{root_path / 'bids'} 是符号链接，出于安全不读取；"
+                           "请把投标文件放进项目文件夹本身")
     errors: list[dict[str, Any]] = []
     meta = _read_project_json(root_path, errors)
     bidder_files, refused = _list_bid_files(root_path)
     errors.extend(refused)
     if not bidder_files:
         raise ProjectError(f"{root_path} 下没有投标人 (bids/<投标人>/ 文件夹)")
-    tender_files, tender_refused = _list_files(root_path, root_path / "tender")
-    errors.extend(tender_refused)
+    tender = root_path / "tender"
+    if tender.is_symlink():
+        errors.append(_refused(tender, root_path, "符号链接目录（招标文件夹），出于安全未读取",
+                               None))
+        tender_files: tuple[str, ...] = ()
+    else:
+        tender_files, tender_refused = _list_files(root_path, tender)
+        errors.extend(tender_refused)
     csv_signatures = _read_signatures_csv(root_path, set(bidder_files), errors)
     bidder_meta = meta.get("bidders") if isinstance(meta.get("bidders"), dict) else {}
     return ProjectInput(
@@ -52,18 +65,56 @@ def _str_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _read_input_text(root: Path, name: str, errors: list[dict[str, Any]]) -> str | None:
+    """The text of project.json or signatures.csv; None when absent or refused.
+
+    Like the bid files, these are never read through a symbolic link (that
+    could be any file of the machine) and never past MAX_INPUT_FILE_BYTES.
+    """
+    path = root / name
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        errors.append({"file": name, "error": f"无法读取 {name}: {exc.strerror or exc}"})
+        return None
+    if stat.S_ISLNK(info.st_mode):
+        errors.append({"file": name, "error": f"{name} 是符号链接，出于安全未读取",
+                       "status": "refused"})
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    if info.st_size > MAX_INPUT_FILE_BYTES:
+        errors.append({"file": name, "status": "refused",
+                       "error": f"{name} 大小 {info.st_size} 字节，超过上限 "
+                                f"{MAX_INPUT_FILE_BYTES} 字节，未读取"})
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read(MAX_INPUT_FILE_BYTES + 1)
+        return data.decode("utf-8-sig")
+    except OSError as exc:
+        errors.append({"file": name, "error": f"无法读取 {name}: {exc.strerror or exc}"})
+    except UnicodeDecodeError as exc:
+        errors.append({"file": name, "error": f"无法读取 {name}（应为 UTF-8 编码）: "
+                                               f"第 {exc.start} 字节起不是 UTF-8"})
+    return None
+
+
 def _read_project_json(root: Path, errors: list[dict[str, Any]]) -> dict[str, Any]:
-    path = root / "project.json"
-    if not path.is_file():
+    text = _read_input_text(root, "project.json", errors)
+    if text is None:
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        data = json.loads(text)
+    except RecursionError:
+        errors.append({"file": "project.json", "error": "project.json 嵌套过深，未读取"})
+        return {}
     except json.JSONDecodeError as exc:
         errors.append({"file": "project.json",
                        "error": f"project.json 格式错误，第 {exc.lineno} 行第 {exc.colno} 列: {exc.msg}"})
-        return {}
-    except (OSError, UnicodeDecodeError) as exc:
-        errors.append({"file": "project.json", "error": f"无法读取 project.json: {exc}"})
         return {}
     if not isinstance(data, dict):
         errors.append({"file": "project.json", "error": "project.json 顶层应为 JSON 对象"})
@@ -161,13 +212,8 @@ def normalize_code(code: str, value: str) -> str:
 def _read_signatures_csv(
     root: Path, bidders: set[str], errors: list[dict[str, Any]]
 ) -> tuple[SignatureValue, ...]:
-    path = root / "signatures.csv"
-    if not path.is_file():
-        return ()
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        errors.append({"file": "signatures.csv", "error": f"无法读取 signatures.csv（应为 UTF-8）: {exc}"})
+    text = _read_input_text(root, "signatures.csv", errors)
+    if text is None:
         return ()
     reader = csv.reader(text.splitlines())
     header = next(reader, None)

@@ -176,7 +176,7 @@ def with_entities(xml: bytes, dtd: bytes, pad: bytes = b"", utf16: bool = False)
 
 
 def _good_docx(folder: Path, seed: int) -> Path:
-    return synth.write_docx(folder / "技术标.docx", plan_paragraphs(seed, f"公司{seed}"),
+    return synth.write_docx(folder / "技术标.docx", plan_paragraphs(seed, f"公司{seed}")[:8],
                             custom={"ICV": f"ICV{seed:04d}"})
 
 
@@ -196,6 +196,15 @@ HOSTILE = {
 }
 ENTITY_PARTS = ("word/document.xml", "docProps/core.xml", "docProps/custom.xml",
                 "word/settings.xml")
+MISSING_PARTS = ("word/settings.xml", "docProps/core.xml", "word/styles.xml")
+
+
+def _entity_file(part: str) -> str:
+    return f"{part.split('/')[-1].split('.')[0]}_实体.docx"
+
+
+def _missing_file(part: str) -> str:
+    return f"缺少_{part.split('/')[-1].split('.')[0]}.docx"
 
 
 @pytest.fixture(scope="module")
@@ -240,16 +249,16 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> ScanResult:
     with (bidder("sparse") / "报价.pdf").open("wb") as handle:
         handle.write(b"%PDF-1.7\n")
         handle.truncate(5 * GiB)
-    for part in ENTITY_PARTS:
-        for label, dtd in (("xxe", XXE_DTD), ("laughs", LAUGHS_DTD)):
+    for label, dtd in (("xxe", XXE_DTD), ("laughs", LAUGHS_DTD)):
+        folder = bidder(label)
+        for part in ENTITY_PARTS:
             parts = dict(good_parts)
             parts[part] = with_entities(parts[part], dtd)
-            name = f"{label}_{part.split('/')[-1].split('.')[0]}"
-            (bidder(name) / "报价.docx").write_bytes(docx_from_parts(parts))
-    for missing in ("word/settings.xml", "docProps/core.xml", "word/styles.xml"):
+            (folder / _entity_file(part)).write_bytes(docx_from_parts(parts))
+    folder = bidder("missing_parts")
+    for missing in MISSING_PARTS:
         parts = {k: v for k, v in good_parts.items() if k != missing}
-        name = f"no_{missing.split('/')[-1].split('.')[0]}"
-        (bidder(name) / "报价.docx").write_bytes(docx_from_parts(parts))
+        (folder / _missing_file(missing)).write_bytes(docx_from_parts(parts))
     swapped = bidder("swapped")
     shutil.copyfile(good_pdf, swapped / "其实是PDF.docx")
     (swapped / "其实是DOCX.pdf").write_bytes(docx_from_parts(good_parts))
@@ -301,8 +310,9 @@ def test_bad_file_has_status_and_chinese_reason(hostile: ScanResult, bidder: str
 
 def test_readable_oddities_are_ok(hostile: ScanResult) -> None:
     report = hostile.report
-    for bidder in ("owner_password", "bad_xmp", "no_settings", "no_core", "no_styles"):
-        name = "报价.pdf" if bidder in {"owner_password", "bad_xmp"} else "报价.docx"
+    readable = [("owner_password", "报价.pdf"), ("bad_xmp", "报价.pdf")]
+    readable += [("missing_parts", _missing_file(part)) for part in MISSING_PARTS]
+    for bidder, name in readable:
         entry = _file(report, bidder, name)
         assert entry["status"] == "ok", entry
         assert entry["chars"] > 0
@@ -329,11 +339,11 @@ def test_malformed_xmp_loses_only_the_xmp_ids(hostile: ScanResult) -> None:
 @pytest.mark.parametrize("part", ENTITY_PARTS)
 @pytest.mark.parametrize("attack", ["xxe", "laughs"])
 def test_entities_are_refused(hostile: ScanResult, part: str, attack: str) -> None:
-    bidder = f"{attack}_{part.split('/')[-1].split('.')[0]}"
-    entry = _file(hostile.report, bidder, "报价.docx")
+    entry = _file(hostile.report, attack, _entity_file(part))
     assert entry["status"] == "refused", entry
     assert part in entry["error"] and "DTD" in entry["error"]
-    _assert_other_file_analysed(hostile.report, bidder)
+    _assert_other_file_analysed(hostile.report, attack)
+    assert _bidder(hostile.report, attack)["files_not_analysed"] == len(ENTITY_PARTS)
 
 
 def test_passwd_never_reaches_the_report(hostile: ScanResult) -> None:
@@ -426,3 +436,63 @@ def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe.pdf")
     result = extract_file(tmp_path, "pipe.pdf")
     assert result.status == "refused" and "不是普通文件" in result.error
+
+
+PAGE = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>")
+HELLO = [pdf_stream(b"BT /F1 12 Tf 72 720 Td (Hello) Tj ET"),
+         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+
+
+@pytest.mark.parametrize(("kids", "count", "status", "words"), [
+    (b"3 0 R 6 0 R", 5, "partial", "第 3 页起无法读取"),  # /Count says 5, two pages exist
+    (b"2 0 R 3 0 R", 2, "error", "页面树损坏"),  # the tree contains itself
+    (b"3 0 R", 10**9, "error", "页面树损坏"),  # a count MuPDF refuses
+])
+def test_page_tree_that_lies(tmp_path: Path, kids: bytes, count: int, status: str,
+                             words: str) -> None:
+    pages = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count)
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", pages, PAGE, *HELLO, PAGE]
+    (tmp_path / "x.pdf").write_bytes(pdf_from_objects(objects))
+    result = extract_file(tmp_path, "x.pdf")
+    assert result.status == status, result.error
+    assert words in result.error
+
+
+def test_project_inputs_are_not_read_through_links(project: ProjectBuilder,
+                                                   tmp_path: Path) -> None:
+    from collusion.errors import ProjectError
+    from collusion.project import load_project
+
+    project.docx("b1", "a.docx")
+    root = project.write()
+    (root / "project.json").unlink()
+    secret = tmp_path / "secret.csv"
+    secret.write_text("bidder,code,value\nb1,machine_code,SECRET-FROM-OUTSIDE\n", "utf-8")
+    (root / "project.json").symlink_to(tmp_path / "secret.csv")
+    (root / "signatures.csv").symlink_to(secret)
+    (tmp_path / "elsewhere").mkdir()
+    (root / "tender").symlink_to(tmp_path / "elsewhere")
+    loaded = load_project(root)
+    assert loaded.csv_signatures == ()
+    by_file = {e["file"]: e for e in loaded.errors}
+    assert set(by_file) == {"project.json", "signatures.csv", "tender"}
+    assert all("符号链接" in e["error"] and e["status"] == "refused" for e in by_file.values())
+    assert "SECRET" not in json.dumps(loaded.errors, ensure_ascii=False)
+    shutil.move(root / "bids", tmp_path / "bids-elsewhere")
+    (root / "bids").symlink_to(tmp_path / "bids-elsewhere")
+    with pytest.raises(ProjectError, match="符号链接"):
+        load_project(root)
+
+
+def test_oversized_signatures_csv_is_refused(project: ProjectBuilder) -> None:
+    from collusion.project import MAX_INPUT_FILE_BYTES, load_project
+
+    project.docx("b1", "a.docx")
+    root = project.write()
+    with (root / "signatures.csv").open("wb") as handle:
+        handle.write(b"bidder,code,value\n")
+        handle.truncate(MAX_INPUT_FILE_BYTES + 1)
+    loaded = load_project(root)
+    assert loaded.errors[0]["file"] == "signatures.csv"
+    assert "超过上限" in loaded.errors[0]["error"]

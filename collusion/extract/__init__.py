@@ -158,7 +158,11 @@ def _extract_by_format(data: bytes, rel: str, sha: str, fmt: str,
         chars = sum(len(b.text) for b in content.blocks if b.kind != "table")
         status = "ok" if chars else "no_text"
         error = None if chars else "PDF 没有可提取的文字（可能是扫描件），未做文本比对"
-        if content.pages_read < content.pages:
+        if content.broken is not None:
+            status = "partial"
+            error = (f"PDF 声明共 {content.pages} 页，第 {content.pages_read + 1} 页起无法读取"
+                     f"（页面树损坏: {content.broken}），只分析了前 {content.pages_read} 页")
+        elif content.pages_read < content.pages:
             status = "partial"
             error = (f"共 {content.pages} 页，超过 {settings.max_pages} 页上限，"
                      f"只分析了前 {content.pages_read} 页")

@@ -53,6 +53,7 @@ class PdfContent:
     pages_read: int
     fonts: tuple[str, ...]
     repaired: bool = False  # MuPDF rebuilt a broken or truncated file to read it
+    broken: str | None = None  # why page pages_read + 1 could not be read
 
 
 def read_pdf(path: Path, rel: str, settings: ExtractSettings,
@@ -70,10 +71,20 @@ def read_pdf(path: Path, rel: str, settings: ExtractSettings,
         # copying) opens without one and is read like any other.
         if document.needs_pass:
             raise ExtractionError("PDF 已加密，需要打开密码，无法读取")
-        if document.page_count == 0:
+        try:
+            declared = document.page_count
+        except Exception as exc:  # a /Count MuPDF cannot accept
+            raise ExtractionError(f"PDF 页面树损坏（{_mupdf_reason(exc)}）") from exc
+        if declared == 0:
             raise ExtractionError("PDF 没有任何页面")
-        pages_read = min(document.page_count, settings.max_pages)
-        raw_blocks, sizes, page_texts = _page_blocks(document, pages_read)
+        pages_read = min(declared, settings.max_pages)
+        raw_blocks, sizes, page_texts, broken = _page_blocks(document, pages_read)
+        if broken is not None:
+            # A page tree that lies about its /Count or loops: the pages
+            # before the first unreadable one are kept.
+            if not page_texts:
+                raise ExtractionError(f"PDF 页面树损坏，无法读取任何页面（{broken}）")
+            pages_read = len(page_texts)
         blocks = _assign_headings(raw_blocks, sizes)
         blocks += _table_blocks(document, page_texts, len(blocks))
         signatures = (_info_signatures(document, rel) + _id_signatures(document, rel)
@@ -84,9 +95,10 @@ def read_pdf(path: Path, rel: str, settings: ExtractSettings,
         return PdfContent(
             blocks=tuple(blocks),
             signatures=tuple(unique[key] for key in sorted(unique)),
-            pages=document.page_count,
+            pages=declared,
             pages_read=pages_read,
             fonts=fonts,
+            broken=broken,
             repaired=bool(getattr(document, "is_repaired", False)),
         )
 
@@ -106,14 +118,21 @@ class _RawBlock:
     bold: bool
 
 
-def _page_blocks(document: pymupdf.Document,
-                 pages_read: int) -> tuple[list[_RawBlock], Counter, list[str]]:
+def _page_blocks(document: pymupdf.Document, pages_read: int
+                 ) -> tuple[list[_RawBlock], Counter, list[str], str | None]:
+    """Text blocks of the first pages_read pages, up to the first page that
+    cannot be read (then also why)."""
     blocks: list[_RawBlock] = []
     sizes: Counter = Counter()
     page_texts: list[str] = []
     for page_no in range(pages_read):
-        page = document.load_page(page_no)
-        data = page.get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT, sort=True)
+        try:
+            page = document.load_page(page_no)
+            data = page.get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT, sort=True)
+        except (MemoryError, RecursionError):
+            raise
+        except Exception as exc:  # MuPDF: a page missing from a lying page tree
+            return blocks, sizes, page_texts, _mupdf_reason(exc)
         page_start = len(blocks)
         for block in data.get("blocks", []):
             lines = []
@@ -136,7 +155,7 @@ def _page_blocks(document: pymupdf.Document,
             sizes.update(span_sizes)
             blocks.append(_RawBlock(text, page_no + 1, size, bold_chars * 2 > chars))
         page_texts.append("\n".join(b.text for b in blocks[page_start:]))
-    return blocks, sizes, page_texts
+    return blocks, sizes, page_texts, None
 
 
 def _assign_headings(raw: list[_RawBlock], sizes: Counter) -> list[Block]:
@@ -255,7 +274,11 @@ def _image_signatures(document: pymupdf.Document, rel: str, pages_read: int,
     seen: set[int] = set()
     found: list[SignatureValue] = []
     for page_no in range(pages_read):
-        for image in document.load_page(page_no).get_images(full=True):
+        try:
+            images = document.load_page(page_no).get_images(full=True)
+        except Exception:  # image hashes are best effort; the text is already kept
+            continue
+        for image in images:
             xref, width, height = image[0], image[2], image[3]
             if xref in seen or width * height < MIN_IMAGE_PIXELS:
                 continue
