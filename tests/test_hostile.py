@@ -496,3 +496,18 @@ def test_oversized_signatures_csv_is_refused(project: ProjectBuilder) -> None:
     loaded = load_project(root)
     assert loaded.errors[0]["file"] == "signatures.csv"
     assert "超过上限" in loaded.errors[0]["error"]
+
+
+def test_docx_with_too_many_parts_is_refused(tmp_path: Path) -> None:
+    from collusion.extract.docx import MAX_DOCX_PARTS
+
+    parts = docx_parts(_good_docx(tmp_path, 3))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+        for index in range(MAX_DOCX_PARTS):
+            archive.writestr(f"customXml/p{index}.bin", b"")
+    (tmp_path / "many.docx").write_bytes(buffer.getvalue())
+    result = extract_file(tmp_path, "many.docx")
+    assert result.status == "refused" and "个部件" in result.error

@@ -4,6 +4,14 @@
 and a message. ``extract_files`` runs it in worker processes with a time
 budget and a memory cap per file, so a file that hangs or crashes its parser
 is abandoned and reported while the scan goes on.
+
+Statuses: ``ok``; ``no_text`` (read, but nothing to compare: a scan);
+``partial`` (read in part: past ``max_pages``, or up to a broken page);
+``error`` (could not be read: damaged, encrypted, empty, over the time
+budget, out of memory, the worker died); ``refused`` (not read on purpose:
+a link, outside the project, not a regular file, over a size limit, a
+decompression bomb, a DTD). ``error`` carries the reason in Chinese, and
+also notes on files that were read (a repaired PDF, a skipped DOCX part).
 """
 
 from __future__ import annotations

@@ -46,7 +46,8 @@ _PARSED_PARTS = (
     "word/styles.xml", "word/numbering.xml",
 )
 # More parts than any Word document has: a package built to make the
-# reader walk millions of tiny entries.
+# reader walk millions of tiny entries (``max_docx_parts`` in the settings,
+# when they carry it, overrides this default).
 MAX_DOCX_PARTS = 10_000
 # Without these the body cannot be found or read: damage here fails the file.
 ESSENTIAL_PARTS = frozenset({"word/document.xml", "[Content_Types].xml", "_rels/.rels"})
@@ -131,8 +132,9 @@ def _read_parts(source: Path | io.BytesIO, settings: ExtractSettings,
     total = 0
     with archive:
         infos = [info for info in archive.infolist() if not info.is_dir()]
-        if len(infos) > MAX_DOCX_PARTS:
-            raise _bomb(f"DOCX 含 {len(infos)} 个部件，超过上限 {MAX_DOCX_PARTS}")
+        max_parts = int(getattr(settings, "max_docx_parts", MAX_DOCX_PARTS))
+        if len(infos) > max_parts:
+            raise _bomb(f"DOCX 含 {len(infos)} 个部件，超过上限 {max_parts}")
         # The declared sizes are checked before anything is inflated.
         for info in infos:
             if info.file_size > settings.max_docx_part_bytes:

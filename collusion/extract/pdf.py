@@ -76,6 +76,8 @@ def read_pdf(path: Path, rel: str, settings: ExtractSettings,
         except Exception as exc:  # a /Count MuPDF cannot accept
             raise ExtractionError(f"PDF 页面树损坏（{_mupdf_reason(exc)}）") from exc
         if declared == 0:
+            if getattr(document, "is_repaired", False):
+                raise ExtractionError("PDF 结构损坏（如缺少文档目录），自动修复后仍找不到任何页面")
             raise ExtractionError("PDF 没有任何页面")
         pages_read = min(declared, settings.max_pages)
         raw_blocks, sizes, page_texts, broken = _page_blocks(document, pages_read)
