@@ -21,15 +21,13 @@ project's rows across commits and let a killed run leave half a project.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import os
 import sqlite3
 import unicodedata
 import uuid
 import zlib
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,15 +46,16 @@ HOME_ENV = "COLLUSION_HOME"
 DB_FILENAME = "history.db"
 
 # --- section MinHash recipe (must stay identical to compare across runs) ---
-SHINGLE_CHARS = 5
 NUM_PERM = 128
 MINHASH_SEED = 1
 BYTE_ORDER = "<"  # explicit, so a database moves between machines unchanged
+# Sections with fewer non-boilerplate shingles get no MinHash: a filled-in
+# form (names, dates, prices) is not a copied plan.
+MIN_KEPT_SHINGLES = 50
 # A shingle in the tender or common text of this many OTHER projects is
 # city-wide boilerplate (History.text_shingles).
 TEXT_COMMON_PROJECTS = 3
 SQL_CHUNK = 900  # host parameters per IN (...) query, well under SQLite's limit
-MIN_SECTION_CHARS = 100  # normalized characters; shorter sections get no MinHash
 EXCERPT_CHARS = 80
 
 
@@ -206,44 +205,85 @@ def mark_stale_runs(db: Database) -> int:
 
 def minhash_recipe() -> str:
     """Names everything that changes MinHash values, so only equals compare."""
+    from collusion.textsim import SHINGLE_HASH_SEED, TextSettings
+
     scheme = getattr(MinHash(num_perm=1), "scheme", "legacy")
-    return f"char{SHINGLE_CHARS}-nfkc-xxh32-p{NUM_PERM}-s{MINHASH_SEED}-{scheme}"
+    k = TextSettings().shingle_chars
+    return f"textsim-kept-k{k}-xxh32s{SHINGLE_HASH_SEED}-p{NUM_PERM}-s{MINHASH_SEED}-{scheme}"
 
 
-def normalize_text(text: str) -> str:
-    """NFKC (full-width to half-width), then drop whitespace and punctuation."""
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(
-        ch for ch in text if unicodedata.category(ch)[0] not in "PZC" and not ch.isspace()
-    )
+def _identity(value: int) -> int:
+    """MinHash hashfunc: textsim's shingles are already 32-bit hashes."""
+    return value
 
 
-def shingles(normalized: str) -> set[bytes]:
-    """Character 5-grams (the whole text when shorter), UTF-8 encoded."""
-    if len(normalized) < SHINGLE_CHARS:
-        return {normalized.encode()} if normalized else set()
-    return {
-        normalized[i : i + SHINGLE_CHARS].encode()
-        for i in range(len(normalized) - SHINGLE_CHARS + 1)
+def minhash_of(hashes: Iterable[int]) -> LeanMinHash:
+    """The MinHash of a set of shingle hashes (sorted: the bytes never depend on order)."""
+    mh = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=_identity)
+    mh.update_batch(sorted(set(hashes)))
+    return LeanMinHash(mh)
+
+
+@dataclass(frozen=True)
+class SectionPrint:
+    """What the history keeps of one section's text."""
+
+    minhash: LeanMinHash | None  # None: too little non-boilerplate text
+    shingles: int  # non-boilerplate shingles
+    chars: int  # normalized characters
+
+
+@dataclass(frozen=True)
+class ProjectText:
+    """A project's sections as the near-duplicate engine sees them."""
+
+    prints: dict[tuple[str | None, str, int], SectionPrint]  # (bidder, file, ordinal)
+    common: np.ndarray  # sorted uint32: the tender's and most bidders' shingles
+    recipe: str  # of ``common``
+
+
+_last_text: tuple[Any, ProjectText] | None = None
+
+
+def project_text(ctx: Any) -> ProjectText:
+    """Section MinHashes over the shingles that are not boilerplate, and the common text.
+
+    Made with collusion.textsim's own steps (normalization with the bidder's
+    names masked, 5-gram hashes, the tender / most-bidders / reference
+    boilerplate layers), so "copied" means across projects what it means
+    within one. The detector and record_scan ask for the same context in
+    turn: the last result is kept.
+    """
+    global _last_text
+    if _last_text is not None and _last_text[0] is ctx:
+        return _last_text[1]
+    from collusion import textsim
+    from collusion.detectors.near_duplicate_text import bidder_names
+    from collusion.normalize import normalize
+
+    settings = _text_settings(ctx)
+    prepared = textsim.prepare(ctx.sections, bidder_names(ctx), settings)
+    boiler = textsim.build_boilerplate(prepared, ctx.tender_sections, settings)
+    prints = {
+        (p.bidder, p.section.file, p.section.ordinal): _print(
+            p.shingles - boiler.removed, len(p.norm.text)
+        )
+        for p in prepared
     }
+    for section in ctx.tender_sections:
+        text = normalize(section.text).text
+        hashes = set(textsim.shingle_hashes(text, settings.shingle_chars)) - boiler.reference
+        prints[(None, section.file, section.ordinal)] = _print(hashes, len(text))
+    common = np.array(sorted(boiler.tender | boiler.common), dtype="<u4")
+    result = ProjectText(prints=prints, common=common, recipe=text_recipe(settings))
+    _last_text = (ctx, result)
+    return result
 
 
-def _xxh32(data: bytes) -> int:
-    return xxhash.xxh32_intdigest(data)
-
-
-@functools.lru_cache(maxsize=4096)
-def section_minhash(text: str) -> tuple[LeanMinHash | None, int, int]:
-    """(MinHash or None when too short, normalized chars, distinct shingles)."""
-    normalized = normalize_text(text)
-    grams = shingles(normalized)
-    if len(normalized) < MIN_SECTION_CHARS:
-        return None, len(normalized), len(grams)
-    mh = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=_xxh32)
-    # Sorted so the bytes do not depend on set iteration order (they would
-    # not anyway: min is order-free; sorting documents that).
-    mh.update_batch(sorted(grams))
-    return LeanMinHash(mh), len(normalized), len(grams)
+def _print(kept: Collection[int], chars: int) -> SectionPrint:
+    if len(kept) < MIN_KEPT_SHINGLES:
+        return SectionPrint(None, len(kept), chars)
+    return SectionPrint(minhash_of(kept), len(kept), chars)
 
 
 # LSH banding of the 128 values: 32 bands of 4 rows. A pair at Jaccard 0.5
@@ -328,7 +368,7 @@ def record_scan(db: Database, scan_result: Any, run_id: str | None = None) -> Re
     ctx = scan_result.context
     project_id = str(report.get("project", {}).get("id") or ctx.project.id)
     rows = _scan_rows(report, ctx, project_id)
-    recipe, common_text = project_common_shingles(ctx)
+    text = project_text(ctx)
     with transaction(db):
         conn = db.conn
         for table in PROJECT_TABLES:
@@ -338,7 +378,7 @@ def record_scan(db: Database, scan_result: Any, run_id: str | None = None) -> Re
         for table, table_rows in rows.items():
             _insert_many(conn, table, table_rows)
         _insert_file_failures(conn, rows["files"], run_id)
-        _replace_project_shingles(conn, project_id, recipe, common_text)
+        _replace_project_shingles(conn, project_id, text.recipe, text.common)
     return RecordedCounts(
         project_id=project_id,
         bidders=len(rows["bidders"]),
@@ -472,12 +512,13 @@ def _signature_rows(ctx: Any, project_id: str) -> list[dict]:
 
 def _section_rows(ctx: Any, project_id: str) -> list[dict]:
     recipe = minhash_recipe()
+    prints = project_text(ctx).prints
     owned = [(None, s) for s in ctx.tender_sections]
     owned += [(bidder_id, s) for bidder_id in sorted(ctx.sections) for s in ctx.sections[bidder_id]]
     rows = []
     for bidder_id, section in owned:
-        text = section.text
-        mh, chars, count = section_minhash(text)
+        found = prints.get((bidder_id, section.file, section.ordinal))
+        mh = found.minhash if found else None
         rows.append(
             {
                 "id": None,
@@ -487,9 +528,9 @@ def _section_rows(ctx: Any, project_id: str) -> list[dict]:
                 "ordinal": section.ordinal,
                 "title": section.title,
                 "first_page": section.first_page,
-                "chars": chars,
-                "shingles": count,
-                "excerpt": " ".join(text.split())[:EXCERPT_CHARS] or None,
+                "chars": found.chars if found else None,
+                "shingles": found.shingles if found else None,
+                "excerpt": " ".join(section.text.split())[:EXCERPT_CHARS] or None,
                 "minhash": minhash_bytes(mh) if mh is not None else None,
                 "minhash_recipe": recipe if mh is not None else None,
             }
@@ -527,31 +568,6 @@ def text_recipe(settings: Any) -> str:
     from collusion.textsim import SHINGLE_HASH_SEED
 
     return f"textsim-k{settings.shingle_chars}-xxh32s{SHINGLE_HASH_SEED}-masked"
-
-
-def project_common_shingles(ctx: Any) -> tuple[str, np.ndarray]:
-    """(recipe, sorted uint32 hashes) of the project's tender and common text.
-
-    Common text is what at least textsim's ``common_cutoff`` of the bidders
-    share (most of them): never what a few share, so a ring's copied plan
-    is never learned as boilerplate. Shingles are made exactly as the
-    near-duplicate detector makes them (same normalization, masking, hash).
-    """
-    from collusion import textsim
-    from collusion.detectors.near_duplicate_text import bidder_names
-    from collusion.normalize import normalize
-
-    settings = _text_settings(ctx)
-    per_bidder: dict[str, set[int]] = defaultdict(set)
-    for prepared in textsim.prepare(ctx.sections, bidder_names(ctx), settings):
-        per_bidder[prepared.bidder].update(prepared.shingles)
-    held = Counter(h for shingles in per_bidder.values() for h in shingles)
-    cutoff = textsim.common_cutoff(len(per_bidder), settings)
-    common = {h for h, n in held.items() if n >= cutoff}
-    for section in ctx.tender_sections:
-        text = normalize(section.text).text
-        common.update(textsim.shingle_hashes(text, settings.shingle_chars))
-    return text_recipe(settings), np.array(sorted(common), dtype="<u4")
 
 
 def _replace_project_shingles(

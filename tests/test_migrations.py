@@ -83,7 +83,7 @@ def test_m006_keeps_sections_and_indexes_their_bands(tmp_path, monkeypatch):
     before_m006 = [m for m in migrations._MIGRATIONS if m[0] < "m006"]
     monkeypatch.setattr(migrations, "_MIGRATIONS", before_m006)
     migrate(db)
-    mh, chars, count = store.section_minhash("施工组织设计" * 40)
+    mh, chars, count = store.minhash_of(range(1000, 1100)), 104, 100
     db.conn.execute(
         "INSERT INTO sections (project_id, bidder_id, file, ordinal, chars, shingles, minhash, "
         "minhash_recipe) VALUES ('P1', 'b01', 'bids/b01/a.docx', 0, ?, ?, ?, ?)",

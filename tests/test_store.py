@@ -258,13 +258,27 @@ def test_file_failures_recorded_by_content(db):
     assert store.known_failure(db, "0" * 64) is None
 
 
+def plan_print(text: str = PLAN) -> store.SectionPrint:
+    """The fingerprint record_scan stores for a one-bidder project with this text."""
+    ctx = make_scan("PX", {"b01": {"name": "某公司", "text": text}}).context
+    return store.project_text(ctx).prints[("b01", "bids/b01/技术标.docx", 0)]
+
+
 def test_minhash_bytes_round_trip_little_endian():
-    mh, chars, count = store.section_minhash(PLAN)
+    mh = plan_print().minhash
     data = store.minhash_bytes(mh)
     assert data[:8] == (1).to_bytes(8, "little")  # the seed, little-endian
     again = store.minhash_from_bytes(data)
     assert again.jaccard(mh) == 1.0
-    assert store.section_minhash("太短")[0] is None
+    assert plan_print("太短").minhash is None
+
+
+def test_section_minhash_leaves_tender_text_out(db):
+    """A filled-in tender form is not a copied plan: its MinHash keeps only the rest."""
+    scan = make_scan("P1", {"b01": {"name": "甲公司", "text": OTHER_TEXT + PLAN}})
+    ctx = _with_tender(scan, OTHER_TEXT).context
+    kept = store.project_text(ctx).prints[("b01", "bids/b01/技术标.docx", 0)]
+    assert kept.minhash.jaccard(plan_print().minhash) > 0.8
 
 
 def test_history_counts_and_sections(db):
@@ -287,7 +301,8 @@ def test_history_counts_and_sections(db):
     assert history.value_project_count("rsid_root", "00C0FFEE", exclude_project="P3") == 2
     assert history.value_project_count("rsid_root", "00C0FFEE", exclude_project="P1") == 1
     assert [s.company for s in history.value_sightings("rsid_root", "00C0FFEE", "P2")] == ["甲公司"]
-    mh, _, count = store.section_minhash(PLAN)
+    plan = plan_print()
+    mh, count = plan.minhash, plan.shingles
     found = history.similar_sections(mh, count, exclude_project="P9", min_jaccard=0.5)
     assert [(m.project_id, m.bidder_id, m.company) for m in found] == [("P1", "b01", "甲公司")]
     assert found[0].jaccard == 1.0 and found[0].containment == 1.0

@@ -38,7 +38,7 @@ from collusion.detectors.shared_signature import (
 )
 from collusion.errors import SettingsError
 from collusion.models import Alert, Evidence, ScanContext, Section, SignatureValue
-from collusion.store import History, SectionMatch, Sighting, company_key, section_minhash
+from collusion.store import History, SectionMatch, Sighting, company_key, project_text
 
 
 @dataclass(frozen=True)
@@ -56,10 +56,10 @@ class CrossProjectSettings:
     # 0.6 sits where the LSH (32 bands x 4 rows) finds 99% of pairs, and well
     # above what two independently written plans on one topic share.
     min_jaccard: float = 0.6
-    # A copy this close, of at least `strong_chars` normalized characters in
-    # all, is high severity.
+    # A copy this close, of at least `strong_shingles` non-boilerplate
+    # shingles (about as many characters) in all, is high severity.
     strong_jaccard: float = 0.8
-    strong_chars: int = 500
+    strong_shingles: int = 500
     # Section pairs quoted in one alert's evidence (the count is in details).
     max_evidence_sections: int = 5
     signature_score: float = 0.9
@@ -80,8 +80,8 @@ class CrossProjectSettings:
                 raise SettingsError(f"cross_project.{name} must be in (0, 1]")
         if self.max_evidence_sections < 1:
             raise SettingsError("cross_project.max_evidence_sections must be at least 1")
-        if self.strong_chars < 0:
-            raise SettingsError("cross_project.strong_chars must not be negative")
+        if self.strong_shingles < 0:
+            raise SettingsError("cross_project.strong_shingles must not be negative")
 
 
 def detect(ctx: ScanContext) -> list[Alert]:
@@ -229,20 +229,16 @@ def _project_name(found: list[Sighting] | list[SectionMatch], project_id: str) -
 @dataclass(frozen=True)
 class _SectionHit:
     section: Section
-    chars: int
+    kept: int  # the section's non-boilerplate shingles (about as many characters)
     match: SectionMatch
 
 
-def _tender_minhashes(ctx: ScanContext) -> list:
-    return [mh for s in ctx.tender_sections if (mh := section_minhash(s.text)[0]) is not None]
+def _is_boilerplate(matches: list[SectionMatch], settings: CrossProjectSettings) -> bool:
+    """A section some stored tender holds, or that many companies carry.
 
-
-def _is_boilerplate(
-    mh, matches: list[SectionMatch], tender: list, settings: CrossProjectSettings
-) -> bool:
-    """Tender text (here or in any stored tender) or a section many companies carry."""
-    if any(mh.jaccard(t) >= settings.min_jaccard for t in tender):
-        return True
+    The project's own tender text, what most of its bidders share and the
+    reference boilerplate are already out of the MinHash (store.project_text).
+    """
     if any(m.bidder_id is None for m in matches):
         return True
     companies = {company_key(m.company) or f"{m.project_id}/{m.bidder_id}" for m in matches}
@@ -253,21 +249,23 @@ def _section_hits(
     ctx: ScanContext, history: History, settings: CrossProjectSettings
 ) -> dict[tuple[str, str, str], list[_SectionHit]]:
     """(our bidder, other project, other bidder) -> matching sections."""
-    tender = _tender_minhashes(ctx)
+    prints = project_text(ctx).prints
     hits: dict[tuple[str, str, str], list[_SectionHit]] = defaultdict(list)
     for bidder_id in sorted(ctx.sections):
         ours = ctx.bidder_name(bidder_id)
         for section in ctx.sections[bidder_id]:
-            mh, chars, count = section_minhash(section.text)
-            if mh is None:
+            found = prints.get((bidder_id, section.file, section.ordinal))
+            if found is None or found.minhash is None:
                 continue
-            matches = history.similar_sections(mh, count, ctx.project.id, settings.min_jaccard)
-            if not matches or _is_boilerplate(mh, matches, tender, settings):
+            matches = history.similar_sections(
+                found.minhash, found.shingles, ctx.project.id, settings.min_jaccard
+            )
+            if not matches or _is_boilerplate(matches, settings):
                 continue
             for match in matches:
                 if _different_company(ours, match.company):
                     key = (bidder_id, match.project_id, match.bidder_id or "")
-                    hits[key].append(_SectionHit(section, chars, match))
+                    hits[key].append(_SectionHit(section, found.shingles, match))
     return hits
 
 
@@ -306,8 +304,8 @@ def _text_alert(
     best = found[0]
     # Strong: a close copy, of enough text in all (several short sections
     # copied together weigh like one long one).
-    copied = sum({(h.section.file, h.section.ordinal): h.chars for h in found}.values())
-    strong = best.match.jaccard >= settings.strong_jaccard and copied >= settings.strong_chars
+    copied = sum({(h.section.file, h.section.ordinal): h.kept for h in found}.values())
+    strong = best.match.jaccard >= settings.strong_jaccard and copied >= settings.strong_shingles
     other = _other(project_id, other_bidder or None)
     evidence = []
     for passage, hit in enumerate(found[: settings.max_evidence_sections], start=1):
@@ -347,7 +345,7 @@ def _text_alert(
         # readers of the report (and its HTML rendering) need no special case:
         # each section pair keyed by bidder, the other side as "<project>/<bidder>".
         "section_pairs": len(found),
-        "copied_chars": copied,
+        "copied_shingles": copied,
         "jaccard": best.match.jaccard,
         "containment": best.match.containment,
         "method": "minhash_estimate",
