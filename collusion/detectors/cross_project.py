@@ -247,10 +247,10 @@ def _is_boilerplate(matches: list[SectionMatch], settings: CrossProjectSettings)
 
 def _section_hits(
     ctx: ScanContext, history: History, settings: CrossProjectSettings
-) -> dict[tuple[str, str, str], list[_SectionHit]]:
-    """(our bidder, other project, other bidder) -> matching sections."""
+) -> dict[str, list[_SectionHit]]:
+    """Our bidder -> its sections' matches in other projects under other names."""
     prints = project_text(ctx).prints
-    hits: dict[tuple[str, str, str], list[_SectionHit]] = defaultdict(list)
+    hits: dict[str, list[_SectionHit]] = defaultdict(list)
     for bidder_id in sorted(ctx.sections):
         ours = ctx.bidder_name(bidder_id)
         for section in ctx.sections[bidder_id]:
@@ -262,18 +262,23 @@ def _section_hits(
             )
             if not matches or _is_boilerplate(matches, settings):
                 continue
-            for match in matches:
-                if _different_company(ours, match.company):
-                    key = (bidder_id, match.project_id, match.bidder_id or "")
-                    hits[key].append(_SectionHit(section, found.shingles, match))
-    return hits
+            hits[bidder_id] += [
+                _SectionHit(section, found.shingles, m)
+                for m in matches
+                if _different_company(ours, m.company)
+            ]
+    return {bidder: found for bidder, found in hits.items() if found}
 
 
 def text_alerts(ctx: ScanContext, history: History, settings: CrossProjectSettings) -> list[Alert]:
-    """Sections of a bidder close to sections of another project's other company."""
+    """One alert per bidder whose sections other companies submitted in other projects.
+
+    One per bidder, not per other bid: a ring member that entered ten
+    tenders is one lead listing the ten, not ten alerts saying the same.
+    """
     return [
-        _text_alert(ctx, key, found, settings)
-        for key, found in sorted(_section_hits(ctx, history, settings).items())
+        _text_alert(ctx, bidder_id, found, settings)
+        for bidder_id, found in sorted(_section_hits(ctx, history, settings).items())
     ]
 
 
@@ -284,31 +289,24 @@ def _excerpt(ctx: ScanContext, text: str | None) -> str | None:
     return " ".join(text.split())[:limit]
 
 
-def _text_alert(
-    ctx: ScanContext,
-    key: tuple[str, str, str],
-    found: list[_SectionHit],
-    settings: CrossProjectSettings,
-) -> Alert:
-    bidder_id, project_id, other_bidder = key
-    found = sorted(
-        found,
-        key=lambda h: (
-            -h.match.jaccard,
-            h.section.file,
-            h.section.ordinal,
-            h.match.file,
-            h.match.ordinal,
-        ),
+def _hit_order(hit: _SectionHit) -> tuple:
+    m = hit.match
+    return (
+        -m.jaccard,
+        m.project_id,
+        m.bidder_id or "",
+        hit.section.file,
+        hit.section.ordinal,
+        m.file,
+        m.ordinal,
     )
-    best = found[0]
-    # Strong: a close copy, of enough text in all (several short sections
-    # copied together weigh like one long one).
-    copied = sum({(h.section.file, h.section.ordinal): h.kept for h in found}.values())
-    strong = best.match.jaccard >= settings.strong_jaccard and copied >= settings.strong_shingles
-    other = _other(project_id, other_bidder or None)
+
+
+def _text_evidence(ctx: ScanContext, bidder_id: str, shown: list[_SectionHit]) -> list[Evidence]:
+    """Both sides of each quoted section pair, linked by ``passage``."""
     evidence = []
-    for passage, hit in enumerate(found[: settings.max_evidence_sections], start=1):
+    for passage, hit in enumerate(shown, start=1):
+        m = hit.match
         evidence.append(
             Evidence(
                 bidder=bidder_id,
@@ -321,33 +319,62 @@ def _text_alert(
         )
         evidence.append(
             Evidence(
-                bidder=other,
-                file=hit.match.file,
-                page=hit.match.first_page,
-                section=hit.match.title,
-                excerpt=hit.match.excerpt,
+                bidder=_other(m.project_id, m.bidder_id),
+                file=m.file,
+                page=m.first_page,
+                section=m.title,
+                excerpt=m.excerpt,
                 passage=passage,
             )
         )
-    summary = (
-        f"投标人 {bidder_id}（{ctx.bidder_name(bidder_id)}）有 {len(found)} 个章节与"
-        f"其他项目 {project_id} 中以“{best.match.company}”名义提交的投标文件"
-        f"（投标人 {other_bidder}）高度相似，最高估计 Jaccard {best.match.jaccard:.2f}"
+    return evidence
+
+
+def _text_alert(
+    ctx: ScanContext, bidder_id: str, found: list[_SectionHit], settings: CrossProjectSettings
+) -> Alert:
+    found = sorted(found, key=_hit_order)
+    best = found[0].match
+    # Strong: a close copy of enough text in all (several short sections
+    # copied together weigh like one long one).
+    copied = sum({(h.section.file, h.section.ordinal): h.kept for h in found}.values())
+    strong = best.jaccard >= settings.strong_jaccard and copied >= settings.strong_shingles
+    others = sorted(
+        {
+            (
+                h.match.project_id,
+                h.match.bidder_id or "",
+                h.match.company or "",
+                h.match.project_name or "",
+            )
+            for h in found
+        }
     )
+    names = "、".join(sorted({c for _, _, c, _ in others}))
+    projects = sorted({p for p, _, _, _ in others})
+    summary = (
+        f"投标人 {bidder_id}（{ctx.bidder_name(bidder_id)}）有 "
+        f"{len({(h.section.file, h.section.ordinal) for h in found})} 个章节与其他 "
+        f"{len(projects)} 个项目中以其他单位名义（{names}）提交的投标文件高度相似，"
+        f"最高估计 Jaccard {best.jaccard:.2f}（项目 {best.project_id} 投标人 {best.bidder_id}）"
+    )
+    shown = found[: settings.max_evidence_sections]
     details = {
         "scope": "cross_project",
-        "other_project": project_id,
-        "other_project_name": best.match.project_name,
-        "other_bidder": other_bidder or None,
-        "other_company": best.match.company,
         "company": ctx.bidder_name(bidder_id),
+        "other_project": best.project_id,  # the closest match
+        "other_projects": projects,
+        "other_bidders": [
+            {"project": p, "project_name": n or None, "bidder": b or None, "company": c or None}
+            for p, b, c, n in others
+        ],
         # The same shapes as the in-project near_duplicate_text alert, so
         # readers of the report (and its HTML rendering) need no special case:
         # each section pair keyed by bidder, the other side as "<project>/<bidder>".
         "section_pairs": len(found),
         "copied_shingles": copied,
-        "jaccard": best.match.jaccard,
-        "containment": best.match.containment,
+        "jaccard": best.jaccard,
+        "containment": best.containment,
         "method": "minhash_estimate",
         "sections": [
             {
@@ -356,12 +383,16 @@ def _text_alert(
                     "section": h.section.title,
                     "page": h.section.first_page,
                 },
-                other: {"file": h.match.file, "section": h.match.title, "page": h.match.first_page},
+                _other(h.match.project_id, h.match.bidder_id): {
+                    "file": h.match.file,
+                    "section": h.match.title,
+                    "page": h.match.first_page,
+                },
                 "jaccard": h.match.jaccard,
                 "containment": h.match.containment,
                 "matched_by": "text",
             }
-            for h in found[: settings.max_evidence_sections]
+            for h in shown
         ],
     }
     return Alert(
@@ -372,5 +403,5 @@ def _text_alert(
         basis=basis.ART40_SAME_PREPARER,
         summary=summary,
         details=details,
-        evidence=tuple(evidence),
+        evidence=tuple(_text_evidence(ctx, bidder_id, shown)),
     )
