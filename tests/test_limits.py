@@ -110,6 +110,7 @@ def test_a_file_over_its_time_budget_is_abandoned(tmp_path: Path) -> None:
     files = _files(report)
     slow = files["bids/b1/慢.pdf"]
     assert slow["status"] == "error" and "2 秒时间上限" in slow["error"]
+    assert (slow["format"], len(slow["sha256"])) == ("pdf", 64)  # still comparable
     assert files["bids/b1/技术标.docx"]["status"] == "ok"
     assert files["bids/b2/技术标.docx"]["status"] == "ok"
     assert next(b for b in report["bidders"] if b["id"] == "b1")["files_not_analysed"] == 1

@@ -208,6 +208,23 @@ def _failed(rel: str, sha: str, fmt: str, message: str, status: str = "error") -
 
 # --- worker processes -----------------------------------------------------------
 
+def abandoned(root: Path, rel: str, settings: ExtractSettings, message: str) -> ExtractedFile:
+    """The entry of a file whose worker was killed: its hash and format by
+    magic bytes (read here, with the same checks), so a hostile file shared by
+    two bidders is still found identical."""
+    try:
+        data = read_bounded(root, rel, settings)
+    except ExtractionError:
+        return _failed(rel, "", "unknown", message)
+    if b"%PDF-" in data[:1024]:
+        fmt = "pdf"
+    elif data.startswith(b"PK\x03\x04"):
+        fmt = "docx" if b"word/document.xml" in data else "zip"
+    else:
+        fmt = "unknown"
+    return _failed(rel, hashlib.sha256(data).hexdigest(), fmt, message)
+
+
 def _worker_main(conn: Connection, root: str, settings: ExtractSettings) -> None:
     """Serve extraction requests until the parent closes the pipe."""
     # The report may be going to standard output: nothing a parser prints may
@@ -312,8 +329,8 @@ def extract_files(root: str | os.PathLike[str], rels: Iterable[str],
                 try:
                     result = conn.recv()
                 except (EOFError, OSError):
-                    result = _failed(worker.task or "", "", "unknown",
-                                     "解析进程异常退出（文件可能被恶意构造），已跳过")
+                    result = abandoned(Path(root), worker.task or "", settings,
+                                       "解析进程异常退出（文件可能被恶意构造），已跳过")
                     worker.kill()
                     workers[workers.index(worker)] = _Worker(context, str(root), settings)
                 else:
@@ -326,8 +343,8 @@ def extract_files(root: str | os.PathLike[str], rels: Iterable[str],
                 if worker.task and now - worker.started > settings.seconds_per_file:
                     rel = worker.task
                     worker.kill()
-                    results[rel] = _failed(
-                        rel, "", "unknown",
+                    results[rel] = abandoned(
+                        Path(root), rel, settings,
                         f"解析超过 {settings.seconds_per_file:g} 秒时间上限，已放弃")
                     workers[index] = _Worker(context, str(root), settings)
                     if progress:
