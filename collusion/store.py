@@ -822,6 +822,19 @@ class History:
         }
         return len(keys)
 
+    # --- files ---
+
+    def file_failure(self, sha256: str) -> str | None:
+        """The error this exact content gave before, or None.
+
+        For the extraction stage: content that failed once fails again, so
+        it need not be opened until it changes (a new hash).
+        """
+        row = self.db.conn.execute(
+            "SELECT error FROM file_failures WHERE sha256 = ?", (sha256,)
+        ).fetchone()
+        return (row[0] or "unreadable") if row else None
+
     # --- text ---
 
     def text_shingles(self, shingles: Iterable[int]) -> set[int]:

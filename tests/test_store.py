@@ -256,6 +256,8 @@ def test_file_failures_recorded_by_content(db):
     sha = scan.context.bidders[0].files[0].sha256
     assert store.known_failure(db, sha)["error"] == "encrypted PDF"
     assert store.known_failure(db, "0" * 64) is None
+    assert History(db).file_failure(sha) == "encrypted PDF"
+    assert History(db).file_failure("0" * 64) is None
 
 
 def plan_print(text: str = PLAN) -> store.SectionPrint:
