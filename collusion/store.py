@@ -21,6 +21,7 @@ project's rows across commits and let a killed run leave half a project.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import sqlite3
@@ -203,6 +204,7 @@ def mark_stale_runs(db: Database) -> int:
 # ---------------------------------------------------------------------------
 
 
+@functools.cache
 def minhash_recipe() -> str:
     """Names everything that changes MinHash values, so only equals compare."""
     from collusion.textsim import SHINGLE_HASH_SEED, TextSettings
