@@ -389,6 +389,7 @@ def _process_project(run: _Run, folder: str, manifest: Manifest) -> ProjectOutco
         return ProjectOutcome(folder=folder, status="failed", error=detail)
     report = result.report
     project_id = str(report["project"]["id"])
+    _warn_shared_id(run, folder, project_id)
     report_path = write_json_atomic(run.options.out_dir / f"{safe_name(project_id)}.json", report)
     delivered = _deliver(run, project_id, report)
     with store.transaction(run.db):
@@ -407,6 +408,25 @@ def _process_project(run: _Run, folder: str, manifest: Manifest) -> ProjectOutco
     )
     run.options.log(_outcome_line(outcome))
     return outcome
+
+
+def _warn_shared_id(run: _Run, folder: str, project_id: str) -> None:
+    """Say so when another folder already stands for this project id.
+
+    The history keeps one record per project id: the later folder's scan
+    replaces the earlier one's, which is right for a re-submitted project
+    and wrong for two projects that reuse an id by mistake.
+    """
+    rows = run.db.conn.execute(
+        "SELECT folder FROM inbox_projects WHERE project_id = ? AND folder != ? ORDER BY folder",
+        (project_id, folder),
+    ).fetchall()
+    if rows:
+        others = ", ".join(r[0] for r in rows)
+        run.options.log(
+            f"warning: {folder} has project id {project_id}, as {others} had; "
+            "its record is replaced"
+        )
 
 
 def _outcome_line(o: ProjectOutcome) -> str:

@@ -500,3 +500,13 @@ def test_database_opens_in_datasette(inbox, tmp_path):
 
     data = asyncio.run(fetch())
     assert any(row["project_id"] == "ZS-2026-0003" for row in data["rows"])
+
+
+def test_two_folders_with_one_project_id_are_reported(tmp_path):
+    inbox = tmp_path / "inbox"
+    make_project(inbox, "a", "SAME-1", {"b01": honest("甲公司", "00A1B2C3", 1)})
+    make_project(inbox, "b", "SAME-1", {"b01": honest("乙公司", "00A1B2C4", 2)})
+    lines: list[str] = []
+    run(inbox, tmp_path, log=lines.append)
+    assert any(line.startswith("warning: b has project id SAME-1, as a had") for line in lines)
+    assert store.open_db(tmp_path / "history.db")["bidders"].count == 1  # one record per id
