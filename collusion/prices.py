@@ -346,6 +346,7 @@ def progressions(prices: dict[str, Decimal], abs_tolerance: Decimal, rel_toleran
 # --- project-level screens ---------------------------------------------------------------------
 
 SCREEN_NAMES = ("cv", "spread", "diffp", "rd", "skewness", "kurtosis", "ks")
+SCREEN_DECIMALS = 6
 
 
 def _sample_sd(xs: Sequence[float]) -> float:
@@ -406,6 +407,9 @@ def screens(prices: Iterable[float], min_bids: int) -> dict[str, dict[str, objec
     else:
         cdf = [(b - b1) / (bn - b1) for b in bids]
         result["ks"] = {"value": max(max((i + 1) / n - f, f - i / n) for i, f in enumerate(cdf))}
+    for entry in result.values():
+        if entry["value"] is not None:  # six decimals: stable, readable report values
+            entry["value"] = round(float(entry["value"]), SCREEN_DECIMALS)
     return {name: result[name] for name in SCREEN_NAMES}
 
 

@@ -24,6 +24,7 @@ from collusion.prices import (
 )
 
 D = Decimal
+SIX = 1e-6  # screens are reported to six decimals
 
 # --- uppercase amounts ----------------------------------------------------------------------
 
@@ -162,26 +163,26 @@ def test_screens_by_hand():
     # squared deviations 11.111+1.778+21.778 = 34.667, s = sqrt(17.333) = 4.16333.
     result = screens([110, 100, 104, 102], min_bids=4)
     s = math.sqrt(56 / 3)
-    assert result["cv"]["value"] == pytest.approx(s / 104)  # 0.041543
-    assert result["spread"]["value"] == pytest.approx(0.10)  # (110-100)/100
-    assert result["diffp"]["value"] == pytest.approx(0.02)  # (102-100)/100
-    assert result["rd"]["value"] == pytest.approx(2 / math.sqrt(52 / 3))  # 2/4.16333 = 0.48038
+    assert result["cv"]["value"] == pytest.approx(s / 104, abs=SIX)  # 0.041543
+    assert result["spread"]["value"] == pytest.approx(0.10, abs=SIX)  # (110-100)/100
+    assert result["diffp"]["value"] == pytest.approx(0.02, abs=SIX)  # (102-100)/100
+    assert result["rd"]["value"] == pytest.approx(2 / math.sqrt(52 / 3), abs=SIX)  # 0.48038
     # z = (-4, -2, 0, 6)/s; sum z^3 = (-64-8+0+216)/s^3 = 144/s^3;
     # G1 = 4/(3*2) * 144/s^3 = 96/s^3 = 1.19034.
-    assert result["skewness"]["value"] == pytest.approx(96 / s**3)
+    assert result["skewness"]["value"] == pytest.approx(96 / s**3, abs=SIX)
     # sum z^4 = (256+16+0+1296)/s^4 = 1568/s^4; G2 = 4*5/(3*2*1) * 1568/s^4 - 3*9/(2*1)
     # = 1568*10/3 / (56/3)^2 - 13.5 = 15 - 13.5 = 1.5.
-    assert result["kurtosis"]["value"] == pytest.approx(1.5)
+    assert result["kurtosis"]["value"] == pytest.approx(1.5, abs=SIX)
     # F = (0, 0.2, 0.4, 1); KS = max over i of (i/4 - F, F - (i-1)/4):
     # i=1: 0.25, 0; i=2: 0.3, -0.05; i=3: 0.35, -0.1; i=4: 0, 0.25 -> 0.35.
-    assert result["ks"]["value"] == pytest.approx(0.35)
+    assert result["ks"]["value"] == pytest.approx(0.35, abs=SIX)
 
 
 def test_evenly_spaced_bids_have_ks_one_over_n():
     result = screens([100, 110, 120, 130, 140], min_bids=4)
-    assert result["ks"]["value"] == pytest.approx(1 / 5)
-    assert result["skewness"]["value"] == pytest.approx(0.0)
-    assert result["rd"]["value"] == pytest.approx(10 / math.sqrt(500 / 3))  # s(110..140)=12.91
+    assert result["ks"]["value"] == pytest.approx(1 / 5, abs=SIX)
+    assert result["skewness"]["value"] == pytest.approx(0.0, abs=SIX)
+    assert result["rd"]["value"] == pytest.approx(10 / math.sqrt(500 / 3), abs=SIX)  # s = 12.91
 
 
 def test_screens_need_enough_bids_and_say_why():
