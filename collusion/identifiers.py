@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from collusion.models import Block, ExtractedFile, Section
@@ -576,7 +576,10 @@ def find_in_block(block: Block, excerpt_chars: int, header: StaffHeader | None =
     for m in numbers:
         if m.kind == BANK_ACCOUNT and bank is None:
             continue  # an account without a bank named nearby is too often something else
-        role = next((p[1] for p in people if p[2] <= m.start < p[3]), None)
+        # The person it was written with, else a role in its label
+        # (委托代理人身份证号码：…).
+        role = next((p[1] for p in people if p[2] <= m.start < p[3]), None) \
+            or canonical_role(text[max(m.start - _LABEL_WINDOW, 0):m.start])
         found.append(Found(
             m.kind, m.value, m.raw, role, block.page, block.index,
             excerpt(original, m.start, m.end, excerpt_chars),
@@ -587,11 +590,17 @@ def find_in_block(block: Block, excerpt_chars: int, header: StaffHeader | None =
 
 
 def find_in_blocks(blocks: Iterable[Block], excerpt_chars: int) -> list[Found]:
-    """Every identifier in a file's blocks, reading staff-table headers as it goes."""
+    """Every identifier in a file's blocks, reading staff-table headers as it goes.
+
+    A person named alone on a line takes the certificate and ID numbers of the
+    line right after it when that line names no one (委托代理人：李四 /
+    身份证号码：…), unless the numbers' label names another role.
+    """
     found: list[Found] = []
     header: StaffHeader | None = None
     heading = ""
     recent: list[str] = []  # the texts of the blocks just before this one
+    waiting: int | None = None  # position in `found` of a person still without numbers
     for block in blocks:
         context = heading + "".join(recent)
         if block.heading_level is not None or block.kind == "heading":
@@ -599,16 +608,32 @@ def find_in_blocks(blocks: Iterable[Block], excerpt_chars: int) -> list[Found]:
         recent = (recent + [block.text])[-CONTEXT_BLOCKS:]
         if not block.cells:
             header = None  # a table's header governs only its own rows
-            found.extend(find_in_block(block, excerpt_chars, context=context))
-            continue
-        row_header = staff_header(block.cells)
-        if row_header is not None:
+            here = find_in_block(block, excerpt_chars, context=context)
+        elif (row_header := staff_header(block.cells)) is not None:
             header = row_header
-            found.extend(f for f in find_in_block(block, excerpt_chars, context=context)
-                         if f.kind != PERSON)
-            continue
-        found.extend(find_in_block(block, excerpt_chars, header, context))
+            here = [f for f in find_in_block(block, excerpt_chars, context=context)
+                    if f.kind != PERSON]
+        else:
+            here = find_in_block(block, excerpt_chars, header, context)
+        people = [f for f in here if f.kind == PERSON]
+        if waiting is not None and not people:
+            here = _link_to_previous(found, waiting, here)
+        found.extend(here)
+        waiting = None
+        if len(people) == 1 and not people[0].linked and not block.cells:
+            waiting = len(found) - len(here) + here.index(people[0])
     return found
+
+
+def _link_to_previous(found: list[Found], waiting: int, here: list[Found]) -> list[Found]:
+    """Give the person at `found[waiting]` the personal numbers of this line."""
+    person = found[waiting]
+    numbers = [f for f in here if f.kind in PERSONAL_NUMBER_KINDS
+               and f.role in (None, person.role)]
+    if not numbers:
+        return here
+    found[waiting] = replace(person, linked=tuple(sorted({(f.kind, f.value) for f in numbers})))
+    return [replace(f, role=person.role) if f in numbers else f for f in here]
 
 
 def find_in_file(file: ExtractedFile, excerpt_chars: int) -> list[Found]:

@@ -239,6 +239,17 @@ def test_label_value_rows_without_a_header():
         ("张伟", "项目经理", ((BUILDER_CERT, "浙133111112345"),))]
 
 
+def test_numbers_on_the_line_after_a_name_belong_to_that_person():
+    blocks = [para("委托代理人：李娜", 0), para(f"身份证号码：{GB11643_EXAMPLE}", 1),
+              para("项目经理：张伟", 2), para("法定代表人身份证号码：110105194912310011", 3)]
+    found = find_in_blocks(blocks, 160)
+    people = {f.value: f for f in found if f.kind == PERSON}
+    assert people["李娜"].linked == ((RESIDENT_ID, GB11643_EXAMPLE),)
+    assert people["张伟"].linked == ()  # the next line's number is labelled for another role
+    roles = {f.value: f.role for f in found if f.kind == RESIDENT_ID}
+    assert roles == {GB11643_EXAMPLE: "委托代理人", "110105194912310011": "法定代表人"}
+
+
 def test_each_finding_keeps_its_block_and_an_excerpt():
     (phone,) = find_in_block(Block("……联系电话：13812345678 ……", 7, 42), 20)
     assert (phone.page, phone.index, phone.raw) == (7, 42, "13812345678")
