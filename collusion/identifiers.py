@@ -150,7 +150,10 @@ _LANDLINE_RE = re.compile(
 )
 _PHONE_LABEL_RE = re.compile(r"(电话|传真|Tel|TEL|tel|联系方式|座机|办公室)[^0-9\n]{0,6}$")
 _EMAIL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_ACCOUNT_RE = re.compile(r"(?<![0-9])\d{2,7}(?:[ -]?\d{2,7}){1,8}(?![0-9])")
+# A run of digits, spaces and hyphens; its grouping is checked in Python, as a
+# nested-quantifier pattern backtracks exponentially on a long digit string.
+_ACCOUNT_RE = re.compile(r"(?<![0-9])\d[\d -]*\d(?![0-9])")
+ACCOUNT_GROUPS = (2, 7, 9)  # digits per group (least, most), groups at most
 _ACCOUNT_LABEL_RE = re.compile(r"(账号|帐号|账户|帐户|卡号|户号)[^0-9\n]{0,8}$")  # just before
 _BANK_NAME = (r"[\u4e00-\u9fa5]{2,24}?(?:银行|信用社|信用合作联社|农商行)(?:股份有限公司)?"
               r"(?:[\u4e00-\u9fa5]{1,16}?(?:支行|分行|分理处|营业部))?")
@@ -363,10 +366,20 @@ def _number_candidates(text: str) -> Iterator[_Match]:
         value = landline_value(_digits((bracketed or dashed or bare) + number), extension)
         yield _Match(LANDLINE, value, m.group(0).strip(), m.start(), m.end())
     for m in _ACCOUNT_RE.finditer(text):
-        digits = _digits(m.group(0))
+        if not _is_account_shape(m.group(0)):
+            continue
         labelled = _ACCOUNT_LABEL_RE.search(text[max(m.start() - _LABEL_WINDOW, 0):m.start()])
-        if labelled and ACCOUNT_DIGITS[0] <= len(digits) <= ACCOUNT_DIGITS[1]:
-            yield _Match(BANK_ACCOUNT, digits, m.group(0), m.start(), m.end())
+        if labelled:
+            yield _Match(BANK_ACCOUNT, _digits(m.group(0)), m.group(0), m.start(), m.end())
+
+
+def _is_account_shape(run: str) -> bool:
+    """10-30 digits, written whole or in groups of 2-7 split by one space or hyphen."""
+    groups = re.split(r"[ -]", run)
+    shortest, longest, most = ACCOUNT_GROUPS
+    if len(groups) > most or not ACCOUNT_DIGITS[0] <= sum(map(len, groups)) <= ACCOUNT_DIGITS[1]:
+        return False
+    return len(groups) == 1 or all(shortest <= len(g) <= longest for g in groups)
 
 
 def find_numbers(text: str) -> list[_Match]:

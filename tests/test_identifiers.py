@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from pathlib import Path
 
 import pytest
@@ -176,6 +177,14 @@ def test_bank_named_on_the_line_before_the_account():
     (account,) = find_in_blocks(blocks, 160)
     assert (account.value, account.bank, account.index) == (
         "443312010400123" + "45", "中国农业银行中山分行", 1)
+
+
+def test_long_digit_runs_do_not_backtrack():
+    """A barcode or hex dump of digits once took seconds per 80 digits (nested quantifiers)."""
+    started = time.perf_counter()
+    assert find_numbers("账号：" + "1" * 5000) == []
+    assert find_numbers("账号：" + "12 " * 3000) == []
+    assert time.perf_counter() - started < 2
 
 
 def test_deposit_is_read_from_the_heading_and_the_blocks_before():
