@@ -149,7 +149,12 @@ _LANDLINE_RE = re.compile(
     r"([2-9]\d{2,3}[- ]?\d{4})(?:\s*(?:-|转)\s*(\d{1,5}))?(?![0-9])"
 )
 _PHONE_LABEL_RE = re.compile(r"(电话|传真|Tel|TEL|tel|联系方式|座机|办公室)[^0-9\n]{0,6}$")
-_EMAIL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# Bounded as RFC 5321 bounds them (64-character local part, 63-character
+# labels): unbounded repeats scan quadratically over long runs of letters.
+_EMAIL_RE = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
+    r"[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![A-Za-z0-9-])"
+)
 # A run of digits, spaces and hyphens; its grouping is checked in Python, as a
 # nested-quantifier pattern backtracks exponentially on a long digit string.
 _ACCOUNT_RE = re.compile(r"(?<![0-9])\d[\d -]*\d(?![0-9])")
