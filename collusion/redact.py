@@ -34,7 +34,11 @@ _BANK_ACCOUNT_GROUPED = re.compile(_B + r"(\d{4})(?:[ -]\d{4}){3,5}([ -]\d{1,4})
 _MOBILE = re.compile(_B + r"((?:\+|00)?86[ -]?)?(1[3-9]\d)[ -]?\d{4}[ -]?(\d{4})" + _E)
 _LANDLINE = re.compile(_B + r"(\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3})([ -]?)\d{3,4}[ -]?(\d{4})"
                        r"((?:-|转)\d{1,5})?" + _E)
-_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*(@[A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+# Bounded as RFC 5321 bounds addresses, and tried only where a token starts,
+# so a long run of letters costs linear time.
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{0,63}"
+                    r"(@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24})"
+                    r"(?![A-Za-z])")
 
 def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
