@@ -48,6 +48,13 @@ from collusion.prices import (
 
 SETTINGS_KEY = "prices"
 KIND = "price_pattern"
+# (round step or ratio, four or more bidders) -> severity, score.
+PROGRESSION_STRENGTH = {
+    (True, True): ("high", 0.85),
+    (True, False): ("medium", 0.7),
+    (False, True): ("medium", 0.5),
+    (False, False): ("low", 0.3),
+}
 INDICATOR_NOTE = "项目级报价筛查指标，仅描述本项目报价分布，不构成对任何投标人的指控。"
 
 
@@ -65,7 +72,11 @@ class PriceSettings:
     # differences equal within one yuan, ratios within 1e-5 of the price
     # (100 yuan on ten million). Random bids almost never come this close.
     progression_abs_tolerance: float = 1.0
-    progression_rel_tolerance: float = 0.00001
+    # Round ratios (0.98) with prices rounded to the hundred yuan: 50 yuan on
+    # ten million.
+    progression_rel_tolerance: float = 0.000005
+    ratio_decimals: int = 3  # a ratio with this many places is a round one
+    round_step: float = 1000.0  # a difference that is a multiple of this is a round one
     amount_mismatch_tolerance: float = 0.01  # yuan: numeric vs uppercase form
     # Bills of quantities.
     boq_min_lines: int = 5  # comparable lines needed before shares mean anything
@@ -85,6 +96,8 @@ class PriceSettings:
     def __post_init__(self) -> None:
         if self.min_bids_for_screens < 3:
             raise SettingsError("prices.min_bids_for_screens must be at least 3")
+        if self.ratio_decimals < 1 or self.round_step <= 0:
+            raise SettingsError("prices.ratio_decimals and round_step must be positive")
         if self.min_progression_bidders < 3:
             raise SettingsError("prices.min_progression_bidders must be at least 3")
         for name in ("progression_abs_tolerance", "progression_rel_tolerance",
@@ -211,7 +224,8 @@ def detect(ctx: ScanContext) -> list[Alert]:
         _progression_alert(ctx, prog, prices, titles)
         for prog in progressions(known, money(settings.progression_abs_tolerance),
                                  money(settings.progression_rel_tolerance),
-                                 settings.min_progression_bidders)
+                                 settings.min_progression_bidders, settings.ratio_decimals,
+                                 money(settings.round_step))
     ]
     alerts += _boq_alerts(ctx, settings, titles)
     return sorted(alerts, key=Alert.sort_key)
@@ -265,16 +279,20 @@ def _progression_alert(ctx: ScanContext, prog, prices: dict[str, BidPrice],
     else:
         pattern, step_text = "geometric_progression", f"公比{prog.step:.6f}"
         summary = f"{who}的投标报价按从低到高呈等比数列（{step_text}）"
+    # A round step or ratio is what people choose; a chance chain among many
+    # bids almost never has one. Longer chains are stronger either way.
     long_chain = len(prog.bidders) >= 4
+    severity, score = PROGRESSION_STRENGTH[(prog.round, long_chain)]
+    if not prog.round:
+        summary += "，步长不是整数值，可能为巧合"
     return Alert(
-        kind=KIND, severity="high" if long_chain else "medium",
-        score=0.85 if long_chain else 0.7,
+        kind=KIND, severity=severity, score=score,
         bidders=tuple(sorted(prog.bidders)),
         basis=basis.ART40_ABNORMAL_CONSISTENCY,
         summary=summary,
         details={"pattern": pattern, "order": list(prog.bidders),
                  "prices": [float(p) for p in prog.prices],
-                 "step": float(prog.step),
+                 "step": float(prog.step), "round_step": prog.round,
                  "sources": {b: prices[b].source for b in prog.bidders}},
         evidence=_price_evidence(ctx, tuple(sorted(prog.bidders)), prices, titles),
     )
