@@ -159,6 +159,8 @@ _PRICE_LABEL_RE = re.compile(
     r"(?<!最高)(?<!控制)(?<!限)(投标总报价|投标总价|投标报价|投标总金额|投标价格|报价总额|总报价"
     r"|投标金额)"
 )
+# The tender's ceiling price, from which bidders often bid a round discount.
+CONTROL_PRICE_LABELS = re.compile(r"最高投标限价|招标控制价|最高限价|拦标价")
 # Words that start the next item of a 投标函 or 开标一览表: the price ends there.
 _NEXT_ITEM_RE = re.compile(r"工期|质量标准|质量目标|项目经理|投标保证金|有效期|安全目标")
 # 投标总价（元） / 投标报价(万元): the unit of the bare numbers that follow.
@@ -212,14 +214,15 @@ def _amounts_near(text: str, label: re.Match[str]) -> tuple[list, list, int, int
 
 
 def find_price(text: str, page: int | None, index: int, excerpt_chars: int,
-               tolerance: Decimal, label_from: int = 0) -> PriceFinding | None:
+               tolerance: Decimal, label_from: int = 0,
+               labels: re.Pattern[str] = _PRICE_LABEL_RE) -> PriceFinding | None:
     """The bid price stated with a 投标总价/投标报价 label in `text`, or None.
 
     The label is searched from `label_from` on (the text may start with the
     line before, for amounts that wrapped onto the label's line).
     """
     original, text = text, fold_width(text)  # same offsets; excerpts quote the original
-    label = _PRICE_LABEL_RE.search(text, label_from)
+    label = labels.search(text, label_from)
     if label is None:
         return None
     numbers, uppers, start, end = _amounts_near(text, label)
@@ -239,8 +242,8 @@ def find_price(text: str, page: int | None, index: int, excerpt_chars: int,
     )
 
 
-def find_prices(blocks: Sequence[Block], excerpt_chars: int,
-                tolerance: Decimal = CENT) -> list[PriceFinding]:
+def find_prices(blocks: Sequence[Block], excerpt_chars: int, tolerance: Decimal = CENT,
+                labels: re.Pattern[str] = _PRICE_LABEL_RE) -> list[PriceFinding]:
     """Every bid price stated in these blocks.
 
     A label's block is read together with its neighbours: a PDF's lines are
@@ -252,14 +255,14 @@ def find_prices(blocks: Sequence[Block], excerpt_chars: int,
     findings = []
     for position, block in enumerate(blocks):
         text = block_text(block)
-        if not _PRICE_LABEL_RE.search(text):  # labels are CJK: no folding needed
+        if not labels.search(text):  # labels are CJK: no folding needed
             continue
         before = block_text(blocks[position - 1]) if position > 0 else ""
         if before and before.rstrip()[-1:] in "。；;：:":
             before += "\n"
         after = block_text(blocks[position + 1]) if position + 1 < len(blocks) else ""
         finding = find_price(before + text + after, block.page, block.index, excerpt_chars,
-                             tolerance, label_from=len(before))
+                             tolerance, label_from=len(before), labels=labels)
         if finding is not None:
             findings.append(finding)
     return findings
@@ -277,6 +280,20 @@ class Progression:
     prices: tuple[Decimal, ...]
     step: Decimal  # the common difference, or the common ratio
     round: bool  # a round step (50,000.00 yuan) or ratio (0.98): what people choose
+
+
+def discount(price: Decimal, control: Decimal, decimals: int,
+             tolerance: Decimal) -> Decimal | None:
+    """The round discount (下浮率, `decimals` places) giving `price` from `control`, or None."""
+    if control <= 0 or price > control:
+        return None
+    rate = round(1 - price / control, decimals)
+    return rate if abs(control * (1 - rate) - price) <= tolerance else None
+
+
+def is_round_amount(price: Decimal, step: Decimal) -> bool:
+    """Whether `price` is a whole multiple of `step` yuan (9,800,000.00)."""
+    return price % step == 0
 
 
 def identical_prices(prices: dict[str, Decimal]) -> list[tuple[str, ...]]:

@@ -176,6 +176,23 @@ def test_price_alerts_from_project_json():
     assert "等差数列" in alerts[1].summary and "50,000.00元" in alerts[1].summary
 
 
+def test_identical_round_prices_and_equal_discounts_are_weaker():
+    ceiling = [para("本项目最高投标限价为人民币壹仟万元整（¥10,000,000.00）。")]
+    prices = {"b1": 9650000.0, "b2": 9650000.0, "b3": 9712345.67, "b4": 9712345.67,
+              "b5": 9999000.0, "b6": 9999000.0}
+    ctx = context_of({b: [] for b in prices}, prices=prices, tender=ceiling)
+    alerts = {a.bidders: a for a in price_pattern.detect(ctx)
+              if a.details["pattern"] == "identical_price"}
+    assert alerts[("b3", "b4")].severity == "high"
+    assert alerts[("b1", "b2")].severity == "medium"  # 下浮3.5%
+    assert alerts[("b1", "b2")].details["discount_from_ceiling"] == 0.035
+    assert "下浮3.5%" in alerts[("b1", "b2")].summary
+    assert alerts[("b5", "b6")].severity == "medium"  # a round sum (0.01% off is not round)
+    indicators = price_pattern.project_indicators(ctx)
+    assert indicators["ceiling"]["price"] == 10000000.0
+    assert indicators["prices"][0]["below_ceiling"] == 0.035
+
+
 # --- project screens, against hand-computed values --------------------------------------------
 
 

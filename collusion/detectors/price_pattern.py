@@ -35,12 +35,15 @@ from collusion.identifiers import section_titles
 from collusion.models import Alert, Evidence, ScanContext
 from collusion.prices import (
     CENT,
+    CONTROL_PRICE_LABELS,
     BoqComparison,
     BoqItem,
     PriceFinding,
     compare_boq,
+    discount,
     find_prices,
     identical_prices,
+    is_round_amount,
     parse_boq,
     progressions,
     screens,
@@ -185,10 +188,13 @@ def project_indicators(ctx: ScanContext) -> dict:
     settings = _settings(ctx)
     prices = bid_prices(ctx)
     known = [p for p in prices.values() if p.price is not None]
+    ceiling = ceiling_price(ctx)
     return {
         "note": INDICATOR_NOTE,
         "bids": len(known),
         "min_bids": settings.min_bids_for_screens,
+        "ceiling": None if ceiling is None else {
+            "price": float(ceiling.price), "page": ceiling.page, "excerpt": ceiling.excerpt},
         "screens": screens([float(p.price) for p in known], settings.min_bids_for_screens),
         "prices": [
             {
@@ -198,6 +204,10 @@ def project_indicators(ctx: ScanContext) -> dict:
                 "file": p.file,
                 "page": p.finding.page if p.finding else None,
                 "stated_in_files": float(p.stated) if p.stated is not None else None,
+                # 下浮率: how far below the tender's ceiling price the bid is.
+                "below_ceiling": (round(float(1 - p.price / ceiling.price), 6)
+                                  if ceiling and p.price is not None and ceiling.price > 0
+                                  else None),
                 "amount_mismatches": [
                     {"file": file, "page": f.page, "numeric": float(f.numeric),
                      "uppercase": float(f.uppercase), "uppercase_text": f.uppercase_raw,
@@ -219,7 +229,9 @@ def detect(ctx: ScanContext) -> list[Alert]:
     titles = section_titles(ctx.sections)
     prices = bid_prices(ctx)
     known = {b: p.price for b, p in prices.items() if p.price is not None}
-    alerts = [_identical_alert(ctx, group, prices, titles) for group in identical_prices(known)]
+    control = ceiling_price(ctx)
+    alerts = [_identical_alert(ctx, group, prices, control, settings, titles)
+              for group in identical_prices(known)]
     alerts += [
         _progression_alert(ctx, prog, prices, titles)
         for prog in progressions(known, money(settings.progression_abs_tolerance),
@@ -258,16 +270,42 @@ def _price_evidence(ctx: ScanContext, bidders: tuple[str, ...], prices: dict[str
 
 
 def _identical_alert(ctx: ScanContext, group: tuple[str, ...], prices: dict[str, BidPrice],
+                     control: PriceFinding | None, settings: PriceSettings,
                      titles: dict[tuple[str, str, int], str]) -> Alert:
+    """Identical prices: high, unless the price is round or a round discount off the ceiling.
+
+    Bidders often bid 最高投标限价 x (1 - a round rate) or a round sum, and two
+    honest bidders can pick the same one.
+    """
     price = prices[group[0]].price
+    rate = (discount(price, control.price, settings.ratio_decimals,
+                     money(settings.progression_abs_tolerance)) if control else None)
+    plain = rate is not None or is_round_amount(price, money(settings.round_step))
+    summary = f"{'、'.join(_who(ctx, b) for b in group)}的投标报价完全相同，均为{_yuan(price)}"
+    if rate is not None:
+        summary += f"，即最高投标限价下浮{rate:.{max(settings.ratio_decimals - 2, 0)}%}，可能为按相同下浮率报价"
+    elif plain:
+        summary += "，为整数报价，可能为巧合"
+    details = {"pattern": "identical_price", "price": float(price),
+               "round_price": plain, "sources": {b: prices[b].source for b in group}}
+    if rate is not None:
+        details["discount_from_ceiling"] = float(rate)
     return Alert(
-        kind=KIND, severity="high", score=0.9, bidders=group,
-        basis=basis.ART40_ABNORMAL_CONSISTENCY,
-        summary=f"{'、'.join(_who(ctx, b) for b in group)}的投标报价完全相同，均为{_yuan(price)}",
-        details={"pattern": "identical_price", "price": float(price),
-                 "sources": {b: prices[b].source for b in group}},
-        evidence=_price_evidence(ctx, group, prices, titles),
+        kind=KIND, severity="medium" if plain else "high", score=0.6 if plain else 0.9,
+        bidders=group, basis=basis.ART40_ABNORMAL_CONSISTENCY, summary=summary,
+        details=details, evidence=_price_evidence(ctx, group, prices, titles),
     )
+
+
+def ceiling_price(ctx: ScanContext) -> PriceFinding | None:
+    """The tender's 最高投标限价 (招标控制价), as its files state it most often."""
+    settings = _settings(ctx)
+    stated = [(file.path, finding) for file in ctx.tender_files
+              for finding in find_prices(file.blocks, ctx.settings.excerpt_chars,
+                                         money(settings.amount_mismatch_tolerance),
+                                         CONTROL_PRICE_LABELS)]
+    best = _most_stated(stated)
+    return best[1] if best else None
 
 
 def _progression_alert(ctx: ScanContext, prog, prices: dict[str, BidPrice],
