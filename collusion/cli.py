@@ -56,14 +56,21 @@ def main() -> None:
 @click.option("--redact", is_flag=True,
               help="Mask personal data (ID, phone, account numbers) for wider circulation.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@click.option("--max-file-mb", type=float, help="Refuse bid files larger than this (default 200).")
+@click.option("--max-pages", type=int, help="Read at most this many pages of a PDF (default 3000).")
+@click.option("--seconds-per-file", type=float,
+              help="Abandon a file whose parsing takes longer (default 120).")
+@click.option("--workers", type=int, help="Extraction processes (default: one per core, at most 2).")
 def scan(project: Path, output: str, html_path: Path | None, db_path: Path | None,
-         redact: bool, quiet: bool) -> None:
+         redact: bool, quiet: bool, max_file_mb: float | None, max_pages: int | None,
+         seconds_per_file: float | None, workers: int | None) -> None:
     """Scan one PROJECT folder (project.json, tender/, bids/<bidder>/, signatures.csv)."""
     from collusion.scan import scan_project
 
+    settings = _settings_from_options(max_file_mb, max_pages, seconds_per_file, workers)
     progress = _ProgressBar() if not quiet and sys.stderr.isatty() else None
     try:
-        result = _scan_with_history(project, db_path, progress, scan_project)
+        result = _scan_with_history(project, db_path, progress, scan_project, settings)
     except CollusionError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -91,14 +98,33 @@ def scan(project: Path, output: str, html_path: Path | None, db_path: Path | Non
         click.echo(format_terminal_summary(report), err=True)
 
 
-def _scan_with_history(project: Path, db_path: Path | None, progress, scan_project):  # noqa: ANN001, ANN202
+def _settings_from_options(max_file_mb: float | None, max_pages: int | None,
+                           seconds_per_file: float | None, workers: int | None):  # noqa: ANN202
+    """Settings with the extraction limits given on the command line."""
+    from dataclasses import replace
+
+    from collusion.errors import SettingsError
+    from collusion.settings import MiB, Settings
+
+    given = {"max_file_bytes": None if max_file_mb is None else int(max_file_mb * MiB),
+             "max_pages": max_pages, "seconds_per_file": seconds_per_file, "workers": workers}
+    settings = Settings()
+    try:
+        extract = replace(settings.extract, **{k: v for k, v in given.items() if v is not None})
+    except SettingsError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    return replace(settings, extract=extract)
+
+
+def _scan_with_history(project: Path, db_path: Path | None, progress, scan_project,  # noqa: ANN001, ANN202
+                       settings):  # noqa: ANN001
     if db_path is None:
-        return scan_project(project, progress=progress)
+        return scan_project(project, settings, progress=progress)
     from collusion import store
 
     db = store.open_db(db_path)
     history = store.History(db)
-    result = scan_project(project, history=history, progress=progress)
+    result = scan_project(project, settings, history=history, progress=progress)
     store.record_scan(db, result)
     return result
 

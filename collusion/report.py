@@ -50,6 +50,13 @@ def file_entry(file: ExtractedFile) -> dict[str, Any]:
             "error": file.error}
 
 
+def files_not_analysed(bidder: Bidder, project: ProjectInput) -> int:
+    """The bidder's files that were not (fully) analysed, refused links included."""
+    read = sum(1 for f in bidder.files if f.status in NOT_ANALYSED)
+    refused = sum(1 for e in project.errors if e.get("bidder") == bidder.id)
+    return read + refused
+
+
 def error_entries(project: ProjectInput, files: list[tuple[str | None, ExtractedFile]]
                   ) -> list[dict[str, Any]]:
     """Every problem: unreadable inputs, refused files, and files read only in part."""
@@ -104,7 +111,7 @@ def build_report(project: ProjectInput, bidders: list[Bidder], tender_files: lis
         "bidders": [
             {"id": b.id, "name": b.name, "price": b.price,
              "files": [file_entry(f) for f in b.files],
-             "files_not_analysed": sum(1 for f in b.files if f.status in NOT_ANALYSED)}
+             "files_not_analysed": files_not_analysed(b, project)}
             for b in bidders
         ],
         "tender": {"files": [file_entry(f) for f in tender_files]},

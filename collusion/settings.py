@@ -25,11 +25,14 @@ class ExtractSettings:
     max_pages: int = 3000  # pages read per PDF; the rest is reported, not read
     seconds_per_file: float = 120.0  # a file taking longer is abandoned
     max_images_per_file: int = 2000  # embedded images hashed per file
+    max_docx_parts: int = 10_000  # zip entries of one DOCX; Word writes a few dozen
+    max_worker_memory_bytes: int = 6 * 1024 * MiB  # address-space cap of a worker
     workers: int = 0  # extraction worker processes; 0 = one per core, at most 2
 
     def __post_init__(self) -> None:
         for name in ("max_file_bytes", "max_docx_part_bytes", "max_docx_total_bytes",
-                     "max_pages", "max_images_per_file"):
+                     "max_pages", "max_images_per_file", "max_docx_parts",
+                     "max_worker_memory_bytes"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be positive, got {getattr(self, name)}")
         if self.seconds_per_file <= 0:

@@ -102,3 +102,17 @@ def test_every_command_has_help() -> None:
         assert command.help, f"command {' '.join(path) or 'collusion'} has no help text"
         result = CliRunner().invoke(main, [*path, "--help"])
         assert result.exit_code == 0
+
+
+def test_limits_from_the_command_line(project: ProjectBuilder) -> None:
+    project.pdf("b1", "长文件.pdf", [["第一页"], ["第二页"], ["第三页"]])
+    project.docx("b2", "a.docx")
+    root = project.write()
+    result = CliRunner().invoke(main, ["scan", str(root), "--max-pages", "2", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    [entry] = report["errors"]
+    assert entry["status"] == "partial" and "前 2 页" in entry["error"]
+    bad = CliRunner().invoke(main, ["scan", str(root), "--max-pages", "0"])
+    assert bad.exit_code == 2
+    assert "max_pages" in bad.output

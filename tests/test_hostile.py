@@ -395,7 +395,11 @@ def test_errors_list_exactly_the_files_not_analysed(hostile: ScanResult) -> None
     assert not_ok <= file_errors
     for bidder in report["bidders"]:
         bad = [f for f in bidder["files"] if f["status"] != "ok"]
-        assert bidder["files_not_analysed"] == len(bad)
+        listed = {f["path"] for f in bidder["files"]}
+        # Refused links never become files of the bidder, but still count.
+        refused = [e for e in report["errors"]
+                   if e.get("bidder") == bidder["id"] and e["file"] not in listed]
+        assert bidder["files_not_analysed"] == len(bad) + len(refused)
 
 
 # --- the same inputs file by file, for the variants -------------------------------------
@@ -499,7 +503,7 @@ def test_oversized_signatures_csv_is_refused(project: ProjectBuilder) -> None:
 
 
 def test_docx_with_too_many_parts_is_refused(tmp_path: Path) -> None:
-    from collusion.extract.docx import MAX_DOCX_PARTS
+    MAX_DOCX_PARTS = ExtractSettings().max_docx_parts
 
     parts = docx_parts(_good_docx(tmp_path, 3))
     buffer = io.BytesIO()

@@ -36,19 +36,12 @@ Progress = Callable[[str, int, int], None]
 HASH_CHUNK = 1024 * 1024
 # Address-space cap of a worker: a parser that tries to allocate more dies
 # with MemoryError inside the worker instead of swapping the machine.
-WORKER_MEMORY_BYTES = 6 * 1024 * 1024 * 1024
 
 
 OUT_OF_MEMORY = "解析时内存超限（超过解析进程的内存上限），文件可能被恶意构造，已放弃"
 # MuPDF reports a failed allocation as a RuntimeError naming the C call.
 _MUPDF_NO_MEMORY = re.compile(r"\b(?:malloc|calloc|realloc)\b.*\bfailed\b|out of memory",
                               re.IGNORECASE)
-
-
-def worker_memory_bytes(settings: ExtractSettings) -> int:
-    """The address-space cap of a worker (``max_worker_memory_bytes`` when the
-    settings carry it)."""
-    return int(getattr(settings, "max_worker_memory_bytes", WORKER_MEMORY_BYTES))
 
 
 def sha256_file(path: Path) -> str:
@@ -238,7 +231,7 @@ def _worker_main(conn: Connection, root: str, settings: ExtractSettings) -> None
     try:
         import resource
 
-        cap = worker_memory_bytes(settings)
+        cap = settings.max_worker_memory_bytes
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     except (ImportError, ValueError, OSError):
         pass

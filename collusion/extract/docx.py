@@ -45,10 +45,6 @@ _PARSED_PARTS = (
     "docProps/core.xml", "docProps/app.xml", "docProps/custom.xml", "word/comments.xml",
     "word/styles.xml", "word/numbering.xml",
 )
-# More parts than any Word document has: a package built to make the
-# reader walk millions of tiny entries (``max_docx_parts`` in the settings,
-# when they carry it, overrides this default).
-MAX_DOCX_PARTS = 10_000
 # Without these the body cannot be found or read: damage here fails the file.
 ESSENTIAL_PARTS = frozenset({"word/document.xml", "[Content_Types].xml", "_rels/.rels"})
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
@@ -132,7 +128,7 @@ def _read_parts(source: Path | io.BytesIO, settings: ExtractSettings,
     total = 0
     with archive:
         infos = [info for info in archive.infolist() if not info.is_dir()]
-        max_parts = int(getattr(settings, "max_docx_parts", MAX_DOCX_PARTS))
+        max_parts = settings.max_docx_parts
         if len(infos) > max_parts:
             raise _bomb(f"DOCX 含 {len(infos)} 个部件，超过上限 {max_parts}")
         # The declared sizes are checked before anything is inflated.
