@@ -4,6 +4,7 @@ lock, delivery, and a run killed with SIGKILL then resumed."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -34,10 +35,13 @@ def make_project(
     project_id: str,
     bidders: dict[str, dict],
     industry: str = "construction",
+    tender: bool = False,
 ) -> Path:
-    """A project folder with one real DOCX per bidder.
+    """A project folder with one real DOCX per bidder (and a PDF when asked).
 
-    bidders: id -> {"name", "rsid" (rsidRoot), "seed" (text), "broken"}.
+    bidders: id -> {"name", "rsid" (rsidRoot), "seed" (text), "broken",
+    "pdf_id" (a 商务标.pdf of filled-in tender forms with this trailer /ID[0])};
+    ``tender``: a tender/ folder with the blank forms.
     """
     root = inbox / folder
     (root / "bids").mkdir(parents=True, exist_ok=True)
@@ -51,6 +55,9 @@ def make_project(
         },
     }
     (root / "project.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    forms = synth.tender_forms(meta["name"], "某建设局", "某招标代理有限公司", "0760-88880000")
+    if tender:
+        synth.write_docx(root / "tender" / "招标文件.docx", synth.sections_to_paragraphs(forms))
     for bidder, spec in sorted(bidders.items()):
         target = root / "bids" / bidder / "技术标.docx"
         if spec.get("broken"):
@@ -66,6 +73,16 @@ def make_project(
             rsids=[spec["rsid"]],
             core={"author": "Administrator"},
         )
+        if spec.get("pdf_id"):
+            people = (f"法人{spec['seed']}", f"代理{spec['seed']}")
+            filled = synth.filled_forms(forms, spec["name"], *people, 1_000_000.0 + spec["seed"])
+            # /ID[1] changes on every save: a fresh one per file.
+            instance = hashlib.md5(spec["name"].encode()).hexdigest().upper()
+            synth.write_pdf(
+                root / "bids" / bidder / "商务标.pdf",
+                [synth.sections_to_paragraphs(filled)],
+                pdf_id=(spec["pdf_id"], instance),
+            )
     return root
 
 
@@ -510,3 +527,41 @@ def test_two_folders_with_one_project_id_are_reported(tmp_path):
     run(inbox, tmp_path, log=lines.append)
     assert any(line.startswith("warning: b has project id SAME-1, as a had") for line in lines)
     assert store.open_db(tmp_path / "history.db")["bidders"].count == 1  # one record per id
+
+
+OTHER_IDS = ("1B2C3D4E5F60718293A4B5C6D7E8F901", "2C3D4E5F60718293A4B5C6D7E8F9011B")
+
+
+def test_cross_project_pdf_lineage_id(tmp_path):
+    """The same PDF /ID[0] under two company names in two tenders (real PDFs)."""
+    shared = "9F3C2A7B1E4D5C6B8A9F0E1D2C3B4A59"
+    inbox = tmp_path / "inbox"
+    make_project(
+        inbox,
+        "a",
+        "A-1",
+        {
+            "b01": {**honest("中山市甲建设有限公司", "00A1B2C3", 1), "pdf_id": shared},
+            "b02": {**honest("中山市乙建设有限公司", "00A1B2C4", 2), "pdf_id": OTHER_IDS[0]},
+        },
+        tender=True,
+    )
+    make_project(
+        inbox,
+        "b",
+        "B-1",
+        {
+            "b05": {**honest("中山市丙建设有限公司", "00A1B2C5", 3), "pdf_id": shared},
+            "b06": {**honest("中山市丁建设有限公司", "00A1B2C6", 4), "pdf_id": OTHER_IDS[1]},
+        },
+        tender=True,
+    )
+    run(inbox, tmp_path)
+    alerts = cross_alerts(tmp_path / "out", "B-1", "shared_signature")
+    assert [(a["bidders"], a["details"]["field"]) for a in alerts] == [(["b05"], "pdf_id_0")]
+    assert {"bidder": "A-1/b01", "file": "bids/b01/商务标.pdf"}.items() <= (
+        alerts[0]["evidence"][-1].items()
+    )
+    # The filled-in tender forms of both tenders are alike, but they are forms:
+    # no cross-project text alert.
+    assert not cross_alerts(tmp_path / "out", "B-1", "near_duplicate_text")
