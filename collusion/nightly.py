@@ -48,7 +48,7 @@ class ProjectOutcome:
     """What the run did with one project folder."""
 
     folder: str  # relative to the inbox
-    status: str  # scanned | failed | unchanged
+    status: str  # scanned | failed (unchanged folders are only listed by name)
     project_id: str | None = None
     files: int = 0
     file_errors: int = 0
@@ -400,7 +400,7 @@ def _process_project(run: _Run, folder: str, manifest: Manifest) -> ProjectOutco
         status="scanned",
         project_id=project_id,
         files=counts.files,
-        file_errors=sum(1 for e in report.get("errors", [])),
+        file_errors=len(report.get("errors", [])),
         alerts=counts.alerts,
         flagged_pairs=counts.flagged_pairs,
         report=str(report_path),
