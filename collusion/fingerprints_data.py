@@ -7,8 +7,6 @@ import io
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from importlib.resources.abc import Traversable
-from pathlib import Path
 
 KNOWN_COMMON_FILE = "known_common.csv"
 KNOWN_COMMON_COLUMNS = ("field", "match", "value", "reason", "source")
@@ -65,20 +63,8 @@ def parse_known_common(text: str) -> KnownCommon:
     return KnownCommon(tuple(rows))
 
 
-def fingerprints_dir(subfolder: str = "") -> Traversable:
-    """The shipped fingerprints/ data (package ``collusion.fingerprints``).
-
-    Run from a source checkout without installing, the top-level folder is
-    used instead, since the package mapping exists only once installed.
-    """
-    package = "collusion.fingerprints" + (f".{subfolder}" if subfolder else "")
-    try:
-        return resources.files(package)
-    except ModuleNotFoundError:
-        return Path(__file__).resolve().parent.parent.joinpath("fingerprints", subfolder)
-
-
 @lru_cache(maxsize=1)
 def load_known_common() -> KnownCommon:
-    text = fingerprints_dir().joinpath(KNOWN_COMMON_FILE).read_text(encoding="utf-8")
+    text = resources.files("collusion.fingerprints").joinpath(KNOWN_COMMON_FILE).read_text(
+        encoding="utf-8")
     return parse_known_common(text)
