@@ -12,11 +12,15 @@ arithmetic from the report.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 
 from collusion.settings import ScoreSettings
+
+# Values shorter than this (a name, a short code) are not merged across detectors.
+MIN_KEY_CHARS = 6
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,33 @@ class PairScore:
     flagged: bool
     alert_ids: tuple[str, ...]
     kinds: tuple[str, ...]
+
+
+def same_value_key(alert: dict) -> str | None:
+    """A key shared by alerts that report one value through two detectors.
+
+    The deposit account in signatures.csv (shared_signature) and the same
+    account written in both bids (shared_identifier) are one piece of
+    evidence; counted twice, the noisy-OR would overstate the pair.
+    """
+    value = alert.get("details", {}).get("value")
+    if not isinstance(value, str):
+        return None
+    compact = re.sub(r"[\W_]+", "", value).casefold()
+    return compact if len(compact) >= MIN_KEY_CHARS else None
+
+
+def independent_scores(alerts: list[dict]) -> list[float]:
+    """Alert scores with each repeated value counted once, at its best score."""
+    best: dict[str, float] = {}
+    scores: list[float] = []
+    for alert in alerts:
+        key = same_value_key(alert)
+        if key is None:
+            scores.append(alert["score"])
+        else:
+            best[key] = max(best.get(key, 0.0), alert["score"])
+    return scores + [best[key] for key in sorted(best)]
 
 
 def noisy_or(scores: list[float]) -> float:
@@ -43,7 +74,7 @@ def score_pairs(alerts: list[dict], settings: ScoreSettings) -> list[PairScore]:
             per_pair[pair].append(alert)
     pairs = []
     for pair, pair_alerts in sorted(per_pair.items()):
-        score = round(noisy_or([a["score"] for a in pair_alerts]), 4)
+        score = round(noisy_or(independent_scores(pair_alerts)), 4)
         pairs.append(PairScore(
             bidders=pair, score=score, flagged=score >= settings.flag_threshold,
             alert_ids=tuple(sorted(a["id"] for a in pair_alerts)),

@@ -52,3 +52,16 @@ def test_settings_validate_themselves() -> None:
         ScoreSettings(flag_threshold=0)
     with pytest.raises(SettingsError):
         ScoreSettings(flag_threshold=1.5)
+
+
+def test_one_value_reported_by_two_detectors_counts_once() -> None:
+    account = {"value": "6222 0210 0112 3456 789"}
+    alerts = [
+        {**_alert("A1", ["b1", "b2"], 0.45, "shared_signature"), "details": account},
+        {**_alert("A2", ["b1", "b2"], 0.45, "shared_identifier"),
+         "details": {"value": "6222021001123456789"}},
+    ]
+    [pair] = score_pairs(alerts, ScoreSettings())
+    assert pair.score == pytest.approx(0.45)
+    assert not pair.flagged
+    assert pair.alert_ids == ("A1", "A2")  # both still listed as evidence
