@@ -144,14 +144,14 @@ class TextSettings:
     max_seed_positions: int = 8  # a shingle repeated more often in a section seeds nothing
 
     # --- technical parameters (paraphrase path) ---
-    # A section pair sharing at least `param_min_matches` parameters (those
+    # A section pair sharing at least `param_min_matches` distinct parameters (those
     # of the tender and those most bidders use weigh nothing) whose weight,
     # ln((bidders + 1) / holders) each, is at least `param_match_min` of the
     # larger section's is a near-duplicate, whatever its wording. Measured:
     # copies and paraphrases 0.87-1.0, honest pairs at most 0.56.
     param_min_matches: int = 6
     param_match_min: float = 0.7
-    param_max_postings: int = 64
+    param_max_postings: int = 200  # a key in more sections (or units) than this is not indexed
 
     # --- shared typos (short spans shared by exactly two bidders) ---
     # A typo both bidders wrote, in a context of four characters where at
@@ -391,6 +391,7 @@ PARAM_PATTERN = re.compile(
     r"|(?P<model>(?<![a-z0-9])[a-z]{2,5}-?\d{2,5}[a-z]?(?![a-z0-9]))"
     rf"|(?P<num>(?<![\d.a-z])\d+(?:\.\d+)?)\s*(?P<unit>{_UNITS})(?![a-z])"
 )
+PARAM_TERM_CHARS = 1  # characters of the term that are part of a parameter's key
 PARAM_TERM = re.compile(r"([\u4e00-\u9fff]{1,4})$")
 PARAM_FILLER = re.compile(r"(?:为|是|约|达|不小于|不少于|不大于|不超过|大于|小于|控制在)$")
 
@@ -399,10 +400,12 @@ PARAM_FILLER = re.compile(r"(?:为|是|约|达|不小于|不少于|不大于|不
 class Param:
     """A technical parameter: its comparable key and the term it qualifies."""
 
-    key: str  # "c25", "qtz80", "6m", "2台"
-    term: str  # the preceding words, for display: "宽度", "塔吊"
+    key: str  # what is compared: the term's last character and the value, "度6m"
+    value: str  # "c25", "qtz80", "6m", "2台"
+    term: str  # the words before it, for display: "宽度", "塔吊"
     start: int  # character offsets in the section text
     end: int
+    section: int = -1  # id of the Prepared section it is in, once indexed
 
 
 @functools.lru_cache(maxsize=65536)
@@ -424,13 +427,17 @@ def extract_params(text: str) -> tuple[Param, ...]:
     out = []
     for match in PARAM_PATTERN.finditer(folded):
         if match.group("num") is not None:
-            key = f"{float(match.group('num')):g}{match.group('unit')}"
+            value = f"{float(match.group('num')):g}{match.group('unit')}"
         else:
-            key = match.group(0).replace("-", "")
+            value = match.group(0).replace("-", "")
         before = PARAM_FILLER.sub("", folded[max(0, match.start() - 8) : match.start()].strip())
         term_match = PARAM_TERM.search(before)
         term = term_match.group(1) if term_match else ""
-        out.append(Param(key, term, match.start(), match.end()))
+        # The value alone is too common ("5天", "4米" are in every long bid);
+        # with the last character of its term it says what it measures, and
+        # survives most rewording of the term (采用/使用/选用 C25).
+        out.append(Param(term[-PARAM_TERM_CHARS:] + value, value, term, match.start(),
+                         match.end()))
     return tuple(out)
 
 
@@ -466,13 +473,27 @@ class ParamIndex:
 
     params: Mapping[int, tuple[Param, ...]]  # section id -> its parameters
     weight: Mapping[str, float]  # key -> ln((bidders + 1) / holders); 0 = not evidence
+    units: tuple[tuple[int, ...], ...] = ()  # the windows of each heading-section
+
+
+WINDOW_SUFFIX = re.compile(r"（第\d+段）$")  # what collusion.sections adds to a window's title
+
+
+def section_units(prepared: Sequence[Prepared]) -> tuple[tuple[int, ...], ...]:
+    """Windows of one heading-section grouped again: (bidder, file, title) -> ids."""
+    units: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for p in prepared:
+        base = WINDOW_SUFFIX.sub("", p.section.title)
+        units[(p.bidder, p.section.file, base)].append(p.id)
+    return tuple(tuple(ids) for _, ids in sorted(units.items()))
 
 
 def build_param_index(
     prepared: Sequence[Prepared], tender: Sequence[Section], settings: TextSettings
 ) -> ParamIndex:
     """Extract parameters; weigh each key by rarity, the tender's and common ones 0."""
-    params = {p.id: extract_params(p.section.text) for p in prepared}
+    params = {p.id: tuple(replace(q, section=p.id) for q in extract_params(p.section.text))
+              for p in prepared}
     tender_keys = {q.key for s in tender for q in extract_params(s.text)}
     holders: dict[str, set[str]] = defaultdict(set)
     for p in prepared:
@@ -486,7 +507,7 @@ def build_param_index(
             weight[key] = 0.0
         else:
             weight[key] = math.log((bidders + 1) / len(who))
-    return ParamIndex(params, weight)
+    return ParamIndex(params, weight, section_units(prepared))
 
 
 @dataclass(frozen=True)
@@ -606,7 +627,51 @@ def param_candidates(
             if index.weight.get(key, 0) > 0:
                 postings[key].append(p.id)
     counts = _count_co_postings(postings.values(), prepared, settings.param_max_postings)
-    return {pair for pair, n in counts.items() if n >= settings.param_min_matches}
+    least = _param_candidate_min(settings)
+    return {pair for pair, n in counts.items() if n >= least}
+
+
+def params_match(match: ParamMatch, settings: TextSettings) -> bool:
+    """Enough distinct shared parameters, weighing enough: a near-duplicate."""
+    distinct = len({p.key for p, _ in match.shared})
+    return distinct >= settings.param_min_matches and match.score >= settings.param_match_min
+
+
+def _param_candidate_min(settings: TextSettings) -> int:
+    """Distinct shared keys that make a candidate: a key repeated counts once
+    here but each time in the match, so half the matches required suffice."""
+    return max(2, settings.param_min_matches // 2)
+
+
+def unit_param_matches(
+    prepared: Sequence[Prepared], index: ParamIndex, settings: TextSettings
+) -> list[SectionMatch]:
+    """Parameter matches between whole heading-sections cut into windows: a
+    paraphrase shifts the window boundaries, its parameters stay together."""
+    split = [u for u in index.units if len(u) > 1]
+    if not split:
+        return []
+    units = list(index.units)
+    unit_params = [tuple(q for sid in u for q in index.params[sid]) for u in units]
+    owner = [prepared[u[0]].bidder for u in units]
+    postings: dict[str, list[int]] = defaultdict(list)
+    for n, params in enumerate(unit_params):
+        for key in sorted({q.key for q in params if index.weight.get(q.key, 0) > 0}):
+            postings[key].append(n)
+    counts: Counter[tuple[int, int]] = Counter()
+    for ids in postings.values():
+        if len(ids) <= settings.param_max_postings:
+            counts.update((i, j) for i, j in combinations(ids, 2) if owner[i] != owner[j])
+    out = []
+    least = _param_candidate_min(settings)
+    for (i, j), n in sorted(counts.items()):
+        if n < least or (len(units[i]) == 1 and len(units[j]) == 1):
+            continue
+        match = match_params(unit_params[i], unit_params[j], index.weight)
+        if params_match(match, settings):
+            a, b = match.shared[0][0].section, match.shared[0][1].section
+            out.append(SectionMatch(a, b, 0, 0.0, 0.0, match, by_text=False, by_params=True))
+    return out
 
 
 # --- exact confirmation ------------------------------------------------------------
@@ -644,8 +709,7 @@ def verify(
         and (jaccard >= settings.jaccard_min or containment >= settings.containment_min)
     )
     params = match_params(index.params[a.id], index.params[b.id], index.weight)
-    by_params = (len(params.shared) >= settings.param_min_matches
-                 and params.score >= settings.param_match_min)
+    by_params = params_match(params, settings)
     if not (by_text or by_params):
         return None
     return SectionMatch(a.id, b.id, shared, jaccard, containment, params, by_text, by_params)
@@ -1143,6 +1207,13 @@ def aggregate(
     )
 
 
+def _swap(match: SectionMatch) -> SectionMatch:
+    """The same match seen from the other side."""
+    params = ParamMatch(tuple((y, x) for x, y in match.params.shared), match.params.score,
+                        match.params.order_score)
+    return replace(match, a=match.b, b=match.a, params=params)
+
+
 def _unique(matches: Sequence[SectionMatch], side: str) -> list[SectionMatch]:
     seen: set[int] = set()
     out = []
@@ -1180,6 +1251,11 @@ def compare_project(
         match = verify(prepared[i], prepared[j], kept, index, settings)
         if match is not None:
             by_bidders[(prepared[i].bidder, prepared[j].bidder)].append(match)
+    for match in unit_param_matches(prepared, index, settings):
+        a, b = sorted((match.a, match.b))
+        key = (prepared[a].bidder, prepared[b].bidder)
+        if not any(m.by_params and {m.a, m.b} == {a, b} for m in by_bidders[key]):
+            by_bidders[key].append(replace(match, a=a, b=b) if a == match.a else _swap(match))
     remaining: Counter[str] = Counter()
     for p in prepared:
         remaining[p.bidder] += _remaining_chars(p, boiler, settings.shingle_chars)

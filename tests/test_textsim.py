@@ -224,11 +224,11 @@ def test_rewritten_section_matched_by_its_technical_parameters() -> None:
     title, paragraphs = plans["b01"][3]
     rewritten = []
     for paragraph in paragraphs:
-        values = [paragraph[p.start : p.end] for p in extract_params(paragraph)]
-        # every word rewritten; the parameters, in their order, kept
+        params = extract_params(paragraph)
+        # every sentence rewritten around the parameters, each kept with its term
         rewritten.append("；".join(
-            f"结合本单位类似工程经验，第{n + 1}项控制指标确定为{v}，实施中视现场情况动态复核"
-            for n, v in enumerate(values)) + "。")
+            f"结合本单位类似工程经验，第{n + 1}项控制指标{p.term}{paragraph[p.start:p.end]}，"
+            "实施中视现场情况动态复核" for n, p in enumerate(params)) + "。")
     plans["b06"][3] = (plans["b06"][3][0], rewritten)
     kept = [p.key for p in extract_params("".join(paragraphs))]
     assert len(kept) >= 6
@@ -301,9 +301,9 @@ def test_boilerplate_files_load_with_source_header() -> None:
 
 def test_parameters_extracted_with_terms() -> None:
     params = extract_params("基础垫层采用C25砼，道路宽度为6.5m，设2个出入口，配备塔吊QTZ80 2台。")
-    keys = [p.key for p in params]
-    assert keys == ["c25", "6.5m", "2个", "qtz80", "2台"]
-    assert params[1].term.endswith("宽度")
+    assert [p.value for p in params] == ["c25", "6.5m", "2个", "qtz80", "2台"]
+    assert params[1].term.endswith("宽度") and params[1].key == "度6.5m"
+    assert params[3].key == "吊qtz80"
 
 
 def test_one_bidder_or_empty_sections_give_nothing() -> None:

@@ -11,12 +11,14 @@ The engine is ``collusion.textsim``.
 from __future__ import annotations
 
 from dataclasses import replace
+from collections.abc import Sequence
 from typing import Any
 
 from collusion.basis import ART40_ABNORMAL_CONSISTENCY
 from collusion.models import Alert, Evidence, ScanContext, Section
 from collusion.textsim import (
     PairResult,
+    Param,
     Prepared,
     ProjectComparison,
     TextSettings,
@@ -98,16 +100,19 @@ def side_evidence(p: Prepared, start: int, end: int, passage: int, limit: int,
     )
 
 
-def param_evidence(section: Section, bidder: str, params: list[Any], passage: int,
+def param_evidence(prepared: Sequence[Prepared], params: list[Param], passage: int,
                    limit: int) -> Evidence:
+    """One side of a parameter match: where its first shared parameter is, and the list."""
     first = params[0]
-    page, block = page_at(section, first.start)
-    listed = "、".join(f"{q.term}{q.key}" for q in params)
+    where = prepared[first.section]
+    page, block = page_at(where.section, first.start)
+    last = params[-1] if params[-1].section == first.section else first
+    listed = "、".join(f"{q.term}{q.value}" for q in params)
     return Evidence(
-        bidder=bidder, file=section.file, page=page, section=section.title,
+        bidder=where.bidder, file=where.section.file, page=page, section=where.section.title,
         excerpt=excerpt(f"技术参数：{listed}", limit), paragraph=block,
-        field="technical_parameters", value="、".join(q.key for q in params),
-        start=first.start, end=params[-1].end, passage=passage,
+        field="technical_parameters", value="、".join(q.value for q in params),
+        start=first.start, end=last.end, passage=passage,
     )
 
 
@@ -134,11 +139,10 @@ def evidence_for(comparison: ProjectComparison, pair: PairResult, settings: Text
         if k >= settings.max_evidence_passages or not m.params.shared:
             break
         k += 1
-        a, b = prepared[m.a], prepared[m.b]
-        out.append(param_evidence(a.section, a.bidder, [x for x, _ in m.params.shared], k, limit))
-        out.append(param_evidence(b.section, b.bidder,
-                                  sorted((y for _, y in m.params.shared), key=lambda q: q.start),
-                                  k, limit))
+        out.append(param_evidence(prepared, [x for x, _ in m.params.shared], k, limit))
+        out.append(param_evidence(
+            prepared, sorted((y for _, y in m.params.shared), key=lambda q: (q.section, q.start)),
+            k, limit))
     return tuple(out)
 
 
@@ -160,7 +164,7 @@ def details_for(comparison: ProjectComparison, pair: PairResult,
             "shared_shingles": m.shared,
             "matched_by": "text" if m.by_text else "parameters",
             "parameter_matches": [
-                {"term": p.term, "value": p.key}
+                {"term": p.term, "value": p.value}
                 for p, _ in m.params.shared[:MAX_DETAIL_PARAMS]
             ],
             "parameter_score": round(m.params.score, 4),
