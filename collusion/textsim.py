@@ -149,8 +149,13 @@ class TextSettings:
     # ln((bidders + 1) / holders) each, is at least `param_match_min` of the
     # larger section's is a near-duplicate, whatever its wording. Measured:
     # copies and paraphrases 0.87-1.0, honest pairs at most 0.56.
+    # And at least `param_order_min` of that weight in the same order: a
+    # paraphrase keeps the plan's sequence; two honest plans that happen to
+    # use the same values use them in another order (measured: copies and
+    # paraphrases 0.6-1.0, honest pairs passing the overlap test 0.33).
     param_min_matches: int = 6
     param_match_min: float = 0.7
+    param_order_min: float = 0.5
     param_max_postings: int = 200  # a key in more sections (or units) than this is not indexed
 
     # --- shared typos (short spans shared by exactly two bidders) ---
@@ -200,7 +205,7 @@ class TextSettings:
         if self.window_chars > self.max_section_chars:
             raise SettingsError("text.window_chars must not exceed text.max_section_chars")
         unit = ("running_page_share", "toc_page_share", "common_share", "jaccard_min",
-                "containment_min", "param_match_min", "high_share", "param_score",
+                "containment_min", "param_match_min", "param_order_min", "high_share", "param_score",
                 "typo_score", "typo_min_rate", "typo_max_p", "typo_high_p")
         for name in unit:
             if not 0 < getattr(self, name) <= 1:
@@ -634,7 +639,8 @@ def param_candidates(
 def params_match(match: ParamMatch, settings: TextSettings) -> bool:
     """Enough distinct shared parameters, weighing enough: a near-duplicate."""
     distinct = len({p.key for p, _ in match.shared})
-    return distinct >= settings.param_min_matches and match.score >= settings.param_match_min
+    return (distinct >= settings.param_min_matches and match.score >= settings.param_match_min
+            and match.order_score >= settings.param_order_min)
 
 
 def _param_candidate_min(settings: TextSettings) -> int:
