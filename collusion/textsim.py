@@ -553,8 +553,9 @@ def match_params(
     overlap = sum(weight[p.key] for p, _ in shared)
     if not shared:
         return ParamMatch((), 0.0, 0.0)
+    used = {id(y) for _, y in shared}
     in_order, _ = weighted_lcs([p.key for p, _ in shared],
-                               [q.key for q in items_b if any(q is y for _, y in shared)], weight)
+                               [q.key for q in items_b if id(q) in used], weight)
     return ParamMatch(tuple(shared), overlap / total, in_order / total)
 
 
@@ -632,8 +633,7 @@ def param_candidates(
             if index.weight.get(key, 0) > 0:
                 postings[key].append(p.id)
     counts = _count_co_postings(postings.values(), prepared, settings.param_max_postings)
-    least = _param_candidate_min(settings)
-    return {pair for pair, n in counts.items() if n >= least}
+    return {pair for pair, n in counts.items() if n >= settings.param_min_matches}
 
 
 def params_match(match: ParamMatch, settings: TextSettings) -> bool:
@@ -644,8 +644,9 @@ def params_match(match: ParamMatch, settings: TextSettings) -> bool:
 
 
 def _param_candidate_min(settings: TextSettings) -> int:
-    """Distinct shared keys that make a candidate: a key repeated counts once
-    here but each time in the match, so half the matches required suffice."""
+    """Distinct shared keys that make a pair of heading-sections a candidate:
+    fewer than a match needs, because a key shared in several of the windows
+    of a long section counts once here."""
     return max(2, settings.param_min_matches // 2)
 
 
@@ -748,12 +749,17 @@ class _Run:
     b_end: int
 
 
-def seed_runs(a: Prepared, b: Prepared, settings: TextSettings) -> list[_Run]:
-    """Exact runs: shared shingles chained along each diagonal across small gaps."""
+def seed_runs(
+    a: Prepared, b: Prepared, removed: Collection[int], settings: TextSettings
+) -> list[_Run]:
+    """Exact runs: shared non-boilerplate shingles chained along each diagonal
+    across small gaps (a short standard phrase inside a copy is bridged)."""
     k = settings.shingle_chars
     positions: dict[int, list[int]] = defaultdict(list)
+    shared = (a.shingles & b.shingles) - removed
     for j, h in enumerate(b.hashes):
-        positions[h].append(j)
+        if h in shared:
+            positions[h].append(j)
     open_runs: dict[int, _Run] = {}
     runs: list[_Run] = []
     for i, h in enumerate(a.hashes):
@@ -798,7 +804,7 @@ def align(
     a: Prepared, b: Prepared, boiler: Boilerplate, settings: TextSettings
 ) -> list[Passage]:
     """Passages shared by two sections, not overlapping on either side, in order."""
-    runs = merge_runs(seed_runs(a, b, settings), settings)
+    runs = merge_runs(seed_runs(a, b, boiler.removed, settings), settings)
     runs.sort(key=lambda r: (-(r.a_end - r.a_start), r.a_start, r.b_start))
     taken_a: list[tuple[int, int]] = []
     taken_b: list[tuple[int, int]] = []
