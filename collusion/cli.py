@@ -123,9 +123,11 @@ def _scan_with_history(project: Path, db_path: Path | None, progress, scan_proje
     from collusion import store
 
     db = store.open_db(db_path)
-    history = store.History(db)
-    result = scan_project(project, settings, history=history, progress=progress)
-    store.record_scan(db, result)
+    try:
+        result = scan_project(project, settings, history=store.History(db), progress=progress)
+        store.record_scan(db, result)
+    finally:
+        db.close()
     return result
 
 

@@ -34,6 +34,9 @@ def scan_project(root: str | os.PathLike[str], settings: Settings | None = None,
     """Scan one project folder and return the report with what it was built from."""
     settings = settings or Settings()
     project = load_project(root)
+    if history is not None:
+        # The history leaves this project's own earlier record out of its counts.
+        history.current_project = project.id
     extracted = extract_all(project, settings, progress)
     bidders = assemble_bidders(project, extracted)
     tender_files = tuple(extracted[path] for path in project.tender_files)

@@ -41,12 +41,11 @@ class ProjectBuilder:
     def bidder(self, bidder_id: str, name: str | None = None, price: float | None = None) -> Path:
         folder = self.root / "bids" / bidder_id
         folder.mkdir(parents=True, exist_ok=True)
-        entry: dict[str, Any] = {}
+        entry = self.meta["bidders"].setdefault(bidder_id, {})
         if name:
             entry["name"] = name
         if price is not None:
             entry["price"] = price
-        self.meta["bidders"][bidder_id] = entry
         return folder
 
     def docx(self, bidder_id: str, name: str, paragraphs: list | None = None, **codes: Any) -> Path:

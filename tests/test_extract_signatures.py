@@ -134,3 +134,20 @@ def test_format_is_decided_by_content_not_name(tmp_path: Path) -> None:
     assert (as_pdf.format, as_pdf.status) == ("pdf", "ok")
     assert "实际内容为 DOCX" in as_docx.error
     assert "实际内容为 PDF" in as_pdf.error
+
+
+def test_trailer_id_as_literal_or_hex_strings() -> None:
+    from collusion.extract.pdf import parse_trailer_id
+
+    # PyMuPDF writes printable id bytes as a literal string: order must hold.
+    assert parse_trailer_id("[(ZZZZ)<00FF>]") == ["5A5A5A5A", "00FF"]
+    assert parse_trailer_id("[<ab cd><EF01>]") == ["ABCD", "EF01"]
+    assert parse_trailer_id(r"[(a\)\051)(x(y)z)]") == ["612929", "782879297A"]
+    assert parse_trailer_id("null") == []
+
+
+def test_printable_pdf_id_reads_back_in_order(tmp_path: Path) -> None:
+    synth.write_pdf(tmp_path / "a.pdf", [["正文"]], pdf_id=("5A" * 16, "0" * 32))
+    ids = {s.field: s.normalized for s in extract_file(tmp_path, "a.pdf").signatures}
+    assert ids["pdf_id_0"] == "5A" * 16
+    assert ids["pdf_id_1"] == "0" * 32

@@ -7,7 +7,8 @@ from conftest import ProjectBuilder
 
 def _signature_alerts(report: dict, field: str) -> list[dict]:
     return [a for a in report["alerts"]
-            if a["kind"] == "shared_signature" and a["details"]["field"] == field]
+            if a["kind"] == "shared_signature" and a["details"]["field"] == field
+            and a["details"].get("scope") != "cross_project"]
 
 
 def _ignored(report: dict, field: str) -> list[dict]:
@@ -115,10 +116,12 @@ def test_value_common_across_past_projects_is_ignored(tmp_path, scan) -> None:
     from collusion.scan import scan_project
 
     db = store.open_db(tmp_path / "history.db")
-    # The same company-wide template id turns up in three earlier, unrelated tenders.
-    for n in range(3):
+    # A city-wide template id turns up under five different companies in
+    # earlier, unrelated tenders; one company in many tenders would not count.
+    for n in range(5):
         past = ProjectBuilder(tmp_path / f"past{n}")
         past.meta["id"] = f"PAST-{n}"
+        past.bidder("b1", name=f"往期第{n}建设有限公司")
         past.docx("b1", "a.docx", [f"往期{n}"], doc_id_w15="{ABABABAB-0000-0000-0000-000000000001}")
         past.docx("b2", "a.docx", [f"往期{n}乙"])
         store.record_scan(db, scan_project(past.write()))
@@ -130,4 +133,26 @@ def test_value_common_across_past_projects_is_ignored(tmp_path, scan) -> None:
     assert _signature_alerts(without_history, "docid_w15")
     assert _signature_alerts(with_history, "docid_w15") == []
     [row] = _ignored(with_history, "docid_w15")
-    assert "历史记录" in row["reason"]
+    assert "5 家不同单位" in row["reason"]
+
+
+def test_a_ring_repeating_across_tenders_stays_evidence(tmp_path, scan) -> None:
+    from collusion import store
+    from collusion.scan import scan_project
+
+    db = store.open_db(tmp_path / "history.db")
+    for n in range(4):  # the same two companies, the same machine, four tenders
+        past = ProjectBuilder(tmp_path / f"past{n}")
+        past.meta["id"] = f"PAST-{n}"
+        for bidder, name in (("b1", "甲建设有限公司"), ("b2", "乙建设有限公司")):
+            past.bidder(bidder, name=name)
+            past.docx(bidder, "a.docx", [f"往期{n}{bidder}"])
+            past.signature(bidder, "machine_code", "AAAA-BBBB-CCCC")
+        store.record_scan(db, scan_project(past.write()))
+    current = ProjectBuilder(tmp_path / "now")
+    for bidder, name in (("b1", "甲建设有限公司"), ("b2", "乙建设有限公司")):
+        current.bidder(bidder, name=name)
+        current.docx(bidder, "a.docx", [f"本期{bidder}"])
+        current.signature(bidder, "machine_code", "AAAA-BBBB-CCCC")
+    report = scan(current.write(), history=store.History(db))
+    assert [a["bidders"] for a in _signature_alerts(report, "machine_code")] == [["b1", "b2"]]

@@ -46,8 +46,11 @@ CUSTOM_PROPERTY_STRENGTH = MEDIUM
 # An alert's score is its weight in the pair's noisy-OR (scoring.py): one
 # lineage id flags a pair on its own, a typed name needs company.
 SEVERITY_SCORE = {HIGH: 0.95, MEDIUM: 0.45, LOW: 0.15}
-# A value seen in at least this many other projects of the history is common.
-HISTORY_COMMON_PROJECTS = 3
+# A value that at least this many different companies carried in other
+# projects is common (a hall computer, a city-wide template). Counted in
+# companies, not projects: a ring stays a handful of companies however many
+# tenders it enters, so its shared machine code stays evidence.
+HISTORY_COMMON_COMPANIES = 5
 
 FIELD_LABELS: dict[str, str] = {
     "rsid_root": "DOCX 文档根标识 rsidRoot",
@@ -180,9 +183,11 @@ def _verdict(ctx: ScanContext, settings: SignatureSettings, tender: set[tuple[st
     if (field, normalized) in tender:
         return "招标文件中也含有此值，投标人可能沿用了招标文件或其模板", None
     if ctx.history is not None:
-        seen = ctx.history.value_project_count(field, normalized, ctx.project.id)
-        if seen >= HISTORY_COMMON_PROJECTS:
-            return f"历史记录中另有 {seen} 个项目出现此值，属常见值", None
+        if ctx.history.value_in_tenders(field, normalized):
+            return "历史记录中的招标文件含有此值，投标人可能沿用了招标文件或其模板", None
+        companies = ctx.history.value_company_count(field, normalized, ctx.project.id)
+        if companies >= HISTORY_COMMON_COMPANIES:
+            return f"历史记录中另有 {companies} 家不同单位的投标文件出现此值，属常见值", None
     if _is_most(holders, n_bidders, settings):
         share = f"本项目 {holders}/{n_bidders} 家投标人共有此值"
         if strength != HIGH:

@@ -42,7 +42,13 @@ _XMP_FIELDS = {
     "InstanceID": "xmp_instance_id",
     "OriginalDocumentID": "xmp_original_document_id",
 }
-_HEX_STRING = re.compile(r"<([0-9A-Fa-f\s]*)>")
+# A /ID element is a hex string <...> or a literal string (...): PyMuPDF and
+# others write printable id bytes as a literal. Literal strings may hold
+# escaped or balanced parentheses.
+_ID_ELEMENT = re.compile(r"<([0-9A-Fa-f\s]*)>|\(((?:\\.|[^\\()]|\((?:\\.|[^\\()])*\))*)\)",
+                         re.DOTALL)
+_LITERAL_ESCAPES = {"n": b"\n", "r": b"\r", "t": b"\t", "b": b"\b", "f": b"\f",
+                    "(": b"(", ")": b")", "\\": b"\\"}
 
 
 @dataclass(frozen=True)
@@ -225,8 +231,38 @@ def _info_signatures(document: pymupdf.Document, rel: str) -> list[SignatureValu
 
 
 def parse_trailer_id(raw: str) -> list[str]:
-    """The hex strings of a trailer /ID array, upper-cased; [] when absent."""
-    return [re.sub(r"\s+", "", h).upper() for h in _HEX_STRING.findall(raw or "")]
+    """The elements of a trailer /ID array as upper-case hex, in order; [] when absent."""
+    ids = []
+    for match in _ID_ELEMENT.finditer(raw or ""):
+        hex_text, literal = match.group(1), match.group(2)
+        if hex_text is not None:
+            ids.append(re.sub(r"\s+", "", hex_text).upper())
+        else:
+            ids.append(_literal_bytes(literal).hex().upper())
+    return ids
+
+
+def _literal_bytes(literal: str) -> bytes:
+    """The bytes of a PDF literal string body (escapes resolved, octal included)."""
+    out = bytearray()
+    index = 0
+    while index < len(literal):
+        char = literal[index]
+        if char != "\\" or index + 1 == len(literal):
+            out += char.encode("latin-1", "replace")
+            index += 1
+            continue
+        following = literal[index + 1]
+        octal = re.match(r"[0-7]{1,3}", literal[index + 1:])
+        if octal:
+            out.append(int(octal.group(0), 8) & 0xFF)
+            index += 1 + len(octal.group(0))
+        elif following == "\n":
+            index += 2  # a line continuation
+        else:
+            out += _LITERAL_ESCAPES.get(following, following.encode("latin-1", "replace"))
+            index += 2
+    return bytes(out)
 
 
 def _id_signatures(document: pymupdf.Document, rel: str) -> list[SignatureValue]:
