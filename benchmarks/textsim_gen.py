@@ -206,7 +206,7 @@ def make_project(seed: int, bidders: int = 12, sections: int = 8, paragraphs: in
     tender = synth.tender_forms("某某路改造工程", "中山市某某局", "中山市某某招标代理有限公司",
                                 "0760-88886666")
     bids = []
-    for bidder, company in zip(ids, names):
+    for bidder, company in zip(ids, names, strict=True):
         forms = synth.filled_forms(tender, company, person(rng), person(rng),
                                    rng.uniform(8e6, 12e6))
         citations = rng.sample(synth.STANDARDS, rng.randint(6, 10))
@@ -220,7 +220,7 @@ def make_project(seed: int, bidders: int = 12, sections: int = 8, paragraphs: in
         src, dst = bids[free.pop()], bids[free.pop()]
         plant(rng, case, src, dst, sections, paragraphs)
         positives[tuple(sorted((src.bidder, dst.bidder)))] = case  # type: ignore[index]
-    return Project(tender, tender_requirements(rng), bids, positives, dict(zip(ids, names)))
+    return Project(tender, tender_requirements(rng), bids, positives, dict(zip(ids, names, strict=True)))
 
 
 def plant(rng: random.Random, case: str, src: Bid, dst: Bid, sections: int,

@@ -49,7 +49,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
-from typing import Union
 
 import numpy as np
 import xxhash
@@ -72,7 +71,7 @@ TYPO_POSITIONS = (1, 2, 3)  # the typo's place in a 5-character window: never it
 
 # A history hook: a set of shingle hashes, or a callable given the hashes
 # that returns those frequent across past projects.
-HistoryHook = Union[Collection[int], Callable[[Iterable[int]], Collection[int]], None]
+HistoryHook = Collection[int] | Callable[[Iterable[int]], Collection[int]] | None
 
 
 @dataclass(frozen=True)
@@ -581,10 +580,10 @@ def lsh_candidates(
         num_perm=settings.num_perm, seed=settings.minhash_seed, hashfunc=_identity,
     )
     lsh = MinHashLSH(num_perm=settings.num_perm, params=(settings.lsh_bands, settings.lsh_rows))
-    for p, mh in zip(eligible, minhashes):
+    for p, mh in zip(eligible, minhashes, strict=True):
         lsh.insert(p.id, mh)
     out = set()
-    for p, mh in zip(eligible, minhashes):
+    for p, mh in zip(eligible, minhashes, strict=True):
         for other in sorted(lsh.query(mh)):
             pair = cross_pair(p, prepared[other])
             if pair:
@@ -895,7 +894,7 @@ def bigram_df(prepared: Sequence[Prepared]) -> dict[int, int]:
     if not uniques:
         return {}
     values, counts = np.unique(np.concatenate(uniques), return_counts=True)
-    return dict(zip(values.tolist(), counts.tolist()))
+    return dict(zip(values.tolist(), counts.tolist(), strict=True))
 
 
 @dataclass(frozen=True)
@@ -1170,7 +1169,6 @@ def aggregate(
     settings: TextSettings,
 ) -> PairResult:
     """One result per bidder pair: passages, shared typos, measures, severity."""
-    k = settings.shingle_chars
     aligned: list[AlignedPassage] = []
     for m in matches:
         a, b = prepared[m.a], prepared[m.b]

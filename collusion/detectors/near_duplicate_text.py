@@ -10,12 +10,12 @@ The engine is ``collusion.textsim``.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from collusion.basis import ART40_ABNORMAL_CONSISTENCY
-from collusion.models import Alert, Evidence, ScanContext, Section
+from collusion.models import Alert, Evidence, ScanContext
 from collusion.textsim import (
     PairResult,
     Param,
