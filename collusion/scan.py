@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from collusion.detectors import DETECTORS, project_indicators, shared_signature
-from collusion.extract import extract_files
+from collusion.extract import extract_files, previously_failed
 from collusion.fingerprints_data import load_known_common
 from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput, ScanContext, Section
 from collusion.project import load_project
@@ -37,7 +37,7 @@ def scan_project(root: str | os.PathLike[str], settings: Settings | None = None,
     if history is not None:
         # The history leaves this project's own earlier record out of its counts.
         history.current_project = project.id
-    extracted = extract_all(project, settings, progress)
+    extracted = extract_all(project, settings, progress, history)
     bidders = assemble_bidders(project, extracted)
     tender_files = tuple(extracted[path] for path in project.tender_files)
     context = ScanContext(
@@ -62,12 +62,18 @@ def scan_project(root: str | os.PathLike[str], settings: Settings | None = None,
     return ScanResult(report=report, context=context)
 
 
-def extract_all(project: ProjectInput, settings: Settings,
-                progress: Progress | None) -> dict[str, ExtractedFile]:
-    """Every bid and tender file, extracted in worker processes."""
+def extract_all(project: ProjectInput, settings: Settings, progress: Progress | None,
+                history: Any = None) -> dict[str, ExtractedFile]:
+    """Every bid and tender file, extracted in worker processes; content that
+    the history knows failed before is reported without being opened again."""
     paths = [p for files in project.bidder_files.values() for p in files]
     paths += list(project.tender_files)
-    return extract_files(project.root, paths, settings.extract, progress)
+    known: dict[str, ExtractedFile] = {}
+    if history is not None:
+        known = previously_failed(project.root, paths, settings.extract, history.file_failure)
+    fresh = extract_files(project.root, [p for p in paths if p not in known],
+                          settings.extract, progress)
+    return {**fresh, **known}
 
 
 def assemble_bidders(project: ProjectInput,

@@ -116,3 +116,24 @@ def test_limits_from_the_command_line(project: ProjectBuilder) -> None:
     bad = CliRunner().invoke(main, ["scan", str(root), "--max-pages", "0"])
     assert bad.exit_code == 2
     assert "max_pages" in bad.output
+
+
+def test_content_that_failed_before_is_not_parsed_again(project: ProjectBuilder,
+                                                        tmp_path: Path) -> None:
+    project.docx("b1", "a.docx")
+    bad = project.bidder("b2") / "坏.pdf"
+    bad.write_bytes(b"%PDF-1.7\n1 0 obj\n<< /Type /Catal")
+    root = project.write()
+    db = tmp_path / "history.db"
+    runner = CliRunner()
+    first = json.loads(runner.invoke(main, ["scan", str(root), "--db", str(db)]).stdout)
+    second = json.loads(runner.invoke(main, ["scan", str(root), "--db", str(db)]).stdout)
+    [before] = [e for e in first["errors"] if e["file"] == "bids/b2/坏.pdf"]
+    [after] = [e for e in second["errors"] if e["file"] == "bids/b2/坏.pdf"]
+    assert "未重新解析" not in before["error"]
+    assert after["error"] == before["error"] + "（内容与上次解析失败时相同，未重新解析）"
+    third = json.loads(runner.invoke(main, ["scan", str(root), "--db", str(db)]).stdout)
+    assert [e["error"] for e in third["errors"]] == [after["error"]]  # no pile-up
+    bad.write_bytes(b"not a pdf at all")  # changed content is tried again
+    fourth = json.loads(runner.invoke(main, ["scan", str(root), "--db", str(db)]).stdout)
+    assert "未重新解析" not in fourth["errors"][0]["error"]

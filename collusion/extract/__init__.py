@@ -38,6 +38,7 @@ HASH_CHUNK = 1024 * 1024
 # with MemoryError inside the worker instead of swapping the machine.
 
 
+NOT_RETRIED = "（内容与上次解析失败时相同，未重新解析）"
 OUT_OF_MEMORY = "解析时内存超限（超过解析进程的内存上限），文件可能被恶意构造，已放弃"
 # MuPDF reports a failed allocation as a RuntimeError naming the C call.
 _MUPDF_NO_MEMORY = re.compile(r"\b(?:malloc|calloc|realloc)\b.*\bfailed\b|out of memory",
@@ -209,13 +210,36 @@ def abandoned(root: Path, rel: str, settings: ExtractSettings, message: str) -> 
         data = read_bounded(root, rel, settings)
     except ExtractionError:
         return _failed(rel, "", "unknown", message)
+    return _failed(rel, hashlib.sha256(data).hexdigest(), _format_by_magic(data), message)
+
+
+def _format_by_magic(data: bytes) -> str:
+    """The format by magic bytes alone, for files no parser finished."""
     if b"%PDF-" in data[:1024]:
-        fmt = "pdf"
-    elif data.startswith(b"PK\x03\x04"):
-        fmt = "docx" if b"word/document.xml" in data else "zip"
-    else:
-        fmt = "unknown"
-    return _failed(rel, hashlib.sha256(data).hexdigest(), fmt, message)
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        return "docx" if b"word/document.xml" in data else "zip"
+    return "unknown"
+
+
+def previously_failed(root: str | os.PathLike[str], rels: Iterable[str],
+                      settings: ExtractSettings,
+                      failure_of: Callable[[str], str | None]) -> dict[str, ExtractedFile]:
+    """Files whose exact content failed to parse before (``failure_of(sha256)``
+    gives the earlier error): reported again without being opened, so a
+    hostile file costs its time budget once, not on every rescan."""
+    found: dict[str, ExtractedFile] = {}
+    for rel in rels:
+        try:
+            data = read_bounded(Path(root), rel, settings)
+        except ExtractionError:
+            continue  # refused or unreadable: extract_file reports it as usual
+        sha = hashlib.sha256(data).hexdigest()
+        error = failure_of(sha)
+        if error:
+            note = error if error.endswith(NOT_RETRIED) else error + NOT_RETRIED
+            found[rel] = _failed(rel, sha, _format_by_magic(data), note)
+    return found
 
 
 def _worker_main(conn: Connection, root: str, settings: ExtractSettings) -> None:
