@@ -774,7 +774,26 @@ def seed_runs(
                 run = _Run(i, i + k, j, j + k)
                 open_runs[diag] = run
                 runs.append(run)
-    return [r for r in runs if r.a_end - r.a_start >= settings.min_run_chars]
+    return runs
+
+
+def extend_runs(a: str, b: str, runs: list[_Run], settings: TextSettings) -> list[_Run]:
+    """Extend each run character by character while both texts agree (through
+    boilerplate that seeded nothing), then keep the runs long enough."""
+    out = []
+    reach: dict[int, int] = {}  # diagonal -> end on side a of the runs extended so far
+    for run in sorted(runs, key=lambda r: (r.b_start - r.a_start, r.a_start)):
+        diagonal = run.b_start - run.a_start
+        if reach.get(diagonal, -1) >= run.a_end:
+            continue  # inside a run already extended over it
+        while run.a_start > 0 and run.b_start > 0 and a[run.a_start - 1] == b[run.b_start - 1]:
+            run.a_start, run.b_start = run.a_start - 1, run.b_start - 1
+        while run.a_end < len(a) and run.b_end < len(b) and a[run.a_end] == b[run.b_end]:
+            run.a_end, run.b_end = run.a_end + 1, run.b_end + 1
+        reach[diagonal] = run.a_end
+        if run.a_end - run.a_start >= settings.min_run_chars:
+            out.append(run)
+    return out
 
 
 def merge_runs(runs: list[_Run], settings: TextSettings) -> list[_Run]:
@@ -803,7 +822,8 @@ def align(
     a: Prepared, b: Prepared, boiler: Boilerplate, settings: TextSettings
 ) -> list[Passage]:
     """Passages shared by two sections, not overlapping on either side, in order."""
-    runs = merge_runs(seed_runs(a, b, boiler.removed, settings), settings)
+    seeds = seed_runs(a, b, boiler.removed, settings)
+    runs = merge_runs(extend_runs(a.norm.text, b.norm.text, seeds, settings), settings)
     runs.sort(key=lambda r: (-(r.a_end - r.a_start), r.a_start, r.b_start))
     taken_a: list[tuple[int, int]] = []
     taken_b: list[tuple[int, int]] = []

@@ -179,6 +179,8 @@ def details_for(comparison: ProjectComparison, pair: PairResult,
         "share": {x: pair.share[0], y: pair.share[1]},
         "passages": len(pair.passages),
         "shared_typos": [{"typo": t.typo, "usual": t.usual} for t in pair.typos],
+        # chance of this many typo-like variants given the rate among the other pairs
+        "typo_p_value": pair.measures.get("typo_p_value"),
         "section_pairs": len(pair.matches),
         "parameter_section_pairs": len(pair.param_sections),
         "sections": sections,
