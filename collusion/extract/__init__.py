@@ -28,6 +28,10 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path, PurePosixPath
 
 from collusion.errors import ExtractionError, FileRefused
+# Imported here, not per file: worker processes are forked from this parent
+# and inherit PyMuPDF and python-docx already loaded.
+from collusion.extract.docx import describe_zip, read_docx
+from collusion.extract.pdf import read_pdf
 from collusion.extract.sniff import sniff_bytes
 from collusion.models import ExtractedFile
 from collusion.settings import ExtractSettings
@@ -154,8 +158,6 @@ def _extract_by_format(data: bytes, rel: str, sha: str, fmt: str,
     if fmt in {"pdf", "docx"} and named != fmt:
         note = f"扩展名为 .{named}，实际内容为 {fmt.upper()}，已按实际格式读取"
     if fmt == "pdf":
-        from collusion.extract.pdf import read_pdf
-
         content = read_pdf(Path(rel), rel, settings, data=data)
         chars = sum(len(b.text) for b in content.blocks if b.kind != "table")
         status = "ok" if chars else "no_text"
@@ -174,8 +176,6 @@ def _extract_by_format(data: bytes, rel: str, sha: str, fmt: str,
                              _join(note, repaired, error), content.blocks, content.signatures,
                              content.fonts)
     if fmt == "docx":
-        from collusion.extract.docx import read_docx
-
         content = read_docx(Path(rel), rel, settings, data=data)
         chars = sum(len(b.text) for b in content.blocks)
         status = "ok" if chars else "no_text"
@@ -184,8 +184,6 @@ def _extract_by_format(data: bytes, rel: str, sha: str, fmt: str,
                              _join(note, *content.notes, error), content.blocks,
                              content.signatures)
     if fmt == "zip":
-        from collusion.extract.docx import describe_zip
-
         raise ExtractionError(describe_zip(data))
     raise ExtractionError("既不是 PDF 也不是 DOCX（按文件内容判断），未读取")
 
