@@ -44,8 +44,8 @@ def scan_project(root: str | os.PathLike[str], settings: Settings | None = None,
         project=project,
         bidders=bidders,
         tender_files=tender_files,
-        sections=section_bidders(bidders),
-        tender_sections=section_files("tender", tender_files),
+        sections=section_bidders(bidders, settings),
+        tender_sections=section_files("tender", tender_files, settings),
         settings=settings,
         known_common=load_known_common(),
         history=history,
@@ -108,16 +108,20 @@ def _price_or_none(value: Any) -> float | None:
     return None
 
 
-def section_files(owner: str, files: tuple[ExtractedFile, ...]) -> tuple[Section, ...]:
+def section_files(owner: str, files: tuple[ExtractedFile, ...],
+                  settings: Settings) -> tuple[Section, ...]:
+    """Every file's blocks cut into sections with the scan's text settings."""
+    text_settings = settings.detectors.get("text")
     sections: list[Section] = []
     for file in files:
         if file.blocks:
-            sections.extend(split_sections(owner, file.path, file.blocks))
+            sections.extend(split_sections(owner, file.path, file.blocks, text_settings))
     return tuple(sections)
 
 
-def section_bidders(bidders: tuple[Bidder, ...]) -> dict[str, tuple[Section, ...]]:
-    return {bidder.id: section_files(bidder.id, bidder.files) for bidder in bidders}
+def section_bidders(bidders: tuple[Bidder, ...],
+                    settings: Settings) -> dict[str, tuple[Section, ...]]:
+    return {bidder.id: section_files(bidder.id, bidder.files, settings) for bidder in bidders}
 
 
 def run_detectors(context: ScanContext, progress: Progress | None) -> list[Alert]:
