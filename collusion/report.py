@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -100,7 +100,7 @@ def build_report(project: ProjectInput, bidders: list[Bidder], tender_files: lis
     groups = flagged_groups(pairs)
     all_files = [(b.id, f) for b in bidders for f in b.files] + [(None, f) for f in tender_files]
     errors = error_entries(project, all_files)
-    moment = (generated_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    moment = (generated_at or datetime.now(UTC)).astimezone(UTC)
     return {
         "schema_version": SCHEMA_VERSION,
         "generator": {"name": "collusion", "version": __version__},

@@ -125,8 +125,9 @@ def section_bidders(bidders: tuple[Bidder, ...],
 
 
 def run_detectors(context: ScanContext, progress: Progress | None) -> list[Alert]:
+    """Every detector of the contract's alert kinds, on the same context."""
     alerts: list[Alert] = []
-    for index, (name, detect) in enumerate(DETECTORS, start=1):
+    for index, (_name, detect) in enumerate(DETECTORS, start=1):
         alerts.extend(detect(context))
         if progress:
             progress("detect", index, len(DETECTORS))

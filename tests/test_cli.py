@@ -9,10 +9,10 @@ from pathlib import Path
 
 import jsonschema
 from click.testing import CliRunner
+from conftest import ProjectBuilder, plan_paragraphs
 
 from collusion.cli import main
 from collusion.report import load_schema
-from conftest import ProjectBuilder, plan_paragraphs
 
 
 def _colluding_project(project: ProjectBuilder) -> Path:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import ProjectBuilder
 
 from collusion.errors import ProjectError
 from collusion.project import load_project
-from conftest import ProjectBuilder
 
 
 def test_files_at_any_depth_and_tender(project: ProjectBuilder) -> None:

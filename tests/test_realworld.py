@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REALWORLD
 
 pytestmark = pytest.mark.skipif(not REALWORLD.is_dir(),

@@ -7,10 +7,10 @@ from itertools import combinations
 
 import jsonschema
 import pytest
+from conftest import SAMPLE_BIDS
 
 from collusion.report import load_schema
 from collusion.scan import scan_project
-from conftest import SAMPLE_BIDS
 
 ANSWER_KEY = json.loads((SAMPLE_BIDS / "answer_key.json").read_text(encoding="utf-8"))
 

@@ -28,6 +28,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path, PurePosixPath
 
 from collusion.errors import ExtractionError, FileRefused
+
 # Imported here, not per file: worker processes are forked from this parent
 # and inherit PyMuPDF and python-docx already loaded.
 from collusion.extract.docx import describe_zip, read_docx
