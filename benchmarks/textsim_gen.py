@@ -11,7 +11,7 @@ citations) and planted pairs, one per case:
   sentence order), its technical parameters kept;
 - ``cross_format``: sections copied from a DOCX bid into a PDF bid;
 - ``shared_typos``: otherwise independent bids sharing three short odd
-  phrases with the same typos.
+  phrases with the same pinyin-input typos.
 
 Every copied sentence is recorded, so passage-level character precision and
 recall can be measured on the copier's side.
@@ -39,15 +39,17 @@ SUFFIXES = ("建设有限公司", "建筑工程有限公司", "市政工程有�
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华建国志红文斌"
 
-# Clauses with one typo each, inside phrasing that other bids also use
-# (混泥土, 养户, 模版, 编织, 钢筯, 持正, 合各): what two bids share when one
-# copied the other's notes and rewrote the rest.
+# Clauses with one typo each, inside phrasing that other bids also use: what
+# two bids share when one copied the other's notes and rewrote the rest. Each
+# typo is a pinyin-input slip, as real ones are (and as `sounds_alike` asks):
+# the same syllable (养户/养护, 模版/模板, 编织/编制, 受理/受力, 持正/持证, 合各/合格)
+# or a fuzzy-pinyin one (混泥土/混凝土), never a look-alike character.
 TYPO_PHRASES = (
     "混泥土终凝后应在12小时内覆盖",
     "养户时间不少于十四天",
     "模版拆除时混凝土强度须达到设计要求",
     "本工程需提前编织专项方案",
-    "受力钢筯采用HRB400",
+    "受理钢筋采用HRB400",
     "特种作业人员必须持正上岗",
     "脚手架验收合各后投入使用",
 )

@@ -22,7 +22,8 @@ The engine reads top to bottom (``compare_project``):
    shingles, chain along a diagonal, extend exactly through boilerplate,
    merge across small gaps on both sides, minimum non-boilerplate length).
 6. ``shared_typos``: non-words that exactly two bidders write where others
-   write the usual word, judged against the project's own rate.
+   write a word that sounds the same in pinyin (what an input-method slip
+   gives), judged against the project's own rate.
 7. ``aggregate``: one result per bidder pair with its measures, passages,
    typos and parameter matches; severity from the amount and rarity of what
    is shared.
@@ -59,6 +60,7 @@ from itertools import combinations
 import numpy as np
 import xxhash
 from datasketch import MinHash, MinHashLSH
+from pypinyin import Style, pinyin
 
 from collusion.errors import SettingsError
 from collusion.models import Section
@@ -74,6 +76,27 @@ VALUE_CHARS = frozenset(
     "零〇一二三四五六七八九十百千万亿两壹贰叁肆伍陆柒捌玖拾佰仟元角分东西南北上下左右前后内外甲乙丙丁"
 )
 TYPO_POSITIONS = (1, 2, 3)  # the typo's place in a 5-character window: never its edge
+
+# A shared typo must sound like the word it replaces. Chinese is typed with a
+# pinyin input method, so a typing error is a wrong candidate of the right
+# syllable (的/得, 帐/账, 模版/模板) or of a syllable the IME's fuzzy-pinyin
+# (模糊音) settings merge (混泥土/混凝土). A character that sounds different is
+# a choice, not a slip: honest bidders write 虚铺/摊铺厚度, 次楞/背楞, 砂质/粉质黏土,
+# all real terms, and sharing one is no evidence. See `sounds_alike`.
+#
+# Initials, longest first so that zh/ch/sh are split before z/c/s; y and w
+# count as initials, as in pypinyin's non-strict style.
+PINYIN_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h",
+                   "j", "q", "x", "r", "z", "c", "s", "y", "w")
+# The fuzzy-pinyin pairs of the common IMEs (Sogou, Microsoft, Rime 模糊音):
+# southern speakers merge retroflex and flat initials, n/l, f/h and r/l.
+FUZZY_INITIALS = frozenset(frozenset(p) for p in (
+    ("z", "zh"), ("c", "ch"), ("s", "sh"), ("n", "l"), ("f", "h"), ("r", "l"),
+))
+# ...and front and back nasal finals (-n/-ng).
+FUZZY_FINALS = frozenset(frozenset(p) for p in (
+    ("an", "ang"), ("en", "eng"), ("in", "ing"), ("ian", "iang"), ("uan", "uang"),
+))
 
 # A history hook: a set of shingle hashes, or a callable given the hashes
 # that returns those frequent across past projects.
@@ -873,6 +896,42 @@ def _is_cjk(char: str) -> bool:
     return "\u4e00" <= char <= "\u9fff"
 
 
+@functools.cache
+def pinyin_readings(char: str) -> frozenset[str]:
+    """Every toneless reading of a character (a polyphone has several)."""
+    found = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
+    return frozenset(reading for readings in found for reading in readings)
+
+
+def _split_syllable(syllable: str) -> tuple[str, str]:
+    """A toneless syllable's initial (empty for zero-initial ones) and final."""
+    for initial in PINYIN_INITIALS:
+        if syllable.startswith(initial) and len(syllable) > len(initial):
+            return initial, syllable[len(initial) :]
+    return "", syllable
+
+
+def _same_or_fuzzy(x: str, y: str, fuzzy: frozenset[frozenset[str]]) -> bool:
+    return x == y or frozenset((x, y)) in fuzzy
+
+
+def sounds_alike(a: str, b: str) -> bool:
+    """Whether a pinyin IME could give character `a` where `b` was meant.
+
+    Some reading of each (any reading of a polyphone) is the same syllable
+    ignoring tones (帐/账, 版/板), or differs only by fuzzy-pinyin pairs:
+    initials in `FUZZY_INITIALS`, finals in `FUZZY_FINALS` (制 zhi/资 zi).
+    """
+    for x in pinyin_readings(a):
+        x_initial, x_final = _split_syllable(x)
+        for y in pinyin_readings(b):
+            y_initial, y_final = _split_syllable(y)
+            if (_same_or_fuzzy(x_initial, y_initial, FUZZY_INITIALS)
+                    and _same_or_fuzzy(x_final, y_final, FUZZY_FINALS)):
+                return True
+    return False
+
+
 def _masked(window: str, p: int) -> str:
     return window[:p] + "\0" + window[p + 1 :]
 
@@ -998,15 +1057,17 @@ def context_fills(
 
 def usual_char(candidate: _TypoCandidate, fills: Mapping[str, set[str]],
                settings: TextSettings) -> str | None:
-    """What others write where this pair wrote `candidate.char`, when enough do."""
+    """What others write where this pair wrote `candidate.char`, when enough do
+    and it sounds like the pair's character (`sounds_alike`)."""
     owners = set(candidate.pair)
     if fills.get(candidate.char, set()) - owners:
         return None
     others = sorted(((len(who - owners), c) for c, who in fills.items() if c != candidate.char),
                     key=lambda nc: (-nc[0], nc[1]))
-    if others and others[0][0] >= settings.typo_min_other_bidders:
-        return others[0][1]
-    return None
+    if not others or others[0][0] < settings.typo_min_other_bidders:
+        return None
+    usual = others[0][1]
+    return usual if sounds_alike(candidate.char, usual) else None
 
 
 def shared_typos(
@@ -1017,8 +1078,10 @@ def shared_typos(
     A shared typo: inside a 5-gram only the two bidders hold, a character
     whose bigrams with both neighbours nobody else in the project uses (a
     non-word: 混泥 where others write 混凝), in a context where at least
-    `typo_min_other_bidders` others write another character. A synonym
-    (依照/依据, 材料员/资料员) fails the bigram test.
+    `typo_min_other_bidders` others write another character, which sounds
+    like it in pinyin (`sounds_alike`: 泥/凝, 版/板). A synonym (依照/依据,
+    材料员/资料员) fails the bigram test; a real alternative term that sounds
+    different (虚铺/摊铺, 次楞/背楞) fails the sound test.
     """
     k = settings.shingle_chars
     needed = typo_candidates(prepared, boiler, settings)

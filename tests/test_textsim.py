@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from collusion import synth
+from collusion import synth, textsim
 from collusion.detectors import near_duplicate_text
 from collusion.errors import SettingsError
 from collusion.extract import extract_file
@@ -23,6 +23,7 @@ from collusion.textsim import (
     load_reference_texts,
     reference_shingles,
     shingle_hashes,
+    sounds_alike,
 )
 
 COMPANIES = {
@@ -250,6 +251,63 @@ def test_shared_typos_in_otherwise_different_bids() -> None:
     found = {(t["usual"], t["typo"]) for t in alerts[0].details["shared_typos"]}
     assert {("凝", "泥"), ("板", "版")} <= found
     assert "错别字" in alerts[0].summary
+
+
+# (what the others write, what the pair writes instead)
+HOMOPHONES = (("施工日志和材料台账须每日登记。", "施工日志和材料台帐须每日登记。"),  # zhang
+              ("电焊工须持证上岗并佩戴防护面罩。", "电焊工须持正上岗并佩戴防护面罩。"))  # zheng
+FUZZY = (("混凝土终凝后应及时覆盖养护。", "混泥土终凝后应及时覆盖养护。"),  # ning/ni
+         ("楼板混凝土浇筑前应清除模内杂物。", "楼板混凝土浇族前应清除模内杂物。"))  # zhu/zu
+# Real terms, each a legitimate alternative to the usual one, that sound different.
+ALTERNATIVES = (("回填土每层摊铺厚度不大于三百毫米。", "回填土每层虚铺厚度不大于三百毫米。"),
+                ("模板背楞间距不大于二百五十毫米。", "模板次楞间距不大于二百五十毫米。"))
+
+
+def plant_variants(pair: tuple[str, str], sentences: tuple[tuple[str, str], ...]):
+    """An honest project where the pair writes each variant and the others the usual text.
+
+    synth plans may use 虚铺 and 次楞 themselves; they are taken out so that
+    the pair's variants are theirs alone (the bigram test of a non-word).
+    """
+    plans = honest_project()
+    for b in plans:
+        plans[b] = [(title, [p.replace("虚铺", "铺土").replace("次楞", "背楞") for p in paragraphs])
+                    for title, paragraphs in plans[b]]
+        title, paragraphs = plans[b][2]
+        text = "".join(variant if b in pair else usual for usual, variant in sentences)
+        plans[b][2] = (title, [*paragraphs, text])
+    return plans
+
+
+@pytest.mark.parametrize("sentences, expected", [
+    (HOMOPHONES, {("账", "帐"), ("证", "正")}),
+    (FUZZY, {("凝", "泥"), ("筑", "族")}),
+])
+def test_pinyin_typos_shared_by_two_bidders_are_reported(sentences, expected) -> None:
+    alerts = alerts_for(plant_variants(("b02", "b05"), sentences))
+    assert [a.bidders for a in alerts] == [("b02", "b05")]
+    assert {(t["usual"], t["typo"]) for t in alerts[0].details["shared_typos"]} == expected
+
+
+def test_shared_legitimate_alternative_terms_are_not_typos(monkeypatch) -> None:
+    plans = plant_variants(("b02", "b05"), ALTERNATIVES)
+    assert alerts_for(plans) == []
+    # Only the sound rule stands between these honest bidders and an alert.
+    monkeypatch.setattr(textsim, "sounds_alike", lambda a, b: True)
+    alerts = alerts_for(plans)
+    assert [a.bidders for a in alerts] == [("b02", "b05")]
+    assert {(t["usual"], t["typo"]) for t in alerts[0].details["shared_typos"]} == {
+        ("摊", "虚"), ("背", "次")}
+
+
+@pytest.mark.parametrize("typo, usual, alike", [
+    ("帐", "账", True), ("的", "得", True), ("作", "做", True), ("象", "像", True),  # same syllable
+    ("泥", "凝", True), ("族", "筑", True), ("资", "制", True), ("蓝", "男", True), ("程", "陈", True),  # fuzzy pinyin
+    ("欢", "翻", False),  # f/h initial but another final
+    ("虚", "摊", False), ("次", "背", False), ("砂", "粉", False), ("筯", "筋", False),
+])
+def test_sounds_alike_is_what_a_pinyin_ime_confuses(typo: str, usual: str, alike: bool) -> None:
+    assert sounds_alike(typo, usual) is alike
 
 
 def test_output_is_deterministic_whatever_the_input_order() -> None:
