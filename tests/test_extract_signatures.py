@@ -151,3 +151,38 @@ def test_printable_pdf_id_reads_back_in_order(tmp_path: Path) -> None:
     ids = {s.field: s.normalized for s in extract_file(tmp_path, "a.pdf").signatures}
     assert ids["pdf_id_0"] == "5A" * 16
     assert ids["pdf_id_1"] == "0" * 32
+
+
+def _numbered_docx(path: Path, label: str, fmt: str, paragraphs: list[str]) -> None:
+    """A DOCX whose paragraphs use a list definition with the given label."""
+    import docx
+    from docx.oxml import parse_xml as oxml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    numbering = document.part.numbering_part.element
+    numbering.append(oxml(
+        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90"><w:lvl w:ilvl="0">'
+        f'<w:start w:val="1"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{label}"/>'
+        "</w:lvl></w:abstractNum>"))
+    numbering.append(oxml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    for text in paragraphs:
+        paragraph = document.add_paragraph(text)
+        paragraph._p.get_or_add_pPr().append(oxml(
+            f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="90"/></w:numPr>'))
+        document.add_paragraph("本章正文内容，采用常规段落样式书写，不是标题。")
+    document.save(path)
+
+
+def test_docx_chapter_numbering_marks_headings(tmp_path: Path) -> None:
+    _numbered_docx(tmp_path / "a.docx", "第%1章", "chineseCounting", ["施工部署", "质量保证措施"])
+    blocks = extract_file(tmp_path, "a.docx").blocks
+    headings = [(b.text, b.heading_level) for b in blocks if b.kind == "heading"]
+    assert headings == [("施工部署", 1), ("质量保证措施", 1)]
+
+
+def test_docx_numbered_list_items_stay_body_text(tmp_path: Path) -> None:
+    _numbered_docx(tmp_path / "a.docx", "%1.", "decimal",
+                   ["钢筋进场时应按批次见证取样送检。", "模板支撑体系验收合格后方可浇筑"])
+    blocks = extract_file(tmp_path, "a.docx").blocks
+    assert [b for b in blocks if b.kind == "heading"] == []

@@ -47,6 +47,12 @@ _PARSED_PARTS = (
 )
 # Without these the body cannot be found or read: damage here fails the file.
 ESSENTIAL_PARTS = frozenset({"word/document.xml", "[Content_Types].xml", "_rels/.rels"})
+# A list level whose label reads like a chapter or section title.
+_CHAPTER_LABEL = re.compile(r"第[^%]*%\d[^%]*[章节篇部]")
+# A numbered paragraph longer than this, or ending like a sentence, is a
+# numbered list item, not a title.
+NUMBERED_HEADING_MAX_CHARS = 40
+SENTENCE_ENDS = ("。", "；", ";", "：", ":", "，")
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
 
 
@@ -94,7 +100,8 @@ def read_docx(path: Path, rel: str, settings: ExtractSettings,
         document = docx.Document(io.BytesIO(_rezip(parts)))
     except Exception as exc:  # python-docx raises many kinds on broken packages
         raise ExtractionError(f"python-docx 无法打开此文件: {type(exc).__name__}: {exc}") from exc
-    blocks, pages = _body_blocks(document)
+    levels = numbering_levels(trees.get("word/numbering.xml"))
+    blocks, pages = _body_blocks(document, levels)
     signatures = _signatures(parts, trees, rel)
     return DocxContent(blocks=blocks, signatures=signatures, pages=pages, notes=tuple(notes))
 
@@ -255,13 +262,103 @@ def _page_breaks_in(element) -> int:  # noqa: ANN001 - lxml element
     return rendered + explicit
 
 
-def _body_blocks(document: DocxDocument) -> tuple[tuple[Block, ...], int | None]:
+@dataclass(frozen=True)
+class NumberingLevel:
+    """One level of a Word list definition: its label pattern and format."""
+
+    label: str  # w:lvlText, e.g. "第%1章", "%1、", "%1.%2"
+    fmt: str  # w:numFmt, e.g. "chineseCounting", "decimal"
+    outline: int | None  # heading level from the level's own outlineLvl
+
+
+def numbering_levels(numbering: etree._Element | None) -> dict[tuple[str, int], NumberingLevel]:
+    """(numId, ilvl) -> the level definition, from word/numbering.xml."""
+    if numbering is None:
+        return {}
+    val = f"{{{W_NS}}}val"
+    abstract: dict[str, dict[int, NumberingLevel]] = {}
+    for definition in numbering.iter(f"{{{W_NS}}}abstractNum"):
+        levels: dict[int, NumberingLevel] = {}
+        for lvl in definition.iter(f"{{{W_NS}}}lvl"):
+            try:
+                ilvl = int(lvl.get(f"{{{W_NS}}}ilvl") or "0")
+            except ValueError:
+                continue
+            text = lvl.find(f"{{{W_NS}}}lvlText")
+            fmt = lvl.find(f"{{{W_NS}}}numFmt")
+            outline = lvl.find(f"{{{W_NS}}}pPr/{{{W_NS}}}outlineLvl")
+            levels[ilvl] = NumberingLevel(
+                label=(text.get(val) or "") if text is not None else "",
+                fmt=(fmt.get(val) or "") if fmt is not None else "",
+                outline=_outline_to_level(outline.get(val)) if outline is not None else None)
+        abstract[definition.get(f"{{{W_NS}}}abstractNumId") or ""] = levels
+    found: dict[tuple[str, int], NumberingLevel] = {}
+    for num in numbering.iter(f"{{{W_NS}}}num"):
+        ref = num.find(f"{{{W_NS}}}abstractNumId")
+        if ref is None:
+            continue
+        for ilvl, level in abstract.get(ref.get(val) or "", {}).items():
+            found[(num.get(f"{{{W_NS}}}numId") or "", ilvl)] = level
+    return found
+
+
+def _num_pr(paragraph: Paragraph):  # noqa: ANN202 - lxml element or None
+    """The paragraph's list numbering, set on it or inherited from its style."""
+    p_pr = paragraph._p.pPr
+    if p_pr is not None and p_pr.find(f"{{{W_NS}}}numPr") is not None:
+        return p_pr.find(f"{{{W_NS}}}numPr")
+    style = _safe_style(paragraph)
+    while style is not None:
+        style_ppr = style.element.pPr
+        if style_ppr is not None and style_ppr.find(f"{{{W_NS}}}numPr") is not None:
+            return style_ppr.find(f"{{{W_NS}}}numPr")
+        style = style.base_style
+    return None
+
+
+def _numbering_heading_level(paragraph: Paragraph,
+                             levels: dict[tuple[str, int], NumberingLevel]) -> int | None:
+    """A heading level for a paragraph Word numbers as a chapter or section.
+
+    Chinese bid templates often number chapters with a list definition
+    (第%1章, %1、 in Chinese counting) on a plain style; the number is not in
+    the paragraph's text, so only the list definition shows it is a title.
+    """
+    num_pr = _num_pr(paragraph) if levels else None
+    if num_pr is None:
+        return None
+    val = f"{{{W_NS}}}val"
+    num_id = num_pr.find(f"{{{W_NS}}}numId")
+    ilvl_el = num_pr.find(f"{{{W_NS}}}ilvl")
+    try:
+        ilvl = int(ilvl_el.get(val) or "0") if ilvl_el is not None else 0
+    except ValueError:
+        return None
+    level = levels.get(((num_id.get(val) or "") if num_id is not None else "", ilvl))
+    if level is None:
+        return None
+    if level.outline is not None:
+        return level.outline
+    text = paragraph.text.strip()
+    if not text or len(text) > NUMBERED_HEADING_MAX_CHARS or text.endswith(SENTENCE_ENDS):
+        return None
+    if _CHAPTER_LABEL.search(level.label):
+        return min(ilvl + 1, 3)
+    if level.fmt.startswith("chinese") and ilvl < 3:
+        return min(ilvl + 1, 3)  # 一、 / （一） numbering: titles, not list items
+    return None
+
+
+def _body_blocks(document: DocxDocument, levels: dict[tuple[str, int], NumberingLevel]
+                 ) -> tuple[tuple[Block, ...], int | None]:
     """Paragraphs and table rows in reading order, with their page locator."""
     items: list[tuple[str, int | None, str, tuple[str, ...] | None, int]] = []
     breaks_before = 0
     for item in document.iter_inner_content():
         if isinstance(item, Paragraph):
             level = _paragraph_heading_level(item)
+            if level is None:
+                level = _numbering_heading_level(item, levels)
             text = item.text.strip()
             kind = "heading" if level is not None and text else "para"
             items.append((text, level, kind, None, breaks_before))
