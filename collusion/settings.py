@@ -7,7 +7,7 @@ each number in one place and a scan records exactly what it used.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from collusion.errors import SettingsError
@@ -84,6 +84,3 @@ class Settings:
     # prices) are reached through `detector(name)`.
     detectors: dict[str, Any] = field(default_factory=dict)
     excerpt_chars: int = 160  # longest excerpt quoted in evidence
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)

@@ -38,7 +38,6 @@ from collusion.models import ExtractedFile
 from collusion.settings import ExtractSettings
 
 Progress = Callable[[str, int, int], None]
-HASH_CHUNK = 1024 * 1024
 # Address-space cap of a worker: a parser that tries to allocate more dies
 # with MemoryError inside the worker instead of swapping the machine.
 
@@ -48,14 +47,6 @@ OUT_OF_MEMORY = "解析时内存超限（超过解析进程的内存上限），
 # MuPDF reports a failed allocation as a RuntimeError naming the C call.
 _MUPDF_NO_MEMORY = re.compile(r"\b(?:malloc|calloc|realloc)\b.*\bfailed\b|out of memory",
                               re.IGNORECASE)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(HASH_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def extract_file(root: str | os.PathLike[str], rel: str,
