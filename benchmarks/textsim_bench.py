@@ -34,7 +34,7 @@ from collusion.extract import extract_file  # noqa: E402
 from collusion.models import Block, Section  # noqa: E402
 from collusion.normalize import normalize  # noqa: E402
 from collusion.sections import split_sections  # noqa: E402
-from collusion.textsim import ProjectComparison, TextSettings, compare_project  # noqa: E402
+from collusion.text import ProjectComparison, TextSettings, compare_project  # noqa: E402
 
 CHARS_PER_PAGE = 700
 CHAR_CASES = ("verbatim", "light_edit", "cross_format")  # cases with a known copied text

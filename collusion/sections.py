@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from collusion.models import Block, Section
-from collusion.textsim import TextSettings
+from collusion.text import TextSettings
 
 DROPPED_KINDS = frozenset({"header", "footer", "toc"})
 HEADING_KIND = "heading"

@@ -207,7 +207,7 @@ def mark_stale_runs(db: Database) -> int:
 @functools.cache
 def minhash_recipe() -> str:
     """Names everything that changes MinHash values, so only equals compare."""
-    from collusion.textsim import SHINGLE_HASH_SEED, TextSettings
+    from collusion.text import SHINGLE_HASH_SEED, TextSettings
 
     scheme = getattr(MinHash(num_perm=1), "scheme", "legacy")
     k = TextSettings().shingle_chars
@@ -215,7 +215,7 @@ def minhash_recipe() -> str:
 
 
 def _identity(value: int) -> int:
-    """MinHash hashfunc: textsim's shingles are already 32-bit hashes."""
+    """MinHash hashfunc: collusion.text's shingles are already 32-bit hashes."""
     return value
 
 
@@ -250,7 +250,7 @@ _last_text: tuple[Any, ProjectText] | None = None
 def project_text(ctx: Any) -> ProjectText:
     """Section MinHashes over the shingles that are not boilerplate, and the common text.
 
-    Made with collusion.textsim's own steps (normalization with the bidder's
+    Made with collusion.text's own steps (normalization with the bidder's
     names masked, 5-gram hashes, the tender / most-bidders / reference
     boilerplate layers), so "copied" means across projects what it means
     within one. The detector and record_scan ask for the same context in
@@ -259,7 +259,7 @@ def project_text(ctx: Any) -> ProjectText:
     global _last_text
     if _last_text is not None and _last_text[0] is ctx:
         return _last_text[1]
-    from collusion import textsim
+    from collusion import text as textsim
     from collusion.detectors.near_duplicate_text import bidder_names
     from collusion.normalize import normalize
 
@@ -559,15 +559,15 @@ def _number_sections(conn: sqlite3.Connection, rows: dict[str, list[dict]]) -> N
 
 
 def _text_settings(ctx: Any) -> Any:
-    from collusion.textsim import TextSettings
+    from collusion.text import TextSettings
 
     detectors = getattr(ctx.settings, "detectors", None) or {}
     return detectors.get("text") or TextSettings()
 
 
 def text_recipe(settings: Any) -> str:
-    """Names what makes collusion.textsim's shingle hashes, so only equals count."""
-    from collusion.textsim import SHINGLE_HASH_SEED
+    """Names what makes collusion.text's shingle hashes, so only equals count."""
+    from collusion.text import SHINGLE_HASH_SEED
 
     return f"textsim-k{settings.shingle_chars}-xxh32s{SHINGLE_HASH_SEED}-masked"
 
@@ -842,7 +842,7 @@ class History:
     def text_shingles(self, shingles: Iterable[int]) -> set[int]:
         """The shingles in the tender or common text of TEXT_COMMON_PROJECTS other projects.
 
-        The history hook of ``collusion.textsim`` (``ctx.history.text_shingles``).
+        The history hook of ``collusion.text`` (``ctx.history.text_shingles``).
         Without ``current_project`` the project's own earlier record may be
         among the counts, so one more project is required.
         """

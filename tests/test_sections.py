@@ -7,7 +7,7 @@ import pytest
 from collusion.errors import SettingsError
 from collusion.models import Block
 from collusion.sections import is_toc_line, numbered_heading_level, split_sections
-from collusion.textsim import TextSettings
+from collusion.text import TextSettings
 
 BODY = "本工程基础采用C30混凝土浇筑，振捣密实，养护时间不少于七天，确保结构质量满足设计要求。" * 6
 

@@ -335,7 +335,7 @@ def _with_tender(scan: FakeScanResult, text: str) -> FakeScanResult:
 
 
 def test_text_shingles_learned_from_other_projects_tenders(db):
-    from collusion import textsim
+    from collusion import text as textsim
     from collusion.normalize import normalize
 
     stock = OTHER_TEXT

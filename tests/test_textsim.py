@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from collusion import synth, textsim
+from collusion import synth
 from collusion.detectors import near_duplicate_text
 from collusion.errors import SettingsError
 from collusion.extract import extract_file
@@ -16,7 +16,7 @@ from collusion.models import Bidder, Block, ProjectInput, ScanContext, Section
 from collusion.normalize import PLACEHOLDER, normalize
 from collusion.sections import split_sections
 from collusion.settings import Settings
-from collusion.textsim import (
+from collusion.text import (
     TextSettings,
     compare_project,
     extract_params,
@@ -24,6 +24,7 @@ from collusion.textsim import (
     reference_shingles,
     shingle_hashes,
     sounds_alike,
+    typos,
 )
 
 COMPANIES = {
@@ -61,8 +62,9 @@ CITATIONS = [
 
 def plan(bidder: str, seed: int) -> list[tuple[str, list[str]]]:
     """An honest bidder's own 施工组织设计."""
-    return synth.technical_plan(random.Random(seed), COMPANIES[bidder], sections=8,
-                                paragraphs_per_section=3)
+    return synth.technical_plan(
+        random.Random(seed), COMPANIES[bidder], sections=8, paragraphs_per_section=3
+    )
 
 
 def blocks_of(chapters: list[tuple[str, list[str]]], start_page: int = 1) -> list[Block]:
@@ -79,8 +81,10 @@ def blocks_of(chapters: list[tuple[str, list[str]]], start_page: int = 1) -> lis
 
 
 def bid(bidder: str, chapters: list[tuple[str, list[str]]]) -> list[Section]:
-    forms = [("投标函", [f"投标人：{COMPANIES[bidder]}（盖单位章）", TENDER_REQUIREMENT]),
-             ("编制依据", CITATIONS)]
+    forms = [
+        ("投标函", [f"投标人：{COMPANIES[bidder]}（盖单位章）", TENDER_REQUIREMENT]),
+        ("编制依据", CITATIONS),
+    ]
     return list(split_sections(bidder, f"bids/{bidder}/技术标.docx", blocks_of(forms + chapters)))
 
 
@@ -89,20 +93,29 @@ def tender_sections() -> tuple[Section, ...]:
     return split_sections("tender", "tender/招标文件.docx", blocks)
 
 
-def context(sections: dict[str, list[Section]], settings: TextSettings | None = None
-            ) -> ScanContext:
+def context(
+    sections: dict[str, list[Section]], settings: TextSettings | None = None
+) -> ScanContext:
     bidders = tuple(Bidder(b, COMPANIES[b], None) for b in sorted(sections))
     project = ProjectInput(
-        root=".", id="T-1", name="某某路改造工程", industry="construction",
+        root=".",
+        id="T-1",
+        name="某某路改造工程",
+        industry="construction",
         bidder_meta={b: {"name": COMPANIES[b]} for b in sections},
         bidder_files={b: (f"bids/{b}/技术标.docx",) for b in sections},
-        tender_files=("tender/招标文件.docx",), csv_signatures=(), errors=(),
+        tender_files=("tender/招标文件.docx",),
+        csv_signatures=(),
+        errors=(),
     )
     detectors = {"text": settings} if settings else {}
     return ScanContext(
-        project=project, bidders=bidders, tender_files=(),
+        project=project,
+        bidders=bidders,
+        tender_files=(),
         sections={b: tuple(s) for b, s in sections.items()},
-        tender_sections=tender_sections(), settings=Settings(detectors=detectors),
+        tender_sections=tender_sections(),
+        settings=Settings(detectors=detectors),
         known_common=None,
     )
 
@@ -113,8 +126,9 @@ def honest_project(bidders: int = 6) -> dict[str, list[tuple[str, list[str]]]]:
 
 
 def swap(text: str, source: str, target: str) -> str:
-    return (text.replace(COMPANIES[source], COMPANIES[target])
-            .replace(synth.short_name(COMPANIES[source]), synth.short_name(COMPANIES[target])))
+    return text.replace(COMPANIES[source], COMPANIES[target]).replace(
+        synth.short_name(COMPANIES[source]), synth.short_name(COMPANIES[target])
+    )
 
 
 def alerts_for(plans: dict[str, list[tuple[str, list[str]]]], settings: TextSettings | None = None):
@@ -195,10 +209,12 @@ def test_tender_text_and_standard_citations_are_not_reported() -> None:
         plans[b][2] = (title, paragraphs + shared)
     assert alerts_for(plans) == []
     # the same text, not in the tender or the reference files, is reported
-    odd = ["本项目拟在东侧红线外设置一处临时沉淀池，尺寸为长十二米宽四米深二米，雨水经三级沉淀后"
-           "回用于洒水降尘，沉淀池底部淤泥每周清掏一次并外运至指定消纳场。夜间施工时沿围挡内侧"
-           "布设暖色低位照明灯带，灯具朝向作业面，避免光线直射北侧居民楼窗户；混凝土罐车在场外"
-           "候车区熄火等候，由专人持对讲机逐车引导进场，减少鸣笛与怠速噪声对周边学校的影响。"]
+    odd = [
+        "本项目拟在东侧红线外设置一处临时沉淀池，尺寸为长十二米宽四米深二米，雨水经三级沉淀后"
+        "回用于洒水降尘，沉淀池底部淤泥每周清掏一次并外运至指定消纳场。夜间施工时沿围挡内侧"
+        "布设暖色低位照明灯带，灯具朝向作业面，避免光线直射北侧居民楼窗户；混凝土罐车在场外"
+        "候车区熄火等候，由专人持对讲机逐车引导进场，减少鸣笛与怠速噪声对周边学校的影响。"
+    ]
     for b in ("b02", "b04"):
         title, paragraphs = plans[b][4]
         plans[b][4] = (title, paragraphs + odd)
@@ -227,9 +243,14 @@ def test_rewritten_section_matched_by_its_technical_parameters() -> None:
     for paragraph in paragraphs:
         params = extract_params(paragraph)
         # every sentence rewritten around the parameters, each kept with its term
-        rewritten.append("；".join(
-            f"结合本单位类似工程经验，第{n + 1}项控制指标{p.term}{paragraph[p.start:p.end]}，"
-            "实施中视现场情况动态复核" for n, p in enumerate(params)) + "。")
+        rewritten.append(
+            "；".join(
+                f"结合本单位类似工程经验，第{n + 1}项控制指标{p.term}{paragraph[p.start : p.end]}，"
+                "实施中视现场情况动态复核"
+                for n, p in enumerate(params)
+            )
+            + "。"
+        )
     plans["b06"][3] = (plans["b06"][3][0], rewritten)
     kept = [p.key for p in extract_params("".join(paragraphs))]
     assert len(kept) >= 6
@@ -254,13 +275,19 @@ def test_shared_typos_in_otherwise_different_bids() -> None:
 
 
 # (what the others write, what the pair writes instead)
-HOMOPHONES = (("施工日志和材料台账须每日登记。", "施工日志和材料台帐须每日登记。"),  # zhang
-              ("电焊工须持证上岗并佩戴防护面罩。", "电焊工须持正上岗并佩戴防护面罩。"))  # zheng
-FUZZY = (("混凝土终凝后应及时覆盖养护。", "混泥土终凝后应及时覆盖养护。"),  # ning/ni
-         ("楼板混凝土浇筑前应清除模内杂物。", "楼板混凝土浇族前应清除模内杂物。"))  # zhu/zu
+HOMOPHONES = (
+    ("施工日志和材料台账须每日登记。", "施工日志和材料台帐须每日登记。"),  # zhang
+    ("电焊工须持证上岗并佩戴防护面罩。", "电焊工须持正上岗并佩戴防护面罩。"),
+)  # zheng
+FUZZY = (
+    ("混凝土终凝后应及时覆盖养护。", "混泥土终凝后应及时覆盖养护。"),  # ning/ni
+    ("楼板混凝土浇筑前应清除模内杂物。", "楼板混凝土浇族前应清除模内杂物。"),
+)  # zhu/zu
 # Real terms, each a legitimate alternative to the usual one, that sound different.
-ALTERNATIVES = (("回填土每层摊铺厚度不大于三百毫米。", "回填土每层虚铺厚度不大于三百毫米。"),
-                ("模板背楞间距不大于二百五十毫米。", "模板次楞间距不大于二百五十毫米。"))
+ALTERNATIVES = (
+    ("回填土每层摊铺厚度不大于三百毫米。", "回填土每层虚铺厚度不大于三百毫米。"),
+    ("模板背楞间距不大于二百五十毫米。", "模板次楞间距不大于二百五十毫米。"),
+)
 
 
 def plant_variants(pair: tuple[str, str], sentences: tuple[tuple[str, str], ...]):
@@ -271,18 +298,23 @@ def plant_variants(pair: tuple[str, str], sentences: tuple[tuple[str, str], ...]
     """
     plans = honest_project()
     for b in plans:
-        plans[b] = [(title, [p.replace("虚铺", "铺土").replace("次楞", "背楞") for p in paragraphs])
-                    for title, paragraphs in plans[b]]
+        plans[b] = [
+            (title, [p.replace("虚铺", "铺土").replace("次楞", "背楞") for p in paragraphs])
+            for title, paragraphs in plans[b]
+        ]
         title, paragraphs = plans[b][2]
         text = "".join(variant if b in pair else usual for usual, variant in sentences)
         plans[b][2] = (title, [*paragraphs, text])
     return plans
 
 
-@pytest.mark.parametrize("sentences, expected", [
-    (HOMOPHONES, {("账", "帐"), ("证", "正")}),
-    (FUZZY, {("凝", "泥"), ("筑", "族")}),
-])
+@pytest.mark.parametrize(
+    "sentences, expected",
+    [
+        (HOMOPHONES, {("账", "帐"), ("证", "正")}),
+        (FUZZY, {("凝", "泥"), ("筑", "族")}),
+    ],
+)
 def test_pinyin_typos_shared_by_two_bidders_are_reported(sentences, expected) -> None:
     alerts = alerts_for(plant_variants(("b02", "b05"), sentences))
     assert [a.bidders for a in alerts] == [("b02", "b05")]
@@ -293,19 +325,34 @@ def test_shared_legitimate_alternative_terms_are_not_typos(monkeypatch) -> None:
     plans = plant_variants(("b02", "b05"), ALTERNATIVES)
     assert alerts_for(plans) == []
     # Only the sound rule stands between these honest bidders and an alert.
-    monkeypatch.setattr(textsim, "sounds_alike", lambda a, b: True)
+    monkeypatch.setattr(typos, "sounds_alike", lambda a, b: True)
     alerts = alerts_for(plans)
     assert [a.bidders for a in alerts] == [("b02", "b05")]
     assert {(t["usual"], t["typo"]) for t in alerts[0].details["shared_typos"]} == {
-        ("摊", "虚"), ("背", "次")}
+        ("摊", "虚"),
+        ("背", "次"),
+    }
 
 
-@pytest.mark.parametrize("typo, usual, alike", [
-    ("帐", "账", True), ("的", "得", True), ("作", "做", True), ("象", "像", True),  # same syllable
-    ("泥", "凝", True), ("族", "筑", True), ("资", "制", True), ("蓝", "男", True), ("程", "陈", True),  # fuzzy pinyin
-    ("欢", "翻", False),  # f/h initial but another final
-    ("虚", "摊", False), ("次", "背", False), ("砂", "粉", False), ("筯", "筋", False),
-])
+@pytest.mark.parametrize(
+    "typo, usual, alike",
+    [
+        ("帐", "账", True),
+        ("的", "得", True),
+        ("作", "做", True),
+        ("象", "像", True),  # same syllable
+        ("泥", "凝", True),
+        ("族", "筑", True),
+        ("资", "制", True),
+        ("蓝", "男", True),
+        ("程", "陈", True),  # fuzzy pinyin
+        ("欢", "翻", False),  # f/h initial but another final
+        ("虚", "摊", False),
+        ("次", "背", False),
+        ("砂", "粉", False),
+        ("筯", "筋", False),
+    ],
+)
 def test_sounds_alike_is_what_a_pinyin_ime_confuses(typo: str, usual: str, alike: bool) -> None:
     assert sounds_alike(typo, usual) is alike
 
@@ -373,16 +420,25 @@ def test_one_bidder_or_empty_sections_give_nothing() -> None:
 
 def test_cost_is_reported_and_below_all_pairs() -> None:
     plans = honest_project()
-    comparison = compare_project({b: bid(b, p) for b, p in plans.items()}, tender_sections(),
-                                 {b: [COMPANIES[b]] for b in plans})
+    comparison = compare_project(
+        {b: bid(b, p) for b, p in plans.items()},
+        tender_sections(),
+        {b: [COMPANIES[b]] for b in plans},
+    )
     assert comparison.all_pairs > comparison.candidates >= 0
     assert comparison.lsh_params == (64, 2)
 
 
 @pytest.mark.parametrize(
     "change",
-    [{"lsh_bands": 100}, {"jaccard_min": 0}, {"containment_min": 1.5}, {"typo_high_p": 0.5},
-     {"shingle_chars": 3}, {"medium_chars": 500, "high_chars": 400}],
+    [
+        {"lsh_bands": 100},
+        {"jaccard_min": 0},
+        {"containment_min": 1.5},
+        {"typo_high_p": 0.5},
+        {"shingle_chars": 3},
+        {"medium_chars": 500, "high_chars": 400},
+    ],
 )
 def test_settings_validate(change: dict) -> None:
     with pytest.raises(SettingsError):

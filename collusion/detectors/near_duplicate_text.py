@@ -5,7 +5,7 @@ paragraphs. The alert aggregates every section pair confirmed between the two
 bidders and quotes the strongest passages (``TextSettings.max_evidence_passages``,
 ranked by non-boilerplate characters times rarity), both sides linked by
 ``passage``; then the rare shared spans and parameter matches, as room allows.
-The engine is ``collusion.textsim``.
+The engine is ``collusion.text``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from collusion.basis import ART40_ABNORMAL_CONSISTENCY
 from collusion.models import Alert, Evidence, ScanContext
-from collusion.textsim import (
+from collusion.text import (
     PairResult,
     Param,
     Prepared,

@@ -1,0 +1,115 @@
+"""The whole project: ``compare_project`` runs the stages in order."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from itertools import combinations
+
+from collusion.models import Section
+from collusion.text.aggregation import (
+    ProjectComparison,
+    aggregate,
+    remaining_chars,
+    swapped,
+    typo_level,
+    typo_p_values,
+)
+from collusion.text.boilerplate import (
+    HistoryHook,
+    build_boilerplate,
+)
+from collusion.text.candidates import (
+    lsh_candidates,
+    param_candidates,
+    rare_candidates,
+)
+from collusion.text.parameters import (
+    build_param_index,
+)
+from collusion.text.settings import TextSettings
+from collusion.text.shingles import prepare
+from collusion.text.typos import (
+    shared_typos,
+)
+from collusion.text.verify import (
+    SectionMatch,
+    unit_param_matches,
+    verify,
+)
+
+
+def compare_project(
+    sections: Mapping[str, Sequence[Section]],
+    tender: Sequence[Section] = (),
+    names: Mapping[str, Iterable[str]] | None = None,
+    settings: TextSettings | None = None,
+    history: HistoryHook = None,
+) -> ProjectComparison:
+    """Compare every bidder's sections with every other's; one result per bidder pair."""
+    settings = settings or TextSettings()
+    prepared = prepare(sections, names or {}, settings)
+    boiler = build_boilerplate(prepared, tender, settings, history)
+    kept = {p.id: p.shingles - boiler.removed for p in prepared}
+    index = build_param_index(prepared, tender, settings)
+    pairs = sorted(
+        lsh_candidates(prepared, kept, settings)
+        | rare_candidates(prepared, kept, boiler, settings)
+        | param_candidates(prepared, index, settings)
+    )
+    by_bidders: dict[tuple[str, str], list[SectionMatch]] = defaultdict(list)
+    for i, j in pairs:
+        match = verify(prepared[i], prepared[j], kept, index, settings)
+        if match is not None:
+            by_bidders[(prepared[i].bidder, prepared[j].bidder)].append(match)
+    for match in unit_param_matches(prepared, index, settings):
+        a, b = sorted((match.a, match.b))
+        key = (prepared[a].bidder, prepared[b].bidder)
+        if not any(m.by_params and {m.a, m.b} == {a, b} for m in by_bidders[key]):
+            by_bidders[key].append(replace(match, a=a, b=b) if a == match.a else swapped(match))
+    remaining: Counter[str] = Counter()
+    for p in prepared:
+        remaining[p.bidder] += remaining_chars(p, boiler, settings.shingle_chars)
+    typos = shared_typos(prepared, boiler, settings)
+    typo_p = typo_p_values(typos, boiler.bidders, settings)
+    keys = sorted(
+        set(by_bidders)
+        | {key for key, found in typos.items() if typo_level(len(found), typo_p[key], settings)}
+    )
+    results = [
+        aggregate(
+            key,
+            by_bidders.get(key, []),
+            typos.get(key, []),
+            typo_p.get(key, 1.0),
+            prepared,
+            boiler,
+            remaining,
+            settings,
+        )
+        for key in keys
+    ]
+    counts = Counter(p.bidder for p in prepared)
+    all_pairs = sum(counts[x] * counts[y] for x, y in combinations(sorted(counts), 2))
+    return ProjectComparison(
+        prepared=tuple(prepared),
+        boilerplate=boiler,
+        pairs=tuple(results),
+        candidates=len(pairs),
+        all_pairs=all_pairs,
+        lsh_params=(settings.lsh_bands, settings.lsh_rows),
+    )
+
+
+def page_at(section: Section, offset: int) -> tuple[int | None, int]:
+    """The page and block index at a character offset of the section text."""
+    starts = []
+    pos = 0
+    for block in section.blocks:
+        starts.append(pos)
+        pos += len(block.text) + 1
+    i = max(0, bisect_right(starts, offset) - 1)
+    block = section.blocks[i] if section.blocks else None
+    return (block.page if block else None, block.index if block else 0)

@@ -1,0 +1,52 @@
+"""Stage 1, ``prepare``: sections normalized and cut into hashed character shingles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import xxhash
+
+from collusion.models import Section
+from collusion.normalize import Normalized, normalize
+from collusion.text.settings import TextSettings
+
+SHINGLE_HASH_SEED = 0  # xxhash seed: part of the fingerprint, never change casually
+
+
+def shingle_hashes(text: str, k: int) -> list[int]:
+    """The 32-bit xxhash of each character k-gram of `text`, by position."""
+    hash_ = xxhash.xxh32_intdigest
+    return [
+        hash_(text[i : i + k].encode("utf-8"), SHINGLE_HASH_SEED) for i in range(len(text) - k + 1)
+    ]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One section ready to compare."""
+
+    id: int  # position in the project's sorted list of sections
+    bidder: str
+    section: Section
+    norm: Normalized
+    hashes: tuple[int, ...]  # shingle hash at each normalized position
+    shingles: frozenset[int]
+
+
+def prepare(
+    sections: Mapping[str, Sequence[Section]],
+    names: Mapping[str, Iterable[str]],
+    settings: TextSettings,
+) -> list[Prepared]:
+    """Normalize and shingle every section, in a fixed order."""
+    ordered = sorted(
+        ((bidder, s) for bidder, secs in sections.items() for s in secs),
+        key=lambda bs: (bs[0], bs[1].file, bs[1].ordinal),
+    )
+    out = []
+    for bidder, section in ordered:
+        norm = normalize(section.text, names.get(bidder, ()))
+        hashes = tuple(shingle_hashes(norm.text, settings.shingle_chars))
+        out.append(Prepared(len(out), bidder, section, norm, hashes, frozenset(hashes)))
+    return out
