@@ -13,8 +13,11 @@ from typing import Any
 from collusion.errors import ProjectError
 from collusion.models import ProjectInput, SignatureValue
 
-BID_SUFFIXES = (".pdf", ".docx")
 # project.json and signatures.csv are small; a larger one is not read.
+# Statuses of errors entries about a bidder, not a file.
+EMPTY_BIDDER = "empty"
+MISSING_BIDDER = "missing"
+BIDDER_STATUSES = frozenset({EMPTY_BIDDER, MISSING_BIDDER})
 MAX_INPUT_FILE_BYTES = 16 * 1024 * 1024
 SIGNATURES_COLUMNS = ("bidder", "code", "value")
 
@@ -38,6 +41,7 @@ def load_project(root: str | os.PathLike[str]) -> ProjectInput:
     errors.extend(refused)
     if not bidder_files:
         raise ProjectError(f"{root_path} 下没有投标人 (bids/<投标人>/ 文件夹)")
+    errors.extend(_missing_bidders(meta, bidder_files))
     tender = root_path / "tender"
     if tender.is_symlink():
         errors.append(_refused(tender, root_path, "符号链接目录（招标文件夹），出于安全未读取",
@@ -136,7 +140,9 @@ def _is_inside(path: Path, root: Path) -> bool:
 
 def _list_files(root: Path, folder: Path, bidder: str | None = None
                 ) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    """Every *.pdf / *.docx under folder, project-relative and sorted.
+    """Every file under folder, project-relative and sorted, whatever its name:
+    the extractor reads it by its content or lists it in ``errors`` with the
+    reason, so no file a bidder handed in goes unmentioned.
 
     Symbolic links are never followed: a link under bids/ could point at any
     file of the machine, so it is refused and reported (with the bidder it
@@ -154,8 +160,6 @@ def _list_files(root: Path, folder: Path, bidder: str | None = None
                 refused.append(_refused(sub, root, "符号链接目录，出于安全未读取", bidder))
         for name in filenames:
             path = current / name
-            if not name.lower().endswith(BID_SUFFIXES):
-                continue
             rel = _relative(path, root)
             if path.is_symlink() or not _is_inside(path, root):
                 refused.append(_refused(path, root, "符号链接文件，出于安全未读取", bidder))
@@ -191,7 +195,22 @@ def _list_bid_files(root: Path) -> tuple[dict[str, tuple[str, ...]], list[dict[s
         files, bad = _list_files(root, entry, entry.name)
         refused.extend(bad)
         result[entry.name] = files
+        if not files and not bad:
+            refused.append({"file": _relative(entry, root), "bidder": entry.name,
+                            "status": EMPTY_BIDDER,
+                            "error": f"投标人 {entry.name} 的文件夹中没有任何文件，该投标人未参与比对"})
     return result, refused
+
+
+def _missing_bidders(meta: dict[str, Any], bidder_files: dict[str, tuple[str, ...]]
+                     ) -> list[dict[str, Any]]:
+    """Bidders project.json names that have no folder under bids/."""
+    named = meta.get("bidders") if isinstance(meta.get("bidders"), dict) else {}
+    missing = sorted(str(b) for b in named if str(b) not in bidder_files)
+    return [{"file": f"bids/{bidder}", "bidder": bidder, "status": MISSING_BIDDER,
+             "error": f"project.json 列出的投标人 {bidder} 没有投标文件夹 bids/{bidder}/，"
+                      "该投标人未参与比对"}
+            for bidder in missing]
 
 
 _CODE_RE = re.compile(r"[^0-9a-z]+")

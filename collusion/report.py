@@ -13,6 +13,7 @@ from typing import Any
 from collusion import __version__
 from collusion.basis import DISCLAIMER
 from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput
+from collusion.project import BIDDER_STATUSES, EMPTY_BIDDER, MISSING_BIDDER
 from collusion.scoring import PairScore, flagged_groups
 
 SCHEMA_VERSION = "1.0"
@@ -53,7 +54,8 @@ def file_entry(file: ExtractedFile) -> dict[str, Any]:
 def files_not_analysed(bidder: Bidder, project: ProjectInput) -> int:
     """The bidder's files that were not (fully) analysed, refused links included."""
     read = sum(1 for f in bidder.files if f.status in NOT_ANALYSED)
-    refused = sum(1 for e in project.errors if e.get("bidder") == bidder.id)
+    refused = sum(1 for e in project.errors
+                  if e.get("bidder") == bidder.id and e.get("status") not in BIDDER_STATUSES)
     return read + refused
 
 
@@ -77,7 +79,8 @@ def project_summary(bidders: list[Bidder], alerts: list[dict], pairs: list[PairS
     files = sum(len(b.files) for b in bidders)
     flagged = [p for p in pairs if p.flagged]
     text = (f"本项目共 {len(bidders)} 家投标人、{files} 个投标文件；"
-            f"{len(errors)} 项文件或输入问题见 errors。共 {len(alerts)} 条预警，")
+            f"{len(errors)} 项文件或输入问题见 errors。{_bidder_problems(bidders, errors)}"
+            f"共 {len(alerts)} 条预警，")
     if not flagged:
         return text + "没有达到移交阈值的投标人组合。"
     strongest = sorted(flagged, key=lambda p: (-p.score, p.bidders))
@@ -89,6 +92,22 @@ def project_summary(bidders: list[Bidder], alerts: list[dict], pairs: list[PairS
     if len(groups) > SUMMARY_MAX_ITEMS:
         group_text += " 等"
     return text + f"{len(flagged)} 对投标人建议移交核查：{pair_text}。关联投标人组：{group_text}。"
+
+
+def _bidder_problems(bidders: list[Bidder], errors: list[dict]) -> str:
+    """Bidders without files or without a folder, and a project with nothing
+    to compare, said in the summary (they are in errors too)."""
+    notes = []
+    for status, label in ((EMPTY_BIDDER, "文件夹为空"), (MISSING_BIDDER, "在 project.json 中列出但没有文件夹")):
+        named = sorted({e["bidder"] for e in errors if e.get("status") == status and "bidder" in e})
+        if named:
+            notes.append(f"投标人 {'、'.join(named)} {label}，未参与比对。")
+    readable = [b for b in bidders if any(f.status in {"ok", "partial"} for f in b.files)]
+    if len(bidders) < 2:
+        notes.append(f"本项目只有 {len(bidders)} 家投标人，投标人之间无法比对。")
+    elif len(readable) < 2:
+        notes.append(f"只有 {len(readable)} 家投标人有可分析的文件，投标人之间的文本无法比对。")
+    return "".join(notes)
 
 
 def build_report(project: ProjectInput, bidders: list[Bidder], tender_files: list[ExtractedFile],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,10 @@ from collusion import synth
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_BIDS = REPO / "sample_bids"
-REALWORLD = REPO.parent / "shared" / "corpora" / "realworld"
+# ../shared beside a clone (as CI lays it out); COLLUSION_REALWORLD points a
+# worktree elsewhere at the same corpora.
+REALWORLD = Path(os.environ.get("COLLUSION_REALWORLD")
+                 or REPO.parent / "shared" / "corpora" / "realworld")
 
 
 def plan_paragraphs(seed: int, company: str) -> list:

@@ -188,7 +188,7 @@ HOSTILE = {
     "zero_bytes": ("报价.pdf", "error", "空文件"),
     "user_password": ("报价.pdf", "error", "加密"),
     "zero_pages": ("报价.pdf", "error", "没有任何页面"),
-    "not_a_zip": ("报价.docx", "error", "既不是 PDF 也不是 DOCX"),
+    "not_a_zip": ("报价.docx", "error", "不支持的文件格式"),
     "broken_zip": ("报价.docx", "error", "压缩包结构损坏"),
     "bomb": ("报价.docx", "refused", "压缩炸弹"),
     "bomb_lying": ("报价.docx", "error", "无法解压"),

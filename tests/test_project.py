@@ -15,10 +15,10 @@ def test_files_at_any_depth_and_tender(project: ProjectBuilder) -> None:
     project.docx("b1", "技术标.docx")
     project.pdf("b1", "子目录/深层/商务标.pdf")
     project.docx("tender", "招标文件.docx")
-    (project.root / "bids" / "b1" / "说明.txt").write_text("ignored", encoding="utf-8")
+    (project.root / "bids" / "b1" / "说明.txt").write_text("listed", encoding="utf-8")
     loaded = load_project(project.write())
     assert loaded.bidder_files == {
-        "b1": ("bids/b1/子目录/深层/商务标.pdf", "bids/b1/技术标.docx")}
+        "b1": ("bids/b1/子目录/深层/商务标.pdf", "bids/b1/技术标.docx", "bids/b1/说明.txt")}
     assert loaded.tender_files == ("tender/招标文件.docx",)
     assert loaded.id == "T-0001" and loaded.industry == "construction"
 

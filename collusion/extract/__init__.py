@@ -31,9 +31,10 @@ from collusion.errors import ExtractionError, FileRefused
 
 # Imported here, not per file: worker processes are forked from this parent
 # and inherit PyMuPDF and python-docx already loaded.
-from collusion.extract.docx import describe_zip, read_docx
+from collusion.extract.content import READERS, FormatContent
+from collusion.extract.docx import read_docx
 from collusion.extract.pdf import read_pdf
-from collusion.extract.sniff import sniff_bytes
+from collusion.extract.sniff import READ_FORMATS, describe_unread, sniff_bytes
 from collusion.models import ExtractedFile
 from collusion.settings import ExtractSettings
 
@@ -42,6 +43,14 @@ Progress = Callable[[str, int, int], None]
 # with MemoryError inside the worker instead of swapping the machine.
 
 
+# Extensions that name a format under another name: WPS writes the Word
+# binary format as .wps, Excel's macro workbooks are .xlsm, and so on.
+SAME_FORMAT_SUFFIXES = {
+    "docx": {"docx", "docm", "dotx", "wpsx"},
+    "doc": {"doc", "dot", "wps", "wpt"},
+    "xlsx": {"xlsx", "xlsm", "xltx"},
+    "xls": {"xls", "et", "xlt"},
+}
 NOT_RETRIED = "（内容与上次解析失败时相同，未重新解析）"
 OUT_OF_MEMORY = "解析时内存超限（超过解析进程的内存上限），文件可能被恶意构造，已放弃"
 # MuPDF reports a failed allocation as a RuntimeError naming the C call.
@@ -147,7 +156,7 @@ def _extract_by_format(data: bytes, rel: str, sha: str, fmt: str,
                        settings: ExtractSettings) -> ExtractedFile:
     named = PurePosixPath(rel).suffix.lower().lstrip(".")
     note = None
-    if fmt in {"pdf", "docx"} and named != fmt:
+    if fmt in READ_FORMATS and named not in SAME_FORMAT_SUFFIXES.get(fmt, {fmt}):
         note = f"扩展名为 .{named}，实际内容为 {fmt.upper()}，已按实际格式读取"
     if fmt == "pdf":
         content = read_pdf(Path(rel), rel, settings, data=data)
@@ -175,9 +184,23 @@ def _extract_by_format(data: bytes, rel: str, sha: str, fmt: str,
         return ExtractedFile(rel, sha, "docx", content.pages, chars, status,
                              _join(note, *content.notes, error), content.blocks,
                              content.signatures)
-    if fmt == "zip":
-        raise ExtractionError(describe_zip(data))
-    raise ExtractionError("既不是 PDF 也不是 DOCX（按文件内容判断），未读取")
+    if fmt in READERS:
+        return _from_content(rel, sha, fmt, READERS[fmt](rel, data, settings), note)
+    raise ExtractionError(describe_unread(data, fmt))
+
+
+def _from_content(rel: str, sha: str, fmt: str, content: FormatContent,
+                  note: str | None) -> ExtractedFile:
+    """The entry of a file read by one of the readers of collusion.extract.content."""
+    chars = sum(len(b.text) for b in content.blocks if b.kind != "table")
+    chars = chars or sum(len(b.text) for b in content.blocks)
+    status = "ok" if chars else "no_text"
+    if content.partial and chars:
+        status = "partial"
+    empty = None if chars else (content.empty_reason or f"{fmt.upper()} 没有可提取的文字")
+    return ExtractedFile(rel, sha, fmt, content.pages, chars, status,
+                         _join(note, *content.notes, empty), content.blocks,
+                         content.signatures)
 
 
 def _join(*messages: str | None) -> str | None:
@@ -208,7 +231,13 @@ def _format_by_magic(data: bytes) -> str:
     if b"%PDF-" in data[:1024]:
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
-        return "docx" if b"word/document.xml" in data else "zip"
+        for body, fmt in ((b"word/document.xml", "docx"), (b"xl/workbook.xml", "xlsx"),
+                          (b"OFD.xml", "ofd")):
+            if body in data:
+                return fmt
+        return "zip"
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"
     return "unknown"
 
 

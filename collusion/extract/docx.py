@@ -106,16 +106,6 @@ def read_docx(path: Path, rel: str, settings: ExtractSettings,
     return DocxContent(blocks=blocks, signatures=signatures, pages=pages, notes=tuple(notes))
 
 
-def describe_zip(data: bytes) -> str:
-    """Why a zip file (by its signature) is not a readable Word document."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            archive.namelist()
-    except ZIP_ERRORS:
-        return "以 zip 文件头开头，但压缩包结构损坏（文件可能不完整），无法作为 DOCX 读取"
-    return "是 zip 压缩包但不是 Word 文档（缺少 word/document.xml）"
-
-
 def _bomb(message: str) -> FileRefused:
     return FileRefused(f"{message}（疑似压缩炸弹），出于安全未读取")
 

@@ -1,0 +1,51 @@
+"""What the readers of the formats beyond PDF and DOCX hand back, and which
+reader reads which format.
+
+PDF and DOCX have their own content types (their readers carry more: repairs,
+page trees, fonts). OFD, DOC/WPS and XLSX/XLS readers return a FormatContent,
+which ``collusion.extract`` turns into the file's entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from collusion.models import Block, SignatureValue
+from collusion.settings import ExtractSettings
+
+
+@dataclass(frozen=True)
+class FormatContent:
+    blocks: tuple[Block, ...]
+    signatures: tuple[SignatureValue, ...]
+    pages: int | None
+    notes: tuple[str, ...] = ()  # read with something left out, for the report
+    partial: bool = False  # part of the file could not be read
+    empty_reason: str | None = None  # why nothing was read, when nothing was
+
+
+Reader = Callable[[str, bytes, ExtractSettings], FormatContent]
+
+# Filled as readers are added; a format sniffed but not here is reported
+# as not read, with its reason.
+READERS: dict[str, Reader] = {}
+
+
+def signature(
+    source: str, field: str, value: object, rel: str, normalized: str | None = None
+) -> SignatureValue | None:
+    """One signature value, or None when the value is empty."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    norm = normalized if normalized is not None else " ".join(text.split()).casefold()
+    return SignatureValue(source=source, field=field, value=text, normalized=norm, file=rel)
+
+
+def unique_signatures(found: list[SignatureValue | None]) -> tuple[SignatureValue, ...]:
+    """Sorted, one per (field, value)."""
+    unique = {(s.field, s.normalized): s for s in found if s is not None}
+    return tuple(unique[key] for key in sorted(unique))
