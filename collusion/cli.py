@@ -65,12 +65,15 @@ def scan(project: Path, output: str, html_path: Path | None, db_path: Path | Non
          redact: bool, quiet: bool, max_file_mb: float | None, max_pages: int | None,
          seconds_per_file: float | None, workers: int | None) -> None:
     """Scan one PROJECT folder (project.json, tender/, bids/<bidder>/, signatures.csv)."""
+    from collusion.report import check_output_paths
     from collusion.scan import scan_project
 
     settings = _settings_from_options(max_file_mb, max_pages, seconds_per_file, workers)
     progress = _ProgressBar() if not quiet and sys.stderr.isatty() else None
     try:
-        result = _scan_with_history(project, db_path, progress, scan_project, settings)
+        check_output_paths(output, html_path)
+        history = _History(db_path)
+        result = history.scan(project, settings, progress, scan_project)
     except CollusionError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -91,11 +94,72 @@ def scan(project: Path, output: str, html_path: Path | None, db_path: Path | Non
 
             write_html(report, html_path)
     except OSError as exc:
+        history.close()
         raise click.ClickException(f"无法写出报告: {exc}") from exc
+    # The report is out; only now is the scan recorded.
+    history.record(result)
     if not quiet and sys.stderr.isatty():
         from collusion.summary_text import format_terminal_summary
 
         click.echo(format_terminal_summary(report), err=True)
+    if history.error:
+        from collusion.console import printable
+
+        raise click.ClickException(printable(
+            f"报告已写出，但未记入历史库 {db_path}: {history.error}"))
+
+
+class _History:
+    """The --db history of one scan: opened if it can be, recorded after the report.
+
+    A database that cannot be read or written costs the scan its history,
+    never its report; ``error`` says why, in one line.
+    """
+
+    def __init__(self, db_path: Path | None) -> None:
+        from collusion import store
+        from collusion.nightly import HISTORY_ERRORS
+
+        self.db = None
+        self.error: str | None = None
+        if db_path is not None:
+            try:
+                self.db = store.open_db(db_path)
+            except HISTORY_ERRORS as exc:
+                self.error = str(exc)
+
+    def scan(self, project: Path, settings, progress, scan_project):  # noqa: ANN001, ANN201
+        from collusion import store
+        from collusion.nightly import HISTORY_ERRORS
+
+        if self.db is None:
+            return scan_project(project, settings, progress=progress)
+        try:
+            return scan_project(project, settings, history=store.History(self.db),
+                                progress=progress)
+        except HISTORY_ERRORS as exc:
+            self.fail(exc)
+            return scan_project(project, settings, progress=progress)
+
+    def record(self, result) -> None:  # noqa: ANN001
+        from collusion import store
+        from collusion.nightly import HISTORY_ERRORS
+
+        if self.db is not None:
+            try:
+                store.record_scan(self.db, result)
+            except HISTORY_ERRORS as exc:
+                self.fail(exc)
+        self.close()
+
+    def fail(self, exc: BaseException) -> None:
+        self.error = f"{type(exc).__name__}: {exc}"
+        self.close()
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
 
 
 def _settings_from_options(max_file_mb: float | None, max_pages: int | None,
@@ -114,21 +178,6 @@ def _settings_from_options(max_file_mb: float | None, max_pages: int | None,
     except SettingsError as exc:
         raise click.BadParameter(str(exc)) from exc
     return replace(settings, extract=extract)
-
-
-def _scan_with_history(project: Path, db_path: Path | None, progress, scan_project,  # noqa: ANN001, ANN202
-                       settings):  # noqa: ANN001
-    if db_path is None:
-        return scan_project(project, settings, progress=progress)
-    from collusion import store
-
-    db = store.open_db(db_path)
-    try:
-        result = scan_project(project, settings, history=store.History(db), progress=progress)
-        store.record_scan(db, result)
-    finally:
-        db.close()
-    return result
 
 
 @main.command()
@@ -163,12 +212,14 @@ def _log_line(line: str) -> None:
     """A plain, timestamped log line: what cron mails or a log file keeps."""
     import time
 
+    from collusion.console import printable
+
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    click.echo(f"{stamp} {line}")
+    click.echo(f"{stamp} {printable(line)}")
 
 
 @main.command()
-@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("inbox", type=click.Path(path_type=Path))
 @_db_option
 @click.option("--out", "out_dir", required=True,
               type=click.Path(file_okay=False, path_type=Path),
@@ -184,8 +235,11 @@ def nightly(inbox: Path, db_path: Path | None, out_dir: Path, outbox: Path | Non
     """Scan the project folders under INBOX that are new or changed since the last run.
 
     A progress bar in a terminal, plain log lines otherwise (cron). Exits 1
-    when another run holds the lock or the run cannot start.
+    when the inbox is missing or holds no project folder, another run holds
+    the lock, or the history database could not be used (the reports are
+    still written).
     """
+    from collusion.console import printable
     from collusion.errors import LockHeld
     from collusion.nightly import run_nightly
 
@@ -204,9 +258,13 @@ def nightly(inbox: Path, db_path: Path | None, out_dir: Path, outbox: Path | Non
             progress.close()
     if interactive:
         for outcome in summary.failed:
-            click.echo(f"failed {outcome.folder}: {outcome.error}", err=True)
-        click.echo(summary.message)
-    click.echo(f"run summary: {summary.summary_path}")
+            click.echo(printable(f"failed {outcome.folder}: {outcome.error}"), err=True)
+        click.echo(printable(summary.message))
+    click.echo(printable(f"run summary: {summary.summary_path}"))
+    if summary.history_error:
+        raise click.ClickException(printable(
+            f"history database {summary.database} not recorded: {summary.history_error}; "
+            "every report was written"))
 
 
 @main.group()

@@ -27,3 +27,7 @@ class StoreError(CollusionError):
 
 class LockHeld(StoreError):
     """Another nightly run holds the lock."""
+
+
+class OutputError(CollusionError):
+    """A report or summary cannot be written where it was asked to go."""

@@ -20,7 +20,10 @@ import fcntl
 import hashlib
 import json
 import os
+import re
+import sqlite3
 import stat
+import tempfile
 import tomllib
 import traceback
 from collections.abc import Callable, Iterator
@@ -31,7 +34,15 @@ from typing import Any
 from sqlite_utils import Database
 
 from collusion import store
-from collusion.errors import CollusionError, LockHeld, SettingsError, StoreError
+from collusion.console import printable
+from collusion.errors import (
+    CollusionError,
+    LockHeld,
+    OutputError,
+    ProjectError,
+    SettingsError,
+    StoreError,
+)
 from collusion.report import dumps, write_private
 
 Progress = Callable[[str, int, int], None]
@@ -41,6 +52,15 @@ UNROUTED = "_unrouted"  # outbox folder for flagged reports whose industry has n
 DEFAULT_REGULATOR_KEY = "default"  # a regulators-config key used for unmapped industries
 RUNS_FOLDER = "runs"  # under the output folder: one summary per run, and latest.json
 HASH_CHUNK = 1024 * 1024
+# A report's file name: the project id itself when it is a short, plain name;
+# else its first characters, sanitized, plus a hash of the whole id.
+FILE_NAME_MAX_BYTES = 120  # of the readable part, in UTF-8; NAME_MAX is 255
+FILE_NAME_HASH_CHARS = 16  # hex digits of sha256 appended to sanitized names
+# Errors of the history database: the run goes on without it for that step.
+HISTORY_ERRORS: tuple[type[BaseException], ...] = (StoreError, sqlite3.Error)
+_PLAIN_NAME = re.compile(r"[^\W][\w.-]*")
+_UNSAFE_CHARS = re.compile(r"[^\w.-]")
+_HASHED_TAIL = re.compile(rf"-[0-9a-f]{{{FILE_NAME_HASH_CHARS}}}$")
 
 
 @dataclass(frozen=True)
@@ -75,6 +95,13 @@ class NightlySummary:
     unchanged: tuple[str, ...] = ()
     interrupted_runs: int = 0  # earlier runs found dead and marked interrupted
     summary_path: str | None = None
+    # Set when the history database could not be read or written: the
+    # reports are written, the run is not (fully) recorded; status "failed".
+    history_error: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.history_error and self.status == "ok":
+            object.__setattr__(self, "status", "failed")
 
     @property
     def nothing_new(self) -> bool:
@@ -92,15 +119,19 @@ class NightlySummary:
     def message(self) -> str:
         """One line for the log."""
         if self.nothing_new:
-            return (
+            line = (
                 f"nothing new: {self.projects_found} project folder(s) unchanged since the last run"
             )
-        flagged = sum(1 for p in self.scanned if p.flagged_pairs)
-        return (
-            f"scanned {len(self.scanned)} of {self.projects_found} project folder(s) "
-            f"({self.files_scanned} files, {self.alerts} alerts, {flagged} with flagged "
-            f"pairs); {len(self.unchanged)} unchanged, {len(self.failed)} failed"
-        )
+        else:
+            flagged = sum(1 for p in self.scanned if p.flagged_pairs)
+            line = (
+                f"scanned {len(self.scanned)} of {self.projects_found} project folder(s) "
+                f"({self.files_scanned} files, {self.alerts} alerts, {flagged} with flagged "
+                f"pairs); {len(self.unchanged)} unchanged, {len(self.failed)} failed"
+            )
+        if self.history_error:
+            line += f"; history not recorded: {self.history_error}"
+        return line
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -129,12 +160,17 @@ class _Options:
 
 @dataclass(frozen=True)
 class _Run:
-    """One run in progress: its options, database, history and id."""
+    """One run in progress: its options, database, history and id.
+
+    ``db`` is None when the history database could not be used: the run
+    then scans every project, writes every report, and records nothing.
+    """
 
     options: _Options
-    db: Database
-    history: store.History
+    db: Database | None
+    history: store.History | None
     run_id: str
+    history_error: str | None = None  # why db is None
 
 
 def run_nightly(
@@ -152,9 +188,11 @@ def run_nightly(
 
     ``progress(stage, done, total)`` is called per project hashed ("hash")
     and scanned ("scan"); ``log(line)`` with one line per project and one
-    for the run. Raises LockHeld when another run holds the database's
-    lock, StoreError when the database cannot be used, SettingsError for a
-    bad regulators file.
+    for the run. Raises ProjectError when the inbox is missing or holds no
+    project folder, LockHeld when another run holds the database's lock,
+    SettingsError for a bad regulators file. A history database that cannot
+    be used does not stop the run: every report is still written and the
+    summary says what failed (``history_error``).
     """
     options = _Options(
         inbox=Path(inbox),
@@ -166,37 +204,118 @@ def run_nightly(
         progress=progress or (lambda stage, done, total: None),
         log=log or (lambda line: None),
     )
-    if not options.inbox.is_dir():
-        raise StoreError(f"the inbox {options.inbox} is not a folder")
-    with nightly_lock(options.database):
-        db = store.open_db(options.database)
+    folders = inbox_projects(options.inbox)
+    with nightly_lock(options.database, options.log):
         try:
-            return _locked_run(db, options)
+            db = store.open_db(options.database)
+        except HISTORY_ERRORS as exc:
+            return _run_without_history(options, folders, _one_line(exc))
+        try:
+            return _locked_run(db, options, folders)
         finally:
             db.close()
 
 
-def _locked_run(db: Database, options: _Options) -> NightlySummary:
+def inbox_projects(inbox: Path) -> list[str]:
+    """The project folders of the inbox; ProjectError when there are none.
+
+    Under cron a wrong or empty inbox must not look like a quiet night.
+    """
+    if not inbox.is_dir():
+        raise ProjectError(
+            f"the inbox {inbox} is not a folder (looked for project folders with a bids/ subfolder)"
+        )
+    folders = find_projects(inbox)
+    if not folders:
+        raise ProjectError(
+            f"no project folder under the inbox {inbox} "
+            "(looked for folders holding a bids/ subfolder, at any depth)"
+        )
+    return folders
+
+
+def _locked_run(db: Database, options: _Options, folders: list[str]) -> NightlySummary:
     """The run proper, once the lock is held and the database open."""
-    interrupted = store.mark_stale_runs(db)
+    try:
+        interrupted = store.mark_stale_runs(db)
+        run_id = store.start_run(db, "nightly", inbox=str(options.inbox))
+        started_at = _run_started_at(db, run_id)
+    except HISTORY_ERRORS as exc:
+        return _run_without_history(options, folders, _one_line(exc))
     if interrupted:
         options.log(f"{interrupted} earlier run(s) had died and are marked interrupted")
-    run_id = store.start_run(db, "nightly", inbox=str(options.inbox))
-    started_at = _run_started_at(db, run_id)
     run = _Run(options=options, db=db, history=store.History(db), run_id=run_id)
     try:
         _prepare_output(options.out_dir, options.outbox)
-        folders = find_projects(options.inbox)
-        to_scan, unchanged = _changed_projects(db, options.inbox, folders, options.progress)
-        outcomes = []
-        for done, (folder, manifest) in enumerate(to_scan, start=1):
-            outcomes.append(_process_project(run, folder, manifest))
-            options.progress("scan", done, len(to_scan))
+        try:
+            to_scan, unchanged = _changed_projects(db, options.inbox, folders, options.progress)
+        except HISTORY_ERRORS as exc:
+            with contextlib.suppress(*HISTORY_ERRORS):
+                store.finish_run(db, run_id, "failed", error=_one_line(exc))
+            return _run_without_history(options, folders, _one_line(exc))
+        outcomes = _process_all(run, to_scan)
     except BaseException as exc:
         status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-        store.finish_run(db, run_id, status, error=f"{type(exc).__name__}: {exc}")
+        with contextlib.suppress(*HISTORY_ERRORS):
+            store.finish_run(db, run_id, status, error=_one_line(exc))
         raise
-    summary = NightlySummary(
+    summary = _summary(options, run_id, started_at, folders, outcomes, unchanged, interrupted)
+    summary = _write_summary(options.out_dir, summary)
+    try:
+        store.finish_run(
+            db,
+            run_id,
+            "ok",
+            projects_found=len(folders),
+            projects_scanned=len(summary.scanned),
+            projects_unchanged=len(unchanged),
+            projects_failed=len(summary.failed),
+            files_scanned=summary.files_scanned,
+            alerts=summary.alerts,
+        )
+    except HISTORY_ERRORS as exc:
+        summary = replace(summary, status="failed", history_error=_one_line(exc))
+        summary = _write_summary(options.out_dir, summary)
+    options.log(summary.message)
+    return summary
+
+
+def _run_without_history(options: _Options, folders: list[str], error: str) -> NightlySummary:
+    """Every project scanned and reported, nothing recorded: the history is unusable."""
+    options.log(
+        f"history database {options.database} unusable ({error}); "
+        "scanning every project without it, recording nothing"
+    )
+    run = _Run(options, db=None, history=None, run_id=store.new_run_id(), history_error=error)
+    started_at = store.utc_now()
+    _prepare_output(options.out_dir, options.outbox)
+    manifests = [(folder, Manifest("", 0)) for folder in folders]
+    outcomes = _process_all(run, manifests)
+    summary = _summary(options, run.run_id, started_at, folders, outcomes, [], 0)
+    summary = _write_summary(options.out_dir, replace(summary, history_error=error))
+    options.log(summary.message)
+    return summary
+
+
+def _process_all(run: _Run, to_scan: list[tuple[str, Manifest]]) -> list[ProjectOutcome]:
+    """Each project in turn; one project's failure never stops the others."""
+    outcomes = []
+    for done, (folder, manifest) in enumerate(to_scan, start=1):
+        outcomes.append(_process_project(run, folder, manifest))
+        run.options.progress("scan", done, len(to_scan))
+    return outcomes
+
+
+def _summary(
+    options: _Options,
+    run_id: str,
+    started_at: str,
+    folders: list[str],
+    outcomes: list[ProjectOutcome],
+    unchanged: list[str],
+    interrupted: int,
+) -> NightlySummary:
+    return NightlySummary(
         run_id=run_id,
         status="ok",
         started_at=started_at,
@@ -209,20 +328,11 @@ def _locked_run(db: Database, options: _Options) -> NightlySummary:
         unchanged=tuple(unchanged),
         interrupted_runs=interrupted,
     )
-    summary = _write_summary(options.out_dir, summary)
-    store.finish_run(
-        db,
-        run_id,
-        "ok",
-        projects_found=len(folders),
-        projects_scanned=len(summary.scanned),
-        projects_unchanged=len(unchanged),
-        projects_failed=len(summary.failed),
-        files_scanned=summary.files_scanned,
-        alerts=summary.alerts,
-    )
-    options.log(summary.message)
-    return summary
+
+
+def _one_line(exc: BaseException) -> str:
+    """``Type: message`` on one line (a message may quote a hostile name)."""
+    return printable(f"{type(exc).__name__}: {exc}")
 
 
 def _run_started_at(db: Database, run_id: str) -> str:
@@ -238,33 +348,104 @@ def lock_path_for(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".lock")
 
 
+# The lock's descriptor while held, closed in every child forked meanwhile
+# (extraction workers): a child must never keep the lock after the run.
+_held_lock_fds: set[int] = set()
+
+
+def _close_lock_in_child() -> None:
+    for fd in _held_lock_fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held_lock_fds.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_lock_in_child)
+
+
 @contextlib.contextmanager
-def nightly_lock(db_path: Path) -> Iterator[Path]:
+def nightly_lock(db_path: Path, log: Log | None = None) -> Iterator[Path]:
     """Hold ``<db>.lock`` for the run; raise LockHeld at once if it is taken.
 
     ``flock`` is released by the kernel when the holder dies, even by
-    SIGKILL, so a killed run never leaves a stale lock behind. The file is
-    never deleted: deleting it would let two runs lock two different files.
+    SIGKILL; the descriptor is not inherited by programs the run starts and
+    is closed in the processes it forks, so only a live run holds the lock.
+    Should some other process still hold it while the run that wrote its pid
+    is dead (a leftover child of an older version), the lock file is
+    replaced and the run goes ahead. Otherwise the file is never deleted:
+    deleting it would let two runs lock two different files.
     """
     path = lock_path_for(db_path)
+    fd = _take_lock(path, db_path, log or (lambda line: None))
+    _held_lock_fds.add(fd)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as exc:
-        raise StoreError(f"cannot create the lock file {path}: {exc}") from exc
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
-            raise LockHeld(
-                f"another nightly run (pid {holder}) is using {db_path}; it holds {path}"
-            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield path
     finally:
+        _held_lock_fds.discard(fd)
         os.close(fd)  # closing releases the flock
+
+
+def _take_lock(path: Path, db_path: Path, log: Log) -> int:
+    """An open descriptor of ``path`` holding its flock (see nightly_lock)."""
+    for _attempt in range(3):
+        fd = _open_lock_file(path)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+            if not _pid_is_dead(holder) or not _same_file(fd, path):
+                os.close(fd)
+                raise LockHeld(
+                    f"another nightly run (pid {holder}) is using {db_path}; it holds {path}"
+                ) from None
+            log(
+                f"the lock {path} was held after its run (pid {holder}) died, by a leftover "
+                "process; replacing the lock file"
+            )
+            path.unlink(missing_ok=True)
+            os.close(fd)
+            continue
+        if _same_file(fd, path):
+            return fd
+        os.close(fd)  # replaced under us by a run taking over: lock the new file
+    raise LockHeld(f"cannot take the lock {path}: it keeps being replaced")
+
+
+def _open_lock_file(path: Path) -> int:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise StoreError(f"cannot create the lock file {path}: {exc}") from exc
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether ``path`` still names the file open as ``fd``."""
+    try:
+        on_disk, opened = path.stat(), os.fstat(fd)
+    except OSError:
+        return False
+    return (on_disk.st_dev, on_disk.st_ino) == (opened.st_dev, opened.st_ino)
+
+
+def _pid_is_dead(text: str) -> bool:
+    """Whether the pid written in the lock file names no process."""
+    try:
+        pid = int(text)
+    except ValueError:
+        return False
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # exists, owned by someone else
+    return False
 
 
 # ---------------------------------------------------------------------------
@@ -353,11 +534,12 @@ def _changed_projects(
 # ---------------------------------------------------------------------------
 
 
-def _scan(root: Path, settings: Any, history: store.History) -> Any:
+def _scan(root: Path, settings: Any, history: store.History | None) -> Any:
     """Run the scan pipeline (imported here: it pulls in every detector)."""
     from collusion.scan import scan_project
 
-    history.current_project = _project_id(root)
+    if history is not None:
+        history.current_project = _project_id(root)
     return scan_project(root, settings, history=history)
 
 
@@ -372,42 +554,86 @@ def _project_id(root: Path) -> str | None:
 
 
 def _process_project(run: _Run, folder: str, manifest: Manifest) -> ProjectOutcome:
-    """Scan one folder, write its reports, then commit it with its manifest."""
+    """Scan one folder, write its reports, then commit it with its manifest.
+
+    Whatever fails here fails this project only: an unreadable history is
+    left out of the scan, an unwritable report or history is this
+    project's error in the summary.
+    """
+    log = run.options.log
+    history_error = run.history_error
     try:
-        result = _scan(run.options.inbox / folder, run.options.settings, run.history)
+        try:
+            result = _scan(run.options.inbox / folder, run.options.settings, run.history)
+        except HISTORY_ERRORS as exc:
+            # The history broke under the scan: the report is still owed.
+            history_error = _one_line(exc)
+            log(
+                f"history unreadable while scanning {printable(folder)} ({history_error}); "
+                "scanning it again without the history"
+            )
+            result = _scan(run.options.inbox / folder, run.options.settings, None)
     except CollusionError as exc:
         # The folder cannot be scanned as it is (no bidders...): remember it
         # with its manifest so it is tried again only when its content changes.
-        _commit_failure(run, folder, manifest, str(exc))
-        run.options.log(f"failed {folder}: {exc}")
-        return ProjectOutcome(folder=folder, status="failed", error=str(exc))
+        error = printable(str(exc))
+        _commit_failure(run, folder, manifest, error)
+        log(f"failed {printable(folder)}: {error}")
+        return ProjectOutcome(folder=folder, status="failed", error=error)
     except Exception as exc:
         # A bug in one project's scan must not cost the other projects their
         # night. Not recorded as done, so the next run tries it again.
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        run.options.log(f"failed {folder}: {detail}")
+        detail = printable("".join(traceback.format_exception_only(type(exc), exc)).strip())
+        log(f"failed {printable(folder)}: {detail}")
         return ProjectOutcome(folder=folder, status="failed", error=detail)
     report = result.report
     project_id = str(report["project"]["id"])
-    _warn_shared_id(run, folder, project_id)
-    report_path = write_json_atomic(run.options.out_dir / f"{safe_name(project_id)}.json", report)
-    delivered = _deliver(run, project_id, report)
-    with store.transaction(run.db):
-        counts = store.record_scan(run.db, result, run.run_id)
-        _record_manifest(run, folder, project_id, manifest, "ok", None)
+    try:
+        report_path = write_json_atomic(run.options.out_dir / report_file_name(project_id), report)
+        delivered = _deliver(run, project_id, report)
+    except OSError as exc:
+        error = f"cannot write the report of {printable(project_id)}: {_one_line(exc)}"
+        log(f"failed {printable(folder)}: {error}")
+        return ProjectOutcome(folder=folder, status="failed", project_id=project_id, error=error)
     outcome = ProjectOutcome(
         folder=folder,
         status="scanned",
         project_id=project_id,
-        files=counts.files,
+        files=_files(report),
         file_errors=len(report.get("errors", [])),
-        alerts=counts.alerts,
-        flagged_pairs=counts.flagged_pairs,
+        alerts=len(report.get("alerts", [])),
+        flagged_pairs=sum(1 for p in report.get("pairs", []) if p.get("flagged")),
         report=str(report_path),
         delivered=str(delivered) if delivered else None,
     )
-    run.options.log(_outcome_line(outcome))
+    if history_error is None:
+        try:
+            _warn_shared_id(run, folder, project_id)
+            with store.transaction(run.db):
+                counts = store.record_scan(run.db, result, run.run_id)
+                _record_manifest(run, folder, project_id, manifest, "ok", None)
+            outcome = replace(
+                outcome,
+                files=counts.files,
+                alerts=counts.alerts,
+                flagged_pairs=counts.flagged_pairs,
+            )
+        except HISTORY_ERRORS as exc:
+            history_error = _one_line(exc)
+    if history_error is not None:
+        # The report is written; the history does not know it. Failed, so
+        # the summary says so, and the next run scans it again.
+        error = f"report written, history not recorded: {history_error}"
+        log(f"failed {printable(folder)}: {error}")
+        return replace(outcome, status="failed", error=error)
+    log(_outcome_line(outcome))
     return outcome
+
+
+def _files(report: dict[str, Any]) -> int:
+    """Bid and tender files in a report."""
+    bidders = sum(len(b.get("files", [])) for b in report.get("bidders", []))
+    return bidders + len((report.get("tender") or {}).get("files", []))
 
 
 def _warn_shared_id(run: _Run, folder: str, project_id: str) -> None:
@@ -422,27 +648,31 @@ def _warn_shared_id(run: _Run, folder: str, project_id: str) -> None:
         (project_id, folder),
     ).fetchall()
     if rows:
-        others = ", ".join(r[0] for r in rows)
+        others = ", ".join(printable(r[0]) for r in rows)
         run.options.log(
-            f"warning: {folder} has project id {project_id}, as {others} had; "
-            "its record is replaced"
+            f"warning: {printable(folder)} has project id {printable(project_id)}, "
+            f"as {others} had; its record is replaced"
         )
 
 
 def _outcome_line(o: ProjectOutcome) -> str:
     line = (
-        f"scanned {o.project_id} ({o.folder}): {o.files} files, {o.alerts} alerts, "
+        f"scanned {printable(o.project_id or '')} ({printable(o.folder)}): "
+        f"{o.files} files, {o.alerts} alerts, "
         f"{o.flagged_pairs} flagged pair(s)"
     )
     if o.file_errors:
         line += f", {o.file_errors} unreadable"
     if o.delivered:
-        line += f"; delivered to {o.delivered}"
+        line += f"; delivered to {printable(o.delivered)}"
     return line
 
 
 def _commit_failure(run: _Run, folder: str, manifest: Manifest, error: str) -> None:
-    with store.transaction(run.db):
+    """Remember an unscannable folder (skipped while unchanged), if the history works."""
+    if run.db is None:
+        return
+    with contextlib.suppress(*HISTORY_ERRORS), store.transaction(run.db):
         _record_manifest(run, folder, None, manifest, "failed", error)
 
 
@@ -476,11 +706,30 @@ def _record_manifest(
 
 
 def safe_name(name: str) -> str:
-    """A single path component: separators and a leading dot replaced."""
-    cleaned = "".join("_" if ch in "/\\\0" or ord(ch) < 32 else ch for ch in name).strip()
-    if not cleaned or cleaned.startswith("."):
-        cleaned = "_" + cleaned
-    return cleaned
+    """One path component for ``name``, injective and bounded.
+
+    A short name of letters, digits (any script), ``-``, ``_`` and ``.``,
+    not starting with a dot, is kept as it is. Anything else (separators,
+    control characters, spaces, a name too long for a file name) becomes its
+    sanitized first characters plus ``-`` and a hash of the whole name. A
+    kept name never ends like a hashed one, so two names never share a file.
+    """
+    if (
+        _PLAIN_NAME.fullmatch(name)
+        and len(name.encode()) <= FILE_NAME_MAX_BYTES
+        and not (_HASHED_TAIL.search(name))
+    ):
+        return name
+    prefix = _UNSAFE_CHARS.sub("_", name).lstrip(".")
+    while len(prefix.encode()) > FILE_NAME_MAX_BYTES:
+        prefix = prefix[:-1]
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{prefix or '_'}-{digest[:FILE_NAME_HASH_CHARS]}"
+
+
+def report_file_name(project_id: str) -> str:
+    """``<project id>.json``, the id made a safe file name by :func:`safe_name`."""
+    return f"{safe_name(project_id)}.json"
 
 
 def write_json_atomic(path: Path, data: Any) -> Path:
@@ -490,20 +739,33 @@ def write_json_atomic(path: Path, data: Any) -> Path:
 
 
 def _prepare_output(out_dir: Path, outbox: Path | None) -> None:
-    """Create the output folders and remove temporary files of killed runs.
+    """Create the output folders, check they take files, and remove
+    temporary files of killed runs. OutputError when one cannot be written.
 
     Safe only under the lock: no other run can be writing there.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    folders = [out_dir, out_dir / RUNS_FOLDER]
-    if outbox is not None:
-        outbox.mkdir(parents=True, exist_ok=True)
-        folders += [p for p in outbox.iterdir() if p.is_dir()]
-    for folder in folders:
-        # write_private's temporary files: ".<name>.<random>" next to <name>.
-        for stale in folder.glob(".*.json.*"):
-            with contextlib.suppress(FileNotFoundError):
-                stale.unlink()
+    try:
+        folders = [out_dir, out_dir / RUNS_FOLDER]
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)
+        if outbox is not None:
+            outbox.mkdir(parents=True, exist_ok=True)
+            folders += [outbox] + [p for p in outbox.iterdir() if p.is_dir()]
+        for folder in folders:
+            # write_private's temporary files: ".<name>.<random>" next to <name>.
+            for stale in folder.glob(".*.json.*"):
+                with contextlib.suppress(FileNotFoundError):
+                    stale.unlink()
+            _probe_writable(folder)
+    except OSError as exc:
+        raise OutputError(f"cannot write to the output folder: {_one_line(exc)}") from exc
+
+
+def _probe_writable(folder: Path) -> None:
+    """Create and remove a file in ``folder``: the one sure test of writing."""
+    fd, name = tempfile.mkstemp(prefix=".probe.", dir=folder)
+    os.close(fd)
+    os.unlink(name)
 
 
 def load_regulators(path: str | os.PathLike[str]) -> dict[str, str]:
@@ -539,9 +801,7 @@ def _deliver(run: _Run, project_id: str, report: dict[str, Any]) -> Path | None:
         return None
     industry = (report.get("project") or {}).get("industry")
     regulator = regulator_for(industry, run.options.regulators)
-    return write_json_atomic(
-        run.options.outbox / regulator / f"{safe_name(project_id)}.json", report
-    )
+    return write_json_atomic(run.options.outbox / regulator / report_file_name(project_id), report)
 
 
 def _write_summary(out_dir: Path, summary: NightlySummary) -> NightlySummary:
@@ -550,6 +810,9 @@ def _write_summary(out_dir: Path, summary: NightlySummary) -> NightlySummary:
     path = runs / f"{summary.run_id}.json"
     summary = replace(summary, summary_path=str(path))
     data = summary.to_dict()
-    write_json_atomic(path, data)
-    write_json_atomic(runs / "latest.json", data)
+    try:
+        write_json_atomic(path, data)
+        write_json_atomic(runs / "latest.json", data)
+    except OSError as exc:
+        raise OutputError(f"cannot write the run summary {path}: {_one_line(exc)}") from exc
     return summary

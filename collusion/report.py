@@ -12,6 +12,7 @@ from typing import Any
 
 from collusion import __version__
 from collusion.basis import DISCLAIMER
+from collusion.errors import OutputError
 from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput
 from collusion.project import BIDDER_STATUSES, EMPTY_BIDDER, MISSING_BIDDER
 from collusion.scoring import PairScore, flagged_groups
@@ -169,6 +170,27 @@ def write_private(path: str | os.PathLike[str], text: str) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def check_output_paths(*paths: str | os.PathLike[str] | None) -> None:
+    """Refuse, before a scan, output paths that would not end as report files.
+
+    An existing path must be a regular file (writing would replace a device
+    such as /dev/null with a file, or fail on a folder), and no two outputs
+    may be one file (the HTML would overwrite the JSON). ``None`` and ``-``
+    (standard output) are skipped.
+    """
+    seen: dict[str, str] = {}
+    for given in paths:
+        if given is None or str(given) == "-":
+            continue
+        path = Path(given)
+        if path.exists() and not path.is_file():
+            raise OutputError(f"输出路径 {path} 已存在且不是普通文件（文件夹或设备），未写出报告")
+        real = os.path.realpath(path)
+        if real in seen:
+            raise OutputError(f"输出路径 {path} 与 {seen[real]} 是同一个文件，请分别指定")
+        seen[real] = str(path)
 
 
 def write_report(report: dict[str, Any], path: str | os.PathLike[str]) -> None:

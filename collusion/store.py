@@ -25,6 +25,7 @@ import functools
 import json
 import os
 import sqlite3
+import stat
 import unicodedata
 import uuid
 import zlib
@@ -88,35 +89,84 @@ def resolve_db_path(path: str | os.PathLike[str] | None = None) -> Path:
 
 
 def open_db(path: str | os.PathLike[str] | None = None) -> Database:
-    """Open (creating 0600 if needed) and migrate the history database."""
+    """Open (creating 0600 if needed) and migrate the history database.
+
+    An existing file is checked before anything changes it: a file that is
+    not a SQLite database is refused untouched (mode, content, size).
+    """
     db_path = resolve_db_path(path)
-    _create_private(db_path)
+    created = _create_private(db_path)
     try:
+        if not created:
+            _check_existing(db_path)
         conn = sqlite3.connect(str(db_path), timeout=30)
-        # WAL lets Datasette and `collusion history` read while a nightly
-        # run writes; synchronous=NORMAL is still crash-safe in WAL mode.
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        db = Database(conn)
-        migrate(db)
+        try:
+            # Reads the schema: a damaged first page fails here, before any write.
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            # WAL lets Datasette and `collusion history` read while a nightly
+            # run writes; synchronous=NORMAL is still crash-safe in WAL mode.
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            db = Database(conn)
+            migrate(db)
+        except BaseException:
+            conn.close()
+            raise
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"cannot use the history database {db_path}: {exc}") from exc
+    if not created:
+        _make_private(db_path)
     return db
 
 
-def _create_private(db_path: Path) -> None:
-    """Create the database file (and its folder) readable by the owner only."""
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _check_existing(db_path: Path) -> None:
+    """Refuse, without changing it, a path that is not a SQLite database file."""
+    try:
+        info = db_path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise StoreError(f"the history database {db_path} is not a regular file")
+        if info.st_size == 0:
+            return  # an empty file becomes a database
+        with open(db_path, "rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise StoreError(f"cannot read the history database {db_path}: {exc}") from exc
+    if header != SQLITE_HEADER:
+        raise StoreError(f"{db_path} is not a SQLite database; not using it as the history")
+
+
+def _create_private(db_path: Path) -> bool:
+    """Create the database file (and its folder) readable by the owner only.
+
+    Returns whether the file was created; an existing file is left as it is.
+    """
     try:
         if not db_path.parent.exists():
             db_path.parent.mkdir(parents=True, mode=0o700)
-        fd = os.open(db_path, os.O_RDWR | os.O_CREAT, 0o600)
-        os.close(fd)
-        # os.open's mode is filtered by the umask and ignored for an existing
-        # file; chmod makes 0600 true in both cases. SQLite gives its -wal and
-        # -shm files the database file's permissions.
-        os.chmod(db_path, 0o600)
+        fd = os.open(db_path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
     except OSError as exc:
         raise StoreError(f"cannot create the history database {db_path}: {exc}") from exc
+    try:
+        # os.open's mode is filtered by the umask. SQLite gives its -wal and
+        # -shm files the database file's permissions.
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    return True
+
+
+def _make_private(db_path: Path) -> None:
+    """Owner-only access for an existing database, once it proved to be one."""
+    try:
+        if stat.S_IMODE(db_path.stat().st_mode) != 0o600:
+            os.chmod(db_path, 0o600)
+    except OSError as exc:
+        raise StoreError(f"cannot make the history database {db_path} private: {exc}") from exc
 
 
 @contextmanager

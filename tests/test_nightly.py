@@ -477,7 +477,8 @@ def test_regulators_config(tmp_path):
     assert nightly.regulator_for("construction", regulators) == "住建局"
     assert nightly.regulator_for("transport", regulators) == "发改局"
     assert nightly.regulator_for(None, {}) == nightly.UNROUTED
-    assert nightly.regulator_for("x", {"x": "../etc"}) == "_.._etc"  # one safe component
+    unsafe = nightly.regulator_for("x", {"x": "../etc"})  # one safe component
+    assert "/" not in unsafe and not unsafe.startswith(".") and unsafe.startswith("_etc-")
     bad = tmp_path / "bad.json"
     bad.write_text('["住建局"]', encoding="utf-8")
     with pytest.raises(SettingsError, match="bad.json"):
