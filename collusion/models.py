@@ -7,7 +7,11 @@ can be tested on its own and nothing is shared by mutation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collusion.history import HistoryView, TextFingerprints
+    from collusion.text import PreparedText
 
 
 @dataclass(frozen=True)
@@ -167,7 +171,12 @@ class ScanContext:
     tender_sections: tuple[Section, ...]
     settings: Any  # collusion.settings.Settings (Any to avoid an import cycle)
     known_common: Any  # collusion.fingerprints_data.KnownCommon
-    history: Any = None  # collusion.store.History when a --db is given
+    history: HistoryView | None = None  # collusion.store.History when a --db is given
+    # The text engine's stages 1-2 (prepared sections, boilerplate), made once
+    # per scan, and the section fingerprints made from them when a history is
+    # given (cross-project matching and the store use them).
+    text: PreparedText | None = None
+    fingerprints: TextFingerprints | None = None
 
     def bidder(self, bidder_id: str) -> Bidder:
         return next(b for b in self.bidders if b.id == bidder_id)

@@ -684,19 +684,19 @@ def _record_manifest(
     status: str,
     error: str | None,
 ) -> None:
-    run.db.conn.execute(
-        "INSERT OR REPLACE INTO inbox_projects (folder, project_id, manifest_hash, "
-        "file_count, status, error, run_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            folder,
-            project_id,
-            manifest.hash,
-            manifest.files,
-            status,
-            error,
-            run.run_id,
-            store.utc_now(),
-        ),
+    store.upsert(
+        run.db.conn,
+        "inbox_projects",
+        {
+            "folder": folder,
+            "project_id": project_id,
+            "manifest_hash": manifest.hash,
+            "file_count": manifest.files,
+            "status": status,
+            "error": error,
+            "run_id": run.run_id,
+            "recorded_at": store.utc_now(),
+        },
     )
 
 

@@ -3,29 +3,45 @@ score, report. Each stage is a short function; detectors are pure."""
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from collusion.detectors import DETECTORS, project_indicators, shared_signature
+from collusion.detectors import (
+    DETECTORS,
+    near_duplicate_text,
+    project_indicators,
+    shared_signature,
+)
 from collusion.extract import extract_files, previously_failed
 from collusion.fingerprints_data import load_known_common
+from collusion.history import TextFingerprints
 from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput, ScanContext, Section
 from collusion.project import load_project
 from collusion.report import build_report, number_alerts
 from collusion.scoring import score_pairs
 from collusion.sections import split_sections
 from collusion.settings import Settings
+from collusion.text import TextSettings, fingerprint_project
 
 Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
 class ScanResult:
+    """The report, and the context it was built from (sections, prepared text)."""
+
     report: dict[str, Any]
     context: ScanContext
+
+    @functools.cached_property
+    def fingerprints(self) -> TextFingerprints:
+        """The sections' fingerprints the history stores: made during the scan
+        when it had a history, else now from the scan's prepared text."""
+        return self.context.fingerprints or fingerprint_context(self.context)
 
 
 def scan_project(root: str | os.PathLike[str], settings: Settings | None = None, *,
@@ -50,6 +66,7 @@ def scan_project(root: str | os.PathLike[str], settings: Settings | None = None,
         known_common=load_known_common(),
         history=history,
     )
+    context = prepare_text(context, fingerprints=history is not None)
     alerts = run_detectors(context, progress)
     numbered = number_alerts(alerts)
     pairs = score_pairs(numbered, settings.score)
@@ -122,6 +139,21 @@ def section_files(owner: str, files: tuple[ExtractedFile, ...],
 def section_bidders(bidders: tuple[Bidder, ...],
                     settings: Settings) -> dict[str, tuple[Section, ...]]:
     return {bidder.id: section_files(bidder.id, bidder.files, settings) for bidder in bidders}
+
+
+def prepare_text(context: ScanContext, *, fingerprints: bool) -> ScanContext:
+    """The text engine's preparation, once for the whole scan; with a history,
+    the section fingerprints too (cross-project matching reads them)."""
+    context = replace(context, text=near_duplicate_text.prepare_text(context))
+    if fingerprints:
+        context = replace(context, fingerprints=fingerprint_context(context))
+    return context
+
+
+def fingerprint_context(context: ScanContext) -> TextFingerprints:
+    text = context.text or near_duplicate_text.prepare_text(context)
+    settings = context.settings.detectors.get("text") or TextSettings()
+    return fingerprint_project(text.prepared, text.boilerplate, context.tender_sections, settings)
 
 
 def run_detectors(context: ScanContext, progress: Progress | None) -> list[Alert]:

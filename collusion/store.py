@@ -1,13 +1,20 @@
 """The history database: every scanned project's bidders, files, signature
-values, section MinHashes and alerts, in SQLite through sqlite-utils.
+values, section MinHashes and alerts, in SQLite through sqlite-utils or in
+PostgreSQL through psycopg 3 (``collusion.pgdb``).
 
 Where the database lives (first that applies):
 
-1. the path given by the caller (``collusion scan --db FILE``);
-2. ``$COLLUSION_DB``;
+1. the path or ``postgresql://`` connection string given by the caller
+   (``collusion scan --db``);
+2. ``$COLLUSION_DB`` (a path or a connection string);
 3. ``$COLLUSION_HOME/history.db``;
 4. ``$XDG_DATA_HOME/collusion/history.db``, else
    ``~/.local/share/collusion/history.db``.
+
+One SQL layer serves both backends: the queries below are written in the
+SQL both accept, the migrations map SQLite's types to PostgreSQL's, and the
+few places that must differ (section ids from a sequence, advisory locks)
+ask :func:`dialect`.
 
 The file holds confidential bid data, so it is created readable by its owner
 only (0600) inside a folder created 0700.
@@ -21,7 +28,6 @@ project's rows across commits and let a killed run leave half a project.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import os
 import sqlite3
@@ -29,7 +35,7 @@ import stat
 import unicodedata
 import uuid
 import zlib
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,27 +43,34 @@ from typing import Any
 
 import numpy as np
 import xxhash
-from datasketch import LeanMinHash, MinHash
+from datasketch import LeanMinHash
 from sqlite_utils import Database
 
+from collusion import minhash, pgdb
 from collusion.errors import StoreError
-from collusion.migrations import migrate
+from collusion.history import (
+    SectionMatch,
+    SectionPrint,
+    Sighting,
+    TextFingerprints,
+    company_key,
+)
+from collusion.migrations import dialect_of, migrate
 
 DB_ENV = "COLLUSION_DB"
 HOME_ENV = "COLLUSION_HOME"
 DB_FILENAME = "history.db"
 
-# --- section MinHash recipe (must stay identical to compare across runs) ---
-NUM_PERM = 128
-MINHASH_SEED = 1
-BYTE_ORDER = "<"  # explicit, so a database moves between machines unchanged
-# Sections with fewer non-boilerplate shingles get no MinHash: a filled-in
-# form (names, dates, prices) is not a copied plan.
-MIN_KEPT_SHINGLES = 50
 # A shingle in the tender or common text of this many OTHER projects is
 # city-wide boilerplate (History.text_shingles).
 TEXT_COMMON_PROJECTS = 3
 SQL_CHUNK = 900  # host parameters per IN (...) query, well under SQLite's limit
+# An LSH bucket (band key) holding this many sections is boilerplate or tender
+# text many bids carry: no more sections are added to it, it is recorded in
+# common_bands, and lookups skip it. A ring's copied plan sits in a handful of
+# sections; a bucket this full would only return sections the cross-project
+# detector drops as common (common_companies).
+BAND_BUCKET_CAP = 100
 EXCERPT_CHARS = 80
 
 
@@ -84,17 +97,51 @@ def default_db_path() -> Path:
 
 
 def resolve_db_path(path: str | os.PathLike[str] | None = None) -> Path:
-    """The caller's path when given, else the default location."""
+    """The caller's path when given, else the default location (SQLite only)."""
     return Path(path).expanduser() if path else default_db_path()
 
 
-def open_db(path: str | os.PathLike[str] | None = None) -> Database:
-    """Open (creating 0600 if needed) and migrate the history database.
+DbTarget = str | os.PathLike[str] | None
 
-    An existing file is checked before anything changes it: a file that is
-    not a SQLite database is refused untouched (mode, content, size).
+
+def resolve_db(target: DbTarget = None) -> Path | str:
+    """The history the caller names: a SQLite path, or a PostgreSQL connection string.
+
+    ``target`` wins, then ``$COLLUSION_DB``, then the default SQLite file.
     """
-    db_path = resolve_db_path(path)
+    for candidate in (target, os.environ.get(DB_ENV)):
+        if pgdb.is_dsn(candidate):
+            return str(candidate).strip()
+        if candidate:
+            return Path(candidate).expanduser()
+    return default_db_path()
+
+
+def describe(target: Path | str) -> str:
+    """The history for messages: a path, or a connection string without password."""
+    return pgdb.safe_dsn(target) if isinstance(target, str) else str(target)
+
+
+def dialect(db: Database) -> str:
+    """ "sqlite" or "postgresql"."""
+    return dialect_of(db)
+
+
+def open_db(path: DbTarget = None) -> Database:
+    """Open and migrate the history database.
+
+    ``path`` is a SQLite file (created 0600 if needed) or a ``postgresql://``
+    connection string (see :func:`resolve_db`). Returns a
+    ``sqlite_utils.Database`` or a ``collusion.pgdb.PgDatabase``, which the
+    functions of this module take alike. Raises StoreError when the database
+    cannot be reached or opened, or was made by a newer collusion. An
+    existing SQLite file is checked before anything changes it: a file that
+    is not a SQLite database is refused untouched (mode, content, size).
+    """
+    target = resolve_db(path)
+    if isinstance(target, str):
+        return _open_pg(target)
+    db_path = target
     created = _create_private(db_path)
     try:
         if not created:
@@ -116,6 +163,19 @@ def open_db(path: str | os.PathLike[str] | None = None) -> Database:
         raise StoreError(f"cannot use the history database {db_path}: {exc}") from exc
     if not created:
         _make_private(db_path)
+    return db
+
+
+def _open_pg(dsn: str) -> Any:
+    db = pgdb.connect(dsn)
+    try:
+        migrate(db)
+    except pgdb.database_errors() as exc:
+        db.close()
+        raise StoreError(f"cannot use the history database {pgdb.safe_dsn(dsn)}: {exc}") from exc
+    except BaseException:
+        db.close()
+        raise
     return db
 
 
@@ -210,9 +270,25 @@ def new_run_id() -> str:
     return f"{stamp}-{uuid.uuid4().hex[:8]}"
 
 
+def run_lock_key(run_id: str) -> int:
+    """The PostgreSQL advisory lock a live run holds for as long as its session lives."""
+    return _signed64(xxhash.xxh64_intdigest(f"collusion-run:{run_id}"))
+
+
+def _signed64(value: int) -> int:
+    return value - (1 << 64) if value >= (1 << 63) else value
+
+
 def start_run(db: Database, kind: str, inbox: str | None = None) -> str:
-    """Record a run as started and return its id (committed at once)."""
+    """Record a run as started and return its id (committed at once).
+
+    On PostgreSQL the run's session holds an advisory lock named after the
+    run, so other workers can tell a live run from one whose process died
+    (:func:`mark_stale_runs`).
+    """
     run_id = new_run_id()
+    if dialect(db) == "postgresql":
+        db.conn.execute("SELECT pg_advisory_lock(?)", (run_lock_key(run_id),))
     with transaction(db):
         db.conn.execute(
             "INSERT INTO runs (id, kind, started_at, status, inbox) VALUES (?, ?, ?, ?, ?)",
@@ -243,138 +319,36 @@ def finish_run(db: Database, run_id: str, status: str, **counts: Any) -> None:
 
 
 def mark_stale_runs(db: Database) -> int:
-    """Mark runs still 'running' as 'interrupted'; call only while holding the lock."""
+    """Mark runs still 'running' whose process died as 'interrupted'.
+
+    SQLite: call only while holding the nightly lock (every 'running' run is
+    then dead). PostgreSQL: a run is dead when nobody holds its advisory lock
+    (the database released it when the run's session ended).
+    """
+    if dialect(db) == "postgresql":
+        return _mark_dead_pg_runs(db)
     with transaction(db):
         cursor = db.conn.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
     return cursor.rowcount
 
 
-# ---------------------------------------------------------------------------
-# Section MinHash
-# ---------------------------------------------------------------------------
-
-
-@functools.cache
-def minhash_recipe() -> str:
-    """Names everything that changes MinHash values, so only equals compare."""
-    from collusion.text import SHINGLE_HASH_SEED, TextSettings
-
-    scheme = getattr(MinHash(num_perm=1), "scheme", "legacy")
-    k = TextSettings().shingle_chars
-    return f"textsim-kept-k{k}-xxh32s{SHINGLE_HASH_SEED}-p{NUM_PERM}-s{MINHASH_SEED}-{scheme}"
-
-
-def _identity(value: int) -> int:
-    """MinHash hashfunc: collusion.text's shingles are already 32-bit hashes."""
-    return value
-
-
-def minhash_of(hashes: Iterable[int]) -> LeanMinHash:
-    """The MinHash of a set of shingle hashes (sorted: the bytes never depend on order)."""
-    mh = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=_identity)
-    mh.update_batch(sorted(set(hashes)))
-    return LeanMinHash(mh)
-
-
-@dataclass(frozen=True)
-class SectionPrint:
-    """What the history keeps of one section's text."""
-
-    minhash: LeanMinHash | None  # None: too little non-boilerplate text
-    shingles: int  # non-boilerplate shingles
-    chars: int  # normalized characters
-
-
-@dataclass(frozen=True)
-class ProjectText:
-    """A project's sections as the near-duplicate engine sees them."""
-
-    prints: dict[tuple[str | None, str, int], SectionPrint]  # (bidder, file, ordinal)
-    common: np.ndarray  # sorted uint32: the tender's and most bidders' shingles
-    recipe: str  # of ``common``
-
-
-_last_text: tuple[Any, ProjectText] | None = None
-
-
-def project_text(ctx: Any) -> ProjectText:
-    """Section MinHashes over the shingles that are not boilerplate, and the common text.
-
-    Made with collusion.text's own steps (normalization with the bidder's
-    names masked, 5-gram hashes, the tender / most-bidders / reference
-    boilerplate layers), so "copied" means across projects what it means
-    within one. The detector and record_scan ask for the same context in
-    turn: the last result is kept.
-    """
-    global _last_text
-    if _last_text is not None and _last_text[0] is ctx:
-        return _last_text[1]
-    from collusion import text as textsim
-    from collusion.detectors.near_duplicate_text import bidder_names
-    from collusion.normalize import normalize
-
-    settings = _text_settings(ctx)
-    prepared = textsim.prepare(ctx.sections, bidder_names(ctx), settings)
-    boiler = textsim.build_boilerplate(prepared, ctx.tender_sections, settings)
-    prints = {
-        (p.bidder, p.section.file, p.section.ordinal): _print(
-            p.shingles - boiler.removed, len(p.norm.text)
-        )
-        for p in prepared
-    }
-    for section in ctx.tender_sections:
-        text = normalize(section.text).text
-        hashes = set(textsim.shingle_hashes(text, settings.shingle_chars)) - boiler.reference
-        prints[(None, section.file, section.ordinal)] = _print(hashes, len(text))
-    common = np.array(sorted(boiler.tender | boiler.common), dtype="<u4")
-    result = ProjectText(prints=prints, common=common, recipe=text_recipe(settings))
-    _last_text = (ctx, result)
-    return result
-
-
-def _print(kept: Collection[int], chars: int) -> SectionPrint:
-    if len(kept) < MIN_KEPT_SHINGLES:
-        return SectionPrint(None, len(kept), chars)
-    return SectionPrint(minhash_of(kept), len(kept), chars)
-
-
-# LSH banding of the 128 values: 32 bands of 4 rows. A pair at Jaccard 0.5
-# shares a band with probability 1-(1-0.5**4)**32 = 0.87, at 0.6 with 0.99,
-# at 0.3 with 0.23; candidates are then confirmed on the estimate itself.
-LSH_BANDS = 32
-LSH_ROWS = 4
-
-
-def band_keys(mh: LeanMinHash, recipe: str) -> list[int]:
-    """One signed 64-bit key per LSH band, as stored in ``section_bands``.
-
-    The recipe and band number are hashed in, so keys of different recipes
-    or bands never meet. Values are widened to little-endian uint64 so the
-    key does not depend on the numpy dtype of the scheme.
-    """
-    values = np.asarray(mh.hashvalues, dtype="<u8")
-    prefix = recipe.encode()
-    keys = []
-    for band in range(LSH_BANDS):
-        chunk = values[band * LSH_ROWS : (band + 1) * LSH_ROWS].tobytes()
-        key = xxhash.xxh64_intdigest(prefix + band.to_bytes(2, "little") + chunk)
-        keys.append(key - (1 << 64) if key >= (1 << 63) else key)  # SQLite INTEGER is signed
-    return keys
-
-
-def section_band_keys(blob: bytes, recipe: str) -> list[int]:
-    """Band keys of a stored MinHash."""
-    return band_keys(minhash_from_bytes(blob), recipe)
-
-
-def minhash_bytes(mh: LeanMinHash) -> bytes:
-    buf = bytearray(mh.bytesize(byteorder=BYTE_ORDER))
-    mh.serialize(buf, byteorder=BYTE_ORDER)
-    return bytes(buf)
-
-
-def minhash_from_bytes(data: bytes) -> LeanMinHash:
-    return LeanMinHash.deserialize(data, byteorder=BYTE_ORDER)
+def _mark_dead_pg_runs(db: Database) -> int:
+    running = [r[0] for r in db.conn.execute("SELECT id FROM runs WHERE status = 'running'")]
+    dead = 0
+    for run_id in running:
+        key = run_lock_key(run_id)
+        (free,) = db.conn.execute("SELECT pg_try_advisory_lock(?)", (key,)).fetchone()
+        if not free:
+            continue  # its session lives (or this session holds it: our own run)
+        try:
+            cursor = db.conn.execute(
+                "UPDATE runs SET status = 'interrupted' WHERE id = ? AND status = 'running'",
+                (run_id,),
+            )
+            dead += cursor.rowcount
+        finally:
+            db.conn.execute("SELECT pg_advisory_unlock(?)", (key,))
+    return dead
 
 
 # ---------------------------------------------------------------------------
@@ -385,11 +359,19 @@ PROJECT_TABLES = (
     "bidders",
     "files",
     "signature_values",
-    "sections",
     "section_bands",
+    "sections",
     "alerts",
     "pairs",
 )
+# Primary keys of the tables rows are upserted into (INSERT ... ON CONFLICT,
+# which SQLite and PostgreSQL both accept).
+UPSERT_KEYS = {
+    "projects": ("id",),
+    "file_failures": ("sha256",),
+    "project_shingles": ("project_id",),
+    "inbox_projects": ("folder",),
+}
 
 
 @dataclass(frozen=True)
@@ -409,7 +391,9 @@ def record_scan(db: Database, scan_result: Any, run_id: str | None = None) -> Re
     """Store one project's scan in ONE transaction, replacing its earlier rows.
 
     ``scan_result`` is a ``collusion.scan.ScanResult`` (``.report``,
-    ``.context``). Without ``run_id`` the call is recorded as a run of its
+    ``.context``, ``.fingerprints``): the section MinHashes and common text
+    are written as the text engine computed them, never recomputed here.
+    Raises StoreError when the result carries no fingerprints. Without ``run_id`` the call is recorded as a run of its
     own (kind "scan", as ``collusion scan --db`` does). Called inside an open
     :func:`transaction` it joins it, so a caller can commit more rows (the
     nightly manifest) atomically with it.
@@ -419,18 +403,23 @@ def record_scan(db: Database, scan_result: Any, run_id: str | None = None) -> Re
     report: dict[str, Any] = scan_result.report
     ctx = scan_result.context
     project_id = str(report.get("project", {}).get("id") or ctx.project.id)
-    rows = _scan_rows(report, ctx, project_id)
-    text = project_text(ctx)
+    text: TextFingerprints | None = getattr(scan_result, "fingerprints", None)
+    if text is None:
+        raise StoreError(
+            f"the scan of {project_id} carries no text fingerprints "
+            "(a collusion.scan.ScanResult carries them)"
+        )
+    rows = _scan_rows(report, ctx, project_id, text)
     with transaction(db):
         conn = db.conn
         for table in PROJECT_TABLES:
             conn.execute(f"DELETE FROM {table} WHERE project_id = ?", (project_id,))
-        _number_sections(conn, rows)
+        _number_sections(db, rows)
         _insert_project(conn, report, ctx, project_id, run_id, rows)
         for table, table_rows in rows.items():
             _insert_many(conn, table, table_rows)
         _insert_file_failures(conn, rows["files"], run_id)
-        _replace_project_shingles(conn, project_id, text.recipe, text.common)
+        _replace_project_shingles(conn, project_id, text.common_recipe, text.common)
     return RecordedCounts(
         project_id=project_id,
         bidders=len(rows["bidders"]),
@@ -461,13 +450,15 @@ def _record_as_own_run(db: Database, scan_result: Any) -> RecordedCounts:
     return counts
 
 
-def _scan_rows(report: dict[str, Any], ctx: Any, project_id: str) -> dict[str, list[dict]]:
+def _scan_rows(
+    report: dict[str, Any], ctx: Any, project_id: str, text: TextFingerprints
+) -> dict[str, list[dict]]:
     """Every row of the project, built before the transaction opens."""
     return {
         "bidders": _bidder_rows(ctx, project_id),
         "files": _file_rows(ctx, project_id),
         "signature_values": _signature_rows(ctx, project_id),
-        "sections": _section_rows(ctx, project_id),
+        "sections": _section_rows(ctx, project_id, text),
         "section_bands": [],  # filled by _number_sections once ids are known
         "alerts": _alert_rows(report, project_id),
         "pairs": _pair_rows(report, project_id),
@@ -475,7 +466,7 @@ def _scan_rows(report: dict[str, Any], ctx: Any, project_id: str) -> dict[str, l
 
 
 def _insert_project(
-    conn: sqlite3.Connection,
+    conn: Any,
     report: dict[str, Any],
     ctx: Any,
     project_id: str,
@@ -502,15 +493,22 @@ def _insert_project(
     _insert_many(conn, "projects", [row], replace=True)
 
 
-def _insert_many(
-    conn: sqlite3.Connection, table: str, rows: list[dict], *, replace: bool = False
-) -> None:
+def _insert_many(conn: Any, table: str, rows: list[dict], *, replace: bool = False) -> None:
+    """Insert rows; ``replace`` upserts them on the table's primary key (UPSERT_KEYS)."""
     if not rows:
         return
     columns = list(rows[0])
-    verb = "INSERT OR REPLACE" if replace else "INSERT"
-    sql = f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    if replace:
+        keys = UPSERT_KEYS[table]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
+        sql += f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
     conn.executemany(sql, [tuple(r[c] for c in columns) for r in rows])
+
+
+def upsert(conn: Any, table: str, row: dict) -> None:
+    """Insert one row or replace the one with its primary key (UPSERT_KEYS)."""
+    _insert_many(conn, table, [row], replace=True)
 
 
 def _bidder_rows(ctx: Any, project_id: str) -> list[dict]:
@@ -562,9 +560,8 @@ def _signature_rows(ctx: Any, project_id: str) -> list[dict]:
     ]
 
 
-def _section_rows(ctx: Any, project_id: str) -> list[dict]:
-    recipe = minhash_recipe()
-    prints = project_text(ctx).prints
+def _section_rows(ctx: Any, project_id: str, text: TextFingerprints) -> list[dict]:
+    recipe, prints = text.minhash_recipe, text.prints
     owned = [(None, s) for s in ctx.tender_sections]
     owned += [(bidder_id, s) for bidder_id in sorted(ctx.sections) for s in ctx.sections[bidder_id]]
     rows = []
@@ -583,66 +580,107 @@ def _section_rows(ctx: Any, project_id: str) -> list[dict]:
                 "chars": found.chars if found else None,
                 "shingles": found.shingles if found else None,
                 "excerpt": " ".join(section.text.split())[:EXCERPT_CHARS] or None,
-                "minhash": minhash_bytes(mh) if mh is not None else None,
+                "minhash": minhash.to_bytes(mh) if mh is not None else None,
                 "minhash_recipe": recipe if mh is not None else None,
             }
         )
     return rows
 
 
-def _number_sections(conn: sqlite3.Connection, rows: dict[str, list[dict]]) -> None:
+def _number_sections(db: Database, rows: dict[str, list[dict]]) -> None:
     """Give the new sections ids and build their band rows (inside the transaction).
 
-    Ids follow the highest one in use; the write lock the transaction holds
-    means no other writer can take the same ids.
+    SQLite: ids follow the highest one in use; the write lock the transaction
+    holds means no other writer can take the same ids. PostgreSQL: ids come
+    from the column's sequence, which concurrent workers share safely.
+    Bands in a bucket already holding BAND_BUCKET_CAP sections are not added;
+    the bucket is recorded in ``common_bands``.
     """
-    (top,) = conn.execute("SELECT COALESCE(MAX(id), 0) FROM sections").fetchone()
-    bands = []
-    for number, row in enumerate(rows["sections"], start=top + 1):
+    ids = _new_section_ids(db, len(rows["sections"]))
+    wanted: dict[int, list[tuple[int, str]]] = {}
+    for number, row in zip(ids, rows["sections"], strict=True):
         row["id"] = number
         if row["minhash"] is not None:
-            bands += [
-                {"key": key, "section_id": number, "project_id": row["project_id"]}
-                for key in section_band_keys(row["minhash"], row["minhash_recipe"])
-            ]
-    rows["section_bands"] = bands
+            for key in minhash.blob_band_keys(row["minhash"], row["minhash_recipe"]):
+                wanted.setdefault(key, []).append((number, row["project_id"]))
+    full = _full_buckets(db.conn, sorted(wanted))
+    rows["section_bands"] = [
+        {"key": key, "section_id": number, "project_id": project_id}
+        for key in sorted(wanted)
+        if key not in full
+        for number, project_id in wanted[key]
+    ]
 
 
-def _text_settings(ctx: Any) -> Any:
-    from collusion.text import TextSettings
+def _new_section_ids(db: Database, count: int) -> list[int]:
+    if count == 0:
+        return []
+    if dialect(db) == "postgresql":
+        rows = db.conn.execute(
+            "SELECT nextval(pg_get_serial_sequence('sections', 'id')) FROM generate_series(1, ?)",
+            (count,),
+        ).fetchall()
+        return sorted(int(r[0]) for r in rows)
+    (top,) = db.conn.execute("SELECT COALESCE(MAX(id), 0) FROM sections").fetchone()
+    return list(range(top + 1, top + 1 + count))
 
-    detectors = getattr(ctx.settings, "detectors", None) or {}
-    return detectors.get("text") or TextSettings()
+
+def _full_buckets(conn: Any, keys: list[int]) -> set[int]:
+    """The keys whose bucket is full (recorded now if it just filled up)."""
+    full: set[int] = set()
+    for start in range(0, len(keys), SQL_CHUNK):
+        chunk = keys[start : start + SQL_CHUNK]
+        marks = ", ".join("?" for _ in chunk)
+        full.update(
+            r[0]
+            for r in conn.execute(f"SELECT key FROM common_bands WHERE key IN ({marks})", chunk)
+        )
+        filling = conn.execute(
+            f"SELECT key, COUNT(*) FROM section_bands WHERE key IN ({marks}) "
+            "GROUP BY key HAVING COUNT(*) >= ?",
+            (*chunk, BAND_BUCKET_CAP),
+        ).fetchall()
+        fresh = [(int(k), int(n), utc_now()) for k, n in filling if k not in full]
+        conn.executemany(
+            "INSERT INTO common_bands (key, sections, capped_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (key) DO NOTHING",
+            fresh,
+        )
+        full.update(k for k, _, _ in fresh)
+    return full
 
 
-def text_recipe(settings: Any) -> str:
-    """Names what makes collusion.text's shingle hashes, so only equals count."""
-    from collusion.text import SHINGLE_HASH_SEED
+def _replace_project_shingles(conn: Any, project_id: str, recipe: str, new: np.ndarray) -> None:
+    """Move the per-shingle project counts from the project's old set to its new one.
 
-    return f"textsim-k{settings.shingle_chars}-xxh32s{SHINGLE_HASH_SEED}-masked"
-
-
-def _replace_project_shingles(
-    conn: sqlite3.Connection, project_id: str, recipe: str, new: np.ndarray
-) -> None:
-    """Move the per-shingle project counts from the project's old set to its new one."""
+    One pass in hash order: concurrent PostgreSQL workers lock the shared
+    count rows in the same order, so they wait for each other, never deadlock.
+    """
     row = conn.execute(
         "SELECT shingles FROM project_shingles WHERE project_id = ?", (project_id,)
     ).fetchone()
     old = _unpack_hashes(row[0]) if row else np.array([], dtype="<u4")
-    removed = [(int(h),) for h in np.setdiff1d(old, new, assume_unique=True)]
-    added = [(int(h),) for h in np.setdiff1d(new, old, assume_unique=True)]
-    conn.executemany("UPDATE shingle_projects SET projects = projects - 1 WHERE hash = ?", removed)
-    conn.executemany("DELETE FROM shingle_projects WHERE hash = ? AND projects <= 0", removed)
+    removed = np.setdiff1d(old, new, assume_unique=True)
+    added = np.setdiff1d(new, old, assume_unique=True)
+    changes = sorted([(int(h), -1) for h in removed] + [(int(h), 1) for h in added])
     conn.executemany(
-        "INSERT INTO shingle_projects (hash, projects) VALUES (?, 1) "
-        "ON CONFLICT(hash) DO UPDATE SET projects = projects + 1",
-        added,
+        "INSERT INTO shingle_projects (hash, projects) VALUES (?, ?) "
+        "ON CONFLICT (hash) DO UPDATE SET projects = shingle_projects.projects + excluded.projects",
+        changes,
     )
-    conn.execute(
-        "INSERT OR REPLACE INTO project_shingles (project_id, recipe, count, shingles) "
-        "VALUES (?, ?, ?, ?)",
-        (project_id, recipe, len(new), zlib.compress(new.astype("<u4").tobytes())),
+    conn.executemany(
+        "DELETE FROM shingle_projects WHERE hash = ? AND projects <= 0",
+        [(int(h),) for h in removed],
+    )
+    upsert(
+        conn,
+        "project_shingles",
+        {
+            "project_id": project_id,
+            "recipe": recipe,
+            "count": len(new),
+            "shingles": zlib.compress(new.astype("<u4").tobytes()),
+        },
     )
 
 
@@ -688,7 +726,7 @@ def _pair_rows(report: dict[str, Any], project_id: str) -> list[dict]:
     return rows
 
 
-def _insert_file_failures(conn: sqlite3.Connection, files: list[dict], run_id: str) -> None:
+def _insert_file_failures(conn: Any, files: list[dict], run_id: str) -> None:
     """Remember content that failed to parse, keyed by its hash."""
     now = utc_now()
     failed = [
@@ -777,38 +815,9 @@ def _decode(row: dict, json_columns: Iterable[str]) -> dict:
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Sighting:
-    """A signature value found in another project's bid."""
-
-    project_id: str
-    project_name: str | None
-    bidder_id: str | None
-    company: str | None
-    file: str | None
-    field: str
-    value: str | None
-
-
-@dataclass(frozen=True)
-class SectionMatch:
-    """A stored section whose MinHash is close to a query section's."""
-
-    project_id: str
-    project_name: str | None
-    bidder_id: str | None  # None: the section is from that project's tender
-    company: str | None
-    file: str
-    ordinal: int
-    title: str | None
-    first_page: int | None
-    excerpt: str | None
-    jaccard: float  # MinHash estimate
-    containment: float  # estimated share of the query section found in this one
-
-
 class History:
-    """Read access to earlier projects for one scan (``ctx.history``).
+    """Read access to earlier projects for one scan (``ctx.history``): the
+    store's :class:`collusion.history.HistoryView`.
 
     Every lookup is an indexed query, so one History can serve a whole
     nightly run and always sees the projects committed so far: signature
@@ -821,7 +830,6 @@ class History:
         # The project being scanned, when known: its own earlier record is
         # then left out of the text counts. A nightly run sets it per project.
         self.current_project = current_project
-        self._recipe = minhash_recipe()
         # Loaded candidate sections by id. Ids are never reused for other
         # content within a run, so entries never go stale.
         self._sections: dict[int, tuple[dict, LeanMinHash]] = {}
@@ -926,16 +934,23 @@ class History:
     # --- sections ---
 
     def similar_sections(
-        self, mh: LeanMinHash, shingle_count: int, exclude_project: str, min_jaccard: float
+        self, section: SectionPrint, recipe: str, exclude_project: str, min_jaccard: float
     ) -> list[SectionMatch]:
-        """Stored sections of OTHER projects with estimated Jaccard >= min_jaccard."""
+        """Stored sections of OTHER projects with estimated Jaccard >= min_jaccard.
+
+        Only MinHashes made by the same ``recipe`` are compared; a section
+        without a MinHash matches nothing.
+        """
+        mh = section.minhash
+        if mh is None:
+            return []
         matches = []
-        for section_id in self._candidates(mh, exclude_project):
+        for section_id in self._candidates(mh, recipe, exclude_project):
             meta, other = self._sections[section_id]
             jaccard = mh.jaccard(other)
             if jaccard < min_jaccard:
                 continue
-            containment = _containment(jaccard, shingle_count, meta["shingles"])
+            containment = minhash.containment(jaccard, section.shingles, meta["shingles"])
             matches.append(
                 SectionMatch(
                     project_id=meta["project_id"],
@@ -953,22 +968,17 @@ class History:
             )
         return matches
 
-    def _candidates(self, mh: LeanMinHash, exclude_project: str) -> list[int]:
-        """Ids of sections sharing at least one band, loaded into the cache, sorted."""
-        keys = band_keys(mh, self._recipe)
-        marks = ", ".join("?" for _ in keys)
-        ids = [
-            row[0]
-            for row in self.db.conn.execute(
-                f"SELECT DISTINCT section_id FROM section_bands WHERE key IN ({marks}) "
-                "AND project_id != ? ORDER BY section_id",
-                (*keys, exclude_project),
-            )
-        ]
-        self._load([i for i in ids if i not in self._sections])
+    def _candidates(self, mh: LeanMinHash, recipe: str, exclude_project: str) -> list[int]:
+        """Ids of sections sharing at least one band, loaded into the cache, sorted.
+
+        One indexed query on the band keys; full buckets (``common_bands``)
+        are skipped, so no lookup reads more than BAND_BUCKET_CAP rows a band.
+        """
+        ids = candidate_ids(self.db.conn, minhash.band_keys(mh, recipe), exclude_project)
+        self._load([i for i in ids if i not in self._sections], recipe)
         return [i for i in ids if i in self._sections]
 
-    def _load(self, ids: list[int]) -> None:
+    def _load(self, ids: list[int], recipe: str) -> None:
         if not ids:
             return
         marks = ", ".join("?" for _ in ids)
@@ -978,7 +988,7 @@ class History:
             "FROM sections s LEFT JOIN projects p ON p.id = s.project_id "
             "LEFT JOIN bidders b ON b.project_id = s.project_id AND b.id = s.bidder_id "
             f"WHERE s.id IN ({marks}) AND s.minhash_recipe = ?",
-            (*ids, self._recipe),
+            (*ids, recipe),
         ).fetchall()
         names = (
             "project_id",
@@ -994,20 +1004,17 @@ class History:
         )
         for section_id, *values, blob in rows:
             meta = dict(zip(names, values, strict=True))
-            self._sections[section_id] = (meta, minhash_from_bytes(blob))
+            self._sections[section_id] = (meta, minhash.from_bytes(blob))
 
 
-def company_key(name: str | None) -> str | None:
-    """A company name for comparison: NFKC, no spaces, casefolded; None if unknown."""
-    if not name:
-        return None
-    key = "".join(unicodedata.normalize("NFKC", name).split()).casefold()
-    return key or None
-
-
-def _containment(jaccard: float, size_a: int, size_b: int) -> float:
-    """Estimated |A ∩ B| / |A| from the Jaccard estimate and both set sizes."""
-    if size_a <= 0:
-        return 0.0
-    intersection = jaccard * (size_a + size_b) / (1 + jaccard)
-    return min(1.0, intersection / size_a)
+def candidate_ids(conn: Any, keys: list[int], exclude_project: str) -> list[int]:
+    """Sections of other projects sharing a band key, full buckets left out, sorted."""
+    marks = ", ".join("?" for _ in keys)
+    rows = conn.execute(
+        f"SELECT DISTINCT b.section_id FROM section_bands b WHERE b.key IN ({marks}) "
+        "AND b.project_id != ? "
+        f"AND b.key NOT IN (SELECT c.key FROM common_bands c WHERE c.key IN ({marks})) "
+        "ORDER BY b.section_id",
+        (*keys, exclude_project, *keys),
+    ).fetchall()
+    return [int(r[0]) for r in rows]

@@ -77,17 +77,18 @@ def test_failed_migration_leaves_nothing_behind(tmp_path, monkeypatch):
 
 def test_m006_keeps_sections_and_indexes_their_bands(tmp_path, monkeypatch):
     """Upgrade a database made before m006: sections keep their rows, gain ids and bands."""
-    from collusion import store
+    from collusion import minhash
 
+    recipe = minhash.recipe(5, 0)
     db = Database(sqlite3.connect(tmp_path / "old.db"))
     before_m006 = [m for m in migrations._MIGRATIONS if m[0] < "m006"]
     monkeypatch.setattr(migrations, "_MIGRATIONS", before_m006)
     migrate(db)
-    mh, chars, count = store.minhash_of(range(1000, 1100)), 104, 100
+    mh, chars, count = minhash.minhash_of(range(1000, 1100)), 104, 100
     db.conn.execute(
         "INSERT INTO sections (project_id, bidder_id, file, ordinal, chars, shingles, minhash, "
         "minhash_recipe) VALUES ('P1', 'b01', 'bids/b01/a.docx', 0, ?, ?, ?, ?)",
-        (chars, count, store.minhash_bytes(mh), store.minhash_recipe()),
+        (chars, count, minhash.to_bytes(mh), recipe),
     )
     db.conn.commit()
     monkeypatch.undo()
@@ -95,5 +96,5 @@ def test_m006_keeps_sections_and_indexes_their_bands(tmp_path, monkeypatch):
     assert db["sections"].pks == ["id"]
     assert [r["id"] for r in db.query("SELECT id FROM sections")] == [1]
     keys = [r["key"] for r in db.query("SELECT key FROM section_bands WHERE section_id = 1")]
-    assert sorted(keys) == sorted(store.band_keys(mh, store.minhash_recipe()))
-    assert len(keys) == store.LSH_BANDS
+    assert sorted(keys) == sorted(minhash.band_keys(mh, recipe))
+    assert len(keys) == minhash.LSH_BANDS

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from collusion import store
+from collusion import minhash, store
+from collusion.history import SectionPrint
 from collusion.models import (
     Bidder,
     Block,
@@ -20,6 +20,8 @@ from collusion.models import (
     Section,
     SignatureValue,
 )
+from collusion.scan import ScanResult
+from collusion.settings import Settings
 from collusion.store import (
     History,
     open_db,
@@ -42,12 +44,7 @@ OTHER_TEXT = (
 )
 
 
-@dataclass
-class FakeScanResult:
-    """Shaped like collusion.scan.ScanResult: .report and .context."""
-
-    report: dict[str, Any]
-    context: ScanContext
+FakeScanResult = ScanResult  # a real result, built by hand: fingerprints by the text engine
 
 
 def make_section(bidder: str, file: str, title: str, text: str, ordinal: int = 0) -> Section:
@@ -104,7 +101,7 @@ def make_scan(
         tender_files=(),
         sections=sections,
         tender_sections=(),
-        settings=None,
+        settings=Settings(),
         known_common=None,
     )
     report = {
@@ -260,17 +257,20 @@ def test_file_failures_recorded_by_content(db):
     assert History(db).file_failure("0" * 64) is None
 
 
-def plan_print(text: str = PLAN) -> store.SectionPrint:
+def plan_print(text: str = PLAN) -> SectionPrint:
     """The fingerprint record_scan stores for a one-bidder project with this text."""
-    ctx = make_scan("PX", {"b01": {"name": "某公司", "text": text}}).context
-    return store.project_text(ctx).prints[("b01", "bids/b01/技术标.docx", 0)]
+    scan = make_scan("PX", {"b01": {"name": "某公司", "text": text}})
+    return scan.fingerprints.prints[("b01", "bids/b01/技术标.docx", 0)]
+
+
+RECIPE = make_scan("PX", {}).fingerprints.minhash_recipe
 
 
 def test_minhash_bytes_round_trip_little_endian():
     mh = plan_print().minhash
-    data = store.minhash_bytes(mh)
+    data = minhash.to_bytes(mh)
     assert data[:8] == (1).to_bytes(8, "little")  # the seed, little-endian
-    again = store.minhash_from_bytes(data)
+    again = minhash.from_bytes(data)
     assert again.jaccard(mh) == 1.0
     assert plan_print("太短").minhash is None
 
@@ -278,8 +278,7 @@ def test_minhash_bytes_round_trip_little_endian():
 def test_section_minhash_leaves_tender_text_out(db):
     """A filled-in tender form is not a copied plan: its MinHash keeps only the rest."""
     scan = make_scan("P1", {"b01": {"name": "甲公司", "text": OTHER_TEXT + PLAN}})
-    ctx = _with_tender(scan, OTHER_TEXT).context
-    kept = store.project_text(ctx).prints[("b01", "bids/b01/技术标.docx", 0)]
+    kept = _with_tender(scan, OTHER_TEXT).fingerprints.prints[("b01", "bids/b01/技术标.docx", 0)]
     assert kept.minhash.jaccard(plan_print().minhash) > 0.8
 
 
@@ -304,14 +303,13 @@ def test_history_counts_and_sections(db):
     assert history.value_project_count("rsid_root", "00C0FFEE", exclude_project="P1") == 1
     assert [s.company for s in history.value_sightings("rsid_root", "00C0FFEE", "P2")] == ["甲公司"]
     plan = plan_print()
-    mh, count = plan.minhash, plan.shingles
-    found = history.similar_sections(mh, count, exclude_project="P9", min_jaccard=0.5)
+    found = history.similar_sections(plan, RECIPE, exclude_project="P9", min_jaccard=0.5)
     assert [(m.project_id, m.bidder_id, m.company) for m in found] == [("P1", "b01", "甲公司")]
     assert found[0].jaccard == 1.0 and found[0].containment == 1.0
-    assert history.similar_sections(mh, count, exclude_project="P1", min_jaccard=0.5) == []
+    assert history.similar_sections(plan, RECIPE, exclude_project="P1", min_jaccard=0.5) == []
     # The same History sees P2 once it is re-recorded with the plan.
     record_scan(db, make_scan("P2", {"b02": {"name": "乙公司", "text": PLAN}}), "r3")
-    found = history.similar_sections(mh, count, exclude_project="P1", min_jaccard=0.5)
+    found = history.similar_sections(plan, RECIPE, exclude_project="P1", min_jaccard=0.5)
     assert [m.project_id for m in found] == ["P2"]
 
 

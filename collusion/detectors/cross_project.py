@@ -4,7 +4,7 @@ different company name, carried before.
 Rings show themselves across tenders: the same compiling machine, the same
 document lineage id or the same copied construction plan turning up under
 different company names. This detector asks the history (``ctx.history``,
-a ``collusion.store.History``) and emits the contract's kinds:
+a ``collusion.history.HistoryView``) and emits the contract's kinds:
 
 - ``shared_signature`` for a strong signature value (lineage id or e-bidding
   hardware code) that another project's bidder carried;
@@ -37,8 +37,8 @@ from collusion.detectors.shared_signature import (
     field_strength,
 )
 from collusion.errors import SettingsError
+from collusion.history import HistoryView, SectionMatch, Sighting, company_key
 from collusion.models import Alert, Evidence, ScanContext, Section, SignatureValue
-from collusion.store import History, SectionMatch, Sighting, company_key, project_text
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ def _bidder_values(ctx: ScanContext) -> dict[tuple[str, str, str], list[Signatur
 
 def _value_is_common(
     ctx: ScanContext,
-    history: History,
+    history: HistoryView,
     field: str,
     normalized: str,
     settings: CrossProjectSettings,
@@ -146,7 +146,7 @@ def _value_is_common(
 
 
 def signature_alerts(
-    ctx: ScanContext, history: History, settings: CrossProjectSettings
+    ctx: ScanContext, history: HistoryView, settings: CrossProjectSettings
 ) -> list[Alert]:
     """A strong value of a bidder that another project's other company carried."""
     tender = {(s.field, s.normalized) for f in ctx.tender_files for s in f.signatures}
@@ -237,7 +237,7 @@ def _is_boilerplate(matches: list[SectionMatch], settings: CrossProjectSettings)
     """A section some stored tender holds, or that many companies carry.
 
     The project's own tender text, what most of its bidders share and the
-    reference boilerplate are already out of the MinHash (store.project_text).
+    reference boilerplate are already out of the MinHash (``ctx.fingerprints``).
     """
     if any(m.bidder_id is None for m in matches):
         return True
@@ -246,19 +246,21 @@ def _is_boilerplate(matches: list[SectionMatch], settings: CrossProjectSettings)
 
 
 def _section_hits(
-    ctx: ScanContext, history: History, settings: CrossProjectSettings
+    ctx: ScanContext, history: HistoryView, settings: CrossProjectSettings
 ) -> dict[str, list[_SectionHit]]:
     """Our bidder -> its sections' matches in other projects under other names."""
-    prints = project_text(ctx).prints
+    text = ctx.fingerprints
+    if text is None:
+        return {}
     hits: dict[str, list[_SectionHit]] = defaultdict(list)
     for bidder_id in sorted(ctx.sections):
         ours = ctx.bidder_name(bidder_id)
         for section in ctx.sections[bidder_id]:
-            found = prints.get((bidder_id, section.file, section.ordinal))
+            found = text.prints.get((bidder_id, section.file, section.ordinal))
             if found is None or found.minhash is None:
                 continue
             matches = history.similar_sections(
-                found.minhash, found.shingles, ctx.project.id, settings.min_jaccard
+                found, text.minhash_recipe, ctx.project.id, settings.min_jaccard
             )
             if not matches or _is_boilerplate(matches, settings):
                 continue
@@ -270,7 +272,9 @@ def _section_hits(
     return {bidder: found for bidder, found in hits.items() if found}
 
 
-def text_alerts(ctx: ScanContext, history: History, settings: CrossProjectSettings) -> list[Alert]:
+def text_alerts(
+    ctx: ScanContext, history: HistoryView, settings: CrossProjectSettings
+) -> list[Alert]:
     """One alert per bidder whose sections other companies submitted in other projects.
 
     One per bidder, not per other bid: a ring member that entered ten

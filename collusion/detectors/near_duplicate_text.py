@@ -20,10 +20,12 @@ from collusion.text import (
     PairResult,
     Param,
     Prepared,
+    PreparedText,
     ProjectComparison,
     TextSettings,
     compare_project,
     page_at,
+    prepare_project,
 )
 
 KIND = "near_duplicate_text"
@@ -34,12 +36,23 @@ ELLIPSIS = "…"
 TYPO_CONTEXT_CHARS = 12  # quoted either side of a shared typo
 
 
+def prepare_text(ctx: ScanContext) -> PreparedText:
+    """The engine's stages 1-2 over the project, as this detector runs them.
+
+    ``collusion.scan`` calls it once and keeps the result in ``ctx.text``, so
+    the history's fingerprints and the comparison share one preparation.
+    """
+    settings: TextSettings = ctx.settings.detectors.get("text", TextSettings())
+    history = getattr(ctx.history, "text_shingles", None) if ctx.history is not None else None
+    return prepare_project(ctx.sections, ctx.tender_sections, bidder_names(ctx), settings, history)
+
+
 def detect(ctx: ScanContext) -> list[Alert]:
     """One alert per bidder pair sharing non-boilerplate text."""
     settings: TextSettings = ctx.settings.detectors.get("text", TextSettings())
-    history = getattr(ctx.history, "text_shingles", None) if ctx.history is not None else None
     comparison = compare_project(
-        ctx.sections, ctx.tender_sections, bidder_names(ctx), settings, history
+        ctx.sections, ctx.tender_sections, bidder_names(ctx), settings,
+        prepared_text=ctx.text or prepare_text(ctx),
     )
     excerpt_chars = getattr(ctx.settings, "excerpt_chars", DEFAULT_EXCERPT_CHARS)
     return [

@@ -13,7 +13,9 @@
 7. ``aggregation.aggregate``: one result per bidder pair, with its severity.
 
 ``engine.compare_project`` runs the stages; ``settings.TextSettings`` holds
-every threshold.
+every threshold. ``engine.prepare_project`` runs stages 1 and 2 alone, once
+per scan, so that ``fingerprints.fingerprint_project`` (the section MinHashes
+the history stores, ``collusion.minhash``) and the comparison share them.
 """
 
 from collusion.text.aggregation import PairResult, ProjectComparison
@@ -24,7 +26,8 @@ from collusion.text.boilerplate import (
     load_reference_texts,
     reference_shingles,
 )
-from collusion.text.engine import compare_project, page_at
+from collusion.text.engine import PreparedText, compare_project, page_at, prepare_project
+from collusion.text.fingerprints import fingerprint_project
 from collusion.text.parameters import Param, extract_params
 from collusion.text.settings import TextSettings
 from collusion.text.shingles import SHINGLE_HASH_SEED, Prepared, prepare, shingle_hashes
@@ -35,6 +38,7 @@ __all__ = [
     "Boilerplate",
     "HistoryHook",
     "PairResult",
+    "PreparedText",
     "Param",
     "Prepared",
     "ProjectComparison",
@@ -43,9 +47,11 @@ __all__ = [
     "build_boilerplate",
     "compare_project",
     "extract_params",
+    "fingerprint_project",
     "load_reference_texts",
     "page_at",
     "prepare",
+    "prepare_project",
     "reference_shingles",
     "shingle_hashes",
     "sounds_alike",

@@ -28,8 +28,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import combinations
 
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHashLSH
 
+from collusion import minhash
 from collusion.text.boilerplate import (
     Boilerplate,
 )
@@ -38,11 +39,6 @@ from collusion.text.parameters import (
 )
 from collusion.text.settings import TextSettings
 from collusion.text.shingles import Prepared
-
-
-def _identity(value: int) -> int:
-    """MinHash hashfunc: shingles are already 32-bit hashes."""
-    return value
 
 
 def cross_pair(a: Prepared, b: Prepared) -> tuple[int, int] | None:
@@ -59,11 +55,8 @@ def lsh_candidates(
     eligible = [p for p in prepared if len(kept[p.id]) >= settings.min_section_shingles]
     if len(eligible) < 2:
         return set()
-    minhashes = MinHash.bulk(
-        [sorted(kept[p.id]) for p in eligible],
-        num_perm=settings.num_perm,
-        seed=settings.minhash_seed,
-        hashfunc=_identity,
+    minhashes = minhash.minhashes(
+        [kept[p.id] for p in eligible], num_perm=settings.num_perm, seed=settings.minhash_seed
     )
     lsh = MinHashLSH(num_perm=settings.num_perm, params=(settings.lsh_bands, settings.lsh_rows))
     for p, mh in zip(eligible, minhashes, strict=True):

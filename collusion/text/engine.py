@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 from collusion.models import Section
@@ -18,6 +18,7 @@ from collusion.text.aggregation import (
     typo_p_values,
 )
 from collusion.text.boilerplate import (
+    Boilerplate,
     HistoryHook,
     build_boilerplate,
 )
@@ -30,7 +31,7 @@ from collusion.text.parameters import (
     build_param_index,
 )
 from collusion.text.settings import TextSettings
-from collusion.text.shingles import prepare
+from collusion.text.shingles import Prepared, prepare
 from collusion.text.typos import (
     shared_typos,
 )
@@ -41,17 +42,48 @@ from collusion.text.verify import (
 )
 
 
+@dataclass(frozen=True)
+class PreparedText:
+    """Stages 1 and 2 over a project: its sections prepared, its boilerplate layers.
+
+    Made once per scan (``collusion.scan``) and shared by the comparison and
+    the history's fingerprints (``collusion.text.fingerprints``).
+    """
+
+    prepared: tuple[Prepared, ...]
+    boilerplate: Boilerplate
+
+
+def prepare_project(
+    sections: Mapping[str, Sequence[Section]],
+    tender: Sequence[Section] = (),
+    names: Mapping[str, Iterable[str]] | None = None,
+    settings: TextSettings | None = None,
+    history: HistoryHook = None,
+) -> PreparedText:
+    """Stages 1 and 2: every section prepared, and the text that is never evidence."""
+    settings = settings or TextSettings()
+    prepared = prepare(sections, names or {}, settings)
+    return PreparedText(tuple(prepared), build_boilerplate(prepared, tender, settings, history))
+
+
 def compare_project(
     sections: Mapping[str, Sequence[Section]],
     tender: Sequence[Section] = (),
     names: Mapping[str, Iterable[str]] | None = None,
     settings: TextSettings | None = None,
     history: HistoryHook = None,
+    *,
+    prepared_text: PreparedText | None = None,
 ) -> ProjectComparison:
-    """Compare every bidder's sections with every other's; one result per bidder pair."""
+    """Compare every bidder's sections with every other's; one result per bidder pair.
+
+    ``prepared_text``, when given, is ``prepare_project`` of the same
+    arguments, made earlier; stages 1 and 2 are then not run again.
+    """
     settings = settings or TextSettings()
-    prepared = prepare(sections, names or {}, settings)
-    boiler = build_boilerplate(prepared, tender, settings, history)
+    text = prepared_text or prepare_project(sections, tender, names, settings, history)
+    prepared, boiler = list(text.prepared), text.boilerplate
     kept = {p.id: p.shingles - boiler.removed for p in prepared}
     index = build_param_index(prepared, tender, settings)
     pairs = sorted(

@@ -1,0 +1,124 @@
+"""What a scan may ask of earlier projects, and what it hands the history to keep.
+
+Detectors see the history only through :class:`HistoryView` (``ctx.history``):
+sightings of a signature value, stored sections near a MinHash, shingles
+common across projects, content that failed before. ``collusion.store``
+implements it over SQLite or PostgreSQL; detectors never import the store.
+
+:class:`SectionPrint` and :class:`TextFingerprints` are what the text engine
+computes once per scan (``ScanResult.fingerprints``) and the store writes
+as they are.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from datasketch import LeanMinHash
+
+
+@dataclass(frozen=True)
+class SectionPrint:
+    """What the history keeps of one section's text."""
+
+    minhash: LeanMinHash | None  # None: too little non-boilerplate text
+    shingles: int  # non-boilerplate shingles
+    chars: int  # normalized characters
+
+
+@dataclass(frozen=True)
+class TextFingerprints:
+    """A project's section fingerprints, as computed by the text engine.
+
+    ``prints`` is keyed by (bidder, file, ordinal), bidder None for tender
+    sections. ``common`` is the sorted uint32 array of the shingles the
+    project treats as common (its tender's and most bidders'), which the
+    history counts across projects to learn city-wide boilerplate.
+    """
+
+    prints: dict[tuple[str | None, str, int], SectionPrint]
+    common: np.ndarray
+    common_recipe: str  # how the shingle hashes of ``common`` were made
+    minhash_recipe: str  # how the MinHashes of ``prints`` were made (collusion.minhash)
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """A signature value found in another project's bid."""
+
+    project_id: str
+    project_name: str | None
+    bidder_id: str | None
+    company: str | None
+    file: str | None
+    field: str
+    value: str | None
+
+
+@dataclass(frozen=True)
+class SectionMatch:
+    """A stored section whose MinHash is close to a query section's."""
+
+    project_id: str
+    project_name: str | None
+    bidder_id: str | None  # None: the section is from that project's tender
+    company: str | None
+    file: str
+    ordinal: int
+    title: str | None
+    first_page: int | None
+    excerpt: str | None
+    jaccard: float  # MinHash estimate
+    containment: float  # estimated share of the query section found in this one
+
+
+class HistoryView(Protocol):
+    """Read access to earlier projects for one scan (``ctx.history``)."""
+
+    current_project: str | None
+
+    def value_project_count(self, field: str, normalized: str, exclude_project: str) -> int:
+        """How many OTHER projects carry this value (in bids or tenders)."""
+        ...
+
+    def value_in_tenders(self, field: str, normalized: str) -> bool:
+        """Whether any stored tender carries this value."""
+        ...
+
+    def value_sightings(self, field: str, normalized: str, exclude_project: str) -> list[Sighting]:
+        """The bids of OTHER projects that carry this value, sorted."""
+        ...
+
+    def value_company_count(self, field: str, normalized: str, exclude_project: str) -> int:
+        """How many different companies carried this value in OTHER projects' bids."""
+        ...
+
+    def file_failure(self, sha256: str) -> str | None:
+        """The error this exact content gave before, or None."""
+        ...
+
+    def text_shingles(self, shingles: Iterable[int]) -> set[int]:
+        """The shingles common in the tenders or common text of several other projects."""
+        ...
+
+    def similar_sections(
+        self,
+        section: SectionPrint,
+        recipe: str,
+        exclude_project: str,
+        min_jaccard: float,
+    ) -> list[SectionMatch]:
+        """Stored sections of OTHER projects with estimated Jaccard >= min_jaccard."""
+        ...
+
+
+def company_key(name: str | None) -> str | None:
+    """A company name for comparison: NFKC, no spaces, casefolded; None if unknown."""
+    if not name:
+        return None
+    key = "".join(unicodedata.normalize("NFKC", name).split()).casefold()
+    return key or None

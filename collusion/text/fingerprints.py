@@ -1,0 +1,61 @@
+"""Section fingerprints for the history, made once per scan from the text
+engine's own prepared sections and boilerplate layers.
+
+A section's fingerprint is the MinHash (``collusion.minhash``) of its
+shingles minus the tender's, the most-bidders' and the reference
+boilerplate, so "copied" means across projects what it means within one.
+The history layer is not taken out: what the history treats as common is
+the history's to decide when it answers a query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+import numpy as np
+
+from collusion import minhash
+from collusion.history import SectionPrint, TextFingerprints
+from collusion.models import Section
+from collusion.normalize import normalize
+from collusion.text.boilerplate import Boilerplate
+from collusion.text.settings import TextSettings
+from collusion.text.shingles import SHINGLE_HASH_SEED, Prepared, shingle_hashes
+
+
+def common_recipe(settings: TextSettings) -> str:
+    """Names what makes the shingle hashes of the common text, so only equals count."""
+    return f"textsim-k{settings.shingle_chars}-xxh32s{SHINGLE_HASH_SEED}-masked"
+
+
+def section_print(kept: Collection[int], chars: int) -> SectionPrint:
+    """A section's print: no MinHash under ``minhash.MIN_KEPT_SHINGLES`` kept shingles."""
+    if len(kept) < minhash.MIN_KEPT_SHINGLES:
+        return SectionPrint(None, len(kept), chars)
+    return SectionPrint(minhash.minhash_of(kept), len(kept), chars)
+
+
+def fingerprint_project(
+    prepared: Sequence[Prepared],
+    boiler: Boilerplate,
+    tender: Sequence[Section],
+    settings: TextSettings,
+) -> TextFingerprints:
+    """Every bidder and tender section's print, and the project's common text."""
+    layers = boiler.tender | boiler.common | boiler.reference
+    prints = {
+        (p.bidder, p.section.file, p.section.ordinal): section_print(
+            p.shingles - layers, len(p.norm.text)
+        )
+        for p in prepared
+    }
+    for section in tender:
+        text = normalize(section.text).text
+        hashes = set(shingle_hashes(text, settings.shingle_chars)) - boiler.reference
+        prints[(None, section.file, section.ordinal)] = section_print(hashes, len(text))
+    return TextFingerprints(
+        prints=prints,
+        common=np.array(sorted(boiler.tender | boiler.common), dtype="<u4"),
+        common_recipe=common_recipe(settings),
+        minhash_recipe=minhash.recipe(settings.shingle_chars, SHINGLE_HASH_SEED),
+    )
