@@ -90,7 +90,7 @@ def scan(project: Path, output: str, html_path: Path | None, db_path: Path | Non
         else:
             write_report(report, output)
         if html_path is not None:
-            from collusion.html_report import write_html
+            from collusion.html import write_html
 
             write_html(report, html_path)
     except OSError as exc:
@@ -187,7 +187,7 @@ def _settings_from_options(max_file_mb: float | None, max_pages: int | None,
               help="The HTML file to write.")
 def render(report_file: Path, html_path: Path) -> None:
     """Render a saved JSON REPORT_FILE as a self-contained HTML page."""
-    from collusion.html_report import write_html
+    from collusion.html import write_html
 
     try:
         report = json.loads(report_file.read_text(encoding="utf-8"))

@@ -47,18 +47,6 @@ CREDIT_CODE = "credit_code"  # 统一社会信用代码
 # Identifiers that belong to exactly one person: sharing one is strong evidence.
 PERSONAL_NUMBER_KINDS = (BUILDER_CERT, SAFETY_CERT, RESIDENT_ID)
 
-KIND_LABELS = {
-    PERSON: "人员姓名",
-    BUILDER_CERT: "注册建造师注册编号",
-    SAFETY_CERT: "安全生产考核合格证书编号",
-    RESIDENT_ID: "身份证号",
-    MOBILE: "手机号码",
-    LANDLINE: "固定电话",
-    EMAIL: "电子邮箱",
-    BANK_ACCOUNT: "银行账号",
-    CREDIT_CODE: "统一社会信用代码",
-}
-
 # --- roles ---------------------------------------------------------------------
 
 # Role words as written in bids -> the role they name. Longer words are tried

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from collusion.basis import DISCLAIMER
-from collusion.html_report import (
-    KIND_LABEL,
+from collusion.labels import KIND_LABELS
+from collusion.present import (
     SEVERITY_ORDER,
     format_score,
     group_mark,
@@ -61,7 +61,7 @@ def format_terminal_summary(report: Mapping[str, Any]) -> str:
             for alert_id in pair.get("alerts") or []:
                 alert = alerts.get(_clean(alert_id))
                 if alert is not None:
-                    label = KIND_LABEL.get(alert.get("kind"), _clean(alert.get("kind")))
+                    label = KIND_LABELS.get(alert.get("kind"), _clean(alert.get("kind")))
                     kinds[label] = kinds.get(label, 0) + 1
             kind_text = "、".join(f"{k}×{n}" if n > 1 else k for k, n in kinds.items())
             lines.append(

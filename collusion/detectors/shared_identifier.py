@@ -32,7 +32,6 @@ from collusion.identifiers import (
     BUILDER_CERT,
     CREDIT_CODE,
     EMAIL,
-    KIND_LABELS,
     LANDLINE,
     MOBILE,
     PERSON,
@@ -44,6 +43,7 @@ from collusion.identifiers import (
     fold_width,
     section_titles,
 )
+from collusion.labels import IDENTIFIER_LABELS
 from collusion.models import Alert, Evidence, ScanContext
 
 SETTINGS_KEY = "identifiers"
@@ -156,7 +156,7 @@ def _number_alert(ctx: ScanContext, found: dict[Key, dict[str, list[Occurrence]]
     first = by_bidder[bidders[0]][0][1]
     details = {
         "field": kind,
-        "label": KIND_LABELS[kind],
+        "label": IDENTIFIER_LABELS[kind],
         "value": value,
         "roles": roles,
         "names": {b: sorted({name for name, _ in names.get(b, ())}) for b in bidders},
@@ -223,7 +223,7 @@ def _name_alerts(ctx: ScanContext, found: dict[Key, dict[str, list[Occurrence]]]
                 basis=_basis(PERSON, roles),
                 summary=(f"{_who(ctx, a)}与{_who(ctx, b)}的投标文件中出现同名人员"
                          f"“{name}”（{'、'.join(roles)}），仅姓名相同，需核实是否为同一人"),
-                details={"field": PERSON, "label": KIND_LABELS[PERSON], "value": name,
+                details={"field": PERSON, "label": IDENTIFIER_LABELS[PERSON], "value": name,
                          "roles": roles, "carriers": len(by_bidder),
                          "project_bidders": bidder_count},
                 evidence=_evidence(pair, (a, b), settings, titles),
@@ -280,7 +280,7 @@ def _number_summary(ctx: ScanContext, kind: str, raw: str, bidders: tuple[str, .
         person = (f"，持有人均为{all_names[0]}" if same
                   else f"，所填姓名为{'、'.join(all_names)}")
     role = f"（{'、'.join(roles)}）" if roles else ""
-    return f"{who}的投标文件中出现同一{KIND_LABELS[kind]}{raw}{role}{person}{account}"
+    return f"{who}的投标文件中出现同一{IDENTIFIER_LABELS[kind]}{raw}{role}{person}{account}"
 
 
 def _evidence(by_bidder: dict[str, list[Occurrence]], bidders: tuple[str, ...],

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from collusion import basis
+from collusion.labels import field_name
 from collusion.models import Alert, Evidence, ScanContext, SignatureValue
 from collusion.settings import SignatureSettings
 
@@ -52,41 +53,6 @@ SEVERITY_SCORE = {HIGH: 0.95, MEDIUM: 0.45, LOW: 0.15}
 # tenders it enters, so its shared machine code stays evidence.
 HISTORY_COMMON_COMPANIES = 5
 
-FIELD_LABELS: dict[str, str] = {
-    "rsid_root": "DOCX 文档根标识 rsidRoot",
-    "rsid": "DOCX 编辑会话标识 rsid",
-    "docid_w14": "DOCX 文档标识 w14:docId",
-    "docid_w15": "DOCX 文档标识 w15:docId",
-    "wps_icv": "WPS 文档标识 ICV",
-    "pdf_id_0": "PDF 文档标识 /ID[0]",
-    "pdf_id_1": "PDF 版本标识 /ID[1]",
-    "xmp_document_id": "XMP 文档标识 DocumentID",
-    "xmp_instance_id": "XMP 实例标识 InstanceID",
-    "xmp_original_document_id": "XMP 原始文档标识 OriginalDocumentID",
-    "image_sha256": "内嵌图片（哈希相同）",
-    "machine_code": "文件制作机器码",
-    "mac": "网卡 MAC 地址",
-    "disk_serial": "硬盘序列号",
-    "cpu_id": "CPU 序列号",
-    "ca_serial": "CA 数字证书序列号",
-    "pricing_lock": "计价软件加密锁号",
-    "deposit_account": "保证金转出账户",
-    "upload_ip": "上传 IP",
-    "download_ip": "下载 IP",
-    "decrypt_ip": "解密 IP",
-    "author": "文档作者",
-    "last_modified_by": "最后修改人",
-    "company": "文档单位（Company）",
-    "manager": "文档经理（Manager）",
-    "template": "文档模板",
-    "attached_template": "附加模板路径",
-    "comment_author": "批注作者",
-    "revision_author": "修订作者",
-    "created": "文档创建时间",
-    "title": "文档标题",
-    "kso_product_build_ver": "WPS 版本号",
-    "app_version": "应用程序版本",
-}
 _CSV_AGENT_FIELDS = {"ca_serial", "upload_ip", "download_ip", "decrypt_ip"}
 
 
@@ -99,9 +65,8 @@ def field_strength(value: SignatureValue) -> str:
 
 
 def field_label(field: str) -> str:
-    if field.startswith("custom:"):
-        return f"自定义属性 {field.split(':', 1)[1]}"
-    return FIELD_LABELS.get(field, field)
+    """The field's Chinese label (collusion.labels), else its raw name."""
+    return field_name(field) or field
 
 
 def field_basis(field: str) -> str:
