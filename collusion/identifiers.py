@@ -30,6 +30,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 
+from collusion.folding import visible_with_offsets
 from collusion.models import Block, ExtractedFile, Section
 
 # --- kinds -------------------------------------------------------------------
@@ -560,8 +561,16 @@ def find_in_block(block: Block, excerpt_chars: int, header: StaffHeader | None =
     保证金 to tell a deposit account from any other account.
     """
     original = block_text(block)
-    text = fold_width(original)  # same offsets; excerpts quote the original
+    # Searched as a reader sees it (invisible characters removed, confusable
+    # letters and traditional characters folded); excerpts quote the original.
+    text, where = visible_with_offsets(fold_width(original))
     numbers = find_numbers(text)
+
+    def quote(start: int, end: int) -> str:
+        if where is not None and end > start:
+            start, end = where[start], where[end - 1] + 1
+        return excerpt(original, start, end, excerpt_chars)
+
     found: list[Found] = []
     if block.cells:
         people = [(name, role, 0, len(text)) for name, role in people_in_row(block.cells, header)]
@@ -573,7 +582,7 @@ def find_in_block(block: Block, excerpt_chars: int, header: StaffHeader | None =
     for name, role, start, end in people:
         pos = text.find(name, start)
         found.append(Found(PERSON, name, name, role, block.page, block.index,
-                           excerpt(original, pos, pos + len(name), excerpt_chars),
+                           quote(pos, pos + len(name)),
                            linked=_linked_numbers(numbers, start, end)))
     has_account = any(m.kind == BANK_ACCOUNT for m in numbers)
     # Forms often put 开户银行 and 账号 on consecutive lines.
@@ -588,7 +597,7 @@ def find_in_block(block: Block, excerpt_chars: int, header: StaffHeader | None =
             or canonical_role(text[max(m.start - _LABEL_WINDOW, 0):m.start])
         found.append(Found(
             m.kind, m.value, m.raw, role, block.page, block.index,
-            excerpt(original, m.start, m.end, excerpt_chars),
+            quote(m.start, m.end),
             bank=bank if m.kind == BANK_ACCOUNT else None,
             deposit=deposit if m.kind == BANK_ACCOUNT else False,
         ))

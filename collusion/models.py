@@ -31,6 +31,7 @@ class Block:
     heading_level: int | None = None  # 1 = chapter; None = body text
     kind: str = "para"  # para | heading | table | header | footer | toc
     cells: tuple[str, ...] | None = None  # the cells, when the block is a table row
+    story: str = "body"
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ class Evidence:
     start: int | None = None  # character offsets in the section text
     end: int | None = None
     passage: int | None = None  # links the two sides of one aligned passage
+    story: str | None = None  # where in the file: body, textbox, header, footnote, ...
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -125,7 +127,7 @@ class Evidence:
             "section": self.section,
             "excerpt": self.excerpt,
         }
-        for key in ("field", "value", "paragraph", "start", "end", "passage"):
+        for key in ("field", "value", "paragraph", "start", "end", "passage", "story"):
             value = getattr(self, key)
             if value is not None:
                 data[key] = value

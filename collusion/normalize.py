@@ -3,16 +3,20 @@
 ``normalize(text, names)`` applies, in order:
 
 1. NFKC per character (full-width letters, digits and spaces become half-width,
-   "㎡" becomes "m2"), then lower case;
-2. removal of whitespace, punctuation and control characters;
-3. masking: every occurrence of a name (a bidder's own company name, its short
+   "㎡" becomes "m2"), confusable letters to ASCII, then lower case;
+2. removal of whitespace, punctuation and control characters, and of every
+   character a renderer ignores (zero-width, variation selectors, fillers);
+3. traditional characters to simplified (``collusion.folding``);
+4. masking: every occurrence of a name (a bidder's own company name, its short
    form, names written after signature labels, anything shaped like a company
    name) is replaced by one placeholder character, so that swapping the names
    in a copied text does not hide the copy.
 
 Each character of the result remembers the span ``[start, end)`` of the
 original text it came from, so that a match found on normalized text is
-quoted from the original (``Normalized.span``).
+quoted from the original (``Normalized.span``); ``Normalized.concealed`` keeps
+the original offsets of what steps 1-3 folded away as concealment
+(``collusion.folding``: invisible, confusable, traditional).
 """
 
 from __future__ import annotations
@@ -20,10 +24,22 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
+
+from collusion.folding import (
+    CONFUSABLE,
+    INVISIBLE,
+    TRADITIONAL,
+    fold_confusables,
+    ignorable_table,
+    is_ignorable,
+    to_simplified,
+    visible_text,
+)
 
 PLACEHOLDER = "\ue000"  # a private-use character: never in real text
 DROPPED_CATEGORIES = ("P", "Z", "Cc", "Cf")
@@ -55,6 +71,8 @@ class Normalized:
     text: str
     starts: tuple[int, ...]
     ends: tuple[int, ...]
+    # kind (invisible, confusable, traditional) -> sorted original offsets folded
+    concealed: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original ``[start, end)`` covering normalized ``[start, end)``."""
@@ -62,17 +80,41 @@ class Normalized:
             raise ValueError("empty span")
         return self.starts[start], self.ends[end - 1]
 
+    def concealed_in(self, start: int, end: int) -> dict[str, int]:
+        """How many characters of each concealment kind were folded in the
+        original ``[start, end)``."""
+        counts = {}
+        for kind, offsets in self.concealed.items():
+            n = bisect_left(offsets, end) - bisect_left(offsets, start)
+            if n:
+                counts[kind] = n
+        return counts
+
+
+def _kept(char: str) -> bool:
+    return not (unicodedata.category(char).startswith(DROPPED_CATEGORIES) or is_ignorable(char))
+
 
 @functools.lru_cache(maxsize=65536)
-def _fold_char(char: str) -> str:
-    """NFKC and lower case of one character; "" for what is removed."""
-    folded = unicodedata.normalize("NFKC", char).lower()
+def _fold_char(char: str) -> tuple[str, bool, bool]:
+    """NFKC, confusables and lower case of one character ("" for what is
+    removed); whether it was invisible; whether it was a confusable."""
+    nfkc, confused = fold_confusables(unicodedata.normalize("NFKC", char))
+    lowered = nfkc.lower()
+    invisible = is_ignorable(char) or any(is_ignorable(c) for c in lowered)
+    return "".join(c for c in lowered if _kept(c)), invisible, bool(confused)
+
+
+def plain_fold(text: str) -> str:
+    """NFKC, lower case, no whitespace, punctuation or controls: the folding
+    before concealment was folded too (to tell what that adds)."""
+    folded = unicodedata.normalize("NFKC", text).lower()
     return "".join(c for c in folded if not unicodedata.category(c).startswith(DROPPED_CATEGORIES))
 
 
 def fold(text: str) -> str:
     """The normalized form of `text`, without masking or offsets."""
-    return "".join(_fold_char(c) for c in text)
+    return to_simplified(_fold_with_offsets(text)[0])[0]
 
 
 def short_name(name: str) -> str | None:
@@ -131,31 +173,45 @@ BMP = 0x10000
 _DROPPED = _dropped_table()
 
 
-def _fold_with_offsets(text: str) -> tuple[str, list[int], list[int]]:
-    whole = unicodedata.normalize("NFKC", text).lower()
-    if len(whole) == len(text):  # the common case: one character for one
-        codes = np.frombuffer(whole.encode("utf-32-le"), dtype=np.uint32)
-        dropped = np.zeros(len(codes), dtype=bool)
-        in_bmp = codes < BMP
-        dropped[in_bmp] = _DROPPED[codes[in_bmp]]
-        positions = np.flatnonzero(~dropped)
-        kept = codes[positions].tobytes().decode("utf-32-le")
-        starts = positions.tolist()
-        return kept, starts, [i + 1 for i in starts]
+Folded = tuple[str, list[int], list[int], dict[str, list[int]]]
+
+
+def _fold_with_offsets(text: str) -> Folded:
+    """Folded text, the original span of each character, and the original
+    offsets folded as concealment (invisible, confusable)."""
+    nfkc = unicodedata.normalize("NFKC", text)
+    if len(nfkc) == len(text):
+        mapped, confused = fold_confusables(nfkc)
+        whole = mapped.lower()
+        if len(whole) == len(text):  # the common case: one character for one
+            return _fold_fast(whole, confused)
     chars: list[str] = []
     starts = []
     ends: list[int] = []
+    concealed: dict[str, list[int]] = {INVISIBLE: [], CONFUSABLE: []}
     for i, char in enumerate(text):
-        folded = _fold_char(char)
-        if len(folded) == 1:
-            chars.append(folded)
-            starts.append(i)
-            ends.append(i + 1)
-        elif folded:
-            chars.extend(folded)
-            starts.extend([i] * len(folded))
-            ends.extend([i + 1] * len(folded))
-    return "".join(chars), starts, ends
+        folded, invisible, confusable = _fold_char(char)
+        if invisible:
+            concealed[INVISIBLE].append(i)
+        if confusable:
+            concealed[CONFUSABLE].append(i)
+        chars.extend(folded)
+        starts.extend([i] * len(folded))
+        ends.extend([i + 1] * len(folded))
+    return "".join(chars), starts, ends, concealed
+
+
+def _fold_fast(whole: str, confused: list[int]) -> Folded:
+    codes = np.frombuffer(whole.encode("utf-32-le"), dtype=np.uint32)
+    invisible = ignorable_table()[codes]
+    dropped = invisible.copy()
+    in_bmp = codes < BMP
+    dropped[in_bmp] |= _DROPPED[codes[in_bmp]]
+    positions = np.flatnonzero(~dropped)
+    kept = codes[positions].tobytes().decode("utf-32-le")
+    starts = positions.tolist()
+    concealed = {INVISIBLE: np.flatnonzero(invisible).tolist(), CONFUSABLE: confused}
+    return kept, starts, [i + 1 for i in starts], concealed
 
 
 def _mask_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
@@ -168,10 +224,13 @@ def _mask_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
 
 def normalize(text: str, names: Iterable[str] = ()) -> Normalized:
     """Fold `text` and mask `names` (and the names it contains) with PLACEHOLDER."""
-    folded, starts, ends = _fold_with_offsets(text)
-    pattern = _mask_pattern(expand_names(set(names) | names_in_text(text)))
+    folded, starts, ends, found = _fold_with_offsets(text)
+    folded, changed = to_simplified(folded)
+    found[TRADITIONAL] = [starts[i] for i in changed]
+    concealed = {kind: tuple(sorted(offsets)) for kind, offsets in found.items() if offsets}
+    pattern = _mask_pattern(expand_names(set(names) | names_in_text(visible_text(text))))
     if pattern is None:
-        return Normalized(folded, tuple(starts), tuple(ends))
+        return Normalized(folded, tuple(starts), tuple(ends), concealed)
     out: list[str] = []
     out_starts: list[int] = []
     out_ends: list[int] = []
@@ -187,4 +246,4 @@ def normalize(text: str, names: Iterable[str] = ()) -> Normalized:
     out.append(folded[pos:])
     out_starts.extend(starts[pos:])
     out_ends.extend(ends[pos:])
-    return Normalized("".join(out), tuple(out_starts), tuple(out_ends))
+    return Normalized("".join(out), tuple(out_starts), tuple(out_ends), concealed)

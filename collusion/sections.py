@@ -2,7 +2,11 @@
 
 Stages, top to bottom (``split_sections``):
 
-1. drop blocks extraction already marked as header, footer or toc;
+1. drop blocks extraction already marked as header, footer or toc; keep the
+   reading flow (body, text boxes, embedded parts) apart from the DOCX
+   stories a reader finds elsewhere (headers, footers, notes, comments,
+   deleted text): each of those becomes sections of its own, titled by the
+   story (页眉, 脚注, ...), with no headings looked for;
 2. drop table-of-contents lines and pages (dot leaders and page numbers, 目录);
 3. drop running headers and footers (the same short line at the top or bottom
    of many pages) and bare page numbers;
@@ -62,6 +66,11 @@ PAGE_NUMBER = re.compile(
 )
 DIGITS = re.compile(r"\d+")
 UNSTRUCTURED_TITLE = "正文"
+# Stories read in the flow of the body; every other story is sectioned apart.
+FLOW_STORIES = frozenset({"body", "textbox", "embedded"})
+STORY_TITLES = {"header": "页眉", "footer": "页脚", "footnote": "脚注", "endnote": "尾注",
+                "comment": "批注", "deleted": "修订中删除的文字", "textbox": "文本框",
+                "embedded": "嵌入内容"}
 
 
 def split_sections(
@@ -69,12 +78,27 @@ def split_sections(
 ) -> tuple[Section, ...]:
     """Cut one file's blocks into Sections (TOC, headers and footers left out)."""
     settings = settings or TextSettings()
-    body = [b for b in blocks if b.kind not in DROPPED_KINDS and b.text.strip()]
-    body = drop_toc(body, settings)
-    body = drop_running_lines(body, settings)
-    groups = group_by_heading(body, settings)
-    groups = merge_short_groups(groups, settings)
+    kept = [b for b in blocks if b.kind not in DROPPED_KINDS and b.text.strip()]
+    groups: list[Group] = []
+    for story, story_blocks in by_story(kept):
+        story_blocks = drop_running_lines(drop_toc(story_blocks, settings), settings)
+        if not story_blocks:
+            continue
+        if story in FLOW_STORIES:
+            groups += merge_short_groups(group_by_heading(story_blocks, settings), settings)
+        else:
+            groups.append((STORY_TITLES.get(story, story), 0, story_blocks))
     return build_sections(bidder, file, groups, settings)
+
+
+def by_story(blocks: list[Block]) -> list[tuple[str, list[Block]]]:
+    """The reading flow first, then each other story in order of appearance."""
+    flow = [b for b in blocks if b.story in FLOW_STORIES]
+    others: dict[str, list[Block]] = {}
+    for block in blocks:
+        if block.story not in FLOW_STORIES:
+            others.setdefault(block.story, []).append(block)
+    return [("body", flow), *others.items()]
 
 
 # --- table of contents ---------------------------------------------------

@@ -419,3 +419,19 @@ def test_sample_bids_planted_cases_and_nothing_else(project, expected):
              for detector in (shared_identifier, mixed_documents, price_pattern)
              for a in detector.detect(ctx)}
     assert found == expected
+
+
+def test_identifiers_hidden_by_invisible_characters_are_found_and_quoted_as_written():
+    rng = random.Random(3)
+    rid, cert = synth.make_resident_id(rng), synth.make_builder_cert(rng)
+    hidden_rid = "\u200b".join(rid[:9]) + "\u3164" + rid[9:]
+    ctx = context_of({
+        "b1": team("罗志强", rid, cert),
+        "b2": team("羅志強", hidden_rid, cert),  # traditional characters, fillers in the number
+        "b3": team("陈静", synth.make_resident_id(rng), synth.make_builder_cert(rng)),
+    })
+    alerts = shared_identifier.detect(ctx)
+    id_alert = next(a for a in alerts if a.details["field"] == RESIDENT_ID)
+    assert id_alert.bidders == ("b1", "b2")
+    b2 = next(e for e in id_alert.evidence if e.bidder == "b2")
+    assert hidden_rid in b2.excerpt  # the file's own characters, fillers included

@@ -443,3 +443,23 @@ def test_cost_is_reported_and_below_all_pairs() -> None:
 def test_settings_validate(change: dict) -> None:
     with pytest.raises(SettingsError):
         dataclasses.replace(TextSettings(), **change)
+
+
+def test_normalize_folds_concealment_and_records_where() -> None:
+    plain = "采用C25混凝土浇筑，模板支撑体系经验算后方可施工。"
+    tricks = {
+        "invisible": "\u3164".join(plain) + "\ufe0f\U000e0100\u034f\u115f\u1160\uffa0\u200b",
+        "traditional": "採用C25混凝土澆築，模板支撐體系經驗算後方可施工。",
+        # Cyrillic С and Greek Ο / ο for the Latin letters
+        "confusable": plain.replace("C25", "\u042125"),
+    }
+    for kind, text in tricks.items():
+        norm = normalize(text)
+        assert norm.text == normalize(plain).text, kind
+        assert set(norm.concealed) == {kind}
+        assert sum(norm.concealed_in(0, len(text)).values()) == len(norm.concealed[kind])
+        assert text[slice(*norm.span(0, 2))].replace("\u3164", "")[:2] in ("采用", "採用")
+    assert normalize(plain).concealed == {}
+    # ASCII look-alikes stay apart: a number stays a number
+    assert normalize("O0l1").text == "o0l1"
+    assert normalize("\u039f\u03bf").text == "oo"  # Greek capital and small omicron

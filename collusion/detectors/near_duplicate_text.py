@@ -10,12 +10,16 @@ The engine is ``collusion.text``.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
+from difflib import SequenceMatcher
 from typing import Any
 
 from collusion.basis import ART40_ABNORMAL_CONSISTENCY
-from collusion.models import Alert, Evidence, ScanContext
+from collusion.models import Alert, Evidence, ScanContext, Section
+from collusion.normalize import plain_fold
+from collusion.sections import STORY_TITLES
 from collusion.text import (
     PairResult,
     Param,
@@ -34,6 +38,8 @@ MAX_DETAIL_SECTIONS = 10  # section pairs listed in details
 MAX_DETAIL_PARAMS = 12  # matched parameters listed per section pair
 ELLIPSIS = "…"
 TYPO_CONTEXT_CHARS = 12  # quoted either side of a shared typo
+CONCEALED_NOTE = ("雷同文字经过隐藏处理（插入不可见字符、改用繁体字或形近外文字母），"
+                  "经字符折叠后才比对出，隐藏行为本身即为异常")
 
 
 def prepare_text(ctx: ScanContext) -> PreparedText:
@@ -110,7 +116,21 @@ def side_evidence(p: Prepared, start: int, end: int, passage: int, limit: int,
         start=o_start,
         end=o_end,
         passage=passage,
+        story=story_of(p.section, o_start, o_end),
     )
+
+
+def story_of(section: Section, start: int, end: int) -> str:
+    """The story (body, textbox, header, footnote, ...) holding most of the
+    section text's ``[start, end)``."""
+    chars: Counter[str] = Counter()
+    pos = 0
+    for block in section.blocks:
+        overlap = min(end, pos + len(block.text)) - max(start, pos)
+        if overlap > 0:
+            chars[block.story] += overlap
+        pos += len(block.text) + 1
+    return min(chars, key=lambda story: (-chars[story], story)) if chars else "body"
 
 
 def param_evidence(prepared: Sequence[Prepared], params: list[Param], passage: int,
@@ -126,6 +146,7 @@ def param_evidence(prepared: Sequence[Prepared], params: list[Param], passage: i
         excerpt=excerpt(f"技术参数：{listed}", limit), paragraph=block,
         field="technical_parameters", value="、".join(q.value for q in params),
         start=first.start, end=last.end, passage=passage,
+        story=story_of(where.section, first.start, last.end),
     )
 
 
@@ -209,9 +230,41 @@ def details_for(comparison: ProjectComparison, pair: PairResult,
     }
 
 
+def concealment(comparison: ProjectComparison, pair: PairResult,
+                settings: TextSettings) -> dict[str, Any] | None:
+    """What folding removed inside the quoted passages (invisible characters,
+    confusable letters, traditional characters), per bidder, and whether the
+    copy would have been found without that folding: None when nothing was
+    folded there."""
+    counts: dict[str, Counter[str]] = {}
+    plain: list[tuple[str, str]] = []
+    for ap in pair.passages[: settings.max_evidence_passages]:
+        sides = []
+        for sid, start, end in ((ap.match.a, ap.passage.a_start, ap.passage.a_end),
+                                (ap.match.b, ap.passage.b_start, ap.passage.b_end)):
+            p = comparison.prepared[sid]
+            o_start, o_end = p.norm.span(start, end)
+            counts.setdefault(p.bidder, Counter()).update(p.norm.concealed_in(o_start, o_end))
+            sides.append(plain_fold(p.section.text[o_start:o_end]))
+        plain.append((sides[0], sides[1]))
+    if not any(counts.values()):
+        return None
+    found_without = any(_longest_common_run(x, y) >= settings.min_passage_chars for x, y in plain)
+    return {
+        "folded": {bidder: dict(sorted(c.items())) for bidder, c in sorted(counts.items()) if c},
+        "found_only_after_folding": not found_without,
+    }
+
+
+def _longest_common_run(x: str, y: str) -> int:
+    return SequenceMatcher(None, x, y, autojunk=False).find_longest_match(
+        0, len(x), 0, len(y)).size
+
+
 def _where(e: Evidence) -> str:
     page = f"第{e.page}页" if e.page is not None else f"第{(e.paragraph or 0) + 1}段"
-    return f"《{e.section}》{page}"
+    story = STORY_TITLES.get(e.story or "body")
+    return f"《{e.section}》{page}" + (f"（{story}）" if story and story != e.section else "")
 
 
 def summary_for(ctx: ScanContext, pair: PairResult, evidence: tuple[Evidence, ...]) -> str:
@@ -238,13 +291,20 @@ def summary_for(ctx: ScanContext, pair: PairResult, evidence: tuple[Evidence, ..
 def build_alert(ctx: ScanContext, comparison: ProjectComparison, pair: PairResult,
                 settings: TextSettings, excerpt_chars: int) -> Alert:
     evidence = evidence_for(comparison, pair, settings, excerpt_chars)
+    details = details_for(comparison, pair, settings)
+    summary = summary_for(ctx, pair, evidence)
+    hidden = concealment(comparison, pair, settings)
+    if hidden is not None:
+        details["concealment"] = hidden
+        if hidden["found_only_after_folding"]:
+            summary += f"；{CONCEALED_NOTE}"
     return Alert(
         kind=KIND,
         severity=pair.severity or "low",
         score=pair.score,
         bidders=pair.bidders,
         basis=ART40_ABNORMAL_CONSISTENCY,
-        summary=summary_for(ctx, pair, evidence) + "。",
-        details=details_for(comparison, pair, settings),
+        summary=summary + "。",
+        details=details,
         evidence=evidence,
     )

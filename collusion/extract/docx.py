@@ -1,8 +1,10 @@
-"""DOCX: body text with headings and tables (python-docx), and the signature
-codes python-docx does not expose (zipfile + a parser that resolves nothing).
+"""DOCX: the package read with hard caps, every XML part parsed once with a
+parser that resolves nothing, the text of every story
+(``collusion.extract.docx_stories``) and the signature codes.
 
-Locator: DOCX has no pages. Every block carries its paragraph index in the
-body (``index``, stable whatever renders the file) and, when Word recorded
+Locator: DOCX has no pages. Every block carries its position in the file's
+reading sequence (``index``, stable whatever renders the file), its
+``story`` (body, textbox, header, footnote, ...) and, when Word recorded
 them, the page counted from ``w:lastRenderedPageBreak`` and explicit page
 breaks; a file that records no break at all gets ``page = None``.
 """
@@ -11,21 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import io
-import posixpath
-import re
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote
 
-import docx
-from docx.document import Document as DocxDocument
-from docx.table import Table
-from docx.text.paragraph import Paragraph
 from lxml import etree
 
 from collusion.errors import ExtractionError, FileRefused
+from collusion.extract.docx_stories import StoryReader
 from collusion.extract.safexml import local_name, parse_xml
 from collusion.extract.sniff import ZIP_ERRORS
 from collusion.models import Block, SignatureValue
@@ -40,20 +36,8 @@ ATTACHED_TEMPLATE_TYPE = (
 # Media smaller than this are spacer pixels (a 1x1 PNG or GIF is under 100
 # bytes); anything larger, a logo or a seal scan, is hashed.
 MIN_MEDIA_BYTES = 200
-_PARSED_PARTS = (
-    "word/document.xml", "word/settings.xml", "word/_rels/settings.xml.rels",
-    "docProps/core.xml", "docProps/app.xml", "docProps/custom.xml", "word/comments.xml",
-    "word/styles.xml", "word/numbering.xml",
-)
 # Without these the body cannot be found or read: damage here fails the file.
 ESSENTIAL_PARTS = frozenset({"word/document.xml", "[Content_Types].xml", "_rels/.rels"})
-# A list level whose label reads like a chapter or section title.
-_CHAPTER_LABEL = re.compile(r"第[^%]*%\d[^%]*[章节篇部]")
-# A numbered paragraph longer than this, or ending like a sentence, is a
-# numbered list item, not a title.
-NUMBERED_HEADING_MAX_CHARS = 40
-SENTENCE_ENDS = ("。", "；", ";", "：", ":", "，")
-_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -75,35 +59,44 @@ def read_docx(path: Path, rel: str, settings: ExtractSettings,
     """
     notes: list[str] = []
     parts = _read_parts(io.BytesIO(data) if data is not None else path, settings, notes)
+    trees = _parse_parts(parts, notes)
+    blocks, pages = StoryReader(trees, parts, notes, _embedded_reader(settings)).read()
+    signatures = _signatures(parts, trees, rel)
+    return DocxContent(blocks=blocks, signatures=signatures, pages=pages, notes=tuple(notes))
+
+
+def _parse_parts(parts: dict[str, bytes], notes: list[str]) -> dict[str, etree._Element]:
+    """Every XML part parsed once, safely: a part with a DTD or entities is
+    refused (FileRefused propagates); a broken part the body does not need is
+    left out with a note."""
     if "word/document.xml" not in parts:
         raise ExtractionError("DOCX 缺少 word/document.xml 正文部件")
-    # Every XML part is parsed here, safely, before python-docx sees any of
-    # them: a part with a DTD or entities is refused (FileRefused propagates),
-    # and the metadata is read from these trees.
     trees: dict[str, etree._Element] = {}
     for name in sorted(parts):
         if not name.endswith((".xml", ".rels")):
             continue
         try:
-            tree = parse_xml(parts[name], name)
+            trees[name] = parse_xml(parts[name], name)
         except FileRefused:
             raise
         except ExtractionError as exc:
             if name in ESSENTIAL_PARTS:
                 raise
             del parts[name]
-            notes.append(f"{exc}，已跳过该部件（其中的特征码未读取）")
-            continue
-        if name in _PARSED_PARTS:
-            trees[name] = tree
-    try:
-        document = docx.Document(io.BytesIO(_rezip(parts)))
-    except Exception as exc:  # python-docx raises many kinds on broken packages
-        raise ExtractionError(f"python-docx 无法打开此文件: {type(exc).__name__}: {exc}") from exc
-    levels = numbering_levels(trees.get("word/numbering.xml"))
-    blocks, pages = _body_blocks(document, levels)
-    signatures = _signatures(parts, trees, rel)
-    return DocxContent(blocks=blocks, signatures=signatures, pages=pages, notes=tuple(notes))
+            notes.append(f"{exc}，已跳过该部件（其中的文字和特征码未读取）")
+    return trees
+
+
+def _embedded_reader(settings: ExtractSettings):  # noqa: ANN202 - docx_stories.EmbeddedReader
+    """Reads a DOCX embedded as an altChunk, with the same caps, into blocks."""
+
+    def read(data: bytes, depth: int, notes: list[str]) -> tuple[Block, ...]:
+        parts = _read_parts(io.BytesIO(data), settings, notes)
+        trees = _parse_parts(parts, notes)
+        blocks, _ = StoryReader(trees, parts, notes, read, depth).read()
+        return blocks
+
+    return read
 
 
 def _bomb(message: str) -> FileRefused:
@@ -171,220 +164,6 @@ def _zip_reason(exc: Exception) -> str:
     if isinstance(exc, NotImplementedError):
         return "不支持的压缩方式"
     return text[:120] or type(exc).__name__
-
-
-def _rezip(parts: dict[str, bytes]) -> bytes:
-    """The package rebuilt from the checked parts, so python-docx reads only
-    those, without relationships to parts that are missing (Word opens such a
-    file; python-docx would stop at the first dangling one)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for name, data in parts.items():
-            if name.endswith(".rels"):
-                data = _without_dangling(name, data, parts)
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-def _without_dangling(name: str, data: bytes, parts: dict[str, bytes]) -> bytes:
-    try:
-        root = parse_xml(data, name)
-    except ExtractionError:
-        return data  # python-docx reports it in its own words
-    folder = posixpath.dirname(posixpath.dirname(name))  # word/_rels/x.rels -> word
-    dropped = False
-    for rel in list(root):
-        target = rel.get("Target") or ""
-        if rel.get("TargetMode") == "External" or not target:
-            continue
-        joined = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-        resolved = posixpath.normpath(joined)
-        if resolved not in parts and unquote(resolved) not in parts:
-            root.remove(rel)
-            dropped = True
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8") if dropped else data
-
-
-# --- body -------------------------------------------------------------------
-
-def _paragraph_heading_level(paragraph: Paragraph) -> int | None:
-    p_pr = paragraph._p.pPr
-    if p_pr is not None:
-        outline = p_pr.find(f"{{{W_NS}}}outlineLvl")
-        if outline is not None:
-            return _outline_to_level(outline.get(f"{{{W_NS}}}val"))
-    style = _safe_style(paragraph)
-    while style is not None:
-        match = _HEADING_STYLE.match((style.name or "").strip())
-        if match:
-            return int(match.group(1))
-        if (style.name or "").lower() in {"title", "标题"}:
-            return 1
-        style_ppr = style.element.pPr
-        if style_ppr is not None:
-            outline = style_ppr.find(f"{{{W_NS}}}outlineLvl")
-            if outline is not None:
-                return _outline_to_level(outline.get(f"{{{W_NS}}}val"))
-        style = style.base_style
-    return None
-
-
-def _safe_style(paragraph: Paragraph):  # noqa: ANN202 - python-docx style object
-    try:
-        return paragraph.style
-    except (KeyError, ValueError, AttributeError):
-        return None
-
-
-def _outline_to_level(value: str | None) -> int | None:
-    try:
-        level = int(value or "")
-    except ValueError:
-        return None
-    # outlineLvl 9 means body text in Word.
-    return level + 1 if 0 <= level < 9 else None
-
-
-def _page_breaks_in(element) -> int:  # noqa: ANN001 - lxml element
-    rendered = len(element.findall(f".//{{{W_NS}}}lastRenderedPageBreak"))
-    explicit = sum(1 for br in element.iter(f"{{{W_NS}}}br")
-                   if br.get(f"{{{W_NS}}}type") == "page")
-    return rendered + explicit
-
-
-@dataclass(frozen=True)
-class NumberingLevel:
-    """One level of a Word list definition: its label pattern and format."""
-
-    label: str  # w:lvlText, e.g. "第%1章", "%1、", "%1.%2"
-    fmt: str  # w:numFmt, e.g. "chineseCounting", "decimal"
-    outline: int | None  # heading level from the level's own outlineLvl
-
-
-def numbering_levels(numbering: etree._Element | None) -> dict[tuple[str, int], NumberingLevel]:
-    """(numId, ilvl) -> the level definition, from word/numbering.xml."""
-    if numbering is None:
-        return {}
-    val = f"{{{W_NS}}}val"
-    abstract: dict[str, dict[int, NumberingLevel]] = {}
-    for definition in numbering.iter(f"{{{W_NS}}}abstractNum"):
-        levels: dict[int, NumberingLevel] = {}
-        for lvl in definition.iter(f"{{{W_NS}}}lvl"):
-            try:
-                ilvl = int(lvl.get(f"{{{W_NS}}}ilvl") or "0")
-            except ValueError:
-                continue
-            text = lvl.find(f"{{{W_NS}}}lvlText")
-            fmt = lvl.find(f"{{{W_NS}}}numFmt")
-            outline = lvl.find(f"{{{W_NS}}}pPr/{{{W_NS}}}outlineLvl")
-            levels[ilvl] = NumberingLevel(
-                label=(text.get(val) or "") if text is not None else "",
-                fmt=(fmt.get(val) or "") if fmt is not None else "",
-                outline=_outline_to_level(outline.get(val)) if outline is not None else None)
-        abstract[definition.get(f"{{{W_NS}}}abstractNumId") or ""] = levels
-    found: dict[tuple[str, int], NumberingLevel] = {}
-    for num in numbering.iter(f"{{{W_NS}}}num"):
-        ref = num.find(f"{{{W_NS}}}abstractNumId")
-        if ref is None:
-            continue
-        for ilvl, level in abstract.get(ref.get(val) or "", {}).items():
-            found[(num.get(f"{{{W_NS}}}numId") or "", ilvl)] = level
-    return found
-
-
-def _num_pr(paragraph: Paragraph):  # noqa: ANN202 - lxml element or None
-    """The paragraph's list numbering, set on it or inherited from its style."""
-    p_pr = paragraph._p.pPr
-    if p_pr is not None and p_pr.find(f"{{{W_NS}}}numPr") is not None:
-        return p_pr.find(f"{{{W_NS}}}numPr")
-    style = _safe_style(paragraph)
-    while style is not None:
-        style_ppr = style.element.pPr
-        if style_ppr is not None and style_ppr.find(f"{{{W_NS}}}numPr") is not None:
-            return style_ppr.find(f"{{{W_NS}}}numPr")
-        style = style.base_style
-    return None
-
-
-def _numbering_heading_level(paragraph: Paragraph,
-                             levels: dict[tuple[str, int], NumberingLevel]) -> int | None:
-    """A heading level for a paragraph Word numbers as a chapter or section.
-
-    Chinese bid templates often number chapters with a list definition
-    (第%1章, %1、 in Chinese counting) on a plain style; the number is not in
-    the paragraph's text, so only the list definition shows it is a title.
-    """
-    num_pr = _num_pr(paragraph) if levels else None
-    if num_pr is None:
-        return None
-    val = f"{{{W_NS}}}val"
-    num_id = num_pr.find(f"{{{W_NS}}}numId")
-    ilvl_el = num_pr.find(f"{{{W_NS}}}ilvl")
-    try:
-        ilvl = int(ilvl_el.get(val) or "0") if ilvl_el is not None else 0
-    except ValueError:
-        return None
-    level = levels.get(((num_id.get(val) or "") if num_id is not None else "", ilvl))
-    if level is None:
-        return None
-    if level.outline is not None:
-        return level.outline
-    text = paragraph.text.strip()
-    if not text or len(text) > NUMBERED_HEADING_MAX_CHARS or text.endswith(SENTENCE_ENDS):
-        return None
-    if _CHAPTER_LABEL.search(level.label):
-        return min(ilvl + 1, 3)
-    if level.fmt.startswith("chinese") and ilvl < 3:
-        return min(ilvl + 1, 3)  # 一、 / （一） numbering: titles, not list items
-    return None
-
-
-def _body_blocks(document: DocxDocument, levels: dict[tuple[str, int], NumberingLevel]
-                 ) -> tuple[tuple[Block, ...], int | None]:
-    """Paragraphs and table rows in reading order, with their page locator."""
-    items: list[tuple[str, int | None, str, tuple[str, ...] | None, int]] = []
-    breaks_before = 0
-    for item in document.iter_inner_content():
-        if isinstance(item, Paragraph):
-            level = _paragraph_heading_level(item)
-            if level is None:
-                level = _numbering_heading_level(item, levels)
-            text = item.text.strip()
-            kind = "heading" if level is not None and text else "para"
-            items.append((text, level, kind, None, breaks_before))
-            breaks_before += _page_breaks_in(item._p)
-        elif isinstance(item, Table):
-            for row_text, cells in _table_rows(item):
-                items.append((row_text, None, "table", cells, breaks_before))
-            breaks_before += _page_breaks_in(item._tbl)
-    has_pages = breaks_before > 0
-    blocks = tuple(
-        Block(text=text, page=(before + 1) if has_pages else None, index=index,
-              heading_level=level if kind == "heading" else None, kind=kind, cells=cells)
-        for index, (text, level, kind, cells, before) in enumerate(items)
-        if text
-    )
-    return blocks, (breaks_before + 1) if has_pages else None
-
-
-def _table_rows(table: Table) -> list[tuple[str, tuple[str, ...]]]:
-    rows: list[tuple[str, tuple[str, ...]]] = []
-    for row in table.rows:
-        cells: list[str] = []
-        previous = None
-        try:
-            row_cells = row.cells
-        except (IndexError, ValueError):
-            continue
-        for cell in row_cells:
-            # Merged cells repeat the same object; keep the text once.
-            if previous is not None and cell._tc is previous:
-                continue
-            previous = cell._tc
-            cells.append(cell.text.strip())
-        if any(cells):
-            rows.append((" | ".join(cells), tuple(cells)))
-    return rows
 
 
 # --- signature codes ----------------------------------------------------------

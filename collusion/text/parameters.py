@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from collusion.folding import visible_with_offsets
 from collusion.models import Section
 from collusion.text.boilerplate import (
     common_cutoff,
@@ -61,8 +62,10 @@ def _fold_same_length(text: str) -> str:
 
 
 def extract_params(text: str) -> tuple[Param, ...]:
-    """Parameters of a text in order: grades, equipment models, number+unit."""
-    folded = _fold_same_length(text)
+    """Parameters of a text in order: grades, equipment models, number+unit
+    (read as a reader sees them: `visible_with_offsets`)."""
+    visible, where = visible_with_offsets(text)
+    folded = _fold_same_length(visible)
     out = []
     for match in PARAM_PATTERN.finditer(folded):
         if match.group("num") is not None:
@@ -75,7 +78,10 @@ def extract_params(text: str) -> tuple[Param, ...]:
         # The value alone is too common ("5天", "4米" are in every long bid);
         # with the last character of its term it says what it measures, and
         # survives most rewording of the term (采用/使用/选用 C25).
-        out.append(Param(term[-PARAM_TERM_CHARS:] + value, value, term, match.start(), match.end()))
+        start, end = match.start(), match.end()
+        if where is not None:
+            start, end = where[start], where[end - 1] + 1
+        out.append(Param(term[-PARAM_TERM_CHARS:] + value, value, term, start, end))
     return tuple(out)
 
 

@@ -1,0 +1,148 @@
+"""Fold what a reader cannot see or tell apart, one character for one.
+
+A copy can be hidden from a byte comparison without a reader noticing:
+
+- ``invisible``: characters Unicode says a renderer ignores
+  (Default_Ignorable_Code_Point, through the ``regex`` module): zero-width
+  spaces and joiners, soft hyphens, variation selectors (U+FE00-FE0F,
+  U+E0100-E01EF), the combining grapheme joiner U+034F, the Hangul fillers
+  U+115F, U+1160, U+3164 and U+FFA0, tags. They are removed.
+- ``confusable``: a Latin, Cyrillic or Greek letter outside ASCII whose
+  Unicode TR39 confusable is one ASCII letter or digit (Cyrillic а, Greek ο
+  for o; Cyrillic З for 3) becomes that ASCII character. ASCII itself is never
+  changed, so 0 and O, 1 and l stay apart and numbers stay numbers. The data
+  is Unicode's confusables.txt as shipped by the ``confusable_homoglyphs``
+  package.
+- ``traditional``: traditional characters become simplified through OpenCC's
+  ``t2s`` (phrase-aware: 乾燥 becomes 干燥, 乾隆 stays), the conversion any IME
+  or editor offers in one click.
+
+``collusion.normalize`` applies these with the rest of its folding and
+records, per kind, the original offsets it changed (``Normalized.concealed``),
+so that an alert can say a copy was found only after folding: concealment
+is itself a sign.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import json
+import re
+
+import numpy as np
+import regex
+
+INVISIBLE = "invisible"
+CONFUSABLE = "confusable"
+TRADITIONAL = "traditional"
+KINDS = (INVISIBLE, CONFUSABLE, TRADITIONAL)
+CONFUSABLE_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK"})
+CONFUSABLES_PACKAGE = "confusable_homoglyphs"
+OPENCC_CONFIG = "t2s"
+UNICODE_MAX = 0x110000
+_IGNORABLE = regex.compile(r"\p{Default_Ignorable_Code_Point}+")
+
+
+@functools.lru_cache(maxsize=1)
+def ignorable_table() -> np.ndarray:
+    """For every code point, whether it is Default_Ignorable_Code_Point."""
+    table = np.zeros(UNICODE_MAX, dtype=bool)
+    planes = "".join(chr(c) for c in range(UNICODE_MAX) if not 0xD800 <= c < 0xE000)
+    offset = 0x800  # the surrogates left out of `planes`
+    for match in _IGNORABLE.finditer(planes):
+        start, end = match.start(), match.end()
+        if start >= 0xD800:
+            start, end = start + offset, end + offset
+        table[start:end] = True
+    return table
+
+
+def is_ignorable(char: str) -> bool:
+    return bool(ignorable_table()[ord(char)])
+
+
+@functools.lru_cache(maxsize=1)
+def confusable_map() -> dict[int, str]:
+    """Non-ASCII Latin/Cyrillic/Greek letter -> the ASCII letter or digit it is
+    confusable with (TR39), for ``str.translate``."""
+    from confusable_homoglyphs import categories
+
+    resource = importlib.resources.files(CONFUSABLES_PACKAGE).joinpath("confusables.json")
+    data = json.loads(resource.read_text(encoding="utf-8"))
+    table: dict[int, str] = {}
+    for char, homoglyphs in data.items():
+        if len(char) != 1 or char.isascii() or categories.alias(char) not in CONFUSABLE_SCRIPTS:
+            continue
+        ascii_like = sorted(
+            h["c"] for h in homoglyphs if len(h["c"]) == 1 and h["c"].isascii() and h["c"].isalnum()
+        )
+        if not ascii_like:
+            continue
+        letters = [c for c in ascii_like if c.isalpha()]
+        same_case = [c for c in letters if c.isupper() == char.isupper()]
+        table[ord(char)] = (same_case or letters or ascii_like)[0]
+    return table
+
+
+@functools.lru_cache(maxsize=1)
+def _confusable_class() -> re.Pattern[str]:
+    chars = "".join(sorted(chr(c) for c in confusable_map()))
+    return re.compile(f"[{re.escape(chars)}]")
+
+
+def fold_confusables(text: str) -> tuple[str, list[int]]:
+    """`text` with confusable letters replaced, and the positions replaced."""
+    if not _confusable_class().search(text):
+        return text, []
+    positions = [m.start() for m in _confusable_class().finditer(text)]
+    return text.translate(confusable_map()), positions
+
+
+@functools.lru_cache(maxsize=1)
+def _converter():  # noqa: ANN202 - opencc.OpenCC
+    import opencc
+
+    return opencc.OpenCC(OPENCC_CONFIG)
+
+
+def to_simplified(text: str) -> tuple[str, list[int]]:
+    """`text` with traditional characters made simplified, one character for
+    one, and the positions changed.
+
+    OpenCC converts whole phrases; when a phrase changes length (rare in
+    t2s) the text is converted character by character instead.
+    """
+    if not text or text.isascii():
+        return text, []
+    converted = _converter().convert(text)
+    if len(converted) != len(text):
+        converted = "".join(_one_char(c) for c in text)
+    if converted == text:
+        return text, []
+    old = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    new = np.frombuffer(converted.encode("utf-32-le"), dtype=np.uint32)
+    return converted, np.flatnonzero(old != new).tolist()
+
+
+@functools.lru_cache(maxsize=65536)
+def _one_char(char: str) -> str:
+    converted = _converter().convert(char)
+    return converted if len(converted) == 1 else char
+
+
+def visible_text(text: str) -> str:
+    """`text` as a reader takes it in: invisible characters removed, confusable
+    letters and traditional characters folded (offsets not kept)."""
+    text = _IGNORABLE.sub("", text)
+    return to_simplified(fold_confusables(text)[0])[0]
+
+
+def visible_with_offsets(text: str) -> tuple[str, list[int] | None]:
+    """`visible_text` with the original offset of each character kept, or
+    None for the offsets when nothing was removed (one character for one)."""
+    if _IGNORABLE.search(text) is None:
+        return to_simplified(fold_confusables(text)[0])[0], None
+    where = [i for i, c in enumerate(text) if not is_ignorable(c)]
+    kept = "".join(text[i] for i in where)
+    return to_simplified(fold_confusables(kept)[0])[0], where

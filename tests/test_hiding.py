@@ -1,0 +1,409 @@
+"""A copy hidden where Word shows it but a body-only reader does not look.
+
+Each test writes real DOCX files (python-docx, then the trick put into the
+package's XML as Word writes it), reads them back through extraction and
+sectioning, and checks that the copied section is found as
+near_duplicate_text with evidence naming the story it is in.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from test_textsim import COMPANIES, context, honest_project, swap
+
+from collusion import synth
+from collusion.detectors import near_duplicate_text
+from collusion.extract import extract_file
+from collusion.folding import visible_text
+from collusion.scan import scan_project
+from collusion.sections import STORY_TITLES, split_sections
+
+MARKER = "@@COPY@@"
+COPIER, SOURCE, CHAPTER = "b03", "b01", 3
+NS = {
+    "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
+    "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+    "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
+    "wps": "http://schemas.microsoft.com/office/word/2010/wordprocessingShape",
+    "v": "urn:schemas-microsoft-com:vml",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+}
+DECLS = " ".join(f'xmlns:{k}="{v}"' for k, v in NS.items())
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+Parts = dict[str, bytes]
+Trick = Callable[[Parts, list[str]], None]
+
+
+# --- building the files -------------------------------------------------------------
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def run(text: str) -> str:
+    return f'<w:r><w:t xml:space="preserve">{_esc(text)}</w:t></w:r>'
+
+
+def para(inner: str) -> str:
+    return f"<w:p>{inner}</w:p>"
+
+
+def fragment(xml: str) -> list[etree._Element]:
+    root = etree.fromstring(f"<w:root {DECLS}>{xml}</w:root>")
+    return list(root)
+
+
+def replace_marker(parts: Parts, xml: str) -> None:
+    """Put `xml` (block-level content) where the marker paragraph is."""
+    root = etree.fromstring(parts["word/document.xml"])
+    marker = next(p for p in root.iter(f"{{{NS['w']}}}p") if "".join(p.itertext()) == MARKER)
+    for element in fragment(xml):
+        marker.addprevious(element)
+    marker.getparent().remove(marker)
+    parts["word/document.xml"] = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def add_part(
+    parts: Parts, name: str, xml: str, content_type: str, rel_type: str, rel_id: str
+) -> None:
+    """A new part of word/, with its relationship and its content type."""
+    declaration = '<?xml version="1.0" encoding="UTF-8"?>' if name.endswith(".xml") else ""
+    parts[name] = f"{declaration}{xml}".encode()
+    rels = etree.fromstring(parts["word/_rels/document.xml.rels"])
+    rel = etree.SubElement(
+        rels, "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+    )
+    rel.set("Id", rel_id)
+    rel.set("Type", REL + rel_type)
+    rel.set("Target", name.removeprefix("word/"))
+    parts["word/_rels/document.xml.rels"] = etree.tostring(
+        rels, xml_declaration=True, encoding="UTF-8"
+    )
+    types = etree.fromstring(parts["[Content_Types].xml"])
+    ns = "http://schemas.openxmlformats.org/package/2006/content-types"
+    if name.endswith(".xml"):
+        override = etree.SubElement(types, f"{{{ns}}}Override")
+        override.set("PartName", "/" + name)
+        override.set("ContentType", content_type)
+    else:
+        default = etree.SubElement(types, f"{{{ns}}}Default")
+        default.set("Extension", name.rsplit(".", 1)[-1])
+        default.set("ContentType", content_type)
+    parts["[Content_Types].xml"] = etree.tostring(types, xml_declaration=True, encoding="UTF-8")
+
+
+def write_bid(
+    path: Path, chapters: list[tuple[str, list[str]]], trick: Trick | None, hidden: list[str]
+) -> None:
+    """A bid as a DOCX; with a trick, the marker paragraph gives way to it."""
+    synth.write_docx(path, synth.sections_to_paragraphs(chapters))
+    if trick is None:
+        return
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    trick(parts, hidden)
+    if MARKER in "".join(etree.fromstring(parts["word/document.xml"]).itertext()):
+        replace_marker(parts, para(run("本章内容详见附件。")))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    path.write_bytes(buffer.getvalue())
+
+
+def project_with(tmp_path: Path, trick: Trick, bidders: int = 4):
+    """Honest bidders; the copier's chapter is the source's, hidden by `trick`."""
+    plans = honest_project(bidders)
+    title, copied = plans[SOURCE][CHAPTER]
+    hidden = [swap(p, SOURCE, COPIER) for p in copied]
+    plans[COPIER][CHAPTER] = (plans[COPIER][CHAPTER][0], [MARKER])
+    sections, files = {}, {}
+    for b, chapters in plans.items():
+        rel = f"bids/{b}/技术标.docx"
+        write_bid(tmp_path / rel, chapters, trick if b == COPIER else None, hidden)
+        extracted = extract_file(tmp_path, rel)
+        assert extracted.status == "ok", extracted.error
+        files[b] = extracted
+        sections[b] = list(split_sections(b, rel, extracted.blocks))
+    return sections, files, hidden
+
+
+def found_copy(tmp_path: Path, trick: Trick, story: str):
+    """The one alert, between source and copier, with the copier's side in `story`."""
+    sections, files, hidden = project_with(tmp_path, trick)
+    alerts = near_duplicate_text.detect(context(sections))
+    assert [a.bidders for a in alerts] == [(SOURCE, COPIER)]
+    alert = alerts[0]
+    assert alert.kind == "near_duplicate_text" and alert.severity == "high"
+    copier = [e for e in alert.evidence if e.bidder == COPIER and e.field is None]
+    assert copier and {e.story for e in copier} == {story}
+    by_title = {s.title: s for s in sections[COPIER]}
+    for e in copier:
+        quoted = by_title[e.section].text[e.start : e.end]
+        lines = [visible_text(line) for line in quoted.split("\n") if len(line) > 20]
+        assert lines and all(line in "\n".join(hidden) for line in lines)  # a heading may lead
+        assert " ".join(quoted.split())[:20] in e.excerpt
+    source = [e for e in alert.evidence if e.bidder == SOURCE]
+    assert source and {e.story for e in source} == {"body"}
+    return alert, files[COPIER]
+
+
+# --- the tricks -------------------------------------------------------------------------
+
+
+def text_box_xml(text: str) -> str:
+    """A DrawingML text box with its VML fallback, as Word 2010+ writes it."""
+    content = f"<w:txbxContent>{para(run(text))}</w:txbxContent>"
+    drawing = (
+        '<w:drawing><wp:anchor><wp:extent cx="5000000" cy="900000"/><a:graphic>'
+        '<a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+        f"<wps:wsp><wps:txbx>{content}</wps:txbx></wps:wsp>"
+        "</a:graphicData></a:graphic></wp:anchor></w:drawing>"
+    )
+    fallback = f"<w:pict><v:shape><v:textbox>{content}</v:textbox></v:shape></w:pict>"
+    return (
+        f'<w:r><mc:AlternateContent><mc:Choice Requires="wps">{drawing}</mc:Choice>'
+        f"<mc:Fallback>{fallback}</mc:Fallback></mc:AlternateContent></w:r>"
+    )
+
+
+def in_text_boxes(parts: Parts, hidden: list[str]) -> None:
+    boxes = [text_box_xml(t) for t in hidden[:-1]]
+    # the last one as a plain VML text box (older Word, WPS)
+    last = f"<w:txbxContent>{para(run(hidden[-1]))}</w:txbxContent>"
+    boxes.append(f"<w:r><w:pict><v:shape><v:textbox>{last}</v:textbox></v:shape></w:pict></w:r>")
+    replace_marker(parts, "".join(para(box) for box in boxes))
+
+
+def in_content_controls(parts: Parts, hidden: list[str]) -> None:
+    block = "".join(
+        f"<w:sdt><w:sdtPr/><w:sdtContent>{para(run(t))}</w:sdtContent></w:sdt>" for t in hidden[:-1]
+    )
+    half = len(hidden[-1]) // 2
+    inline = para(
+        run(hidden[-1][:half])
+        + "<w:sdt><w:sdtPr/><w:sdtContent>"
+        + run(hidden[-1][half:])
+        + "</w:sdtContent></w:sdt>"
+    )
+    replace_marker(parts, block + inline)
+
+
+def in_tracked_insertions(parts: Parts, hidden: list[str]) -> None:
+    """Inserted runs, with custom XML, smart tags and a simple field around some."""
+    wrapped = []
+    for n, text in enumerate(hidden):
+        third = len(text) // 3
+        head, middle, tail = text[:third], text[third : 2 * third], text[2 * third :]
+        ins = f'<w:ins w:id="{n}" w:author="张三" w:date="2026-01-01T00:00:00Z">{run(head)}</w:ins>'
+        smart = f'<w:smartTag w:uri="urn:x" w:element="place">{run(middle)}</w:smartTag>'
+        field = f'<w:fldSimple w:instr=" QUOTE "><w:customXml w:element="x">{run(tail)}'
+        wrapped.append(para(ins + smart + field + "</w:customXml></w:fldSimple>"))
+    replace_marker(parts, "".join(wrapped))
+
+
+def in_header(parts: Parts, hidden: list[str]) -> None:
+    xml = f"<w:hdr {DECLS}>" + "".join(para(run(t)) for t in hidden) + "</w:hdr>"
+    add_part(
+        parts,
+        "word/header9.xml",
+        xml,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml",
+        "header",
+        "rIdHidden1",
+    )
+
+
+def in_footnotes(parts: Parts, hidden: list[str]) -> None:
+    notes = "".join(
+        f'<w:footnote w:id="{n + 1}">{para(run(t))}</w:footnote>' for n, t in enumerate(hidden)
+    )
+    separator = (
+        f'<w:footnote w:type="separator" w:id="-1">{para("<w:r><w:separator/></w:r>")}</w:footnote>'
+    )
+    add_part(
+        parts,
+        "word/footnotes.xml",
+        f"<w:footnotes {DECLS}>{separator}{notes}</w:footnotes>",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml",
+        "footnotes",
+        "rIdHidden2",
+    )
+    refs = "".join(f'<w:r><w:footnoteReference w:id="{n + 1}"/></w:r>' for n in range(len(hidden)))
+    replace_marker(parts, para(run("说明见脚注。") + refs))
+
+
+def in_deleted_text(parts: Parts, hidden: list[str]) -> None:
+    deleted = "".join(
+        para(
+            f'<w:del w:id="{n}" w:author="李四" w:date="2026-01-01T00:00:00Z"><w:r>'
+            f'<w:delText xml:space="preserve">{_esc(t)}</w:delText></w:r></w:del>'
+        )
+        for n, t in enumerate(hidden)
+    )
+    replace_marker(parts, deleted)
+
+
+def in_alt_chunk(parts: Parts, hidden: list[str]) -> None:
+    html = "<html><body>" + "".join(f"<p>{_esc(t)}</p>" for t in hidden) + "</body></html>"
+    add_part(parts, "word/chunk1.htm", html, "text/html", "aFChunk", "rIdHidden3")
+    replace_marker(parts, '<w:altChunk r:id="rIdHidden3"/>')
+
+
+@pytest.mark.parametrize(
+    ("trick", "story"),
+    [
+        (in_text_boxes, "textbox"),
+        (in_content_controls, "body"),
+        (in_tracked_insertions, "body"),
+        (in_header, "header"),
+        (in_footnotes, "footnote"),
+        (in_deleted_text, "deleted"),
+        (in_alt_chunk, "embedded"),
+    ],
+)
+def test_copy_hidden_in_a_docx_story_is_found(tmp_path: Path, trick: Trick, story: str) -> None:
+    alert, copier = found_copy(tmp_path, trick, story)
+    # every hidden paragraph is read once, in its story: none lost, none doubled
+    _, _, hidden = project_with(tmp_path / "again", trick)
+    texts = [b.text for b in copier.blocks]
+    for text in hidden:
+        assert texts.count(text) == 1
+        assert next(b.story for b in copier.blocks if b.text == text) == story
+    if story != "body":
+        assert STORY_TITLES[story] in alert.summary
+
+
+def test_text_box_fallback_is_not_read_twice(tmp_path: Path) -> None:
+    path = tmp_path / "bids/b01/a.docx"
+    write_bid(
+        path, [("第一章 概况", [MARKER])], in_text_boxes, ["文本框里的第一段文字。", "第二段。"]
+    )
+    blocks = extract_file(tmp_path, "bids/b01/a.docx").blocks
+    assert [(b.text, b.story) for b in blocks] == [
+        ("第一章 概况", "body"),
+        ("文本框里的第一段文字。", "textbox"),
+        ("第二段。", "textbox"),
+    ]
+    assert [b.index for b in blocks] == [0, 2, 4]  # each box after its (empty) anchor paragraph
+
+
+def test_a_name_inside_a_tracked_insertion_mixes_documents(tmp_path: Path) -> None:
+    """b02's bid carries b01's name and signature block inside w:ins."""
+    names = {b: COMPANIES[b] for b in ("b01", "b02", "b03")}
+    (tmp_path / "project.json").write_text(
+        json.dumps(
+            {"id": "T-INS", "bidders": {b: {"name": n} for b, n in names.items()}},
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    plans = honest_project(3)
+
+    def signed_by_another(parts: Parts, _hidden: list[str]) -> None:
+        ins = (
+            '<w:ins w:id="1" w:author="王五" w:date="2026-01-01T00:00:00Z">'
+            + run(f"投标人：{names['b01']}（盖单位章）")
+            + "</w:ins>"
+        )
+        replace_marker(parts, para(ins))
+
+    for b, chapters in plans.items():
+        cover = ("投标函", [f"投标人：{names[b]}（盖单位章）", *([MARKER] if b == "b02" else [])])
+        write_bid(
+            tmp_path / f"bids/{b}/投标文件.docx",
+            [cover, *chapters[:3]],
+            signed_by_another if b == "b02" else None,
+            [],
+        )
+    report = scan_project(tmp_path).report
+    mixed = [a for a in report["alerts"] if a["kind"] == "mixed_documents"]
+    assert [a["bidders"] for a in mixed] == [["b01", "b02"]]
+    assert mixed[0]["details"]["carrier"] == "b02" and mixed[0]["details"]["named"] == "b01"
+    assert any(names["b01"] in (e["excerpt"] or "") for e in mixed[0]["evidence"])
+
+
+# --- characters a reader cannot see or tell apart -----------------------------------------
+
+FILLERS = ("\u3164", "\u034f", "\ufe0f", "\U000e0101", "\u115f", "\uffa0", "\u200b")
+
+
+def with_invisible_characters(parts: Parts, hidden: list[str]) -> None:
+    """An invisible character after every character, a different one each time."""
+    spread = ["".join(c + FILLERS[i % len(FILLERS)] for i, c in enumerate(t)) for t in hidden]
+    replace_marker(parts, "".join(para(run(t)) for t in spread))
+
+
+def in_traditional_characters(parts: Parts, hidden: list[str]) -> None:
+    import opencc
+
+    converter = opencc.OpenCC("s2t")
+    replace_marker(parts, "".join(para(run(converter.convert(t))) for t in hidden))
+
+
+@pytest.mark.parametrize(
+    ("trick", "kind"),
+    [
+        (with_invisible_characters, "invisible"),
+        (in_traditional_characters, "traditional"),
+    ],
+)
+def test_copy_hidden_by_characters_is_found_after_folding(
+    tmp_path: Path, trick: Trick, kind: str
+) -> None:
+    alert, copier = found_copy(tmp_path, trick, "body")
+    hidden = alert.details["concealment"]
+    assert hidden["found_only_after_folding"] is True
+    assert hidden["folded"][COPIER][kind] >= 100 and SOURCE not in hidden["folded"]
+    assert "隐藏处理" in alert.summary
+    # the excerpt quotes the file as it is, concealment included
+    quoted = next(e.excerpt for e in alert.evidence if e.bidder == COPIER)
+    texts = "".join("".join(b.text for b in copier.blocks).split())
+    assert "".join(quoted.rstrip("…").split())[:30] in texts
+
+
+def test_a_plain_copy_reports_no_concealment(tmp_path: Path) -> None:
+    def plain(parts: Parts, hidden: list[str]) -> None:
+        replace_marker(parts, "".join(para(run(t)) for t in hidden))
+
+    alert, _ = found_copy(tmp_path, plain, "body")
+    assert "concealment" not in alert.details and "隐藏处理" not in alert.summary
+
+
+def test_alt_chunks_embedded_docx_read_other_formats_listed(tmp_path: Path) -> None:
+    inner = synth.write_docx(tmp_path / "inner.docx", ["嵌入文档里的一段说明文字。"])
+
+    def chunks(parts: Parts, _hidden: list[str]) -> None:
+        add_part(
+            parts,
+            "word/inner.docx",
+            "",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+            "aFChunk",
+            "rIdDocx",
+        )
+        parts["word/inner.docx"] = inner.read_bytes()
+        add_part(parts, "word/chunk.rtf", r"{\rtf1 hidden}", "application/rtf", "aFChunk", "rIdRtf")
+        replace_marker(
+            parts,
+            '<w:altChunk r:id="rIdDocx"/><w:altChunk r:id="rIdRtf"/>'
+            '<w:altChunk r:id="rIdMissing"/>',
+        )
+
+    write_bid(tmp_path / "bids/b01/a.docx", [("第一章 概况", [MARKER])], chunks, [])
+    extracted = extract_file(tmp_path, "bids/b01/a.docx")
+    assert extracted.status == "ok"
+    assert ("嵌入文档里的一段说明文字。", "embedded") in [
+        (b.text, b.story) for b in extracted.blocks
+    ]
+    assert "altChunk: chunk.rtf" in extracted.error and "未参与比对" in extracted.error
+    assert "altChunk），但其部件缺失" in extracted.error
