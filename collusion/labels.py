@@ -52,6 +52,7 @@ FIELD_LABELS: dict[str, str] = {
     "xmp_instance_id": "XMP 实例标识 InstanceID",
     "xmp_original_document_id": "XMP 原始文档标识 OriginalDocumentID",
     "image_sha256": "内嵌图片（哈希相同）",
+    "image": "内嵌图片（像素相同）",
     "machine_code": "文件制作机器码",
     "mac": "网卡 MAC 地址",
     "disk_serial": "硬盘序列号",

@@ -135,8 +135,37 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Weight:
+    """How much one fact weighs in a pair's score (see collusion/scoring.py).
+
+    ``log10_lr`` is the base-10 logarithm of the fact's likelihood ratio: how
+    many times likelier the fact is between colluding bidders than between
+    honest ones (2.0 = a hundred times). ``inputs`` holds the numbers it was
+    computed from, so that a regulator can redo the arithmetic; ``weak`` facts
+    (a CPU model's id, a document title, an upload IP, a generic field) add up
+    only to a capped total.
+    """
+
+    log10_lr: float
+    method: str  # rarity | text | chance | fixed
+    inputs: dict[str, Any] = field(default_factory=dict)
+    weak: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"log10_lr": round(self.log10_lr, 4), "method": self.method,
+                "weak": self.weak, **self.inputs}
+
+
+@dataclass(frozen=True)
 class Alert:
-    """A detector's finding about two or more bidders, before ids are given."""
+    """A detector's finding about two or more bidders.
+
+    ``key`` names the underlying fact (one document lineage, one file, one
+    value, one passage): alerts with the same key are one fact and count once.
+    ``id`` is given when the scan numbers its alerts (``report.number_alerts``);
+    alerts stay typed objects through scoring and become dicts only when the
+    report is written.
+    """
 
     kind: str
     severity: str  # high | medium | low
@@ -146,6 +175,12 @@ class Alert:
     summary: str
     details: dict[str, Any] = field(default_factory=dict)
     evidence: tuple[Evidence, ...] = ()
+    key: str = ""
+    weight: Weight | None = None
+    # (file, paragraph) of every block the fact spans, where known: lets a
+    # fact reported by a stronger detector be recognised in another's alert.
+    covers: frozenset[tuple[str, int]] = frozenset()
+    id: str | None = None
 
     def sort_key(self) -> tuple:
         order = {"high": 0, "medium": 1, "low": 2}

@@ -58,7 +58,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = 
 KEEP_KEYS = frozenset({
     "sha256", "id", "path", "file", "generated_at", "bidder", "bidders", "alerts",
     "kind", "kinds", "severity", "basis", "field", "source", "format", "status",
-    "schema_version", "version", "label", "strength",
+    "schema_version", "version", "label", "strength", "key", "alert", "method", "fact",
 })
 # Signature fields that name a person: masked as names.
 PERSON_FIELDS = frozenset({

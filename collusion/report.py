@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -15,7 +16,8 @@ from collusion.basis import DISCLAIMER
 from collusion.errors import OutputError
 from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput
 from collusion.project import BIDDER_STATUSES, EMPTY_BIDDER, MISSING_BIDDER
-from collusion.scoring import PairScore, flagged_groups
+from collusion.scoring import PairScore, flagged_groups, model_description
+from collusion.settings import ScoreSettings
 
 SCHEMA_VERSION = "1.0"
 SCHEMA_FILE = "report.schema.json"
@@ -28,22 +30,30 @@ def load_schema() -> dict[str, Any]:
     return json.loads(resources.files("collusion").joinpath(SCHEMA_FILE).read_text("utf-8"))
 
 
-def number_alerts(alerts: list[Alert]) -> list[dict[str, Any]]:
-    """Alerts as report dicts, sorted and numbered A0001... so ids are stable."""
-    numbered = []
-    for index, alert in enumerate(sorted(alerts, key=Alert.sort_key), start=1):
-        numbered.append({
-            "id": f"A{index:04d}",
-            "kind": alert.kind,
-            "severity": alert.severity,
-            "score": round(float(alert.score), 4),
-            "bidders": sorted(alert.bidders),
-            "basis": alert.basis,
-            "summary": alert.summary,
-            "details": alert.details,
-            "evidence": [e.to_dict() for e in alert.evidence],
-        })
-    return numbered
+def number_alerts(alerts: list[Alert]) -> list[Alert]:
+    """Alerts sorted and numbered A0001... so ids are stable."""
+    return [replace(alert, id=f"A{index:04d}")
+            for index, alert in enumerate(sorted(alerts, key=Alert.sort_key), start=1)]
+
+
+def alert_dict(alert: Alert) -> dict[str, Any]:
+    """One alert as the report writes it."""
+    data = {
+        "id": alert.id,
+        "kind": alert.kind,
+        "severity": alert.severity,
+        "score": round(float(alert.score), 4),
+        "bidders": sorted(alert.bidders),
+        "basis": alert.basis,
+        "summary": alert.summary,
+        "details": alert.details,
+        "evidence": [e.to_dict() for e in alert.evidence],
+    }
+    if alert.key:
+        data["key"] = alert.key
+    if alert.weight is not None:
+        data["weight"] = alert.weight.to_dict()
+    return data
 
 
 def file_entry(file: ExtractedFile) -> dict[str, Any]:
@@ -74,7 +84,7 @@ def error_entries(project: ProjectInput, files: list[tuple[str | None, Extracted
     return sorted(entries, key=lambda e: (e["file"], e.get("line", 0), e["error"]))
 
 
-def project_summary(bidders: list[Bidder], alerts: list[dict], pairs: list[PairScore],
+def project_summary(bidders: list[Bidder], alerts: list[Alert], pairs: list[PairScore],
                     groups: list[dict], errors: list[dict]) -> str:
     """One paragraph in Chinese for the regulator."""
     files = sum(len(b.files) for b in bidders)
@@ -112,7 +122,8 @@ def _bidder_problems(bidders: list[Bidder], errors: list[dict]) -> str:
 
 
 def build_report(project: ProjectInput, bidders: list[Bidder], tender_files: list[ExtractedFile],
-                 alerts: list[dict], pairs: list[PairScore], *,
+                 alerts: list[Alert], pairs: list[PairScore], *,
+                 score_settings: ScoreSettings | None = None,
                  ignored_signatures: list[dict] | None = None,
                  indicators: dict[str, Any] | None = None,
                  generated_at: datetime | None = None) -> dict[str, Any]:
@@ -135,12 +146,14 @@ def build_report(project: ProjectInput, bidders: list[Bidder], tender_files: lis
             for b in bidders
         ],
         "tender": {"files": [file_entry(f) for f in tender_files]},
-        "alerts": alerts,
+        "alerts": [alert_dict(a) for a in alerts],
         "pairs": [
             {"bidders": list(p.bidders), "score": p.score, "flagged": p.flagged,
-             "alerts": list(p.alert_ids), "kinds": list(p.kinds)}
+             "alerts": list(p.alert_ids), "kinds": list(p.kinds),
+             "weight": p.weight, "terms": [t.to_dict() for t in p.terms]}
             for p in pairs
         ],
+        "scoring": model_description(score_settings or ScoreSettings()),
         "groups": groups,
         "ignored_signatures": sorted(
             ignored_signatures or [], key=lambda r: (r["field"], r["value"], r["bidders"])),

@@ -17,12 +17,13 @@ from collusion.detectors import (
     shared_signature,
 )
 from collusion.extract import extract_files, previously_failed
+from collusion.facts import consolidate
 from collusion.fingerprints_data import load_known_common
 from collusion.history import TextFingerprints
 from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput, ScanContext, Section
 from collusion.project import load_project
 from collusion.report import build_report, number_alerts
-from collusion.scoring import score_pairs
+from collusion.scoring import score_pairs, weigh_alerts
 from collusion.sections import split_sections
 from collusion.settings import Settings
 from collusion.text import TextSettings, fingerprint_project
@@ -67,11 +68,12 @@ def scan_project(root: str | os.PathLike[str], settings: Settings | None = None,
         history=history,
     )
     context = prepare_text(context, fingerprints=history is not None)
-    alerts = run_detectors(context, progress)
-    numbered = number_alerts(alerts)
+    alerts = weigh_alerts(run_detectors(context, progress), settings.score)
+    numbered = number_alerts(consolidate(alerts))
     pairs = score_pairs(numbered, settings.score)
     report = build_report(
         project, list(bidders), list(tender_files), numbered, pairs,
+        score_settings=settings.score,
         ignored_signatures=shared_signature.ignored(context),
         indicators=project_indicators(context),
         generated_at=generated_at,

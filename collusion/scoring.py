@@ -1,26 +1,79 @@
 """Combine alerts into a score per bidder pair, flags and groups.
 
-The pair score is a noisy-OR of the scores of the alerts that name both
-bidders: ``1 - prod(1 - s_i)``. Each detector gives its alert a score that
-says how likely that one piece of evidence alone is to reflect a real link
-(a lineage id ~0.95, a typed author name ~0.45, a shared IP ~0.15), so that
-independent weak signs add up while no pile of weak signs reaches the weight
-of one strong one too quickly. A noisy-OR rather than a fitted model because
-there are no labelled real cases to calibrate on and a regulator can redo the
-arithmetic from the report.
+The model: likelihood ratios over distinct facts, calibrated.
+
+1. Every alert names one fact (``Alert.key``: a document lineage, a file, a
+   value, the text two bidders share) and carries its weight, the base-10
+   logarithm of the fact's likelihood ratio ``LR = P(fact | the two collude) /
+   P(fact | they are honest)``.
+2. For a shared value (signature code, image, contact, identifier) the weight
+   follows the record-linkage rule with frequency-based agreement weights
+   (Fellegi and Sunter): ``log10_lr = log10(1 / u)`` where ``u``, the chance
+   that two honest bidders both carry the value, is the largest of
+
+   - ``u_field``: what the field is (a random lineage id 1e-4, a typed author
+     name 0.02, a CPU model's id 0.1), a named constant per field;
+   - ``(k - 2) / (n - 2)``: the share of the project's other bidders that
+     carry it too (k of n carry it; the two of the pair are left out), so a
+     value held by 5 of 12 bidders weighs log10(10/3) = 0.52 whatever it is;
+   - the share of the history's companies that carried it in other projects.
+
+   Text, price and document-mix facts weigh by their own measure (rare shared
+   characters, the chance of a price pattern), documented in their detectors.
+3. A pair's weight ``W`` is the sum of its distinct facts' weights (one key
+   counts once, at its largest weight); weak facts (``Weight.weak``) together
+   add at most ``ScoreSettings.weak_cap``, so that a CPU id, a title and an
+   upload IP never flag a pair between them.
+4. The pair score is ``1 / (1 + exp(-(a + b * W)))``: a logistic calibration
+   of ``W`` whose ``a`` and ``b`` were fitted on labelled generated projects
+   (``benchmarks/collusion_bench.py --fit``) and are in the report, so a
+   regulator can redo the arithmetic from ``pairs[].terms``. A pair is
+   flagged at ``ScoreSettings.flag_threshold``.
+
+Summing log-ratios treats the facts as independent given the pair's status;
+that is why one fact (all the ids of one document, everything an identical
+file implies) is one alert with one weight, not many.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
+from typing import Any
 
+from collusion.models import Alert, Weight
 from collusion.settings import ScoreSettings
 
 # Values shorter than this (a name, a short code) are not merged across detectors.
 MIN_KEY_CHARS = 6
+KEY_DIGEST_CHARS = 16
+# The chance that two honest bidders share a value can never be taken as
+# lower than this: no fact alone is worth more than 10^5 to 1.
+MIN_U = 1e-5
+
+
+@dataclass(frozen=True)
+class Term:
+    """One fact's part in a pair's weight."""
+
+    alert: str
+    key: str
+    log10_lr: float
+    counted: float  # what it added: 0 for a repeated key, less when the weak cap bites
+    weak: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "alert": self.alert,
+            "key": self.key,
+            "log10_lr": round(self.log10_lr, 4),
+            "counted": round(self.counted, 4),
+            "weak": self.weak,
+        }
 
 
 @dataclass(frozen=True)
@@ -30,56 +83,156 @@ class PairScore:
     flagged: bool
     alert_ids: tuple[str, ...]
     kinds: tuple[str, ...]
+    weight: float = 0.0
+    terms: tuple[Term, ...] = ()
 
 
-def same_value_key(alert: dict) -> str | None:
-    """A key shared by alerts that report one value through two detectors.
+def value_key(value: str, kind: str = "") -> str:
+    """The fact key of a written value, the same whichever detector reports it.
 
-    The deposit account in signatures.csv (shared_signature) and the same
-    account written in both bids (shared_identifier) are one piece of
-    evidence; counted twice, the noisy-OR would overstate the pair.
+    The deposit account in signatures.csv and the same account written in
+    both bids are one fact.
     """
-    value = alert.get("details", {}).get("value")
-    if not isinstance(value, str):
-        return None
     compact = re.sub(r"[\W_]+", "", value).casefold()
-    return compact if len(compact) >= MIN_KEY_CHARS else None
+    if len(compact) < MIN_KEY_CHARS:
+        compact = f"{kind}:{compact}"
+    # A digest, not the value: keys survive a redacted report unchanged.
+    return f"value:{hashlib.sha256(compact.encode()).hexdigest()[:KEY_DIGEST_CHARS]}"
 
 
-def independent_scores(alerts: list[dict]) -> list[float]:
-    """Alert scores with each repeated value counted once, at its best score."""
-    best: dict[str, float] = {}
-    scores: list[float] = []
+def frequency_u(holders: int, bidders: int) -> float:
+    """Share of the project's other bidders carrying a value: (k - 2) / (n - 2)."""
+    if holders <= 2 or bidders <= 2:
+        return 0.0
+    return min(1.0, (holders - 2) / (bidders - 2))
+
+
+def rarity_weight(
+    u_field: float,
+    holders: int,
+    bidders: int,
+    *,
+    history_share: float | None = None,
+    weak: bool = False,
+) -> Weight:
+    """The weight of a value k of n bidders share: log10(1 / u), u as in the module doc."""
+    u_project = frequency_u(holders, bidders)
+    u = max(u_field, u_project, history_share or 0.0, MIN_U)
+    inputs: dict[str, Any] = {
+        "u_field": u_field,
+        "holders": holders,
+        "bidders": bidders,
+        "u_project": round(u_project, 6),
+        "u": round(u, 6),
+    }
+    if history_share is not None:
+        inputs["u_history"] = round(history_share, 6)
+    return Weight(log10_lr=max(0.0, -math.log10(u)), method="rarity", inputs=inputs, weak=weak)
+
+
+def probability(log10_lr: float, settings: ScoreSettings) -> float:
+    """The calibrated score of a weight: 1 / (1 + exp(-(a + b W)))."""
+    z = settings.calibration_intercept + settings.calibration_slope * log10_lr
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+
+def weight_of_score(score: float, settings: ScoreSettings) -> float:
+    """The weight whose calibrated score is ``score`` (for alerts that carry no weight)."""
+    s = min(max(score, 1e-6), 1 - 1e-6)
+    return max(
+        0.0, (math.log(s / (1 - s)) - settings.calibration_intercept) / settings.calibration_slope
+    )
+
+
+def alert_weight(alert: Alert, settings: ScoreSettings) -> Weight:
+    if alert.weight is not None:
+        return alert.weight
+    return Weight(
+        log10_lr=weight_of_score(alert.score, settings),
+        method="fixed",
+        inputs={"score": alert.score},
+    )
+
+
+def weigh_alerts(alerts: list[Alert], settings: ScoreSettings) -> list[Alert]:
+    """Each alert with its weight and, as its score, what it alone would score."""
+    out = []
     for alert in alerts:
-        key = same_value_key(alert)
-        if key is None:
-            scores.append(alert["score"])
-        else:
-            best[key] = max(best.get(key, 0.0), alert["score"])
-    return scores + [best[key] for key in sorted(best)]
+        weight = alert_weight(alert, settings)
+        out.append(
+            replace(alert, weight=weight, score=round(probability(weight.log10_lr, settings), 4))
+        )
+    return out
 
 
-def noisy_or(scores: list[float]) -> float:
-    remaining = 1.0
-    for score in scores:
-        remaining *= 1.0 - min(max(score, 0.0), 1.0)
-    return 1.0 - remaining
+def pair_terms(alerts: list[Alert], settings: ScoreSettings) -> tuple[float, tuple[Term, ...]]:
+    """A pair's weight: distinct keys summed, weak facts capped together."""
+    best: dict[str, tuple[float, str]] = {}
+    weights = {a.id or "": alert_weight(a, settings) for a in alerts}
+    for alert in alerts:
+        w = weights[alert.id or ""].log10_lr
+        key = alert.key or f"alert:{alert.id}"
+        if key not in best or w > best[key][0]:
+            best[key] = (w, alert.id or "")
+    counted_ids = {aid for _, aid in best.values()}
+    weak_left = settings.weak_cap
+    terms = []
+    total = 0.0
+    order = sorted(alerts, key=lambda a: (-weights[a.id or ""].log10_lr, a.id or ""))
+    for alert in order:
+        weight = weights[alert.id or ""]
+        counted = weight.log10_lr if (alert.id or "") in counted_ids else 0.0
+        if counted and weight.weak:
+            counted = min(counted, weak_left)
+            weak_left -= counted
+        total += counted
+        terms.append(
+            Term(
+                alert=alert.id or "",
+                key=alert.key or f"alert:{alert.id}",
+                log10_lr=weight.log10_lr,
+                counted=counted,
+                weak=weight.weak,
+            )
+        )
+    return total, tuple(sorted(terms, key=lambda t: t.alert))
 
 
-def score_pairs(alerts: list[dict], settings: ScoreSettings) -> list[PairScore]:
+def score_pairs(alerts: list[Alert], settings: ScoreSettings) -> list[PairScore]:
     """Every bidder pair named together by at least one alert, sorted."""
-    per_pair: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    per_pair: dict[tuple[str, str], list[Alert]] = defaultdict(list)
     for alert in alerts:
-        for pair in combinations(sorted(set(alert["bidders"])), 2):
+        for pair in combinations(sorted(set(alert.bidders)), 2):
             per_pair[pair].append(alert)
     pairs = []
     for pair, pair_alerts in sorted(per_pair.items()):
-        score = round(noisy_or(independent_scores(pair_alerts)), 4)
-        pairs.append(PairScore(
-            bidders=pair, score=score, flagged=score >= settings.flag_threshold,
-            alert_ids=tuple(sorted(a["id"] for a in pair_alerts)),
-            kinds=tuple(sorted({a["kind"] for a in pair_alerts}))))
+        total, terms = pair_terms(pair_alerts, settings)
+        score = round(probability(total, settings), 4)
+        pairs.append(
+            PairScore(
+                bidders=pair,
+                score=score,
+                flagged=score >= settings.flag_threshold,
+                alert_ids=tuple(sorted(a.id or "" for a in pair_alerts)),
+                kinds=tuple(sorted({a.kind for a in pair_alerts})),
+                weight=round(total, 4),
+                terms=terms,
+            )
+        )
     return pairs
+
+
+def model_description(settings: ScoreSettings) -> dict[str, Any]:
+    """The scoring model's constants, for the report (``scoring``)."""
+    return {
+        "model": "sum of log10 likelihood ratios over distinct facts, logistic calibration",
+        "formula": "score = 1 / (1 + exp(-(intercept + slope * weight))); "
+        "weight = sum of counted log10_lr over the pair's distinct facts",
+        "intercept": settings.calibration_intercept,
+        "slope": settings.calibration_slope,
+        "weak_cap": settings.weak_cap,
+        "flag_threshold": settings.flag_threshold,
+    }
 
 
 def flagged_groups(pairs: list[PairScore]) -> list[dict]:

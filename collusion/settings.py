@@ -66,13 +66,27 @@ class SignatureSettings:
 
 @dataclass(frozen=True)
 class ScoreSettings:
-    """How a pair's alerts combine into one score (a noisy-OR, see scoring.py)."""
+    """How a pair's facts combine into one score (see scoring.py).
+
+    score = 1 / (1 + exp(-(calibration_intercept + calibration_slope * W))),
+    W the sum of the pair's log10 likelihood ratios.
+    """
 
     flag_threshold: float = 0.6  # pairs scoring at or above go to the regulator
+    # Before fitting these are a prior odds of 1:100 and Bayes' rule (slope ln 10).
+    calibration_intercept: float = -4.6052
+    calibration_slope: float = 2.3026
+    # Weak facts (CPU model id, title, upload IP, generic fields) add at most
+    # this much together: less than the weight a pair needs to be flagged.
+    weak_cap: float = 1.0
 
     def __post_init__(self) -> None:
         if not 0 < self.flag_threshold <= 1:
             raise SettingsError("flag_threshold must be in (0, 1]")
+        if self.calibration_slope <= 0:
+            raise SettingsError("calibration_slope must be positive")
+        if self.weak_cap < 0:
+            raise SettingsError("weak_cap must be 0 or more")
 
 
 @dataclass(frozen=True)

@@ -288,6 +288,36 @@ def summary_for(ctx: ScanContext, pair: PairResult, evidence: tuple[Evidence, ..
     return "；".join([parts[0] + parts[1], *parts[2:]]) if len(parts) > 1 else parts[0]
 
 
+def blocks_between(p: Prepared, start: int, end: int) -> set[tuple[str, int]]:
+    """(file, block index) of every block a span of normalized offsets touches."""
+    o_start, o_end = p.norm.span(start, end)
+    found: set[tuple[str, int]] = set()
+    pos = 0
+    for block in p.section.blocks:
+        block_end = pos + len(block.text)
+        if block_end >= o_start and pos <= max(o_start, o_end - 1):
+            found.add((p.section.file, block.index))
+        pos = block_end + 1
+    return found
+
+
+def covered_blocks(comparison: ProjectComparison, pair: PairResult) -> frozenset[tuple[str, int]]:
+    """Every block of both bidders that the pair's shared text touches."""
+    prepared = comparison.prepared
+    found: set[tuple[str, int]] = set()
+    for ap in pair.passages:
+        found |= blocks_between(prepared[ap.match.a], ap.passage.a_start, ap.passage.a_end)
+        found |= blocks_between(prepared[ap.match.b], ap.passage.b_start, ap.passage.b_end)
+    for typo in pair.typos:
+        found |= blocks_between(prepared[typo.a], typo.a_start, typo.a_end)
+        found |= blocks_between(prepared[typo.b], typo.b_start, typo.b_end)
+    for m in pair.param_sections:
+        for sid in (m.a, m.b):
+            section = prepared[sid].section
+            found |= {(section.file, block.index) for block in section.blocks}
+    return frozenset(found)
+
+
 def build_alert(ctx: ScanContext, comparison: ProjectComparison, pair: PairResult,
                 settings: TextSettings, excerpt_chars: int) -> Alert:
     evidence = evidence_for(comparison, pair, settings, excerpt_chars)
@@ -298,6 +328,7 @@ def build_alert(ctx: ScanContext, comparison: ProjectComparison, pair: PairResul
         details["concealment"] = hidden
         if hidden["found_only_after_folding"]:
             summary += f"；{CONCEALED_NOTE}"
+    x, y = pair.bidders
     return Alert(
         kind=KIND,
         severity=pair.severity or "low",
@@ -307,4 +338,6 @@ def build_alert(ctx: ScanContext, comparison: ProjectComparison, pair: PairResul
         summary=summary + "。",
         details=details,
         evidence=evidence,
+        key=f"text:{x}|{y}",
+        covers=covered_blocks(comparison, pair),
     )

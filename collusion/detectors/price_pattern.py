@@ -25,7 +25,7 @@ uppercase form prevails where the two forms disagree).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import combinations
 
@@ -294,6 +294,7 @@ def _identical_alert(ctx: ScanContext, group: tuple[str, ...], prices: dict[str,
         kind=KIND, severity="medium" if plain else "high", score=0.6 if plain else 0.9,
         bidders=group, basis=basis.ART40_ABNORMAL_CONSISTENCY, summary=summary,
         details=details, evidence=_price_evidence(ctx, group, prices, titles),
+        key=f"price:{price}",
     )
 
 
@@ -333,6 +334,7 @@ def _progression_alert(ctx: ScanContext, prog, prices: dict[str, BidPrice],
                  "step": float(prog.step), "round_step": prog.round,
                  "sources": {b: prices[b].source for b in prog.bidders}},
         evidence=_price_evidence(ctx, tuple(sorted(prog.bidders)), prices, titles),
+        key=f"progression:{','.join(sorted(prog.bidders))}",
     )
 
 
@@ -388,11 +390,16 @@ def _boq_alerts(ctx: ScanContext, settings: PriceSettings,
                                  money(settings.ratio_tolerance),
                                  money(settings.arithmetic_abs_tolerance),
                                  money(settings.arithmetic_per_unit))
+        # One priced bill per pair is one fact, whatever it shows: its lines
+        # (as text too) are what the alert covers.
+        fact = {"key": f"boq:{a}|{b}",
+                "covers": frozenset((f, i.index) for x in (a, b) for f, i in boqs[x])}
         alert = _unit_price_alert(ctx, a, b, comparison, settings, files, titles)
         if alert is not None:
-            alerts.append(alert)
+            alerts.append(replace(alert, **fact))
         if comparison.shared_errors:
-            alerts.append(_error_alert(ctx, a, b, comparison, settings, files, titles))
+            alerts.append(replace(_error_alert(ctx, a, b, comparison, settings, files, titles),
+                                  **fact))
     return alerts
 
 

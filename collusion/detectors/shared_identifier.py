@@ -45,6 +45,7 @@ from collusion.identifiers import (
 )
 from collusion.labels import IDENTIFIER_LABELS
 from collusion.models import Alert, Evidence, ScanContext
+from collusion.scoring import value_key
 
 SETTINGS_KEY = "identifiers"
 KIND = "shared_identifier"
@@ -176,6 +177,7 @@ def _number_alert(ctx: ScanContext, found: dict[Key, dict[str, list[Occurrence]]
                                 first.bank, deposit),
         details=details,
         evidence=_evidence(by_bidder, bidders, settings, titles),
+        key=value_key(value, kind),
     )
 
 
@@ -227,6 +229,7 @@ def _name_alerts(ctx: ScanContext, found: dict[Key, dict[str, list[Occurrence]]]
                          "roles": roles, "carriers": len(by_bidder),
                          "project_bidders": bidder_count},
                 evidence=_evidence(pair, (a, b), settings, titles),
+                key=value_key(f"{name}:{a}|{b}", PERSON),
             ))
     return alerts
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
+from typing import Any
 
 from collusion import basis
 from collusion.labels import field_name
-from collusion.models import Alert, Evidence, ScanContext, SignatureValue
+from collusion.models import Alert, Evidence, ScanContext, SignatureValue, Weight
+from collusion.scoring import rarity_weight, value_key
 from collusion.settings import SignatureSettings
 
 HIGH, MEDIUM, LOW, NONE = "high", "medium", "low", "none"
@@ -44,9 +46,37 @@ FIELD_STRENGTH: dict[str, str] = {
 }
 UNKNOWN_CSV_STRENGTH = MEDIUM  # a code of the e-bidding export we do not know
 CUSTOM_PROPERTY_STRENGTH = MEDIUM
-# An alert's score is its weight in the pair's noisy-OR (scoring.py): one
-# lineage id flags a pair on its own, a typed name needs company.
-SEVERITY_SCORE = {HIGH: 0.95, MEDIUM: 0.45, LOW: 0.15}
+
+# u_field: the chance that two honest bidders carry the same value of the
+# field (scoring.py turns it into the weight log10(1/u), lowered further by
+# how many of the project's bidders carry the value). Random ids generated
+# per document, per save or per machine: about one in ten thousand bids
+# (a copied file, a shared template) — 4.0. A typed name or a timestamp to
+# the second: common names and copied templates — 1.7 to 2. Weak fields a
+# whole class of bidders share by nature — 1.0 or less.
+FIELD_U: dict[str, float] = {
+    "rsid_root": 1e-4, "rsid": 1e-4, "docid_w14": 1e-4, "docid_w15": 1e-4, "wps_icv": 1e-4,
+    "pdf_id_0": 1e-4, "pdf_id_1": 1e-4, "xmp_document_id": 1e-4, "xmp_instance_id": 1e-4,
+    "xmp_original_document_id": 1e-4, "image_sha256": 1e-3, "image": 1e-3,
+    "machine_code": 1e-4, "mac": 1e-4, "disk_serial": 1e-4, "ca_serial": 1e-4,
+    "pricing_lock": 1e-4, "deposit_account": 1e-4,
+    "author": 0.02, "last_modified_by": 0.02, "manager": 0.02, "comment_author": 0.02,
+    "revision_author": 0.02, "attached_template": 0.02, "created": 0.01,
+    "company": 0.1, "template": 0.1, "cpu_id": 0.1,
+    "upload_ip": 0.1, "download_ip": 0.1, "decrypt_ip": 0.1, "title": 0.1,
+    "kso_product_build_ver": 0.3,
+}
+UNKNOWN_FIELD_U = 0.1  # a custom property or an export code we do not know
+# Weak fields: alone or together they never flag a pair (ScoreSettings.weak_cap).
+WEAK_FIELDS = frozenset({"cpu_id", "upload_ip", "download_ip", "decrypt_ip", "title",
+                         "company", "template", "kso_product_build_ver"})
+# Random ids that name one document: files sharing one are one lineage.
+LINEAGE_FIELDS = frozenset({"rsid_root", "docid_w14", "docid_w15", "wps_icv", "pdf_id_0",
+                            "pdf_id_1", "xmp_document_id", "xmp_instance_id",
+                            "xmp_original_document_id"})
+# Codes of the compiling computer in signatures.csv: shared by the same
+# bidders, they are one machine, one fact.
+MACHINE_FIELDS = frozenset({"machine_code", "mac", "disk_serial", "cpu_id"})
 # A value that at least this many different companies carried in other
 # projects is common (a hall computer, a city-wide template). Counted in
 # companies, not projects: a ring stays a handful of companies however many
@@ -89,6 +119,7 @@ class SharedValue:
     strength: str
     ignored_reason: str | None
     note: str | None
+    extra: tuple[tuple[str, Any], ...] = ()  # more details of the alert (rsid counts)
 
 
 def bidder_signatures(ctx: ScanContext) -> dict[str, list[SignatureValue]]:
@@ -167,9 +198,72 @@ def _is_most(holders: int, n_bidders: int, settings: SignatureSettings) -> bool:
 
 
 def detect(ctx: ScanContext) -> list[Alert]:
-    alerts = [_value_alert(ctx, shared) for shared in shared_values(ctx)
-              if shared.ignored_reason is None]
-    return alerts + _rsid_alerts(ctx)
+    """One alert per fact: a document lineage, a compiling computer, or a value."""
+    n_bidders = len(ctx.bidders)
+    kept = [v for v in shared_values(ctx) if v.ignored_reason is None] + _rsid_links(ctx)
+    return [_unit_alert(ctx, unit, n_bidders) for unit in facts_of(kept)]
+
+
+def facts_of(kept: list[SharedValue]) -> list[list[SharedValue]]:
+    """Kept shared values grouped into facts.
+
+    Files linked by a random lineage id (or by shared editing sessions) are
+    one document lineage, and every value whose carriers all lie in that
+    lineage's files (author, created date, images, ...) belongs to it. The
+    computer codes of signatures.csv carried by the same bidders are one
+    machine. Every other value is a fact of its own.
+    """
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def find(node: tuple[str, str]) -> tuple[str, str]:
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for value in kept:
+        if value.field in LINEAGE_FIELDS or value.field == "rsid":
+            nodes = sorted(_nodes(value))
+            for node in nodes[1:]:
+                a, b = find(nodes[0]), find(node)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    lineage_roots = {find(n) for v in kept if v.field in LINEAGE_FIELDS or v.field == "rsid"
+                     for n in _nodes(v)}
+    units: dict[str, list[SharedValue]] = defaultdict(list)
+    for value in kept:
+        roots = {find(n) for n in _nodes(value)}
+        if value.source != "csv" and len(roots) == 1 and roots <= lineage_roots:
+            units[f"lineage:{sorted(roots)[0]}"].append(value)
+        elif value.source == "csv" and value.field in MACHINE_FIELDS:
+            units[f"machine:{','.join(sorted(value.holders))}"].append(value)
+        else:
+            units[f"value:{value.field}:{value.normalized}"].append(value)
+    return [sorted(unit, key=_item_order) for _, unit in sorted(units.items())]
+
+
+def _nodes(value: SharedValue) -> set[tuple[str, str]]:
+    return {(bidder, v.file) for bidder, vs in value.holders.items() for v in vs if v.file}
+
+
+def _item_order(value: SharedValue) -> tuple:
+    return (-FIELD_RANK.get(value.strength, 0), value.field, value.normalized)
+
+
+FIELD_RANK = {HIGH: 3, MEDIUM: 2, LOW: 1}
+
+
+def field_u(field: str) -> float:
+    return FIELD_U.get(field, UNKNOWN_FIELD_U)
+
+
+def is_weak(field: str) -> bool:
+    return field in WEAK_FIELDS or field.startswith("custom:") or field not in FIELD_U
+
+
+def value_weight(value: SharedValue, n_bidders: int) -> Weight:
+    return rarity_weight(field_u(value.field), len(value.holders), n_bidders,
+                         weak=is_weak(value.field))
 
 
 def ignored(ctx: ScanContext) -> list[dict]:
@@ -190,22 +284,63 @@ def _places(holders: dict[str, tuple[SignatureValue, ...]]) -> str:
                     for bidder, values in sorted(holders.items()))
 
 
-def _value_alert(ctx: ScanContext, shared: SharedValue) -> Alert:
-    bidders = tuple(sorted(shared.holders))
-    label = field_label(shared.field)
-    summary = (f"投标人 {'、'.join(bidders)} 的投标文件含相同的{label}“{shared.display}”"
-               f"（{_places(shared.holders)}）")
-    details = {"source": shared.source, "field": shared.field, "label": label,
-               "value": shared.display,
-               "normalized": shared.normalized, "strength": FIELD_STRENGTH.get(
-                   shared.field, shared.strength),
-               "bidders_with_value": len(bidders), "bidders_in_project": len(ctx.bidders)}
-    if shared.note:
-        details["note"] = shared.note
-    return Alert(kind="shared_signature", severity=shared.strength,
-                 score=SEVERITY_SCORE[shared.strength], bidders=bidders,
-                 basis=field_basis(shared.field), summary=summary, details=details,
-                 evidence=_evidence(shared.holders))
+def _unit_alert(ctx: ScanContext, unit: list[SharedValue], n_bidders: int) -> Alert:
+    """One alert for one fact: its strongest value leads, every value is listed."""
+    weights = [value_weight(v, n_bidders) for v in unit]
+    best = max(range(len(unit)), key=lambda i: (weights[i].log10_lr, -i))
+    lead, weight = unit[best], weights[best]
+    weight = replace(weight, weak=all(w.weak for w in weights))
+    holders: dict[str, list[SignatureValue]] = defaultdict(list)
+    for value in unit:
+        for bidder, values in value.holders.items():
+            holders[bidder].extend(values)
+    merged = {b: tuple(sorted(set(vs), key=lambda v: (v.file or "", v.field, v.value)))
+              for b, vs in sorted(holders.items())}
+    bidders = tuple(sorted(merged))
+    label = field_label(lead.field)
+    details: dict[str, Any] = {
+        "source": lead.source, "field": lead.field, "label": label, "value": lead.display,
+        "normalized": lead.normalized, "strength": FIELD_STRENGTH.get(lead.field, lead.strength),
+        "bidders_with_value": len(lead.holders), "bidders_in_project": n_bidders,
+        **dict(lead.extra),
+    }
+    notes = sorted({v.note for v in unit if v.note})
+    if notes:
+        details["note"] = "；".join(notes)
+    if len(unit) == 1:
+        key = (value_key(lead.display, lead.field) if lead.source == "csv"
+               else value_key(f"{lead.field}:{lead.normalized}"))
+        summary = (f"投标人 {'、'.join(bidders)} 的投标文件含相同的{label}“{_short(lead.display)}”"
+                   f"（{_places(merged)}）")
+    else:
+        machine = lead.source == "csv"
+        key = (f"machine:{','.join(bidders)}" if machine
+               else "lineage:" + "|".join(sorted(f for _, f in _all_nodes(unit))))
+        details["fact"] = "compiling_computer" if machine else "document_lineage"
+        details["fields"] = [
+            {"source": v.source, "field": v.field, "label": field_label(v.field),
+             "value": v.display, "bidders": sorted(v.holders),
+             "log10_lr": round(w.log10_lr, 4), **dict(v.extra)}
+            for v, w in zip(unit, weights, strict=True)]
+        listed = "、".join(f"{field_label(v.field)}“{_short(v.display)}”" for v in unit)
+        what = ("文件制作电脑的多项特征码相同" if machine
+                else "文件出自同一文档（同一文档谱系），相同的特征码共" f"{len(unit)}项")
+        summary = f"投标人 {'、'.join(bidders)} 的{what}：{listed}（{_places(merged)}）"
+    return Alert(kind="shared_signature", severity=max(
+                     (v.strength for v in unit), key=lambda x: FIELD_RANK.get(x, 0)),
+                 score=0.0, bidders=bidders, basis=field_basis(lead.field), summary=summary,
+                 details=details, evidence=_evidence(merged), key=key, weight=weight)
+
+
+def _all_nodes(unit: list[SharedValue]) -> set[tuple[str, str]]:
+    return set().union(*(_nodes(v) for v in unit))
+
+
+SHORT_VALUE_CHARS = 40  # longer values (a list of rsids) are shortened in a summary
+
+
+def _short(value: str) -> str:
+    return value if len(value) <= SHORT_VALUE_CHARS else value[:SHORT_VALUE_CHARS - 1] + "…"
 
 
 # --- rsids: a shared editing history is a set of sessions, compared per pair -----
@@ -236,30 +371,25 @@ def _rsid_sets(ctx: ScanContext) -> tuple[dict[str, dict[str, SignatureValue]], 
     return per_bidder, set(removed), removed
 
 
-def _rsid_alerts(ctx: ScanContext) -> list[Alert]:
+def _rsid_links(ctx: ScanContext) -> list[SharedValue]:
+    """Pairs of bidders whose Word files share enough editing sessions, as shared values."""
     settings: SignatureSettings = ctx.settings.signatures
     per_bidder, removed, _ = _rsid_sets(ctx)
-    alerts = []
+    links = []
     for left, right in combinations(sorted(per_bidder), 2):
         shared = sorted(set(per_bidder[left]) & set(per_bidder[right]) - removed)
         if len(shared) < settings.min_shared_rsids:
             continue
-        files = {b: sorted({per_bidder[b][r].file or "" for r in shared}) for b in (left, right)}
-        score = min(0.99, 1 - 0.5 ** (len(shared) + 2))
-        evidence = tuple(Evidence(bidder=b, file=f, field="rsid", value=" ".join(shared))
-                         for b in (left, right) for f in files[b])
-        alerts.append(Alert(
-            kind="shared_signature", severity=HIGH, score=round(score, 4),
-            bidders=(left, right), basis=basis.ART40_SAME_PREPARER,
-            summary=(f"投标人 {left}、{right} 的 Word 文件共有 {len(shared)} 个相同的编辑会话标识"
-                     f"（rsid），表明文件出自同一编辑历史（{left}：{'、'.join(files[left])}；"
-                     f"{right}：{'、'.join(files[right])}）"),
-            details={"source": "docx", "field": "rsid", "label": field_label("rsid"),
-                     "value": " ".join(shared),
-                     "shared_count": len(shared),
-                     "counts": {left: len(per_bidder[left]), right: len(per_bidder[right])}},
-            evidence=evidence))
-    return alerts
+        joined = " ".join(shared)
+        holders = {b: tuple(sorted((per_bidder[b][r] for r in shared),
+                                   key=lambda v: (v.file or "", v.normalized)))
+                   for b in (left, right)}
+        links.append(SharedValue(
+            field="rsid", normalized=joined, display=joined, source="docx", holders=holders,
+            strength=HIGH, ignored_reason=None, note=None,
+            extra=(("shared_count", len(shared)),
+                   ("counts", {left: len(per_bidder[left]), right: len(per_bidder[right])}))))
+    return links
 
 
 def _ignored_rsids(ctx: ScanContext) -> list[dict]:

@@ -1,0 +1,146 @@
+"""One fact, one alert: fold alerts that restate a fact another alert reports.
+
+Detectors work independently, so one underlying fact can reach the report
+several times: an identical file also shows identical document ids,
+identical contacts and identical text; a bill of quantities priced alike is
+also near-duplicate text; a deposit account in signatures.csv is also
+written in both bids. Counted as independent evidence, such repeats inflate
+a pair's score and make the report repeat itself.
+
+This stage keeps the strongest alert of each fact and cites the others in
+its ``details.also_found`` (kind, summary, and the folded alert's key), so
+nothing is hidden and nothing counts twice. Folding rules, in order:
+
+1. an alert whose every file of evidence is one of the files of an
+   ``identical_file`` alert naming all its bidders is implied by that file;
+2. an alert whose blocks (``Alert.covers``) all lie in the blocks of a
+   stronger alert of another kind for the same bidders (the bill of
+   quantities under ``price_pattern`` and the same rows as text) restates it;
+3. alerts with the same ``key`` are one fact: the weaker ones whose bidders
+   the strongest also names are folded into it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+
+from collusion.models import Alert
+
+# Which kind is kept when two kinds report one fact with the same weight.
+KIND_ORDER = (
+    "identical_file",
+    "shared_signature",
+    "mixed_documents",
+    "shared_identifier",
+    "price_pattern",
+    "near_duplicate_text",
+)
+# Evidence that names no file of a bid: the e-bidding export, project.json.
+NOT_BID_FILES = {"signatures.csv", "project.json"}
+
+
+def consolidate(alerts: list[Alert]) -> list[Alert]:
+    """The alerts with every restated fact folded into the alert that reports it."""
+    alerts = _fold_identical_files(alerts)
+    alerts = _fold_covered(alerts)
+    return _fold_same_key(alerts)
+
+
+def _strength(alert: Alert) -> tuple:
+    weight = alert.weight.log10_lr if alert.weight is not None else alert.score
+    kind = KIND_ORDER.index(alert.kind) if alert.kind in KIND_ORDER else len(KIND_ORDER)
+    return (-weight, kind, alert.sort_key())
+
+
+def _cite(alert: Alert) -> dict:
+    cited = {"kind": alert.kind, "summary": alert.summary, "key": alert.key}
+    for name in ("field", "pattern", "value"):
+        if name in alert.details:
+            cited[name] = alert.details[name]
+    return cited
+
+
+def _with_citations(keeper: Alert, folded: list[Alert]) -> Alert:
+    if not folded:
+        return keeper
+    also = list(keeper.details.get("also_found", []))
+    also += [_cite(a) for a in sorted(folded, key=Alert.sort_key)]
+    return replace(keeper, details={**keeper.details, "also_found": also})
+
+
+def _bid_files(alert: Alert) -> set[str]:
+    return {e.file for e in alert.evidence if e.file and e.file not in NOT_BID_FILES}
+
+
+def _is_cross_project(alert: Alert) -> bool:
+    return alert.details.get("scope") == "cross_project"
+
+
+def _fold_identical_files(alerts: list[Alert]) -> list[Alert]:
+    identical = [a for a in alerts if a.kind == "identical_file"]
+    if not identical:
+        return alerts
+    folded: dict[int, list[Alert]] = defaultdict(list)
+    kept: list[Alert] = []
+    for alert in alerts:
+        if alert.kind == "identical_file" or _is_cross_project(alert):
+            kept.append(alert)
+            continue
+        files = _bid_files(alert)
+        home = next(
+            (
+                i
+                for i, same in enumerate(identical)
+                if files
+                and files <= set(same.details.get("files", ()))
+                and set(alert.bidders) <= set(same.bidders)
+            ),
+            None,
+        )
+        if home is None:
+            kept.append(alert)
+        else:
+            folded[home].append(alert)
+    by_id = {id(a): i for i, a in enumerate(identical)}
+    return [_with_citations(a, folded[by_id[id(a)]]) if id(a) in by_id else a for a in kept]
+
+
+def _fold_covered(alerts: list[Alert]) -> list[Alert]:
+    covering = sorted((a for a in alerts if a.covers), key=_strength)
+    folded: dict[int, list[Alert]] = defaultdict(list)
+    gone: set[int] = set()
+    for alert in sorted(alerts, key=_strength, reverse=True):
+        if not alert.covers or _is_cross_project(alert):
+            continue
+        for other in covering:
+            if (
+                other is not alert
+                and other.kind != alert.kind
+                and id(other) not in gone
+                and set(alert.bidders) <= set(other.bidders)
+                and alert.covers <= other.covers
+                and _strength(other) <= _strength(alert)
+            ):
+                folded[id(other)].append(alert)
+                gone.add(id(alert))
+                break
+    return [_with_citations(a, folded[id(a)]) for a in alerts if id(a) not in gone]
+
+
+def _fold_same_key(alerts: list[Alert]) -> list[Alert]:
+    by_key: dict[str, list[Alert]] = defaultdict(list)
+    for alert in alerts:
+        if alert.key and not _is_cross_project(alert):
+            by_key[alert.key].append(alert)
+    folded: dict[int, list[Alert]] = defaultdict(list)
+    gone: set[int] = set()
+    for same in by_key.values():
+        if len(same) < 2:
+            continue
+        keeper, *rest = sorted(same, key=_strength)
+        for alert in rest:
+            if set(alert.bidders) <= set(keeper.bidders):
+                folded[id(keeper)].append(alert)
+                gone.add(id(alert))
+    return [_with_citations(a, folded[id(a)]) for a in alerts if id(a) not in gone]
