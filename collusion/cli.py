@@ -7,7 +7,9 @@ an unwritable output).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -73,7 +75,8 @@ def scan(project: Path, output: str, html_path: Path | None, db_path: Path | Non
     try:
         check_output_paths(output, html_path)
         history = _History(db_path)
-        result = history.scan(project, settings, progress, scan_project)
+        with _ending_on_signals():
+            result = history.scan(project, settings, progress, scan_project)
     except CollusionError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -88,11 +91,13 @@ def scan(project: Path, output: str, html_path: Path | None, db_path: Path | Non
         if output == "-":
             click.echo(dumps(report), nl=False)
         else:
-            write_report(report, output)
+            with _ending_on_signals():
+                write_report(report, output)
         if html_path is not None:
             from collusion.html import write_html
 
-            write_html(report, html_path)
+            with _ending_on_signals():
+                write_html(report, html_path)
     except OSError as exc:
         history.close()
         raise click.ClickException(f"无法写出报告: {exc}") from exc
@@ -107,6 +112,23 @@ def scan(project: Path, output: str, html_path: Path | None, db_path: Path | Non
 
         raise click.ClickException(printable(
             f"报告已写出，但未记入历史库 {db_path}: {history.error}"))
+
+
+@contextlib.contextmanager
+def _ending_on_signals():  # noqa: ANN202
+    """SIGTERM or SIGINT end the command cleanly: the library unwinds (workers
+    killed, temporary files removed, a nightly run recorded as interrupted)
+    and the exit status is 128 + the signal's number, as a shell reports it."""
+    from collusion.errors import Interrupted
+    from collusion.lifecycle import ending_on_signals
+
+    try:
+        with ending_on_signals():
+            yield
+    except Interrupted as exc:
+        name = signal.Signals(exc.signum).name
+        click.echo(f"interrupted by {name}; stopped cleanly", err=True)
+        sys.exit(128 + exc.signum)
 
 
 class _History:
@@ -246,9 +268,10 @@ def nightly(inbox: Path, db_path: Path | None, out_dir: Path, outbox: Path | Non
     interactive = sys.stdout.isatty()
     progress = _ProgressBar() if interactive else None
     try:
-        summary = run_nightly(inbox, db_path, out_dir, outbox=outbox,
-                              regulators_config=regulators_path, progress=progress,
-                              log=None if interactive else _log_line)
+        with _ending_on_signals():
+            summary = run_nightly(inbox, db_path, out_dir, outbox=outbox,
+                                  regulators_config=regulators_path, progress=progress,
+                                  log=None if interactive else _log_line)
     except LockHeld as exc:
         raise click.ClickException(f"{exc}; not starting a second run") from exc
     except CollusionError as exc:

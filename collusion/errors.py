@@ -31,3 +31,11 @@ class LockHeld(StoreError):
 
 class OutputError(CollusionError):
     """A report or summary cannot be written where it was asked to go."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was ended by a signal (SIGTERM, SIGINT) and unwound cleanly."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum

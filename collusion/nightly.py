@@ -43,6 +43,7 @@ from collusion.errors import (
     SettingsError,
     StoreError,
 )
+from collusion.lifecycle import close_in_forked_children, keep_in_forked_children
 from collusion.report import dumps, write_private
 
 Progress = Callable[[str, int, int], None]
@@ -348,22 +349,6 @@ def lock_path_for(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".lock")
 
 
-# The lock's descriptor while held, closed in every child forked meanwhile
-# (extraction workers): a child must never keep the lock after the run.
-_held_lock_fds: set[int] = set()
-
-
-def _close_lock_in_child() -> None:
-    for fd in _held_lock_fds:
-        with contextlib.suppress(OSError):
-            os.close(fd)
-    _held_lock_fds.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_close_lock_in_child)
-
-
 @contextlib.contextmanager
 def nightly_lock(db_path: Path, log: Log | None = None) -> Iterator[Path]:
     """Hold ``<db>.lock`` for the run; raise LockHeld at once if it is taken.
@@ -378,13 +363,13 @@ def nightly_lock(db_path: Path, log: Log | None = None) -> Iterator[Path]:
     """
     path = lock_path_for(db_path)
     fd = _take_lock(path, db_path, log or (lambda line: None))
-    _held_lock_fds.add(fd)
+    close_in_forked_children(fd)
     try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield path
     finally:
-        _held_lock_fds.discard(fd)
+        keep_in_forked_children(fd)
         os.close(fd)  # closing releases the flock
 
 

@@ -35,6 +35,12 @@ from collusion.extract.content import READERS, FormatContent
 from collusion.extract.docx import read_docx
 from collusion.extract.pdf import read_pdf
 from collusion.extract.sniff import READ_FORMATS, describe_unread, sniff_bytes
+from collusion.lifecycle import (
+    close_in_forked_children,
+    die_with_parent,
+    keep_in_forked_children,
+    worker_signals,
+)
 from collusion.models import ExtractedFile
 from collusion.settings import ExtractSettings
 
@@ -261,8 +267,11 @@ def previously_failed(root: str | os.PathLike[str], rels: Iterable[str],
     return found
 
 
-def _worker_main(conn: Connection, root: str, settings: ExtractSettings) -> None:
-    """Serve extraction requests until the parent closes the pipe."""
+def _worker_main(conn: Connection, root: str, settings: ExtractSettings,
+                 parent_pid: int) -> None:
+    """Serve extraction requests until the parent closes the pipe or dies."""
+    die_with_parent(parent_pid)
+    worker_signals()
     # The report may be going to standard output: nothing a parser prints may
     # land in it, so the worker's stdout is pointed at stderr.
     try:
@@ -300,8 +309,11 @@ def _worker_main(conn: Connection, root: str, settings: ExtractSettings) -> None
 class _Worker:
     def __init__(self, context, root: str, settings: ExtractSettings) -> None:  # noqa: ANN001
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child, root, settings),
-                                       daemon=True)
+        # Later workers must not hold this pipe open (nor this one its own
+        # parent end): the worker then sees end-of-file when the parent dies.
+        close_in_forked_children(self.conn.fileno())
+        self.process = context.Process(target=_worker_main,
+                                       args=(child, root, settings, os.getpid()), daemon=True)
         self.process.start()
         child.close()
         self.task: str | None = None
@@ -315,6 +327,10 @@ class _Worker:
     def kill(self) -> None:
         self.process.kill()
         self.process.join(5)
+        self._close()
+
+    def _close(self) -> None:
+        keep_in_forked_children(self.conn.fileno())
         self.conn.close()
 
     def stop(self) -> None:
@@ -325,7 +341,8 @@ class _Worker:
         self.process.join(5)
         if self.process.is_alive():
             self.process.kill()
-        self.conn.close()
+            self.process.join(5)
+        self._close()
 
 
 def worker_count(settings: ExtractSettings, files: int) -> int:
@@ -385,7 +402,11 @@ def extract_files(root: str | os.PathLike[str], rels: Iterable[str],
                     workers[index] = _Worker(context, str(root), settings)
                     if progress:
                         progress("extract", len(results), total)
-    finally:
+    except BaseException:
+        # Interrupted (SIGTERM, Ctrl-C) or failing: no file is worth waiting for.
         for worker in workers:
-            worker.stop()
+            worker.kill()
+        raise
+    for worker in workers:
+        worker.stop()
     return results

@@ -1,0 +1,91 @@
+"""Processes that end with their run, whatever ends it.
+
+A run forks extraction workers. Three things keep a killed run from leaving
+anything behind:
+
+- every worker asks the kernel to kill it when its parent dies
+  (``PR_SET_PDEATHSIG`` on Linux), and ends anyway when its pipe closes;
+- descriptors a run registers with :func:`close_in_forked_children` (the
+  nightly lock, the parent's ends of worker pipes) are closed in every child
+  it forks, so no child keeps the lock or a sibling's pipe open;
+- SIGTERM and SIGINT become :class:`Interrupted` in the parent (see
+  :func:`ending_on_signals`), so the run unwinds: workers are killed,
+  temporary files removed, a nightly run is recorded as interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+from collections.abc import Iterator
+
+from collusion.errors import Interrupted
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+ENDING_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+_close_in_children: set[int] = set()
+
+
+def close_in_forked_children(fd: int) -> None:
+    """Have every child forked from now on close ``fd`` at once."""
+    _close_in_children.add(fd)
+
+
+def keep_in_forked_children(fd: int) -> None:
+    """Undo :func:`close_in_forked_children` (call before closing ``fd``)."""
+    _close_in_children.discard(fd)
+
+
+def _after_fork_in_child() -> None:
+    for fd in _close_in_children:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _close_in_children.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """In a worker: be killed when the parent ``parent_pid`` ends.
+
+    On Linux the kernel sends SIGKILL on the parent's death, even when the
+    parent was killed with SIGKILL. Elsewhere the worker ends when its pipe
+    reaches end-of-file. A parent that died before this call is noticed here.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def worker_signals() -> None:
+    """In a worker: SIGTERM ends it at once; SIGINT (Ctrl-C reaches the whole
+    terminal group) is left to the parent, which stops its workers."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _raise_interrupted(signum: int, _frame: object) -> None:
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def ending_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGINT raise :class:`Interrupted` in the block (main thread only)."""
+    previous = {}
+    for signum in ENDING_SIGNALS:
+        with contextlib.suppress(ValueError):  # not the main thread: leave as is
+            previous[signum] = signal.signal(signum, _raise_interrupted)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

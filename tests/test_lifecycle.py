@@ -1,0 +1,235 @@
+"""A real `collusion nightly` killed during extraction leaves nothing behind:
+no worker process, no lock holder, no temporary file; the next run starts and
+completes. Real PDFs, a real subprocess, the process table read from /proc."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import plan_paragraphs
+
+from collusion import nightly, synth
+from collusion.errors import LockHeld
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+
+BIDDERS = 6
+FILES_PER_BIDDER = 4  # 24 PDFs of 30 pages: several seconds of extraction on 2 workers
+PAGES = 30
+SETTLE_SECONDS = 5.0  # "within a few seconds"
+
+
+def stat_fields(pid: int) -> tuple[int, int] | None:
+    """(parent pid, process group) of a live process, None when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text.rsplit(")", 1)[1].split()
+    if fields[0] == "Z":  # a zombie holds nothing; its parent has not reaped it
+        return None
+    return int(fields[1]), int(fields[2])
+
+
+def processes() -> dict[int, tuple[int, int]]:
+    found = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (fields := stat_fields(int(entry))) is not None:
+            found[int(entry)] = fields
+    return found
+
+
+def left_of(run_pid: int) -> list[int]:
+    """Live processes of the run: its process group, or children of the run."""
+    return sorted(
+        pid
+        for pid, (ppid, group) in processes().items()
+        if pid != run_pid and (group == run_pid or ppid == run_pid)
+    )
+
+
+def children(pid: int) -> list[int]:
+    return [p for p, (ppid, _) in processes().items() if ppid == pid]
+
+
+@pytest.fixture(scope="module")
+def slow_inbox(tmp_path_factory) -> Path:
+    """One project whose extraction takes seconds: many distinct multi-page PDFs."""
+    inbox = tmp_path_factory.mktemp("slow") / "inbox"
+    project = inbox / "p1"
+    template = project / "template.pdf"
+    synth.write_pdf(template, [plan_paragraphs(7, "中山市甲建设有限公司")] * PAGES)
+    data = template.read_bytes()
+    template.unlink()
+    for b in range(BIDDERS):
+        folder = project / "bids" / f"b{b:02d}"
+        folder.mkdir(parents=True)
+        for n in range(FILES_PER_BIDDER):
+            # Distinct bytes per copy (a comment after %%EOF): nothing can
+            # skip a copy as already extracted.
+            (folder / f"技术标{n}.pdf").write_bytes(data + f"\n%copy {b}-{n}\n".encode())
+    (project / "project.json").write_text(json.dumps({"id": "SLOW-1"}), encoding="utf-8")
+    return inbox
+
+
+def start_nightly(inbox: Path, tmp: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "collusion",
+            "nightly",
+            str(inbox),
+            "--db",
+            str(tmp / "h.db"),
+            "--out",
+            str(tmp / "out"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: everything it starts is found
+    )
+
+
+def wait_for_workers(proc: subprocess.Popen, seconds: float = 120) -> list[int]:
+    """Block until the run has forked its extraction workers; return them."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the run ended before extracting: {proc.stdout.read()!r}")
+        workers = children(proc.pid)
+        if workers:
+            time.sleep(0.5)  # well inside extraction
+            return workers
+        time.sleep(0.02)
+    raise AssertionError("no extraction worker appeared")
+
+
+def wait_until_gone(run_pid: int) -> list[int]:
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while (left := left_of(run_pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
+
+
+def kill_leftovers(pids: list[int]) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_killed_nightly_leaves_no_process_and_the_next_run_completes(slow_inbox, tmp_path, signum):
+    proc = start_nightly(slow_inbox, tmp_path)
+    try:
+        workers = wait_for_workers(proc)
+        sent = time.monotonic()
+        os.kill(proc.pid, signum)  # the run only: its workers must follow by themselves
+        proc.wait(timeout=30)
+        left = wait_until_gone(proc.pid)
+        gone_after = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    kill_leftovers(left)
+    assert left == [], f"processes of the run still alive {SETTLE_SECONDS}s later: {left}"
+    assert all(stat_fields(w) is None for w in workers)
+    print(f"{signal.Signals(signum).name}: run and workers gone in {gone_after:.2f}s")
+    if signum == signal.SIGTERM:
+        output = proc.stdout.read().decode()
+        assert proc.returncode == 128 + signal.SIGTERM, output
+        assert "interrupted by SIGTERM" in output and "Traceback" not in output
+        conn = sqlite3.connect(tmp_path / "h.db")
+        assert conn.execute("SELECT status FROM runs").fetchall() == [("interrupted",)]
+        conn.close()
+    else:
+        assert proc.returncode == -signal.SIGKILL
+    assert not list((tmp_path / "out").rglob(".*"))  # no temporary files
+    # The next run takes the lock and completes.
+    summary = nightly.run_nightly(slow_inbox, tmp_path / "h.db", tmp_path / "out")
+    assert [o.project_id for o in summary.scanned] == ["SLOW-1"]
+    assert summary.interrupted_runs == (1 if signum == signal.SIGKILL else 0)
+
+
+LEFTOVER_HOLDER = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.ftruncate(fd, 0)
+os.write(fd, (sys.argv[2] + "\\n").encode())
+print("holding", flush=True)
+time.sleep(60)
+"""
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_lock_held_for_a_dead_run_is_taken_over(tmp_path):
+    """A leftover process holding the lock of a run that died does not block the next."""
+    db_path = tmp_path / "h.db"
+    lock = nightly.lock_path_for(db_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LEFTOVER_HOLDER, str(lock), str(dead_pid())],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout.readline() == b"holding\n"
+        lines: list[str] = []
+        with nightly.nightly_lock(db_path, lines.append) as path:
+            assert path.read_text().strip() == str(os.getpid())
+        assert "replacing the lock file" in lines[0]
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_lock_held_by_a_live_run_is_refused(tmp_path):
+    db_path = tmp_path / "h.db"
+    lock = nightly.lock_path_for(db_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LEFTOVER_HOLDER, str(lock), "self"], stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout.readline() == b"holding\n"
+        lock.write_text(f"{holder.pid}\n")
+        with pytest.raises(LockHeld, match=f"pid {holder.pid}"), nightly.nightly_lock(db_path):
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_forked_children_do_not_hold_the_lock(tmp_path):
+    """A child forked while the lock is held (as workers are) closes it at once."""
+    db_path = tmp_path / "h.db"
+    read_end, write_end = os.pipe()
+    with nightly.nightly_lock(db_path):
+        pid = os.fork()
+        if pid == 0:  # the child: report whether the lock file is among its open files
+            lock = str(nightly.lock_path_for(db_path))
+            held = any(
+                os.path.realpath(f"/proc/self/fd/{fd}") == lock
+                for fd in os.listdir("/proc/self/fd")
+            )
+            os.write(write_end, b"1" if held else b"0")
+            os._exit(0)
+        os.close(write_end)
+        answer = os.read(read_end, 1)
+        os.waitpid(pid, 0)
+    os.close(read_end)
+    assert answer == b"0"
