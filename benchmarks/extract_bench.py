@@ -1,6 +1,6 @@
 """Pages per second of `collusion scan` next to bare PyMuPDF text extraction.
 
-Generates a project of Chinese PDF and DOCX bids (collusion.synth), then in
+Generates a project of Chinese PDF and DOCX bids (tools/synth.py), then in
 one run measures:
   1. bare PyMuPDF: open each PDF and call page.get_text() on every page, in
      one process (the floor any PDF tool pays);
@@ -19,16 +19,19 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pymupdf
 
-from collusion import synth
 from collusion.extract import extract_files
 from collusion.project import load_project
 from collusion.scan import scan_project
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tools/ is not installed
+from tools import synth  # noqa: E402
 
 
 def build_project(root: Path, bidders: int, pages: int) -> int:

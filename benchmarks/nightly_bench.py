@@ -3,7 +3,7 @@
     python benchmarks/nightly_bench.py                 # 200 projects x 8 bidders
     python benchmarks/nightly_bench.py --projects 20   # a quick look
 
-Generates an inbox of projects with real DOCX and PDF bids (collusion.synth;
+Generates an inbox of projects with real DOCX and PDF bids (tools/synth.py;
 one small file per bidder, a ring of three companies reusing one lineage id
 and plan across every tenth project so the cross-project detector has work),
 then times, in one process:
@@ -22,12 +22,15 @@ import argparse
 import json
 import random
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from collusion import synth
 from collusion.nightly import run_nightly
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tools/ is not installed
+from tools import synth  # noqa: E402
 
 RING = ("中山市恒达建设有限公司", "中山市盛远建设有限公司", "中山市华泰建设有限公司")
 RING_EVERY = 10  # every tenth project has one ring member among its bidders

@@ -4,9 +4,9 @@
                                         [--scale-pages 100] [--skip-scale]
 
 Accuracy: several projects (one per seed) written as real DOCX and PDF files
-with ``collusion.synth``, read back through ``collusion.extract.extract_file``
+with ``tools/synth.py``, read back through ``collusion.extract.extract_file``
 and ``collusion.sections.split_sections``, compared by
-``collusion.textsim.compare_project``. Prints, per case, how many planted
+``collusion.text.compare_project``. Prints, per case, how many planted
 pairs were alerted (and how many reached "high"), honest pairs alerted, and
 passage-level character precision and recall on the copier's side.
 

@@ -1,7 +1,7 @@
 """Labeled bid sets for the near-duplicate text benchmark, generated at run time.
 
 Each project has honest bidders (their own 施工组织设计 from
-``collusion.synth.technical_plan``, the tender's forms filled in, standard
+``tools.synth.technical_plan``, the tender's forms filled in, standard
 citations) and planted pairs, one per case:
 
 - ``verbatim``: sections copied word for word, the source's names swapped;
@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import random
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from collusion import synth
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tools/ is not installed
+
+from tools import synth  # noqa: E402
 
 CASES = ("verbatim", "light_edit", "paraphrase", "cross_format", "shared_typos")
 COMPANY_CORES = (

@@ -4,7 +4,7 @@
 
 Each project is a real folder as ``collusion scan`` reads it: project.json,
 tender/, bids/<bidder>/ and signatures.csv, with real DOCX and PDF files
-written by ``collusion.synth``. The planted cases (the answer key) are listed
+written by ``tools/synth.py``. The planted cases (the answer key) are listed
 in sample_bids/README.md and in ``ANSWER_KEY`` below.
 """
 
@@ -26,7 +26,7 @@ import pymupdf
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))  # run from a clone without installing
 
-from collusion import synth  # noqa: E402
+from tools import synth  # noqa: E402
 
 PROJECTS = ("road-2026-017", "school-2026-031")
 

@@ -29,6 +29,7 @@ import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tools/ is not installed
 
 from test_fuzz import STATUSES, seeds  # noqa: E402 - the seeds the tests use
 

@@ -6,15 +6,21 @@ import csv
 import json
 import os
 import random
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from collusion import synth
-
 REPO = Path(__file__).resolve().parent.parent
+# tools/ (the synthetic-document writer) is not installed. Appended, not
+# prepended: the installed collusion package stays the one under test.
+if str(REPO) not in sys.path:
+    sys.path.append(str(REPO))
+
+from tools import synth  # noqa: E402
+
 SAMPLE_BIDS = REPO / "sample_bids"
 # ../shared beside a clone (as CI lays it out); COLLUSION_REALWORLD points a
 # worktree elsewhere at the same corpora.

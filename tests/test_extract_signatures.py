@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from collusion import synth
 from collusion.extract import extract_file
+from tools import synth
 
 
 def _values(extracted) -> dict[str, set[str]]:

@@ -1,6 +1,6 @@
 """Faults a night job meets: hostile project ids, a broken history, output
 paths that are not files, a wrong inbox. Real project folders (DOCX made by
-collusion.synth), real SQLite files, the real CLI."""
+tools/synth.py), real SQLite files, the real CLI."""
 
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collusion import synth
 from collusion.extract import extract_file
+from tools import synth
 
 STATUSES = {"ok", "no_text", "error", "refused", "partial"}
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True,

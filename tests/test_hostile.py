@@ -24,12 +24,12 @@ import pymupdf
 import pytest
 from conftest import ProjectBuilder, plan_paragraphs
 
-from collusion import synth
 from collusion.extract import extract_file
 from collusion.extract.safexml import declares_doctype
 from collusion.report import dumps
 from collusion.scan import ScanResult, scan_project
 from collusion.settings import ExtractSettings
+from tools import synth
 
 GiB = 2**30
 MiB = 2**20

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from collusion import basis, synth
+from collusion import basis
 from collusion.detectors import shared_identifier
 from collusion.detectors.shared_identifier import IdentifierSettings
 from collusion.identifiers import (
@@ -34,6 +34,7 @@ from collusion.identifiers import (
 )
 from collusion.models import Bidder, Block, ExtractedFile, ProjectInput, ScanContext
 from collusion.settings import Settings
+from tools import synth
 
 # The worked examples of the two standards.
 GB11643_EXAMPLE = "11010519491231002X"

@@ -22,10 +22,10 @@ import pytest
 from conftest import REPO, plan_paragraphs
 from test_hostile import GiB, bomb_docx, docx_from_parts, docx_parts, slow_pdf, text_pages_pdf
 
-from collusion import synth
 from collusion.extract import extract_files
 from collusion.scan import scan_project
 from collusion.settings import ExtractSettings, Settings
+from tools import synth
 
 # Peak memory is VmHWM where there is /proc: ru_maxrss survives exec on
 # Linux, so it would report the (larger) test process that forked this one.

@@ -1,4 +1,4 @@
-"""The nightly run on real project folders (DOCX made by collusion.synth) and
+"""The nightly run on real project folders (DOCX made by tools/synth.py) and
 real SQLite files: skipping unchanged projects, cross-project alerts, the
 lock, delivery, and a run killed with SIGKILL then resumed."""
 
@@ -21,10 +21,11 @@ import pytest
 from click.testing import CliRunner
 
 import collusion.scan
-from collusion import nightly, store, synth
+from collusion import nightly, store
 from collusion.cli import main
 from collusion.errors import LockHeld, SettingsError
 from collusion.nightly import find_projects, load_regulators, run_nightly
+from tools import synth
 
 SCHEMA = Path(collusion.scan.__file__).with_name("report.schema.json")
 

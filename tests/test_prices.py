@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from test_identifiers import context_of, para, row
 
-from collusion import basis, synth
+from collusion import basis
 from collusion.detectors import price_pattern
 from collusion.detectors.price_pattern import PriceSettings
 from collusion.prices import (
@@ -22,6 +22,7 @@ from collusion.prices import (
     progressions,
     screens,
 )
+from tools import synth
 
 D = Decimal
 SIX = 1e-6  # screens are reported to six decimals

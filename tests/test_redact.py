@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import ProjectBuilder, plan_paragraphs
 
-from collusion import synth
 from collusion.cli import main
 from collusion.redact import mask_name, redact_report, redact_text
 from collusion.report import load_schema
+from tools import synth
 
 RNG = random.Random(6)
 RESIDENT_ID = synth.make_resident_id(RNG)

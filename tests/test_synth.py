@@ -1,4 +1,4 @@
-"""collusion.synth writes what it is asked to, read back without synth's help.
+"""tools/synth.py writes what it is asked to, read back without synth's help.
 
 DOCX parts are read with zipfile + lxml and PDFs with PyMuPDF directly, so a
 value synth forgets to write, or writes to the wrong place, fails here.
@@ -18,7 +18,7 @@ import pymupdf
 import pytest
 from lxml import etree
 
-from collusion import synth
+from tools import synth
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from collusion import synth
 from collusion.detectors import near_duplicate_text
 from collusion.errors import SettingsError
 from collusion.extract import extract_file
@@ -26,6 +25,7 @@ from collusion.text import (
     sounds_alike,
     typos,
 )
+from tools import synth
 
 COMPANIES = {
     "b01": "中山市宏达建设有限公司",
