@@ -18,12 +18,12 @@ import pytest
 from lxml import etree
 from test_textsim import COMPANIES, context, honest_project, swap
 
-from collusion import synth
 from collusion.detectors import near_duplicate_text
 from collusion.extract import extract_file
 from collusion.folding import visible_text
 from collusion.scan import scan_project
 from collusion.sections import STORY_TITLES, split_sections
+from tools import synth
 
 MARKER = "@@COPY@@"
 COPIER, SOURCE, CHAPTER = "b03", "b01", 3
