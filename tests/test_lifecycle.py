@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from conftest import plan_paragraphs
 
-from collusion import nightly, synth
+from collusion import nightly
 from collusion.errors import LockHeld
+from tools import synth
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 
