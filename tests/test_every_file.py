@@ -3,20 +3,10 @@ listed in errors with its reason, and bidders without files are reported."""
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 from conftest import ProjectBuilder
+from formats_support import zip_bytes
 
 from collusion.report import load_schema
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def _errors_by_file(report: dict) -> dict[str, dict]:
@@ -30,8 +20,8 @@ def test_every_file_is_read_or_listed_with_what_it_is(project: ProjectBuilder, s
     (folder / "说明.txt").write_text("本文件为投标说明。", encoding="utf-8")
     (folder / "照片.pdf").write_bytes(b"\xff\xd8\xff\xe0" + bytes(300))  # a JPEG named .pdf
     (folder / "附件.rar").write_bytes(b"Rar!\x1a\x07\x00" + bytes(100))
-    (folder / "演示.pptx").write_bytes(_zip({"ppt/presentation.xml": b"<p/>"}))
-    (folder / "资料.zip").write_bytes(_zip({"readme.md": b"x"}))
+    (folder / "演示.pptx").write_bytes(zip_bytes({"ppt/presentation.xml": b"<p/>"}))
+    (folder / "资料.zip").write_bytes(zip_bytes({"readme.md": b"x"}))
     report = scan(project.write())
 
     listed = {f["path"] for b in report["bidders"] for f in b["files"]}

@@ -23,6 +23,7 @@ from pathlib import Path
 import pymupdf
 import pytest
 from conftest import ProjectBuilder, plan_paragraphs
+from formats_support import zip_bytes
 
 from collusion.extract import extract_file
 from collusion.extract.safexml import declares_doctype
@@ -127,11 +128,7 @@ def docx_parts(path: Path) -> dict[str, bytes]:
 
 
 def docx_from_parts(parts: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
+    return zip_bytes(parts)
 
 
 def bomb_docx(parts: dict[str, bytes], part: str, inflated: int,

@@ -40,9 +40,16 @@ FIELD_STRENGTH: dict[str, str] = {
     # Weak: shared networks and common software builds.
     "upload_ip": LOW, "download_ip": LOW, "decrypt_ip": LOW, "title": LOW,
     "kso_product_build_ver": LOW,
+    # OFD: the document id and the seal and signer certificate of its
+    # signatures are per document or per company; a signing time or creation
+    # time to the second is typed by no one; a bare date is every file of a day.
+    "ofd_doc_id": HIGH, "ofd_seal_id": HIGH, "ofd_signer_cert_serial": HIGH,
+    "ofd_created": MEDIUM, "ofd_modified": MEDIUM, "ofd_signature_time": MEDIUM,
+    "ofd_created_date": LOW, "ofd_modified_date": LOW,
     # Recorded, never evidence: every copy of the same software writes the
     # same value (Word 2010 writes AppVersion 14.0000 into every file).
     "producer": NONE, "creator": NONE, "application": NONE, "app_version": NONE,
+    "ofd_sign_provider": NONE,
 }
 UNKNOWN_CSV_STRENGTH = MEDIUM  # a code of the e-bidding export we do not know
 CUSTOM_PROPERTY_STRENGTH = MEDIUM
@@ -83,7 +90,8 @@ MACHINE_FIELDS = frozenset({"machine_code", "mac", "disk_serial", "cpu_id"})
 # tenders it enters, so its shared machine code stays evidence.
 HISTORY_COMMON_COMPANIES = 5
 
-_CSV_AGENT_FIELDS = {"ca_serial", "upload_ip", "download_ip", "decrypt_ip"}
+_CSV_AGENT_FIELDS = {"ca_serial", "upload_ip", "download_ip", "decrypt_ip",
+                     "ofd_signer_cert_serial"}
 
 
 def field_strength(value: SignatureValue) -> str:

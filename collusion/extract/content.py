@@ -2,8 +2,8 @@
 reader reads which format.
 
 PDF and DOCX have their own content types (their readers carry more: repairs,
-page trees, fonts). OFD, DOC/WPS and XLSX/XLS readers return a FormatContent,
-which ``collusion.extract`` turns into the file's entry.
+page trees, fonts). OFD, DOC/WPS and XLSX/XLS readers are Readers returning a
+FormatContent, which ``collusion.extract`` turns into the file's entry.
 """
 
 from __future__ import annotations
@@ -26,10 +26,6 @@ class FormatContent:
 
 
 Reader = Callable[[str, bytes, ExtractSettings], FormatContent]
-
-# Filled as readers are added; a format sniffed but not here is reported
-# as not read, with its reason.
-READERS: dict[str, Reader] = {}
 
 
 def signature(

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +20,8 @@ from lxml import etree
 
 from collusion.errors import ExtractionError, FileRefused
 from collusion.extract.docx_stories import StoryReader
+from collusion.extract.package import read_package
 from collusion.extract.safexml import local_name, parse_xml
-from collusion.extract.sniff import ZIP_ERRORS
 from collusion.models import Block, SignatureValue
 from collusion.settings import ExtractSettings
 
@@ -99,71 +97,10 @@ def _embedded_reader(settings: ExtractSettings):  # noqa: ANN202 - docx_stories.
     return read
 
 
-def _bomb(message: str) -> FileRefused:
-    return FileRefused(f"{message}（疑似压缩炸弹），出于安全未读取")
-
-
 def _read_parts(source: Path | io.BytesIO, settings: ExtractSettings,
                 notes: list[str]) -> dict[str, bytes]:
-    """Every part, read with a hard cap so a decompression bomb stops early.
-
-    A part that will not inflate (bad CRC, broken deflate data) is left out
-    with a note, unless the body needs it.
-    """
-    try:
-        archive = zipfile.ZipFile(source)
-    except ZIP_ERRORS as exc:
-        raise ExtractionError(f"不是有效的 DOCX（zip 结构损坏）: {exc}") from exc
-    parts: dict[str, bytes] = {}
-    total = 0
-    with archive:
-        infos = [info for info in archive.infolist() if not info.is_dir()]
-        max_parts = settings.max_docx_parts
-        if len(infos) > max_parts:
-            raise _bomb(f"DOCX 含 {len(infos)} 个部件，超过上限 {max_parts}")
-        # The declared sizes are checked before anything is inflated.
-        for info in infos:
-            if info.file_size > settings.max_docx_part_bytes:
-                raise _bomb(f"DOCX 部件 {info.filename} 声明解压后 {info.file_size} 字节，"
-                            f"超过上限 {settings.max_docx_part_bytes} 字节")
-        declared = sum(info.file_size for info in infos)
-        if declared > settings.max_docx_total_bytes:
-            raise _bomb(f"DOCX 各部件声明解压后总大小 {declared} 字节，"
-                        f"超过上限 {settings.max_docx_total_bytes} 字节")
-        for info in infos:
-            # Declared sizes can lie, so the read itself is bounded too.
-            try:
-                with archive.open(info) as handle:
-                    data = handle.read(settings.max_docx_part_bytes + 1)
-            except (*ZIP_ERRORS, zlib.error) as exc:
-                reason = f"DOCX 部件 {info.filename} 已损坏，无法解压（{_zip_reason(exc)}）"
-                if info.filename in ESSENTIAL_PARTS:
-                    raise ExtractionError(reason) from exc
-                notes.append(f"{reason}，已跳过该部件")
-                continue
-            if len(data) > settings.max_docx_part_bytes:
-                raise _bomb(f"DOCX 部件 {info.filename} 解压后超过上限 "
-                            f"{settings.max_docx_part_bytes} 字节")
-            total += len(data)
-            if total > settings.max_docx_total_bytes:
-                raise _bomb(f"DOCX 解压后总大小超过上限 {settings.max_docx_total_bytes} 字节")
-            parts.setdefault(info.filename, data)
-    return parts
-
-
-def _zip_reason(exc: Exception) -> str:
-    text = str(exc)
-    if "CRC" in text:
-        return "校验和不符"
-    if "decompressing" in text or isinstance(exc, zlib.error):
-        return "压缩数据损坏"
-    if "differ" in text:
-        return "目录与文件头不一致"
-    if isinstance(exc, RuntimeError) and "encrypted" in text:
-        return "部件已加密"
-    if isinstance(exc, NotImplementedError):
-        return "不支持的压缩方式"
-    return text[:120] or type(exc).__name__
+    """Every part, read within the zip limits (collusion.extract.package)."""
+    return read_package(source, settings, notes, label="DOCX", essential=ESSENTIAL_PARTS)
 
 
 # --- signature codes ----------------------------------------------------------
