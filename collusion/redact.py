@@ -76,6 +76,8 @@ TECHNICAL_FIELDS = frozenset({
     "wps_icv", "kso_product_build_ver", "machine_code", "mac", "cpu_id", "disk_serial",
     "ca_serial", "pricing_lock", "producer", "creator", "application", "app_version",
     "template", "attached_template", "created", "credit_code",
+    "ofd_doc_id", "ofd_seal_id", "ofd_signer_cert_serial", "ofd_created", "ofd_modified",
+    "ofd_created_date", "ofd_modified_date", "ofd_signature_time", "ofd_sign_provider",
 })
 # Value-carrying keys of a dict that names its field.
 VALUE_KEYS = ("value", "normalized", "raw", "display")

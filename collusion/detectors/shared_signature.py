@@ -76,11 +76,12 @@ FIELD_U: dict[str, float] = {
 UNKNOWN_FIELD_U = 0.1  # a custom property or an export code we do not know
 # Weak fields: alone or together they never flag a pair (ScoreSettings.weak_cap).
 WEAK_FIELDS = frozenset({"cpu_id", "upload_ip", "download_ip", "decrypt_ip", "title",
-                         "company", "template", "kso_product_build_ver"})
+                         "company", "template", "kso_product_build_ver",
+                         "ofd_created_date", "ofd_modified_date"})
 # Random ids that name one document: files sharing one are one lineage.
 LINEAGE_FIELDS = frozenset({"rsid_root", "docid_w14", "docid_w15", "wps_icv", "pdf_id_0",
                             "pdf_id_1", "xmp_document_id", "xmp_instance_id",
-                            "xmp_original_document_id"})
+                            "xmp_original_document_id", "ofd_doc_id"})
 # Codes of the compiling computer in signatures.csv: shared by the same
 # bidders, they are one machine, one fact.
 MACHINE_FIELDS = frozenset({"machine_code", "mac", "disk_serial", "cpu_id"})
