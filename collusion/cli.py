@@ -53,8 +53,9 @@ def main() -> None:
               help="Where to write the JSON report; '-' for standard output.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write a self-contained HTML report to this file.")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Record the scan in this history database (and match against it).")
+@click.option("--db", "db_path", callback=lambda ctx, param, value: _db_target(value),
+              help="Record the scan in this history database (and match against it): "
+                   "a SQLite file or a postgresql:// connection string.")
 @click.option("--redact", is_flag=True,
               help="Mask personal data (ID, phone, account numbers) for wider circulation.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
@@ -63,7 +64,7 @@ def main() -> None:
 @click.option("--seconds-per-file", type=float,
               help="Abandon a file whose parsing takes longer (default 120).")
 @click.option("--workers", type=int, help="Extraction processes (default: one per core, at most 2).")
-def scan(project: Path, output: str, html_path: Path | None, db_path: Path | None,
+def scan(project: Path, output: str, html_path: Path | None, db_path: Path | str | None,
          redact: bool, quiet: bool, max_file_mb: float | None, max_pages: int | None,
          seconds_per_file: float | None, workers: int | None) -> None:
     """Scan one PROJECT folder (project.json, tender/, bids/<bidder>/, signatures.csv)."""
@@ -138,7 +139,7 @@ class _History:
     never its report; ``error`` says why, in one line.
     """
 
-    def __init__(self, db_path: Path | None) -> None:
+    def __init__(self, db_path: Path | str | None) -> None:
         from collusion import store
         from collusion.nightly import HISTORY_ERRORS
 
@@ -221,13 +222,31 @@ def render(report_file: Path, html_path: Path) -> None:
 # --- history and nightly commands ---
 # Owned by the history/nightly work (collusion.store, collusion.nightly).
 
-_DB_HELP = ("History database (default: $COLLUSION_DB, else $COLLUSION_HOME/history.db, "
+_DB_HELP = ("History database: a SQLite file or a postgresql:// connection string "
+            "(default: $COLLUSION_DB, else $COLLUSION_HOME/history.db, "
             "else ~/.local/share/collusion/history.db).")
 
 
 def _db_option(func):  # noqa: ANN001, ANN202
-    return click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+    return click.option("--db", "db_path", callback=lambda ctx, param, value: _db_target(value),
                         help=_DB_HELP)(func)
+
+
+def _db_target(value: str | None) -> Path | str | None:
+    """--db: a SQLite path, or a postgresql:// connection string without a password."""
+    from collusion import pgdb
+
+    if value is None or not pgdb.is_dsn(value):
+        return Path(value) if value else None
+    try:
+        secret = pgdb.has_password(value)
+    except CollusionError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    if secret:
+        raise click.BadParameter(
+            "a password on the command line is visible to every user of the machine; "
+            "put it in ~/.pgpass (PGPASSFILE) or a service file (PGSERVICEFILE), not in --db")
+    return value
 
 
 def _log_line(line: str) -> None:
@@ -252,7 +271,7 @@ def _log_line(line: str) -> None:
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help='JSON or TOML file mapping industry to regulator, e.g. '
                    '{"construction": "住建局"}; "default" catches the rest.')
-def nightly(inbox: Path, db_path: Path | None, out_dir: Path, outbox: Path | None,
+def nightly(inbox: Path, db_path: Path | str | None, out_dir: Path, outbox: Path | None,
             regulators_path: Path | None) -> None:
     """Scan the project folders under INBOX that are new or changed since the last run.
 
@@ -295,12 +314,12 @@ def history() -> None:
     """Query the history database: a project's alerts, where a value was seen."""
 
 
-def _open_existing(db_path: Path | None):  # noqa: ANN202
+def _open_existing(db_path: Path | str | None):  # noqa: ANN202
     """Open the history for reading; never create an empty one by mistake."""
     from collusion import store
 
-    path = store.resolve_db_path(db_path)
-    if not path.exists():
+    path = store.resolve_db(db_path)
+    if isinstance(path, Path) and not path.exists():
         raise click.ClickException(f"no history database at {path} (see --db, $COLLUSION_DB)")
     try:
         return store.open_db(path)
@@ -334,7 +353,7 @@ def _sighting_line(row: dict) -> str:
 @click.argument("project_id")
 @_db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the alerts as JSON.")
-def history_alerts(project_id: str, db_path: Path | None, as_json: bool) -> None:
+def history_alerts(project_id: str, db_path: Path | str | None, as_json: bool) -> None:
     """List the stored alerts of PROJECT_ID."""
     from collusion.store import project_alerts
 
@@ -349,7 +368,7 @@ def history_alerts(project_id: str, db_path: Path | None, as_json: bool) -> None
 @click.option("--field", help="Only this field (e.g. rsid_root, machine_code).")
 @_db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the sightings as JSON.")
-def history_seen(value: str, field: str | None, db_path: Path | None, as_json: bool) -> None:
+def history_seen(value: str, field: str | None, db_path: Path | str | None, as_json: bool) -> None:
     """Where a signature VALUE has been seen: project, bidder, company, file, field."""
     from collusion.store import signature_sightings
 

@@ -19,11 +19,13 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import math
 import os
 import re
 import sqlite3
 import stat
 import tempfile
+import time
 import tomllib
 import traceback
 from collections.abc import Callable, Iterator
@@ -33,7 +35,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from collusion import store
+from collusion import pgdb, store
 from collusion.console import printable
 from collusion.errors import (
     CollusionError,
@@ -53,12 +55,19 @@ UNROUTED = "_unrouted"  # outbox folder for flagged reports whose industry has n
 DEFAULT_REGULATOR_KEY = "default"  # a regulators-config key used for unmapped industries
 RUNS_FOLDER = "runs"  # under the output folder: one summary per run, and latest.json
 HASH_CHUNK = 1024 * 1024
+# A temporary report file this old belongs to a dead worker (workers side by
+# side on PostgreSQL write one report in seconds, never in an hour).
+STALE_TEMP_SECONDS = 3600
 # A report's file name: the project id itself when it is a short, plain name;
 # else its first characters, sanitized, plus a hash of the whole id.
 FILE_NAME_MAX_BYTES = 120  # of the readable part, in UTF-8; NAME_MAX is 255
 FILE_NAME_HASH_CHARS = 16  # hex digits of sha256 appended to sanitized names
 # Errors of the history database: the run goes on without it for that step.
-HISTORY_ERRORS: tuple[type[BaseException], ...] = (StoreError, sqlite3.Error)
+HISTORY_ERRORS: tuple[type[BaseException], ...] = (
+    StoreError,
+    sqlite3.Error,
+    *pgdb.database_errors(),
+)
 _PLAIN_NAME = re.compile(r"[^\W][\w.-]*")
 _UNSAFE_CHARS = re.compile(r"[^\w.-]")
 _HASHED_TAIL = re.compile(rf"-[0-9a-f]{{{FILE_NAME_HASH_CHARS}}}$")
@@ -150,7 +159,7 @@ class _Options:
     """What the caller asked for, resolved."""
 
     inbox: Path
-    database: Path
+    database: Path | str  # a SQLite file or a PostgreSQL connection string
     out_dir: Path
     outbox: Path | None
     regulators: dict[str, str]
@@ -197,7 +206,7 @@ def run_nightly(
     """
     options = _Options(
         inbox=Path(inbox),
-        database=store.resolve_db_path(db_path),
+        database=store.resolve_db(db_path),
         out_dir=Path(out_dir),
         outbox=Path(outbox) if outbox else None,
         regulators=load_regulators(regulators_config) if regulators_config else {},
@@ -206,15 +215,27 @@ def run_nightly(
         log=log or (lambda line: None),
     )
     folders = inbox_projects(options.inbox)
-    with nightly_lock(options.database, options.log):
+    with _run_lock(options):
         try:
             db = store.open_db(options.database)
         except HISTORY_ERRORS as exc:
+            if isinstance(options.database, str):
+                # Shared by several workers: running without it would scan
+                # every project in each of them. Stop and say why.
+                raise StoreError(_one_line(exc)) from exc
             return _run_without_history(options, folders, _one_line(exc))
         try:
             return _locked_run(db, options, folders)
         finally:
             db.close()
+
+
+def _run_lock(options: _Options) -> contextlib.AbstractContextManager[Any]:
+    """SQLite: one run at a time (the file lock). PostgreSQL: workers run
+    side by side and claim projects one by one (``store.claim_project``)."""
+    if isinstance(options.database, str):
+        return contextlib.nullcontext()
+    return nightly_lock(options.database, options.log)
 
 
 def inbox_projects(inbox: Path) -> list[str]:
@@ -247,7 +268,7 @@ def _locked_run(db: Database, options: _Options, folders: list[str]) -> NightlyS
         options.log(f"{interrupted} earlier run(s) had died and are marked interrupted")
     run = _Run(options=options, db=db, history=store.History(db), run_id=run_id)
     try:
-        _prepare_output(options.out_dir, options.outbox)
+        _prepare_output(options.out_dir, options.outbox, shared=store.dialect(db) != "sqlite")
         try:
             to_scan, unchanged = _changed_projects(db, options.inbox, folders, options.progress)
         except HISTORY_ERRORS as exc:
@@ -299,12 +320,39 @@ def _run_without_history(options: _Options, folders: list[str], error: str) -> N
 
 
 def _process_all(run: _Run, to_scan: list[tuple[str, Manifest]]) -> list[ProjectOutcome]:
-    """Each project in turn; one project's failure never stops the others."""
+    """Each project in turn; one project's failure never stops the others.
+
+    On PostgreSQL each project is first claimed (``store.claim_project``):
+    one another worker holds is passed over, then waited for at the end, so
+    a worker that died mid-project leaves it to this one; one another worker
+    has committed meanwhile is skipped.
+    """
     outcomes = []
+    passed_over: list[tuple[str, Manifest]] = []
     for done, (folder, manifest) in enumerate(to_scan, start=1):
-        outcomes.append(_process_project(run, folder, manifest))
+        if not _claimed_process(run, folder, manifest, outcomes, wait=False):
+            passed_over.append((folder, manifest))
         run.options.progress("scan", done, len(to_scan))
+    for folder, manifest in passed_over:
+        _claimed_process(run, folder, manifest, outcomes, wait=True)
     return outcomes
+
+
+def _claimed_process(
+    run: _Run, folder: str, manifest: Manifest, outcomes: list[ProjectOutcome], *, wait: bool
+) -> bool:
+    """Process the folder if this worker holds its claim; False when another holds it."""
+    if run.db is None:
+        outcomes.append(_process_project(run, folder, manifest))
+        return True
+    with store.claim_project(run.db, folder, manifest.hash, wait=wait) as claim:
+        if claim == store.CLAIM_HELD:
+            return False
+        if claim == store.CLAIM_MINE:
+            outcomes.append(_process_project(run, folder, manifest))
+        else:
+            run.options.log(f"{printable(folder)}: recorded by another worker meanwhile")
+    return True
 
 
 def _summary(
@@ -322,7 +370,7 @@ def _summary(
         started_at=started_at,
         finished_at=store.utc_now(),
         inbox=str(options.inbox),
-        database=str(options.database),
+        database=store.describe(options.database),
         projects_found=len(folders),
         scanned=tuple(o for o in outcomes if o.status == "scanned"),
         failed=tuple(o for o in outcomes if o.status == "failed"),
@@ -723,12 +771,15 @@ def write_json_atomic(path: Path, data: Any) -> Path:
     return path
 
 
-def _prepare_output(out_dir: Path, outbox: Path | None) -> None:
+def _prepare_output(out_dir: Path, outbox: Path | None, *, shared: bool = False) -> None:
     """Create the output folders, check they take files, and remove
     temporary files of killed runs. OutputError when one cannot be written.
 
-    Safe only under the lock: no other run can be writing there.
+    Safe only under the lock: no other run can be writing there. ``shared``
+    (workers side by side on PostgreSQL): only temporary files older than
+    STALE_TEMP_SECONDS are removed, never one a live worker is writing.
     """
+    oldest = time.time() - STALE_TEMP_SECONDS if shared else math.inf
     try:
         folders = [out_dir, out_dir / RUNS_FOLDER]
         for folder in folders:
@@ -740,7 +791,8 @@ def _prepare_output(out_dir: Path, outbox: Path | None) -> None:
             # write_private's temporary files: ".<name>.<random>" next to <name>.
             for stale in folder.glob(".*.json.*"):
                 with contextlib.suppress(FileNotFoundError):
-                    stale.unlink()
+                    if stale.stat().st_mtime < oldest:
+                        stale.unlink()
             _probe_writable(folder)
     except OSError as exc:
         raise OutputError(f"cannot write to the output folder: {_one_line(exc)}") from exc

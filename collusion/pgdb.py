@@ -23,6 +23,8 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+import xxhash
+
 from collusion.errors import StoreError
 
 DSN_SCHEMES = ("postgresql://", "postgres://")
@@ -62,6 +64,12 @@ def safe_dsn(dsn: str) -> str:
     if parts.get("password"):
         parts["password"] = "***"
     return psycopg.conninfo.make_conninfo(**{k: v for k, v in parts.items() if v is not None})
+
+
+def lock_key(name: str) -> int:
+    """A signed 64-bit advisory lock key for a name (``pg_advisory_lock(bigint)``)."""
+    value = xxhash.xxh64_intdigest(name.encode("utf-8"))
+    return value - (1 << 64) if value >= (1 << 63) else value
 
 
 def translate(sql: str) -> str:

@@ -36,13 +36,12 @@ import unicodedata
 import uuid
 import zlib
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import xxhash
 from datasketch import LeanMinHash
 from sqlite_utils import Database
 
@@ -272,11 +271,7 @@ def new_run_id() -> str:
 
 def run_lock_key(run_id: str) -> int:
     """The PostgreSQL advisory lock a live run holds for as long as its session lives."""
-    return _signed64(xxhash.xxh64_intdigest(f"collusion-run:{run_id}"))
-
-
-def _signed64(value: int) -> int:
-    return value - (1 << 64) if value >= (1 << 63) else value
+    return pgdb.lock_key(f"collusion-run:{run_id}")
 
 
 def start_run(db: Database, kind: str, inbox: str | None = None) -> str:
@@ -349,6 +344,51 @@ def _mark_dead_pg_runs(db: Database) -> int:
         finally:
             db.conn.execute("SELECT pg_advisory_unlock(?)", (key,))
     return dead
+
+
+# ---------------------------------------------------------------------------
+# Claims: several nightly workers on one PostgreSQL history
+# ---------------------------------------------------------------------------
+
+CLAIM_MINE = "mine"  # this worker holds the claim and the folder still needs a scan
+CLAIM_DONE = "done"  # claimed, but another worker committed this manifest meanwhile
+CLAIM_HELD = "held"  # another live worker holds it (only when not waiting)
+
+
+@contextmanager
+def claim_project(
+    db: Database, folder: str, manifest_hash: str, *, wait: bool = False
+) -> Iterator[str]:
+    """Claim an inbox folder for this worker while the block runs.
+
+    PostgreSQL: a session advisory lock named after the folder. The database
+    releases it when the block ends or when the worker's session ends, a
+    SIGKILLed worker's too, so a claim never outlives its holder. Once held,
+    the folder's manifest is read again: a worker that committed it in the
+    meantime makes this claim CLAIM_DONE, so no folder is scanned twice.
+    ``wait`` blocks until the holder lets go instead of answering CLAIM_HELD.
+    SQLite: the nightly file lock already makes the run the only one (CLAIM_MINE).
+    """
+    if dialect(db) != "postgresql":
+        yield CLAIM_MINE
+        return
+    key = pgdb.lock_key(f"collusion-nightly:{folder}")
+    if wait:
+        db.conn.execute("SELECT pg_advisory_lock(?)", (key,))
+    else:
+        (got,) = db.conn.execute("SELECT pg_try_advisory_lock(?)", (key,)).fetchone()
+        if not got:
+            yield CLAIM_HELD
+            return
+    try:
+        row = db.conn.execute(
+            "SELECT manifest_hash FROM inbox_projects WHERE folder = ?", (folder,)
+        ).fetchone()
+        yield CLAIM_DONE if row is not None and row[0] == manifest_hash else CLAIM_MINE
+    finally:
+        # A lost connection has released the lock already.
+        with suppress(*pgdb.database_errors()):
+            db.conn.execute("SELECT pg_advisory_unlock(?)", (key,))
 
 
 # ---------------------------------------------------------------------------

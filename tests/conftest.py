@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pgtest import history_target, pg_dsn, pg_server  # noqa: F401  (fixtures)
 
 REPO = Path(__file__).resolve().parent.parent
 # tools/ (the synthetic-document writer) is not installed. Appended, not

@@ -98,3 +98,53 @@ def test_m006_keeps_sections_and_indexes_their_bands(tmp_path, monkeypatch):
     keys = [r["key"] for r in db.query("SELECT key FROM section_bands WHERE section_id = 1")]
     assert sorted(keys) == sorted(minhash.band_keys(mh, recipe))
     assert len(keys) == minhash.LSH_BANDS
+
+
+def _columns(db) -> dict[str, list[str]]:
+    """Every table's column names, on either backend."""
+    from collusion import store
+
+    if store.dialect(db) == "postgresql":
+        rows = db.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+        ).fetchall()
+    else:
+        rows = [
+            (table, column)
+            for table in db.table_names()
+            for column in db[table].columns_dict
+        ]
+    found: dict[str, list[str]] = {}
+    for table, column in rows:
+        found.setdefault(table, []).append(column)
+    return found
+
+
+def test_same_migrations_build_the_same_schema_on_both_backends(tmp_path, pg_dsn):
+    """From empty, on SQLite and PostgreSQL: the same tables and columns, in order."""
+    from collusion import store
+
+    lite = store.open_db(tmp_path / "h.db")
+    pg = store.open_db(pg_dsn)
+    assert applied_migrations(pg) == migration_names() == applied_migrations(lite)
+    assert _columns(pg) == _columns(lite)
+    assert migrate(pg) == []
+    assert EXPECTED_TABLES | {"section_bands", "common_bands"} <= set(pg.table_names())
+    pg.close()
+    lite.close()
+
+
+def test_schema_newer_than_the_code_is_refused(history_target):
+    """A migration this code does not know: StoreError naming it, on both backends."""
+    from collusion import store
+    from collusion.errors import StoreError
+
+    db = store.open_db(history_target)
+    db.conn.execute(
+        "INSERT INTO _migrations (name, applied_at) VALUES ('m999_from_the_future', 'x')"
+    )
+    db.conn.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer version of collusion.*m999_from_the_future"):
+        store.open_db(history_target)

@@ -132,10 +132,19 @@ PAIR = {"bidders": ["b01", "b02"], "score": 0.9, "flagged": True, "alerts": ["A0
 
 
 @pytest.fixture
-def db(tmp_path):
-    database = open_db(tmp_path / "history.db")
+def db(history_target):
+    """The history on each backend (SQLite file, PostgreSQL database)."""
+    database = open_db(history_target)
     yield database
     database.close()
+
+
+try:
+    import psycopg
+
+    INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, psycopg.IntegrityError)
+except ImportError:
+    INTEGRITY_ERRORS = (sqlite3.IntegrityError,)
 
 
 def table_counts(db) -> dict[str, int]:
@@ -202,7 +211,7 @@ def test_record_scan_is_one_transaction(db, monkeypatch):
     # Two alerts with one id break the primary key after the old rows are
     # deleted and the new bidders inserted: all of it must roll back.
     broken = make_scan("P1", {"b01": {"name": "甲"}, "b02": {"name": "乙"}}, alerts=[ALERT, ALERT])
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         record_scan(db, broken, "r2")
     assert table_counts(db) == before
     assert not db.conn.in_transaction
