@@ -35,6 +35,7 @@ from collusion.extract.content import FormatContent, Reader
 from collusion.extract.docx import read_docx
 from collusion.extract.ofd import read_ofd
 from collusion.extract.pdf import read_pdf
+from collusion.extract.sheets import read_xls, read_xlsx
 from collusion.extract.sniff import READ_FORMATS, describe_unread, sniff_bytes
 from collusion.lifecycle import (
     close_in_forked_children,
@@ -48,7 +49,7 @@ from collusion.settings import ExtractSettings
 Progress = Callable[[str, int, int], None]
 # The readers of the formats beyond PDF and DOCX. A format sniffed but not
 # here is reported as not read, with its reason.
-READERS: dict[str, Reader] = {"ofd": read_ofd}
+READERS: dict[str, Reader] = {"ofd": read_ofd, "xlsx": read_xlsx, "xls": read_xls}
 # Address-space cap of a worker: a parser that tries to allocate more dies
 # with MemoryError inside the worker instead of swapping the machine.
 

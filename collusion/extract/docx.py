@@ -20,6 +20,7 @@ from lxml import etree
 
 from collusion.errors import ExtractionError, FileRefused
 from collusion.extract.docx_stories import StoryReader
+from collusion.extract.office_props import APP_FIELDS, CORE_FIELDS
 from collusion.extract.package import read_package
 from collusion.extract.safexml import local_name, parse_xml
 from collusion.models import Block, SignatureValue
@@ -135,37 +136,20 @@ def _signatures(parts: dict[str, bytes], trees: dict[str, etree._Element],
     return tuple(unique[key] for key in sorted(unique))
 
 
-_CORE_FIELDS = {
-    "creator": "author",
-    "lastModifiedBy": "last_modified_by",
-    "created": "created",
-    "title": "title",
-}
-
-
 def _core_signatures(trees: dict[str, etree._Element], rel: str) -> list[SignatureValue | None]:
     root = trees.get("docProps/core.xml")
     if root is None:
         return []
-    return [_sig(_CORE_FIELDS[local_name(el)], el.text, rel)
-            for el in root if local_name(el) in _CORE_FIELDS]
-
-
-_APP_FIELDS = {
-    "Company": "company",
-    "Template": "template",
-    "Application": "application",
-    "AppVersion": "app_version",
-    "Manager": "manager",
-}
+    return [_sig(CORE_FIELDS[local_name(el)], el.text, rel)
+            for el in root if local_name(el) in CORE_FIELDS]
 
 
 def _app_signatures(trees: dict[str, etree._Element], rel: str) -> list[SignatureValue | None]:
     root = trees.get("docProps/app.xml")
     if root is None:
         return []
-    return [_sig(_APP_FIELDS[local_name(el)], el.text, rel)
-            for el in root if local_name(el) in _APP_FIELDS]
+    return [_sig(APP_FIELDS[local_name(el)], el.text, rel)
+            for el in root if local_name(el) in APP_FIELDS]
 
 
 def _custom_signatures(trees: dict[str, etree._Element], rel: str) -> list[SignatureValue | None]:
