@@ -55,6 +55,11 @@ class SignatureSettings:
     # Shared DOCX rsids (editing sessions) needed to call two files related,
     # beyond rsidRoot. One shared session can be a common template.
     min_shared_rsids: int = 2
+    # An image (compared by its pixels) that at least this many bidders and
+    # more than this share of them carry is a public picture: the national
+    # emblem, a CMA/ISO mark, a bank's or the platform's logo, a QR code.
+    public_image_min_bidders: int = 3
+    public_image_share: float = 0.25
 
     def __post_init__(self) -> None:
         if not 0 < self.common_share <= 1:
@@ -63,6 +68,9 @@ class SignatureSettings:
             raise SettingsError("common_min_bidders must be at least 2")
         if self.min_shared_rsids < 1:
             raise SettingsError("min_shared_rsids must be at least 1")
+        if self.public_image_min_bidders < 2 or not 0 < self.public_image_share <= 1:
+            raise SettingsError("public_image_min_bidders must be at least 2 and "
+                                "public_image_share in (0, 1]")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Any
 
-from collusion import basis
+from collusion import basis, images
 from collusion.labels import field_name
 from collusion.models import Alert, Evidence, ScanContext, SignatureValue, Weight
 from collusion.scoring import rarity_weight, value_key
@@ -30,6 +30,7 @@ FIELD_STRENGTH: dict[str, str] = {
     "rsid_root": HIGH, "rsid": HIGH, "docid_w14": HIGH, "docid_w15": HIGH,
     "wps_icv": HIGH, "pdf_id_0": HIGH, "pdf_id_1": HIGH, "xmp_document_id": HIGH,
     "xmp_instance_id": HIGH, "xmp_original_document_id": HIGH, "image_sha256": HIGH,
+    "image": HIGH,
     # E-bidding system codes of the compiling computer, certificate, account.
     "machine_code": HIGH, "mac": HIGH, "disk_serial": HIGH, "ca_serial": HIGH,
     "pricing_lock": HIGH, "deposit_account": HIGH,
@@ -132,7 +133,10 @@ class SharedValue:
 
 
 def bidder_signatures(ctx: ScanContext) -> dict[str, list[SignatureValue]]:
-    """Every signature value of each bidder: its files' and signatures.csv's."""
+    """Every signature value of each bidder: its files' and signatures.csv's.
+
+    Near-identical images (the same picture re-compressed) take one value.
+    """
     found: dict[str, list[SignatureValue]] = {b.id: [] for b in ctx.bidders}
     for bidder in ctx.bidders:
         for file in bidder.files:
@@ -140,11 +144,26 @@ def bidder_signatures(ctx: ScanContext) -> dict[str, list[SignatureValue]]:
     for value in ctx.project.csv_signatures:
         if value.bidder in found:
             found[value.bidder].append(value)
-    return found
+    joined = _image_groups(ctx)
+    return {bidder: [_joined(v, joined) for v in values] for bidder, values in found.items()}
+
+
+def _image_groups(ctx: ScanContext) -> dict[str, str]:
+    every = [s for f in ctx.tender_files for s in f.signatures]
+    every += [s for b in ctx.bidders for f in b.files for s in f.signatures]
+    return images.near_identical(every)
+
+
+def _joined(value: SignatureValue, joined: dict[str, str]) -> SignatureValue:
+    if value.field == images.FIELD and value.normalized in joined:
+        return replace(value, normalized=joined[value.normalized])
+    return value
 
 
 def _tender_values(ctx: ScanContext) -> set[tuple[str, str]]:
-    return {(s.field, s.normalized) for f in ctx.tender_files for s in f.signatures}
+    joined = _image_groups(ctx)
+    return {(s.field, joined.get(s.normalized, s.normalized) if s.field == images.FIELD
+             else s.normalized) for f in ctx.tender_files for s in f.signatures}
 
 
 def shared_values(ctx: ScanContext) -> list[SharedValue]:
@@ -193,12 +212,20 @@ def _verdict(ctx: ScanContext, settings: SignatureSettings, tender: set[tuple[st
         companies = ctx.history.value_company_count(field, normalized, ctx.project.id)
         if companies >= HISTORY_COMMON_COMPANIES:
             return f"历史记录中另有 {companies} 家不同单位的投标文件出现此值，属常见值", None
+    if field == images.FIELD and _is_public_image(holders, n_bidders, settings):
+        return (f"本项目 {holders}/{n_bidders} 家投标人的文件含同一图片（按像素比对），"
+                "属公共图片（如国徽、认证标志、银行或交易平台标识、二维码），不作为证据"), None
     if _is_most(holders, n_bidders, settings):
         share = f"本项目 {holders}/{n_bidders} 家投标人共有此值"
         if strength != HIGH:
             return f"{share}（如交易中心大厅公用电脑、共同模板），不作为证据", None
         return None, f"{share}，可能沿用同一模板；如未提供招标文件，请核对招标文件的标识"
     return None, None
+
+
+def _is_public_image(holders: int, n_bidders: int, settings: SignatureSettings) -> bool:
+    return (holders >= settings.public_image_min_bidders
+            and holders > settings.public_image_share * n_bidders)
 
 
 def _is_most(holders: int, n_bidders: int, settings: SignatureSettings) -> bool:

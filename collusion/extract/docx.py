@@ -11,13 +11,13 @@ breaks; a file that records no break at all gets ``page = None``.
 
 from __future__ import annotations
 
-import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
 
+from collusion import images
 from collusion.errors import ExtractionError, FileRefused
 from collusion.extract.docx_stories import StoryReader
 from collusion.extract.office_props import APP_FIELDS, CORE_FIELDS
@@ -130,8 +130,9 @@ def _signatures(parts: dict[str, bytes], trees: dict[str, etree._Element],
     found += _people_signatures(trees, rel)
     for name in sorted(parts):
         if name.startswith("word/media/") and len(parts[name]) >= MIN_MEDIA_BYTES:
-            digest = hashlib.sha256(parts[name]).hexdigest()
-            found.append(_sig("image_sha256", digest, rel, digest))
+            image = images.from_bytes(parts[name])
+            if image is not None:
+                found.append(images.signature(image, rel, "docx"))
     unique = {(s.field, s.normalized): s for s in found if s is not None}
     return tuple(unique[key] for key in sorted(unique))
 

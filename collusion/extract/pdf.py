@@ -4,7 +4,6 @@ priced tables (PyMuPDF)."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pymupdf
 
+from collusion import images as image_prints
 from collusion.errors import ExtractionError
 from collusion.extract.safexml import local_name, parse_xml
 from collusion.models import Block, SignatureValue
@@ -323,13 +323,9 @@ def _image_signatures(document: pymupdf.Document, rel: str, pages_read: int,
             seen.add(xref)
             if len(seen) > settings.max_images_per_file:
                 return found
-            try:
-                data = document.xref_stream_raw(xref)
-            except Exception:
-                continue
-            if data:
-                digest = hashlib.sha256(data).hexdigest()
-                found.append(_sig("image_sha256", digest, rel, digest))
+            printed = image_prints.from_pdf(document, xref, width, height)
+            if printed is not None:
+                found.append(image_prints.signature(printed, rel, "pdf"))
     return found
 
 
