@@ -8,8 +8,9 @@ import numpy as np
 import pymupdf
 from conftest import ProjectBuilder
 
-from collusion import images, synth
+from collusion import images
 from collusion.extract import extract_file
+from tools import synth
 
 
 def smooth_png(seed: int, size: int = 96) -> bytes:
