@@ -177,6 +177,19 @@ SCREEN_LABELS = {
     "ks": ("KS 距离", "报价与均匀分布的 Kolmogorov–Smirnov 距离；等距报价为 1/n"),
 }
 
+# Where in a DOCX a quoted text is (Evidence.story, Block.story).
+STORY_LABELS = {
+    "body": "正文",
+    "textbox": "文本框",
+    "embedded": "嵌入内容",
+    "header": "页眉",
+    "footer": "页脚",
+    "footnote": "脚注",
+    "endnote": "尾注",
+    "comment": "批注",
+    "deleted": "修订中删除的文字",
+}
+
 STRENGTH_LABELS = {"high": "强", "medium": "中", "low": "弱", "none": "不作为证据"}
 
 INDUSTRY_LABELS = {

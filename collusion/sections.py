@@ -7,14 +7,16 @@ Stages, top to bottom (``split_sections``):
    stories a reader finds elsewhere (headers, footers, notes, comments,
    deleted text): each of those becomes sections of its own, titled by the
    story (页眉, 脚注, ...), with no headings looked for;
-2. drop table-of-contents lines and pages (dot leaders and page numbers, 目录);
-3. drop running headers and footers (the same short line at the top or bottom
+2. add, after each table of text, its columns read top to bottom (a text
+   cut into cells and laid down the columns reads as fragments row by row);
+3. drop table-of-contents lines and pages (dot leaders and page numbers, 目录);
+4. drop running headers and footers (the same short line at the top or bottom
    of many pages) and bare page numbers;
-4. find headings: extraction's heading level (DOCX styles, outline levels,
+5. find headings: extraction's heading level (DOCX styles, outline levels,
    PDF font size), else Chinese numbering on a short title-like block
    (第X章, 第X节, 一、, （一）, 1., 1.1, 1.1.1);
-5. split at headings, merge sections too short to stand alone;
-6. cut very long sections, and text with no headings, into fixed-size windows.
+6. split at headings, merge sections too short to stand alone;
+7. cut very long sections, and text with no headings, into fixed-size windows.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 
+from collusion.labels import STORY_LABELS
 from collusion.models import Block, Section
 from collusion.text import TextSettings
 
@@ -68,9 +71,6 @@ DIGITS = re.compile(r"\d+")
 UNSTRUCTURED_TITLE = "正文"
 # Stories read in the flow of the body; every other story is sectioned apart.
 FLOW_STORIES = frozenset({"body", "textbox", "embedded"})
-STORY_TITLES = {"header": "页眉", "footer": "页脚", "footnote": "脚注", "endnote": "尾注",
-                "comment": "批注", "deleted": "修订中删除的文字", "textbox": "文本框",
-                "embedded": "嵌入内容"}
 
 
 def split_sections(
@@ -81,13 +81,14 @@ def split_sections(
     kept = [b for b in blocks if b.kind not in DROPPED_KINDS and b.text.strip()]
     groups: list[Group] = []
     for story, story_blocks in by_story(kept):
-        story_blocks = drop_running_lines(drop_toc(story_blocks, settings), settings)
+        story_blocks = drop_toc(with_column_readings(story_blocks), settings)
+        story_blocks = drop_running_lines(story_blocks, settings)
         if not story_blocks:
             continue
         if story in FLOW_STORIES:
             groups += merge_short_groups(group_by_heading(story_blocks, settings), settings)
         else:
-            groups.append((STORY_TITLES.get(story, story), 0, story_blocks))
+            groups.append((STORY_LABELS.get(story, story), 0, story_blocks))
     return build_sections(bidder, file, groups, settings)
 
 
@@ -99,6 +100,57 @@ def by_story(blocks: list[Block]) -> list[tuple[str, list[Block]]]:
         if block.story not in FLOW_STORIES:
             others.setdefault(block.story, []).append(block)
     return [("body", flow), *others.items()]
+
+
+# --- tables read down their columns ---------------------------------------
+
+# A table is text (not a form of numbers and labels) when at least this share
+# of its non-empty cells are mostly Chinese characters.
+TEXT_TABLE_CELL_SHARE = 0.8
+CJK = re.compile(r"[\u4e00-\u9fff]")
+MIN_TABLE_ROWS = 2
+MIN_TABLE_COLUMNS = 2
+
+
+def with_column_readings(blocks: list[Block]) -> list[Block]:
+    """The blocks, each table of text followed by one block per column, its
+    cells read top to bottom (located at the table's first row). A table is a
+    run of consecutive rows with the same number of cells."""
+    out: list[Block] = []
+    table: list[Block] = []
+    for block in blocks:
+        if (block.cells and table and block.index == table[-1].index + 1
+                and len(block.cells) == len(table[-1].cells or ())):
+            table.append(block)
+        else:
+            out.extend(column_readings(table))
+            table = [block] if block.cells else []
+        out.append(block)
+    out.extend(column_readings(table))
+    return out
+
+
+def _is_text_cell(cell: str) -> bool:
+    return len(CJK.findall(cell)) * 2 >= len(cell.strip())
+
+
+def column_readings(rows: list[Block]) -> list[Block]:
+    """One block per column of a table of text; none for forms and price lists."""
+    cells = [c for row in rows for c in row.cells or () if c.strip()]
+    columns = max((len(row.cells or ()) for row in rows), default=0)
+    if len(rows) < MIN_TABLE_ROWS or columns < MIN_TABLE_COLUMNS or not cells:
+        return []
+    if sum(map(_is_text_cell, cells)) < TEXT_TABLE_CELL_SHARE * len(cells):
+        return []
+    first = rows[0]
+    out = []
+    for column in range(columns):
+        text = "\n".join(row.cells[column] for row in rows
+                         if row.cells and column < len(row.cells) and row.cells[column].strip())
+        if text:
+            out.append(Block(text=text, page=first.page, index=first.index, kind="table",
+                             story=first.story))
+    return out
 
 
 # --- table of contents ---------------------------------------------------

@@ -21,8 +21,9 @@ from test_textsim import COMPANIES, context, honest_project, swap
 from collusion.detectors import near_duplicate_text
 from collusion.extract import extract_file
 from collusion.folding import visible_text
+from collusion.labels import STORY_LABELS
 from collusion.scan import scan_project
-from collusion.sections import STORY_TITLES, split_sections
+from collusion.sections import split_sections
 from tools import synth
 
 MARKER = "@@COPY@@"
@@ -40,6 +41,7 @@ DECLS = " ".join(f'xmlns:{k}="{v}"' for k, v in NS.items())
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 Parts = dict[str, bytes]
 Trick = Callable[[Parts, list[str]], None]
+HIGH = frozenset({"high"})
 
 
 # --- building the files -------------------------------------------------------------
@@ -137,20 +139,24 @@ def project_with(tmp_path: Path, trick: Trick, bidders: int = 4):
     return sections, files, hidden
 
 
-def found_copy(tmp_path: Path, trick: Trick, story: str):
+def found_copy(tmp_path: Path, trick: Trick, story: str, severities: frozenset = HIGH):
     """The one alert, between source and copier, with the copier's side in `story`."""
     sections, files, hidden = project_with(tmp_path, trick)
     alerts = near_duplicate_text.detect(context(sections))
     assert [a.bidders for a in alerts] == [(SOURCE, COPIER)]
     alert = alerts[0]
-    assert alert.kind == "near_duplicate_text" and alert.severity == "high"
+    assert alert.kind == "near_duplicate_text" and alert.severity in severities
     copier = [e for e in alert.evidence if e.bidder == COPIER and e.field is None]
     assert copier and {e.story for e in copier} == {story}
     by_title = {s.title: s for s in sections[COPIER]}
     for e in copier:
-        quoted = by_title[e.section].text[e.start : e.end]
-        lines = [visible_text(line) for line in quoted.split("\n") if len(line) > 20]
-        assert lines and all(line in "\n".join(hidden) for line in lines)  # a heading may lead
+        section = by_title[e.section]
+        headings = {b.text for b in section.blocks if b.kind == "heading"}
+        quoted = section.text[e.start : e.end]
+        lines = "".join(
+            line for line in quoted.split("\n") if not any(h.endswith(line) for h in headings)
+        )
+        assert len(lines) >= 8 and visible_text(lines) in "".join(hidden)
         assert " ".join(quoted.split())[:20] in e.excerpt
     source = [e for e in alert.evidence if e.bidder == SOURCE]
     assert source and {e.story for e in source} == {"body"}
@@ -280,7 +286,7 @@ def test_copy_hidden_in_a_docx_story_is_found(tmp_path: Path, trick: Trick, stor
         assert texts.count(text) == 1
         assert next(b.story for b in copier.blocks if b.text == text) == story
     if story != "body":
-        assert STORY_TITLES[story] in alert.summary
+        assert STORY_LABELS[story] in alert.summary
 
 
 def test_text_box_fallback_is_not_read_twice(tmp_path: Path) -> None:
@@ -407,3 +413,81 @@ def test_alt_chunks_embedded_docx_read_other_formats_listed(tmp_path: Path) -> N
     ]
     assert "altChunk: chunk.rtf" in extracted.error and "未参与比对" in extracted.error
     assert "altChunk），但其部件缺失" in extracted.error
+
+
+# --- order ---------------------------------------------------------------------------------
+
+
+def _sentences(text: str) -> list[str]:
+    return [s + "。" for s in text.split("。") if s]
+
+
+def with_sentences_shuffled(parts: Parts, hidden: list[str]) -> None:
+    """Each paragraph's sentences in another order (a fixed derangement)."""
+    shuffled = []
+    for text in hidden:
+        sentences = _sentences(text)
+        shuffled.append("".join(sentences[1::2] + sentences[0::2][::-1]))
+    replace_marker(parts, "".join(para(run(t)) for t in shuffled))
+
+
+def with_paragraphs_reversed(parts: Parts, hidden: list[str]) -> None:
+    replace_marker(parts, "".join(para(run(t)) for t in reversed(hidden)))
+
+
+TABLE_COLUMNS, FRAGMENT_CHARS = 4, 9
+
+
+def in_table_columns(parts: Parts, hidden: list[str]) -> None:
+    """The text cut into short fragments laid down the columns of a table:
+    read row by row, every row interleaves four distant fragments."""
+    text = "".join(hidden)
+    pieces = [text[i : i + FRAGMENT_CHARS] for i in range(0, len(text), FRAGMENT_CHARS)]
+    rows = -(-len(pieces) // TABLE_COLUMNS)
+    grid = [
+        [pieces[c * rows + r] if c * rows + r < len(pieces) else "" for c in range(TABLE_COLUMNS)]
+        for r in range(rows)
+    ]
+    cells = "".join(
+        "<w:tr>" + "".join(f"<w:tc>{para(run(cell))}</w:tc>" for cell in row) + "</w:tr>"
+        for row in grid
+    )
+    replace_marker(parts, f"<w:tbl><w:tblGrid/>{cells}</w:tbl>")
+
+
+@pytest.mark.parametrize(
+    ("trick", "severities"),
+    [
+        (with_sentences_shuffled, HIGH),
+        (with_paragraphs_reversed, HIGH),
+        # the copy's text is read twice in the table (rows and columns), so its
+        # share of the copier's text, and its parameter match, are diluted
+        (in_table_columns, frozenset({"medium", "high"})),
+    ],
+)
+def test_copy_in_another_order_is_found(tmp_path: Path, trick: Trick, severities) -> None:
+    alert, _ = found_copy(tmp_path, trick, "body", severities)
+    assert alert.details["shared_chars"] >= 200
+    if trick is with_sentences_shuffled:
+        assert alert.details["reordered_passages"] >= 5
+        assert "重排复制" in alert.summary
+        (section,) = [s for s in alert.details["sections"] if s["reordered_sentences"]]
+        assert section["jaccard"] >= 0.4
+    else:
+        assert alert.details["reordered_passages"] == 0
+
+
+def test_table_columns_are_read_for_text_tables_only(tmp_path: Path) -> None:
+    path = tmp_path / "bids/b01/a.docx"
+    prices = [
+        ["序号", "项目名称", "单位", "数量", "单价"],
+        ["1", "土方开挖", "m3", "1200", "35.5"],
+        ["2", "回填方", "m3", "800", "22.0"],
+    ]
+    text = [["施工现场设置", "班前教育每日"], ["门禁系统三道", "开工前进行"]]
+    synth.write_docx(path, [("第一章 概况", 1), ("table", prices), ("table", text)])
+    from collusion.sections import with_column_readings
+
+    blocks = with_column_readings(list(extract_file(tmp_path, "bids/b01/a.docx").blocks))
+    columns = [b.text for b in blocks if b.kind == "table" and b.cells is None]
+    assert columns == ["施工现场设置\n门禁系统三道", "班前教育每日\n开工前进行"]

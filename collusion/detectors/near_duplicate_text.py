@@ -17,9 +17,9 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from collusion.basis import ART40_ABNORMAL_CONSISTENCY
+from collusion.labels import STORY_LABELS
 from collusion.models import Alert, Evidence, ScanContext, Section
 from collusion.normalize import plain_fold
-from collusion.sections import STORY_TITLES
 from collusion.text import (
     PairResult,
     Param,
@@ -31,6 +31,7 @@ from collusion.text import (
     page_at,
     prepare_project,
 )
+from collusion.text.reordered import ReorderedPassage
 
 KIND = "near_duplicate_text"
 DEFAULT_EXCERPT_CHARS = 160
@@ -185,6 +186,8 @@ def details_for(comparison: ProjectComparison, pair: PairResult,
     """The measures behind the alert, for the regulator and for review."""
     prepared = comparison.prepared
     x, y = pair.bidders
+    reordered = Counter((ap.match.a, ap.match.b) for ap in pair.passages
+                        if isinstance(ap.passage, ReorderedPassage))
     sections = []
     for m in sorted(pair.matches, key=lambda m: (-m.shared, m.a, m.b))[:MAX_DETAIL_SECTIONS]:
         a, b = prepared[m.a], prepared[m.b]
@@ -203,6 +206,7 @@ def details_for(comparison: ProjectComparison, pair: PairResult,
             ],
             "parameter_score": round(m.params.score, 4),
             "parameter_order_score": round(m.params.order_score, 4),
+            "reordered_sentences": reordered.get((m.a, m.b), 0),
         })
     boiler = comparison.boilerplate
     return {
@@ -212,6 +216,11 @@ def details_for(comparison: ProjectComparison, pair: PairResult,
         "weighted_chars": pair.weighted_chars,
         "share": {x: pair.share[0], y: pair.share[1]},
         "passages": len(pair.passages),
+        # passages that are sentences shared in another order (collusion.text.reordered)
+        "reordered_passages": sum(reordered.values()),
+        "reorder": {"jaccard_min": settings.reorder_jaccard_min,
+                    "containment_min": settings.reorder_containment_min,
+                    "min_sentence_chars": settings.reorder_min_sentence_chars},
         "shared_typos": [{"typo": t.typo, "usual": t.usual} for t in pair.typos],
         # chance of this many typo-like variants given the rate among the other pairs
         "typo_p_value": pair.measures.get("typo_p_value"),
@@ -263,8 +272,9 @@ def _longest_common_run(x: str, y: str) -> int:
 
 def _where(e: Evidence) -> str:
     page = f"第{e.page}页" if e.page is not None else f"第{(e.paragraph or 0) + 1}段"
-    story = STORY_TITLES.get(e.story or "body")
-    return f"《{e.section}》{page}" + (f"（{story}）" if story and story != e.section else "")
+    story = STORY_LABELS.get(e.story or "body", "")
+    shown = e.story not in (None, "body") and story != e.section
+    return f"《{e.section}》{page}" + (f"（{story}）" if shown else "")
 
 
 def summary_for(ctx: ScanContext, pair: PairResult, evidence: tuple[Evidence, ...]) -> str:
@@ -279,6 +289,9 @@ def summary_for(ctx: ScanContext, pair: PairResult, evidence: tuple[Evidence, ..
             f"（分别占其非模板文字的{pair.share[0]:.0%}和{pair.share[1]:.0%}），"
             f"如{x}{_where(first_x)}与{y}{_where(first_y)}"
         )
+    reordered = sum(isinstance(ap.passage, ReorderedPassage) for ap in pair.passages)
+    if reordered:
+        parts.append(f"其中{reordered}句为打乱语句顺序后的逐句雷同（重排复制）")
     if pair.param_sections:
         count = sum(len(m.params.shared) for m in pair.param_sections)
         parts.append(f"{len(pair.param_sections)}个章节的技术参数序列一致（{count}项）")

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 
 from collusion.text.alignment import (
     Passage,
-    align,
     overlaps,
 )
 from collusion.text.boilerplate import (
@@ -22,6 +21,7 @@ from collusion.text.boilerplate import (
 from collusion.text.parameters import (
     ParamMatch,
 )
+from collusion.text.reordered import ReorderedPassage, passages
 from collusion.text.settings import TextSettings
 from collusion.text.shingles import Prepared
 from collusion.text.typos import (
@@ -171,7 +171,7 @@ def aggregate(
     aligned: list[AlignedPassage] = []
     for m in matches:
         a, b = prepared[m.a], prepared[m.b]
-        aligned.extend(AlignedPassage(m, p) for p in align(a, b, boiler, settings))
+        aligned.extend(AlignedPassage(m, p) for p in passages(a, b, m, boiler, settings))
     covered: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for ap in aligned:
         covered[ap.match.a].append((ap.passage.a_start, ap.passage.a_end))
@@ -209,6 +209,7 @@ def aggregate(
         "typo_p_value": round(typo_p, 6),
         "jaccard": round(max((m.jaccard for m in matches), default=0.0), 4),
         "containment": round(max((m.containment for m in matches), default=0.0), 4),
+        "reordered_passages": sum(isinstance(ap.passage, ReorderedPassage) for ap in aligned),
     }
     return PairResult(
         bidders=bidders,
