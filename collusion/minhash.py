@@ -86,7 +86,12 @@ def band_keys(mh: LeanMinHash, recipe_name: str) -> list[int]:
     key does not depend on the numpy dtype of the scheme. Signed, because
     SQLite's INTEGER and PostgreSQL's BIGINT are.
     """
-    values = np.asarray(mh.hashvalues, dtype="<u8")
+    return values_band_keys(mh.hashvalues, recipe_name)
+
+
+def values_band_keys(hashvalues: np.ndarray, recipe_name: str) -> list[int]:
+    """:func:`band_keys` of a MinHash's hash values (a bulk loader has no MinHash objects)."""
+    values = np.asarray(hashvalues, dtype="<u8")
     prefix = recipe_name.encode()
     keys = []
     for band in range(LSH_BANDS):

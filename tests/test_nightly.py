@@ -19,6 +19,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from pgtest import history_dump
 
 import collusion.scan
 from collusion import nightly, store
@@ -141,8 +142,9 @@ def dump_tables(db_path: Path) -> dict[str, list[tuple]]:
     return dump
 
 
-def run(inbox: Path, tmp: Path, **kwargs) -> nightly.NightlySummary:
-    return run_nightly(inbox, tmp / "history.db", tmp / "out", **kwargs)
+def run(inbox: Path, tmp: Path, db=None, **kwargs) -> nightly.NightlySummary:
+    """A nightly run into tmp/out; the history is ``db`` (a path or DSN), else tmp/history.db."""
+    return run_nightly(inbox, db or tmp / "history.db", tmp / "out", **kwargs)
 
 
 def cross_alerts(out: Path, project_id: str, kind: str | None = None) -> list[dict]:
@@ -168,38 +170,38 @@ def test_find_projects(inbox):
     assert find_projects(inbox) == ["2026/p1", "2026/p2", "2026/p3"]
 
 
-def test_second_run_processes_nothing(inbox, tmp_path):
-    first = run(inbox, tmp_path)
+def test_second_run_processes_nothing(inbox, tmp_path, history_target):
+    first = run(inbox, tmp_path, history_target)
     assert [p.project_id for p in first.scanned] == ["ZS-2026-0001", "ZS-2026-0002", "ZS-2026-0003"]
     assert (tmp_path / "out" / "ZS-2026-0001.json").is_file()
-    before = dump_tables(tmp_path / "history.db")
-    second = run(inbox, tmp_path)
+    before = history_dump(history_target)
+    second = run(inbox, tmp_path, history_target)
     assert second.nothing_new and second.scanned == ()
     assert second.unchanged == ("2026/p1", "2026/p2", "2026/p3")
     assert "nothing new" in second.message
-    assert dump_tables(tmp_path / "history.db") == before
+    assert history_dump(history_target) == before
     latest = json.loads((tmp_path / "out" / "runs" / "latest.json").read_text("utf-8"))
     assert latest["run_id"] == second.run_id and latest["nothing_new"] is True
-    db = store.open_db(tmp_path / "history.db")
+    db = store.open_db(history_target)
     statuses = [r["status"] for r in db.query("SELECT status FROM runs ORDER BY id")]
     assert statuses == ["ok", "ok"]
 
 
-def test_changed_file_rescans_only_its_project(inbox, tmp_path):
-    run(inbox, tmp_path)
+def test_changed_file_rescans_only_its_project(inbox, tmp_path, history_target):
+    run(inbox, tmp_path, history_target)
     meta_path = inbox / "2026/p2" / "project.json"
     meta = json.loads(meta_path.read_text("utf-8"))
     meta["name"] = "改名后的工程"
     meta_path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-    summary = run(inbox, tmp_path)
+    summary = run(inbox, tmp_path, history_target)
     assert [p.folder for p in summary.scanned] == ["2026/p2"]
-    db = store.open_db(tmp_path / "history.db")
+    db = store.open_db(history_target)
     assert db["projects"].get("ZS-2026-0002")["name"] == "改名后的工程"
     assert db["bidders"].count == 6  # replaced, not doubled
 
 
-def test_cross_project_alert(inbox, tmp_path):
-    run(inbox, tmp_path)
+def test_cross_project_alert(inbox, tmp_path, history_target):
+    run(inbox, tmp_path, history_target)
     cross = cross_alerts(tmp_path / "out", "ZS-2026-0003")
     report = json.loads((tmp_path / "out" / "ZS-2026-0003.json").read_text("utf-8"))
     jsonschema.validate(report, json.loads(SCHEMA.read_text("utf-8")))
@@ -221,7 +223,7 @@ def test_cross_project_alert(inbox, tmp_path):
     for pid in ("ZS-2026-0001", "ZS-2026-0002"):
         assert not cross_alerts(tmp_path / "out", pid)
     # The stored alerts and the sighting query say the same.
-    db = store.open_db(tmp_path / "history.db")
+    db = store.open_db(history_target)
     assert {a["kind"] for a in store.project_alerts(db, "ZS-2026-0003")} >= set(kinds)
     seen = store.signature_sightings(db, "00a1b2c3", field="rsid_root")
     assert [(s["project_id"], s["company"]) for s in seen] == [
@@ -254,7 +256,7 @@ def test_same_company_across_projects_is_no_alert(tmp_path):
     assert not cross_alerts(tmp_path / "out", "B-1")
 
 
-def test_value_many_companies_carried_is_no_alert(tmp_path):
+def test_value_many_companies_carried_is_no_alert(tmp_path, history_target):
     """A lineage id five other companies carried is everybody's template, not a ring."""
     inbox = tmp_path / "inbox"
     for n in range(6):
@@ -267,13 +269,13 @@ def test_value_many_companies_carried_is_no_alert(tmp_path):
                 "b02": honest(f"公司{n}乙", f"0012340{n}", 200 + n),
             },
         )
-    run(inbox, tmp_path)
+    run(inbox, tmp_path, history_target)
     # One other company so far: a lead. Five other companies: common.
     assert cross_alerts(tmp_path / "out", "P-1", "shared_signature")
     assert not cross_alerts(tmp_path / "out", "P-5", "shared_signature")
 
 
-def test_ring_repeating_across_tenders_stays_evidence(tmp_path):
+def test_ring_repeating_across_tenders_stays_evidence(tmp_path, history_target):
     """Two companies sharing one machine in four tenders are still two companies."""
     inbox = tmp_path / "inbox"
     for n in range(4):
@@ -288,24 +290,24 @@ def test_ring_repeating_across_tenders_stays_evidence(tmp_path):
                 "b02": honest(f"诚实公司{n}", f"0055660{n}", 400 + n),
             },
         )
-    run(inbox, tmp_path)
+    run(inbox, tmp_path, history_target)
     signature = cross_alerts(tmp_path / "out", "R-3", "shared_signature")
     assert signature and signature[0]["details"]["other_projects"] == ["R-0", "R-2"]
 
 
-def test_unscannable_folder_is_retried_only_when_it_changes(tmp_path):
+def test_unscannable_folder_is_retried_only_when_it_changes(tmp_path, history_target):
     inbox = tmp_path / "inbox"
     (inbox / "empty" / "bids").mkdir(parents=True)  # no bidders: ProjectError
-    first = run(inbox, tmp_path)
+    first = run(inbox, tmp_path, history_target)
     assert [p.folder for p in first.failed] == ["empty"]
-    second = run(inbox, tmp_path)
+    second = run(inbox, tmp_path, history_target)
     assert second.nothing_new and second.unchanged == ("empty",)
     make_project(inbox, "empty", "E-1", {"b01": honest("甲公司", "00A1B2C3", 1)})
-    third = run(inbox, tmp_path)
+    third = run(inbox, tmp_path, history_target)
     assert [p.project_id for p in third.scanned] == ["E-1"]
 
 
-def test_unreadable_file_is_recorded_by_content(tmp_path):
+def test_unreadable_file_is_recorded_by_content(tmp_path, history_target):
     inbox = tmp_path / "inbox"
     make_project(
         inbox,
@@ -313,12 +315,12 @@ def test_unreadable_file_is_recorded_by_content(tmp_path):
         "P-1",
         {"b01": honest("甲公司", "00A1B2C3", 1), "b02": {"name": "乙公司", "broken": True}},
     )
-    summary = run(inbox, tmp_path)
+    summary = run(inbox, tmp_path, history_target)
     assert summary.scanned[0].file_errors == 1
-    db = store.open_db(tmp_path / "history.db")
+    db = store.open_db(history_target)
     broken = nightly.file_sha256(inbox / "p" / "bids" / "b02" / "技术标.docx")
     assert store.known_failure(db, broken)["path"] == "bids/b02/技术标.docx"
-    assert run(inbox, tmp_path).nothing_new  # not retried while unchanged
+    assert run(inbox, tmp_path, history_target).nothing_new  # not retried while unchanged
 
 
 def test_concurrent_run_refused(inbox, tmp_path):
@@ -521,20 +523,20 @@ def test_database_opens_in_datasette(inbox, tmp_path):
     assert any(row["project_id"] == "ZS-2026-0003" for row in data["rows"])
 
 
-def test_two_folders_with_one_project_id_are_reported(tmp_path):
+def test_two_folders_with_one_project_id_are_reported(tmp_path, history_target):
     inbox = tmp_path / "inbox"
     make_project(inbox, "a", "SAME-1", {"b01": honest("甲公司", "00A1B2C3", 1)})
     make_project(inbox, "b", "SAME-1", {"b01": honest("乙公司", "00A1B2C4", 2)})
     lines: list[str] = []
-    run(inbox, tmp_path, log=lines.append)
+    run(inbox, tmp_path, history_target, log=lines.append)
     assert any(line.startswith("warning: b has project id SAME-1, as a had") for line in lines)
-    assert store.open_db(tmp_path / "history.db")["bidders"].count == 1  # one record per id
+    assert store.open_db(history_target)["bidders"].count == 1  # one record per id
 
 
 OTHER_IDS = ("1B2C3D4E5F60718293A4B5C6D7E8F901", "2C3D4E5F60718293A4B5C6D7E8F9011B")
 
 
-def test_cross_project_pdf_lineage_id(tmp_path):
+def test_cross_project_pdf_lineage_id(tmp_path, history_target):
     """The same PDF /ID[0] under two company names in two tenders (real PDFs)."""
     shared = "9F3C2A7B1E4D5C6B8A9F0E1D2C3B4A59"
     inbox = tmp_path / "inbox"
@@ -558,7 +560,7 @@ def test_cross_project_pdf_lineage_id(tmp_path):
         },
         tender=True,
     )
-    run(inbox, tmp_path)
+    run(inbox, tmp_path, history_target)
     alerts = cross_alerts(tmp_path / "out", "B-1", "shared_signature")
     assert [(a["bidders"], a["details"]["field"]) for a in alerts] == [(["b05"], "pdf_id_0")]
     assert {"bidder": "A-1/b01", "file": "bids/b01/商务标.pdf"}.items() <= (

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pgtest import history_dump
 from test_nightly import honest, make_project
 
 from collusion import store
@@ -48,43 +49,9 @@ def ten_projects(inbox: Path, count: int = PROJECTS) -> list[str]:
     return folders
 
 
-def history_dump(target: Path | str) -> dict[str, list[tuple]]:
-    """Every table's rows on either backend, sorted, without run ids, times and row ids."""
-    db = store.open_db(target)
-    try:
-        dump = {}
-        for table in sorted(set(db.table_names()) - {"runs", "_migrations"}):
-            columns = _columns(db, table)
-            kept = [c for c in columns if c not in ("run_id", "id", "section_id")]
-            kept = [c for c in kept if not c.endswith("_at")] if table != "alerts" else columns
-            rows = db.execute(f"SELECT {', '.join(kept)} FROM {table}").fetchall()
-            dump[table] = sorted((tuple(_plain(v) for v in r) for r in rows), key=repr)
-    finally:
-        db.close()
-    return dump
-
-
-def _columns(db, table: str) -> list[str]:
-    if store.dialect(db) == "postgresql":
-        rows = db.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-            "AND table_schema = current_schema() ORDER BY ordinal_position",
-            (table,),
-        ).fetchall()
-        return [r[0] for r in rows]
-    return list(db[table].columns_dict)
-
-
-def _plain(value):
-    return bytes(value) if isinstance(value, memoryview) else value
-
-
 def reports(out: Path) -> dict[str, list[dict]]:
     """Each written report's alerts, by file name."""
-    return {
-        p.name: json.loads(p.read_text("utf-8"))["alerts"]
-        for p in sorted(out.glob("*.json"))
-    }
+    return {p.name: json.loads(p.read_text("utf-8"))["alerts"] for p in sorted(out.glob("*.json"))}
 
 
 def worker(inbox: Path, dsn: str, out: Path) -> subprocess.Popen:
@@ -148,6 +115,12 @@ PAUSING_WORKER = textwrap.dedent(
 )
 
 
+def pausing_worker(inbox: Path, dsn: str, out: Path, marker: Path) -> subprocess.Popen:
+    """A worker process that stops, holding its claim, on its second project."""
+    args = [sys.executable, "-c", PAUSING_WORKER, str(inbox), dsn, str(out), str(marker)]
+    return subprocess.Popen(args, start_new_session=True)
+
+
 def _wait_for(marker: Path, proc: subprocess.Popen, seconds: float = 180) -> None:
     deadline = time.monotonic() + seconds
     while not marker.exists():
@@ -162,11 +135,7 @@ def test_killed_worker_leaves_its_project_to_the_other(tmp_path, pg_dsn):
     folders = ten_projects(inbox)
     store.open_db(pg_dsn).close()
     marker = tmp_path / "paused"
-    a = subprocess.Popen(
-        [sys.executable, "-c", PAUSING_WORKER, str(inbox), pg_dsn, str(tmp_path / "out-a"),
-         str(marker)],
-        start_new_session=True,
-    )
+    a = pausing_worker(inbox, pg_dsn, tmp_path / "out-a", marker)
     try:
         _wait_for(marker, a)
         lines: list[str] = []
@@ -208,11 +177,7 @@ def test_killed_worker_is_finished_by_the_next_run(tmp_path, pg_dsn):
     inbox = tmp_path / "inbox"
     folders = ten_projects(inbox, count=3)
     marker = tmp_path / "paused"
-    a = subprocess.Popen(
-        [sys.executable, "-c", PAUSING_WORKER, str(inbox), pg_dsn, str(tmp_path / "out-a"),
-         str(marker)],
-        start_new_session=True,
-    )
+    a = pausing_worker(inbox, pg_dsn, tmp_path / "out-a", marker)
     try:
         _wait_for(marker, a)
     finally:
@@ -231,8 +196,9 @@ def test_unreachable_server_is_a_clear_error_and_exit_1(tmp_path):
     inbox = tmp_path / "inbox"
     make_project(inbox, "p01", "W-1", {"b01": honest("甲公司", "00AA0001", 1)})
     dsn = f"postgresql:///nowhere?host={tmp_path}&connect_timeout=2"
-    result = CliRunner().invoke(main, ["nightly", str(inbox), "--db", dsn, "--out",
-                                       str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        main, ["nightly", str(inbox), "--db", dsn, "--out", str(tmp_path / "out")]
+    )
     assert result.exit_code == 1
     assert "cannot reach the PostgreSQL history" in result.output
     assert "Traceback" not in result.output
