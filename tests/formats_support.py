@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import shutil
+import subprocess
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -283,3 +285,28 @@ def _signature_parts(sign: OfdSignature) -> dict[str, bytes]:
         "Doc_0/Signs/Sign_0/Signature.xml": _xml(signature),
         "Doc_0/Signs/Sign_0/SignedValue.dat": ses_signature(sign),
     }
+
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def convert(source: Path, target_format: str, out: Path) -> Path:
+    """LibreOffice headless conversion, as a person saving in another format would."""
+    out.mkdir(parents=True, exist_ok=True)
+    profile = out / ".lo-profile"
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            target_format,
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    return out / f"{source.stem}.{target_format.split(':')[0]}"

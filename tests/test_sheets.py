@@ -3,8 +3,6 @@ the price detector uses, and the workbook's document properties."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import ProjectBuilder
-from formats_support import zip_bytes
+from formats_support import SOFFICE, convert, zip_bytes
 from lxml import etree
 
 from collusion.extract import extract_file
@@ -168,31 +166,6 @@ def test_damaged_workbook_is_a_reason(tmp_path: Path) -> None:
     (tmp_path / "b.xlsx").write_bytes(zip_bytes(parts))
     file = extract_file(tmp_path, "b.xlsx")
     assert file.status == "error" and "XLSX" in file.error
-
-
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-
-
-def convert(source: Path, target_format: str, out: Path) -> Path:
-    """LibreOffice headless conversion, as a person saving in another format would."""
-    out.mkdir(parents=True, exist_ok=True)
-    profile = out / ".lo-profile"
-    subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation=file://{profile}",
-            "--headless",
-            "--convert-to",
-            target_format,
-            "--outdir",
-            str(out),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    return out / f"{source.stem}.{target_format.split(':')[0]}"
 
 
 @pytest.mark.skipif(

@@ -32,6 +32,7 @@ from collusion.errors import ExtractionError, FileRefused
 # Imported here, not per file: worker processes are forked from this parent
 # and inherit PyMuPDF and python-docx already loaded.
 from collusion.extract.content import FormatContent, Reader
+from collusion.extract.doc import read_doc
 from collusion.extract.docx import read_docx
 from collusion.extract.ofd import read_ofd
 from collusion.extract.pdf import read_pdf
@@ -49,7 +50,9 @@ from collusion.settings import ExtractSettings
 Progress = Callable[[str, int, int], None]
 # The readers of the formats beyond PDF and DOCX. A format sniffed but not
 # here is reported as not read, with its reason.
-READERS: dict[str, Reader] = {"ofd": read_ofd, "xlsx": read_xlsx, "xls": read_xls}
+READERS: dict[str, Reader] = {
+    "ofd": read_ofd, "xlsx": read_xlsx, "xls": read_xls, "doc": read_doc,
+}
 # Address-space cap of a worker: a parser that tries to allocate more dies
 # with MemoryError inside the worker instead of swapping the machine.
 

@@ -21,8 +21,14 @@ from collusion.extract.content import signature
 from collusion.extract.safexml import local_name
 from collusion.models import SignatureValue
 
-# Custom properties WPS writes, under the names the DOCX reader gives them.
-WPS_CUSTOM_FIELDS = {"KSOProductBuildVer": "kso_product_build_ver", "ICV": "wps_icv"}
+# Custom properties WPS writes, under the names the DOCX reader gives them,
+# and the application version LibreOffice writes among the user-defined
+# properties of a DOC (software, never evidence).
+WPS_CUSTOM_FIELDS = {
+    "KSOProductBuildVer": "kso_product_build_ver",
+    "ICV": "wps_icv",
+    "AppVersion": "app_version",
+}
 # docProps/core.xml and app.xml element -> field, for DOCX and XLSX alike.
 CORE_FIELDS = {
     "creator": "author",
