@@ -15,7 +15,10 @@ Each mask keeps just enough to tell two values apart (``138****5678``,
 ``张*``), and the same value always gets the same mask, so a shared phone is
 still visibly shared. Hashes, paths, ids, bidder ids and technical signature
 codes (rsids, PDF /ID, XMP ids, image hashes, machine codes) are left
-untouched: they are evidence, not personal data.
+untouched: they are evidence, not personal data. So are the item codes of
+bills of quantities (twelve digits, ``010101001001``: they tell 平整场地 from
+回填方 in unit-price evidence), firms' certificate and licence numbers
+(资质证书, 安全生产许可证) and credit codes: a firm is not a person.
 """
 
 from __future__ import annotations
@@ -85,8 +88,31 @@ VALUE_KEYS = ("value", "normalized", "raw", "display")
 MIN_NAME_CHARS = 2
 
 
+# A bill-of-quantities item code (GB 50500 项目编码): twelve digits, the first
+# two a works class 01-09. Evidence of identical unit prices, never personal:
+# kept, unless a contact or account label just before makes it a landline
+# written without separators (0760 8888 1234) or an account number.
+_ITEM_CODE = re.compile(_B + r"0[1-9]\d{10}" + _E)
+_PERSONAL_LABEL = re.compile(r"(?:电话|手机|传真|联系|热线|账号|账户|帐号|帐户|卡号|开户|"
+                             r"tel|phone|fax|mobile|account)\W{0,3}$", re.IGNORECASE)
+PERSONAL_LABEL_CHARS = 12  # how far before a number its label is looked for
+
+
 def redact_text(text: str) -> str:
-    """The text with ID, phone and account numbers and e-mails masked."""
+    """The text with ID, phone and account numbers and e-mails masked;
+    bill-of-quantities item codes kept."""
+    parts, start = [], 0
+    for match in _ITEM_CODE.finditer(text):
+        before = text[max(0, match.start() - PERSONAL_LABEL_CHARS):match.start()]
+        if _PERSONAL_LABEL.search(before):
+            continue
+        parts += [_mask_patterns(text[start:match.start()]), match.group(0)]
+        start = match.end()
+    parts.append(_mask_patterns(text[start:]))
+    return "".join(parts)
+
+
+def _mask_patterns(text: str) -> str:
     for pattern, mask in _PATTERNS:
         text = pattern.sub(mask, text)
     return text

@@ -193,3 +193,57 @@ def test_long_hostile_strings_take_linear_time(text: str) -> None:
     started = time.monotonic()
     redact_text(text)
     assert time.monotonic() - started < 3
+
+
+BOQ = [  # GB 50500 item codes: twelve digits, not personal
+    ("010101001001", "平整场地", "m2", "3260.00", "2.84"),
+    ("010101004001", "挖基坑土方", "m3", "4120.00", "28.23"),
+    ("010103001001", "回填方", "m3", "2380.00", "32.14"),
+    ("010502001001", "矩形柱（C30）", "m3", "520.00", "662.97"),
+    ("010503002001", "矩形梁（C30）", "m3", "610.00", "671.20"),
+    ("010505001001", "有梁板（C30）", "m3", "1450.00", "598.35"),
+    ("011702001001", "基础模板", "m2", "1850.00", "52.10"),
+]
+FIRM_NUMBERS = ("(粤)JZ安许证字[2019]010123", "D244012345", "91440101MA5C12345X")
+
+
+@pytest.mark.parametrize("text", [
+    "1 010101001001 平整场地 m2 3260.00 2.84",
+    "项目编码 010103001001 回填方",
+    f"安全生产许可证 {FIRM_NUMBERS[0]}，资质证书编号 {FIRM_NUMBERS[1]}",
+])
+def test_item_codes_and_firm_numbers_are_not_personal(text: str) -> None:
+    assert redact_text(text) == text
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("电话 076088881234", "电话 0760****1234"),  # a landline without separators
+    ("账号：012345678901", "账号：0123****8901"),
+])
+def test_twelve_digits_after_a_contact_label_are_masked(text: str, masked: str) -> None:
+    assert redact_text(text) == masked
+
+
+def test_redacted_report_keeps_unit_price_evidence(project: ProjectBuilder, tmp_path: Path):
+    """Identical unit prices in real DOCX bills: after --redact the item codes
+    still tell the lines apart; the phone next to them is masked."""
+    rows = [["项目编码", "项目名称", "计量单位", "工程量", "综合单价", "合价"]]
+    rows += [[c, n, u, q, p, f"{float(q) * float(p):.2f}"] for c, n, u, q, p in BOQ]
+    for bidder, company in (("b1", "甲建设有限公司"), ("b2", "乙建设有限公司")):
+        project.bidder(bidder, name=company)
+        project.docx(bidder, "商务标.docx", [
+            f"投标人：{company}。联系电话：{MOBILE}；安全生产许可证：{FIRM_NUMBERS[0]}；"
+            f"资质证书编号：{FIRM_NUMBERS[1]}。", ("table", rows)])
+    root = project.write()
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(main, ["scan", str(root), "-o", str(out), "--redact"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text("utf-8"))
+    prices = [a for a in report["alerts"] if a["kind"] == "price_pattern"
+              and a["details"].get("pattern") == "identical_unit_prices"]
+    assert prices, [a["kind"] for a in report["alerts"]]
+    text = json.dumps(prices, ensure_ascii=False)
+    assert "010101001001" in text and "010103001001" in text
+    dumped = out.read_text("utf-8")
+    assert MOBILE not in dumped
+    assert all(number in dumped for number in FIRM_NUMBERS[:2])
