@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -12,6 +13,7 @@ from typing import Any
 
 from collusion.errors import ProjectError
 from collusion.models import ProjectInput, SignatureValue
+from collusion.settings import ExtractSettings
 
 # project.json and signatures.csv are small; a larger one is not read.
 # Statuses of errors entries about a bidder, not a file.
@@ -20,9 +22,11 @@ MISSING_BIDDER = "missing"
 BIDDER_STATUSES = frozenset({EMPTY_BIDDER, MISSING_BIDDER})
 MAX_INPUT_FILE_BYTES = 16 * 1024 * 1024
 SIGNATURES_COLUMNS = ("bidder", "code", "value")
+MAX_CSV_LINE_ERRORS = 100  # line errors of signatures.csv listed one by one
 
 
-def load_project(root: str | os.PathLike[str]) -> ProjectInput:
+def load_project(root: str | os.PathLike[str],
+                 limits: ExtractSettings | None = None) -> ProjectInput:
     """Read project.json, list tender and bid files, and read signatures.csv.
 
     Raises ProjectError only when nothing can be scanned (no folder, no
@@ -50,7 +54,9 @@ def load_project(root: str | os.PathLike[str]) -> ProjectInput:
     else:
         tender_files, tender_refused = _list_files(root_path, tender)
         errors.extend(tender_refused)
-    csv_signatures = _read_signatures_csv(root_path, set(bidder_files), errors)
+    limits = limits or ExtractSettings()
+    csv_signatures = _read_signatures_csv(root_path, set(bidder_files), errors,
+                                          limits.max_signature_rows)
     bidder_meta = meta.get("bidders") if isinstance(meta.get("bidders"), dict) else {}
     return ProjectInput(
         root=str(root_path),
@@ -70,7 +76,20 @@ def _str_or_none(value: Any) -> str | None:
 
 
 def _read_input_text(root: Path, name: str, errors: list[dict[str, Any]]) -> str | None:
-    """The text of project.json or signatures.csv; None when absent or refused.
+    """The text of project.json (strict UTF-8); None when absent, refused or undecodable."""
+    data = _read_input_bytes(root, name, errors)
+    if data is None:
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        errors.append({"file": name, "error": f"无法读取 {name}（应为 UTF-8 编码）: "
+                                               f"第 {exc.start} 字节起不是 UTF-8"})
+    return None
+
+
+def _read_input_bytes(root: Path, name: str, errors: list[dict[str, Any]]) -> bytes | None:
+    """The bytes of project.json or signatures.csv; None when absent or refused.
 
     Like the bid files, these are never read through a symbolic link (that
     could be any file of the machine) and never past MAX_INPUT_FILE_BYTES.
@@ -97,13 +116,9 @@ def _read_input_text(root: Path, name: str, errors: list[dict[str, Any]]) -> str
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         with os.fdopen(fd, "rb") as handle:
-            data = handle.read(MAX_INPUT_FILE_BYTES + 1)
-        return data.decode("utf-8-sig")
+            return handle.read(MAX_INPUT_FILE_BYTES + 1)
     except OSError as exc:
         errors.append({"file": name, "error": f"无法读取 {name}: {exc.strerror or exc}"})
-    except UnicodeDecodeError as exc:
-        errors.append({"file": name, "error": f"无法读取 {name}（应为 UTF-8 编码）: "
-                                               f"第 {exc.start} 字节起不是 UTF-8"})
     return None
 
 
@@ -229,12 +244,19 @@ def normalize_code(code: str, value: str) -> str:
 
 
 def _read_signatures_csv(
-    root: Path, bidders: set[str], errors: list[dict[str, Any]]
+    root: Path, bidders: set[str], errors: list[dict[str, Any]], max_rows: int
 ) -> tuple[SignatureValue, ...]:
-    text = _read_input_text(root, "signatures.csv", errors)
-    if text is None:
+    """The codes of signatures.csv, at most ``max_rows`` rows of them.
+
+    A line that is not UTF-8 or holds a NUL byte, a short or incomplete row
+    and an unknown bidder are each an error naming the line (the first
+    MAX_CSV_LINE_ERRORS of them, then a count); the other rows are read.
+    """
+    data = _read_input_bytes(root, "signatures.csv", errors)
+    if data is None:
         return ()
-    reader = csv.reader(text.splitlines())
+    # Undecodable bytes become lone surrogates, found per row below.
+    reader = csv.reader(io.StringIO(data.decode("utf-8-sig", "surrogateescape"), newline=""))
     header = next(reader, None)
     if header is None:
         return ()
@@ -245,24 +267,68 @@ def _read_signatures_csv(
         return ()
     index = {name: columns.index(name) for name in SIGNATURES_COLUMNS}
     values: list[SignatureValue] = []
-    for line_no, row in enumerate(reader, start=2):
+    problems = _LineErrors(errors)
+    rows = 0
+    for row in reader:
+        line_no = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
-        if len(row) < len(columns):
+        rows += 1
+        if rows > max_rows:
             errors.append({"file": "signatures.csv", "line": line_no,
-                           "error": f"signatures.csv 第 {line_no} 行列数不足: {row!r}"})
-            continue
-        bidder, code, value = (row[index[k]].strip() for k in SIGNATURES_COLUMNS)
-        if not bidder or not code or not value:
-            errors.append({"file": "signatures.csv", "line": line_no,
-                           "error": f"signatures.csv 第 {line_no} 行有空值"})
-            continue
-        if bidder not in bidders:
-            errors.append({"file": "signatures.csv", "line": line_no,
-                           "error": f"signatures.csv 第 {line_no} 行的投标人 {bidder} 不在 bids/ 中"})
+                           "error": f"signatures.csv 超过 {max_rows} 行的上限"
+                                    f"（max_signature_rows），第 {line_no} 行起未读取"})
+            break
+        problem = _row_problem(row, len(columns))
+        if problem is None:
+            bidder, code, value = (row[index[k]].strip() for k in SIGNATURES_COLUMNS)
+            if not bidder or not code or not value:
+                problem = "有空值"
+            elif bidder not in bidders:
+                problem = f"的投标人 {bidder} 不在 bids/ 中"
+        if problem is not None:
+            problems.add(line_no, problem)
             continue
         code = code.lower()
         values.append(SignatureValue(source="csv", field=code, value=value,
                                      normalized=normalize_code(code, value),
                                      file="signatures.csv", bidder=bidder))
+    problems.close()
     return tuple(sorted(values, key=lambda s: (s.bidder or "", s.field, s.normalized)))
+
+
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+def _row_problem(row: list[str], columns: int) -> str | None:
+    """Why a row cannot be read as it is, or None."""
+    joined = "".join(row)
+    if _UNDECODED.search(joined):
+        return "不是 UTF-8 编码，已跳过"
+    if "\0" in joined:
+        return "含 NUL 字节（文件可能已损坏），已跳过"
+    if len(row) < columns:
+        return f"列数不足: {row!r}"
+    return None
+
+
+class _LineErrors:
+    """Line errors of signatures.csv: the first few listed, the rest counted."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        self.errors = errors
+        self.listed = 0
+        self.more = 0
+
+    def add(self, line_no: int, problem: str) -> None:
+        if self.listed >= MAX_CSV_LINE_ERRORS:
+            self.more += 1
+            return
+        self.listed += 1
+        self.errors.append({"file": "signatures.csv", "line": line_no,
+                            "error": f"signatures.csv 第 {line_no} 行{problem}"})
+
+    def close(self) -> None:
+        if self.more:
+            self.errors.append({"file": "signatures.csv",
+                                "error": f"signatures.csv 另有 {self.more} 行有问题，未逐行列出"})

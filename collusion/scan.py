@@ -50,7 +50,7 @@ def scan_project(root: str | os.PathLike[str], settings: Settings | None = None,
                  generated_at: datetime | None = None) -> ScanResult:
     """Scan one project folder and return the report with what it was built from."""
     settings = settings or Settings()
-    project = load_project(root)
+    project = load_project(root, settings.extract)
     if history is not None:
         # The history leaves this project's own earlier record out of its counts.
         history.current_project = project.id

@@ -29,11 +29,15 @@ class ExtractSettings:
     max_worker_memory_bytes: int = 6 * 1024 * MiB  # address-space cap of a worker
     workers: int = 0  # extraction worker processes; 0 = one per core, at most 2
     max_sheet_rows: int = 200_000  # spreadsheet rows read per workbook; the rest reported
+    # Rows of signatures.csv read: an export lists tens of codes per bidder;
+    # past this the rest of the file is an error, not a scan of hours.
+    max_signature_rows: int = 20_000
 
     def __post_init__(self) -> None:
         for name in ("max_file_bytes", "max_docx_part_bytes", "max_docx_total_bytes",
                      "max_pages", "max_images_per_file", "max_docx_parts",
-                     "max_worker_memory_bytes", "max_sheet_rows"):
+                     "max_worker_memory_bytes", "max_sheet_rows",
+                     "max_signature_rows"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be positive, got {getattr(self, name)}")
         if self.seconds_per_file <= 0:

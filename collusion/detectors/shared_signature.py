@@ -52,7 +52,7 @@ FIELD_STRENGTH: dict[str, str] = {
     "producer": NONE, "creator": NONE, "application": NONE, "app_version": NONE,
     "ofd_sign_provider": NONE,
 }
-UNKNOWN_CSV_STRENGTH = MEDIUM  # a code of the e-bidding export we do not know
+UNKNOWN_CSV_STRENGTH = LOW  # a code of the e-bidding export we do not know: weak
 CUSTOM_PROPERTY_STRENGTH = MEDIUM
 
 # u_field: the chance that two honest bidders carry the same value of the
