@@ -207,6 +207,7 @@ class Found:
     bank: str | None = None  # bank accounts: the bank named in the block or just before
     deposit: bool = False  # bank accounts: the block speaks of a bid deposit
     linked: tuple[tuple[str, str], ...] = ()  # people: (kind, value) numbers named with them
+    story: str = "body"  # where in the file: body, textbox, header, footnote, ... (Block.story)
 
 
 @dataclass(frozen=True)
@@ -583,7 +584,7 @@ def find_in_block(block: Block, excerpt_chars: int, header: StaffHeader | None =
         pos = text.find(name, start)
         found.append(Found(PERSON, name, name, role, block.page, block.index,
                            quote(pos, pos + len(name)),
-                           linked=_linked_numbers(numbers, start, end)))
+                           linked=_linked_numbers(numbers, start, end), story=block.story))
     has_account = any(m.kind == BANK_ACCOUNT for m in numbers)
     # Forms often put 开户银行 and 账号 on consecutive lines.
     bank = (bank_name(text) or bank_name(fold_width(context))) if has_account else None
@@ -600,6 +601,7 @@ def find_in_block(block: Block, excerpt_chars: int, header: StaffHeader | None =
             quote(m.start, m.end),
             bank=bank if m.kind == BANK_ACCOUNT else None,
             deposit=deposit if m.kind == BANK_ACCOUNT else False,
+            story=block.story,
         ))
     return found
 

@@ -303,8 +303,33 @@ def test_text_box_fallback_is_not_read_twice(tmp_path: Path) -> None:
     assert [b.index for b in blocks] == [0, 2, 4]  # each box after its (empty) anchor paragraph
 
 
-def test_a_name_inside_a_tracked_insertion_mixes_documents(tmp_path: Path) -> None:
-    """b02's bid carries b01's name and signature block inside w:ins."""
+def _signed_inside_insertion(parts: Parts, signature: str) -> None:
+    ins = '<w:ins w:id="1" w:author="王五" w:date="2026-01-01T00:00:00Z">' + run(signature)
+    replace_marker(parts, para(ins + "</w:ins>"))
+
+
+def _signed_in_header(parts: Parts, signature: str) -> None:
+    add_part(
+        parts,
+        "word/header9.xml",
+        f"<w:hdr {DECLS}>{para(run(signature))}</w:hdr>",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml",
+        "header",
+        "rIdHidden1",
+    )
+
+
+@pytest.mark.parametrize(
+    ("hide", "story"),
+    [
+        (_signed_inside_insertion, "body"),
+        (_signed_in_header, "header"),
+    ],
+)
+def test_another_bidders_name_hidden_in_a_docx_mixes_documents(
+    tmp_path: Path, hide: Callable[[Parts, str], None], story: str
+) -> None:
+    """b02's bid carries b01's signature block inside w:ins, or in its header."""
     names = {b: COMPANIES[b] for b in ("b01", "b02", "b03")}
     (tmp_path / "project.json").write_text(
         json.dumps(
@@ -314,28 +339,22 @@ def test_a_name_inside_a_tracked_insertion_mixes_documents(tmp_path: Path) -> No
         encoding="utf-8",
     )
     plans = honest_project(3)
-
-    def signed_by_another(parts: Parts, _hidden: list[str]) -> None:
-        ins = (
-            '<w:ins w:id="1" w:author="王五" w:date="2026-01-01T00:00:00Z">'
-            + run(f"投标人：{names['b01']}（盖单位章）")
-            + "</w:ins>"
-        )
-        replace_marker(parts, para(ins))
-
+    signature = f"投标人：{names['b01']}（盖单位章）"
     for b, chapters in plans.items():
         cover = ("投标函", [f"投标人：{names[b]}（盖单位章）", *([MARKER] if b == "b02" else [])])
         write_bid(
             tmp_path / f"bids/{b}/投标文件.docx",
             [cover, *chapters[:3]],
-            signed_by_another if b == "b02" else None,
+            (lambda parts, _hidden: hide(parts, signature)) if b == "b02" else None,
             [],
         )
     report = scan_project(tmp_path).report
     mixed = [a for a in report["alerts"] if a["kind"] == "mixed_documents"]
     assert [a["bidders"] for a in mixed] == [["b01", "b02"]]
     assert mixed[0]["details"]["carrier"] == "b02" and mixed[0]["details"]["named"] == "b01"
-    assert any(names["b01"] in (e["excerpt"] or "") for e in mixed[0]["evidence"])
+    located = [e for e in mixed[0]["evidence"] if names["b01"] in (e["excerpt"] or "")]
+    assert located and {e["story"] for e in located} == {story}
+    assert all(e["file"] == "bids/b02/投标文件.docx" for e in located)
 
 
 # --- characters a reader cannot see or tell apart -----------------------------------------

@@ -343,7 +343,8 @@ def _alert(ctx: ScanContext, carrier: str, named: str, mentions: list[Mention],
         evidence=tuple(
             Evidence(bidder=carrier, file=m.file, page=m.block.page,
                      section=titles.get((carrier, m.file, m.block.index)), excerpt=m.excerpt,
-                     field=m.field, value=m.value, paragraph=m.block.index)
+                     field=m.field, value=m.value, paragraph=m.block.index,
+                     story=m.block.story)
             for m in kept[:settings.evidence_per_alert]
         ),
     )

@@ -297,5 +297,6 @@ def _evidence(by_bidder: dict[str, list[Occurrence]], bidders: tuple[str, ...],
                 bidder=bidder, file=file, page=f.page,
                 section=titles.get((bidder, file, f.index)),
                 excerpt=f.excerpt, field=f.kind, value=f.raw, paragraph=f.index,
+                story=f.story,
             ))
     return tuple(evidence)
