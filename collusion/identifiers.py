@@ -208,6 +208,43 @@ class Found:
     deposit: bool = False  # bank accounts: the block speaks of a bid deposit
     linked: tuple[tuple[str, str], ...] = ()  # people: (kind, value) numbers named with them
     story: str = "body"  # where in the file: body, textbox, header, footnote, ... (Block.story)
+    owner: str | None = None  # contacts: the third party it is introduced as (招标代理机构)
+
+
+# Contacts introduced as a third party's: the tenderer, its agency, the trading
+# center, the supervising department. A phone, e-mail or account written after
+# one of these (nearer than any word naming the bidder) is that body's, not a
+# bidder's identifier, wherever it is written.
+THIRD_PARTY_WORDS = (
+    "招标人", "招标单位", "采购人", "采购单位", "建设单位", "业主", "发包人",
+    "招标代理机构", "招标代理", "采购代理机构", "代理机构", "代理公司",
+    "公共资源交易中心", "交易中心", "交易平台", "交易服务中心",
+    "监督部门", "监督机构", "监督管理部门", "监管部门", "行政监督", "投诉受理", "纪检",
+)
+BIDDER_WORDS = ("投标人", "投标单位", "供应商", "我公司", "我单位", "本公司", "我方", "项目经理",
+                "委托代理人", "法定代表人", "联系人")
+CONTACT_KINDS = frozenset({"mobile", "landline", "email", "bank_account"})
+_CLAUSE_END_RE = re.compile(r"[。；;！？!?\n]")
+OWNER_WINDOW = 60  # characters before a contact searched for whose it is
+_OWNER_RE = re.compile("|".join(sorted(map(re.escape, THIRD_PARTY_WORDS + BIDDER_WORDS),
+                                       key=len, reverse=True)))
+
+
+def contact_owner(text: str, start: int) -> str | None:
+    """The third party a contact at ``text[start:]`` is introduced as, or None.
+
+    Looks back to the start of its sentence (at most OWNER_WINDOW characters)
+    for the last word naming a party: a third party's word makes the contact
+    that party's; a word naming the bidder, or none, leaves it the bidder's.
+    """
+    before = text[max(0, start - OWNER_WINDOW):start]
+    ends = list(_CLAUSE_END_RE.finditer(before))
+    if ends:
+        before = before[ends[-1].end():]
+    words = _OWNER_RE.findall(before)
+    if not words or words[-1] in BIDDER_WORDS:
+        return None
+    return words[-1]
 
 
 @dataclass(frozen=True)
@@ -602,6 +639,7 @@ def find_in_block(block: Block, excerpt_chars: int, header: StaffHeader | None =
             bank=bank if m.kind == BANK_ACCOUNT else None,
             deposit=deposit if m.kind == BANK_ACCOUNT else False,
             story=block.story,
+            owner=contact_owner(text, m.start) if m.kind in CONTACT_KINDS else None,
         ))
     return found
 

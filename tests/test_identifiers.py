@@ -316,8 +316,12 @@ def test_tender_phone_and_most_bidders_values_are_not_evidence():
     ctx = context_of({"b1": [quoted, hotline], "b2": [quoted, hotline], "b3": [hotline],
                       "b4": [para("无")]}, tender=agency)
     assert shared_identifier.detect(ctx) == []
-    # Without the tender the agency's phone would be flagged: the test can fail.
+    # Without the tender, the label still says it is the agency's phone; the
+    # same phone written with no such label is evidence: the test can fail.
     ctx = context_of({"b1": [quoted], "b2": [quoted], "b3": [], "b4": []})
+    assert shared_identifier.detect(ctx) == []
+    unlabelled = para("如有疑问请致电：0760-88886666")
+    ctx = context_of({"b1": [unlabelled], "b2": [unlabelled], "b3": [], "b4": []})
     assert [a.details["value"] for a in shared_identifier.detect(ctx)] == ["0760-88886666"]
 
 
@@ -436,3 +440,28 @@ def test_identifiers_hidden_by_invisible_characters_are_found_and_quoted_as_writ
     assert id_alert.bidders == ("b1", "b2")
     b2 = next(e for e in id_alert.evidence if e.bidder == "b2")
     assert hidden_rid in b2.excerpt  # the file's own characters, fillers included
+
+
+def test_an_agency_phone_quoted_by_three_bidders_is_no_alert(project, scan) -> None:
+    """No tender folder: the label alone says whose the phone is."""
+    for n, name in ((1, "甲"), (2, "乙"), (3, "丙")):
+        project.docx(f"b{n}", "投标函.docx", [
+            f"{name}建设有限公司投标文件",
+            "招标代理机构为中山市公信招标代理有限公司，联系电话：0760-88886666，"
+            "电子邮箱：zb@gongxin.cn。",
+            f"投标人联系电话：1391234567{n}。",
+        ])
+    for n in range(4, 9):
+        project.docx(f"b{n}", "投标函.docx", [f"第{n}家投标文件"])
+    report = scan(project.write())
+    assert [a for a in report["alerts"] if a["kind"] == "shared_identifier"] == []
+
+
+def test_contact_owner_is_the_nearest_party_named_before_it() -> None:
+    from collusion.identifiers import contact_owner
+
+    text = "招标代理机构：某某公司，电话0760-88886666；投标人联系电话13912345678"
+    assert contact_owner(text, text.index("0760")) == "招标代理机构"
+    assert contact_owner(text, text.index("139")) is None
+    row = "交易中心 | 咨询电话 | 0760-12345678"
+    assert contact_owner(row, row.index("0760")) == "交易中心"

@@ -3,6 +3,9 @@
 A value counts only when it is rare: values that appear in the tender's own
 files (the agency's phone, the tenderer's account, a contact person quoted
 back) and values that most of the project's bidders carry are not evidence.
+Nor is a phone, e-mail or account that any bid introduces as a third party's
+(招标人, 招标代理机构, 交易中心, 监督部门...; ``identifiers.contact_owner``),
+even when the tender's files are missing.
 
 Strength follows what the value identifies:
 
@@ -106,11 +109,18 @@ def detect(ctx: ScanContext) -> list[Alert]:
             continue
         if key in tender_keys or _is_common(len(by_bidder), bidder_count, settings):
             continue
+        if third_party(by_bidder):
+            continue  # the agency's, tenderer's or trading center's contact, quoted
         if kind == CREDIT_CODE and value in owned:
             continue  # one bidder's own code in another's bid: mixed_documents
         alerts.append(_number_alert(ctx, found, key, settings, titles))
     alerts.extend(_name_alerts(ctx, found, tender_keys, tender_text, settings, titles))
     return sorted(alerts, key=Alert.sort_key)
+
+
+def third_party(by_bidder: dict[str, list[Occurrence]]) -> str | None:
+    """The third party (招标代理机构, 交易中心...) any bid introduces this contact as."""
+    return next((f.owner for occ in by_bidder.values() for _, f in occ if f.owner), None)
 
 
 # --- gathering ------------------------------------------------------------------------------
