@@ -45,12 +45,13 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华�
 # Clauses with one typo each, inside phrasing that other bids also use: what
 # two bids share when one copied the other's notes and rewrote the rest. Each
 # typo is a pinyin-input slip, as real ones are (and as `sounds_alike` asks):
-# the same syllable (养户/养护, 模版/模板, 编织/编制, 受理/受力, 持正/持证, 合各/合格)
-# or a fuzzy-pinyin one (混泥土/混凝土), never a look-alike character.
+# the same syllable (养户/养护, 牢故/牢固, 编织/编制, 受理/受力, 持正/持证, 合各/合格)
+# or a fuzzy-pinyin one (饱蛮/饱满), never a look-alike character, and never
+# one the whole trade writes (模版, 混泥土: fingerprints/common_misspellings.csv).
 TYPO_PHRASES = (
-    "混泥土终凝后应在12小时内覆盖",
+    "砌体灰缝砂浆应饱蛮密实",
     "养户时间不少于十四天",
-    "模版拆除时混凝土强度须达到设计要求",
+    "钢筋骨架绑扎应牢故可靠",
     "本工程需提前编织专项方案",
     "受理钢筋采用HRB400",
     "特种作业人员必须持正上岗",

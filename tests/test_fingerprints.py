@@ -21,3 +21,14 @@ def test_known_common_loads_with_reasons_and_sources() -> None:
 def test_a_row_without_source_is_rejected() -> None:
     with pytest.raises(ValueError, match="line 2"):
         parse_known_common("field,match,value,reason,source\nauthor,exact,x,reason,\n")
+
+
+def test_common_misspellings_load_with_reason_and_source() -> None:
+    from collusion.fingerprints_data import is_common_misspelling, load_common_misspellings
+
+    rows = load_common_misspellings()
+    assert ("模版", "模板") in {(r.misspelt, r.correct) for r in rows}
+    assert all(r.reason and r.source for r in rows)
+    text = "模版拆除时"
+    assert is_common_misspelling(text, 1, "版", "板")
+    assert not is_common_misspelling("出版社", 1, "版", "板")

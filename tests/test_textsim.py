@@ -262,16 +262,27 @@ def test_rewritten_section_matched_by_its_technical_parameters() -> None:
 
 def test_shared_typos_in_otherwise_different_bids() -> None:
     plans = honest_project()
-    correct = "混凝土终凝后应在十二小时内覆盖并浇水养护，模板拆除时混凝土强度须达到设计要求"
-    typo = "混泥土终凝后应在十二小时内覆盖并浇水养户，模版拆除时混凝土强度须达到设计要求"
+    correct = "砌体灰缝砂浆应饱满密实并浇水养护，钢筋骨架绑扎应牢固可靠"
+    typo = "砌体灰缝砂浆应饱蛮密实并浇水养户，钢筋骨架绑扎应牢故可靠"
     for b in plans:
         title, paragraphs = plans[b][2]
         plans[b][2] = (title, [*paragraphs, (typo if b in ("b02", "b05") else correct) + "。"])
     alerts = alerts_for(plans)
     assert [a.bidders for a in alerts] == [("b02", "b05")]
     found = {(t["usual"], t["typo"]) for t in alerts[0].details["shared_typos"]}
-    assert {("凝", "泥"), ("板", "版")} <= found
+    assert {("满", "蛮"), ("固", "故")} <= found
     assert "错别字" in alerts[0].summary
+
+
+def test_misspellings_the_whole_trade_writes_are_not_shared_slips() -> None:
+    """模版 for 模板 (and 混泥土, 帐户) in two bids: chance, not a shared slip."""
+    plans = honest_project()
+    correct = "混凝土终凝后应及时覆盖养护，模板拆除时混凝土强度须达到设计要求，保证金账户另附"
+    common = "混泥土终凝后应及时覆盖养护，模版拆除时混凝土强度须达到设计要求，保证金帐户另附"
+    for b in plans:
+        title, paragraphs = plans[b][2]
+        plans[b][2] = (title, [*paragraphs, (common if b in ("b02", "b05") else correct) + "。"])
+    assert alerts_for(plans) == []
 
 
 # (what the others write, what the pair writes instead)
@@ -280,7 +291,7 @@ HOMOPHONES = (
     ("电焊工须持证上岗并佩戴防护面罩。", "电焊工须持正上岗并佩戴防护面罩。"),
 )  # zheng
 FUZZY = (
-    ("混凝土终凝后应及时覆盖养护。", "混泥土终凝后应及时覆盖养护。"),  # ning/ni
+    ("脚手架连墙件应按规定设置。", "脚手架粘墙件应按规定设置。"),  # lian/nian
     ("楼板混凝土浇筑前应清除模内杂物。", "楼板混凝土浇族前应清除模内杂物。"),
 )  # zhu/zu
 # Real terms, each a legitimate alternative to the usual one, that sound different.
@@ -312,7 +323,7 @@ def plant_variants(pair: tuple[str, str], sentences: tuple[tuple[str, str], ...]
     "sentences, expected",
     [
         (HOMOPHONES, {("账", "帐"), ("证", "正")}),
-        (FUZZY, {("凝", "泥"), ("筑", "族")}),
+        (FUZZY, {("连", "粘"), ("筑", "族")}),
     ],
 )
 def test_pinyin_typos_shared_by_two_bidders_are_reported(sentences, expected) -> None:

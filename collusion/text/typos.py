@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from pypinyin import Style, pinyin
 
+from collusion.fingerprints_data import is_common_misspelling
 from collusion.text.boilerplate import (
     Boilerplate,
 )
@@ -293,7 +294,10 @@ def shared_typos(
     `typo_min_other_bidders` others write another character, which sounds
     like it in pinyin (`sounds_alike`: 泥/凝, 版/板). A synonym (依照/依据,
     材料员/资料员) fails the bigram test; a real alternative term that sounds
-    different (虚铺/摊铺, 次楞/背楞) fails the sound test.
+    different (虚铺/摊铺, 次楞/背楞) fails the sound test. A misspelling much
+    of the trade writes (``fingerprints/common_misspellings.csv``: 模版 for
+    模板, 帐户 for 账户) is no shared slip; nor is one in a 5-gram that the
+    history finds in many past projects (it is boilerplate, layer (d)).
     """
     k = settings.shingle_chars
     needed = typo_candidates(prepared, boiler, settings)
@@ -307,6 +311,8 @@ def shared_typos(
             if usual is None:
                 continue
             a = prepared[c.section]
+            if is_common_misspelling(a.norm.text, c.window + c.pos, c.char, usual):
+                continue  # 模版 for 模板: written by much of the trade, not a shared slip
             word = a.norm.text[c.window + c.pos - 1 : c.window + c.pos + 2]
             if (c.pair, word, usual) in seen:
                 continue
