@@ -510,3 +510,116 @@ def test_table_columns_are_read_for_text_tables_only(tmp_path: Path) -> None:
     blocks = with_column_readings(list(extract_file(tmp_path, "bids/b01/a.docx").blocks))
     columns = [b.text for b in blocks if b.kind == "table" and b.cells is None]
     assert columns == ["施工现场设置\n门禁系统三道", "班前教育每日\n开工前进行"]
+
+
+# --- every story, and parity with python-docx on the body ------------------------------------
+
+
+def every_story(parts: Parts, _hidden: list[str]) -> None:
+    nested = (
+        "<w:tbl><w:tr><w:tc>"
+        + para(run("外表格单元"))
+        + "<w:tbl><w:tr><w:tc>"
+        + para(run("嵌套表格里的文字"))
+        + "</w:tc></w:tr></w:tbl>"
+        "</w:tc><w:tc>" + para(run("第二列")) + "</w:tc></w:tr></w:tbl>"
+    )
+    moved = para(
+        '<w:moveFrom w:id="7" w:author="甲"><w:r><w:t>移走的旧文字</w:t></w:r></w:moveFrom>'
+        '<w:moveTo w:id="8" w:author="甲">' + run("移来的新文字") + "</w:moveTo>"
+    )
+    custom = (
+        '<w:customXml w:element="clause">' + para(run("自定义XML包裹的段落")) + "</w:customXml>"
+    )
+    replace_marker(parts, nested + moved + custom)
+    add_part(
+        parts,
+        "word/footer9.xml",
+        f"<w:ftr {DECLS}>{para(run('页脚里的文字'))}</w:ftr>",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml",
+        "footer",
+        "rIdFooter",
+    )
+    add_part(
+        parts,
+        "word/endnotes.xml",
+        f'<w:endnotes {DECLS}><w:endnote w:id="1">{para(run("尾注里的文字"))}</w:endnote>'
+        "</w:endnotes>",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.endnotes+xml",
+        "endnotes",
+        "rIdEndnotes",
+    )
+    add_part(
+        parts,
+        "word/comments.xml",
+        f'<w:comments {DECLS}><w:comment w:id="0" w:author="乙">{para(run("批注里的文字"))}'
+        "</w:comment></w:comments>",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml",
+        "comments",
+        "rIdComments",
+    )
+
+
+def test_every_story_is_read_once_in_reading_order(tmp_path: Path) -> None:
+    write_bid(
+        tmp_path / "bids/b01/a.docx", [("第一章 概况", [MARKER, "正文最后一段。"])], every_story, []
+    )
+    blocks = extract_file(tmp_path, "bids/b01/a.docx").blocks
+    assert [(b.text, b.story) for b in blocks] == [
+        ("第一章 概况", "body"),
+        ("外表格单元 | 第二列", "body"),
+        ("嵌套表格里的文字", "body"),  # the nested table's row after the row holding it
+        ("移来的新文字", "body"),
+        ("自定义XML包裹的段落", "body"),
+        ("正文最后一段。", "body"),
+        ("页脚里的文字", "footer"),
+        ("尾注里的文字", "endnote"),
+        ("批注里的文字", "comment"),
+        ("移走的旧文字", "deleted"),
+    ]
+    assert [b.index for b in blocks] == sorted(b.index for b in blocks)
+    assert all(b.page is None for b in blocks)  # no page break recorded in the file
+
+
+def test_body_reads_as_python_docx_reads_it(tmp_path: Path) -> None:
+    """Paragraphs, headings and table rows (merged cells as python-docx gives
+    them) equal python-docx's own reading of the body."""
+    import docx
+    from docx.table import Table
+
+    document = docx.Document()
+    document.add_heading("第一章 工程概况", level=1)
+    document.add_paragraph("本工程位于某市。")
+    table = document.add_table(rows=3, cols=3)
+    for r in range(3):
+        for c in range(3):
+            table.cell(r, c).text = f"格{r}{c}"
+    table.cell(0, 0).merge(table.cell(0, 1))  # horizontal
+    table.cell(1, 2).merge(table.cell(2, 2))  # vertical
+    document.add_paragraph("")
+    document.add_heading("第二章 施工方案", level=2)
+    document.add_paragraph("第一行\n第二行\t制表")
+    document.add_page_break()
+    document.add_paragraph("分页后的段落。")
+    path = tmp_path / "bids/b01/a.docx"
+    path.parent.mkdir(parents=True)
+    document.save(path)
+
+    expected = []
+    for item in docx.Document(path).iter_inner_content():
+        if isinstance(item, Table):
+            for row in item.rows:
+                cells, previous = [], None
+                for cell in row.cells:
+                    if cell._tc is not previous:
+                        cells.append(cell.text.strip())
+                    previous = cell._tc
+                expected.append(("table", " | ".join(cells)))
+        elif item.text.strip():
+            expected.append(
+                ("heading" if item.style.name.startswith("Heading") else "para", item.text.strip())
+            )
+    blocks = extract_file(tmp_path, "bids/b01/a.docx").blocks
+    assert [(b.kind, b.text) for b in blocks] == expected
+    assert [b.heading_level for b in blocks if b.kind == "heading"] == [1, 2]
+    assert [b.page for b in blocks][-1] == 2 and blocks[0].page == 1
