@@ -79,8 +79,6 @@ class SectionMatch:
 class HistoryView(Protocol):
     """Read access to earlier projects for one scan (``ctx.history``)."""
 
-    current_project: str | None
-
     def value_project_count(self, field: str, normalized: str, exclude_project: str) -> int:
         """How many OTHER projects carry this value (in bids or tenders)."""
         ...
@@ -101,8 +99,10 @@ class HistoryView(Protocol):
         """The error this exact content gave before, or None."""
         ...
 
-    def text_shingles(self, shingles: Iterable[int]) -> set[int]:
-        """The shingles common in the tenders or common text of several other projects."""
+    def text_shingles(
+        self, shingles: Iterable[int], exclude_project: str | None = None
+    ) -> set[int]:
+        """The shingles common in the tenders or common text of several OTHER projects."""
         ...
 
     def similar_sections(

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collusion.fingerprints_data import KnownCommon
     from collusion.history import HistoryView, TextFingerprints
+    from collusion.settings import Settings
     from collusion.text import PreparedText
 
 
@@ -206,8 +208,8 @@ class ScanContext:
     tender_files: tuple[ExtractedFile, ...]
     sections: dict[str, tuple[Section, ...]]  # bidder id -> its sections
     tender_sections: tuple[Section, ...]
-    settings: Any  # collusion.settings.Settings (Any to avoid an import cycle)
-    known_common: Any  # collusion.fingerprints_data.KnownCommon
+    settings: Settings
+    known_common: KnownCommon
     history: HistoryView | None = None  # collusion.store.History when a --db is given
     # The text engine's stages 1-2 (prepared sections, boilerplate), made once
     # per scan, and the section fingerprints made from them when a history is

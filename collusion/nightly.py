@@ -571,19 +571,7 @@ def _scan(root: Path, settings: Any, history: store.History | None) -> Any:
     """Run the scan pipeline (imported here: it pulls in every detector)."""
     from collusion.scan import scan_project
 
-    if history is not None:
-        history.current_project = _project_id(root)
     return scan_project(root, settings, history=history)
-
-
-def _project_id(root: Path) -> str | None:
-    """The id the scan will give the project, so history leaves its old record out."""
-    from collusion.project import load_project
-
-    try:
-        return load_project(root).id
-    except CollusionError:
-        return None  # the scan itself will raise and say why
 
 
 def _process_project(run: _Run, folder: str, manifest: Manifest) -> ProjectOutcome:

@@ -19,14 +19,14 @@ from collusion.detectors import (
 from collusion.extract import extract_files, previously_failed
 from collusion.facts import consolidate
 from collusion.fingerprints_data import load_known_common
-from collusion.history import TextFingerprints
+from collusion.history import HistoryView, TextFingerprints
 from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput, ScanContext, Section
 from collusion.project import load_project
 from collusion.report import build_report, number_alerts
 from collusion.scoring import score_pairs, weigh_alerts
 from collusion.sections import split_sections
 from collusion.settings import Settings
-from collusion.text import TextSettings, fingerprint_project
+from collusion.text import fingerprint_project
 
 Progress = Callable[[str, int, int], None]
 
@@ -46,14 +46,11 @@ class ScanResult:
 
 
 def scan_project(root: str | os.PathLike[str], settings: Settings | None = None, *,
-                 history: Any = None, progress: Progress | None = None,
+                 history: HistoryView | None = None, progress: Progress | None = None,
                  generated_at: datetime | None = None) -> ScanResult:
     """Scan one project folder and return the report with what it was built from."""
     settings = settings or Settings()
     project = load_project(root, settings.extract)
-    if history is not None:
-        # The history leaves this project's own earlier record out of its counts.
-        history.current_project = project.id
     extracted = extract_all(project, settings, progress, history)
     bidders = assemble_bidders(project, extracted)
     tender_files = tuple(extracted[path] for path in project.tender_files)
@@ -82,7 +79,7 @@ def scan_project(root: str | os.PathLike[str], settings: Settings | None = None,
 
 
 def extract_all(project: ProjectInput, settings: Settings, progress: Progress | None,
-                history: Any = None) -> dict[str, ExtractedFile]:
+                history: HistoryView | None = None) -> dict[str, ExtractedFile]:
     """Every bid and tender file, extracted in worker processes; content that
     the history knows failed before is reported without being opened again."""
     paths = [p for files in project.bidder_files.values() for p in files]
@@ -130,7 +127,7 @@ def _price_or_none(value: Any) -> float | None:
 def section_files(owner: str, files: tuple[ExtractedFile, ...],
                   settings: Settings) -> tuple[Section, ...]:
     """Every file's blocks cut into sections with the scan's text settings."""
-    text_settings = settings.detectors.get("text")
+    text_settings = settings.text
     sections: list[Section] = []
     for file in files:
         if file.blocks:
@@ -154,7 +151,7 @@ def prepare_text(context: ScanContext, *, fingerprints: bool) -> ScanContext:
 
 def fingerprint_context(context: ScanContext) -> TextFingerprints:
     text = context.text or near_duplicate_text.prepare_text(context)
-    settings = context.settings.detectors.get("text") or TextSettings()
+    settings = context.settings.text
     return fingerprint_project(text.prepared, text.boilerplate, context.tender_sections, settings)
 
 

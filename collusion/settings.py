@@ -1,16 +1,20 @@
-"""Every threshold of a scan, as named constants in one frozen dataclass.
+"""Every threshold of a scan, as named constants in frozen dataclasses.
 
-Detector-specific settings live in their own dataclasses (defined next to the
-detector that reads them) and are composed here, so that a maintainer finds
-each number in one place and a scan records exactly what it used.
+``Settings`` has one field per stage and detector, each its own dataclass that
+validates itself on construction, so that a maintainer finds each number in
+one place and a scan records exactly what it used. The text engine's
+``TextSettings`` lives beside the engine (``collusion.text.settings``); every
+other detector's settings are here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import InitVar, dataclass, field, fields
 from typing import Any
 
 from collusion.errors import SettingsError
+from collusion.text.settings import TextSettings
 
 MiB = 1024 * 1024
 
@@ -103,11 +107,223 @@ class ScoreSettings:
 
 
 @dataclass(frozen=True)
+class IdentifierSettings:
+    """When a shared identifier is evidence, and how strong."""
+
+    # A value carried by more than this share of the bidders (and by at least
+    # `common_min_bidders`) is what most bidders share: a form, a common
+    # supplier, the trading center's hotline. Not evidence.
+    common_share: float = 0.5
+    common_min_bidders: int = 3
+    evidence_per_bidder: int = 2  # occurrences quoted per bidder and alert
+    # Scores per strength; the pair score combines them (scoring.py).
+    score_personal_number: float = 0.95  # certificate or ID number
+    score_deposit_account: float = 0.9
+    score_other_account: float = 0.6
+    score_mobile: float = 0.7
+    score_email: float = 0.65
+    score_landline: float = 0.5
+    score_credit_code: float = 0.3
+    score_name_only: float = 0.25
+
+    def __post_init__(self) -> None:
+        if not 0 < self.common_share <= 1:
+            raise SettingsError("identifiers.common_share must be in (0, 1]")
+        if self.common_min_bidders < 2:
+            raise SettingsError("identifiers.common_min_bidders must be at least 2")
+        if self.evidence_per_bidder < 1:
+            raise SettingsError("identifiers.evidence_per_bidder must be at least 1")
+        for name in (
+            "score_personal_number",
+            "score_deposit_account",
+            "score_other_account",
+            "score_mobile",
+            "score_email",
+            "score_landline",
+            "score_credit_code",
+            "score_name_only",
+        ):
+            if not 0 <= getattr(self, name) <= 1:
+                raise SettingsError(f"identifiers.{name} must be in [0, 1]")
+
+
+@dataclass(frozen=True)
+class MixedSettings:
+    """What counts as one bidder's file naming another."""
+
+    context_blocks: int = 2  # blocks either side searched for 联合体/分包
+    list_min_bidders: int = 3  # a block naming this many bidders is a quoted list
+    min_name_chars: int = 6  # shorter names are too generic to search for
+    evidence_per_alert: int = 3
+    score_declared: float = 0.95  # named as the bidder, in a seal, or by credit code
+    score_mentioned: float = 0.75
+
+    def __post_init__(self) -> None:
+        if self.context_blocks < 0:
+            raise SettingsError("mixed_documents.context_blocks must be 0 or more")
+        if self.list_min_bidders < 2:
+            raise SettingsError("mixed_documents.list_min_bidders must be at least 2")
+        if self.min_name_chars < 2:
+            raise SettingsError("mixed_documents.min_name_chars must be at least 2")
+        if self.evidence_per_alert < 1:
+            raise SettingsError("mixed_documents.evidence_per_alert must be at least 1")
+        for name in ("score_declared", "score_mentioned"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise SettingsError(f"mixed_documents.{name} must be in [0, 1]")
+
+
+@dataclass(frozen=True)
+class PriceSettings:
+    """Tolerances and thresholds of the price screens and patterns.
+
+    Plain numbers, so that settings load from any config file; money
+    comparisons convert them with `money()` to Decimal.
+    """
+
+    min_bids_for_screens: int = 4  # the screening literature's minimum
+    min_progression_bidders: int = 3
+    # A cartel deriving prices from one another rounds to the yuan at most:
+    # differences equal within one yuan, ratios within 1e-5 of the price
+    # (100 yuan on ten million). Random bids almost never come this close.
+    progression_abs_tolerance: float = 1.0
+    # Round ratios (0.98) with prices rounded to the hundred yuan: 50 yuan on
+    # ten million.
+    progression_rel_tolerance: float = 0.000005
+    ratio_decimals: int = 3  # a ratio with this many places is a round one
+    round_step: float = 1000.0  # a difference that is a multiple of this is a round one
+    amount_mismatch_tolerance: float = 0.01  # yuan: numeric vs uppercase form
+    # Bills of quantities.
+    boq_min_lines: int = 5  # comparable lines needed before shares mean anything
+    # A unit price used on one line by more than this share of the bidders
+    # (and by at least `common_min_bidders`) is common pricing, not evidence.
+    common_share: float = 0.5
+    common_min_bidders: int = 3
+    identical_share: float = 0.5  # share of identical unit prices to flag (medium)
+    identical_share_high: float = 0.8  # ... and to call it high
+    ratio_share: float = 0.8  # share of lines following one constant ratio
+    ratio_min_deviation: float = 0.0005  # a ratio this close to 1 is "identical"
+    ratio_tolerance: float = 0.02  # yuan: B vs A x ratio, both rounded to cents
+    arithmetic_abs_tolerance: float = 1.0  # yuan of rounding in a line total
+    arithmetic_per_unit: float = 0.005  # half a cent per unit of quantity
+    evidence_rows: int = 3  # BoQ lines quoted per side
+
+    def __post_init__(self) -> None:
+        if self.min_bids_for_screens < 3:
+            raise SettingsError("prices.min_bids_for_screens must be at least 3")
+        if self.ratio_decimals < 1 or self.round_step <= 0:
+            raise SettingsError("prices.ratio_decimals and round_step must be positive")
+        if self.min_progression_bidders < 3:
+            raise SettingsError("prices.min_progression_bidders must be at least 3")
+        for name in (
+            "progression_abs_tolerance",
+            "progression_rel_tolerance",
+            "amount_mismatch_tolerance",
+            "ratio_min_deviation",
+            "ratio_tolerance",
+            "arithmetic_abs_tolerance",
+            "arithmetic_per_unit",
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or value < 0:
+                raise SettingsError(f"prices.{name} must be a number, 0 or more")
+        if self.common_min_bidders < 2:
+            raise SettingsError("prices.common_min_bidders must be at least 2")
+        for name in ("identical_share", "identical_share_high", "ratio_share", "common_share"):
+            if not 0 < getattr(self, name) <= 1:
+                raise SettingsError(f"prices.{name} must be in (0, 1]")
+        if self.identical_share_high < self.identical_share:
+            raise SettingsError("prices.identical_share_high must be >= identical_share")
+        if self.boq_min_lines < 1 or self.evidence_rows < 1:
+            raise SettingsError("prices.boq_min_lines and evidence_rows must be at least 1")
+
+
+@dataclass(frozen=True)
+class CrossProjectSettings:
+    """Thresholds of the cross-project detector."""
+
+    # A value or section that this many different companies carried in OTHER
+    # projects is common: rings have a handful of members, city-wide
+    # templates and hall computers have dozens.
+    common_companies: int = 5
+    # Estimated Jaccard of two sections' 5-gram sets to call them near-duplicates.
+    # 0.6 sits where the LSH (32 bands x 4 rows) finds 99% of pairs, and well
+    # above what two independently written plans on one topic share.
+    min_jaccard: float = 0.6
+    # A copy this close, of at least `strong_shingles` non-boilerplate
+    # shingles (about as many characters) in all, is high severity.
+    strong_jaccard: float = 0.8
+    strong_shingles: int = 500
+    # Section pairs quoted in one alert's evidence (the count is in details).
+    max_evidence_sections: int = 5
+    signature_score: float = 0.9
+    text_score_high: float = 0.9
+    text_score_medium: float = 0.6
+
+    def __post_init__(self) -> None:
+        if self.common_companies < 2:
+            raise SettingsError("cross_project.common_companies must be at least 2")
+        for name in (
+            "min_jaccard",
+            "strong_jaccard",
+            "signature_score",
+            "text_score_high",
+            "text_score_medium",
+        ):
+            if not 0 < getattr(self, name) <= 1:
+                raise SettingsError(f"cross_project.{name} must be in (0, 1]")
+        if self.max_evidence_sections < 1:
+            raise SettingsError("cross_project.max_evidence_sections must be at least 1")
+        if self.strong_shingles < 0:
+            raise SettingsError("cross_project.strong_shingles must not be negative")
+
+
+@dataclass(frozen=True)
 class Settings:
+    """Everything a scan is tuned by: one typed field per stage and detector.
+
+    ``Settings(prices=PriceSettings(min_bids_for_screens=5))`` changes one
+    number. The earlier form ``Settings(detectors={"prices": PriceSettings(...)})``
+    is still accepted: each entry sets the field of that name.
+    """
+
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     signatures: SignatureSettings = field(default_factory=SignatureSettings)
     score: ScoreSettings = field(default_factory=ScoreSettings)
-    # Detector settings composed in as they are added (text, identifiers,
-    # prices) are reached through `detector(name)`.
-    detectors: dict[str, Any] = field(default_factory=dict)
+    text: TextSettings = field(default_factory=TextSettings)
+    identifiers: IdentifierSettings = field(default_factory=IdentifierSettings)
+    mixed_documents: MixedSettings = field(default_factory=MixedSettings)
+    prices: PriceSettings = field(default_factory=PriceSettings)
+    cross_project: CrossProjectSettings = field(default_factory=CrossProjectSettings)
     excerpt_chars: int = 160  # longest excerpt quoted in evidence
+    detectors: InitVar[Mapping[str, Any] | None] = None
+
+    def __post_init__(self, detectors: Mapping[str, Any] | None) -> None:
+        for name, value in (detectors or {}).items():
+            if name not in DETECTOR_FIELDS:
+                known = ", ".join(DETECTOR_FIELDS)
+                raise SettingsError(f"unknown detector settings {name!r}; known: {known}")
+            object.__setattr__(self, name, value)
+        for f in fields(self):
+            expected = SETTINGS_TYPES.get(f.name)
+            if expected is not None and not isinstance(getattr(self, f.name), expected):
+                raise SettingsError(
+                    f"settings.{f.name} must be a {expected.__name__}, "
+                    f"got {type(getattr(self, f.name)).__name__}"
+                )
+        if self.excerpt_chars < 1:
+            raise SettingsError("excerpt_chars must be at least 1")
+
+
+# The fields of Settings that hold one detector's or stage's dataclass.
+SETTINGS_TYPES: dict[str, type] = {
+    "extract": ExtractSettings,
+    "signatures": SignatureSettings,
+    "score": ScoreSettings,
+    "text": TextSettings,
+    "identifiers": IdentifierSettings,
+    "mixed_documents": MixedSettings,
+    "prices": PriceSettings,
+    "cross_project": CrossProjectSettings,
+}
+# The names the earlier ``detectors={...}`` form accepted.
+DETECTOR_FIELDS = ("text", "identifiers", "mixed_documents", "prices", "cross_project")

@@ -865,11 +865,8 @@ class History:
     (``section_bands``), candidates then confirmed on the MinHash estimate.
     """
 
-    def __init__(self, db: Database, current_project: str | None = None) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
-        # The project being scanned, when known: its own earlier record is
-        # then left out of the text counts. A nightly run sets it per project.
-        self.current_project = current_project
         # Loaded candidate sections by id. Ids are never reused for other
         # content within a run, so entries never go stale.
         self._sections: dict[int, tuple[dict, LeanMinHash]] = {}
@@ -937,15 +934,18 @@ class History:
 
     # --- text ---
 
-    def text_shingles(self, shingles: Iterable[int]) -> set[int]:
+    def text_shingles(
+        self, shingles: Iterable[int], exclude_project: str | None = None
+    ) -> set[int]:
         """The shingles in the tender or common text of TEXT_COMMON_PROJECTS other projects.
 
         The history hook of ``collusion.text`` (``ctx.history.text_shingles``).
-        Without ``current_project`` the project's own earlier record may be
-        among the counts, so one more project is required.
+        ``exclude_project`` is the project being scanned: its own earlier
+        record is left out of the counts. Without it that record may be among
+        them, so one more project is required.
         """
         wanted = sorted({int(h) for h in shingles})
-        own = self._own_shingles()
+        own = self._own_shingles(exclude_project)
         frequent = set()
         for start in range(0, len(wanted), SQL_CHUNK):
             chunk = wanted[start : start + SQL_CHUNK]
@@ -961,13 +961,13 @@ class History:
                     frequent.add(shingle)
         return frequent
 
-    def _own_shingles(self) -> set[int] | None:
-        """The current project's recorded common text; None when the project is unknown."""
-        if self.current_project is None:
+    def _own_shingles(self, project_id: str | None) -> set[int] | None:
+        """A project's recorded common text; None when no project is named."""
+        if project_id is None:
             return None
         row = self.db.conn.execute(
             "SELECT shingles FROM project_shingles WHERE project_id = ?",
-            (self.current_project,),
+            (project_id,),
         ).fetchone()
         return set(_unpack_hashes(row[0]).tolist()) if row else set()
 

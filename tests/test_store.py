@@ -350,14 +350,14 @@ def test_text_shingles_learned_from_other_projects_tenders(db):
     for n in range(3):
         scan = make_scan(f"P{n}", {"b01": {"name": f"公司{n}", "text": PLAN}})
         record_scan(db, _with_tender(scan, stock), f"r{n}")
-    history = History(db, current_project="P9")
-    assert history.text_shingles(hashes) == hashes
+    history = History(db)
+    assert history.text_shingles(hashes, exclude_project="P9") == hashes
     # Rescanning P0 itself: its own record is left out, two others remain.
-    assert History(db, current_project="P0").text_shingles(hashes) == set()
+    assert History(db).text_shingles(hashes, exclude_project="P0") == set()
     # Unknown project: its own record may be among the three, so not enough.
     assert History(db).text_shingles(hashes) == set()
     # Replacing a project moves its counts instead of adding to them.
     record_scan(db, make_scan("P2", {"b01": {"name": "公司2", "text": PLAN}}), "r9")
-    assert History(db, current_project="P9").text_shingles(hashes) == set()
+    assert History(db).text_shingles(hashes, exclude_project="P9") == set()
     rows = db.execute("SELECT MAX(projects) FROM shingle_projects").fetchone()
     assert rows[0] == 2

@@ -36,52 +36,9 @@ from collusion.detectors.shared_signature import (
     field_label,
     field_strength,
 )
-from collusion.errors import SettingsError
 from collusion.history import HistoryView, SectionMatch, Sighting, company_key
 from collusion.models import Alert, Evidence, ScanContext, Section, SignatureValue
-
-
-@dataclass(frozen=True)
-class CrossProjectSettings:
-    """Thresholds of the cross-project detector.
-
-    Composed into ``Settings.detectors["cross_project"]``.
-    """
-
-    # A value or section that this many different companies carried in OTHER
-    # projects is common: rings have a handful of members, city-wide
-    # templates and hall computers have dozens.
-    common_companies: int = 5
-    # Estimated Jaccard of two sections' 5-gram sets to call them near-duplicates.
-    # 0.6 sits where the LSH (32 bands x 4 rows) finds 99% of pairs, and well
-    # above what two independently written plans on one topic share.
-    min_jaccard: float = 0.6
-    # A copy this close, of at least `strong_shingles` non-boilerplate
-    # shingles (about as many characters) in all, is high severity.
-    strong_jaccard: float = 0.8
-    strong_shingles: int = 500
-    # Section pairs quoted in one alert's evidence (the count is in details).
-    max_evidence_sections: int = 5
-    signature_score: float = 0.9
-    text_score_high: float = 0.9
-    text_score_medium: float = 0.6
-
-    def __post_init__(self) -> None:
-        if self.common_companies < 2:
-            raise SettingsError("cross_project.common_companies must be at least 2")
-        for name in (
-            "min_jaccard",
-            "strong_jaccard",
-            "signature_score",
-            "text_score_high",
-            "text_score_medium",
-        ):
-            if not 0 < getattr(self, name) <= 1:
-                raise SettingsError(f"cross_project.{name} must be in (0, 1]")
-        if self.max_evidence_sections < 1:
-            raise SettingsError("cross_project.max_evidence_sections must be at least 1")
-        if self.strong_shingles < 0:
-            raise SettingsError("cross_project.strong_shingles must not be negative")
+from collusion.settings import CrossProjectSettings
 
 
 def detect(ctx: ScanContext) -> list[Alert]:
@@ -93,8 +50,7 @@ def detect(ctx: ScanContext) -> list[Alert]:
 
 
 def _settings(ctx: ScanContext) -> CrossProjectSettings:
-    detectors = getattr(ctx.settings, "detectors", None) or {}
-    return detectors.get("cross_project") or CrossProjectSettings()
+    return ctx.settings.cross_project
 
 
 def _different_company(ours: str | None, theirs: str | None) -> bool:
@@ -289,7 +245,7 @@ def text_alerts(
 def _excerpt(ctx: ScanContext, text: str | None) -> str | None:
     if not text:
         return None
-    limit = getattr(ctx.settings, "excerpt_chars", 160)
+    limit = ctx.settings.excerpt_chars
     return " ".join(text.split())[:limit]
 
 

@@ -45,7 +45,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from collusion import basis
-from collusion.errors import SettingsError
 from collusion.identifiers import (
     CREDIT_CODE,
     block_text,
@@ -58,8 +57,8 @@ from collusion.identifiers import (
     section_titles,
 )
 from collusion.models import Alert, Block, Evidence, ScanContext
+from collusion.settings import MixedSettings
 
-SETTINGS_KEY = "mixed_documents"
 KIND = "mixed_documents"
 
 JOINT_VENTURE_WORDS = ("联合体", "牵头人", "联合投标")
@@ -68,30 +67,6 @@ DECLARED_BEFORE_RE = re.compile(r"(投标人|投标单位|供应商|单位名称
 DECLARED_AFTER_RE = re.compile(r"^\s*[(（]?\s*(盖章|公章|盖单位章|单位盖章|投标专用章|专用章|印章)")
 _DECLARED_WINDOW = 12  # characters either side searched for a declaration
 
-
-@dataclass(frozen=True)
-class MixedSettings:
-    """What counts as one bidder's file naming another."""
-
-    context_blocks: int = 2  # blocks either side searched for 联合体/分包
-    list_min_bidders: int = 3  # a block naming this many bidders is a quoted list
-    min_name_chars: int = 6  # shorter names are too generic to search for
-    evidence_per_alert: int = 3
-    score_declared: float = 0.95  # named as the bidder, in a seal, or by credit code
-    score_mentioned: float = 0.75
-
-    def __post_init__(self) -> None:
-        if self.context_blocks < 0:
-            raise SettingsError("mixed_documents.context_blocks must be 0 or more")
-        if self.list_min_bidders < 2:
-            raise SettingsError("mixed_documents.list_min_bidders must be at least 2")
-        if self.min_name_chars < 2:
-            raise SettingsError("mixed_documents.min_name_chars must be at least 2")
-        if self.evidence_per_alert < 1:
-            raise SettingsError("mixed_documents.evidence_per_alert must be at least 1")
-        for name in ("score_declared", "score_mentioned"):
-            if not 0 <= getattr(self, name) <= 1:
-                raise SettingsError(f"mixed_documents.{name} must be in [0, 1]")
 
 
 @dataclass(frozen=True)
@@ -118,7 +93,7 @@ class Mention:
 
 def detect(ctx: ScanContext) -> list[Alert]:
     """Alerts for bidders whose files name another bidder of the same project."""
-    settings: MixedSettings = ctx.settings.detectors.get(SETTINGS_KEY, MixedSettings())
+    settings = ctx.settings.mixed_documents
     people = identities(ctx, settings)
     tender_text = "".join(normalize_company(b.text) for f in ctx.tender_files for b in f.blocks)
     titles = section_titles(ctx.sections)
@@ -144,7 +119,7 @@ def own_credit_codes(ctx: ScanContext,
     before it, as in 投标人：X（盖单位章） / 统一社会信用代码：…), in anyone's
     files, provided no other bidder's name sits next to it as often.
     """
-    settings: MixedSettings = ctx.settings.detectors.get(SETTINGS_KEY, MixedSettings())
+    settings = ctx.settings.mixed_documents
     names = _company_names(ctx, settings) if names is None else names
     owners = {n: b for b, ns in names.items() for n in ns}
     anyone = _alternation(list(owners))

@@ -10,6 +10,7 @@ The engine is ``collusion.text``.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -34,7 +35,6 @@ from collusion.text import (
 from collusion.text.reordered import ReorderedPassage
 
 KIND = "near_duplicate_text"
-DEFAULT_EXCERPT_CHARS = 160
 MAX_DETAIL_SECTIONS = 10  # section pairs listed in details
 MAX_DETAIL_PARAMS = 12  # matched parameters listed per section pair
 ELLIPSIS = "…"
@@ -49,19 +49,22 @@ def prepare_text(ctx: ScanContext) -> PreparedText:
     ``collusion.scan`` calls it once and keeps the result in ``ctx.text``, so
     the history's fingerprints and the comparison share one preparation.
     """
-    settings: TextSettings = ctx.settings.detectors.get("text", TextSettings())
-    history = getattr(ctx.history, "text_shingles", None) if ctx.history is not None else None
+    settings = ctx.settings.text
+    history = None
+    if ctx.history is not None:
+        # The project's own earlier record is left out of the history's counts.
+        history = functools.partial(ctx.history.text_shingles, exclude_project=ctx.project.id)
     return prepare_project(ctx.sections, ctx.tender_sections, bidder_names(ctx), settings, history)
 
 
 def detect(ctx: ScanContext) -> list[Alert]:
     """One alert per bidder pair sharing non-boilerplate text."""
-    settings: TextSettings = ctx.settings.detectors.get("text", TextSettings())
+    settings = ctx.settings.text
     comparison = compare_project(
         ctx.sections, ctx.tender_sections, bidder_names(ctx), settings,
         prepared_text=ctx.text or prepare_text(ctx),
     )
-    excerpt_chars = getattr(ctx.settings, "excerpt_chars", DEFAULT_EXCERPT_CHARS)
+    excerpt_chars = ctx.settings.excerpt_chars
     return [
         build_alert(ctx, comparison, pair, settings, excerpt_chars)
         for pair in comparison.pairs

@@ -30,7 +30,6 @@ from decimal import Decimal
 from itertools import combinations
 
 from collusion import basis
-from collusion.errors import SettingsError
 from collusion.identifiers import section_titles
 from collusion.models import Alert, Evidence, ScanContext
 from collusion.prices import (
@@ -48,8 +47,8 @@ from collusion.prices import (
     progressions,
     screens,
 )
+from collusion.settings import PriceSettings
 
-SETTINGS_KEY = "prices"
 KIND = "price_pattern"
 # (round step or ratio, four or more bidders) -> severity, score.
 PROGRESSION_STRENGTH = {
@@ -60,64 +59,6 @@ PROGRESSION_STRENGTH = {
 }
 INDICATOR_NOTE = "项目级报价筛查指标，仅描述本项目报价分布，不构成对任何投标人的指控。"
 
-
-@dataclass(frozen=True)
-class PriceSettings:
-    """Tolerances and thresholds of the price screens and patterns.
-
-    Plain numbers, so that settings load from any config file; money
-    comparisons convert them with `money()` to Decimal.
-    """
-
-    min_bids_for_screens: int = 4  # the screening literature's minimum
-    min_progression_bidders: int = 3
-    # A cartel deriving prices from one another rounds to the yuan at most:
-    # differences equal within one yuan, ratios within 1e-5 of the price
-    # (100 yuan on ten million). Random bids almost never come this close.
-    progression_abs_tolerance: float = 1.0
-    # Round ratios (0.98) with prices rounded to the hundred yuan: 50 yuan on
-    # ten million.
-    progression_rel_tolerance: float = 0.000005
-    ratio_decimals: int = 3  # a ratio with this many places is a round one
-    round_step: float = 1000.0  # a difference that is a multiple of this is a round one
-    amount_mismatch_tolerance: float = 0.01  # yuan: numeric vs uppercase form
-    # Bills of quantities.
-    boq_min_lines: int = 5  # comparable lines needed before shares mean anything
-    # A unit price used on one line by more than this share of the bidders
-    # (and by at least `common_min_bidders`) is common pricing, not evidence.
-    common_share: float = 0.5
-    common_min_bidders: int = 3
-    identical_share: float = 0.5  # share of identical unit prices to flag (medium)
-    identical_share_high: float = 0.8  # ... and to call it high
-    ratio_share: float = 0.8  # share of lines following one constant ratio
-    ratio_min_deviation: float = 0.0005  # a ratio this close to 1 is "identical"
-    ratio_tolerance: float = 0.02  # yuan: B vs A x ratio, both rounded to cents
-    arithmetic_abs_tolerance: float = 1.0  # yuan of rounding in a line total
-    arithmetic_per_unit: float = 0.005  # half a cent per unit of quantity
-    evidence_rows: int = 3  # BoQ lines quoted per side
-
-    def __post_init__(self) -> None:
-        if self.min_bids_for_screens < 3:
-            raise SettingsError("prices.min_bids_for_screens must be at least 3")
-        if self.ratio_decimals < 1 or self.round_step <= 0:
-            raise SettingsError("prices.ratio_decimals and round_step must be positive")
-        if self.min_progression_bidders < 3:
-            raise SettingsError("prices.min_progression_bidders must be at least 3")
-        for name in ("progression_abs_tolerance", "progression_rel_tolerance",
-                     "amount_mismatch_tolerance", "ratio_min_deviation", "ratio_tolerance",
-                     "arithmetic_abs_tolerance", "arithmetic_per_unit"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or value < 0:
-                raise SettingsError(f"prices.{name} must be a number, 0 or more")
-        if self.common_min_bidders < 2:
-            raise SettingsError("prices.common_min_bidders must be at least 2")
-        for name in ("identical_share", "identical_share_high", "ratio_share", "common_share"):
-            if not 0 < getattr(self, name) <= 1:
-                raise SettingsError(f"prices.{name} must be in (0, 1]")
-        if self.identical_share_high < self.identical_share:
-            raise SettingsError("prices.identical_share_high must be >= identical_share")
-        if self.boq_min_lines < 1 or self.evidence_rows < 1:
-            raise SettingsError("prices.boq_min_lines and evidence_rows must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -139,7 +80,7 @@ def money(value: float) -> Decimal:
 
 
 def _settings(ctx: ScanContext) -> PriceSettings:
-    return ctx.settings.detectors.get(SETTINGS_KEY, PriceSettings())
+    return ctx.settings.prices
 
 
 def bid_prices(ctx: ScanContext) -> dict[str, BidPrice]:

@@ -23,12 +23,10 @@ Strength follows what the value identifies:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from itertools import combinations
 
 from collusion import basis
 from collusion.detectors.mixed_documents import own_credit_codes
-from collusion.errors import SettingsError
 from collusion.identifiers import (
     AGENT_ROLES,
     BANK_ACCOUNT,
@@ -49,43 +47,10 @@ from collusion.identifiers import (
 from collusion.labels import IDENTIFIER_LABELS
 from collusion.models import Alert, Evidence, ScanContext
 from collusion.scoring import value_key
+from collusion.settings import IdentifierSettings
 
-SETTINGS_KEY = "identifiers"
 KIND = "shared_identifier"
 
-
-@dataclass(frozen=True)
-class IdentifierSettings:
-    """When a shared identifier is evidence, and how strong."""
-
-    # A value carried by more than this share of the bidders (and by at least
-    # `common_min_bidders`) is what most bidders share: a form, a common
-    # supplier, the trading center's hotline. Not evidence.
-    common_share: float = 0.5
-    common_min_bidders: int = 3
-    evidence_per_bidder: int = 2  # occurrences quoted per bidder and alert
-    # Scores per strength; the pair score combines them (scoring.py).
-    score_personal_number: float = 0.95  # certificate or ID number
-    score_deposit_account: float = 0.9
-    score_other_account: float = 0.6
-    score_mobile: float = 0.7
-    score_email: float = 0.65
-    score_landline: float = 0.5
-    score_credit_code: float = 0.3
-    score_name_only: float = 0.25
-
-    def __post_init__(self) -> None:
-        if not 0 < self.common_share <= 1:
-            raise SettingsError("identifiers.common_share must be in (0, 1]")
-        if self.common_min_bidders < 2:
-            raise SettingsError("identifiers.common_min_bidders must be at least 2")
-        if self.evidence_per_bidder < 1:
-            raise SettingsError("identifiers.evidence_per_bidder must be at least 1")
-        for name in ("score_personal_number", "score_deposit_account", "score_other_account",
-                     "score_mobile", "score_email", "score_landline", "score_credit_code",
-                     "score_name_only"):
-            if not 0 <= getattr(self, name) <= 1:
-                raise SettingsError(f"identifiers.{name} must be in [0, 1]")
 
 
 Occurrence = tuple[str, Found]  # (file path, what was found there)
@@ -94,7 +59,7 @@ Key = tuple[str, str]  # (kind, normalized value)
 
 def detect(ctx: ScanContext) -> list[Alert]:
     """Alerts for identifiers that two or more bidders' documents share."""
-    settings: IdentifierSettings = ctx.settings.detectors.get(SETTINGS_KEY, IdentifierSettings())
+    settings = ctx.settings.identifiers
     found = bidder_identifiers(ctx)
     tender_keys, tender_text = tender_identifiers(ctx)
     owned = set(own_credit_codes(ctx).values())

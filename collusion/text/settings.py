@@ -13,8 +13,7 @@ TYPO_POSITIONS = (1, 2, 3)  # the typo's place in a 5-character window: never it
 class TextSettings:
     """Every threshold of sectioning and near-duplicate text, with its reason.
 
-    Composed into ``Settings.detectors["text"]``; detectors read it with
-    ``ctx.settings.detectors.get("text", TextSettings())``. Character counts
+    The ``text`` field of ``collusion.settings.Settings``. Character counts
     are of normalized text (no spaces or punctuation) unless said otherwise.
     """
 
