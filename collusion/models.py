@@ -62,6 +62,7 @@ class ExtractedFile:
     blocks: tuple[Block, ...] = ()
     signatures: tuple[SignatureValue, ...] = ()
     fonts: tuple[str, ...] = ()
+    ocr_pages: tuple[tuple[int, float], ...] = ()  # (page, mean confidence) read by OCR
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ class Evidence:
     end: int | None = None
     passage: int | None = None  # links the two sides of one aligned passage
     story: str | None = None  # where in the file: body, textbox, header, footnote, ...
+    ocr_confidence: float | None = None  # the page was read by OCR, with this mean confidence
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -133,6 +135,9 @@ class Evidence:
             value = getattr(self, key)
             if value is not None:
                 data[key] = value
+        if self.ocr_confidence is not None:
+            data["read_by"] = "ocr"
+            data["ocr_confidence"] = self.ocr_confidence
         return data
 
 

@@ -57,9 +57,12 @@ def alert_dict(alert: Alert) -> dict[str, Any]:
 
 
 def file_entry(file: ExtractedFile) -> dict[str, Any]:
-    return {"path": file.path, "sha256": file.sha256, "format": file.format,
-            "pages": file.pages, "chars": file.chars, "status": file.status,
-            "error": file.error}
+    entry = {"path": file.path, "sha256": file.sha256, "format": file.format,
+             "pages": file.pages, "chars": file.chars, "status": file.status,
+             "error": file.error}
+    if file.ocr_pages:
+        entry["ocr_pages"] = [{"page": p, "confidence": c} for p, c in file.ocr_pages]
+    return entry
 
 
 def files_not_analysed(bidder: Bidder, project: ProjectInput) -> int:

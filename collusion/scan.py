@@ -65,7 +65,8 @@ def scan_project(root: str | os.PathLike[str], settings: Settings | None = None,
         history=history,
     )
     context = prepare_text(context, fingerprints=history is not None)
-    alerts = weigh_alerts(run_detectors(context, progress), settings.score)
+    alerts = mark_ocr_evidence(run_detectors(context, progress), context)
+    alerts = weigh_alerts(alerts, settings.score)
     numbered = number_alerts(consolidate(alerts))
     pairs = score_pairs(numbered, settings.score)
     report = build_report(
@@ -153,6 +154,28 @@ def fingerprint_context(context: ScanContext) -> TextFingerprints:
     text = context.text or near_duplicate_text.prepare_text(context)
     settings = context.settings.text
     return fingerprint_project(text.prepared, text.boilerplate, context.tender_sections, settings)
+
+
+OCR_NOTE = ("部分证据来自 OCR 识别的扫描页（见证据的 ocr_confidence），识别文字可能有误，"
+            "请对照原件核实后再作认定")
+
+
+def mark_ocr_evidence(alerts: list[Alert], context: ScanContext) -> list[Alert]:
+    """Evidence on a page read by OCR says so, with the page's confidence; an
+    alert resting on such evidence carries a note to check the original."""
+    read = {(f.path, page): confidence
+            for b in context.bidders for f in b.files for page, confidence in f.ocr_pages}
+    if not read:
+        return alerts
+    marked = []
+    for alert in alerts:
+        evidence = tuple(
+            replace(e, ocr_confidence=read[(e.file, e.page)]) if (e.file, e.page) in read else e
+            for e in alert.evidence)
+        if evidence != alert.evidence:
+            alert = replace(alert, evidence=evidence, details={**alert.details, "ocr_note": OCR_NOTE})
+        marked.append(alert)
+    return marked
 
 
 def run_detectors(context: ScanContext, progress: Progress | None) -> list[Alert]:

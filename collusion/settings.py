@@ -36,6 +36,7 @@ class ExtractSettings:
     # Rows of signatures.csv read: an export lists tens of codes per bidder;
     # past this the rest of the file is an error, not a scan of hours.
     max_signature_rows: int = 20_000
+    ocr_seconds_per_file: float = 60.0  # OCR of scanned pages, within seconds_per_file
 
     def __post_init__(self) -> None:
         for name in ("max_file_bytes", "max_docx_part_bytes", "max_docx_total_bytes",
@@ -46,6 +47,8 @@ class ExtractSettings:
                 raise SettingsError(f"{name} must be positive, got {getattr(self, name)}")
         if self.seconds_per_file <= 0:
             raise SettingsError("seconds_per_file must be positive")
+        if self.ocr_seconds_per_file <= 0:
+            raise SettingsError("ocr_seconds_per_file must be positive")
         if self.workers < 0:
             raise SettingsError("workers must be 0 (automatic) or a positive count")
 

@@ -310,3 +310,28 @@ def convert(source: Path, target_format: str, out: Path) -> Path:
         timeout=180,
     )
     return out / f"{source.stem}.{target_format.split(':')[0]}"
+
+
+def scan_pdf(source: Path, target: Path, dpi: int = 200, skew: float = 0.8) -> Path:
+    """An image-only PDF of ``source``: every page rendered to a grey image,
+    slightly rotated and noised as a scanner would, with no text layer."""
+    import numpy as np
+    import pymupdf
+    from PIL import Image
+
+    rng = np.random.default_rng(7)
+    original = pymupdf.open(source)
+    scanned = pymupdf.open()
+    for page in original:
+        pixmap = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY)
+        image = Image.open(io.BytesIO(pixmap.tobytes("png"))).convert("L")
+        pixels = np.asarray(image, dtype=np.float32) + rng.normal(0, 8, (image.height, image.width))
+        noisy = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), mode="L")
+        noisy = noisy.rotate(skew, fillcolor=255)
+        buffer = io.BytesIO()
+        noisy.save(buffer, format="PNG")
+        new = scanned.new_page(width=page.rect.width, height=page.rect.height)
+        new.insert_image(new.rect, stream=buffer.getvalue())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scanned.save(target)
+    return target

@@ -24,6 +24,7 @@ import stat
 import sys
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from multiprocessing.connection import Connection, wait
 from pathlib import Path, PurePosixPath
 
@@ -34,6 +35,7 @@ from collusion.errors import ExtractionError, FileRefused
 from collusion.extract.content import FormatContent, Reader
 from collusion.extract.doc import read_doc
 from collusion.extract.docx import read_docx
+from collusion.extract.ocr import ENABLE_OCR, find_tesseract, ocr_pdf_pages
 from collusion.extract.ofd import read_ofd
 from collusion.extract.pdf import read_pdf
 from collusion.extract.sheets import read_xls, read_xlsx
@@ -44,7 +46,7 @@ from collusion.lifecycle import (
     keep_in_forked_children,
     worker_signals,
 )
-from collusion.models import ExtractedFile
+from collusion.models import Block, ExtractedFile
 from collusion.settings import ExtractSettings
 
 Progress = Callable[[str, int, int], None]
@@ -57,6 +59,8 @@ READERS: dict[str, Reader] = {
 # with MemoryError inside the worker instead of swapping the machine.
 
 
+# OCR may take this share of a file's time budget, at most ocr_seconds_per_file.
+OCR_SHARE_OF_BUDGET = 0.75
 # Extensions that name a format under another name: WPS writes the Word
 # binary format as .wps, Excel's macro workbooks are .xlsm, and so on.
 SAME_FORMAT_SUFFIXES = {
@@ -174,9 +178,16 @@ def _extract_by_format(data: bytes, rel: str, sha: str, fmt: str,
         note = f"扩展名为 .{named}，实际内容为 {fmt.upper()}，已按实际格式读取"
     if fmt == "pdf":
         content = read_pdf(Path(rel), rel, settings, data=data)
-        chars = sum(len(b.text) for b in content.blocks if b.kind != "table")
+        scanned = scanned_pages(content.blocks, content.pages_read)
+        blocks, ocr_pages, ocr_note, ocr_short = read_scanned(data, content.blocks, scanned,
+                                                              settings)
+        chars = sum(len(b.text) for b in blocks if b.kind != "table")
         status = "ok" if chars else "no_text"
         error = None if chars else "PDF 没有可提取的文字（可能是扫描件），未做文本比对"
+        if not chars and scanned and find_tesseract() is None:
+            error = f"{error}；{ENABLE_OCR}"
+        if ocr_short and chars:
+            status = "partial"
         if content.broken is not None:
             status = "partial"
             error = (f"PDF 声明共 {content.pages} 页，第 {content.pages_read + 1} 页起无法读取"
@@ -188,8 +199,8 @@ def _extract_by_format(data: bytes, rel: str, sha: str, fmt: str,
         repaired = ("PDF 结构损坏（可能不完整或被截断），已自动修复后读取，内容可能有缺失"
                     if content.repaired else None)
         return ExtractedFile(rel, sha, "pdf", content.pages, chars, status,
-                             _join(note, repaired, error), content.blocks, content.signatures,
-                             content.fonts)
+                             _join(note, repaired, ocr_note, error), blocks, content.signatures,
+                             content.fonts, ocr_pages=ocr_pages)
     if fmt == "docx":
         content = read_docx(Path(rel), rel, settings, data=data)
         chars = sum(len(b.text) for b in content.blocks)
@@ -201,6 +212,40 @@ def _extract_by_format(data: bytes, rel: str, sha: str, fmt: str,
     if fmt in READERS:
         return _from_content(rel, sha, fmt, READERS[fmt](rel, data, settings), note)
     raise ExtractionError(describe_unread(data, fmt))
+
+
+def scanned_pages(blocks: tuple[Block, ...], pages_read: int) -> list[int]:
+    """The 1-based pages read that carry no text layer."""
+    with_text = {b.page for b in blocks if b.text.strip()}
+    return [n for n in range(1, pages_read + 1) if n not in with_text]
+
+
+def read_scanned(data: bytes, blocks: tuple[Block, ...], scanned: list[int],
+                 settings: ExtractSettings
+                 ) -> tuple[tuple[Block, ...], tuple[tuple[int, float], ...], str | None, bool]:
+    """The PDF's blocks with its scanned pages read by OCR, when OCR is installed.
+
+    Returns the blocks in page order (renumbered), (page, confidence) of the
+    pages OCR read, a note for the report, and whether the OCR time budget
+    ran out before every scanned page was read.
+    """
+    if not scanned or find_tesseract() is None:
+        return blocks, (), None, False
+    budget = min(settings.ocr_seconds_per_file, settings.seconds_per_file * OCR_SHARE_OF_BUDGET)
+    result = ocr_pdf_pages(data, scanned, budget)
+    merged = sorted([*blocks, *result.blocks], key=lambda b: (b.page or 0))
+    renumbered = tuple(replace(b, index=i) for i, b in enumerate(merged))
+    read = tuple(sorted(result.confidence.items()))
+    notes = []
+    if read:
+        pages = "、".join(str(p) for p, _ in read)
+        mean = sum(c for _, c in read) / len(read)
+        notes.append(f"第 {pages} 页没有文字层（扫描件），已用 OCR 识别（平均置信度 {mean:.0f}/100），"
+                     "识别文字可能有误，请以原件为准")
+    if result.pages_left:
+        notes.append(f"OCR 时间上限 {budget:g} 秒内未能识别第 {result.pages_left[0]} 页起的 "
+                     f"{len(result.pages_left)} 个扫描页")
+    return renumbered, read, _join(*notes), bool(result.pages_left)
 
 
 def _from_content(rel: str, sha: str, fmt: str, content: FormatContent,

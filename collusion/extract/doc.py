@@ -15,10 +15,7 @@ file is ``no_text`` with the reason and how to install it.
 from __future__ import annotations
 
 import io
-import os
 import shutil
-import signal
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -27,6 +24,7 @@ import olefile
 from collusion.errors import ExtractionError
 from collusion.extract.content import FormatContent, unique_signatures
 from collusion.extract.docx import read_docx
+from collusion.extract.external import ToolTimeout, run_tool
 from collusion.extract.office_props import ole_signatures
 from collusion.settings import ExtractSettings
 
@@ -97,34 +95,12 @@ def convert_to_docx(soffice: str, data: bytes, seconds: float) -> bytes:
             str(work / "out"),
             str(source),
         ]
-        # Its own session, so the whole LibreOffice process group can be ended.
-        process = subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            env={**os.environ, "HOME": str(work)},
-        )
         try:
-            output, _ = process.communicate(timeout=max(1.0, seconds))
-        except subprocess.TimeoutExpired as exc:
+            status, output = run_tool(command, data=None, seconds=seconds, env={"HOME": str(work)})
+        except ToolTimeout as exc:
             raise ExtractionError(f"LibreOffice 转换 DOC/WPS 超过 {seconds:g} 秒，已放弃") from exc
-        finally:
-            _kill_group(process)  # nothing of it outlives the conversion
         result = work / "out" / "input.docx"
-        if process.returncode != 0 or not result.is_file():
+        if status != 0 or not result.is_file():
             detail = output.decode("utf-8", "replace").strip()[-200:]
             raise ExtractionError(f"LibreOffice 无法转换此 DOC/WPS 文件（文件可能损坏）: {detail}")
         return result.read_bytes()
-
-
-def _kill_group(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        process.wait(5)
-    except subprocess.TimeoutExpired:
-        pass
