@@ -31,10 +31,13 @@ COPIED = ["3.17", "27.85", "498.60", "455.12", "689.44", "671.93", "49.86"]
 OWN = ["3.05", "29.40", "512.30", "447.90", "702.15", "660.08", "52.47"]
 
 
-def bill_rows(prices: list[str]) -> list[tuple]:
+def bill_rows(prices: list[str], slips: dict[int, str] | None = None) -> list[tuple]:
+    """The bill's header, priced lines (a total in ``slips`` replaces the
+    product, as a slip of the pen would) and its total row."""
     rows: list[tuple] = [HEADER]
     for n, ((code, name, unit, qty), price) in enumerate(zip(LINES, prices, strict=True), 1):
         total = (Decimal(qty) * Decimal(price)).quantize(Decimal("0.01"))
+        total = Decimal((slips or {}).get(n, total))
         rows.append((n, code, name, "详见图纸", unit, float(qty), float(price), float(total)))
     rows.append(("", "", "合计", "", "", "", "", 0))
     return rows
@@ -137,6 +140,31 @@ def test_identical_unit_prices_across_xlsx_and_pdf_are_flagged(
     assert [a["bidders"] for a in boq] == [["b1", "b2"]], report["alerts"]
     files = {e["file"] for e in boq[0]["evidence"]}
     assert files == {"bids/b1/工程量清单.xlsx", "bids/b2/商务标.pdf"}
+
+
+def test_shared_arithmetic_error_across_xlsx_and_pdf_is_flagged(
+    project: ProjectBuilder, scan
+) -> None:
+    slip = {3: "61000.00"}  # 126.4 m3 of brick footing, whatever its price, is not 61000
+    write_xlsx(project.bidder("b1") / "工程量清单.xlsx", bill_rows(OWN, slip))
+    factors = ["1.03", "0.97", "1.05", "0.98", "1.02", "0.96", "1.04"]  # no common ratio
+    other = [f"{Decimal(p) * Decimal(f):.2f}" for p, f in zip(OWN, factors, strict=True)]
+    table = [[str(c) for c in row] for row in bill_rows(other, slip)]
+    project.pdf("b2", "商务标.pdf", [[("工程量清单", 1), ("table", table)]])
+    honest = [[str(c) for c in row] for row in bill_rows(COPIED)]
+    project.pdf("b3", "商务标.pdf", [[("工程量清单", 1), ("table", honest)]])
+    report = scan(project.write())
+    errors = [
+        a
+        for a in report["alerts"]
+        if a["kind"] == "price_pattern"
+        and a["details"].get("pattern") == "shared_arithmetic_errors"
+    ]
+    assert [a["bidders"] for a in errors] == [["b1", "b2"]], report["alerts"]
+    assert {e["file"] for e in errors[0]["evidence"]} == {
+        "bids/b1/工程量清单.xlsx",
+        "bids/b2/商务标.pdf",
+    }
 
 
 def test_dtd_in_a_sheet_part_is_refused(tmp_path: Path) -> None:
