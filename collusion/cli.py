@@ -205,18 +205,36 @@ def _settings_from_options(max_file_mb: float | None, max_pages: int | None,
 
 @main.command()
 @click.argument("report_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--html", "html_path", required=True,
-              type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--html", "html_path", required=True, type=click.Path(path_type=Path),
               help="The HTML file to write.")
 def render(report_file: Path, html_path: Path) -> None:
-    """Render a saved JSON REPORT_FILE as a self-contained HTML page."""
+    """Render a saved JSON REPORT_FILE as a self-contained HTML page.
+
+    The file is checked against the report schema first; exits 1 with one
+    line saying why when it is not a report or the page cannot be written.
+    """
     from collusion.html import write_html
+    from collusion.report import check_output_paths, read_report
 
     try:
-        report = json.loads(report_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise click.ClickException(f"无法读取报告 {report_file}: {exc}") from exc
-    write_html(report, html_path)
+        check_output_paths(report_file, html_path)
+        report = read_report(report_file)
+    except CollusionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"无法读取报告 {report_file}：{_os_reason(exc, report_file)}") from exc
+    try:
+        write_html(report, html_path)
+    except OSError as exc:
+        raise click.ClickException(f"无法写出 HTML {html_path}：{_os_reason(exc, html_path)}") from exc
+
+
+def _os_reason(exc: OSError, path: Path) -> str:
+    """An OSError on one line, naming the path it hit when that is not ``path``."""
+    reason = exc.strerror or str(exc)
+    if exc.filename and str(exc.filename) != str(path):
+        reason += f"（{exc.filename}）"
+    return reason
 
 
 # --- history and nightly commands ---
@@ -354,12 +372,15 @@ def _sighting_line(row: dict) -> str:
 @_db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the alerts as JSON.")
 def history_alerts(project_id: str, db_path: Path | str | None, as_json: bool) -> None:
-    """List the stored alerts of PROJECT_ID."""
-    from collusion.store import project_alerts
+    """List the stored alerts of PROJECT_ID (exits 1 when the history does not know it)."""
+    from collusion.store import has_project, project_alerts
 
     db = _open_existing(db_path)
-    alerts = project_alerts(db, project_id)
+    known = has_project(db, project_id)
+    alerts = project_alerts(db, project_id) if known else []
     db.close()
+    if not known:
+        raise click.ClickException(f"unknown project {project_id}: the history has no scan of it")
     _emit(alerts, as_json, f"no alerts stored for {project_id}", _alert_line)
 
 

@@ -33,6 +33,10 @@ class OutputError(CollusionError):
     """A report or summary cannot be written where it was asked to go."""
 
 
+class NotAReport(CollusionError):
+    """A file given as a report is not JSON or does not follow the report schema."""
+
+
 class Interrupted(KeyboardInterrupt):
     """The run was ended by a signal (SIGTERM, SIGINT) and unwound cleanly."""
 

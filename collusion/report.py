@@ -13,7 +13,7 @@ from typing import Any
 
 from collusion import __version__
 from collusion.basis import DISCLAIMER
-from collusion.errors import OutputError
+from collusion.errors import NotAReport, OutputError
 from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput
 from collusion.project import BIDDER_STATUSES, EMPTY_BIDDER, MISSING_BIDDER
 from collusion.scoring import PairScore, flagged_groups, model_description
@@ -21,6 +21,7 @@ from collusion.settings import ScoreSettings
 
 SCHEMA_VERSION = "1.0"
 SCHEMA_FILE = "report.schema.json"
+SCHEMA_MESSAGE_CHARS = 160  # of a schema error quoted in NotAReport's one-line message
 NOT_ANALYSED = {"error", "refused", "no_text", "partial"}
 SUMMARY_MAX_ITEMS = 10  # pairs and groups named in the summary; the rest are in pairs
 
@@ -28,6 +29,67 @@ SUMMARY_MAX_ITEMS = 10  # pairs and groups named in the summary; the rest are in
 def load_schema() -> dict[str, Any]:
     """The JSON Schema of the report, shipped in the package."""
     return json.loads(resources.files("collusion").joinpath(SCHEMA_FILE).read_text("utf-8"))
+
+
+def read_report(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A saved JSON report, checked against the shipped schema.
+
+    Args:
+        path: a report written by ``collusion scan`` or ``collusion nightly``.
+
+    Returns:
+        The report as a dict, valid against ``report.schema.json``.
+
+    Raises:
+        NotAReport: the file is not UTF-8 JSON, its top level is not an
+            object, or it does not follow the schema; the message is one line
+            naming the first problem.
+        OSError: the file cannot be read.
+    """
+    raw = Path(path).read_bytes()
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise NotAReport(f"{path} 不是 UTF-8 编码的 JSON 文件，不是 collusion 报告") from exc
+    except json.JSONDecodeError as exc:
+        raise NotAReport(
+            f"{path} 不是 JSON 文件（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}），不是 collusion 报告"
+        ) from exc
+    except RecursionError as exc:
+        raise NotAReport(f"{path} 的 JSON 嵌套过深，不是 collusion 报告") from exc
+    if not isinstance(data, dict):
+        raise NotAReport(f"{path} 的顶层是{_json_type(data)}，不是 collusion 报告（应为对象）")
+    problem = schema_problem(data)
+    if problem:
+        raise NotAReport(f"{path} 不是 collusion 报告（不符合 {SCHEMA_FILE}）：{problem}")
+    return data
+
+
+def schema_problem(report: dict[str, Any]) -> str | None:
+    """The most relevant way ``report`` breaks the schema, on one line; None if valid."""
+    import jsonschema  # only reading saved reports needs it
+    from jsonschema.exceptions import best_match
+
+    schema = load_schema()
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    error = best_match(validator.iter_errors(report))
+    if error is None:
+        return None
+    where = "/".join(str(part) for part in error.absolute_path) or "顶层"
+    message = " ".join(error.message.split())
+    if len(message) > SCHEMA_MESSAGE_CHARS:
+        message = message[: SCHEMA_MESSAGE_CHARS - 1] + "…"
+    return f"{where}: {message}"
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "数组"
+    if isinstance(value, str):
+        return "字符串"
+    if isinstance(value, bool) or value is None:
+        return "布尔值或 null"
+    return "数字"
 
 
 def number_alerts(alerts: list[Alert]) -> list[Alert]:

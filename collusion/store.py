@@ -797,6 +797,12 @@ def known_failure(db: Database, sha256: str) -> dict | None:
 # ---------------------------------------------------------------------------
 
 
+def has_project(db: Database, project_id: str) -> bool:
+    """Whether the history holds a scan of this project."""
+    rows = db.query("SELECT 1 AS known FROM projects WHERE id = ?", [project_id])
+    return next(iter(rows), None) is not None
+
+
 def project_alerts(db: Database, project_id: str) -> list[dict]:
     """A project's stored alerts, in report order, JSON columns decoded."""
     rows = db.query(

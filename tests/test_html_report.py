@@ -209,7 +209,22 @@ def sample_report() -> dict:
                         "b05": "project.json",
                     },
                 },
-                "evidence": [],
+                "evidence": [
+                    {
+                        "bidder": b,
+                        "file": "project.json",
+                        "page": None,
+                        "section": None,
+                        "excerpt": None,
+                        "field": "bid_price",
+                        "value": v,
+                    }
+                    for b, v in (
+                        ("b01", "12,345,678.90元"),
+                        ("b03", "12,469,135.69元"),
+                        ("b05", "12,592,592.48元"),
+                    )
+                ],
             },
             {
                 "id": "A0005",
