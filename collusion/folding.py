@@ -91,9 +91,23 @@ def _confusable_class() -> re.Pattern[str]:
     return re.compile(f"[{re.escape(chars)}]")
 
 
+@functools.lru_cache(maxsize=1)
+def _confusable_chars() -> frozenset[str]:
+    return frozenset(chr(c) for c in confusable_map())
+
+
+@functools.lru_cache(maxsize=1)
+def _ignorable_chars() -> frozenset[str]:
+    return frozenset(chr(c) for c in np.flatnonzero(ignorable_table()).tolist())
+
+
+def has_ignorable(text: str) -> bool:
+    return not _ignorable_chars().isdisjoint(text)
+
+
 def fold_confusables(text: str) -> tuple[str, list[int]]:
     """`text` with confusable letters replaced, and the positions replaced."""
-    if not _confusable_class().search(text):
+    if text.isascii() or _confusable_chars().isdisjoint(text):
         return text, []
     positions = [m.start() for m in _confusable_class().finditer(text)]
     return text.translate(confusable_map()), positions
@@ -113,7 +127,7 @@ def to_simplified(text: str) -> tuple[str, list[int]]:
     OpenCC converts whole phrases; when a phrase changes length (rare in
     t2s) the text is converted character by character instead.
     """
-    if not text or text.isascii():
+    if not text or text.isascii() or _traditional_chars().isdisjoint(text):
         return text, []
     converted = _converter().convert(text)
     if len(converted) != len(text):
@@ -123,6 +137,28 @@ def to_simplified(text: str) -> tuple[str, list[int]]:
     old = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     new = np.frombuffer(converted.encode("utf-32-le"), dtype=np.uint32)
     return converted, np.flatnonzero(old != new).tolist()
+
+
+# Where OpenCC may change a character: CJK punctuation, radicals, the
+# ideographs of the BMP and of the supplementary ideographic plane.
+CONVERTIBLE_RANGES = (
+    (0x2E80, 0xA000),
+    (0xF900, 0xFB00),
+    (0xFE30, 0xFE50),
+    (0xFF00, 0xFFF0),
+    (0x20000, 0x323B0),
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _traditional_chars() -> frozenset[str]:
+    """The characters t2s changes on their own: a text without any of them is
+    left as it is, without calling OpenCC (most bids are simplified)."""
+    chars = [chr(c) for start, end in CONVERTIBLE_RANGES for c in range(start, end)]
+    converted = _converter().convert("\n".join(chars)).split("\n")
+    if len(converted) != len(chars):  # never expected: convert one by one
+        converted = [_converter().convert(c) for c in chars]
+    return frozenset(c for c, d in zip(chars, converted, strict=True) if c != d)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -141,8 +177,15 @@ def visible_text(text: str) -> str:
 def visible_with_offsets(text: str) -> tuple[str, list[int] | None]:
     """`visible_text` with the original offset of each character kept, or
     None for the offsets when nothing was removed (one character for one)."""
-    if _IGNORABLE.search(text) is None:
-        return to_simplified(fold_confusables(text)[0])[0], None
-    where = [i for i, c in enumerate(text) if not is_ignorable(c)]
-    kept = "".join(text[i] for i in where)
-    return to_simplified(fold_confusables(kept)[0])[0], where
+    present = set(text)  # each test below then looks at distinct characters only
+    where = None
+    if not _ignorable_chars().isdisjoint(present):
+        where = [i for i, c in enumerate(text) if not is_ignorable(c)]
+        text = "".join(text[i] for i in where)
+        present = set(text)
+    if not _confusable_chars().isdisjoint(present):
+        text = text.translate(confusable_map())
+        present = set(text)
+    if not _traditional_chars().isdisjoint(present):
+        text = to_simplified(text)[0]
+    return text, where
