@@ -70,6 +70,7 @@ class OfdSpec:
     author: str | None = None
     custom: dict[str, str] = field(default_factory=dict)
     signature: OfdSignature | None = None
+    images: list[bytes] = field(default_factory=list)  # PNG files shown on page 1
 
 
 def page_lines(paragraphs: list) -> list[list[tuple[str, float]]]:
@@ -135,6 +136,16 @@ def write_ofd(path: Path, paragraphs: list, spec: OfdSpec | None = None) -> Path
     area = _el(common, "PageArea")
     _el(area, "PhysicalBox", f"0 0 {PAGE_WIDTH:g} {PAGE_HEIGHT:g}")
     _el(common, "PublicRes", "PublicRes.xml")
+    if spec.images:
+        _el(common, "DocumentRes", "DocumentRes.xml")
+        doc_res = _root("Res")
+        doc_res.set("BaseLoc", "Res")
+        media = _el(doc_res, "MultiMedias")
+        for n, image in enumerate(spec.images):
+            item = _el(media, "MultiMedia", ID=str(900 + n), Type="Image", Format="PNG")
+            _el(item, "MediaFile", f"image_{n}.png")
+            parts[f"Doc_0/Res/image_{n}.png"] = image
+        parts["Doc_0/DocumentRes.xml"] = _xml(doc_res)
     pages_el = _el(document, "Pages")
     res = _root("Res")
     res.set("BaseLoc", "Res")
@@ -147,6 +158,16 @@ def write_ofd(path: Path, paragraphs: list, spec: OfdSpec | None = None) -> Path
         page = _root("Page")
         layer = _el(_el(page, "Content"), "Layer", ID=str(next_id))
         y = MARGIN
+        for n, _ in enumerate(spec.images if number == 0 else []):
+            next_id += 1
+            _el(
+                layer,
+                "ImageObject",
+                ID=str(next_id),
+                ResourceID=str(900 + n),
+                Boundary=f"{150 + 20 * n} 10 18 18",
+                CTM="18 0 0 18 0 0",
+            )
         for text, size in lines:
             next_id += 1
             width = size * len(text)

@@ -23,6 +23,7 @@ from lxml import etree
 from collusion.extract import extract_file
 from collusion.extract.ses import ses_codes
 from collusion.settings import ExtractSettings
+from tools import synth
 
 PLAN = [
     ("第一章 工程概况", 1),
@@ -111,6 +112,28 @@ def test_signature_codes(tmp_path: Path) -> None:
     assert "测试签章人" in codes["ofd_signer_cert_serial"].value
     assert codes["ofd_signature_time"].value == "20250301093000.000Z"
     assert all(s.source == "ofd" for s in codes.values())
+
+
+def test_pictures_are_signatures_by_what_they_show(project: ProjectBuilder, scan) -> None:
+    logo = synth.make_png(5, size=64)
+    write_ofd(
+        project.bidder("b1") / "a.ofd",
+        plan_paragraphs(1, "甲公司"),
+        OfdSpec(doc_id="11111111111111111111111111111111", images=[logo]),
+    )
+    write_ofd(
+        project.bidder("b2") / "a.ofd",
+        plan_paragraphs(2, "乙公司"),
+        OfdSpec(doc_id="22222222222222222222222222222222", images=[logo]),
+    )
+    project.docx("b3", "a.docx", plan_paragraphs(3, "丙公司"))
+    report = scan(project.write())
+    assert any(
+        a["kind"] == "shared_signature"
+        and a["bidders"] == ["b1", "b2"]
+        and "image" in str(a["details"])
+        for a in report["alerts"]
+    )
 
 
 def test_seal_makers_certificate_is_not_a_signer() -> None:

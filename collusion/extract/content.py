@@ -41,6 +41,25 @@ def signature(
     return SignatureValue(source=source, field=field, value=text, normalized=norm, file=rel)
 
 
+# Parts of a package that are pictures; smaller than MIN_MEDIA_BYTES they are
+# spacer pixels, as in a DOCX.
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff")
+MIN_MEDIA_BYTES = 200
+
+
+def image_signatures(parts: dict[str, bytes], source: str, rel: str) -> list[SignatureValue]:
+    """Every picture of a zip package (OFD resources, XLSX media) by what it shows."""
+    from collusion import images  # PyMuPDF-backed; imported where pictures are read
+
+    found = []
+    for name in sorted(parts):
+        if name.lower().endswith(IMAGE_SUFFIXES) and len(parts[name]) >= MIN_MEDIA_BYTES:
+            image = images.from_bytes(parts[name])
+            if image is not None:
+                found.append(images.signature(image, rel, source))
+    return found
+
+
 def unique_signatures(found: list[SignatureValue | None]) -> tuple[SignatureValue, ...]:
     """Sorted, one per (field, value)."""
     unique = {(s.field, s.normalized): s for s in found if s is not None}

@@ -23,7 +23,12 @@ from dataclasses import dataclass
 from lxml import etree
 
 from collusion.errors import ExtractionError, FileRefused
-from collusion.extract.content import FormatContent, signature, unique_signatures
+from collusion.extract.content import (
+    FormatContent,
+    image_signatures,
+    signature,
+    unique_signatures,
+)
 from collusion.extract.package import read_package
 from collusion.extract.safexml import local_name, parse_xml
 from collusion.extract.ses import ses_codes
@@ -147,7 +152,7 @@ def read_ofd(rel: str, data: bytes, settings: ExtractSettings) -> FormatContent:
         )
     return FormatContent(
         blocks=tuple(_assign_headings(paragraphs)),
-        signatures=unique_signatures(signatures),
+        signatures=unique_signatures(signatures + image_signatures(package.parts, SOURCE, rel)),
         pages=pages_total,
         notes=tuple(notes),
         partial=partial,

@@ -23,7 +23,7 @@ import openpyxl
 import xlrd
 
 from collusion.errors import ExtractionError, FileRefused
-from collusion.extract.content import FormatContent, unique_signatures
+from collusion.extract.content import FormatContent, image_signatures, unique_signatures
 from collusion.extract.office_props import ole_signatures, ooxml_signatures
 from collusion.extract.package import read_package
 from collusion.extract.safexml import parse_xml, refuse_doctype
@@ -59,7 +59,8 @@ def read_xlsx(rel: str, data: bytes, settings: ExtractSettings) -> FormatContent
         raise ExtractionError(f"无法打开 XLSX 工作簿: {type(exc).__name__}: {exc}") from exc
     try:
         sheets = [(ws.title, ws.iter_rows(values_only=True)) for ws in workbook.worksheets]
-        return _workbook(sheets, ooxml_signatures(trees, "xlsx", rel), settings, notes)
+        codes = ooxml_signatures(trees, "xlsx", rel) + image_signatures(parts, "xlsx", rel)
+        return _workbook(sheets, codes, settings, notes)
     finally:
         workbook.close()
 
