@@ -375,10 +375,18 @@ def main() -> None:
         help="PostgreSQL database to use (emptied first)",
     )
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument(
+        "--nightly-only",
+        action="store_true",
+        help="only the PostgreSQL nightly of --nightly new projects",
+    )
     args = parser.parse_args()
     print(f"seed {args.seed}; {os.cpu_count()} cores; bucket cap {store.BAND_BUCKET_CAP}")
     work = Path(tempfile.mkdtemp(prefix="history-bench-"))
     try:
+        if args.nightly_only:
+            nightly_workers(args.dsn, args.nightly, work)
+            return
         if args.backend in ("sqlite", "both"):
             bench_backend("sqlite", work / "history.db", args)
             size = (work / "history.db").stat().st_size

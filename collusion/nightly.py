@@ -58,6 +58,8 @@ HASH_CHUNK = 1024 * 1024
 # A temporary report file this old belongs to a dead worker (workers side by
 # side on PostgreSQL write one report in seconds, never in an hour).
 STALE_TEMP_SECONDS = 3600
+# How often a PostgreSQL worker looks again at the earlier projects it waits for.
+CLAIM_POLL_SECONDS = 0.2
 # A report's file name: the project id itself when it is a short, plain name;
 # else its first characters, sanitized, plus a hash of the whole id.
 FILE_NAME_MAX_BYTES = 120  # of the readable part, in UTF-8; NAME_MAX is 255
@@ -325,21 +327,73 @@ def _process_all(run: _Run, to_scan: list[tuple[str, Manifest]]) -> list[Project
     On PostgreSQL each project is first claimed (``store.claim_project``):
     one another worker holds is passed over, then waited for at the end, so
     a worker that died mid-project leaves it to this one; one another worker
-    has committed meanwhile is skipped.
+    has committed meanwhile is skipped. Workers read and section their
+    projects side by side, but a project asks the history about other
+    projects only once every project before it in the inbox's order is
+    recorded (``store.claim_state``), so each project sees the history one
+    run alone would have shown it: the same alerts, whatever the workers. A
+    waiting worker takes over, in order, a project whose worker died.
     """
-    outcomes = []
-    passed_over: list[tuple[str, Manifest]] = []
+    outcomes: list[ProjectOutcome] = []
+    taken_over: set[str] = set()
+    passed_over: list[tuple[int, str, Manifest]] = []
     for done, (folder, manifest) in enumerate(to_scan, start=1):
-        if not _claimed_process(run, folder, manifest, outcomes, wait=False):
-            passed_over.append((folder, manifest))
+        wait = _wait_for_earlier(run, to_scan[: done - 1], outcomes, taken_over)
+        if not _claimed_process(run, folder, manifest, outcomes, wait=False, before=wait):
+            passed_over.append((done - 1, folder, manifest))
         run.options.progress("scan", done, len(to_scan))
-    for folder, manifest in passed_over:
-        _claimed_process(run, folder, manifest, outcomes, wait=True)
+    for index, folder, manifest in passed_over:
+        wait = _wait_for_earlier(run, to_scan[:index], outcomes, taken_over)
+        _claimed_process(run, folder, manifest, outcomes, wait=True, before=wait)
     return outcomes
 
 
+def _wait_for_earlier(
+    run: _Run,
+    earlier: list[tuple[str, Manifest]],
+    outcomes: list[ProjectOutcome],
+    taken_over: set[str],
+) -> Callable[[], None] | None:
+    """On PostgreSQL: a wait until every earlier folder of the run is recorded.
+
+    An earlier folder nobody holds and nobody recorded (its worker died) is
+    taken over and scanned right here, in order, once per run and worker.
+    """
+    if run.db is None or store.dialect(run.db) != "postgresql" or not earlier:
+        return None
+    db = run.db
+
+    def wait() -> None:
+        pending = list(earlier)
+        while pending:
+            waiting = []
+            for folder, manifest in pending:
+                state = store.claim_state(db, folder, manifest.hash)
+                if state == store.CLAIM_FREE and folder not in taken_over:
+                    taken_over.add(folder)
+                    run.options.log(f"{printable(folder)}: taken over from a worker that stopped")
+                    position = earlier.index((folder, manifest))
+                    before = _wait_for_earlier(run, earlier[:position], outcomes, taken_over)
+                    if _claimed_process(run, folder, manifest, outcomes, wait=False, before=before):
+                        continue
+                    state = store.CLAIM_HELD
+                if state == store.CLAIM_HELD:
+                    waiting.append((folder, manifest))
+            pending = waiting
+            if pending:
+                time.sleep(CLAIM_POLL_SECONDS)
+
+    return wait
+
+
 def _claimed_process(
-    run: _Run, folder: str, manifest: Manifest, outcomes: list[ProjectOutcome], *, wait: bool
+    run: _Run,
+    folder: str,
+    manifest: Manifest,
+    outcomes: list[ProjectOutcome],
+    *,
+    wait: bool,
+    before: Callable[[], None] | None = None,
 ) -> bool:
     """Process the folder if this worker holds its claim; False when another holds it."""
     if run.db is None:
@@ -349,7 +403,7 @@ def _claimed_process(
         if claim == store.CLAIM_HELD:
             return False
         if claim == store.CLAIM_MINE:
-            outcomes.append(_process_project(run, folder, manifest))
+            outcomes.append(_process_project(run, folder, manifest, before))
         else:
             run.options.log(f"{printable(folder)}: recorded by another worker meanwhile")
     return True
@@ -567,15 +621,25 @@ def _changed_projects(
 # ---------------------------------------------------------------------------
 
 
-def _scan(root: Path, settings: Any, history: store.History | None) -> Any:
+def _scan(
+    root: Path,
+    settings: Any,
+    history: store.History | None,
+    before_history: Callable[[], None] | None = None,
+) -> Any:
     """Run the scan pipeline (imported here: it pulls in every detector)."""
     from collusion.scan import scan_project
 
-    return scan_project(root, settings, history=history)
+    return scan_project(root, settings, history=history, before_history=before_history)
 
 
-def _process_project(run: _Run, folder: str, manifest: Manifest) -> ProjectOutcome:
+def _process_project(
+    run: _Run, folder: str, manifest: Manifest, before: Callable[[], None] | None = None
+) -> ProjectOutcome:
     """Scan one folder, write its reports, then commit it with its manifest.
+
+    ``before`` runs inside the scan before the history is asked (a worker's
+    wait for the projects before this one).
 
     Whatever fails here fails this project only: an unreadable history is
     left out of the scan, an unwritable report or history is this
@@ -585,7 +649,7 @@ def _process_project(run: _Run, folder: str, manifest: Manifest) -> ProjectOutco
     history_error = run.history_error
     try:
         try:
-            result = _scan(run.options.inbox / folder, run.options.settings, run.history)
+            result = _scan(run.options.inbox / folder, run.options.settings, run.history, before)
         except HISTORY_ERRORS as exc:
             # The history broke under the scan: the report is still owed.
             history_error = _one_line(exc)

@@ -47,8 +47,14 @@ class ScanResult:
 
 def scan_project(root: str | os.PathLike[str], settings: Settings | None = None, *,
                  history: HistoryView | None = None, progress: Progress | None = None,
-                 generated_at: datetime | None = None) -> ScanResult:
-    """Scan one project folder and return the report with what it was built from."""
+                 generated_at: datetime | None = None,
+                 before_history: Callable[[], None] | None = None) -> ScanResult:
+    """Scan one project folder and return the report with what it was built from.
+
+    ``before_history``, when given, is called once the files are read and
+    sectioned, before anything asks the history about other projects (a
+    nightly worker waits there for the projects before this one).
+    """
     settings = settings or Settings()
     project = load_project(root, settings.extract)
     extracted = extract_all(project, settings, progress, history)
@@ -64,6 +70,8 @@ def scan_project(root: str | os.PathLike[str], settings: Settings | None = None,
         known_common=load_known_common(),
         history=history,
     )
+    if before_history is not None:
+        before_history()
     context = prepare_text(context, fingerprints=history is not None)
     alerts = mark_ocr_evidence(run_detectors(context, progress), context)
     alerts = weigh_alerts(alerts, settings.score)

@@ -353,6 +353,11 @@ def _mark_dead_pg_runs(db: Database) -> int:
 CLAIM_MINE = "mine"  # this worker holds the claim and the folder still needs a scan
 CLAIM_DONE = "done"  # claimed, but another worker committed this manifest meanwhile
 CLAIM_HELD = "held"  # another live worker holds it (only when not waiting)
+CLAIM_FREE = "free"  # nobody holds it and it is not recorded (claim_state)
+
+
+def _claim_key(folder: str) -> int:
+    return pgdb.lock_key(f"collusion-nightly:{folder}")
 
 
 @contextmanager
@@ -372,7 +377,7 @@ def claim_project(
     if dialect(db) != "postgresql":
         yield CLAIM_MINE
         return
-    key = pgdb.lock_key(f"collusion-nightly:{folder}")
+    key = _claim_key(folder)
     if wait:
         db.conn.execute("SELECT pg_advisory_lock(?)", (key,))
     else:
@@ -389,6 +394,26 @@ def claim_project(
         # A lost connection has released the lock already.
         with suppress(*pgdb.database_errors()):
             db.conn.execute("SELECT pg_advisory_unlock(?)", (key,))
+
+
+def claim_state(db: Database, folder: str, manifest_hash: str) -> str:
+    """Where a folder claimed earlier in this run stands, for a worker waiting on it.
+
+    CLAIM_DONE: its manifest is committed (scanned, or recorded as failed).
+    CLAIM_HELD: a live worker holds its claim. CLAIM_FREE: nobody holds it and
+    it is not recorded (its holder died, or failed it without a record).
+    """
+    row = db.conn.execute(
+        "SELECT manifest_hash FROM inbox_projects WHERE folder = ?", (folder,)
+    ).fetchone()
+    if row is not None and row[0] == manifest_hash:
+        return CLAIM_DONE
+    key = _claim_key(folder)
+    (free,) = db.conn.execute("SELECT pg_try_advisory_lock(?)", (key,)).fetchone()
+    if not free:
+        return CLAIM_HELD
+    db.conn.execute("SELECT pg_advisory_unlock(?)", (key,))
+    return CLAIM_FREE
 
 
 # ---------------------------------------------------------------------------
