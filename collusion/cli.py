@@ -79,7 +79,9 @@ def scan(project: Path, output: str, html_path: Path | None, db_path: Path | str
         with _ending_on_signals():
             result = history.scan(project, settings, progress, scan_project)
     except CollusionError as exc:
-        raise click.ClickException(str(exc)) from exc
+        from collusion.console import printable
+
+        raise click.ClickException(printable(str(exc))) from exc
     finally:
         if progress:
             progress.close()
@@ -310,9 +312,9 @@ def nightly(inbox: Path, db_path: Path | str | None, out_dir: Path, outbox: Path
                                   regulators_config=regulators_path, progress=progress,
                                   log=None if interactive else _log_line)
     except LockHeld as exc:
-        raise click.ClickException(f"{exc}; not starting a second run") from exc
+        raise click.ClickException(printable(f"{exc}; not starting a second run")) from exc
     except CollusionError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(printable(str(exc))) from exc
     finally:
         if progress:
             progress.close()

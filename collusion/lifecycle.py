@@ -58,12 +58,16 @@ def die_with_parent(parent_pid: int) -> None:
     parent was killed with SIGKILL. Elsewhere the worker ends when its pipe
     reaches end-of-file. A parent that died before this call is noticed here.
     """
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    die_with_parent_preexec()
     if os.getppid() != parent_pid:
         os._exit(1)
+
+
+def die_with_parent_preexec() -> None:
+    """``preexec_fn`` of a program a worker runs: killed when the worker dies (Linux)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def worker_signals() -> None:

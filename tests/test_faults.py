@@ -259,3 +259,13 @@ def test_inbox_without_projects_is_an_error(tmp_path):
     error = assert_one_line_error(output)
     assert "no project folder" in error and "bids/" in error
     assert not (tmp_path / "out").exists()
+
+
+def test_error_naming_a_hostile_path_stays_one_line(tmp_path):
+    inbox = tmp_path / "in\nbox"
+    code, output = invoke("nightly", inbox, "--db", tmp_path / "h.db", "--out", tmp_path / "o")
+    assert code == 1
+    assert "in\\nbox" in assert_one_line_error(output)
+    code, output = invoke("scan", tmp_path / "no\x1b[2Jproject", "-o", tmp_path / "r.json")
+    assert code == 1
+    assert "\\x1b[2J" in assert_one_line_error(output)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import plan_paragraphs
+from formats_support import SOFFICE, convert
 
 from collusion import nightly
 from collusion.errors import LockHeld
@@ -82,18 +83,12 @@ def slow_inbox(tmp_path_factory) -> Path:
 
 
 def start_nightly(inbox: Path, tmp: Path) -> subprocess.Popen:
+    return start("nightly", str(inbox), "--db", str(tmp / "h.db"), "--out", str(tmp / "out"))
+
+
+def start(*args: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "collusion",
-            "nightly",
-            str(inbox),
-            "--db",
-            str(tmp / "h.db"),
-            "--out",
-            str(tmp / "out"),
-        ],
+        [sys.executable, "-m", "collusion", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: everything it starts is found
@@ -234,3 +229,73 @@ def test_forked_children_do_not_hold_the_lock(tmp_path):
         os.waitpid(pid, 0)
     os.close(read_end)
     assert answer == b"0"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_killed_scan_leaves_no_process(slow_inbox, tmp_path, signum):
+    report = tmp_path / "out" / "report.json"
+    proc = start("scan", str(slow_inbox / "p1"), "-o", str(report), "--db", str(tmp_path / "h.db"))
+    try:
+        wait_for_workers(proc)
+        os.kill(proc.pid, signum)
+        proc.wait(timeout=30)
+        left = wait_until_gone(proc.pid)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    kill_leftovers(left)
+    assert left == [], f"processes of the scan still alive {SETTLE_SECONDS}s later: {left}"
+    if signum == signal.SIGTERM:
+        output = proc.stdout.read().decode()
+        assert proc.returncode == 128 + signal.SIGTERM, output
+        assert "interrupted by SIGTERM" in output and "Traceback" not in output
+    assert not report.exists() and not list(report.parent.glob(".*"))
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """Live descendants of ``pid`` with their command names."""
+    table = processes()
+    found: dict[int, str] = {}
+    frontier = [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, (ppid, _group) in table.items():
+            if ppid == parent and child not in found:
+                found[child] = (
+                    Path(f"/proc/{child}/comm").read_text().strip() if stat_fields(child) else ""
+                )
+                frontier.append(child)
+    return found
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+def test_killed_scan_leaves_no_libreoffice(tmp_path):
+    """LibreOffice converting a DOC inside a worker dies with the run."""
+    project = tmp_path / "p"
+    source = synth.write_docx(
+        tmp_path / "src" / "a.docx", plan_paragraphs(3, "中山市乙建设有限公司")
+    )
+    doc = convert(source, "doc", tmp_path / "converted").read_bytes()
+    for bidder in ("b1", "b2"):
+        for n in range(3):
+            target = project / "bids" / bidder / f"技术标{n}.doc"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(doc)
+    proc = start("scan", str(project), "-o", str(tmp_path / "r.json"))
+    try:
+        deadline = time.monotonic() + 120
+        while "soffice.bin" not in (tree := descendants(proc.pid)).values():
+            assert proc.poll() is None and time.monotonic() < deadline, "no conversion seen"
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        end = time.monotonic() + SETTLE_SECONDS
+        while (alive := [p for p in tree if stat_fields(p)]) and time.monotonic() < end:
+            time.sleep(0.05)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    kill_leftovers(alive)
+    assert alive == [], f"still alive: {[(p, tree[p]) for p in alive]}"

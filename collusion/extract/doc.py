@@ -15,8 +15,10 @@ file is ``no_text`` with the reason and how to install it.
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import olefile
@@ -32,6 +34,7 @@ SOFFICE_NAMES = ("soffice", "libreoffice")
 # The conversion may take this share of the file's time budget; the rest is
 # left for reading the result, so the worker is not killed mid-way.
 CONVERT_SHARE_OF_BUDGET = 0.75
+OFFICE_RESTART = 81  # soffice.bin's exit status asking its launcher to start it again
 WORD_MAGIC = 0xA5EC  # wIdent of the Word binary File Information Block
 ENCRYPTED_FLAG = 0x0100  # fEncrypted in the FIB flags word
 FIB_FLAGS_OFFSET = 0x0A
@@ -39,6 +42,17 @@ NO_SOFFICE = (
     "读取 DOC/WPS 文字需要 LibreOffice（Debian: apt-get install "
     "libreoffice-writer-nogui），本机未安装，未做文本比对；文档属性特征码已读取"
 )
+
+
+def office_binary(soffice: str) -> str:
+    """``soffice.bin`` itself when it lies next to the launcher, else the launcher.
+
+    The launcher (a script, then oosplash) starts soffice.bin as its child;
+    killed with its worker, it would leave soffice.bin running. Run directly,
+    soffice.bin is one process that dies with the worker (PR_SET_PDEATHSIG).
+    """
+    binary = Path(os.path.realpath(soffice)).with_name("soffice.bin")
+    return str(binary) if os.access(binary, os.X_OK) else soffice
 
 
 def find_soffice() -> str | None:
@@ -85,7 +99,7 @@ def convert_to_docx(soffice: str, data: bytes, seconds: float) -> bytes:
         source = work / "input.doc"
         source.write_bytes(data)
         command = [
-            soffice,
+            office_binary(soffice),
             f"-env:UserInstallation={(work / 'profile').as_uri()}",
             "--headless",
             "--norestore",
@@ -95,10 +109,21 @@ def convert_to_docx(soffice: str, data: bytes, seconds: float) -> bytes:
             str(work / "out"),
             str(source),
         ]
-        try:
-            status, output = run_tool(command, data=None, seconds=seconds, env={"HOME": str(work)})
-        except ToolTimeout as exc:
-            raise ExtractionError(f"LibreOffice 转换 DOC/WPS 超过 {seconds:g} 秒，已放弃") from exc
+        deadline = time.monotonic() + seconds
+        for _attempt in range(2):  # soffice.bin asks once for a restart on a new profile
+            try:
+                status, output = run_tool(
+                    command,
+                    data=None,
+                    seconds=deadline - time.monotonic(),
+                    env={"HOME": str(work)},
+                )
+            except ToolTimeout as exc:
+                raise ExtractionError(
+                    f"LibreOffice 转换 DOC/WPS 超过 {seconds:g} 秒，已放弃"
+                ) from exc
+            if status != OFFICE_RESTART:
+                break
         result = work / "out" / "input.docx"
         if status != 0 or not result.is_file():
             detail = output.decode("utf-8", "replace").strip()[-200:]

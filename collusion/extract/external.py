@@ -1,12 +1,15 @@
 """External programs a reader runs (LibreOffice, Tesseract), each in its own
 process group with a time limit; the whole group is ended afterwards, so
-nothing it started outlives the file being read."""
+nothing it started outlives the file being read, and the program is killed
+by the kernel if its worker dies (``PR_SET_PDEATHSIG``)."""
 
 from __future__ import annotations
 
 import os
 import signal
 import subprocess
+
+from collusion.lifecycle import die_with_parent_preexec
 
 
 class ToolTimeout(Exception):
@@ -25,6 +28,9 @@ def run_tool(
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL if data is not None else subprocess.STDOUT,
         start_new_session=True,
+        # Killed by the kernel if the worker dies first (the worker is
+        # single-threaded, so preexec_fn is safe).
+        preexec_fn=die_with_parent_preexec,
         env={**os.environ, **(env or {})},
     )
     try:
