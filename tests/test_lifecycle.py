@@ -109,11 +109,26 @@ def wait_for_workers(proc: subprocess.Popen, seconds: float = 120) -> list[int]:
     raise AssertionError("no extraction worker appeared")
 
 
-def wait_until_gone(run_pid: int) -> list[int]:
-    deadline = time.monotonic() + SETTLE_SECONDS
-    while (left := left_of(run_pid)) and time.monotonic() < deadline:
-        time.sleep(0.05)
+def kill_run(proc: subprocess.Popen, signum: int, watched: list[int] = ()) -> list[int]:
+    """Send ``signum`` to the run alone, then wait up to SETTLE_SECONDS for
+    its processes (and the ``watched`` pids) to go; the ones left (killed
+    here, so no test leaves them behind)."""
+    try:
+        os.kill(proc.pid, signum)
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while (left := still_alive(proc.pid, watched)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    kill_leftovers(left)
     return left
+
+
+def still_alive(run_pid: int, watched: list[int]) -> list[int]:
+    return sorted(set(left_of(run_pid)) | {p for p in watched if stat_fields(p)})
 
 
 def kill_leftovers(pids: list[int]) -> None:
@@ -127,20 +142,11 @@ def kill_leftovers(pids: list[int]) -> None:
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_killed_nightly_leaves_no_process_and_the_next_run_completes(slow_inbox, tmp_path, signum):
     proc = start_nightly(slow_inbox, tmp_path)
-    try:
-        workers = wait_for_workers(proc)
-        sent = time.monotonic()
-        os.kill(proc.pid, signum)  # the run only: its workers must follow by themselves
-        proc.wait(timeout=30)
-        left = wait_until_gone(proc.pid)
-        gone_after = time.monotonic() - sent
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    kill_leftovers(left)
+    workers = wait_for_workers(proc)
+    sent = time.monotonic()
+    left = kill_run(proc, signum, workers)  # the run only: its workers must follow by themselves
+    gone_after = time.monotonic() - sent
     assert left == [], f"processes of the run still alive {SETTLE_SECONDS}s later: {left}"
-    assert all(stat_fields(w) is None for w in workers)
     print(f"{signal.Signals(signum).name}: run and workers gone in {gone_after:.2f}s")
     if signum == signal.SIGTERM:
         output = proc.stdout.read().decode()
@@ -235,16 +241,7 @@ def test_forked_children_do_not_hold_the_lock(tmp_path):
 def test_killed_scan_leaves_no_process(slow_inbox, tmp_path, signum):
     report = tmp_path / "out" / "report.json"
     proc = start("scan", str(slow_inbox / "p1"), "-o", str(report), "--db", str(tmp_path / "h.db"))
-    try:
-        wait_for_workers(proc)
-        os.kill(proc.pid, signum)
-        proc.wait(timeout=30)
-        left = wait_until_gone(proc.pid)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    kill_leftovers(left)
+    left = kill_run(proc, signum, wait_for_workers(proc))
     assert left == [], f"processes of the scan still alive {SETTLE_SECONDS}s later: {left}"
     if signum == signal.SIGTERM:
         output = proc.stdout.read().decode()
@@ -283,19 +280,11 @@ def test_killed_scan_leaves_no_libreoffice(tmp_path):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(doc)
     proc = start("scan", str(project), "-o", str(tmp_path / "r.json"))
-    try:
-        deadline = time.monotonic() + 120
-        while "soffice.bin" not in (tree := descendants(proc.pid)).values():
-            assert proc.poll() is None and time.monotonic() < deadline, "no conversion seen"
-            time.sleep(0.05)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-        end = time.monotonic() + SETTLE_SECONDS
-        while (alive := [p for p in tree if stat_fields(p)]) and time.monotonic() < end:
-            time.sleep(0.05)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    kill_leftovers(alive)
-    assert alive == [], f"still alive: {[(p, tree[p]) for p in alive]}"
+    deadline = time.monotonic() + 120
+    while "soffice.bin" not in (tree := descendants(proc.pid)).values():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            kill_run(proc, signal.SIGKILL)
+            raise AssertionError("no LibreOffice conversion was seen")
+        time.sleep(0.05)
+    left = kill_run(proc, signal.SIGKILL, list(tree))
+    assert left == [], f"still alive: {[(p, tree.get(p)) for p in left]}"
