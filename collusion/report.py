@@ -192,7 +192,22 @@ def build_report(project: ProjectInput, bidders: list[Bidder], tender_files: lis
                  ignored_signatures: list[dict] | None = None,
                  indicators: dict[str, Any] | None = None,
                  generated_at: datetime | None = None) -> dict[str, Any]:
-    """The report dict; everything in it is sorted so the output is deterministic."""
+    """The report dict (contract §3); everything in it is sorted so the output is deterministic.
+
+    Args:
+        project: the loaded project folder.
+        bidders: the bidders with their extracted files.
+        tender_files: the tender's extracted files.
+        alerts: the numbered alerts (``number_alerts``).
+        pairs: every bidder pair's score (``scoring.score_pairs``).
+        score_settings: recorded in the report's scoring description.
+        ignored_signatures: shared values left out as common, with the reason.
+        indicators: project-level price screens (not accusations).
+        generated_at: the timestamp written; now (UTC) when None.
+
+    Returns:
+        A JSON-ready dict valid against ``report.schema.json``.
+    """
     groups = flagged_groups(pairs)
     all_files = [(b.id, f) for b in bidders for f in b.files] + [(None, f) for f in tender_files]
     errors = error_entries(project, all_files)
@@ -272,4 +287,14 @@ def check_output_paths(*paths: str | os.PathLike[str] | None) -> None:
 
 
 def write_report(report: dict[str, Any], path: str | os.PathLike[str]) -> None:
+    """Write a report as UTF-8 JSON, atomically and readable by the owner only.
+
+    Args:
+        report: the dict ``build_report`` made (``ScanResult.report``).
+        path: the file to write; missing parent folders are created.
+
+    Raises:
+        OSError: the folder cannot be created or the file cannot be written
+            (the target is left as it was; no temporary file remains).
+    """
     write_private(path, dumps(report))

@@ -51,9 +51,36 @@ def scan_project(root: str | os.PathLike[str], settings: Settings | None = None,
                  before_history: Callable[[], None] | None = None) -> ScanResult:
     """Scan one project folder and return the report with what it was built from.
 
-    ``before_history``, when given, is called once the files are read and
-    sectioned, before anything asks the history about other projects (a
-    nightly worker waits there for the projects before this one).
+    Args:
+        root: the project folder (project.json, tender/, bids/<bidder>/,
+            signatures.csv; contract §1).
+        settings: every threshold; ``Settings()`` when None.
+        history: earlier projects to match against (``collusion.store.History``);
+            None scans the project on its own. The history is only read; the
+            scan passes its project id to the queries that must leave the
+            project's own earlier record out.
+        progress: called as ``progress(stage, done, total)`` while files are
+            extracted and detectors run.
+        generated_at: the report's timestamp; now (UTC) when None.
+        before_history: called once the files are read and sectioned, before
+            anything asks the history about other projects (a nightly worker
+            waits there for the projects before this one).
+
+    Returns:
+        A ScanResult: ``report`` is the report dict (contract §3, valid
+        against ``report.schema.json``), ``context`` what it was built from
+        (sections, prepared text) for the store and the HTML.
+
+    Raises:
+        ProjectError: the folder cannot be scanned at all (missing, bids/ a
+            symbolic link, no bidder folder); a bad project.json is an entry
+            of the report's ``errors``, not an exception.
+        Interrupted: SIGTERM or SIGINT ended the scan, when the caller
+            installed ``collusion.lifecycle``'s handlers (the CLI does);
+            extraction workers are stopped first.
+
+    A file that cannot be read never raises: it becomes an entry of the
+    report's ``errors`` and the scan goes on.
     """
     settings = settings or Settings()
     project = load_project(root, settings.extract)

@@ -129,13 +129,22 @@ def dialect(db: Database) -> str:
 def open_db(path: DbTarget = None) -> Database:
     """Open and migrate the history database.
 
-    ``path`` is a SQLite file (created 0600 if needed) or a ``postgresql://``
-    connection string (see :func:`resolve_db`). Returns a
-    ``sqlite_utils.Database`` or a ``collusion.pgdb.PgDatabase``, which the
-    functions of this module take alike. Raises StoreError when the database
-    cannot be reached or opened, or was made by a newer collusion. An
-    existing SQLite file is checked before anything changes it: a file that
-    is not a SQLite database is refused untouched (mode, content, size).
+    Args:
+        path: a SQLite file (created 0600 if needed) or a ``postgresql://``
+            connection string; None for the default (see :func:`resolve_db`:
+            ``$COLLUSION_DB``, else ``$COLLUSION_HOME/history.db``, else
+            ``~/.local/share/collusion/history.db``).
+
+    Returns:
+        A ``sqlite_utils.Database`` or a ``collusion.pgdb.PgDatabase``, migrated
+        to the current schema, which the functions of this module take alike.
+        Close it with ``db.close()``.
+
+    Raises:
+        StoreError: the database cannot be reached or opened, or was made by
+            a newer collusion. An existing SQLite file is checked before
+            anything changes it: a file that is not a SQLite database is
+            refused untouched (mode, content, size).
     """
     target = resolve_db(path)
     if isinstance(target, str):

@@ -18,7 +18,7 @@ import random
 import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -55,7 +55,7 @@ CUSTOM_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 
 # A fixed zip timestamp and document date make repeated runs byte-identical.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-FIXED_DATE = datetime(2026, 1, 5, 9, 0, 0, tzinfo=timezone.utc)  # noqa: UP017 - datetime.UTC is 3.11+, we support 3.10
+FIXED_DATE = datetime(2026, 1, 5, 9, 0, 0, tzinfo=UTC)
 FIXED_PDF_DATE = "D:20260105090000+08'00'"
 
 _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)

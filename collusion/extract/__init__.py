@@ -31,7 +31,7 @@ from pathlib import Path, PurePosixPath
 from collusion.errors import ExtractionError, FileRefused
 
 # Imported here, not per file: worker processes are forked from this parent
-# and inherit PyMuPDF and python-docx already loaded.
+# and inherit PyMuPDF, lxml and the readers already loaded.
 from collusion.extract.content import FormatContent, Reader
 from collusion.extract.doc import read_doc
 from collusion.extract.docx import read_docx
