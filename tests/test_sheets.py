@@ -97,6 +97,7 @@ def test_xlsx_rows_are_boq_table_rows(tmp_path: Path) -> None:
     write_xlsx(tmp_path / "清单.xlsx", bill_rows(COPIED))
     file = extract_file(tmp_path, "清单.xlsx")
     assert file.status == "ok" and file.format == "xlsx" and file.pages == 2
+    assert file.chars == sum(len(b.text) for b in file.blocks) > 200
     headings = [b.text for b in file.blocks if b.kind == "heading"]
     assert headings == ["分部分项工程量清单与计价表", "说明"]
     items = parse_boq(file.blocks)
@@ -184,6 +185,19 @@ def test_row_limit_gives_partial(tmp_path: Path) -> None:
     file = extract_file(tmp_path, "a.xlsx", ExtractSettings(max_sheet_rows=4))
     assert file.status == "partial" and "只分析了前 4 行" in file.error
     assert sum(b.kind == "table" for b in file.blocks) == 4
+
+
+def test_damaged_part_the_sheets_do_not_need_is_skipped_with_a_note(tmp_path: Path) -> None:
+    write_xlsx(tmp_path / "a.xlsx", bill_rows(COPIED))
+    data = bytearray((tmp_path / "a.xlsx").read_bytes())
+    with zipfile.ZipFile(tmp_path / "a.xlsx") as archive:
+        info = archive.getinfo("docProps/core.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start + info.compress_size // 2] ^= 0xFF
+    (tmp_path / "b.xlsx").write_bytes(bytes(data))
+    file = extract_file(tmp_path, "b.xlsx")
+    assert file.status == "ok" and "docProps/core.xml 已损坏" in file.error
+    assert len(parse_boq(file.blocks)) == len(LINES)
 
 
 def test_damaged_workbook_is_a_reason(tmp_path: Path) -> None:

@@ -251,8 +251,8 @@ def read_scanned(data: bytes, blocks: tuple[Block, ...], scanned: list[int],
 def _from_content(rel: str, sha: str, fmt: str, content: FormatContent,
                   note: str | None) -> ExtractedFile:
     """The entry of a file read by one of the readers of collusion.extract.content."""
-    chars = sum(len(b.text) for b in content.blocks if b.kind != "table")
-    chars = chars or sum(len(b.text) for b in content.blocks)
+    # Table rows count: unlike a PDF's, they repeat no other block's text.
+    chars = sum(len(b.text) for b in content.blocks)
     status = "ok" if chars else "no_text"
     if content.partial and chars:
         status = "partial"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Iterable, Iterator
 
 import openpyxl
@@ -52,7 +53,7 @@ def read_xlsx(rel: str, data: bytes, settings: ExtractSettings) -> FormatContent
                 except ExtractionError as exc:
                     notes.append(f"{exc}，其中的特征码未读取")
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(io.BytesIO(_rezip(parts)), read_only=True, data_only=True)
     except (MemoryError, RecursionError):
         raise
     except Exception as exc:  # openpyxl raises many kinds on damaged workbooks
@@ -63,6 +64,17 @@ def read_xlsx(rel: str, data: bytes, settings: ExtractSettings) -> FormatContent
         return _workbook(sheets, codes, settings, notes)
     finally:
         workbook.close()
+
+
+def _rezip(parts: dict[str, bytes]) -> bytes:
+    """The package rebuilt from the parts that passed the checks: a damaged
+    part left out with its note (a thumbnail, the properties) does not stop
+    openpyxl from reading the sheets."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for name, part in parts.items():
+            archive.writestr(name, part)
+    return buffer.getvalue()
 
 
 def read_xls(rel: str, data: bytes, settings: ExtractSettings) -> FormatContent:
