@@ -18,8 +18,11 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import re
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Iterator
 
 from collusion.errors import Interrupted
@@ -75,6 +78,43 @@ def worker_signals() -> None:
     terminal group) is left to the parent, which stops its workers."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+POOL_TEMP_PREFIX = "collusion-pool-"  # + the pid of the run owning the folder
+_POOL_TEMP = re.compile(re.escape(POOL_TEMP_PREFIX) + r"(\d+)-")
+
+
+def make_pool_temp_dir() -> str:
+    """A fresh temporary folder for one extraction pool; the folders of pools
+    whose run died (SIGKILL leaves them) are removed first."""
+    base = tempfile.gettempdir()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(base):
+            match = _POOL_TEMP.match(entry.name)
+            if match and entry.is_dir(follow_symlinks=False) and pid_is_dead(int(match.group(1))):
+                shutil.rmtree(entry.path, ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"{POOL_TEMP_PREFIX}{os.getpid()}-", dir=base)
+
+
+def remove_pool_temp_dir(path: str) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def use_temp_dir(path: str) -> None:
+    """In a worker: every temporary file, its own and its programs', under ``path``."""
+    tempfile.tempdir = path
+    os.environ["TMPDIR"] = path
+
+
+def pid_is_dead(pid: int) -> bool:
+    """Whether ``pid`` names no process (one owned by another user is alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def _raise_interrupted(signum: int, _frame: object) -> None:

@@ -45,7 +45,7 @@ from collusion.errors import (
     SettingsError,
     StoreError,
 )
-from collusion.lifecycle import close_in_forked_children, keep_in_forked_children
+from collusion.lifecycle import close_in_forked_children, keep_in_forked_children, pid_is_dead
 from collusion.report import dumps, write_private
 
 Progress = Callable[[str, int, int], None]
@@ -524,15 +524,7 @@ def _pid_is_dead(text: str) -> bool:
         pid = int(text)
     except ValueError:
         return False
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False  # exists, owned by someone else
-    return False
+    return pid > 0 and pid_is_dead(pid)
 
 
 # ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from formats_support import SOFFICE, convert
 
 from collusion import nightly
 from collusion.errors import LockHeld
+from collusion.lifecycle import POOL_TEMP_PREFIX, make_pool_temp_dir, remove_pool_temp_dir
 from tools import synth
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
@@ -248,6 +250,14 @@ def test_killed_scan_leaves_no_process(slow_inbox, tmp_path, signum):
         assert proc.returncode == 128 + signal.SIGTERM, output
         assert "interrupted by SIGTERM" in output and "Traceback" not in output
     assert not report.exists() and not list(report.parent.glob(".*"))
+    # The workers' temporary folder: removed on SIGTERM; after SIGKILL, by the next pool.
+    pools = list(Path(tempfile.gettempdir()).glob(f"{POOL_TEMP_PREFIX}{proc.pid}-*"))
+    if signum == signal.SIGTERM:
+        assert pools == []
+    else:
+        assert pools
+        remove_pool_temp_dir(make_pool_temp_dir())
+        assert not any(p.exists() for p in pools)
 
 
 def descendants(pid: int) -> dict[int, str]:

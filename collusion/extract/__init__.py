@@ -16,6 +16,7 @@ also notes on files that were read (a repaired PDF, a skipped DOCX part).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import multiprocessing
 import os
@@ -44,6 +45,9 @@ from collusion.lifecycle import (
     close_in_forked_children,
     die_with_parent,
     keep_in_forked_children,
+    make_pool_temp_dir,
+    remove_pool_temp_dir,
+    use_temp_dir,
     worker_signals,
 )
 from collusion.models import Block, ExtractedFile
@@ -321,10 +325,11 @@ def previously_failed(root: str | os.PathLike[str], rels: Iterable[str],
 
 
 def _worker_main(conn: Connection, root: str, settings: ExtractSettings,
-                 parent_pid: int) -> None:
+                 parent_pid: int, temp: str) -> None:
     """Serve extraction requests until the parent closes the pipe or dies."""
     die_with_parent(parent_pid)
     worker_signals()
+    use_temp_dir(temp)
     # The report may be going to standard output: nothing a parser prints may
     # land in it, so the worker's stdout is pointed at stderr.
     try:
@@ -360,13 +365,15 @@ def _worker_main(conn: Connection, root: str, settings: ExtractSettings,
 
 
 class _Worker:
-    def __init__(self, context, root: str, settings: ExtractSettings) -> None:  # noqa: ANN001
+    def __init__(self, context, root: str, settings: ExtractSettings,  # noqa: ANN001
+                 temp: str) -> None:
         self.conn, child = context.Pipe()
         # Later workers must not hold this pipe open (nor this one its own
         # parent end): the worker then sees end-of-file when the parent dies.
         close_in_forked_children(self.conn.fileno())
         self.process = context.Process(target=_worker_main,
-                                       args=(child, root, settings, os.getpid()), daemon=True)
+                                       args=(child, root, settings, os.getpid(), temp),
+                                       daemon=True)
         self.process.start()
         child.close()
         self.task: str | None = None
@@ -415,8 +422,11 @@ def extract_files(root: str | os.PathLike[str], rels: Iterable[str],
         return results
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    workers = [_Worker(context, str(root), settings)
-               for _ in range(worker_count(settings, total))]
+    # One temporary folder for the workers and the programs they run, removed
+    # with the pool: a worker killed mid-file leaves nothing in /tmp.
+    temp = make_pool_temp_dir()
+    new_worker = functools.partial(_Worker, context, str(root), settings, temp)
+    workers = [new_worker() for _ in range(worker_count(settings, total))]
     queue = list(reversed(pending))
     try:
         while queue or any(w.task for w in workers):
@@ -427,7 +437,7 @@ def extract_files(root: str | os.PathLike[str], rels: Iterable[str],
                         queue.pop()
                     except (BrokenPipeError, OSError):
                         worker.kill()
-                        workers[index] = _Worker(context, str(root), settings)
+                        workers[index] = new_worker()
             busy = {w.conn: w for w in workers if w.task}
             ready = wait(list(busy), timeout=0.5)
             for conn in ready:
@@ -438,7 +448,7 @@ def extract_files(root: str | os.PathLike[str], rels: Iterable[str],
                     result = abandoned(Path(root), worker.task or "", settings,
                                        "解析进程异常退出（文件可能被恶意构造），已跳过")
                     worker.kill()
-                    workers[workers.index(worker)] = _Worker(context, str(root), settings)
+                    workers[workers.index(worker)] = new_worker()
                 else:
                     worker.task = None
                 results[result.path] = result
@@ -452,14 +462,16 @@ def extract_files(root: str | os.PathLike[str], rels: Iterable[str],
                     results[rel] = abandoned(
                         Path(root), rel, settings,
                         f"解析超过 {settings.seconds_per_file:g} 秒时间上限，已放弃")
-                    workers[index] = _Worker(context, str(root), settings)
+                    workers[index] = new_worker()
                     if progress:
                         progress("extract", len(results), total)
     except BaseException:
         # Interrupted (SIGTERM, Ctrl-C) or failing: no file is worth waiting for.
         for worker in workers:
             worker.kill()
+        remove_pool_temp_dir(temp)
         raise
     for worker in workers:
         worker.stop()
+    remove_pool_temp_dir(temp)
     return results
