@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -305,6 +306,10 @@ def identical_prices(prices: dict[str, Decimal]) -> list[tuple[str, ...]]:
 
 
 Step = Callable[[Decimal, Decimal], Decimal | None]  # the first two values -> the step
+# Every `close` test accepts values within this much of the target, at most
+# (tolerances are a yuan or a few millionths of the price): the search window.
+CHAIN_SLACK_SHARE = Decimal("0.001")
+CHAIN_SLACK_YUAN = Decimal(10)
 
 
 def _chains(values: list[Decimal], step_of: Step, apply: Callable[[Decimal, Decimal], Decimal],
@@ -322,8 +327,16 @@ def _chains(values: list[Decimal], step_of: Step, apply: Callable[[Decimal, Deci
         chain = [i, j]
         while True:
             target = apply(values[chain[-1]], step)
-            match = next((k for k in range(chain[-1] + 1, len(values))
-                          if close(values[k], target)), None)
+            # Only values near the target can be close: found by bisection.
+            slack = abs(target) * CHAIN_SLACK_SHARE + CHAIN_SLACK_YUAN
+            start = max(chain[-1] + 1, bisect_left(values, target - slack))
+            match = None
+            for k in range(start, len(values)):
+                if values[k] > target + slack:
+                    break
+                if close(values[k], target):
+                    match = k
+                    break
             if match is None:
                 break
             chain.append(match)

@@ -209,6 +209,10 @@ class PriceSettings:
     arithmetic_abs_tolerance: float = 1.0  # yuan of rounding in a line total
     arithmetic_per_unit: float = 0.005  # half a cent per unit of quantity
     evidence_rows: int = 3  # BoQ lines quoted per side
+    # A bid-price pattern more likely than this by chance (PriceChance in
+    # detectors/price_pattern.py) is not reported: among many bids, or
+    # rounded bids, equal prices and equal gaps are expected.
+    max_chance: float = 0.01
 
     def __post_init__(self) -> None:
         if self.min_bids_for_screens < 3:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -182,8 +183,18 @@ def test_identical_round_prices_and_equal_discounts_are_weaker():
     prices = {"b1": 9650000.0, "b2": 9650000.0, "b3": 9712345.67, "b4": 9712345.67,
               "b5": 9999000.0, "b6": 9999000.0}
     ctx = context_of({b: [] for b in prices}, prices=prices, tender=ceiling)
+    # Six bids over 350,000 yuan: two equal rounded bids, or two bids one round
+    # rate off the ceiling, are likely by chance and not reported at all.
+    alerts = {a.bidders: a for a in price_pattern.detect(ctx)}
+    assert list(alerts) == [("b3", "b4")]
+    assert alerts[("b3", "b4")].details["chance"] < 1e-4
+    assert alerts[("b3", "b4")].weight.log10_lr == 4.0
+    # Reported at any chance, they are the weaker kind.
+    ctx = context_of({b: [] for b in prices}, prices=prices, tender=ceiling,
+                     detectors={"prices": PriceSettings(max_chance=1.0)})
     alerts = {a.bidders: a for a in price_pattern.detect(ctx)
               if a.details["pattern"] == "identical_price"}
+    assert alerts[("b1", "b2")].details["chance"] > 0.1
     assert alerts[("b3", "b4")].severity == "high"
     assert alerts[("b1", "b2")].severity == "medium"  # 下浮3.5%
     assert alerts[("b1", "b2")].details["discount_from_ceiling"] == 0.035
@@ -251,11 +262,13 @@ def test_settings_are_read_from_the_scan_settings():
     assert screens_["cv"]["value"] is None and "至少5个" in screens_["cv"]["reason"]
     ctx = context_of({b: [] for b in ("b1", "b2", "b3")},
                      prices={"b1": 100.0, "b2": 110.0, "b3": 120.5},
-                     detectors={"prices": PriceSettings(progression_abs_tolerance=0.5)})
+                     detectors={"prices": PriceSettings(progression_abs_tolerance=0.5,
+                                                        max_chance=1.0)})
     assert [a.details["pattern"] for a in price_pattern.detect(ctx)] == ["arithmetic_progression"]
     ctx = context_of({b: [] for b in ("b1", "b2", "b3")},
                      prices={"b1": 100.0, "b2": 110.0, "b3": 119.4},
-                     detectors={"prices": PriceSettings(progression_abs_tolerance=0.5)})
+                     detectors={"prices": PriceSettings(progression_abs_tolerance=0.5,
+                                                        max_chance=1.0)})
     assert price_pattern.detect(ctx) == []
 
 
@@ -424,3 +437,35 @@ def test_prices_and_bill_read_from_real_docx_and_pdf(tmp_path: Path):
     assert ("arithmetic_progression", ("b1", "b2", "b3")) in patterns
     assert ("identical_unit_prices", ("b1", "b2")) in patterns
     assert ("constant_unit_price_ratio", ("b1", "b3")) in patterns
+
+
+def test_random_cent_prices_of_200_bidders_give_no_pattern():
+    import random
+
+    rng = random.Random(7)
+    prices = {f"b{n:03d}": round(rng.uniform(9_000_000, 10_000_000), 2) for n in range(200)}
+    ctx = context_of({b: [] for b in prices}, prices=prices)
+    assert price_pattern.detect(ctx) == []
+
+
+def test_random_integer_prices_of_1000_bidders_build_no_group():
+    import random
+
+    from collusion.scoring import flagged_groups, score_pairs, weigh_alerts
+    from collusion.settings import ScoreSettings
+
+    rng = random.Random(11)
+    prices = {f"b{n:04d}": float(rng.randint(9_000_000, 10_000_000)) for n in range(1000)}
+    ctx = context_of({b: [] for b in prices}, prices=prices)
+    alerts = weigh_alerts(price_pattern.detect(ctx), ScoreSettings())
+    alerts = [replace(a, id=f"A{i}") for i, a in enumerate(alerts)]
+    assert flagged_groups(score_pairs(alerts, ScoreSettings())) == []
+
+
+def test_a_round_step_chain_among_eight_cent_bids_is_not_chance():
+    prices = {"b1": 9_512_345.67, "b2": 9_562_345.67, "b3": 9_612_345.67, "b4": 9_700_001.13,
+              "b5": 9_433_210.05, "b6": 9_821_456.78, "b7": 9_905_123.45, "b8": 9_380_777.21}
+    ctx = context_of({b: [] for b in prices}, prices=prices)
+    [alert] = price_pattern.detect(ctx)
+    assert alert.bidders == ("b1", "b2", "b3")
+    assert alert.details["chance"] < 1e-4 and alert.weight.log10_lr >= 4.0

@@ -24,6 +24,7 @@ uppercase form prevails where the two forms disagree).
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -31,7 +32,7 @@ from itertools import combinations
 
 from collusion import basis
 from collusion.identifiers import section_titles
-from collusion.models import Alert, Evidence, ScanContext
+from collusion.models import Alert, Evidence, ScanContext, Weight
 from collusion.prices import (
     CENT,
     CONTROL_PRICE_LABELS,
@@ -171,17 +172,108 @@ def detect(ctx: ScanContext) -> list[Alert]:
     prices = bid_prices(ctx)
     known = {b: p.price for b, p in prices.items() if p.price is not None}
     control = ceiling_price(ctx)
-    alerts = [_identical_alert(ctx, group, prices, control, settings, titles)
-              for group in identical_prices(known)]
-    alerts += [
-        _progression_alert(ctx, prog, prices, titles)
-        for prog in progressions(known, money(settings.progression_abs_tolerance),
-                                 money(settings.progression_rel_tolerance),
-                                 settings.min_progression_bidders, settings.ratio_decimals,
-                                 money(settings.round_step))
-    ]
+    chance = PriceChance.of(list(known.values()))
+    alerts = []
+    for group in identical_prices(known):
+        alert = _identical_alert(ctx, group, prices, control, settings, titles)
+        p = chance.identical(len(group), known[group[0]], control, settings)
+        alerts.append(_weighed(alert, p, chance))
+    for prog in progressions(known, money(settings.progression_abs_tolerance),
+                             money(settings.progression_rel_tolerance),
+                             settings.min_progression_bidders, settings.ratio_decimals,
+                             money(settings.round_step)):
+        p = chance.progression(prog, settings)
+        alerts.append(_weighed(_progression_alert(ctx, prog, prices, titles), p, chance))
+    # Groups are never built from chance links: a pattern this likely among
+    # these bids is not reported at all.
+    alerts = [a for a in alerts if a.details["chance"] <= settings.max_chance]
     alerts += _boq_alerts(ctx, settings, titles)
     return sorted(alerts, key=Alert.sort_key)
+
+
+RESOLUTIONS = tuple(Decimal(x) for x in ("10000", "1000", "100", "10", "1", "0.1", "0.01"))
+# No price pattern alone weighs more than a lineage id (1e-4).
+MAX_PRICE_LOG10_LR = 4.0
+
+
+def resolution_of(values: list[Decimal]) -> Decimal:
+    """The coarsest rounding every value follows (10,000 yuan down to the cent)."""
+    for step in RESOLUTIONS:
+        if all(v % step == 0 for v in values):
+            return step
+    return CENT
+
+
+@dataclass(frozen=True)
+class PriceChance:
+    """How likely a price pattern is by chance, given the number of bids, their
+    spread and their rounding.
+
+    Bids are taken as spread evenly over their range, each rounded to the
+    project's resolution. Then, with ``M = spread / resolution + 1`` possible
+    values, ``g`` identical bids among ``n`` are expected ``C(n, g) / M^(g-1)``
+    times; a chain of ``L`` bids with equal steps, within a window ``w`` of
+    what the first two fix, ``L * C(n, L) * (w / spread)^(L-2)`` times, and a
+    round step (a multiple of 1,000 yuan) among those ``w / 1000`` as often.
+    The chance of the pattern is ``1 - exp(-expected)`` (Poisson): an identical
+    price among 8 bids to the cent is near impossible, among 1,000 integer
+    bids it is expected.
+    """
+
+    n: int
+    spread: Decimal
+    resolution: Decimal
+    mean: Decimal
+
+    @classmethod
+    def of(cls, values: list[Decimal]) -> PriceChance:
+        positive = [v for v in values if v > 0] or [Decimal(1)]
+        spread = max(positive) - min(positive)
+        mean = sum(positive) / len(positive)
+        # A tight cluster still spreads over at least a thousandth of its value.
+        spread = max(spread, mean / 1000, Decimal(1))
+        return cls(len(values), spread, resolution_of(positive), mean)
+
+    def _possible(self, resolution: Decimal) -> float:
+        return float(self.spread / resolution) + 1.0
+
+    def identical(self, group: int, price: Decimal, control: PriceFinding | None,
+                  settings: PriceSettings) -> float:
+        resolution = max(self.resolution, resolution_of([price]))
+        if control is not None and discount(price, control.price, settings.ratio_decimals,
+                                            money(settings.progression_abs_tolerance)):
+            # one round rate off the ceiling: as many values as rates in the spread
+            resolution = max(resolution, control.price / Decimal(10) ** settings.ratio_decimals)
+        expected = math.comb(self.n, group) / self._possible(resolution) ** (group - 1)
+        return _poisson_any(expected)
+
+    def progression(self, prog, settings: PriceSettings) -> float:
+        length = len(prog.prices)
+        window = max(2 * money(settings.progression_abs_tolerance), self.resolution)
+        if prog.kind == "geometric":
+            window = max(window, 2 * money(settings.progression_rel_tolerance) * self.mean)
+        share = min(1.0, float(window / self.spread))
+        expected = length * math.comb(self.n, length) * share ** (length - 2)
+        if prog.round:
+            per = (money(settings.round_step) if prog.kind == "arithmetic"
+                   else self.mean * Decimal(10) ** -settings.ratio_decimals)
+            expected *= min(1.0, float(window / per))
+        return _poisson_any(expected)
+
+
+def _poisson_any(expected: float) -> float:
+    return 1.0 - math.exp(-expected) if expected < 50 else 1.0
+
+
+def _weighed(alert: Alert, chance: float, model: PriceChance) -> Alert:
+    """The alert with its chance and the weight it gives: log10(1 / chance), capped."""
+    log10_lr = min(MAX_PRICE_LOG10_LR, -math.log10(max(chance, 1e-12)))
+    inputs = {"chance": chance, "bids": model.n, "spread": float(model.spread),
+              "resolution": float(model.resolution)}
+    details = {**alert.details, "chance": float(f"{chance:.3g}"), "bids": model.n,
+               "resolution": float(model.resolution)}
+    return replace(alert, details=details,
+                   weight=Weight(log10_lr=log10_lr, method="chance", inputs=inputs))
 
 
 def _who(ctx: ScanContext, bidder_id: str) -> str:

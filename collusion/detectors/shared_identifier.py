@@ -46,7 +46,7 @@ from collusion.identifiers import (
 )
 from collusion.labels import IDENTIFIER_LABELS
 from collusion.models import Alert, Evidence, ScanContext
-from collusion.scoring import value_key
+from collusion.scoring import rarity_weight, value_key
 from collusion.settings import IdentifierSettings
 
 KIND = "shared_identifier"
@@ -146,6 +146,8 @@ def _number_alert(ctx: ScanContext, found: dict[Key, dict[str, list[Occurrence]]
         kind=KIND,
         severity=severity,
         score=score,
+        weight=rarity_weight(_u_field(kind, deposit), len(bidders), len(ctx.bidders),
+                             weak=kind == CREDIT_CODE),
         bidders=bidders,
         basis=_basis(kind, roles),
         summary=_number_summary(ctx, kind, first.raw, bidders, roles, details["names"],
@@ -196,6 +198,7 @@ def _name_alerts(ctx: ScanContext, found: dict[Key, dict[str, list[Occurrence]]]
                 kind=KIND,
                 severity="low",
                 score=settings.score_name_only,
+                weight=rarity_weight(U_NAME_ONLY, len(by_bidder), bidder_count, weak=True),
                 bidders=(a, b),
                 basis=_basis(PERSON, roles),
                 summary=(f"{_who(ctx, a)}与{_who(ctx, b)}的投标文件中出现同名人员"
@@ -207,6 +210,24 @@ def _name_alerts(ctx: ScanContext, found: dict[Key, dict[str, list[Occurrence]]]
                 key=value_key(f"{name}:{a}|{b}", PERSON),
             ))
     return alerts
+
+
+# u_field of each kind (scoring.py): the chance that two honest bidders both
+# write the same value of it. A person's certificate or ID number, or a bid
+# deposit account: one in ten thousand (4.0). Another account or a mobile:
+# one in a thousand or a hundred (a shared supplier, a relative). A landline
+# or e-mail: a switchboard, a shared office. A third company's credit code
+# or a name alone are weak: a common supplier, a common name.
+U_BY_KIND = {BUILDER_CERT: 1e-4, SAFETY_CERT: 1e-4, RESIDENT_ID: 1e-4, BANK_ACCOUNT: 1e-3,
+             MOBILE: 1e-2, EMAIL: 1e-2, LANDLINE: 0.03, CREDIT_CODE: 0.1}
+U_DEPOSIT_ACCOUNT = 1e-4
+U_NAME_ONLY = 0.1
+
+
+def _u_field(kind: str, deposit: bool) -> float:
+    if kind == BANK_ACCOUNT and deposit:
+        return U_DEPOSIT_ACCOUNT
+    return U_BY_KIND.get(kind, 0.1)
 
 
 def _strength(kind: str, deposit: bool, settings: IdentifierSettings) -> tuple[str, float]:
