@@ -13,9 +13,10 @@ The model: likelihood ratios over distinct facts, calibrated.
 
    - ``u_field``: what the field is (a random lineage id 1e-4, a typed author
      name 0.02, a CPU model's id 0.1), a named constant per field;
-   - ``(k - 2) / (n - 2)``: the share of the project's other bidders that
-     carry it too (k of n carry it; the two of the pair are left out), so a
-     value held by 5 of 12 bidders weighs log10(10/3) = 0.52 whatever it is;
+   - ``max(0, k - 4) / (n - 2)``: the share of the project's other bidders
+     that carry it beyond a ring of four (k of n carry it; a ring of up to
+     four needs no honest carrier), so a value held by 6 of 12 bidders weighs
+     log10(10/2) = 0.70 whatever it is, one held by 4 of 40 keeps its weight;
    - the share of the history's companies that carried it in other projects.
 
    Text, price and document-mix facts weigh by their own measure (rare shared
@@ -54,6 +55,10 @@ KEY_DIGEST_CHARS = 16
 # The chance that two honest bidders share a value can never be taken as
 # lower than this: no fact alone is worth more than 10^5 to 1.
 MIN_U = 1e-5
+# A ring of up to this many bidders can carry a value with no honest carrier
+# at all (rings of 2 to 4 are the usual case); only carriers beyond it show
+# that the value is public.
+RING_SIZE = 4
 
 
 @dataclass(frozen=True)
@@ -101,10 +106,11 @@ def value_key(value: str, kind: str = "") -> str:
 
 
 def frequency_u(holders: int, bidders: int) -> float:
-    """Share of the project's other bidders carrying a value: (k - 2) / (n - 2)."""
-    if holders <= 2 or bidders <= 2:
+    """Share of the project's other bidders carrying a value beyond a ring:
+    max(0, k - RING_SIZE) / (n - 2)."""
+    if holders <= RING_SIZE or bidders <= 2:
         return 0.0
-    return min(1.0, (holders - 2) / (bidders - 2))
+    return min(1.0, (holders - RING_SIZE) / (bidders - 2))
 
 
 def rarity_weight(

@@ -78,11 +78,13 @@ def test_one_strong_fact_flags_weak_alone_do_not() -> None:
 
 def test_weight_of_a_value_falls_with_the_number_of_bidders_carrying_it() -> None:
     two = rarity_weight(1e-4, holders=2, bidders=12)
-    five = rarity_weight(1e-4, holders=5, bidders=12)
+    ring = rarity_weight(1e-4, holders=4, bidders=40)
+    six = rarity_weight(1e-4, holders=6, bidders=12)
     assert two.log10_lr == pytest.approx(4.0)
-    assert five.log10_lr == pytest.approx(math.log10(10 / 3))  # u = (5-2)/(12-2)
-    assert five.inputs["u"] == pytest.approx(0.3)
-    assert probability(five.log10_lr, SETTINGS) < SETTINGS.flag_threshold
+    assert ring.log10_lr == pytest.approx(4.0)  # a ring of four needs no honest carrier
+    assert six.log10_lr == pytest.approx(math.log10(10 / 2))  # u = (6-4)/(12-2)
+    assert six.inputs["u"] == pytest.approx(0.2)
+    assert probability(six.log10_lr, SETTINGS) < SETTINGS.flag_threshold
 
 
 def test_alert_naming_three_bidders_scores_every_pair() -> None:

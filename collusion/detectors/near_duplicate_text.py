@@ -11,6 +11,7 @@ The engine is ``collusion.text``.
 from __future__ import annotations
 
 import functools
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -19,7 +20,7 @@ from typing import Any
 
 from collusion.basis import ART40_ABNORMAL_CONSISTENCY
 from collusion.labels import STORY_LABELS
-from collusion.models import Alert, Evidence, ScanContext, Section
+from collusion.models import Alert, Evidence, ScanContext, Section, Weight
 from collusion.normalize import plain_fold
 from collusion.text import (
     PairResult,
@@ -334,6 +335,32 @@ def covered_blocks(comparison: ProjectComparison, pair: PairResult) -> frozenset
     return frozenset(found)
 
 
+# The weight of shared text (scoring.py). Rare shared characters (each
+# weighed 1/(k-1) when k bidders hold it, so template text held by many weighs
+# little) count one unit of log10 per TEXT_CHARS_PER_UNIT: 400 characters only
+# these two bidders write weigh 4.0, a 150-character stock paragraph held by
+# three bidders 0.75. A parameter sequence alone is a weak sign (honest plans
+# on one topic share parameters); shared typos weigh by their chance
+# (-log10 of their Poisson p-value), capped.
+TEXT_CHARS_PER_UNIT = 100.0
+TEXT_MAX_LOG10_LR = 4.5
+PARAMETER_LOG10_LR = 1.0
+TYPO_MAX_LOG10_LR = 3.0
+
+
+def text_weight(pair: PairResult) -> Weight:
+    chars = pair.weighted_chars / TEXT_CHARS_PER_UNIT
+    params = PARAMETER_LOG10_LR if pair.param_sections else 0.0
+    p_value = pair.measures.get("typo_p_value")
+    typos = (min(TYPO_MAX_LOG10_LR, -math.log10(max(p_value, 1e-12)))
+             if pair.typos and p_value is not None else 0.0)
+    total = min(TEXT_MAX_LOG10_LR, chars + params + typos)
+    return Weight(log10_lr=total, method="text",
+                  inputs={"weighted_chars": round(pair.weighted_chars, 1),
+                          "chars_per_unit": TEXT_CHARS_PER_UNIT, "from_chars": round(chars, 4),
+                          "from_parameters": params, "from_typos": round(typos, 4)})
+
+
 def build_alert(ctx: ScanContext, comparison: ProjectComparison, pair: PairResult,
                 settings: TextSettings, excerpt_chars: int) -> Alert:
     evidence = evidence_for(comparison, pair, settings, excerpt_chars)
@@ -355,5 +382,6 @@ def build_alert(ctx: ScanContext, comparison: ProjectComparison, pair: PairResul
         details=details,
         evidence=evidence,
         key=f"text:{x}|{y}",
+        weight=text_weight(pair),
         covers=covered_blocks(comparison, pair),
     )
