@@ -107,8 +107,15 @@ def make_project(root: Path, seed: int, bidders: int) -> set[tuple[str, str]]:
     csv_rows = []
     for b in ids:
         csv_rows.append((b, "cpu_id", rng.choice(CPU_MODELS)))
-        csv_rows.append((b, "upload_ip", rng.choice(HALL_IPS) if rng.random() < 0.6
-                         else f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(256)}"))
+        csv_rows.append(
+            (
+                b,
+                "upload_ip",
+                rng.choice(HALL_IPS)
+                if rng.random() < 0.6
+                else f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(256)}",
+            )
+        )
         csv_rows.append((b, "machine_code", hexid(rng, 16)))
     positives: set[tuple[str, str]] = set()
     free = ids[:]
@@ -125,29 +132,44 @@ def make_project(root: Path, seed: int, bidders: int) -> set[tuple[str, str]]:
         synth.write_docx(root / "tender" / "招标文件.docx", items)
     prices = {}
     for b in ids:
-        forms = synth.filled_forms(tender, names[b], person(rng), person(rng),
-                                   rng.uniform(8e6, 12e6))
+        forms = synth.filled_forms(
+            tender, names[b], person(rng), person(rng), rng.uniform(8e6, 12e6)
+        )
         items = [x for title, lines in forms for x in [(title, 1), *lines]]
         items.append(AGENCY_LINE)  # situation 4
         for section in plans[b]:
             items.append((section.title, 1))
             items.extend("".join(p) for p in section.paragraphs)
         if rng.random() < 1 / 3:  # situation 5
-            items = [i.replace("模板", "模版").replace("混凝土", "混泥土")
-                     if isinstance(i, str) else i for i in items]
+            items = [
+                i.replace("模板", "模版").replace("混凝土", "混泥土") if isinstance(i, str) else i
+                for i in items
+            ]
         pictures = [emblem] if b in public else []
         path = root / "bids" / b / f"技术标.{fmt[b]}"
         if fmt[b] == "docx":
-            synth.write_docx(path, items, images=pictures,
-                             core={"title": "技术标"}, app={"Company": "微软中国"},
-                             **codes[b])
+            synth.write_docx(
+                path,
+                items,
+                images=pictures,
+                core={"title": "技术标"},
+                app={"Company": "微软中国"},
+                **codes[b],
+            )
         else:
             created = f"D:202601{rng.randint(1, 28):02d}{rng.randint(8, 20):02d}{rng.randint(0, 59):02d}00+08'00'"
-            synth.write_pdf(path, [items], images=pictures,
-                            metadata={"title": "技术标", "creationDate": created}, **codes[b])
+            synth.write_pdf(
+                path,
+                [items],
+                images=pictures,
+                metadata={"title": "技术标", "creationDate": created},
+                **codes[b],
+            )
         prices[b] = round(rng.uniform(9e6, 1.1e7), 2)  # situation 6
-    meta = {"id": f"BENCH-{seed}", "bidders": {b: {"name": names[b], "price": prices[b]}
-                                               for b in ids}}
+    meta = {
+        "id": f"BENCH-{seed}",
+        "bidders": {b: {"name": names[b], "price": prices[b]} for b in ids},
+    }
     (root / "project.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     with (root / "signatures.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -156,9 +178,15 @@ def make_project(root: Path, seed: int, bidders: int) -> set[tuple[str, str]]:
     return positives
 
 
-def plant_group(rng: random.Random, group: list[str], plans: dict[str, list[BidSection]],
-                names: dict[str, str], fmt: dict[str, str], codes: dict[str, dict],
-                csv_rows: list[tuple[str, str, str]]) -> None:
+def plant_group(
+    rng: random.Random,
+    group: list[str],
+    plans: dict[str, list[BidSection]],
+    names: dict[str, str],
+    fmt: dict[str, str],
+    codes: dict[str, dict],
+    csv_rows: list[tuple[str, str, str]],
+) -> None:
     """Give a colluding group one or two shared traces."""
     chosen = rng.sample(MECHANISMS, rng.choice((1, 2)))
     lead, *others = group
@@ -166,15 +194,23 @@ def plant_group(rng: random.Random, group: list[str], plans: dict[str, list[BidS
         for index in rng.sample(range(len(plans[lead])), 2):
             for other in others:
                 plans[other][index] = copy_section(
-                    rng, plans[lead][index], names[lead], names[other],
-                    rng.choice(("verbatim", "light_edit")), plans[other][index])
+                    rng,
+                    plans[lead][index],
+                    names[lead],
+                    names[other],
+                    rng.choice(("verbatim", "light_edit")),
+                    plans[other][index],
+                )
     if "lineage" in chosen:
         root_id, rsids = hexid(rng, 8), [hexid(rng, 8) for _ in range(6)]
         pdf_id = (hexid(rng, 32), hexid(rng, 32))
         for member in group:
             if fmt[member] == "docx":
-                codes[member] = {"rsid_root": root_id, "rsids": [root_id, *rsids],
-                                 "doc_id_w14": rsids[0]}
+                codes[member] = {
+                    "rsid_root": root_id,
+                    "rsids": [root_id, *rsids],
+                    "doc_id_w14": rsids[0],
+                }
             else:
                 codes[member] = {"pdf_id": pdf_id}
         docx_members = [m for m in group if fmt[m] == "docx"]
@@ -217,6 +253,19 @@ def fit(rows: list[tuple]) -> tuple[float, float]:
     return float(model.intercept_[0]), float(model.coef_[0][0])
 
 
+def choose_threshold(rows: list[tuple], settings: ScoreSettings, precision: float = 0.95) -> float:
+    """The lowest score whose flagged pairs, on the fitting projects, are at
+    least ``precision`` colluding: recall as high as that precision allows."""
+    best = 1.0
+    ranked = sorted(rows, key=lambda r: -r[1])
+    tp = 0
+    for count, (_, weight, label) in enumerate(ranked, start=1):
+        tp += label
+        if label and tp / count >= precision:
+            best = probability(weight, settings)
+    return best
+
+
 def figures(rows: list[tuple], settings: ScoreSettings) -> dict:
     scores = [(probability(w, settings), label) for _, w, label in rows]
     flagged = [label for s, label in scores if s >= settings.flag_threshold]
@@ -229,17 +278,38 @@ def figures(rows: list[tuple], settings: ScoreSettings) -> dict:
     brier = sum((s - label) ** 2 for s, label in scores) / len(scores)
     bins = []
     for low in np.arange(0, 1, 0.2):
-        inside = [(s, label) for s, label in scores if low <= s < low + 0.2 or (s == 1 and low >= 0.8)]
+        inside = [
+            (s, label) for s, label in scores if low <= s < low + 0.2 or (s == 1 and low >= 0.8)
+        ]
         if inside:
-            bins.append((round(float(low), 1), len(inside),
-                         round(sum(s for s, _ in inside) / len(inside), 3),
-                         round(sum(label for _, label in inside) / len(inside), 3)))
-    return {"pairs": len(scores), "positives": positives, "flagged": len(flagged), "tp": tp,
-            "precision": precision, "recall": recall, "f1": f1,
-            "honest_share_of_flagged": (len(flagged) - tp) / len(flagged) if flagged else 0.0,
-            "scored_ge_0_9": len(high),
-            "colluding_share_ge_0_9": sum(high) / len(high) if high else math.nan,
-            "brier": brier, "reliability": bins}
+            bins.append(
+                (
+                    round(float(low), 1),
+                    len(inside),
+                    round(sum(s for s, _ in inside) / len(inside), 3),
+                    round(sum(label for _, label in inside) / len(inside), 3),
+                )
+            )
+    honest_w = max((w for _, w, label in rows if not label), default=0.0)
+    missed = sorted(
+        w for _, w, label in rows if label and probability(w, settings) < settings.flag_threshold
+    )
+    return {
+        "max_honest_weight": honest_w,
+        "missed_weights": missed,
+        "pairs": len(scores),
+        "positives": positives,
+        "flagged": len(flagged),
+        "tp": tp,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "honest_share_of_flagged": (len(flagged) - tp) / len(flagged) if flagged else 0.0,
+        "scored_ge_0_9": len(high),
+        "colluding_share_ge_0_9": sum(high) / len(high) if high else math.nan,
+        "brier": brier,
+        "reliability": bins,
+    }
 
 
 def random_price_check(work: Path, bidders: int = 200) -> int:
@@ -265,29 +335,49 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         if args.fit:
-            rows = [r for size in SIZES
-                    for r in collect(range(FIT_SEED_BASE, FIT_SEED_BASE + args.projects), size, work)]
+            rows = [
+                r
+                for size in SIZES
+                for r in collect(range(FIT_SEED_BASE, FIT_SEED_BASE + args.projects), size, work)
+            ]
             intercept, slope = fit(rows)
-            print(f"fitted on {len(rows)} pairs of seeds {FIT_SEED_BASE}+: "
-                  f"calibration_intercept={intercept:.4f} calibration_slope={slope:.4f}")
-            settings = replace(settings, calibration_intercept=round(intercept, 4),
-                               calibration_slope=round(slope, 4))
+            print(
+                f"fitted on {len(rows)} pairs of seeds {FIT_SEED_BASE}+: "
+                f"calibration_intercept={intercept:.4f} calibration_slope={slope:.4f}"
+            )
+            settings = replace(
+                settings,
+                calibration_intercept=round(intercept, 4),
+                calibration_slope=round(slope, 4),
+            )
+            threshold = round(choose_threshold(rows, settings), 4)
+            print(
+                f"flag_threshold={threshold} (lowest score flagging pairs of which at least "
+                "95% collude, on the fitting projects)"
+            )
+            settings = replace(settings, flag_threshold=max(threshold, 1e-4))
         everything = []
         for size in SIZES:
             rows = collect(range(1, args.projects + 1), size, work)
             everything += rows
             f = figures(rows, settings)
-            print(f"{size:>3} bidders x {args.projects} projects: pairs {f['pairs']}, colluding "
-                  f"{f['positives']}, flagged {f['flagged']}; precision {f['precision']:.3f} "
-                  f"recall {f['recall']:.3f} F1 {f['f1']:.3f}; honest share of flagged "
-                  f"{f['honest_share_of_flagged']:.3f}; scored >= 0.9: {f['scored_ge_0_9']}, "
-                  f"colluding {f['colluding_share_ge_0_9']:.3f}; Brier {f['brier']:.4f}")
+            print(
+                f"{size:>3} bidders x {args.projects} projects: pairs {f['pairs']}, colluding "
+                f"{f['positives']}, flagged {f['flagged']}; precision {f['precision']:.3f} "
+                f"recall {f['recall']:.3f} F1 {f['f1']:.3f}; honest share of flagged "
+                f"{f['honest_share_of_flagged']:.3f}; scored >= 0.9: {f['scored_ge_0_9']}, "
+                f"colluding {f['colluding_share_ge_0_9']:.3f}; Brier {f['brier']:.4f}; "
+                f"largest honest weight {f['max_honest_weight']:.2f}, missed colluding "
+                f"pairs' weights {[round(w, 2) for w in f['missed_weights']]}"
+            )
         f = figures(everything, settings)
         print("reliability (score bin, pairs, mean score, colluding share):")
         for row in f["reliability"]:
             print(f"  {row}")
         print(f"Brier score, all figure projects: {f['brier']:.4f}")
-        print(f"200 bidders with random prices to the fen: {random_price_check(work)} flagged pairs")
+        print(
+            f"200 bidders with random prices to the fen: {random_price_check(work)} flagged pairs"
+        )
 
 
 if __name__ == "__main__":

@@ -144,3 +144,55 @@ def _fold_same_key(alerts: list[Alert]) -> list[Alert]:
                 folded[id(keeper)].append(alert)
                 gone.add(id(alert))
     return [_with_citations(a, folded[id(a)]) for a in alerts if id(a) not in gone]
+
+
+def fold_cross_project(alerts: list[Alert], flagged: set[tuple[str, ...]]) -> list[Alert]:
+    """A cross-project lead that only restates a flagged pair of this project.
+
+    The lead names one bidder and a value another project's bid carried; when
+    an alert of this project reports the same value (field and normalized
+    value) for a flagged pair holding that bidder, the lead adds nothing the
+    regulator is not already sent: it is cited in that alert's
+    ``details.also_found`` (with the other project) and not listed again.
+    """
+    own: dict[tuple[str, str], list[Alert]] = defaultdict(list)
+    for alert in alerts:
+        if not _is_cross_project(alert):
+            for value in _values(alert):
+                own[value].append(alert)
+    folded: dict[int, list[Alert]] = defaultdict(list)
+    gone: set[int] = set()
+    for lead in alerts:
+        if not _is_cross_project(lead):
+            continue
+        field, normalized = lead.details.get("field"), lead.details.get("normalized")
+        for alert in own.get((field, normalized), ()):
+            pairs = {tuple(sorted(p)) for p in _pairs(alert.bidders)}
+            if set(lead.bidders) <= set(alert.bidders) and pairs & flagged:
+                folded[id(alert)].append(lead)
+                gone.add(id(lead))
+                break
+    out = []
+    for alert in alerts:
+        if id(alert) in gone:
+            continue
+        leads = folded[id(alert)]
+        if leads:
+            cited = [{**_cite(a), "other_project": a.details.get("other_project")}
+                     for a in sorted(leads, key=Alert.sort_key)]
+            also = list(alert.details.get("also_found", [])) + cited
+            alert = replace(alert, details={**alert.details, "also_found": also})
+        out.append(alert)
+    return out
+
+
+def _values(alert: Alert) -> list[tuple[str, str]]:
+    found = [(alert.details.get("field"), alert.details.get("normalized"))]
+    found += [(f.get("field"), f.get("normalized", f.get("value")))
+              for f in alert.details.get("fields", ())]
+    return [(f, v) for f, v in found if f and v]
+
+
+def _pairs(bidders: tuple[str, ...]) -> list[tuple[str, str]]:
+    ordered = sorted(bidders)
+    return [(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1:]]

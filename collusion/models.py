@@ -122,6 +122,13 @@ class Evidence:
     passage: int | None = None  # links the two sides of one aligned passage
     story: str | None = None  # where in the file: body, textbox, header, footnote, ...
     ocr_confidence: float | None = None  # the page was read by OCR, with this mean confidence
+    # A passage located paragraph by paragraph: it starts at character
+    # `char_start` of paragraph `paragraph` and ends before character
+    # `char_end` of paragraph `paragraph_end` (block indexes as `paragraph`,
+    # 0-based; offsets 0-based in that paragraph's text).
+    char_start: int | None = None
+    paragraph_end: int | None = None
+    char_end: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -131,7 +138,8 @@ class Evidence:
             "section": self.section,
             "excerpt": self.excerpt,
         }
-        for key in ("field", "value", "paragraph", "start", "end", "passage", "story"):
+        for key in ("field", "value", "paragraph", "start", "end", "passage", "story",
+                    "char_start", "paragraph_end", "char_end"):
             value = getattr(self, key)
             if value is not None:
                 data[key] = value

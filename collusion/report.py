@@ -157,6 +157,9 @@ def project_summary(bidders: list[Bidder], alerts: list[Alert], pairs: list[Pair
     text = (f"本项目共 {len(bidders)} 家投标人、{files} 个投标文件；"
             f"{len(errors)} 项文件或输入问题见 errors。{_bidder_problems(bidders, errors)}"
             f"共 {len(alerts)} 条预警，")
+    leads = sum(1 for a in alerts if a.details.get("scope") == "cross_project")
+    if leads:
+        text += f"其中 {leads} 条为跨项目线索（与历史上其他项目投标文件相同，不参与本项目评分），"
     if not flagged:
         return text + "没有达到移交阈值的投标人组合。"
     strongest = sorted(flagged, key=lambda p: (-p.score, p.bidders))

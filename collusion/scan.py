@@ -17,7 +17,7 @@ from collusion.detectors import (
     shared_signature,
 )
 from collusion.extract import extract_files, previously_failed
-from collusion.facts import consolidate
+from collusion.facts import consolidate, fold_cross_project
 from collusion.fingerprints_data import load_known_common
 from collusion.history import HistoryView, TextFingerprints
 from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput, ScanContext, Section
@@ -104,6 +104,7 @@ def scan_project(root: str | os.PathLike[str], settings: Settings | None = None,
     alerts = weigh_alerts(alerts, settings.score)
     numbered = number_alerts(consolidate(alerts))
     pairs = score_pairs(numbered, settings.score)
+    numbered = fold_cross_project(numbered, {p.bidders for p in pairs if p.flagged})
     report = build_report(
         project, list(bidders), list(tender_files), numbered, pairs,
         score_settings=settings.score,

@@ -65,3 +65,38 @@ def test_an_identical_file_is_one_alert_listing_what_it_implies(
     assert {"rsid_root", "docid_w15", "author"} <= implied
     also = {a["kind"] for a in alert["details"].get("also_found", [])}
     assert "shared_signature" in also
+
+
+def test_cross_project_leads_fold_into_a_flagged_pair_and_are_counted(tmp_path, scan) -> None:
+    from collusion import store
+    from collusion.html import render_html
+    from collusion.scan import scan_project
+
+    db = store.open_db(tmp_path / "history.db")
+    past = ProjectBuilder(tmp_path / "past")
+    past.meta["id"] = "PAST-1"
+    for bidder, name in (("b1", "往期甲建设有限公司"), ("b2", "往期乙建设有限公司")):
+        past.bidder(bidder, name=name)
+        past.docx(bidder, "a.docx", [f"往期{bidder}"])
+        past.signature(bidder, "machine_code", "AAAA-BBBB-CCCC")
+        past.signature(bidder, "ca_serial", "5A00000123")
+    store.record_scan(db, scan_project(past.write()))
+    now = ProjectBuilder(tmp_path / "now")
+    for bidder, name in (("b1", "本期甲建设有限公司"), ("b2", "本期乙建设有限公司"),
+                         ("b3", "本期丙建设有限公司")):
+        now.bidder(bidder, name=name)
+        now.docx(bidder, "a.docx", [f"本期{bidder}"])
+    for bidder in ("b1", "b2"):
+        now.signature(bidder, "machine_code", "AAAA-BBBB-CCCC")  # a flagged pair here
+    now.signature("b3", "ca_serial", "5A00000123")  # a lead only the history shows
+    report = scan(now.write(), history=store.History(db))
+    leads = [a for a in report["alerts"] if a["details"].get("scope") == "cross_project"]
+    assert [(a["bidders"], a["details"]["field"]) for a in leads] == [(["b3"], "ca_serial")]
+    [machine] = [a for a in report["alerts"] if a["details"].get("field") == "machine_code"
+                 and a["details"].get("scope") != "cross_project"]
+    assert {c.get("other_project") for c in machine["details"]["also_found"]} == {"PAST-1"}
+    assert "1 条为跨项目线索" in report["summary"]
+    html = render_html(report)
+    assert "跨项目线索" in html
+    others = html.split('id="h-others"')[1] if 'id="h-others"' in html else ""
+    assert "5A00000123" not in others

@@ -95,7 +95,7 @@ def test_alert_naming_three_bidders_scores_every_pair() -> None:
 def test_groups_are_connected_flagged_pairs() -> None:
     alerts = [
         _alert("A1", ["b1", "b2"], 4.0),
-        _alert("A2", ["b2", "b3"], 3.0),
+        _alert("A2", ["b2", "b3"], 4.5),
         _alert("A3", ["b5", "b6"], 5.0),
         _alert("A4", ["b7", "b8"], 0.5),
     ]

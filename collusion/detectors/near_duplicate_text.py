@@ -36,6 +36,7 @@ from collusion.text import (
 from collusion.text.reordered import ReorderedPassage
 
 KIND = "near_duplicate_text"
+SENTENCE_ENDS = "。；;！？!?\n"
 MAX_DETAIL_SECTIONS = 10  # section pairs listed in details
 MAX_DETAIL_PARAMS = 12  # matched parameters listed per section pair
 ELLIPSIS = "…"
@@ -111,6 +112,7 @@ def side_evidence(p: Prepared, start: int, end: int, passage: int, limit: int,
     o_start, o_end = p.norm.span(start, end)
     page, block = page_at(p.section, o_start)
     text = p.section.text
+    first, last = block_offsets(p.section, o_start), block_offsets(p.section, max(o_start, o_end - 1))
     return Evidence(
         bidder=p.bidder,
         file=p.section.file,
@@ -122,7 +124,21 @@ def side_evidence(p: Prepared, start: int, end: int, passage: int, limit: int,
         end=o_end,
         passage=passage,
         story=story_of(p.section, o_start, o_end),
+        char_start=first[1],
+        paragraph_end=last[0],
+        char_end=last[1] + 1,
     )
+
+
+def block_offsets(section: Section, offset: int) -> tuple[int, int]:
+    """(block index, character offset inside that block's text) of a section offset."""
+    pos = 0
+    for block in section.blocks:
+        if offset <= pos + len(block.text):
+            return block.index, max(0, min(offset - pos, len(block.text)))
+        pos += len(block.text) + 1
+    last = section.blocks[-1] if section.blocks else None
+    return (last.index, len(last.text)) if last else (0, 0)
 
 
 def story_of(section: Section, start: int, end: int) -> str:
@@ -145,11 +161,14 @@ def param_evidence(prepared: Sequence[Prepared], params: list[Param], passage: i
     where = prepared[first.section]
     page, block = page_at(where.section, first.start)
     last = params[-1] if params[-1].section == first.section else first
-    listed = "、".join(f"{q.term}{q.value}" for q in params)
+    # The excerpt quotes the real sentences the parameters are written in; the
+    # matched parameters are listed, as term and value, in `value`.
+    text = where.section.text
+    start = max((text.rfind(c, 0, first.start) for c in SENTENCE_ENDS), default=-1) + 1
     return Evidence(
         bidder=where.bidder, file=where.section.file, page=page, section=where.section.title,
-        excerpt=excerpt(f"技术参数：{listed}", limit), paragraph=block,
-        field="technical_parameters", value="、".join(q.value for q in params),
+        excerpt=excerpt(text[start:last.end], limit), paragraph=block,
+        field="technical_parameters", value="、".join(f"{q.term}{q.value}" for q in params),
         start=first.start, end=last.end, passage=passage,
         story=story_of(where.section, first.start, last.end),
     )
@@ -275,7 +294,7 @@ def _longest_common_run(x: str, y: str) -> int:
 
 
 def _where(e: Evidence) -> str:
-    page = f"第{e.page}页" if e.page is not None else f"第{(e.paragraph or 0) + 1}段"
+    page = f"第{e.page}页" if e.page is not None else f"段落编号{e.paragraph or 0}"
     story = STORY_LABELS.get(e.story or "body", "")
     shown = e.story not in (None, "body") and story != e.section
     return f"《{e.section}》{page}" + (f"（{story}）" if shown else "")

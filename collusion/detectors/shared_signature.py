@@ -355,7 +355,7 @@ def _unit_alert(ctx: ScanContext, unit: list[SharedValue], n_bidders: int) -> Al
         details["fact"] = "compiling_computer" if machine else "document_lineage"
         details["fields"] = [
             {"source": v.source, "field": v.field, "label": field_label(v.field),
-             "value": v.display, "bidders": sorted(v.holders),
+             "value": v.display, "normalized": v.normalized, "bidders": sorted(v.holders),
              "log10_lr": round(w.log10_lr, 4), **dict(v.extra)}
             for v, w in zip(unit, weights, strict=True)]
         listed = "、".join(f"{field_label(v.field)}“{_short(v.display)}”" for v in unit)

@@ -167,7 +167,8 @@ def _locator(item: Mapping[str, Any]) -> dict[str, str]:
         "file": as_text(item.get("file")) or "—",
         "page": f"第 {page} 页" if page is not None else "",
         "section": as_text(item.get("section")),
-        "paragraph": f"第 {paragraph + 1} 段" if isinstance(paragraph, int) else "",
+        # The report's own paragraph number (0-based, as in the JSON and its schema).
+        "paragraph": f"段落编号 {paragraph}" if isinstance(paragraph, int) else "",
         "chars": f"字符 {start}–{end}" if isinstance(start, int) and isinstance(end, int) else "",
     }
 
