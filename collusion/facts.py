@@ -189,7 +189,7 @@ def fold_cross_project(alerts: list[Alert], flagged: set[tuple[str, ...]]) -> li
 def _values(alert: Alert) -> list[tuple[str, str]]:
     found = [(alert.details.get("field"), alert.details.get("normalized"))]
     found += [(f.get("field"), f.get("normalized", f.get("value")))
-              for f in alert.details.get("fields", ())]
+              for f in alert.details.get("fields", ()) if isinstance(f, dict)]
     return [(f, v) for f, v in found if f and v]
 
 

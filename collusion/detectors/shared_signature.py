@@ -289,12 +289,21 @@ def _item_order(value: SharedValue) -> tuple:
 FIELD_RANK = {HIGH: 3, MEDIUM: 2, LOW: 1}
 
 
+# A field without its own u_field (OFD, DOC, XLSX property codes) takes the
+# u_field of its strength: a random id 1e-4, a typed value 0.02, weak 0.1.
+U_BY_STRENGTH = {HIGH: 1e-4, MEDIUM: 0.02, LOW: 0.1}
+
+
 def field_u(field: str) -> float:
-    return FIELD_U.get(field, UNKNOWN_FIELD_U)
+    if field in FIELD_U:
+        return FIELD_U[field]
+    return U_BY_STRENGTH.get(FIELD_STRENGTH.get(field, LOW), UNKNOWN_FIELD_U)
 
 
 def is_weak(field: str) -> bool:
-    return field in WEAK_FIELDS or field.startswith("custom:") or field not in FIELD_U
+    if field in WEAK_FIELDS or field.startswith("custom:"):
+        return True
+    return field not in FIELD_U and FIELD_STRENGTH.get(field, LOW) == LOW
 
 
 def value_weight(value: SharedValue, n_bidders: int) -> Weight:
