@@ -547,6 +547,11 @@ def _is_header(columns: dict[str, int]) -> bool:
     return "unit_price" in columns or ("quantity" in columns and "name" in columns)
 
 
+def is_boq_header(cells: Sequence[str]) -> bool:
+    """Whether a table row is the header of a bill of quantities."""
+    return _is_header(boq_header(cells))
+
+
 def parse_boq(blocks: Iterable[Block]) -> list[BoqItem]:
     """Priced lines of every BoQ table among these blocks, in order.
 

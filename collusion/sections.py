@@ -2,7 +2,9 @@
 
 Stages, top to bottom (``split_sections``):
 
-1. drop blocks extraction already marked as header, footer or toc; keep the
+1. drop blocks extraction already marked as header, footer or toc, and the
+   bill of quantities (``drop_bills``: the tender's bill, filled in by every
+   bidder; its prices are the price detector's evidence); keep the
    reading flow (body, text boxes, embedded parts) apart from the DOCX
    stories a reader finds elsewhere (headers, footers, notes, comments,
    deleted text): each of those becomes sections of its own, titled by the
@@ -28,6 +30,7 @@ from dataclasses import replace
 
 from collusion.labels import STORY_LABELS
 from collusion.models import Block, Section
+from collusion.prices import is_boq_header
 from collusion.text import TextSettings
 
 DROPPED_KINDS = frozenset({"header", "footer", "toc"})
@@ -78,7 +81,7 @@ def split_sections(
 ) -> tuple[Section, ...]:
     """Cut one file's blocks into Sections (TOC, headers and footers left out)."""
     settings = settings or TextSettings()
-    kept = [b for b in blocks if b.kind not in DROPPED_KINDS and b.text.strip()]
+    kept = drop_bills([b for b in blocks if b.kind not in DROPPED_KINDS and b.text.strip()])
     groups: list[Group] = []
     for story, story_blocks in by_story(kept):
         story_blocks = drop_toc(with_column_readings(story_blocks), settings)
@@ -100,6 +103,66 @@ def by_story(blocks: list[Block]) -> list[tuple[str, list[Block]]]:
         if block.story not in FLOW_STORIES:
             others.setdefault(block.story, []).append(block)
     return [("body", flow), *others.items()]
+
+
+# --- bills of quantities ---------------------------------------------------
+
+# A PDF text block is the page text of a bill when this share of its
+# characters sits in words (runs without whitespace) found inside the bill's
+# cells of that page.
+BILL_TEXT_SHARE = 0.8
+_SPACE = re.compile(r"\s+")
+
+
+def drop_bills(blocks: list[Block]) -> list[Block]:
+    """The blocks without the bills of quantities they hold.
+
+    A bill (工程量清单) is the tender's: its codes, names, features, units and
+    quantities are written by every bidder alike, and its prices are the price
+    detector's evidence (``collusion.prices``), so its text is never evidence
+    of copying. A bill is a table whose header row names BoQ columns
+    (``is_boq_header``) and the rows after it with as many cells. A PDF holds
+    the bill twice, as table rows and as page text; a text block on a page
+    with bill rows is dropped too when its lines are found in those rows' cells.
+    """
+    rows = _bill_rows(blocks)
+    if not rows:
+        return blocks
+    cells_by_page: dict[int | None, list[str]] = defaultdict(list)
+    for pos in rows:
+        cells_by_page[blocks[pos].page].extend(_SPACE.sub("", c) for c in blocks[pos].cells or ())
+    joined = {page: "\x00".join(cells) for page, cells in cells_by_page.items()
+              if page is not None}
+    return [
+        block for pos, block in enumerate(blocks)
+        if pos not in rows
+        and not (block.cells is None and block.page in joined
+                 and _in_bill(block.text, joined[block.page]))
+    ]
+
+
+def _bill_rows(blocks: list[Block]) -> set[int]:
+    """Positions of BoQ header rows and of the rows of their tables."""
+    rows: set[int] = set()
+    width = 0  # cells of the open bill's header; 0 when no bill is open
+    for pos, block in enumerate(blocks):
+        cells = block.cells or ()
+        if cells and is_boq_header(cells):
+            width = len(cells)
+        elif not cells or len(cells) != width:
+            width = 0
+        if width:
+            rows.add(pos)
+    return rows
+
+
+def _in_bill(text: str, cells: str) -> bool:
+    """Whether most characters of a text block are words found in the cells
+    (a PDF line may run across cells, a cell across lines)."""
+    words = text.split()
+    total = sum(map(len, words))
+    found = sum(len(word) for word in words if word in cells)
+    return total > 0 and found >= BILL_TEXT_SHARE * total
 
 
 # --- tables read down their columns ---------------------------------------

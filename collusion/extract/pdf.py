@@ -194,10 +194,12 @@ def _may_hold_priced_table(text: str) -> bool:
 
 def _table_blocks(document: pymupdf.Document, page_texts: list[str],
                   first_index: int) -> list[Block]:
-    """Rows of ruled tables on pages that carry prices, as table blocks with cells."""
+    """Rows of ruled tables on pages that carry prices, and on the pages a
+    priced table runs on to (rows without the header), as table blocks with cells."""
     blocks: list[Block] = []
     for page_no, text in enumerate(page_texts):
-        if not _may_hold_priced_table(text):
+        runs_on = bool(blocks) and blocks[-1].page == page_no  # the page before ended in a table
+        if not (runs_on or _may_hold_priced_table(text)):
             continue
         page = document.load_page(page_no)
         try:
