@@ -2,9 +2,9 @@
 
 One alert per bidder pair: a regulator reviews a pair of bids, not a pair of
 paragraphs. The alert aggregates every section pair confirmed between the two
-bidders and quotes the strongest passages (``TextSettings.max_evidence_passages``,
-ranked by non-boilerplate characters times rarity), both sides linked by
-``passage``; then the rare shared spans and parameter matches, as room allows.
+bidders and quotes every passage, strongest first (ranked by non-boilerplate
+characters times rarity), both sides linked by ``passage``; then shared typos
+and parameter matches, at most ``TextSettings.max_evidence_passages`` of those.
 The engine is ``collusion.text``.
 """
 
@@ -176,17 +176,20 @@ def param_evidence(prepared: Sequence[Prepared], params: list[Param], passage: i
 
 def evidence_for(comparison: ProjectComparison, pair: PairResult, settings: TextSettings,
                  limit: int) -> tuple[Evidence, ...]:
-    """The strongest passages, then rare spans and parameter matches, capped."""
+    """Every passage (strongest first: every passage of a copied section is
+    reported), then shared typos and parameter matches, these capped at
+    ``max_evidence_passages``."""
     prepared = comparison.prepared
     out: list[Evidence] = []
     k = 0
-    for ap in pair.passages[: settings.max_evidence_passages]:
+    for ap in pair.passages:
         k += 1
         a, b = prepared[ap.match.a], prepared[ap.match.b]
         out.append(side_evidence(a, ap.passage.a_start, ap.passage.a_end, k, limit))
         out.append(side_evidence(b, ap.passage.b_start, ap.passage.b_end, k, limit))
+    cap = k + settings.max_evidence_passages
     for typo in pair.typos:
-        if k >= settings.max_evidence_passages:
+        if k >= cap:
             break
         k += 1
         for sid, start, end in ((typo.a, typo.a_start, typo.a_end),
@@ -194,7 +197,7 @@ def evidence_for(comparison: ProjectComparison, pair: PairResult, settings: Text
             side = side_evidence(prepared[sid], start, end, k, limit, context=TYPO_CONTEXT_CHARS)
             out.append(replace(side, field="shared_typo", value=f"{typo.usual}→{typo.typo}"))
     for m in pair.param_sections:
-        if k >= settings.max_evidence_passages or not m.params.shared:
+        if k >= cap or not m.params.shared:
             break
         k += 1
         out.append(param_evidence(prepared, [x for x, _ in m.params.shared], k, limit))

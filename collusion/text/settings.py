@@ -130,7 +130,7 @@ class TextSettings:
     typo_score: float = 0.6  # score of a significant shared-typo signal alone
 
     # --- evidence ---
-    max_evidence_passages: int = 5  # strongest passages quoted per pair (two Evidence each)
+    max_evidence_passages: int = 5  # typos and parameter matches quoted per pair (every passage is)
     tfidf_second_opinion: bool = True  # TF-IDF char n-gram cosine in details
     tfidf_ngram_min: int = 2
     tfidf_ngram_max: int = 4
