@@ -16,19 +16,11 @@ project, never a project twice.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
-import json
-import math
 import os
-import re
 import sqlite3
-import stat
-import tempfile
 import time
-import tomllib
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -39,40 +31,43 @@ from collusion import pgdb, store
 from collusion.console import printable
 from collusion.errors import (
     CollusionError,
-    LockHeld,
     OutputError,
     ProjectError,
-    SettingsError,
     StoreError,
 )
-from collusion.lifecycle import close_in_forked_children, keep_in_forked_children, pid_is_dead
-from collusion.report import dumps, write_private
 
-Progress = Callable[[str, int, int], None]
-Log = Callable[[str], None]
+# The inbox, lock and output modules are imported whole here (``x as x`` marks a
+# re-export), so ``collusion.nightly.<name>`` keeps working for every caller.
+from collusion.nightly_inbox import HASH_CHUNK as HASH_CHUNK
+from collusion.nightly_inbox import Manifest, Progress, changed_projects, find_projects
+from collusion.nightly_inbox import file_sha256 as file_sha256
+from collusion.nightly_inbox import manifest_hash as manifest_hash
+from collusion.nightly_lock import Log, nightly_lock
+from collusion.nightly_lock import lock_path_for as lock_path_for
+from collusion.nightly_output import DEFAULT_REGULATOR_KEY as DEFAULT_REGULATOR_KEY
+from collusion.nightly_output import FILE_NAME_HASH_CHARS as FILE_NAME_HASH_CHARS
+from collusion.nightly_output import FILE_NAME_MAX_BYTES as FILE_NAME_MAX_BYTES
+from collusion.nightly_output import (
+    RUNS_FOLDER,
+    load_regulators,
+    one_line,
+    prepare_output,
+    regulator_for,
+    report_file_name,
+    write_json_atomic,
+)
+from collusion.nightly_output import STALE_TEMP_SECONDS as STALE_TEMP_SECONDS
+from collusion.nightly_output import UNROUTED as UNROUTED
+from collusion.nightly_output import safe_name as safe_name
 
-UNROUTED = "_unrouted"  # outbox folder for flagged reports whose industry has no regulator
-DEFAULT_REGULATOR_KEY = "default"  # a regulators-config key used for unmapped industries
-RUNS_FOLDER = "runs"  # under the output folder: one summary per run, and latest.json
-HASH_CHUNK = 1024 * 1024
-# A temporary report file this old belongs to a dead worker (workers side by
-# side on PostgreSQL write one report in seconds, never in an hour).
-STALE_TEMP_SECONDS = 3600
 # How often a PostgreSQL worker looks again at the earlier projects it waits for.
 CLAIM_POLL_SECONDS = 0.2
-# A report's file name: the project id itself when it is a short, plain name;
-# else its first characters, sanitized, plus a hash of the whole id.
-FILE_NAME_MAX_BYTES = 120  # of the readable part, in UTF-8; NAME_MAX is 255
-FILE_NAME_HASH_CHARS = 16  # hex digits of sha256 appended to sanitized names
 # Errors of the history database: the run goes on without it for that step.
 HISTORY_ERRORS: tuple[type[BaseException], ...] = (
     StoreError,
     sqlite3.Error,
     *pgdb.database_errors(),
 )
-_PLAIN_NAME = re.compile(r"[^\W][\w.-]*")
-_UNSAFE_CHARS = re.compile(r"[^\w.-]")
-_HASHED_TAIL = re.compile(rf"-[0-9a-f]{{{FILE_NAME_HASH_CHARS}}}$")
 
 
 @dataclass(frozen=True)
@@ -224,8 +219,8 @@ def run_nightly(
             if isinstance(options.database, str):
                 # Shared by several workers: running without it would scan
                 # every project in each of them. Stop and say why.
-                raise StoreError(_one_line(exc)) from exc
-            return _run_without_history(options, folders, _one_line(exc))
+                raise StoreError(one_line(exc)) from exc
+            return _run_without_history(options, folders, one_line(exc))
         try:
             return _locked_run(db, options, folders)
         finally:
@@ -265,23 +260,23 @@ def _locked_run(db: Database, options: _Options, folders: list[str]) -> NightlyS
         run_id = store.start_run(db, "nightly", inbox=str(options.inbox))
         started_at = _run_started_at(db, run_id)
     except HISTORY_ERRORS as exc:
-        return _run_without_history(options, folders, _one_line(exc))
+        return _run_without_history(options, folders, one_line(exc))
     if interrupted:
         options.log(f"{interrupted} earlier run(s) had died and are marked interrupted")
     run = _Run(options=options, db=db, history=store.History(db), run_id=run_id)
     try:
-        _prepare_output(options.out_dir, options.outbox, shared=store.dialect(db) != "sqlite")
+        prepare_output(options.out_dir, options.outbox, shared=store.dialect(db) != "sqlite")
         try:
-            to_scan, unchanged = _changed_projects(db, options.inbox, folders, options.progress)
+            to_scan, unchanged = changed_projects(db, options.inbox, folders, options.progress)
         except HISTORY_ERRORS as exc:
             with contextlib.suppress(*HISTORY_ERRORS):
-                store.finish_run(db, run_id, "failed", error=_one_line(exc))
-            return _run_without_history(options, folders, _one_line(exc))
+                store.finish_run(db, run_id, "failed", error=one_line(exc))
+            return _run_without_history(options, folders, one_line(exc))
         outcomes = _process_all(run, to_scan)
     except BaseException as exc:
         status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
         with contextlib.suppress(*HISTORY_ERRORS):
-            store.finish_run(db, run_id, status, error=_one_line(exc))
+            store.finish_run(db, run_id, status, error=one_line(exc))
         raise
     summary = _summary(options, run_id, started_at, folders, outcomes, unchanged, interrupted)
     summary = _write_summary(options.out_dir, summary)
@@ -298,7 +293,7 @@ def _locked_run(db: Database, options: _Options, folders: list[str]) -> NightlyS
             alerts=summary.alerts,
         )
     except HISTORY_ERRORS as exc:
-        summary = replace(summary, status="failed", history_error=_one_line(exc))
+        summary = replace(summary, status="failed", history_error=one_line(exc))
         summary = _write_summary(options.out_dir, summary)
     options.log(summary.message)
     return summary
@@ -312,7 +307,7 @@ def _run_without_history(options: _Options, folders: list[str], error: str) -> N
     )
     run = _Run(options, db=None, history=None, run_id=store.new_run_id(), history_error=error)
     started_at = store.utc_now()
-    _prepare_output(options.out_dir, options.outbox)
+    prepare_output(options.out_dir, options.outbox)
     manifests = [(folder, Manifest("", 0)) for folder in folders]
     outcomes = _process_all(run, manifests)
     summary = _summary(options, run.run_id, started_at, folders, outcomes, [], 0)
@@ -433,179 +428,8 @@ def _summary(
     )
 
 
-def _one_line(exc: BaseException) -> str:
-    """``Type: message`` on one line (a message may quote a hostile name)."""
-    return printable(f"{type(exc).__name__}: {exc}")
-
-
 def _run_started_at(db: Database, run_id: str) -> str:
     return db.conn.execute("SELECT started_at FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
-
-
-# ---------------------------------------------------------------------------
-# The lock
-# ---------------------------------------------------------------------------
-
-
-def lock_path_for(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".lock")
-
-
-@contextlib.contextmanager
-def nightly_lock(db_path: Path, log: Log | None = None) -> Iterator[Path]:
-    """Hold ``<db>.lock`` for the run; raise LockHeld at once if it is taken.
-
-    ``flock`` is released by the kernel when the holder dies, even by
-    SIGKILL; the descriptor is not inherited by programs the run starts and
-    is closed in the processes it forks, so only a live run holds the lock.
-    Should some other process still hold it while the run that wrote its pid
-    is dead (a leftover child of an older version), the lock file is
-    replaced and the run goes ahead. Otherwise the file is never deleted:
-    deleting it would let two runs lock two different files.
-    """
-    path = lock_path_for(db_path)
-    fd = _take_lock(path, db_path, log or (lambda line: None))
-    close_in_forked_children(fd)
-    try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield path
-    finally:
-        keep_in_forked_children(fd)
-        os.close(fd)  # closing releases the flock
-
-
-def _take_lock(path: Path, db_path: Path, log: Log) -> int:
-    """An open descriptor of ``path`` holding its flock (see nightly_lock)."""
-    for _attempt in range(3):
-        fd = _open_lock_file(path)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
-            if not _pid_is_dead(holder) or not _same_file(fd, path):
-                os.close(fd)
-                raise LockHeld(
-                    f"another nightly run (pid {holder}) is using {db_path}; it holds {path}"
-                ) from None
-            log(
-                f"the lock {path} was held after its run (pid {holder}) died, by a leftover "
-                "process; replacing the lock file"
-            )
-            path.unlink(missing_ok=True)
-            os.close(fd)
-            continue
-        if _same_file(fd, path):
-            return fd
-        os.close(fd)  # replaced under us by a run taking over: lock the new file
-    raise LockHeld(f"cannot take the lock {path}: it keeps being replaced")
-
-
-def _open_lock_file(path: Path) -> int:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    except OSError as exc:
-        raise StoreError(f"cannot create the lock file {path}: {exc}") from exc
-
-
-def _same_file(fd: int, path: Path) -> bool:
-    """Whether ``path`` still names the file open as ``fd``."""
-    try:
-        on_disk, opened = path.stat(), os.fstat(fd)
-    except OSError:
-        return False
-    return (on_disk.st_dev, on_disk.st_ino) == (opened.st_dev, opened.st_ino)
-
-
-def _pid_is_dead(text: str) -> bool:
-    """Whether the pid written in the lock file names no process."""
-    try:
-        pid = int(text)
-    except ValueError:
-        return False
-    return pid > 0 and pid_is_dead(pid)
-
-
-# ---------------------------------------------------------------------------
-# Finding what changed
-# ---------------------------------------------------------------------------
-
-
-def find_projects(inbox: Path) -> list[str]:
-    """Project folders under the inbox (folders with a bids/ subfolder), sorted.
-
-    Returned relative to the inbox ("." when the inbox itself is a project).
-    A project folder is not searched further: its bids/ hold bidders, not
-    projects. Hidden folders are skipped.
-    """
-    found = []
-    for dirpath, dirnames, _ in os.walk(inbox):
-        here = Path(dirpath)
-        if (here / "bids").is_dir():
-            found.append(here.relative_to(inbox).as_posix())
-            dirnames[:] = []
-            continue
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-    return sorted(found)
-
-
-def manifest_hash(project_dir: Path) -> tuple[str, int]:
-    """(sha256 over every file's relative path and content hash, file count).
-
-    Every file counts, not only bids: a changed project.json, tender or
-    signatures.csv changes the report too. A symbolic link counts by its
-    target's name (the scan never follows links out of the project). Plain
-    string paths and one lstat per file: a re-run with nothing new is
-    mostly this function.
-    """
-    entries = []
-    top = os.fspath(project_dir)
-    for dirpath, _, filenames in os.walk(top):
-        rel_dir = os.path.relpath(dirpath, top).replace(os.sep, "/")
-        prefix = "" if rel_dir == "." else rel_dir + "/"
-        for name in filenames:
-            path = os.path.join(dirpath, name)
-            mode = os.lstat(path).st_mode
-            if stat.S_ISLNK(mode):
-                entries.append(f"{prefix}{name}\0link:{os.readlink(path)}")
-            elif stat.S_ISREG(mode):
-                entries.append(f"{prefix}{name}\0{file_sha256(path)}")
-    digest = hashlib.sha256("\n".join(sorted(entries)).encode()).hexdigest()
-    return digest, len(entries)
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(HASH_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-@dataclass(frozen=True)
-class Manifest:
-    hash: str
-    files: int
-
-
-def _changed_projects(
-    db: Database, inbox: Path, folders: list[str], progress: Progress
-) -> tuple[list[tuple[str, Manifest]], list[str]]:
-    """Split the folders into (to scan, with manifests) and unchanged."""
-    known = {
-        row[0]: row[1]
-        for row in db.conn.execute("SELECT folder, manifest_hash FROM inbox_projects")
-    }
-    to_scan, unchanged = [], []
-    for done, folder in enumerate(folders, start=1):
-        digest, count = manifest_hash(inbox / folder)
-        if known.get(folder) == digest:
-            unchanged.append(folder)
-        else:
-            to_scan.append((folder, Manifest(digest, count)))
-        progress("hash", done, len(folders))
-    return to_scan, unchanged
 
 
 # ---------------------------------------------------------------------------
@@ -644,7 +468,7 @@ def _process_project(
             result = _scan(run.options.inbox / folder, run.options.settings, run.history, before)
         except HISTORY_ERRORS as exc:
             # The history broke under the scan: the report is still owed.
-            history_error = _one_line(exc)
+            history_error = one_line(exc)
             log(
                 f"history unreadable while scanning {printable(folder)} ({history_error}); "
                 "scanning it again without the history"
@@ -669,7 +493,7 @@ def _process_project(
         report_path = write_json_atomic(run.options.out_dir / report_file_name(project_id), report)
         delivered = _deliver(run, project_id, report)
     except OSError as exc:
-        error = f"cannot write the report of {printable(project_id)}: {_one_line(exc)}"
+        error = f"cannot write the report of {printable(project_id)}: {one_line(exc)}"
         log(f"failed {printable(folder)}: {error}")
         return ProjectOutcome(folder=folder, status="failed", project_id=project_id, error=error)
     outcome = ProjectOutcome(
@@ -696,7 +520,7 @@ def _process_project(
                 flagged_pairs=counts.flagged_pairs,
             )
         except HISTORY_ERRORS as exc:
-            history_error = _one_line(exc)
+            history_error = one_line(exc)
     if history_error is not None:
         # The report is written; the history does not know it. Failed, so
         # the summary says so, and the next run scans it again.
@@ -777,105 +601,6 @@ def _record_manifest(
     )
 
 
-# ---------------------------------------------------------------------------
-# Output and delivery
-# ---------------------------------------------------------------------------
-
-
-def safe_name(name: str) -> str:
-    """One path component for ``name``, injective and bounded.
-
-    A short name of letters, digits (any script), ``-``, ``_`` and ``.``,
-    not starting with a dot, is kept as it is. Anything else (separators,
-    control characters, spaces, a name too long for a file name) becomes its
-    sanitized first characters plus ``-`` and a hash of the whole name. A
-    kept name never ends like a hashed one, so two names never share a file.
-    """
-    if (
-        _PLAIN_NAME.fullmatch(name)
-        and len(name.encode()) <= FILE_NAME_MAX_BYTES
-        and not (_HASHED_TAIL.search(name))
-    ):
-        return name
-    prefix = _UNSAFE_CHARS.sub("_", name).lstrip(".")
-    while len(prefix.encode()) > FILE_NAME_MAX_BYTES:
-        prefix = prefix[:-1]
-    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()
-    return f"{prefix or '_'}-{digest[:FILE_NAME_HASH_CHARS]}"
-
-
-def report_file_name(project_id: str) -> str:
-    """``<project id>.json``, the id made a safe file name by :func:`safe_name`."""
-    return f"{safe_name(project_id)}.json"
-
-
-def write_json_atomic(path: Path, data: Any) -> Path:
-    """Write a JSON file atomically and owner-only, as ``collusion scan`` does."""
-    write_private(path, dumps(data))
-    return path
-
-
-def _prepare_output(out_dir: Path, outbox: Path | None, *, shared: bool = False) -> None:
-    """Create the output folders, check they take files, and remove
-    temporary files of killed runs. OutputError when one cannot be written.
-
-    Safe only under the lock: no other run can be writing there. ``shared``
-    (workers side by side on PostgreSQL): only temporary files older than
-    STALE_TEMP_SECONDS are removed, never one a live worker is writing.
-    """
-    oldest = time.time() - STALE_TEMP_SECONDS if shared else math.inf
-    try:
-        folders = [out_dir, out_dir / RUNS_FOLDER]
-        for folder in folders:
-            folder.mkdir(parents=True, exist_ok=True)
-        if outbox is not None:
-            outbox.mkdir(parents=True, exist_ok=True)
-            folders += [outbox] + [p for p in outbox.iterdir() if p.is_dir()]
-        for folder in folders:
-            # write_private's temporary files: ".<name>.<random>" next to <name>.
-            for stale in folder.glob(".*.json.*"):
-                with contextlib.suppress(FileNotFoundError):
-                    if stale.stat().st_mtime < oldest:
-                        stale.unlink()
-            _probe_writable(folder)
-    except OSError as exc:
-        raise OutputError(f"cannot write to the output folder: {_one_line(exc)}") from exc
-
-
-def _probe_writable(folder: Path) -> None:
-    """Create and remove a file in ``folder``: the one sure test of writing."""
-    fd, name = tempfile.mkstemp(prefix=".probe.", dir=folder)
-    os.close(fd)
-    os.unlink(name)
-
-
-def load_regulators(path: str | os.PathLike[str]) -> dict[str, str]:
-    """Read ``{"industry": "regulator", ...}`` from a JSON or TOML file."""
-    config = Path(path)
-    try:
-        text = config.read_text(encoding="utf-8-sig")
-        if config.suffix.lower() == ".toml":
-            data = tomllib.loads(text)
-        else:
-            data = json.loads(text)
-    except (OSError, ValueError) as exc:
-        raise SettingsError(f"cannot read the regulators file {config}: {exc}") from exc
-    if not isinstance(data, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in data.items()
-    ):
-        raise SettingsError(
-            f"the regulators file {config} must map each industry to a regulator name, "
-            'e.g. {"construction": "住建局", "water": "水务局"}'
-        )
-    return {k.strip(): v.strip() for k, v in data.items()}
-
-
-def regulator_for(industry: str | None, regulators: dict[str, str]) -> str:
-    """The regulator's outbox folder name for an industry."""
-    name = regulators.get(industry or "") or regulators.get(DEFAULT_REGULATOR_KEY)
-    return safe_name(name) if name else UNROUTED
-
-
 def _deliver(run: _Run, project_id: str, report: dict[str, Any]) -> Path | None:
     """Copy a report with flagged pairs into OUTBOX/<regulator>/, atomically."""
     if run.options.outbox is None or not any(p.get("flagged") for p in report.get("pairs", [])):
@@ -895,5 +620,5 @@ def _write_summary(out_dir: Path, summary: NightlySummary) -> NightlySummary:
         write_json_atomic(path, data)
         write_json_atomic(runs / "latest.json", data)
     except OSError as exc:
-        raise OutputError(f"cannot write the run summary {path}: {_one_line(exc)}") from exc
+        raise OutputError(f"cannot write the run summary {path}: {one_line(exc)}") from exc
     return summary
