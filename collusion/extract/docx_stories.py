@@ -32,309 +32,74 @@ footers, notes, comments and deleted text have no page.
 Headings: a paragraph's outline level, its style chain (Heading N / 标题 N /
 Title, or a style's outline level), else its list numbering when that reads
 like a chapter label (see ``numbering_heading_level``).
+
+The reader is here; WordprocessingML names and shared walks are in
+:mod:`collusion.extract.docx_xml`, headings in :mod:`collusion.extract.docx_styles`,
+relationships and altChunk text in :mod:`collusion.extract.docx_parts`.
 """
 
 from __future__ import annotations
 
-import codecs
 import posixpath
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from lxml import etree
-from lxml import html as lxml_html
 
 from collusion.errors import ExtractionError
+from collusion.extract.docx_parts import (
+    decode_text,
+    document_relationships,
+    html_lines,
+)
+from collusion.extract.docx_styles import (
+    heading_level,
+    numbering_heading_level,
+    numbering_levels,
+    read_styles,
+)
+from collusion.extract.docx_xml import (
+    BLOCK_WRAPPERS,
+    BODY_STORIES,
+    BOX_HOLDERS,
+    BR,
+    BREAK_TYPES_WITHOUT_TEXT,
+    DEL_TEXT,
+    DELETIONS,
+    DOCUMENT_RELS,
+    INLINE_WRAPPERS,
+    MATH,
+    MATH_TEXT,
+    MAX_EMBEDDED_DEPTH,
+    MC_ALTERNATE,
+    MC_CHOICE,
+    MC_FALLBACK,
+    NOTE_ITEMS,
+    PART_STORIES,
+    R_NS,
+    RUN_TEXT,
+    SDT,
+    SDT_CONTENT,
+    SEPARATOR_NOTES,
+    TBL,
+    TC,
+    TR,
+    TXBX_CONTENT,
+    VAL,
+    P,
+    R,
+    T,
+    _block_children,
+    _children,
+    _int_val,
+    _w,
+    page_breaks_in,
+)
 from collusion.models import Block
-
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
-M_NS = "http://schemas.openxmlformats.org/officeDocument/2006/math"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-
-
-def _w(tag: str) -> str:
-    return f"{{{W_NS}}}{tag}"
-
-
-P, TBL, TR, TC, R = _w("p"), _w("tbl"), _w("tr"), _w("tc"), _w("r")
-SDT, SDT_CONTENT = _w("sdt"), _w("sdtContent")
-TXBX_CONTENT = _w("txbxContent")
-MC_ALTERNATE = f"{{{MC_NS}}}AlternateContent"
-MC_CHOICE, MC_FALLBACK = f"{{{MC_NS}}}Choice", f"{{{MC_NS}}}Fallback"
-VAL = _w("val")
-# Block-level wrappers whose content is read as if it stood in their place.
-BLOCK_WRAPPERS = frozenset(map(_w, ("customXml", "ins", "moveTo", "smartTag")))
-# Inline wrappers whose runs are part of the paragraph's visible text.
-INLINE_WRAPPERS = frozenset(
-    map(
-        _w,
-        (
-            "hyperlink",
-            "ins",
-            "moveTo",
-            "smartTag",
-            "customXml",
-            "fldSimple",
-            "dir",
-            "bdo",
-            "sdtContent",
-        ),
-    )
-)
-DELETIONS = frozenset(map(_w, ("del", "moveFrom")))
-MATH = frozenset({f"{{{M_NS}}}oMath", f"{{{M_NS}}}oMathPara"})
-MATH_TEXT = f"{{{M_NS}}}t"
-# Run children and the text python-docx gives them (page and column breaks: none).
-RUN_TEXT = {_w("tab"): "\t", _w("ptab"): "\t", _w("cr"): "\n", _w("noBreakHyphen"): "-"}
-BR = _w("br")
-BREAK_TYPES_WITHOUT_TEXT = frozenset({"page", "column"})
-T, DEL_TEXT = _w("t"), _w("delText")
-# Run children that may hold text boxes (DrawingML, VML, embedded objects).
-BOX_HOLDERS = frozenset(map(_w, ("drawing", "pict", "object")))
-
-# Stories after the body, in reading order: relationship type -> story.
-REL_TYPE_PREFIX = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
-PART_STORIES = (
-    ("header", "header"),
-    ("footer", "footer"),
-    ("footnotes", "footnote"),
-    ("endnotes", "endnote"),
-    ("comments", "comment"),
-)
-# Note parts hold Word's own separator "notes", which are not text.
-NOTE_ITEMS = {"footnote": _w("footnote"), "endnote": _w("endnote"), "comment": _w("comment")}
-SEPARATOR_NOTES = frozenset({"separator", "continuationSeparator", "continuationNotice"})
-ALT_CHUNK_TYPE = REL_TYPE_PREFIX + "aFChunk"
-DOCUMENT_RELS = "word/_rels/document.xml.rels"
-BODY_STORIES = frozenset({"body", "textbox", "embedded"})
-# An altChunk DOCX inside an altChunk DOCX: read this deep, no deeper.
-MAX_EMBEDDED_DEPTH = 1
-
-# Headings.
-_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
-TITLE_STYLES = frozenset({"title", "标题"})
-# A list level whose label reads like a chapter or section title.
-_CHAPTER_LABEL = re.compile(r"第[^%]*%\d[^%]*[章节篇部]")
-# A numbered paragraph longer than this, or ending like a sentence, is a
-# numbered list item, not a title.
-NUMBERED_HEADING_MAX_CHARS = 40
-SENTENCE_ENDS = ("。", "；", ";", "：", ":", "，")
 
 # Reads an embedded DOCX (altChunk) into blocks: its bytes, its depth, a list
 # for its notes; raises ExtractionError.
 EmbeddedReader = Callable[[bytes, int, list[str]], tuple[Block, ...]]
-
-
-# --- styles and numbering ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NumberingLevel:
-    """One level of a Word list definition: its label pattern and format."""
-
-    label: str  # w:lvlText, e.g. "第%1章", "%1、", "%1.%2"
-    fmt: str  # w:numFmt, e.g. "chineseCounting", "decimal"
-    outline: int | None  # heading level from the level's own outlineLvl
-
-
-def outline_to_level(value: str | None) -> int | None:
-    try:
-        level = int(value or "")
-    except ValueError:
-        return None
-    # outlineLvl 9 means body text in Word.
-    return level + 1 if 0 <= level < 9 else None
-
-
-def numbering_levels(numbering: etree._Element | None) -> dict[tuple[str, int], NumberingLevel]:
-    """(numId, ilvl) -> the level definition, from word/numbering.xml."""
-    if numbering is None:
-        return {}
-    abstract: dict[str, dict[int, NumberingLevel]] = {}
-    for definition in numbering.iter(_w("abstractNum")):
-        levels: dict[int, NumberingLevel] = {}
-        for lvl in definition.iter(_w("lvl")):
-            try:
-                ilvl = int(lvl.get(_w("ilvl")) or "0")
-            except ValueError:
-                continue
-            text = lvl.find(_w("lvlText"))
-            fmt = lvl.find(_w("numFmt"))
-            outline = lvl.find(f"{_w('pPr')}/{_w('outlineLvl')}")
-            levels[ilvl] = NumberingLevel(
-                label=(text.get(VAL) or "") if text is not None else "",
-                fmt=(fmt.get(VAL) or "") if fmt is not None else "",
-                outline=outline_to_level(outline.get(VAL)) if outline is not None else None,
-            )
-        abstract[definition.get(_w("abstractNumId")) or ""] = levels
-    found: dict[tuple[str, int], NumberingLevel] = {}
-    for num in numbering.iter(_w("num")):
-        ref = num.find(_w("abstractNumId"))
-        if ref is None:
-            continue
-        for ilvl, level in abstract.get(ref.get(VAL) or "", {}).items():
-            found[(num.get(_w("numId")) or "", ilvl)] = level
-    return found
-
-
-@dataclass(frozen=True)
-class Style:
-    """What a paragraph style says about headings and numbering."""
-
-    name: str
-    based_on: str | None
-    outline: etree._Element | None  # w:outlineLvl of its pPr
-    num_pr: etree._Element | None  # w:numPr of its pPr
-
-
-@dataclass(frozen=True)
-class Styles:
-    """The paragraph styles of word/styles.xml, by id, and the default one."""
-
-    by_id: Mapping[str, Style]
-    default: str | None
-
-    def chain(self, style_id: str | None) -> Iterator[Style]:
-        """The style (the default one when missing or unknown) and its bases."""
-        current = style_id if style_id in self.by_id else self.default
-        seen: set[str] = set()
-        while current is not None and current in self.by_id and current not in seen:
-            seen.add(current)
-            style = self.by_id[current]
-            yield style
-            current = style.based_on
-
-
-def read_styles(root: etree._Element | None) -> Styles:
-    if root is None:
-        return Styles({}, None)
-    by_id: dict[str, Style] = {}
-    default = None
-    for style in root.iter(_w("style")):
-        if style.get(_w("type")) not in (None, "paragraph"):
-            continue
-        style_id = style.get(_w("styleId"))
-        if not style_id:
-            continue
-        name = style.find(_w("name"))
-        based = style.find(_w("basedOn"))
-        ppr = style.find(_w("pPr"))
-        by_id[style_id] = Style(
-            name=((name.get(VAL) or "") if name is not None else "").strip(),
-            based_on=based.get(VAL) if based is not None else None,
-            outline=ppr.find(_w("outlineLvl")) if ppr is not None else None,
-            num_pr=ppr.find(_w("numPr")) if ppr is not None else None,
-        )
-        if style.get(_w("default")) in ("1", "true", "on") and default is None:
-            default = style_id
-    return Styles(by_id, default)
-
-
-def _style_id(ppr: etree._Element | None) -> str | None:
-    if ppr is None:
-        return None
-    style = ppr.find(_w("pStyle"))
-    return style.get(VAL) if style is not None else None
-
-
-def heading_level(ppr: etree._Element | None, styles: Styles) -> int | None:
-    """Heading level from the paragraph's outline level or its style chain."""
-    if ppr is not None:
-        outline = ppr.find(_w("outlineLvl"))
-        if outline is not None:
-            return outline_to_level(outline.get(VAL))
-    for style in styles.chain(_style_id(ppr)):
-        match = _HEADING_STYLE.match(style.name)
-        if match:
-            return int(match.group(1))
-        if style.name.lower() in TITLE_STYLES:
-            return 1
-        if style.outline is not None:
-            return outline_to_level(style.outline.get(VAL))
-    return None
-
-
-def _num_pr(ppr: etree._Element | None, styles: Styles) -> etree._Element | None:
-    """The paragraph's list numbering, set on it or inherited from its style."""
-    if ppr is not None and ppr.find(_w("numPr")) is not None:
-        return ppr.find(_w("numPr"))
-    for style in styles.chain(_style_id(ppr)):
-        if style.num_pr is not None:
-            return style.num_pr
-    return None
-
-
-def numbering_heading_level(
-    ppr: etree._Element | None,
-    text: str,
-    styles: Styles,
-    levels: Mapping[tuple[str, int], NumberingLevel],
-) -> int | None:
-    """A heading level for a paragraph Word numbers as a chapter or section.
-
-    Chinese bid templates often number chapters with a list definition
-    (第%1章, %1、 in Chinese counting) on a plain style; the number is not in
-    the paragraph's text, so only the list definition shows it is a title.
-    """
-    num_pr = _num_pr(ppr, styles) if levels else None
-    if num_pr is None:
-        return None
-    num_id = num_pr.find(_w("numId"))
-    ilvl_el = num_pr.find(_w("ilvl"))
-    try:
-        ilvl = int(ilvl_el.get(VAL) or "0") if ilvl_el is not None else 0
-    except ValueError:
-        return None
-    level = levels.get(((num_id.get(VAL) or "") if num_id is not None else "", ilvl))
-    if level is None:
-        return None
-    if level.outline is not None:
-        return level.outline
-    if not text or len(text) > NUMBERED_HEADING_MAX_CHARS or text.endswith(SENTENCE_ENDS):
-        return None
-    if _CHAPTER_LABEL.search(level.label):
-        return min(ilvl + 1, 3)
-    if level.fmt.startswith("chinese") and ilvl < 3:
-        return min(ilvl + 1, 3)  # 一、 / （一） numbering: titles, not list items
-    return None
-
-
-def page_breaks_in(element: etree._Element) -> int:
-    rendered = sum(1 for _ in element.iter(_w("lastRenderedPageBreak")))
-    explicit = sum(1 for br in element.iter(BR) if br.get(_w("type")) == "page")
-    return rendered + explicit
-
-
-# --- relationships -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Relationship:
-    type: str  # the last segment of the relationship type: header, footer, aFChunk...
-    part: str  # the target part's name in the package
-
-
-def document_relationships(
-    rels: etree._Element | None, folder: str = "word"
-) -> dict[str, Relationship]:
-    """rId -> internal relationship of word/document.xml."""
-    found: dict[str, Relationship] = {}
-    if rels is None:
-        return found
-    for rel in rels.iter(f"{{{REL_NS}}}Relationship"):
-        target = rel.get("Target") or ""
-        if rel.get("TargetMode") == "External" or not target or not rel.get("Id"):
-            continue
-        joined = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-        kind = (rel.get("Type") or "").rsplit("/", 1)[-1]
-        found[rel.get("Id") or ""] = Relationship(kind, posixpath.normpath(joined))
-    return found
-
-
-# --- the reader -------------------------------------------------------------------------
 
 
 @dataclass
@@ -642,100 +407,3 @@ class StoryReader:
                     block.cells,
                 )
             )
-
-
-def html_lines(data: bytes) -> list[str]:
-    """The visible text of an HTML part, one line per block element."""
-    try:
-        root = lxml_html.document_fromstring(_XML_DECLARATION.sub("", decode_text(data)))
-    except (etree.ParserError, ValueError):
-        return []
-    for element in root.iter("script", "style"):
-        element.text = None
-    for element in root.iter(*HTML_BLOCKS):
-        element.tail = "\n" + (element.tail or "")
-    return [line for line in root.text_content().splitlines() if line.strip()]
-
-
-HTML_BLOCKS = (
-    "p",
-    "div",
-    "li",
-    "tr",
-    "td",
-    "th",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "br",
-    "table",
-    "blockquote",
-    "pre",
-)
-_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-_META_CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
-# Chinese HTML without a declared charset: UTF-8 when it decodes, else GB18030.
-FALLBACK_ENCODING = "gb18030"
-BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
-def decode_text(data: bytes) -> str:
-    """Text of an embedded HTML or plain-text part: its BOM, its declared
-    charset, else UTF-8, else GB18030."""
-    for bom, encoding in BOMS:
-        if data.startswith(bom):
-            return data.decode(encoding, errors="replace")
-    declared = _META_CHARSET.search(data[:4096])
-    if declared:
-        try:
-            return data.decode(declared.group(1).decode("ascii"), errors="replace")
-        except LookupError:
-            pass
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode(FALLBACK_ENCODING, errors="replace")
-
-
-def _int_val(element: etree._Element | None, default: int) -> int:
-    if element is None:
-        return default
-    try:
-        return int(element.get(VAL) or default)
-    except ValueError:
-        return default
-
-
-def _block_children(container: etree._Element) -> Iterator[etree._Element]:
-    """Paragraphs and tables of a container, through sdt and customXml wrappers."""
-    for child in container:
-        tag = child.tag
-        if tag in (P, TBL):
-            yield child
-        elif tag == SDT:
-            content = child.find(SDT_CONTENT)
-            if content is not None:
-                yield from _block_children(content)
-        elif tag in BLOCK_WRAPPERS:
-            yield from _block_children(child)
-
-
-def _children(element: etree._Element, tag: str) -> Iterator[etree._Element]:
-    """Children with `tag`, also inside content controls and custom XML (rows
-    and cells can be wrapped like paragraphs)."""
-    for child in element:
-        if child.tag == tag:
-            yield child
-        elif child.tag == SDT:
-            content = child.find(SDT_CONTENT)
-            if content is not None:
-                yield from _children(content, tag)
-        elif child.tag in BLOCK_WRAPPERS:
-            yield from _children(child, tag)
