@@ -1,0 +1,331 @@
+"""How `collusion scan` grows with the number of bidders, next to bare reading.
+
+    python benchmarks/scale_bench.py                       # 10, 20, 40, 80 bidders
+    python benchmarks/scale_bench.py --bidders 10 20 --pages 40
+    python benchmarks/scale_bench.py --cache ~/.cache/collusion-bench   # keep projects
+
+For each project size it generates (or reuses from ``--cache``) a project of
+that many bidders, each with a technical bid PDF of about ``--pages`` pages
+(headings, body text, a priced bill of quantities, two images) and a business
+bid DOCX (a tenth of the pages, with a table); one bidder in ten copies a
+chapter from the bidder before it, so the text engine has real work. Then, in
+one run, side by side:
+
+1. bare reading: every PDF page through PyMuPDF ``page.get_text()`` and every
+   DOCX through python-docx (paragraphs and table cells), in one process,
+   measured before and after the scan (the faster of the two is used, so the
+   ratio is never flattered by a slow moment of a shared machine);
+2. the scan, in a fresh process doing what ``collusion scan --output`` does,
+   with the time of each stage (extraction, sections, each detector, the rest),
+   its peak resident memory (VmHWM of the scan process, and the largest
+   extraction worker's), and the text engine's candidate and alignment counts;
+3. with ``--db-at N``, for that size also ``scan --db`` on a fresh database,
+   and the ratio to the plain scan.
+
+Prints one block per size and a summary table with the growth factor of scan
+time per doubling of bidders. Generated data never goes into the repository:
+a temporary folder, or the ``--cache`` folder given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import docx
+import pymupdf
+
+GENERATOR_VERSION = 1  # bump when the generated projects change
+COPY_EVERY = 10  # bidder n*10+2 copies a chapter of bidder n*10+1
+PAGE_PARAGRAPHS = 11  # body paragraphs of a PDF page: about 1,400 characters
+TABLE_ROWS = 24  # rows of the priced bill of quantities
+
+
+def _synth() -> Any:
+    """The synthetic bid writer, wherever the project keeps it."""
+    for name in ("collusion.synth", "tools.synth", "tests.support.synth"):
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            continue
+    raise SystemExit("cannot find the synthetic bid writer (collusion.synth)")
+
+
+# --- the generated project ------------------------------------------------------
+
+
+def _plan_pages(synth: Any, rng: random.Random, company: str, pages: int) -> list[list]:
+    """PDF page items: a heading and a few fresh paragraphs per page."""
+    items: list[list] = []
+    while len(items) < pages:
+        plan = synth.technical_plan(rng, company, sections=8,
+                                    paragraphs_per_section=PAGE_PARAGRAPHS * 2)
+        for heading, paragraphs in plan:
+            for start in range(0, len(paragraphs), PAGE_PARAGRAPHS):
+                body = paragraphs[start : start + PAGE_PARAGRAPHS]
+                items.append([(heading if start == 0 else heading + "（续）", 1), *body])
+    return items[:pages]
+
+
+def _bill(rng: random.Random) -> list[list[str]]:
+    """A priced bill of quantities with the columns the table finder keys on."""
+    rows = [["序号", "项目名称", "单位", "工程量", "单价（元）", "合价（元）"]]
+    works = ("平整场地", "挖一般土方", "回填方", "C30混凝土垫层", "钢筋制作安装", "模板安装",
+             "砌筑工程", "防水卷材", "外墙涂料", "屋面保温")
+    for n in range(1, TABLE_ROWS + 1):
+        qty = rng.randint(10, 5000)
+        price = round(rng.uniform(5, 900), 2)
+        rows.append([str(n), works[n % len(works)], "m3", str(qty), f"{price:.2f}",
+                     f"{qty * price:.2f}"])
+    return rows
+
+
+def build_project(root: Path, bidders: int, pages: int) -> None:
+    """Write the project: project.json, and per bidder a PDF and a DOCX."""
+    synth = _synth()
+    meta: dict[str, Any] = {"id": f"SCALE-{bidders}", "name": "规模基准测试工程",
+                            "industry": "construction", "bidders": {}}
+    shared_logo = synth.make_png(9999)
+    previous: list[list] | None = None
+    for n in range(1, bidders + 1):
+        bidder = f"b{n:03d}"
+        rng = random.Random(1000 + n)
+        company = f"规模第{n}号建设工程有限公司"
+        meta["bidders"][bidder] = {"name": company, "price": 10_000_000 + rng.randint(0, 900_000)}
+        body = _plan_pages(synth, rng, company, pages - 1)
+        if n % COPY_EVERY == 2 and previous is not None:
+            body[3:9] = previous[3:9]  # a copied chapter of six pages
+        previous = body
+        body.insert(len(body) // 2, [("工程量清单报价", 1), ("table", _bill(rng))])
+        synth.write_pdf(root / "bids" / bidder / "技术标.pdf", body,
+                        metadata={"author": f"user{n}", "creator": "WPS 文字"},
+                        images=[synth.make_png(n), shared_logo])
+        business = _plan_pages(synth, rng, company, max(1, pages // 10))
+        paragraphs = [item for page in business for item in page]
+        synth.write_docx(root / "bids" / bidder / "商务标.docx", paragraphs,
+                         core={"author": f"user{n}"}, tables=[_bill(rng)[:8]])
+    (root / "project.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+def project_at(base: Path, bidders: int, pages: int) -> Path:
+    root = base / f"v{GENERATOR_VERSION}-b{bidders}-p{pages}"
+    done = root / ".complete"
+    if not done.exists():
+        started = time.perf_counter()
+        build_project(root, bidders, pages)
+        done.write_text("ok")
+        print(f"  (generated {bidders} bidders in {time.perf_counter() - started:.0f} s)",
+              flush=True)
+    return root
+
+
+# --- bare reading ---------------------------------------------------------------
+
+
+def bare_reading(root: Path) -> tuple[float, int, int]:
+    """Seconds to read every file's text with plain PyMuPDF and python-docx;
+    also the PDF pages and characters read."""
+    pages = chars = 0
+    started = time.perf_counter()
+    for path in sorted(root.glob("bids/*/*")):
+        if path.suffix == ".pdf":
+            with pymupdf.open(path) as document:
+                for page in document:
+                    chars += len(page.get_text())
+                    pages += 1
+        elif path.suffix == ".docx":
+            document = docx.Document(str(path))
+            chars += sum(len(p.text) for p in document.paragraphs)
+            for table in document.tables:
+                for row in table.rows:
+                    chars += sum(len(cell.text) for cell in row.cells)
+    return time.perf_counter() - started, pages, chars
+
+
+# --- the scan, in its own process -------------------------------------------------
+
+
+def _peak_rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
+    """What `collusion scan ROOT --output OUTPUT [--db DB]` does, timed by stage."""
+    started = time.perf_counter()
+    from collusion import detectors, scan
+    from collusion.detectors import near_duplicate_text
+    from collusion.report import write_report
+
+    stages: dict[str, float] = {}
+    captured: dict[str, Any] = {}
+
+    def timed(name: str, fn: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                stages[name] = stages.get(name, 0.0) + time.perf_counter() - t0
+        return wrapper
+
+    scan.extract_all = timed("extract", scan.extract_all)
+    scan.section_bidders = timed("sections", scan.section_bidders)
+    scan.DETECTORS = tuple((name, timed(name, fn)) for name, fn in detectors.DETECTORS)
+    compare = near_duplicate_text.compare_project
+
+    def capture(*args: Any, **kwargs: Any) -> Any:
+        result = compare(*args, **kwargs)
+        captured["comparison"] = result
+        return result
+
+    near_duplicate_text.compare_project = capture
+    history = None
+    database = None
+    if db is not None:
+        from collusion import store
+
+        database = store.open_db(db)
+        history = store.History(database)
+    t0 = time.perf_counter()
+    result = scan.scan_project(root, history=history)
+    scanned = time.perf_counter() - t0
+    if database is not None:
+        from collusion import store
+
+        t0 = time.perf_counter()
+        store.record_scan(database, result)
+        stages["record history"] = time.perf_counter() - t0
+        database.close()
+    t0 = time.perf_counter()
+    write_report(result.report, output)
+    stages["write report"] = time.perf_counter() - t0
+    stages["scoring, report, other"] = scanned - sum(
+        v for k, v in stages.items() if k not in ("record history", "write report"))
+    comparison = captured.get("comparison")
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {
+        "stages": stages,
+        "in_process": time.perf_counter() - started,
+        "peak_rss_mb": _peak_rss_mb(),
+        "worker_peak_rss_mb": workers,
+        "candidates": getattr(comparison, "candidates", None),
+        "all_section_pairs": getattr(comparison, "all_pairs", None),
+        "aligned": (sum(len(p.matches) for p in comparison.pairs)
+                    if comparison is not None else None),
+        "alerts": len(result.report["alerts"]),
+        "alert_kinds": sorted({a["kind"] for a in result.report["alerts"]}),
+        "errors": len(result.report["errors"]),
+    }
+
+
+def run_scan(root: Path, work: Path, db: Path | None = None) -> dict[str, Any]:
+    """Run child_scan in a fresh interpreter; wall time includes start-up."""
+    command = [sys.executable, __file__, "--child", str(root), str(work / "report.json")]
+    if db is not None:
+        command += ["--db", str(db)]
+    started = time.perf_counter()
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures["wall"] = wall
+    figures["stages"]["start-up, imports"] = wall - sum(figures["stages"].values())
+    return figures
+
+
+# --- the run --------------------------------------------------------------------
+
+
+def measure(base: Path, bidders: int, pages: int, with_db: bool) -> dict[str, Any]:
+    root = project_at(base, bidders, pages)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        bare_before, pdf_pages, chars = bare_reading(root)
+        scan = run_scan(root, work)
+        bare_after, _, _ = bare_reading(root)
+        row = {"bidders": bidders, "pdf_pages": pdf_pages, "chars": chars,
+               "bare": min(bare_before, bare_after), "bare_runs": (bare_before, bare_after),
+               "scan": scan}
+        if with_db:
+            row["scan_db"] = run_scan(root, work, work / "history.db")
+            row["scan_again"] = run_scan(root, work)
+    return row
+
+
+def print_row(row: dict[str, Any]) -> None:
+    scan = row["scan"]
+    print(f"\n== {row['bidders']} bidders: {row['pdf_pages']} PDF pages + "
+          f"{row['bidders']} DOCX, {row['chars']:,} characters")
+    before, after = row["bare_runs"]
+    print(f"bare reading (PyMuPDF get_text + python-docx, 1 process): {row['bare']:7.1f} s "
+          f"(before scan {before:.1f} s, after {after:.1f} s)")
+    print(f"collusion scan (wall, fresh process)                   : {scan['wall']:7.1f} s "
+          f"= {scan['wall'] / row['bare']:.2f}x bare reading")
+    for name, seconds in sorted(scan["stages"].items(), key=lambda kv: -kv[1]):
+        print(f"    {name:<26} {seconds:7.2f} s")
+    print(f"peak RSS: scan process {scan['peak_rss_mb']:.0f} MB, largest worker "
+          f"{scan['worker_peak_rss_mb']:.0f} MB")
+    print(f"text engine: {scan['candidates']} candidate section pairs of "
+          f"{scan['all_section_pairs']}, {scan['aligned']} aligned; alerts {scan['alerts']} "
+          f"({', '.join(scan['alert_kinds'])}), errors {scan['errors']}")
+    if "scan_db" in row:
+        plain = min(scan["wall"], row["scan_again"]["wall"])
+        print(f"scan --db (fresh database)                             : "
+              f"{row['scan_db']['wall']:7.1f} s = {row['scan_db']['wall'] / plain:.2f}x scan "
+              f"(scan {scan['wall']:.1f} s and again {row['scan_again']['wall']:.1f} s; "
+              f"recording {row['scan_db']['stages'].get('record history', 0):.1f} s)")
+
+
+def print_summary(rows: list[dict[str, Any]]) -> None:
+    print("\nbidders  pages   bare s   scan s   ratio  peak MB  candidates  aligned  growth")
+    previous = None
+    for row in rows:
+        scan = row["scan"]
+        growth = ""
+        if previous is not None and row["bidders"] == 2 * previous["bidders"]:
+            growth = f"x{scan['wall'] / previous['scan']['wall']:.2f}"
+        print(f"{row['bidders']:7d} {row['pdf_pages']:6d} {row['bare']:8.1f} {scan['wall']:8.1f} "
+              f"{scan['wall'] / row['bare']:7.2f} {scan['peak_rss_mb']:8.0f} "
+              f"{scan['candidates']!s:>11} {scan['aligned']!s:>8}  {growth}")
+        previous = row
+    print(f"\nmachine: {os.cpu_count()} cores; figures from one run, ratios side by side")
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        db = sys.argv[sys.argv.index("--db") + 1] if "--db" in sys.argv else None
+        print(json.dumps(child_scan(sys.argv[2], sys.argv[3], db)))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bidders", type=int, nargs="+", default=[10, 20, 40, 80])
+    parser.add_argument("--pages", type=int, default=100, help="PDF pages per bidder")
+    parser.add_argument("--db-at", type=int, default=40,
+                        help="also time scan --db at this many bidders (0: never)")
+    parser.add_argument("--cache", type=Path, help="keep generated projects in this folder")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        base = args.cache.expanduser() if args.cache else Path(tmp)
+        for bidders in args.bidders:
+            row = measure(base, bidders, args.pages, bidders == args.db_at)
+            print_row(row)
+            rows.append(row)
+            sys.stdout.flush()
+    print_summary(rows)
+
+
+if __name__ == "__main__":
+    main()
