@@ -68,8 +68,9 @@ def _plan_pages(synth: Any, rng: random.Random, company: str, pages: int) -> lis
     """PDF page items: a heading and a few fresh paragraphs per page."""
     items: list[list] = []
     while len(items) < pages:
-        plan = synth.technical_plan(rng, company, sections=8,
-                                    paragraphs_per_section=PAGE_PARAGRAPHS * 2)
+        plan = synth.technical_plan(
+            rng, company, sections=8, paragraphs_per_section=PAGE_PARAGRAPHS * 2
+        )
         for heading, paragraphs in plan:
             for start in range(0, len(paragraphs), PAGE_PARAGRAPHS):
                 body = paragraphs[start : start + PAGE_PARAGRAPHS]
@@ -80,21 +81,36 @@ def _plan_pages(synth: Any, rng: random.Random, company: str, pages: int) -> lis
 def _bill(rng: random.Random) -> list[list[str]]:
     """A priced bill of quantities with the columns the table finder keys on."""
     rows = [["序号", "项目名称", "单位", "工程量", "单价（元）", "合价（元）"]]
-    works = ("平整场地", "挖一般土方", "回填方", "C30混凝土垫层", "钢筋制作安装", "模板安装",
-             "砌筑工程", "防水卷材", "外墙涂料", "屋面保温")
+    works = (
+        "平整场地",
+        "挖一般土方",
+        "回填方",
+        "C30混凝土垫层",
+        "钢筋制作安装",
+        "模板安装",
+        "砌筑工程",
+        "防水卷材",
+        "外墙涂料",
+        "屋面保温",
+    )
     for n in range(1, TABLE_ROWS + 1):
         qty = rng.randint(10, 5000)
         price = round(rng.uniform(5, 900), 2)
-        rows.append([str(n), works[n % len(works)], "m3", str(qty), f"{price:.2f}",
-                     f"{qty * price:.2f}"])
+        rows.append(
+            [str(n), works[n % len(works)], "m3", str(qty), f"{price:.2f}", f"{qty * price:.2f}"]
+        )
     return rows
 
 
 def build_project(root: Path, bidders: int, pages: int) -> None:
     """Write the project: project.json, and per bidder a PDF and a DOCX."""
     synth = _synth()
-    meta: dict[str, Any] = {"id": f"SCALE-{bidders}", "name": "规模基准测试工程",
-                            "industry": "construction", "bidders": {}}
+    meta: dict[str, Any] = {
+        "id": f"SCALE-{bidders}",
+        "name": "规模基准测试工程",
+        "industry": "construction",
+        "bidders": {},
+    }
     shared_logo = synth.make_png(9999)
     previous: list[list] | None = None
     for n in range(1, bidders + 1):
@@ -107,13 +123,20 @@ def build_project(root: Path, bidders: int, pages: int) -> None:
             body[3:9] = previous[3:9]  # a copied chapter of six pages
         previous = body
         body.insert(len(body) // 2, [("工程量清单报价", 1), ("table", _bill(rng))])
-        synth.write_pdf(root / "bids" / bidder / "技术标.pdf", body,
-                        metadata={"author": f"user{n}", "creator": "WPS 文字"},
-                        images=[synth.make_png(n), shared_logo])
+        synth.write_pdf(
+            root / "bids" / bidder / "技术标.pdf",
+            body,
+            metadata={"author": f"user{n}", "creator": "WPS 文字"},
+            images=[synth.make_png(n), shared_logo],
+        )
         business = _plan_pages(synth, rng, company, max(1, pages // 10))
         paragraphs = [item for page in business for item in page]
-        synth.write_docx(root / "bids" / bidder / "商务标.docx", paragraphs,
-                         core={"author": f"user{n}"}, tables=[_bill(rng)[:8]])
+        synth.write_docx(
+            root / "bids" / bidder / "商务标.docx",
+            paragraphs,
+            core={"author": f"user{n}"},
+            tables=[_bill(rng)[:8]],
+        )
     (root / "project.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
 
@@ -124,8 +147,9 @@ def project_at(base: Path, bidders: int, pages: int) -> Path:
         started = time.perf_counter()
         build_project(root, bidders, pages)
         done.write_text("ok")
-        print(f"  (generated {bidders} bidders in {time.perf_counter() - started:.0f} s)",
-              flush=True)
+        print(
+            f"  (generated {bidders} bidders in {time.perf_counter() - started:.0f} s)", flush=True
+        )
     return root
 
 
@@ -180,6 +204,7 @@ def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
                 return fn(*args, **kwargs)
             finally:
                 stages[name] = stages.get(name, 0.0) + time.perf_counter() - t0
+
         return wrapper
 
     scan.extract_all = timed("extract", scan.extract_all)
@@ -214,7 +239,8 @@ def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
     write_report(result.report, output)
     stages["write report"] = time.perf_counter() - t0
     stages["scoring, report, other"] = scanned - sum(
-        v for k, v in stages.items() if k not in ("record history", "write report"))
+        v for k, v in stages.items() if k not in ("record history", "write report")
+    )
     comparison = captured.get("comparison")
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {
@@ -224,8 +250,9 @@ def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
         "worker_peak_rss_mb": workers,
         "candidates": getattr(comparison, "candidates", None),
         "all_section_pairs": getattr(comparison, "all_pairs", None),
-        "aligned": (sum(len(p.matches) for p in comparison.pairs)
-                    if comparison is not None else None),
+        "aligned": (
+            sum(len(p.matches) for p in comparison.pairs) if comparison is not None else None
+        ),
         "alerts": len(result.report["alerts"]),
         "alert_kinds": sorted({a["kind"] for a in result.report["alerts"]}),
         "errors": len(result.report["errors"]),
@@ -256,9 +283,14 @@ def measure(base: Path, bidders: int, pages: int, with_db: bool) -> dict[str, An
         bare_before, pdf_pages, chars = bare_reading(root)
         scan = run_scan(root, work)
         bare_after, _, _ = bare_reading(root)
-        row = {"bidders": bidders, "pdf_pages": pdf_pages, "chars": chars,
-               "bare": min(bare_before, bare_after), "bare_runs": (bare_before, bare_after),
-               "scan": scan}
+        row = {
+            "bidders": bidders,
+            "pdf_pages": pdf_pages,
+            "chars": chars,
+            "bare": min(bare_before, bare_after),
+            "bare_runs": (bare_before, bare_after),
+            "scan": scan,
+        }
         if with_db:
             row["scan_db"] = run_scan(root, work, work / "history.db")
             row["scan_again"] = run_scan(root, work)
@@ -267,26 +299,38 @@ def measure(base: Path, bidders: int, pages: int, with_db: bool) -> dict[str, An
 
 def print_row(row: dict[str, Any]) -> None:
     scan = row["scan"]
-    print(f"\n== {row['bidders']} bidders: {row['pdf_pages']} PDF pages + "
-          f"{row['bidders']} DOCX, {row['chars']:,} characters")
+    print(
+        f"\n== {row['bidders']} bidders: {row['pdf_pages']} PDF pages + "
+        f"{row['bidders']} DOCX, {row['chars']:,} characters"
+    )
     before, after = row["bare_runs"]
-    print(f"bare reading (PyMuPDF get_text + python-docx, 1 process): {row['bare']:7.1f} s "
-          f"(before scan {before:.1f} s, after {after:.1f} s)")
-    print(f"collusion scan (wall, fresh process)                   : {scan['wall']:7.1f} s "
-          f"= {scan['wall'] / row['bare']:.2f}x bare reading")
+    print(
+        f"bare reading (PyMuPDF get_text + python-docx, 1 process): {row['bare']:7.1f} s "
+        f"(before scan {before:.1f} s, after {after:.1f} s)"
+    )
+    print(
+        f"collusion scan (wall, fresh process)                   : {scan['wall']:7.1f} s "
+        f"= {scan['wall'] / row['bare']:.2f}x bare reading"
+    )
     for name, seconds in sorted(scan["stages"].items(), key=lambda kv: -kv[1]):
         print(f"    {name:<26} {seconds:7.2f} s")
-    print(f"peak RSS: scan process {scan['peak_rss_mb']:.0f} MB, largest worker "
-          f"{scan['worker_peak_rss_mb']:.0f} MB")
-    print(f"text engine: {scan['candidates']} candidate section pairs of "
-          f"{scan['all_section_pairs']}, {scan['aligned']} aligned; alerts {scan['alerts']} "
-          f"({', '.join(scan['alert_kinds'])}), errors {scan['errors']}")
+    print(
+        f"peak RSS: scan process {scan['peak_rss_mb']:.0f} MB, largest worker "
+        f"{scan['worker_peak_rss_mb']:.0f} MB"
+    )
+    print(
+        f"text engine: {scan['candidates']} candidate section pairs of "
+        f"{scan['all_section_pairs']}, {scan['aligned']} aligned; alerts {scan['alerts']} "
+        f"({', '.join(scan['alert_kinds'])}), errors {scan['errors']}"
+    )
     if "scan_db" in row:
         plain = min(scan["wall"], row["scan_again"]["wall"])
-        print(f"scan --db (fresh database)                             : "
-              f"{row['scan_db']['wall']:7.1f} s = {row['scan_db']['wall'] / plain:.2f}x scan "
-              f"(scan {scan['wall']:.1f} s and again {row['scan_again']['wall']:.1f} s; "
-              f"recording {row['scan_db']['stages'].get('record history', 0):.1f} s)")
+        print(
+            f"scan --db (fresh database)                             : "
+            f"{row['scan_db']['wall']:7.1f} s = {row['scan_db']['wall'] / plain:.2f}x scan "
+            f"(scan {scan['wall']:.1f} s and again {row['scan_again']['wall']:.1f} s; "
+            f"recording {row['scan_db']['stages'].get('record history', 0):.1f} s)"
+        )
 
 
 def print_summary(rows: list[dict[str, Any]]) -> None:
@@ -297,9 +341,11 @@ def print_summary(rows: list[dict[str, Any]]) -> None:
         growth = ""
         if previous is not None and row["bidders"] == 2 * previous["bidders"]:
             growth = f"x{scan['wall'] / previous['scan']['wall']:.2f}"
-        print(f"{row['bidders']:7d} {row['pdf_pages']:6d} {row['bare']:8.1f} {scan['wall']:8.1f} "
-              f"{scan['wall'] / row['bare']:7.2f} {scan['peak_rss_mb']:8.0f} "
-              f"{scan['candidates']!s:>11} {scan['aligned']!s:>8}  {growth}")
+        print(
+            f"{row['bidders']:7d} {row['pdf_pages']:6d} {row['bare']:8.1f} {scan['wall']:8.1f} "
+            f"{scan['wall'] / row['bare']:7.2f} {scan['peak_rss_mb']:8.0f} "
+            f"{scan['candidates']!s:>11} {scan['aligned']!s:>8}  {growth}"
+        )
         previous = row
     print(f"\nmachine: {os.cpu_count()} cores; figures from one run, ratios side by side")
 
@@ -312,8 +358,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bidders", type=int, nargs="+", default=[10, 20, 40, 80])
     parser.add_argument("--pages", type=int, default=100, help="PDF pages per bidder")
-    parser.add_argument("--db-at", type=int, default=40,
-                        help="also time scan --db at this many bidders (0: never)")
+    parser.add_argument(
+        "--db-at", type=int, default=40, help="also time scan --db at this many bidders (0: never)"
+    )
     parser.add_argument("--cache", type=Path, help="keep generated projects in this folder")
     args = parser.parse_args()
     rows = []

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import pymupdf
@@ -45,10 +46,19 @@ _XMP_FIELDS = {
 # A /ID element is a hex string <...> or a literal string (...): PyMuPDF and
 # others write printable id bytes as a literal. Literal strings may hold
 # escaped or balanced parentheses.
-_ID_ELEMENT = re.compile(r"<([0-9A-Fa-f\s]*)>|\(((?:\\.|[^\\()]|\((?:\\.|[^\\()])*\))*)\)",
-                         re.DOTALL)
-_LITERAL_ESCAPES = {"n": b"\n", "r": b"\r", "t": b"\t", "b": b"\b", "f": b"\f",
-                    "(": b"(", ")": b")", "\\": b"\\"}
+_ID_ELEMENT = re.compile(
+    r"<([0-9A-Fa-f\s]*)>|\(((?:\\.|[^\\()]|\((?:\\.|[^\\()])*\))*)\)", re.DOTALL
+)
+_LITERAL_ESCAPES = {
+    "n": b"\n",
+    "r": b"\r",
+    "t": b"\t",
+    "b": b"\b",
+    "f": b"\f",
+    "(": b"(",
+    ")": b")",
+    "\\": b"\\",
+}
 
 
 @dataclass(frozen=True)
@@ -62,8 +72,9 @@ class PdfContent:
     broken: str | None = None  # why page pages_read + 1 could not be read
 
 
-def read_pdf(path: Path, rel: str, settings: ExtractSettings,
-             data: bytes | None = None) -> PdfContent:
+def read_pdf(
+    path: Path, rel: str, settings: ExtractSettings, data: bytes | None = None
+) -> PdfContent:
     """Read one PDF (from ``data`` when given, else from path); raise
     ExtractionError with a reason a clerk can act on."""
     try:
@@ -86,27 +97,29 @@ def read_pdf(path: Path, rel: str, settings: ExtractSettings,
                 raise ExtractionError("PDF 结构损坏（如缺少文档目录），自动修复后仍找不到任何页面")
             raise ExtractionError("PDF 没有任何页面")
         pages_read = min(declared, settings.max_pages)
-        raw_blocks, sizes, page_texts, broken = _page_blocks(document, pages_read)
-        if broken is not None:
+        pages = _read_pages(document, pages_read, settings)
+        if pages.broken is not None:
             # A page tree that lies about its /Count or loops: the pages
             # before the first unreadable one are kept.
-            if not page_texts:
-                raise ExtractionError(f"PDF 页面树损坏，无法读取任何页面（{broken}）")
-            pages_read = len(page_texts)
-        blocks = _assign_headings(raw_blocks, sizes)
-        blocks += _table_blocks(document, page_texts, len(blocks))
-        signatures = (_info_signatures(document, rel) + _id_signatures(document, rel)
-                      + _xmp_signatures(document, rel)
-                      + _image_signatures(document, rel, pages_read, settings))
+            if not pages.read:
+                raise ExtractionError(f"PDF 页面树损坏，无法读取任何页面（{pages.broken}）")
+            pages_read = pages.read
+        blocks = _assign_headings(pages.blocks, pages.sizes)
+        blocks += _table_blocks(document, pages.table_pages, pages_read, len(blocks))
+        signatures = (
+            _info_signatures(document, rel)
+            + _id_signatures(document, rel)
+            + _xmp_signatures(document, rel)
+            + [image_prints.signature(printed, rel, "pdf") for printed in pages.images]
+        )
         unique = {(s.field, s.normalized): s for s in signatures}
-        fonts = _fonts(document, pages_read)
         return PdfContent(
             blocks=tuple(blocks),
             signatures=tuple(unique[key] for key in sorted(unique)),
             pages=declared,
             pages_read=pages_read,
-            fonts=fonts,
-            broken=broken,
+            fonts=pages.fonts,
+            broken=pages.broken,
             repaired=bool(getattr(document, "is_repaired", False)),
         )
 
@@ -126,51 +139,225 @@ class _RawBlock:
     bold: bool
 
 
-def _page_blocks(document: pymupdf.Document, pages_read: int
-                 ) -> tuple[list[_RawBlock], Counter, list[str], str | None]:
-    """Text blocks of the first pages_read pages, up to the first page that
-    cannot be read (then also why)."""
-    blocks: list[_RawBlock] = []
-    sizes: Counter = Counter()
-    page_texts: list[str] = []
+@dataclass
+class _Pages:
+    """What one pass over the pages found: text blocks with their font sizes,
+    the pages that may hold a priced table, image digests and font names."""
+
+    blocks: list[_RawBlock] = field(default_factory=list)
+    sizes: Counter = field(default_factory=Counter)
+    table_pages: list[int] = field(default_factory=list)  # 0-based page numbers
+    images: list[image_prints.ImagePrint] = field(default_factory=list)
+    font_names: set[str] = field(default_factory=set)
+    read: int = 0  # pages read
+    broken: str | None = None  # why page read + 1 could not be read
+
+    @property
+    def fonts(self) -> tuple[str, ...]:
+        return tuple(sorted(n for n in self.font_names if n))
+
+
+def _read_pages(document: pymupdf.Document, pages_read: int, settings: ExtractSettings) -> _Pages:
+    """Each of the first pages_read pages loaded once: its text, its images
+    and its fonts; up to the first page that cannot be read (then also why)."""
+    pages = _Pages()
+    seen_images: set[int] = set()
     for page_no in range(pages_read):
         try:
             page = document.load_page(page_no)
             data = page.get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT, sort=True)
+            if _drawn_out_of_order(data):
+                data = _reading_order(page.get_text("rawdict", flags=pymupdf.TEXTFLAGS_TEXT))
         except (MemoryError, RecursionError):
             raise
         except Exception as exc:  # MuPDF: a page missing from a lying page tree
-            return blocks, sizes, page_texts, _mupdf_reason(exc)
-        page_start = len(blocks)
-        for block in data.get("blocks", []):
-            lines = []
-            span_sizes: Counter = Counter()
-            bold_chars = 0
-            chars = 0
-            for line in block.get("lines", []):
-                line_text = "".join(span["text"] for span in line.get("spans", []))
-                lines.append(line_text)
-                for span in line.get("spans", []):
-                    n = len(span["text"].strip())
-                    span_sizes[round(span["size"], 1)] += n
-                    chars += n
-                    if span["flags"] & BOLD_FLAG:
-                        bold_chars += n
-            text = "\n".join(lines).strip()
-            if not text or not span_sizes:
+            pages.broken = _mupdf_reason(exc)
+            return pages
+        page_blocks = _text_blocks(data, page_no + 1, pages.sizes)
+        pages.blocks.extend(page_blocks)
+        if _may_hold_priced_table("\n".join(b.text for b in page_blocks)):
+            pages.table_pages.append(page_no)
+        _page_images(document, page, seen_images, pages.images, settings)
+        _page_fonts(page, pages.font_names)
+        pages.read = page_no + 1
+    return pages
+
+
+def _text_blocks(data: dict, page: int, sizes: Counter) -> list[_RawBlock]:
+    """The page's text blocks with their main font size and weight."""
+    blocks = []
+    for block in data.get("blocks", []):
+        lines = []
+        span_sizes: Counter = Counter()
+        bold_chars = 0
+        chars = 0
+        for line in block.get("lines", []):
+            lines.append("".join(span["text"] for span in line.get("spans", [])))
+            for span in line.get("spans", []):
+                n = len(span["text"].strip())
+                span_sizes[round(span["size"], 1)] += n
+                chars += n
+                if span["flags"] & BOLD_FLAG:
+                    bold_chars += n
+        text = "\n".join(lines).strip()
+        if not text or not span_sizes:
+            continue
+        sizes.update(span_sizes)
+        blocks.append(
+            _RawBlock(text, page, span_sizes.most_common(1)[0][0], bold_chars * 2 > chars)
+        )
+    return blocks
+
+
+# --- reading order of glyphs drawn out of order ------------------------------------
+#
+# MuPDF joins glyphs into lines in the order the content stream draws them. A
+# file that draws each glyph of a line at its place but in shuffled order
+# (one text object per glyph) shows normal text in a viewer while get_text
+# returns lines of scattered glyphs: a copy hidden from comparison. Such a
+# page is recognised by lines that interleave or step backwards on one
+# baseline, and is then read again glyph by glyph in geometric order (top to
+# bottom, left to right: a page in columns drawn out of order reads across).
+BASELINE_BUCKET = 2.0  # points: lines whose bottoms are this close share a baseline
+OUT_OF_ORDER_SHARE = 0.2  # of the page's characters, in interleaved or backward lines
+OUT_OF_ORDER_MIN_CHARS = 10
+ABUTTING = 0.3  # of the font size: a line starting this close after another continues it
+SAME_GLYPH_TOLERANCE = 0.5  # points: a glyph drawn twice here (fake bold) counts once
+LINE_TOLERANCE = 0.5  # of the font size: glyph baselines this close are one line
+BLOCK_GAP = 1.8  # of the font size: a larger step between baselines starts a block
+WORD_GAP = 0.12  # of the font size: a larger gap between Latin glyphs is a space
+
+
+def _drawn_out_of_order(data: dict) -> bool:
+    """Whether many lines interleave with, start left of, or abut the line
+    before them on the same baseline: MuPDF joins glyphs drawn in reading
+    order into one line, so these are glyphs drawn out of order."""
+    last_end: dict[int, float] = {}  # baseline -> right end of its last line
+    total = disordered = 0
+    for block in data.get("blocks", []):
+        for line in block.get("lines", []):
+            spans = line.get("spans", [])
+            chars = sum(len(span["text"].strip()) for span in spans)
+            if not chars:
                 continue
-            size = span_sizes.most_common(1)[0][0]
-            sizes.update(span_sizes)
-            blocks.append(_RawBlock(text, page_no + 1, size, bold_chars * 2 > chars))
-        page_texts.append("\n".join(b.text for b in blocks[page_start:]))
-    return blocks, sizes, page_texts, None
+            x0, _, x1, y1 = line["bbox"]
+            total += chars
+            bucket = round(y1 / BASELINE_BUCKET)
+            end = last_end.get(bucket)
+            if end is not None and x0 < end + ABUTTING * spans[0]["size"]:
+                disordered += chars
+            last_end[bucket] = max(x1, end or x1)
+    return total >= OUT_OF_ORDER_MIN_CHARS and disordered >= OUT_OF_ORDER_SHARE * total
+
+
+@dataclass(frozen=True)
+class _Glyph:
+    x: float  # origin (on the baseline)
+    y: float
+    width: float
+    char: str
+    size: float
+    flags: int
+
+
+def _glyphs(raw: dict) -> list[_Glyph]:
+    """Every glyph of a rawdict page once (a glyph drawn twice in one place,
+    as fake bold is, counts once)."""
+    found: dict[tuple[str, int, int], _Glyph] = {}
+    for block in raw.get("blocks", []):
+        for line in block.get("lines", []):
+            for span in line.get("spans", []):
+                for char in span.get("chars", []):
+                    c = char["c"]
+                    if not c.strip():
+                        continue
+                    x, y = char["origin"]
+                    key = (c, round(x / SAME_GLYPH_TOLERANCE), round(y / SAME_GLYPH_TOLERANCE))
+                    width = char["bbox"][2] - char["bbox"][0]
+                    found.setdefault(key, _Glyph(x, y, width, c, span["size"], span["flags"]))
+    return sorted(found.values(), key=lambda g: (g.y, g.x))
+
+
+def _reading_order(raw: dict) -> dict:
+    """A page's glyphs in reading order (top to bottom, left to right), as
+    the blocks/lines/spans of get_text("dict"), one span per line."""
+    lines: list[list[_Glyph]] = []
+    for glyph in _glyphs(raw):
+        if lines and abs(glyph.y - lines[-1][0].y) <= LINE_TOLERANCE * glyph.size:
+            lines[-1].append(glyph)
+        else:
+            lines.append([glyph])
+    blocks: list[dict] = []
+    previous: list[_Glyph] | None = None
+    for line in lines:
+        line.sort(key=lambda g: g.x)
+        size = Counter(g.size for g in line).most_common(1)[0][0]
+        span = {
+            "text": _line_text(line),
+            "size": size,
+            "flags": Counter(g.flags for g in line).most_common(1)[0][0],
+        }
+        entry = {
+            "spans": [span],
+            "bbox": (line[0].x, line[0].y - size, line[-1].x + line[-1].width, line[0].y),
+        }
+        if previous is None or line[0].y - previous[0].y > BLOCK_GAP * size:
+            blocks.append({"lines": []})
+        blocks[-1]["lines"].append(entry)
+        previous = line
+    return {"blocks": blocks}
+
+
+def _line_text(line: list[_Glyph]) -> str:
+    """The glyphs of one line joined, with a space where Latin words part."""
+    out = [line[0].char]
+    for before, glyph in pairwise(line):
+        gap = glyph.x - (before.x + before.width)
+        if gap > WORD_GAP * glyph.size and before.char.isascii() and glyph.char.isascii():
+            out.append(" ")
+        out.append(glyph.char)
+    return "".join(out)
+
+
+def _page_images(
+    document: pymupdf.Document,
+    page: pymupdf.Page,
+    seen: set[int],
+    prints: list[image_prints.ImagePrint],
+    settings: ExtractSettings,
+) -> None:
+    """The print (``collusion.images``) of each new image object on the page."""
+    try:
+        images = page.get_images(full=True)
+    except Exception:  # image hashes are best effort; the text is already kept
+        return
+    for image in images:
+        xref, width, height = image[0], image[2], image[3]
+        if xref in seen or width * height < MIN_IMAGE_PIXELS:
+            continue
+        if len(seen) >= settings.max_images_per_file:
+            return
+        seen.add(xref)
+        printed = image_prints.from_pdf(document, xref, width, height)
+        if printed is not None:
+            prints.append(printed)
+
+
+def _page_fonts(page: pymupdf.Page, names: set[str]) -> None:
+    """Font names without the subset tag (ABCDEE+SimSun -> SimSun)."""
+    try:
+        fonts = page.get_fonts(full=False)
+    except Exception:
+        return
+    for font in fonts:
+        name = font[3] or ""
+        names.add(name.split("+", 1)[1] if re.match(r"^[A-Z]{6}\+", name) else name)
 
 
 def _assign_headings(raw: list[_RawBlock], sizes: Counter) -> list[Block]:
     """Heading levels from font size: the larger the size, the higher the level."""
     body_size = sizes.most_common(1)[0][0] if sizes else 0.0
-    heading_sizes = sorted(
-        {b.size for b in raw if _looks_like_heading(b, body_size)}, reverse=True)
+    heading_sizes = sorted({b.size for b in raw if _looks_like_heading(b, body_size)}, reverse=True)
     level_of = {size: min(i + 1, 3) for i, size in enumerate(heading_sizes)}
     blocks = []
     for index, b in enumerate(raw):
@@ -178,28 +365,40 @@ def _assign_headings(raw: list[_RawBlock], sizes: Counter) -> list[Block]:
         if level is None and b.bold and len(b.text) <= HEADING_MAX_CHARS and "\n" not in b.text:
             level = len(heading_sizes) + 1 if heading_sizes else 1
             level = min(level, 3)
-        blocks.append(Block(text=b.text, page=b.page, index=index, heading_level=level,
-                            kind="heading" if level else "para"))
+        blocks.append(
+            Block(
+                text=b.text,
+                page=b.page,
+                index=index,
+                heading_level=level,
+                kind="heading" if level else "para",
+            )
+        )
     return blocks
 
 
 def _looks_like_heading(block: _RawBlock, body_size: float) -> bool:
-    return (len(block.text) <= HEADING_MAX_CHARS
-            and body_size > 0 and block.size >= body_size * HEADING_SIZE_RATIO)
+    return (
+        len(block.text) <= HEADING_MAX_CHARS
+        and body_size > 0
+        and block.size >= body_size * HEADING_SIZE_RATIO
+    )
 
 
 def _may_hold_priced_table(text: str) -> bool:
     return TABLE_PRICE_WORD in text and any(word in text for word in TABLE_COLUMN_WORDS)
 
 
-def _table_blocks(document: pymupdf.Document, page_texts: list[str],
-                  first_index: int) -> list[Block]:
+def _table_blocks(
+    document: pymupdf.Document, table_pages: list[int], pages_read: int, first_index: int
+) -> list[Block]:
     """Rows of ruled tables on pages that carry prices, and on the pages a
     priced table runs on to (rows without the header), as table blocks with cells."""
+    candidates = set(table_pages)
     blocks: list[Block] = []
-    for page_no, text in enumerate(page_texts):
+    for page_no in range(pages_read):
         runs_on = bool(blocks) and blocks[-1].page == page_no  # the page before ended in a table
-        if not (runs_on or _may_hold_priced_table(text)):
+        if not (runs_on or page_no in candidates):
             continue
         page = document.load_page(page_no)
         try:
@@ -213,9 +412,15 @@ def _table_blocks(document: pymupdf.Document, page_texts: list[str],
             for row in table.extract():
                 cells = tuple((cell or "").replace("\n", "").strip() for cell in row)
                 if any(cells):
-                    blocks.append(Block(text=" | ".join(cells), page=page_no + 1,
-                                        index=first_index + len(blocks), kind="table",
-                                        cells=cells))
+                    blocks.append(
+                        Block(
+                            text=" | ".join(cells),
+                            page=page_no + 1,
+                            index=first_index + len(blocks),
+                            kind="table",
+                            cells=cells,
+                        )
+                    )
     return blocks
 
 
@@ -227,9 +432,11 @@ def _sig(field: str, value: str, rel: str, normalized: str | None = None) -> Sig
 
 def _info_signatures(document: pymupdf.Document, rel: str) -> list[SignatureValue]:
     metadata = document.metadata or {}
-    return [_sig(field, str(metadata[key]), rel)
-            for key, field in _INFO_FIELDS.items()
-            if metadata.get(key) and str(metadata[key]).strip()]
+    return [
+        _sig(field, str(metadata[key]), rel)
+        for key, field in _INFO_FIELDS.items()
+        if metadata.get(key) and str(metadata[key]).strip()
+    ]
 
 
 def parse_trailer_id(raw: str) -> list[str]:
@@ -255,7 +462,7 @@ def _literal_bytes(literal: str) -> bytes:
             index += 1
             continue
         following = literal[index + 1]
-        octal = re.match(r"[0-7]{1,3}", literal[index + 1:])
+        octal = re.match(r"[0-7]{1,3}", literal[index + 1 :])
         if octal:
             out.append(int(octal.group(0), 8) & 0xFF)
             index += 1 + len(octal.group(0))
@@ -304,42 +511,7 @@ def _xmp_signatures(document: pymupdf.Document, rel: str) -> list[SignatureValue
 def _xmp_id(value: str) -> str:
     """uuid:ABC / xmp.did:abc / {abc} all compare on the hex digits."""
     text = value.strip()
-    text = re.sub(r"^(?:uuid:|xmp\.did:|xmp\.iid:|adobe:docid:[a-z]+:)", "", text,
-                  flags=re.IGNORECASE)
+    text = re.sub(
+        r"^(?:uuid:|xmp\.did:|xmp\.iid:|adobe:docid:[a-z]+:)", "", text, flags=re.IGNORECASE
+    )
     return text.strip("{}").replace("-", "").upper()
-
-
-def _image_signatures(document: pymupdf.Document, rel: str, pages_read: int,
-                      settings: ExtractSettings) -> list[SignatureValue]:
-    seen: set[int] = set()
-    found: list[SignatureValue] = []
-    for page_no in range(pages_read):
-        try:
-            images = document.load_page(page_no).get_images(full=True)
-        except Exception:  # image hashes are best effort; the text is already kept
-            continue
-        for image in images:
-            xref, width, height = image[0], image[2], image[3]
-            if xref in seen or width * height < MIN_IMAGE_PIXELS:
-                continue
-            seen.add(xref)
-            if len(seen) > settings.max_images_per_file:
-                return found
-            printed = image_prints.from_pdf(document, xref, width, height)
-            if printed is not None:
-                found.append(image_prints.signature(printed, rel, "pdf"))
-    return found
-
-
-def _fonts(document: pymupdf.Document, pages_read: int) -> tuple[str, ...]:
-    """Font names without the subset tag (ABCDEE+SimSun -> SimSun)."""
-    names: set[str] = set()
-    for page_no in range(pages_read):
-        try:
-            fonts = document.load_page(page_no).get_fonts(full=False)
-        except Exception:
-            continue
-        for font in fonts:
-            name = font[3] or ""
-            names.add(name.split("+", 1)[1] if re.match(r"^[A-Z]{6}\+", name) else name)
-    return tuple(sorted(n for n in names if n))
