@@ -179,10 +179,11 @@ def bare_reading(root: Path) -> tuple[float, int, int]:
 # --- the scan, in its own process -------------------------------------------------
 
 
-def _peak_rss_mb() -> float:
+def _rss_mb(field: str = "VmHWM:") -> float:
+    """A memory figure of this process from /proc (VmHWM: peak resident)."""
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field):
                 return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -195,6 +196,7 @@ def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
     from collusion.report import write_report
 
     stages: dict[str, float] = {}
+    memory: dict[str, tuple[float, float]] = {}  # stage -> (RSS, peak RSS) after it
     captured: dict[str, Any] = {}
 
     def timed(name: str, fn: Any) -> Any:
@@ -204,6 +206,7 @@ def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
                 return fn(*args, **kwargs)
             finally:
                 stages[name] = stages.get(name, 0.0) + time.perf_counter() - t0
+                memory[name] = (_rss_mb("VmRSS:"), _rss_mb("VmHWM:"))
 
         return wrapper
 
@@ -246,7 +249,8 @@ def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
     return {
         "stages": stages,
         "in_process": time.perf_counter() - started,
-        "peak_rss_mb": _peak_rss_mb(),
+        "peak_rss_mb": _rss_mb(),
+        "memory": memory,
         "worker_peak_rss_mb": workers,
         "candidates": getattr(comparison, "candidates", None),
         "all_section_pairs": getattr(comparison, "all_pairs", None),
@@ -313,7 +317,9 @@ def print_row(row: dict[str, Any]) -> None:
         f"= {scan['wall'] / row['bare']:.2f}x bare reading"
     )
     for name, seconds in sorted(scan["stages"].items(), key=lambda kv: -kv[1]):
-        print(f"    {name:<26} {seconds:7.2f} s")
+        rss, peak = scan["memory"].get(name, (None, None))
+        after = f"   RSS after {rss:5.0f} MB, peak {peak:5.0f} MB" if rss is not None else ""
+        print(f"    {name:<26} {seconds:7.2f} s{after}")
     print(
         f"peak RSS: scan process {scan['peak_rss_mb']:.0f} MB, largest worker "
         f"{scan['worker_peak_rss_mb']:.0f} MB"

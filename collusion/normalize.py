@@ -24,8 +24,9 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -69,8 +70,8 @@ class Normalized:
     """Normalized text and, per character, the original span it came from."""
 
     text: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    starts: Sequence[int]  # array("i"): 4 bytes a character, not a tuple of int objects
+    ends: Sequence[int]
     # kind (invisible, confusable, traditional) -> sorted original offsets folded
     concealed: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
@@ -215,11 +216,17 @@ def _fold_fast(whole: str, confused: list[int]) -> Folded:
 
 
 def _mask_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
-    folded = sorted({fold(n) for n in names if len(fold(n)) >= MIN_NAME_CHARS},
-                    key=lambda n: (-len(n), n))
+    folded = sorted(
+        {fold(n) for n in names if len(fold(n)) >= MIN_NAME_CHARS}, key=lambda n: (-len(n), n)
+    )
     if not folded:
         return None
     return re.compile("|".join(re.escape(n) for n in folded))
+
+
+def _offsets(values: Iterable[int]) -> array:
+    """Offsets stored compactly: a project holds one per character of every bid."""
+    return array("i", values)
 
 
 def normalize(text: str, names: Iterable[str] = ()) -> Normalized:
@@ -230,7 +237,7 @@ def normalize(text: str, names: Iterable[str] = ()) -> Normalized:
     concealed = {kind: tuple(sorted(offsets)) for kind, offsets in found.items() if offsets}
     pattern = _mask_pattern(expand_names(set(names) | names_in_text(visible_text(text))))
     if pattern is None:
-        return Normalized(folded, tuple(starts), tuple(ends), concealed)
+        return Normalized(folded, _offsets(starts), _offsets(ends), concealed)
     out: list[str] = []
     out_starts: list[int] = []
     out_ends: list[int] = []
@@ -246,4 +253,4 @@ def normalize(text: str, names: Iterable[str] = ()) -> Normalized:
     out.append(folded[pos:])
     out_starts.extend(starts[pos:])
     out_ends.extend(ends[pos:])
-    return Normalized("".join(out), tuple(out_starts), tuple(out_ends), concealed)
+    return Normalized("".join(out), _offsets(out_starts), _offsets(out_ends), concealed)

@@ -17,6 +17,7 @@ from collusion.text.alignment import (
 )
 from collusion.text.boilerplate import (
     Boilerplate,
+    members,
 )
 from collusion.text.parameters import (
     ParamMatch,
@@ -81,7 +82,10 @@ def _union_length(spans: Iterable[tuple[int, int]]) -> int:
 
 
 def remaining_chars(p: Prepared, boiler: Boilerplate, k: int) -> int:
-    return sum(1 for h in p.hashes if h not in boiler.removed) + (k - 1 if p.hashes else 0)
+    """Normalized characters of a section outside boilerplate shingles."""
+    if not len(p.hashes):
+        return 0
+    return int((~members(p.hash_array(), boiler.removed_array)).sum()) + k - 1
 
 
 def poisson_tail(count: int, rate: float) -> float:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import math
-from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from collusion.models import Section
 from collusion.normalize import normalize
@@ -72,6 +74,47 @@ def reference_shingles(k: int) -> frozenset[int]:
     return frozenset(out)
 
 
+class ShingleCounts(Mapping[int, int]):
+    """How many bidders hold each shingle, as two sorted arrays (a dict of a
+    project's millions of shingles would take hundreds of megabytes)."""
+
+    def __init__(self, keys: np.ndarray, counts: np.ndarray) -> None:
+        self.keys = keys  # sorted distinct shingles (uint32)
+        self.counts = counts  # bidders holding each
+
+    def lookup(self, shingles: np.ndarray) -> np.ndarray:
+        """The count of each shingle of an array, 0 for those not held."""
+        if not len(self.keys):
+            return np.zeros(len(shingles), dtype=self.counts.dtype)
+        at = np.searchsorted(self.keys, shingles).clip(0, len(self.keys) - 1)
+        return np.where(self.keys[at] == shingles, self.counts[at], 0)
+
+    def __getitem__(self, shingle: int) -> int:
+        at = int(np.searchsorted(self.keys, shingle))
+        if at < len(self.keys) and int(self.keys[at]) == shingle:
+            return int(self.counts[at])
+        raise KeyError(shingle)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.keys.tolist())
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def sorted_array(shingles: Iterable[int]) -> np.ndarray:
+    """A set of shingles as a sorted uint32 array, for vectorized membership."""
+    return np.array(sorted(shingles), dtype=np.uint32)
+
+
+def members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """Whether each value is in `sorted_set` (a sorted array)."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(sorted_set, values).clip(0, len(sorted_set) - 1)
+    return sorted_set[at] == values
+
+
 @dataclass(frozen=True)
 class Boilerplate:
     """The shingles that are never evidence, by layer, and bidder frequency."""
@@ -80,12 +123,21 @@ class Boilerplate:
     common: frozenset[int]
     reference: frozenset[int]
     history: frozenset[int]
-    bidder_df: Mapping[int, int]  # shingle -> number of bidders holding it
+    bidder_df: ShingleCounts  # shingle -> number of bidders holding it
     bidders: int
 
     @functools.cached_property
     def removed(self) -> frozenset[int]:
         return self.tender | self.common | self.reference | self.history
+
+    @functools.cached_property
+    def removed_array(self) -> np.ndarray:
+        """``removed`` as a sorted array."""
+        return sorted_array(self.removed)
+
+    def kept(self, p: Prepared) -> np.ndarray:
+        """A section's distinct shingles that are not boilerplate, sorted."""
+        return p.unique[~members(p.unique, self.removed_array)]
 
     def rarity(self, shingle: int) -> float:
         """1 for a shingle held by two bidders only, 1/(n-1) for n bidders."""
@@ -116,25 +168,47 @@ def build_boilerplate(
     tender_shingles: set[int] = set()
     for section in tender:
         tender_shingles.update(shingle_hashes(normalize(section.text).text, settings.shingle_chars))
-    per_bidder: dict[str, set[int]] = defaultdict(set)
-    for p in prepared:
-        per_bidder[p.bidder].update(p.shingles)
-    df: Counter[int] = Counter()
-    for bidder in sorted(per_bidder):
-        df.update(per_bidder[bidder])
-    cutoff = common_cutoff(len(per_bidder), settings)
-    common = frozenset(s for s, n in df.items() if n >= cutoff)
+    df = bidder_counts(prepared)
+    cutoff = common_cutoff(len(df.bidders), settings)
+    common = frozenset(df.keys[df.counts >= cutoff].tolist())
     reference = (
         reference_shingles(settings.shingle_chars)
         if settings.use_reference_boilerplate
         else frozenset()
     )
-    shared = sorted(s for s, n in df.items() if n >= 2)
+    shared = df.keys[df.counts >= 2].tolist()
     return Boilerplate(
         tender=frozenset(tender_shingles),
         common=common,
         reference=reference,
         history=history_hits(history, shared),
-        bidder_df=df,
-        bidders=len(per_bidder),
+        bidder_df=df.table,
+        bidders=len(df.bidders),
     )
+
+
+@dataclass(frozen=True)
+class _BidderCounts:
+    table: ShingleCounts
+    bidders: tuple[str, ...]
+
+    @property
+    def keys(self) -> np.ndarray:
+        return self.table.keys
+
+    @property
+    def counts(self) -> np.ndarray:
+        return self.table.counts
+
+
+def bidder_counts(prepared: Sequence[Prepared]) -> _BidderCounts:
+    """How many bidders hold each shingle of the project."""
+    per_bidder: dict[str, list[np.ndarray]] = defaultdict(list)
+    for p in prepared:
+        per_bidder[p.bidder].append(p.unique)
+    uniques = [np.unique(np.concatenate(per_bidder[b])) for b in sorted(per_bidder)]
+    if not uniques:
+        empty = np.zeros(0, dtype=np.uint32)
+        return _BidderCounts(ShingleCounts(empty, np.zeros(0, dtype=np.int32)), ())
+    keys, counts = np.unique(np.concatenate(uniques), return_counts=True)
+    return _BidderCounts(ShingleCounts(keys, counts.astype(np.int32)), tuple(sorted(per_bidder)))

@@ -24,19 +24,13 @@ the pairs at s = 0.2 and 0.47 at s = 0.15.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from itertools import combinations
+from collections.abc import Mapping, Sequence
 
-from datasketch import MinHashLSH
+import numpy as np
 
 from collusion import minhash
-from collusion.text.boilerplate import (
-    Boilerplate,
-)
-from collusion.text.parameters import (
-    ParamIndex,
-)
+from collusion.text.boilerplate import Boilerplate
+from collusion.text.parameters import ParamIndex
 from collusion.text.settings import TextSettings
 from collusion.text.shingles import Prepared
 
@@ -48,67 +42,142 @@ def cross_pair(a: Prepared, b: Prepared) -> tuple[int, int] | None:
     return (a.id, b.id) if a.id < b.id else (b.id, a.id)
 
 
+def _owners(prepared: Sequence[Prepared]) -> np.ndarray:
+    """The bidder of each section id, as small integers."""
+    names = {bidder: n for n, bidder in enumerate(sorted({p.bidder for p in prepared}))}
+    return np.array([names[p.bidder] for p in prepared], dtype=np.int32)
+
+
+def _pair_codes(i: np.ndarray, j: np.ndarray, owner: np.ndarray, sections: int) -> np.ndarray:
+    """Section pairs of different bidders as one int64 each (low id * n + high id)."""
+    keep = owner[i] != owner[j]
+    i, j = i[keep].astype(np.int64), j[keep].astype(np.int64)
+    return np.minimum(i, j) * sections + np.maximum(i, j)
+
+
+def _decode(codes: np.ndarray, sections: int) -> set[tuple[int, int]]:
+    return {(int(c // sections), int(c % sections)) for c in np.unique(codes).tolist()}
+
+
+def _group_pairs(
+    keys: np.ndarray, ids: np.ndarray, max_group: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of ids that share a key (each key's group of ids taken in
+    full up to ``max_group``; larger groups are skipped, or with ``max_group``
+    None are never skipped)."""
+    if not len(keys):
+        return ids[:0], ids[:0]
+    order = np.lexsort((ids, keys))
+    keys, ids = keys[order], ids[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(keys)])
+    firsts: list[np.ndarray] = []
+    seconds: list[np.ndarray] = []
+    for size in np.unique(sizes[sizes >= 2]).tolist():
+        if max_group is not None and size > max_group:
+            continue
+        rows = ids[starts[sizes == size][:, None] + np.arange(size)]
+        upper_i, upper_j = np.triu_indices(size, 1)
+        firsts.append(rows[:, upper_i].ravel())
+        seconds.append(rows[:, upper_j].ravel())
+    if not firsts:
+        empty = np.zeros(0, dtype=ids.dtype)
+        return empty, empty
+    return np.concatenate(firsts), np.concatenate(seconds)
+
+
+def signatures(kept: Sequence[np.ndarray], settings: TextSettings) -> np.ndarray:
+    """The MinHash values of each shingle set, one row per set."""
+    found = minhash.minhashes(
+        [k.tolist() for k in kept], num_perm=settings.num_perm, seed=settings.minhash_seed
+    )
+    return np.array([m.hashvalues for m in found], dtype=np.uint64)
+
+
 def lsh_candidates(
-    prepared: Sequence[Prepared], kept: Mapping[int, frozenset[int]], settings: TextSettings
+    prepared: Sequence[Prepared], kept: Mapping[int, np.ndarray], settings: TextSettings
 ) -> set[tuple[int, int]]:
-    """Section pairs from MinHashLSH over the remaining shingles."""
-    eligible = [p for p in prepared if len(kept[p.id]) >= settings.min_section_shingles]
+    """Section pairs whose MinHashes agree on all rows of at least one band
+    (MinHash LSH, banded in numpy: the pairs ``MinHashLSH`` would return)."""
+    eligible = np.array(
+        [p.id for p in prepared if len(kept[p.id]) >= settings.min_section_shingles],
+        dtype=np.int64,
+    )
     if len(eligible) < 2:
         return set()
-    minhashes = minhash.minhashes(
-        [kept[p.id] for p in eligible], num_perm=settings.num_perm, seed=settings.minhash_seed
-    )
-    lsh = MinHashLSH(num_perm=settings.num_perm, params=(settings.lsh_bands, settings.lsh_rows))
-    for p, mh in zip(eligible, minhashes, strict=True):
-        lsh.insert(p.id, mh)
-    out = set()
-    for p, mh in zip(eligible, minhashes, strict=True):
-        for other in sorted(lsh.query(mh)):
-            pair = cross_pair(p, prepared[other])
-            if pair:
-                out.add(pair)
-    return out
+    values = signatures([kept[int(i)] for i in eligible], settings)
+    owner = _owners(prepared)
+    codes = []
+    r = settings.lsh_rows
+    for band in range(settings.lsh_bands):
+        rows = np.ascontiguousarray(values[:, band * r : (band + 1) * r])
+        _, key = np.unique(rows.view(np.dtype((np.void, 8 * r))).ravel(), return_inverse=True)
+        i, j = _group_pairs(key.ravel(), eligible, None)
+        codes.append(_pair_codes(i, j, owner, len(prepared)))
+    return _decode(np.concatenate(codes), len(prepared))
 
 
-def _count_co_postings(
-    postings: Iterable[list[int]], prepared: Sequence[Prepared], max_postings: int
-) -> Counter[tuple[int, int]]:
-    """How many postings lists each cross-bidder section pair appears in together."""
-    counts: Counter[tuple[int, int]] = Counter()
-    for ids in postings:
-        if len(ids) > max_postings:
-            continue
-        for i, j in combinations(ids, 2):
-            pair = cross_pair(prepared[i], prepared[j])
-            if pair:
-                counts[pair] += 1
-    return counts
+def _co_posting_pairs(
+    keys: np.ndarray,
+    ids: np.ndarray,
+    owner: np.ndarray,
+    sections: int,
+    max_postings: int,
+    min_shared: int,
+) -> set[tuple[int, int]]:
+    """Cross-bidder section pairs that appear together in at least
+    ``min_shared`` postings lists of at most ``max_postings`` sections."""
+    i, j = _group_pairs(keys, ids, max_postings)
+    codes, counts = np.unique(_pair_codes(i, j, owner, sections), return_counts=True)
+    return _decode(codes[counts >= min_shared], sections)
 
 
 def rare_candidates(
     prepared: Sequence[Prepared],
-    kept: Mapping[int, frozenset[int]],
+    kept: Mapping[int, np.ndarray],
     boiler: Boilerplate,
     settings: TextSettings,
 ) -> set[tuple[int, int]]:
     """Section pairs sharing many shingles held by few bidders (containment path)."""
-    postings: dict[int, list[int]] = defaultdict(list)
+    keys: list[np.ndarray] = []
+    ids: list[np.ndarray] = []
     for p in prepared:
-        for s in kept[p.id]:
-            if 2 <= boiler.bidder_df.get(s, 0) <= settings.rare_max_bidders:
-                postings[s].append(p.id)
-    counts = _count_co_postings(postings.values(), prepared, settings.rare_max_postings)
-    return {pair for pair, n in counts.items() if n >= settings.rare_min_shared}
+        shingles = kept[p.id]
+        held = boiler.bidder_df.lookup(shingles)
+        rare = shingles[(held >= 2) & (held <= settings.rare_max_bidders)]
+        keys.append(rare)
+        ids.append(np.full(len(rare), p.id, dtype=np.int64))
+    if not keys:
+        return set()
+    return _co_posting_pairs(
+        np.concatenate(keys),
+        np.concatenate(ids),
+        _owners(prepared),
+        len(prepared),
+        settings.rare_max_postings,
+        settings.rare_min_shared,
+    )
 
 
 def param_candidates(
     prepared: Sequence[Prepared], index: ParamIndex, settings: TextSettings
 ) -> set[tuple[int, int]]:
     """Section pairs sharing enough weighted parameters to be worth matching."""
-    postings: dict[str, list[int]] = defaultdict(list)
+    number: dict[str, int] = {}
+    keys: list[int] = []
+    ids: list[int] = []
     for p in prepared:
         for key in sorted({q.key for q in index.params[p.id]}):
             if index.weight.get(key, 0) > 0:
-                postings[key].append(p.id)
-    counts = _count_co_postings(postings.values(), prepared, settings.param_max_postings)
-    return {pair for pair, n in counts.items() if n >= settings.param_min_matches}
+                keys.append(number.setdefault(key, len(number)))
+                ids.append(p.id)
+    if not keys:
+        return set()
+    return _co_posting_pairs(
+        np.array(keys, dtype=np.int64),
+        np.array(ids, dtype=np.int64),
+        _owners(prepared),
+        len(prepared),
+        settings.param_max_postings,
+        settings.param_min_matches,
+    )

@@ -84,7 +84,7 @@ def compare_project(
     settings = settings or TextSettings()
     text = prepared_text or prepare_project(sections, tender, names, settings, history)
     prepared, boiler = list(text.prepared), text.boilerplate
-    kept = {p.id: p.shingles - boiler.removed for p in prepared}
+    kept = {p.id: boiler.kept(p) for p in prepared}
     index = build_param_index(prepared, tender, settings)
     pairs = sorted(
         lsh_candidates(prepared, kept, settings)

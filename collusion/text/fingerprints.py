@@ -18,7 +18,7 @@ from collusion import minhash
 from collusion.history import SectionPrint, TextFingerprints
 from collusion.models import Section
 from collusion.normalize import normalize
-from collusion.text.boilerplate import Boilerplate
+from collusion.text.boilerplate import Boilerplate, members, sorted_array
 from collusion.text.settings import TextSettings
 from collusion.text.shingles import SHINGLE_HASH_SEED, Prepared, shingle_hashes
 
@@ -42,10 +42,10 @@ def fingerprint_project(
     settings: TextSettings,
 ) -> TextFingerprints:
     """Every bidder and tender section's print, and the project's common text."""
-    layers = boiler.tender | boiler.common | boiler.reference
+    layers = sorted_array(boiler.tender | boiler.common | boiler.reference)
     prints = {
         (p.bidder, p.section.file, p.section.ordinal): section_print(
-            p.shingles - layers, len(p.norm.text)
+            p.unique[~members(p.unique, layers)].tolist(), len(p.norm.text)
         )
         for p in prepared
     }

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import xxhash
 
 from collusion.models import Section
@@ -22,16 +25,29 @@ def shingle_hashes(text: str, k: int) -> list[int]:
     ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Prepared:
-    """One section ready to compare."""
+    """One section ready to compare.
+
+    Stored compactly (a project holds one hash per character of every bid):
+    ``hashes`` is an ``array("I")``, ``unique`` a sorted numpy array; the set
+    ``shingles`` is built only for the sections that are aligned.
+    """
 
     id: int  # position in the project's sorted list of sections
     bidder: str
     section: Section
     norm: Normalized
-    hashes: tuple[int, ...]  # shingle hash at each normalized position
-    shingles: frozenset[int]
+    hashes: Sequence[int]  # the shingle hash at each normalized position
+    unique: np.ndarray  # the distinct hashes, sorted (uint32)
+
+    @functools.cached_property
+    def shingles(self) -> frozenset[int]:
+        return frozenset(self.unique.tolist())
+
+    def hash_array(self) -> np.ndarray:
+        """``hashes`` as a numpy view (no copy)."""
+        return np.frombuffer(self.hashes, dtype=np.uint32)
 
 
 def prepare(
@@ -47,6 +63,7 @@ def prepare(
     out = []
     for bidder, section in ordered:
         norm = normalize(section.text, names.get(bidder, ()))
-        hashes = tuple(shingle_hashes(norm.text, settings.shingle_chars))
-        out.append(Prepared(len(out), bidder, section, norm, hashes, frozenset(hashes)))
+        hashes = array("I", shingle_hashes(norm.text, settings.shingle_chars))
+        unique = np.unique(np.frombuffer(hashes, dtype=np.uint32))
+        out.append(Prepared(len(out), bidder, section, norm, hashes, unique))
     return out

@@ -17,6 +17,7 @@ from pypinyin import Style, pinyin
 from collusion.fingerprints_data import is_common_misspelling
 from collusion.text.boilerplate import (
     Boilerplate,
+    ShingleCounts,
 )
 from collusion.text.settings import TYPO_POSITIONS, TextSettings
 from collusion.text.shingles import Prepared
@@ -101,8 +102,7 @@ class SharedTypo:
     usual: str  # what other bidders write there
 
 
-def _is_cjk(char: str) -> bool:
-    return "\u4e00" <= char <= "\u9fff"
+CJK_FIRST, CJK_LAST = 0x4E00, 0x9FFF  # CJK Unified Ideographs
 
 
 @functools.cache
@@ -180,16 +180,44 @@ def _members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     return sorted_set[at] == values
 
 
-def bigram_df(prepared: Sequence[Prepared]) -> dict[int, int]:
+def bigram_df(prepared: Sequence[Prepared]) -> ShingleCounts:
     """How many bidders use each character bigram (keyed by `_bigram_codes`)."""
     per_bidder: dict[str, list[np.ndarray]] = defaultdict(list)
     for p in prepared:
         per_bidder[p.bidder].append(_bigram_codes(_codes(p.norm.text)))
     uniques = [np.unique(np.concatenate(arrays)) for _, arrays in sorted(per_bidder.items())]
     if not uniques:
-        return {}
+        return ShingleCounts(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64))
     values, counts = np.unique(np.concatenate(uniques), return_counts=True)
-    return dict(zip(values.tolist(), counts.tolist(), strict=True))
+    return ShingleCounts(values, counts)
+
+
+def _pair_held(
+    prepared: Sequence[Prepared], boiler: Boilerplate
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The non-boilerplate shingles exactly two bidders hold (sorted), with
+    the two bidders of each (indexes into the sorted bidder ids, first < second)."""
+    names = {b: n for n, b in enumerate(sorted({p.bidder for p in prepared}))}
+    table = boiler.bidder_df
+    two = table.keys[table.counts == 2]
+    two = two[~_members(two, boiler.removed_array)]
+    shingles: list[np.ndarray] = []
+    owners: list[np.ndarray] = []
+    for p in prepared:
+        held = p.unique[_members(p.unique, two)]
+        shingles.append(held)
+        owners.append(np.full(len(held), names[p.bidder], dtype=np.int32))
+    values = np.concatenate(shingles) if shingles else np.zeros(0, dtype=np.uint32)
+    if not len(values):
+        empty = np.zeros(0, dtype=np.int32)
+        return values, empty, empty
+    who = np.concatenate(owners)
+    order = np.lexsort((who, values))
+    values, who = values[order], who[order]
+    # Each shingle's sections, by bidder: the first and last rows of its run.
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    ends = np.r_[starts[1:], len(values)] - 1
+    return values[starts], who[starts], who[ends]
 
 
 @dataclass(frozen=True)
@@ -208,35 +236,40 @@ def typo_candidates(
     both neighbours nobody else uses: the non-words a typo makes. Keyed by
     the 5-gram with that character blanked."""
     k = settings.shingle_chars
-    owners: dict[int, set[str]] = defaultdict(set)
-    for p in prepared:
-        for h in p.shingles:
-            if boiler.bidder_df.get(h) == 2 and h not in boiler.removed:
-                owners[h].add(p.bidder)
-    exclusive = np.sort(np.fromiter(owners.keys(), dtype=np.uint64, count=len(owners)))
+    exclusive, first_owner, second_owner = _pair_held(prepared, boiler)
+    bidders = sorted({p.bidder for p in prepared})
+    names = {bidder: n for n, bidder in enumerate(bidders)}
     bigrams = bigram_df(prepared)
     needed: dict[str, list[_TypoCandidate]] = defaultdict(list)
     for p in prepared:
-        if not p.hashes:
+        if not len(p.hashes):
             continue
-        hashes = np.asarray(p.hashes, dtype=np.uint64)
+        hashes = p.hash_array()
+        found = np.flatnonzero(_members(hashes, exclusive))
+        at = np.searchsorted(exclusive, hashes[found])
+        mine = first_owner[at] == names[p.bidder]  # each pair's windows counted once
+        found, at = found[mine], at[mine]
+        if not len(found):
+            continue
+        codes = _codes(p.norm.text)
         text = p.norm.text
-        for i in np.flatnonzero(_members(hashes, exclusive)).tolist():
-            who = owners[p.hashes[i]]
-            if min(who) != p.bidder:
-                continue
-            window = text[i : i + k]
-            for pos in TYPO_POSITIONS:
+        for pos in TYPO_POSITIONS:
+            middle = codes[found + pos]
+            left = (codes[found + pos - 1] << np.uint64(21)) | middle
+            right = (middle << np.uint64(21)) | codes[found + pos + 1]
+            slip = (
+                (middle >= CJK_FIRST)
+                & (middle <= CJK_LAST)
+                & (bigrams.lookup(left) == 2)
+                & (bigrams.lookup(right) == 2)
+            )
+            for i, y in zip(found[slip].tolist(), second_owner[at[slip]].tolist(), strict=True):
+                window = text[i : i + k]
                 char = window[pos]
-                if not _is_cjk(char) or char in VALUE_CHARS:
+                if char in VALUE_CHARS:
                     continue
-                left = (ord(window[pos - 1]) << 21) | ord(char)
-                right = (ord(char) << 21) | ord(window[pos + 1])
-                if bigrams.get(left) != 2 or bigrams.get(right) != 2:
-                    continue
-                pair = tuple(sorted(who))
                 needed[_masked(window, pos)].append(
-                    _TypoCandidate(pair, p.id, i, pos, char)  # type: ignore[arg-type]
+                    _TypoCandidate((p.bidder, bidders[y]), p.id, i, pos, char)
                 )
     return needed
 
@@ -337,7 +370,7 @@ def _find_shingle(
     """The first (section id, position) of a shingle in a bidder's text."""
     if (shingle, bidder) not in cache:
         for p in prepared:
-            if p.bidder == bidder and shingle in p.shingles:
+            if p.bidder == bidder and _members(np.array([shingle], dtype=np.uint32), p.unique)[0]:
                 cache[(shingle, bidder)] = (p.id, p.hashes.index(shingle))
                 break
     return cache.get((shingle, bidder))

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
+import numpy as np
+
 from collusion.text.parameters import (
     ParamIndex,
     ParamMatch,
@@ -86,16 +88,16 @@ class SectionMatch:
 def verify(
     a: Prepared,
     b: Prepared,
-    kept: Mapping[int, frozenset[int]],
+    kept: Mapping[int, np.ndarray],
     index: ParamIndex,
     settings: TextSettings,
 ) -> SectionMatch | None:
     """Confirm a candidate exactly; None when it is not a near-duplicate."""
     ka, kb = kept[a.id], kept[b.id]
-    shared = len(ka & kb)
-    union = len(ka | kb)
+    shared = len(np.intersect1d(ka, kb, assume_unique=True))
+    union = len(ka) + len(kb) - shared
     jaccard = shared / union if union else 0.0
-    containment = shared / min(len(ka), len(kb)) if ka and kb else 0.0
+    containment = shared / min(len(ka), len(kb)) if len(ka) and len(kb) else 0.0
     by_text = shared >= settings.confirm_shared_shingles or (
         shared >= settings.min_shared_shingles
         and (jaccard >= settings.jaccard_min or containment >= settings.containment_min)
