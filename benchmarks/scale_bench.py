@@ -212,6 +212,8 @@ def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
 
     scan.extract_all = timed("extract", scan.extract_all)
     scan.section_bidders = timed("sections", scan.section_bidders)
+    if hasattr(scan, "prepare_text"):  # text prepared once, before the detectors
+        scan.prepare_text = timed("text preparation", scan.prepare_text)
     scan.DETECTORS = tuple((name, timed(name, fn)) for name, fn in detectors.DETECTORS)
     compare = near_duplicate_text.compare_project
 

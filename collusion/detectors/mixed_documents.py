@@ -42,7 +42,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import ahocorasick
 
 from collusion import basis
 from collusion.identifiers import (
@@ -95,11 +98,12 @@ def detect(ctx: ScanContext) -> list[Alert]:
     """Alerts for bidders whose files name another bidder of the same project."""
     settings = ctx.settings.mixed_documents
     people = identities(ctx, settings)
+    index = NameIndex({n: b for b, ident in people.items() for n in ident.names})
     tender_text = "".join(normalize_company(b.text) for f in ctx.tender_files for b in f.blocks)
     titles = section_titles(ctx.sections)
     alerts = []
     for carrier in ctx.bidders:
-        mentions = _mentions(ctx, carrier.id, people, tender_text, titles, settings)
+        mentions = _mentions(ctx, carrier.id, people, index, tender_text, titles, settings)
         for named in sorted(mentions):
             alert = _alert(ctx, carrier.id, named, mentions[named], settings, titles)
             if alert is not None:
@@ -110,8 +114,9 @@ def detect(ctx: ScanContext) -> list[Alert]:
 # --- who is who ---------------------------------------------------------------------------------
 
 
-def own_credit_codes(ctx: ScanContext,
-                     names: dict[str, tuple[str, ...]] | None = None) -> dict[str, str]:
+def own_credit_codes(
+    ctx: ScanContext, names: dict[str, tuple[str, ...]] | None = None
+) -> dict[str, str]:
     """bidder -> its own credit code.
 
     project.json's ``credit_code`` when valid; else the code written most often
@@ -121,19 +126,17 @@ def own_credit_codes(ctx: ScanContext,
     """
     settings = ctx.settings.mixed_documents
     names = _company_names(ctx, settings) if names is None else names
-    owners = {n: b for b, ns in names.items() for n in ns}
-    anyone = _alternation(list(owners))
+    anyone = NameIndex({n: b for b, ns in names.items() for n in ns})
     claims: dict[str, Counter[str]] = defaultdict(Counter)  # code -> bidder -> times
     for bidder in ctx.bidders:
         for file in bidder.files:
             texts = [block_text(b) for b in file.blocks]
             for position, text in enumerate(texts):
-                if anyone is None or not may_hold_credit_code(text):
+                if not anyone or not may_hold_credit_code(text):
                     continue
                 codes = {m.value for m in find_numbers(text) if m.kind == CREDIT_CODE}
-                near = "".join(texts[max(position - settings.context_blocks, 0):position + 1])
-                for owner in {owners[normalize_company(m.group(0))]
-                              for m in anyone.finditer(near)}:
+                near = "".join(texts[max(position - settings.context_blocks, 0) : position + 1])
+                for owner in {hit.bidder for hit in leftmost_longest(anyone.find(near))}:
                     for code in codes:
                         claims[code][owner] += 1
     owned: dict[str, str] = {}
@@ -142,8 +145,10 @@ def own_credit_codes(ctx: ScanContext,
         if is_valid_credit_code(given):
             owned[bidder.id] = given
             continue
-        mine = sorted(((c[bidder.id], code) for code, c in claims.items() if c[bidder.id]),
-                      key=lambda t: (-t[0], t[1]))
+        mine = sorted(
+            ((c[bidder.id], code) for code, c in claims.items() if c[bidder.id]),
+            key=lambda t: (-t[0], t[1]),
+        )
         for count, code in mine:
             if all(n < count for other, n in claims[code].items() if other != bidder.id):
                 owned[bidder.id] = code
@@ -170,8 +175,9 @@ def _company_names(ctx: ScanContext, settings: MixedSettings) -> dict[str, tuple
             given[bidder.id].add(name)
             taken.add(name)
     # Longest first, so that a name containing another is tried first.
-    return {b.id: tuple(sorted(given.get(b.id, ()), key=lambda n: (-len(n), n)))
-            for b in ctx.bidders}
+    return {
+        b.id: tuple(sorted(given.get(b.id, ()), key=lambda n: (-len(n), n))) for b in ctx.bidders
+    }
 
 
 def identities(ctx: ScanContext, settings: MixedSettings) -> dict[str, Identity]:
@@ -184,81 +190,159 @@ def identities(ctx: ScanContext, settings: MixedSettings) -> dict[str, Identity]
 # --- finding mentions ----------------------------------------------------------------------------
 
 
-def name_pattern(name: str) -> re.Pattern[str]:
-    """A normalized company name matched with any spacing and bracket width."""
-    parts = []
-    for char in name:
-        parts.append({"(": "[(（]", ")": "[)）]"}.get(char, re.escape(char)))
-    return re.compile(r"\s*".join(parts))
+# What a name pattern ignores: any spacing, and the width of brackets.
+_SPACE_OR_BRACKET = re.compile(r"[\s（）]")
 
 
-def _alternation(names: list[str]) -> re.Pattern[str] | None:
-    """One pattern matching any of `names`, longest first; None when there are none."""
-    ordered = sorted(names, key=lambda n: (-len(n), n))
-    return re.compile("|".join(name_pattern(n).pattern for n in ordered)) if ordered else None
+@dataclass(frozen=True)
+class NameHit:
+    start: int  # offsets in the searched text
+    end: int
+    name: str  # the normalized name found
+    bidder: str  # whose name it is
 
 
-def _blank(text: str, patterns: list[re.Pattern[str]]) -> str:
-    """`text` with the matches of `patterns` replaced by spaces (offsets kept)."""
-    for pattern in patterns:
-        text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+class NameIndex:
+    """Every bidder's normalized company names in one Aho–Corasick automaton:
+    a text is searched once for all of them, whatever the number of bidders.
+    A name matches with any spacing between its characters and either bracket
+    width, as ``normalize_company`` compares names."""
+
+    def __init__(self, owners: dict[str, str]) -> None:
+        self._automaton = ahocorasick.Automaton()
+        for name, bidder in sorted(owners.items()):
+            self._automaton.add_word(name, (name, bidder))
+        if owners:
+            self._automaton.make_automaton()
+        self._empty = not owners
+
+    def __bool__(self) -> bool:
+        return not self._empty
+
+    def find(self, text: str) -> list[NameHit]:
+        """Every occurrence of every name in `text`, overlapping ones included."""
+        if self._empty:
+            return []
+        searched, where = _searchable(text)
+        hits = []
+        for last, (name, bidder) in self._automaton.iter(searched):
+            first = last - len(name) + 1
+            hits.append(NameHit(where(first), where(last) + 1, name, bidder))
+        return hits
+
+
+def _searchable(text: str) -> tuple[str, Callable[[int], int]]:
+    """`text` as names are compared (no spaces, ASCII brackets), and the map
+    from its offsets back to the text's."""
+    if not _SPACE_OR_BRACKET.search(text):
+        return text, int
+    kept = [i for i, char in enumerate(text) if not char.isspace()]
+    folded = "".join(text[i] for i in kept).replace("（", "(").replace("）", ")")
+    return folded, kept.__getitem__
+
+
+def leftmost_longest(hits: list[NameHit]) -> list[NameHit]:
+    """Non-overlapping hits, each the longest name starting leftmost (what a
+    regular-expression alternation of the names, longest first, finds)."""
+    out: list[NameHit] = []
+    for hit in sorted(hits, key=lambda h: (h.start, -(h.end - h.start), h.name)):
+        if not out or hit.start >= out[-1].end:
+            out.append(hit)
+    return out
+
+
+def _overlaps(hit: NameHit, others: list[NameHit]) -> bool:
+    return any(hit.start < o.end and o.start < hit.end for o in others)
+
+
+def _blank(text: str, hits: list[NameHit]) -> str:
+    """`text` with the hits replaced by spaces (offsets kept)."""
+    for hit in hits:
+        text = text[: hit.start] + " " * (hit.end - hit.start) + text[hit.end :]
     return text
 
 
-def _mentions(ctx: ScanContext, carrier: str, people: dict[str, Identity], tender_text: str,
-              titles: dict[tuple[str, str, int], str],
-              settings: MixedSettings) -> dict[str, list[Mention]]:
+def _mentions(
+    ctx: ScanContext,
+    carrier: str,
+    people: dict[str, Identity],
+    index: NameIndex,
+    tender_text: str,
+    titles: dict[tuple[str, str, int], str],
+    settings: MixedSettings,
+) -> dict[str, list[Mention]]:
     """named bidder -> the places in the carrier's files that name it."""
-    own = [name_pattern(n) for n in people[carrier].names]
-    owners = {n: b for b, ident in people.items() for n in ident.names}
-    others = _alternation([n for n, b in owners.items() if b != carrier])
-    everyone = _alternation(list(owners))
-    codes = {ident.credit_code: b for b, ident in people.items()
-             if b != carrier and ident.credit_code
-             and ident.credit_code != people[carrier].credit_code}
+    codes = {
+        ident.credit_code: b
+        for b, ident in people.items()
+        if b != carrier and ident.credit_code and ident.credit_code != people[carrier].credit_code
+    }
     found: dict[str, list[Mention]] = defaultdict(list)
     for file in sorted(ctx.bidder(carrier).files, key=lambda f: f.path):
         blocks = file.blocks
         for position, block in enumerate(blocks):
-            # Names are matched on the raw text: their patterns accept either
-            # bracket width and any spacing, so no folding is needed.
             raw = block_text(block)
-            text = _blank(raw, own)
-            hits = [(owners[normalize_company(m.group(0))], "company_name", m.start(), m.end(),
-                     normalize_company(m.group(0)))
-                    for m in (others.finditer(text) if others else ())]
+            names = index.find(raw)
+            # The carrier's own name is left out first, so that another
+            # bidder's name inside it (甲公司 in 甲公司杭州分公司) is no mention.
+            own = [h for h in names if h.bidder == carrier]
+            hits = [
+                (h.bidder, "company_name", h.start, h.end, h.name)
+                for h in leftmost_longest(
+                    [h for h in names if h.bidder != carrier and not _overlaps(h, own)]
+                )
+            ]
             if codes and may_hold_credit_code(raw):
-                hits += [(codes[m.value], "credit_code", m.start, m.end, m.value)
-                         for m in find_numbers(raw)
-                         if m.kind == CREDIT_CODE and m.value in codes]
+                hits += [
+                    (codes[m.value], "credit_code", m.start, m.end, m.value)
+                    for m in find_numbers(raw)
+                    if m.kind == CREDIT_CODE and m.value in codes
+                ]
             if not hits:
                 continue
-            named_here = {owners[normalize_company(m.group(0))]
-                          for m in everyone.finditer(raw)} if everyone else set()
+            named_here = {h.bidder for h in leftmost_longest(names)}
+            text = _blank(raw, own)
             title = titles.get((carrier, file.path, block.index), "")
             for named, field, start, end, value in sorted(hits, key=lambda h: (h[2], h[0])):
                 is_name = field == "company_name"
-                found[named].append(Mention(
-                    file=file.path, block=block, field=field,
-                    value=raw[start:end] if is_name else value,
-                    declared=not is_name or _declared(text, start, end),
-                    excerpt=excerpt(raw, start, end, ctx.settings.excerpt_chars),
-                    exempt=_exemption(blocks, position, value if is_name else None,
-                                      named_here, tender_text, title, settings),
-                ))
+                found[named].append(
+                    Mention(
+                        file=file.path,
+                        block=block,
+                        field=field,
+                        value=raw[start:end] if is_name else value,
+                        declared=not is_name or _declared(text, start, end),
+                        excerpt=excerpt(raw, start, end, ctx.settings.excerpt_chars),
+                        exempt=_exemption(
+                            blocks,
+                            position,
+                            value if is_name else None,
+                            named_here,
+                            tender_text,
+                            title,
+                            settings,
+                        ),
+                    )
+                )
     return found
 
 
 def _declared(text: str, start: int, end: int) -> bool:
     """Whether the name is written as the bidder's own (投标人：X, X（盖章）)."""
-    before = text[max(start - _DECLARED_WINDOW, 0):start]
-    after = text[end:end + _DECLARED_WINDOW]
+    before = text[max(start - _DECLARED_WINDOW, 0) : start]
+    after = text[end : end + _DECLARED_WINDOW]
     return bool(DECLARED_BEFORE_RE.search(before) or DECLARED_AFTER_RE.search(after))
 
 
-def _exemption(blocks: tuple[Block, ...], position: int, name: str | None,
-               named_here: set[str], tender_text: str, title: str,
-               settings: MixedSettings) -> str | None:
+def _exemption(
+    blocks: tuple[Block, ...],
+    position: int,
+    name: str | None,
+    named_here: set[str],
+    tender_text: str,
+    title: str,
+    settings: MixedSettings,
+) -> str | None:
     """Why a mention is legitimate, or None when it is not recognised as such."""
     if name is not None and name in tender_text:
         return "tender"
@@ -281,23 +365,34 @@ def _who(ctx: ScanContext, bidder_id: str) -> str:
     return f"{name}（{bidder_id}）" if name else bidder_id
 
 
-def _alert(ctx: ScanContext, carrier: str, named: str, mentions: list[Mention],
-           settings: MixedSettings, titles: dict[tuple[str, str, int], str]) -> Alert | None:
-    kept = sorted((m for m in mentions if m.exempt is None),
-                  key=lambda m: (not m.declared, m.file, m.block.index))
+def _alert(
+    ctx: ScanContext,
+    carrier: str,
+    named: str,
+    mentions: list[Mention],
+    settings: MixedSettings,
+    titles: dict[tuple[str, str, int], str],
+) -> Alert | None:
+    kept = sorted(
+        (m for m in mentions if m.exempt is None),
+        key=lambda m: (not m.declared, m.file, m.block.index),
+    )
     if not kept:
         return None
     declared = any(m.declared for m in kept)
     fields = sorted({m.field for m in kept})
     # Names first: a regulator recognises a company name before a code.
-    values = (sorted({m.value for m in kept if m.field == "company_name"})
-              + sorted({m.value for m in kept if m.field == "credit_code"}))
+    values = sorted({m.value for m in kept if m.field == "company_name"}) + sorted(
+        {m.value for m in kept if m.field == "credit_code"}
+    )
     exempt = Counter(m.exempt for m in mentions if m.exempt is not None)
     label = "统一社会信用代码" if fields == ["credit_code"] else "名称"
     also = "及统一社会信用代码" if len(fields) > 1 else ""
     where = "，含投标人落款、盖章处或信用代码" if declared else ""
-    summary = (f"{_who(ctx, carrier)}的投标文件中出现另一投标人{_who(ctx, named)}的{label}"
-               f"“{values[0]}”{also}（{len(kept)}处{where}），疑似投标文件相互混装")
+    summary = (
+        f"{_who(ctx, carrier)}的投标文件中出现另一投标人{_who(ctx, named)}的{label}"
+        f"“{values[0]}”{also}（{len(kept)}处{where}），疑似投标文件相互混装"
+    )
     return Alert(
         kind=KIND,
         severity="high" if declared else "medium",
