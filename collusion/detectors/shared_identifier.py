@@ -46,6 +46,7 @@ from collusion.identifiers import (
 )
 from collusion.labels import IDENTIFIER_LABELS
 from collusion.models import Alert, Evidence, ScanContext
+from collusion.parallel import split_map
 from collusion.scoring import rarity_weight, value_key
 from collusion.settings import IdentifierSettings
 
@@ -94,10 +95,19 @@ def third_party(by_bidder: dict[str, list[Occurrence]]) -> str | None:
 def bidder_identifiers(ctx: ScanContext) -> dict[Key, dict[str, list[Occurrence]]]:
     """(kind, value) -> bidder -> where it was found, over every bidder's files."""
     found: dict[Key, dict[str, list[Occurrence]]] = defaultdict(lambda: defaultdict(list))
-    for bidder in ctx.bidders:
-        for file in sorted(bidder.files, key=lambda f: f.path):
-            for item in find_in_blocks(file.blocks, ctx.settings.excerpt_chars):
-                found[(item.kind, item.value)][bidder.id].append((file.path, item))
+    files = [
+        (bidder.id, file)
+        for bidder in ctx.bidders
+        for file in sorted(bidder.files, key=lambda f: f.path)
+    ]
+    items = split_map(
+        lambda bf: find_in_blocks(bf[1].blocks, ctx.settings.excerpt_chars),
+        files,
+        [file.chars for _, file in files],
+    )
+    for (bidder, file), in_file in zip(files, items, strict=True):
+        for item in in_file:
+            found[(item.kind, item.value)][bidder].append((file.path, item))
     return found
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from collusion.folding import visible_with_offsets
 from collusion.models import Section
+from collusion.parallel import split_map
 from collusion.text.boilerplate import (
     common_cutoff,
 )
@@ -136,10 +137,12 @@ def build_param_index(
     prepared: Sequence[Prepared], tender: Sequence[Section], settings: TextSettings
 ) -> ParamIndex:
     """Extract parameters; weigh each key by rarity, the tender's and common ones 0."""
-    params = {
-        p.id: tuple(replace(q, section=p.id) for q in extract_params(p.section.text))
-        for p in prepared
-    }
+    found = split_map(
+        lambda p: tuple(replace(q, section=p.id) for q in extract_params(p.section.text)),
+        prepared,
+        [len(p.norm.text) for p in prepared],
+    )
+    params = {p.id: params for p, params in zip(prepared, found, strict=True)}
     tender_keys = {q.key for s in tender for q in extract_params(s.text)}
     holders: dict[str, set[str]] = defaultdict(set)
     for p in prepared:

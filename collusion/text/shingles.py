@@ -12,6 +12,7 @@ import xxhash
 
 from collusion.models import Section
 from collusion.normalize import Normalized, normalize
+from collusion.parallel import split_map
 from collusion.text.settings import TextSettings
 
 SHINGLE_HASH_SEED = 0  # xxhash seed: part of the fingerprint, never change casually
@@ -60,10 +61,19 @@ def prepare(
         ((bidder, s) for bidder, secs in sections.items() for s in secs),
         key=lambda bs: (bs[0], bs[1].file, bs[1].ordinal),
     )
-    out = []
-    for bidder, section in ordered:
+    k = settings.shingle_chars
+
+    def one(item: tuple[str, Section]) -> tuple[Normalized, array, np.ndarray]:
+        bidder, section = item
         norm = normalize(section.text, names.get(bidder, ()))
-        hashes = array("I", shingle_hashes(norm.text, settings.shingle_chars))
-        unique = np.unique(np.frombuffer(hashes, dtype=np.uint32))
-        out.append(Prepared(len(out), bidder, section, norm, hashes, unique))
-    return out
+        hashes = array("I", shingle_hashes(norm.text, k))
+        return norm, hashes, np.unique(np.frombuffer(hashes, dtype=np.uint32))
+
+    weights = [sum(len(b.text) + 1 for b in section.blocks) for _, section in ordered]
+    done = split_map(one, ordered, weights)
+    return [
+        Prepared(n, bidder, section, norm, hashes, unique)
+        for n, ((bidder, section), (norm, hashes, unique)) in enumerate(
+            zip(ordered, done, strict=True)
+        )
+    ]
