@@ -49,6 +49,7 @@ GENERATOR_VERSION = 1  # bump when the generated projects change
 COPY_EVERY = 10  # bidder n*10+2 copies a chapter of bidder n*10+1
 PAGE_PARAGRAPHS = 11  # body paragraphs of a PDF page: about 1,400 characters
 TABLE_ROWS = 24  # rows of the priced bill of quantities
+GENERATION_WAIT_SECONDS = 3600  # for another run writing the same cached project
 
 
 def _synth() -> Any:
@@ -143,6 +144,10 @@ def build_project(root: Path, bidders: int, pages: int) -> None:
 def project_at(base: Path, bidders: int, pages: int) -> Path:
     root = base / f"v{GENERATOR_VERSION}-b{bidders}-p{pages}"
     done = root / ".complete"
+    waited = 0.0
+    while root.exists() and not done.exists() and waited < GENERATION_WAIT_SECONDS:
+        time.sleep(10)  # another run is writing this project into the cache
+        waited += 10
     if not done.exists():
         started = time.perf_counter()
         build_project(root, bidders, pages)
@@ -156,11 +161,12 @@ def project_at(base: Path, bidders: int, pages: int) -> Path:
 # --- bare reading ---------------------------------------------------------------
 
 
-def bare_reading(root: Path) -> tuple[float, int, int]:
-    """Seconds to read every file's text with plain PyMuPDF and python-docx;
-    also the PDF pages and characters read."""
+def bare_reading(root: Path) -> tuple[float, float, int, int]:
+    """Seconds (wall and CPU) to read every file's text with plain PyMuPDF and
+    python-docx; also the PDF pages and characters read."""
     pages = chars = 0
     started = time.perf_counter()
+    cpu = time.process_time()
     for path in sorted(root.glob("bids/*/*")):
         if path.suffix == ".pdf":
             with pymupdf.open(path) as document:
@@ -173,7 +179,7 @@ def bare_reading(root: Path) -> tuple[float, int, int]:
             for table in document.tables:
                 for row in table.rows:
                     chars += sum(len(cell.text) for cell in row.cells)
-    return time.perf_counter() - started, pages, chars
+    return time.perf_counter() - started, time.process_time() - cpu, pages, chars
 
 
 # --- the scan, in its own process -------------------------------------------------
@@ -270,11 +276,16 @@ def run_scan(root: Path, work: Path, db: Path | None = None) -> dict[str, Any]:
     command = [sys.executable, __file__, "--child", str(root), str(work / "report.json")]
     if db is not None:
         command += ["--db", str(db)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, check=True, capture_output=True, text=True)
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     figures["wall"] = wall
+    # CPU of the scan and of every process it waited for (extraction workers,
+    # split_map children): what the scan costs, whatever else the machine runs.
+    figures["cpu"] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     figures["stages"]["start-up, imports"] = wall - sum(figures["stages"].values())
     return figures
 
@@ -286,17 +297,19 @@ def measure(base: Path, bidders: int, pages: int, with_db: bool) -> dict[str, An
     root = project_at(base, bidders, pages)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        bare_before, pdf_pages, chars = bare_reading(root)
+        bare_before, cpu_before, pdf_pages, chars = bare_reading(root)
         scan = run_scan(root, work)
-        bare_after, _, _ = bare_reading(root)
+        bare_after, cpu_after, _, _ = bare_reading(root)
         row = {
             "bidders": bidders,
             "pdf_pages": pdf_pages,
             "chars": chars,
             "bare": min(bare_before, bare_after),
             "bare_runs": (bare_before, bare_after),
+            "bare_cpu": min(cpu_before, cpu_after),
             "scan": scan,
         }
+        print_row(row)
         if with_db:
             row["scan_db"] = run_scan(root, work, work / "history.db")
             row["scan_again"] = run_scan(root, work)
@@ -318,6 +331,10 @@ def print_row(row: dict[str, Any]) -> None:
         f"collusion scan (wall, fresh process)                   : {scan['wall']:7.1f} s "
         f"= {scan['wall'] / row['bare']:.2f}x bare reading"
     )
+    print(
+        f"CPU: bare reading {row['bare_cpu']:.1f} s, scan {scan['cpu']:.1f} s (all its processes) "
+        f"= {scan['cpu'] / row['bare_cpu']:.2f}x"
+    )
     for name, seconds in sorted(scan["stages"].items(), key=lambda kv: -kv[1]):
         rss, peak = scan["memory"].get(name, (None, None))
         after = f"   RSS after {rss:5.0f} MB, peak {peak:5.0f} MB" if rss is not None else ""
@@ -331,6 +348,10 @@ def print_row(row: dict[str, Any]) -> None:
         f"{scan['all_section_pairs']}, {scan['aligned']} aligned; alerts {scan['alerts']} "
         f"({', '.join(scan['alert_kinds'])}), errors {scan['errors']}"
     )
+
+
+def print_db(row: dict[str, Any]) -> None:
+    scan = row["scan"]
     if "scan_db" in row:
         plain = min(scan["wall"], row["scan_again"]["wall"])
         print(
@@ -339,10 +360,17 @@ def print_row(row: dict[str, Any]) -> None:
             f"(scan {scan['wall']:.1f} s and again {row['scan_again']['wall']:.1f} s; "
             f"recording {row['scan_db']['stages'].get('record history', 0):.1f} s)"
         )
+        print(
+            f"  CPU: scan --db {row['scan_db']['cpu']:.1f} s, scan {scan['cpu']:.1f} s and "
+            f"{row['scan_again']['cpu']:.1f} s = "
+            f"{row['scan_db']['cpu'] / min(scan['cpu'], row['scan_again']['cpu']):.2f}x"
+        )
 
 
 def print_summary(rows: list[dict[str, Any]]) -> None:
-    print("\nbidders  pages   bare s   scan s   ratio  peak MB  candidates  aligned  growth")
+    print(
+        "\nbidders  pages   bare s   scan s   ratio  cpu ratio  peak MB  candidates  aligned  growth"
+    )
     previous = None
     for row in rows:
         scan = row["scan"]
@@ -351,7 +379,8 @@ def print_summary(rows: list[dict[str, Any]]) -> None:
             growth = f"x{scan['wall'] / previous['scan']['wall']:.2f}"
         print(
             f"{row['bidders']:7d} {row['pdf_pages']:6d} {row['bare']:8.1f} {scan['wall']:8.1f} "
-            f"{scan['wall'] / row['bare']:7.2f} {scan['peak_rss_mb']:8.0f} "
+            f"{scan['wall'] / row['bare']:7.2f} {scan['cpu'] / row['bare_cpu']:10.2f} "
+            f"{scan['peak_rss_mb']:8.0f} "
             f"{scan['candidates']!s:>11} {scan['aligned']!s:>8}  {growth}"
         )
         previous = row
@@ -376,7 +405,7 @@ def main() -> None:
         base = args.cache.expanduser() if args.cache else Path(tmp)
         for bidders in args.bidders:
             row = measure(base, bidders, args.pages, bidders == args.db_at)
-            print_row(row)
+            print_db(row)
             rows.append(row)
             sys.stdout.flush()
     print_summary(rows)
