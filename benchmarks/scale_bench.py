@@ -53,13 +53,9 @@ GENERATION_WAIT_SECONDS = 3600  # for another run writing the same cached projec
 
 
 def _synth() -> Any:
-    """The synthetic bid writer, wherever the project keeps it."""
-    for name in ("collusion.synth", "tools.synth", "tests.support.synth"):
-        try:
-            return importlib.import_module(name)
-        except ImportError:
-            continue
-    raise SystemExit("cannot find the synthetic bid writer (collusion.synth)")
+    """The synthetic bid writer (tools/synth.py; tools/ is not installed)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    return importlib.import_module("tools.synth")
 
 
 # --- the generated project ------------------------------------------------------

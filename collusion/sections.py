@@ -222,7 +222,11 @@ def column_readings(rows: list[Block]) -> list[Block]:
 def is_toc_line(line: str) -> bool:
     """A TOC entry: a title followed by dot leaders (or a wide gap) and a page number."""
     line = line.strip()
-    return bool(line) and (bool(TOC_TITLE.match(line)) or bool(TOC_LINE.match(line)))
+    if not line:
+        return False
+    # TOC_LINE ends in a page number: most lines are told apart by their last character.
+    ends_like_entry = line[-1].isdigit() or line[-1] in ")）"
+    return bool(TOC_TITLE.match(line)) or (ends_like_entry and bool(TOC_LINE.match(line)))
 
 
 def _toc_share(block: Block) -> float:
@@ -236,22 +240,19 @@ def _toc_share(block: Block) -> float:
 
 def drop_toc(blocks: list[Block], settings: TextSettings) -> list[Block]:
     """Drop TOC blocks, and whole pages mostly made of TOC entries."""
+    shares = [_toc_share(block) for block in blocks]
     by_page: dict[int, list[float]] = defaultdict(list)
-    for block in blocks:
+    for block, share in zip(blocks, shares, strict=True):
         if block.page is not None:
-            by_page[block.page].append(_toc_share(block))
+            by_page[block.page].append(share)
     toc_pages = {
-        page for page, shares in by_page.items()
-        if sum(shares) / len(shares) >= settings.toc_page_share
+        page for page, on_page in by_page.items()
+        if sum(on_page) / len(on_page) >= settings.toc_page_share
     }
-    kept = []
-    for block in blocks:
-        if block.page in toc_pages:
-            continue
-        if _toc_share(block) >= settings.toc_page_share:
-            continue
-        kept.append(block)
-    return kept
+    return [
+        block for block, share in zip(blocks, shares, strict=True)
+        if block.page not in toc_pages and share < settings.toc_page_share
+    ]
 
 
 # --- running headers and footers ------------------------------------------
