@@ -166,7 +166,10 @@ def _read_pages(document: pymupdf.Document, pages_read: int, settings: ExtractSe
         try:
             page = document.load_page(page_no)
             data = page.get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT, sort=True)
-            if _drawn_out_of_order(data):
+            priced = _may_hold_priced_table(_dict_text(data))
+            # Table cells may be drawn column by column: a ruled table's rows
+            # are read by the table finder, never merged line by line here.
+            if _drawn_out_of_order(data) and not _ruled(page):
                 data = _reading_order(page.get_text("rawdict", flags=pymupdf.TEXTFLAGS_TEXT))
         except (MemoryError, RecursionError):
             raise
@@ -175,12 +178,30 @@ def _read_pages(document: pymupdf.Document, pages_read: int, settings: ExtractSe
             return pages
         page_blocks = _text_blocks(data, page_no + 1, pages.sizes)
         pages.blocks.extend(page_blocks)
-        if _may_hold_priced_table("\n".join(b.text for b in page_blocks)):
+        if priced:
             pages.table_pages.append(page_no)
         _page_images(document, page, seen_images, pages.images, settings)
         _page_fonts(page, pages.font_names)
         pages.read = page_no + 1
     return pages
+
+
+def _ruled(page: pymupdf.Page) -> bool:
+    """Whether the page carries the ruled lines a table is drawn with."""
+    try:
+        return sum(len(path.get("items", ())) for path in page.get_cdrawings()) >= TABLE_MIN_RULES
+    except Exception:  # drawings are best effort
+        return False
+
+
+def _dict_text(data: dict) -> str:
+    """The text of a get_text("dict") page, span after span."""
+    return "".join(
+        span["text"]
+        for block in data.get("blocks", [])
+        for line in block.get("lines", [])
+        for span in line.get("spans", [])
+    )
 
 
 def _text_blocks(data: dict, page: int, sizes: Counter) -> list[_RawBlock]:
