@@ -46,7 +46,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
-import pymupdf  # noqa: E402
 from textsim_gen import (  # noqa: E402
     BidSection,
     company_names,
@@ -72,18 +71,6 @@ TEMPLATE_PARAGRAPHS = 6
 MECHANISMS = ("text", "lineage", "machine")
 
 
-def smooth_png(seed: int, size: int = 80) -> bytes:
-    """A photo-like picture, distinct per seed."""
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:size, 0:size] / size
-    img = np.zeros((size, size, 3))
-    for c in range(3):
-        a, b, f, g = rng.uniform(0, 6, 4)
-        img[:, :, c] = 127 + 100 * np.sin(a * x * 3 + f) * np.cos(b * y * 3 + g)
-    samples = np.clip(img, 0, 255).astype(np.uint8).tobytes()
-    return pymupdf.Pixmap(pymupdf.csRGB, size, size, samples, False).tobytes("png")
-
-
 def hexid(rng: random.Random, digits: int) -> str:
     return "".join(rng.choice("0123456789ABCDEF") for _ in range(digits))
 
@@ -100,7 +87,7 @@ def make_project(root: Path, seed: int, bidders: int) -> set[tuple[str, str]]:
         for b in rng.sample(ids, min(bidders - 1, rng.randint(3, 10))):
             section = rng.choice(plans[b])
             section.paragraphs.append(sentences_of(paragraph))
-    emblem = smooth_png(seed * 7919 + 1)
+    emblem = synth.smooth_png(seed * 7919 + 1, size=80)
     public = set(rng.sample(ids, max(3, round(0.4 * bidders))))
     fmt = {b: rng.choice(("docx", "pdf")) for b in ids}
     codes: dict[str, dict] = {b: {} for b in ids}

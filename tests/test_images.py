@@ -4,25 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pymupdf
 from conftest import ProjectBuilder
 
 from collusion import images
 from collusion.extract import extract_file
 from tools import synth
-
-
-def smooth_png(seed: int, size: int = 96) -> bytes:
-    """A photo-like picture (smooth colour waves), distinct per seed."""
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:size, 0:size] / size
-    img = np.zeros((size, size, 3))
-    for c in range(3):
-        a, b, f, g = rng.uniform(0, 6, 4)
-        img[:, :, c] = 127 + 100 * np.sin(a * x * 3 + f) * np.cos(b * y * 3 + g)
-    samples = np.clip(img, 0, 255).astype(np.uint8).tobytes()
-    return pymupdf.Pixmap(pymupdf.csRGB, size, size, samples, False).tobytes("png")
 
 
 def _image_values(path: Path, name: str) -> set[str]:
@@ -40,31 +27,31 @@ def test_the_same_image_in_a_docx_and_a_pdf_is_one_value(tmp_path: Path) -> None
 
 
 def test_a_recompressed_copy_is_joined_by_its_perceptual_hash(tmp_path: Path) -> None:
-    png = smooth_png(3)
+    png = synth.smooth_png(3)
     jpeg = pymupdf.Pixmap(png).tobytes("jpeg", jpg_quality=75)
     a = images.signature(images.from_bytes(png), "a.docx", "docx")
     b = images.signature(images.from_bytes(jpeg), "b.pdf", "pdf")
-    other = images.signature(images.from_bytes(smooth_png(4)), "c.pdf", "pdf")
+    other = images.signature(images.from_bytes(synth.smooth_png(4)), "c.pdf", "pdf")
     assert a.normalized != b.normalized  # the pixels differ a little
     joined = images.near_identical([a, b, other])
     assert joined == {max(a.normalized, b.normalized): min(a.normalized, b.normalized)}
 
 
 def test_a_private_logo_shared_across_formats_is_one_alert(project: ProjectBuilder, scan) -> None:
-    logo = smooth_png(21)
+    logo = synth.smooth_png(21)
     project.docx("b1", "技术标.docx", ["甲公司方案"], images=[logo])
     project.pdf("b2", "技术标.pdf", [["乙公司方案"]], images=[logo])
-    project.docx("b3", "技术标.docx", ["丙公司方案"], images=[smooth_png(22)])
+    project.docx("b3", "技术标.docx", ["丙公司方案"], images=[synth.smooth_png(22)])
     report = scan(project.write())
     [alert] = [a for a in report["alerts"] if a["details"].get("field") == "image"]
     assert alert["bidders"] == ["b1", "b2"]
 
 
 def test_an_image_in_5_of_12_bidders_is_public_and_ignored(project: ProjectBuilder, scan) -> None:
-    emblem = smooth_png(31)
+    emblem = synth.smooth_png(31)
     for n in range(1, 13):
         bidder = f"b{n:02d}"
-        pictures = [emblem] if n <= 5 else [smooth_png(100 + n)]
+        pictures = [emblem] if n <= 5 else [synth.smooth_png(100 + n)]
         if n % 2:
             project.docx(bidder, "资格.docx", [f"第{n}家资格文件"], images=pictures)
         else:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 import docx
+import numpy as np
 import pymupdf
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
@@ -1202,3 +1203,15 @@ def sections_to_paragraphs(
         items.append((heading, level))
         items.extend(paragraphs)
     return items
+
+
+def smooth_png(seed: int, size: int = 96) -> bytes:
+    """A photo-like picture (smooth colour waves), distinct per seed."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:size, 0:size] / size
+    img = np.zeros((size, size, 3))
+    for c in range(3):
+        a, b, f, g = rng.uniform(0, 6, 4)
+        img[:, :, c] = 127 + 100 * np.sin(a * x * 3 + f) * np.cos(b * y * 3 + g)
+    samples = np.clip(img, 0, 255).astype(np.uint8).tobytes()
+    return pymupdf.Pixmap(pymupdf.csRGB, size, size, samples, False).tobytes("png")
