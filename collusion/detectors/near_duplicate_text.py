@@ -33,6 +33,7 @@ from collusion.text import (
     page_at,
     prepare_project,
 )
+from collusion.text.groups import GroupCopy
 from collusion.text.reordered import ReorderedPassage
 
 KIND = "near_duplicate_text"
@@ -41,8 +42,10 @@ MAX_DETAIL_SECTIONS = 10  # section pairs listed in details
 MAX_DETAIL_PARAMS = 12  # matched parameters listed per section pair
 ELLIPSIS = "…"
 TYPO_CONTEXT_CHARS = 12  # quoted either side of a shared typo
-CONCEALED_NOTE = ("雷同文字经过隐藏处理（插入不可见字符、改用繁体字或形近外文字母），"
-                  "经字符折叠后才比对出，隐藏行为本身即为异常")
+CONCEALED_NOTE = (
+    "雷同文字经过隐藏处理（插入不可见字符、改用繁体字或形近外文字母），"
+    "经字符折叠后才比对出，隐藏行为本身即为异常"
+)
 
 
 def prepare_text(ctx: ScanContext) -> PreparedText:
@@ -63,14 +66,17 @@ def detect(ctx: ScanContext) -> list[Alert]:
     """One alert per bidder pair sharing non-boilerplate text."""
     settings = ctx.settings.text
     comparison = compare_project(
-        ctx.sections, ctx.tender_sections, bidder_names(ctx), settings,
+        ctx.sections,
+        ctx.tender_sections,
+        bidder_names(ctx),
+        settings,
         prepared_text=ctx.text or prepare_text(ctx),
     )
     excerpt_chars = ctx.settings.excerpt_chars
     return [
         build_alert(ctx, comparison, pair, settings, excerpt_chars)
         for pair in comparison.pairs
-        if pair.severity is not None
+        if pair.severity is not None or comparison.boilerplate.groups_of(pair.bidders)
     ]
 
 
@@ -95,7 +101,7 @@ def _name_or_none(ctx: ScanContext, bidder: str) -> str | None:
 
 
 def label(ctx: ScanContext, bidder: str) -> str:
-    """"b01（某某建设有限公司）", or the id alone."""
+    """ "b01（某某建设有限公司）", or the id alone."""
     name = (bidder_names(ctx).get(bidder) or [None])[0]
     return f"{bidder}（{name}）" if name else bidder
 
@@ -105,14 +111,18 @@ def excerpt(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
 
 
-def side_evidence(p: Prepared, start: int, end: int, passage: int, limit: int,
-                  context: int = 0) -> Evidence:
+def side_evidence(
+    p: Prepared, start: int, end: int, passage: int, limit: int, context: int = 0
+) -> Evidence:
     """One side of a passage: file, page, section, original offsets, excerpt
     (with `context` characters either side, for a short span)."""
     o_start, o_end = p.norm.span(start, end)
     page, block = page_at(p.section, o_start)
     text = p.section.text
-    first, last = block_offsets(p.section, o_start), block_offsets(p.section, max(o_start, o_end - 1))
+    first, last = (
+        block_offsets(p.section, o_start),
+        block_offsets(p.section, max(o_start, o_end - 1)),
+    )
     return Evidence(
         bidder=p.bidder,
         file=p.section.file,
@@ -154,8 +164,9 @@ def story_of(section: Section, start: int, end: int) -> str:
     return min(chars, key=lambda story: (-chars[story], story)) if chars else "body"
 
 
-def param_evidence(prepared: Sequence[Prepared], params: list[Param], passage: int,
-                   limit: int) -> Evidence:
+def param_evidence(
+    prepared: Sequence[Prepared], params: list[Param], passage: int, limit: int
+) -> Evidence:
     """One side of a parameter match: where its first shared parameter is, and the list."""
     first = params[0]
     where = prepared[first.section]
@@ -166,16 +177,24 @@ def param_evidence(prepared: Sequence[Prepared], params: list[Param], passage: i
     text = where.section.text
     start = max((text.rfind(c, 0, first.start) for c in SENTENCE_ENDS), default=-1) + 1
     return Evidence(
-        bidder=where.bidder, file=where.section.file, page=page, section=where.section.title,
-        excerpt=excerpt(text[start:last.end], limit), paragraph=block,
-        field="technical_parameters", value="、".join(f"{q.term}{q.value}" for q in params),
-        start=first.start, end=last.end, passage=passage,
+        bidder=where.bidder,
+        file=where.section.file,
+        page=page,
+        section=where.section.title,
+        excerpt=excerpt(text[start : last.end], limit),
+        paragraph=block,
+        field="technical_parameters",
+        value="、".join(f"{q.term}{q.value}" for q in params),
+        start=first.start,
+        end=last.end,
+        passage=passage,
         story=story_of(where.section, first.start, last.end),
     )
 
 
-def evidence_for(comparison: ProjectComparison, pair: PairResult, settings: TextSettings,
-                 limit: int) -> tuple[Evidence, ...]:
+def evidence_for(
+    comparison: ProjectComparison, pair: PairResult, settings: TextSettings, limit: int
+) -> tuple[Evidence, ...]:
     """Every passage (strongest first: every passage of a copied section is
     reported), then shared typos and parameter matches, these capped at
     ``max_evidence_passages``."""
@@ -192,8 +211,10 @@ def evidence_for(comparison: ProjectComparison, pair: PairResult, settings: Text
         if k >= cap:
             break
         k += 1
-        for sid, start, end in ((typo.a, typo.a_start, typo.a_end),
-                                (typo.b, typo.b_start, typo.b_end)):
+        for sid, start, end in (
+            (typo.a, typo.a_start, typo.a_end),
+            (typo.b, typo.b_start, typo.b_end),
+        ):
             side = side_evidence(prepared[sid], start, end, k, limit, context=TYPO_CONTEXT_CHARS)
             out.append(replace(side, field="shared_typo", value=f"{typo.usual}→{typo.typo}"))
     for m in pair.param_sections:
@@ -201,39 +222,54 @@ def evidence_for(comparison: ProjectComparison, pair: PairResult, settings: Text
             break
         k += 1
         out.append(param_evidence(prepared, [x for x, _ in m.params.shared], k, limit))
-        out.append(param_evidence(
-            prepared, sorted((y for _, y in m.params.shared), key=lambda q: (q.section, q.start)),
-            k, limit))
+        out.append(
+            param_evidence(
+                prepared,
+                sorted((y for _, y in m.params.shared), key=lambda q: (q.section, q.start)),
+                k,
+                limit,
+            )
+        )
     return tuple(out)
 
 
-def details_for(comparison: ProjectComparison, pair: PairResult,
-                settings: TextSettings) -> dict[str, Any]:
+def details_for(
+    comparison: ProjectComparison, pair: PairResult, settings: TextSettings
+) -> dict[str, Any]:
     """The measures behind the alert, for the regulator and for review."""
     prepared = comparison.prepared
     x, y = pair.bidders
-    reordered = Counter((ap.match.a, ap.match.b) for ap in pair.passages
-                        if isinstance(ap.passage, ReorderedPassage))
+    reordered = Counter(
+        (ap.match.a, ap.match.b) for ap in pair.passages if isinstance(ap.passage, ReorderedPassage)
+    )
     sections = []
     for m in sorted(pair.matches, key=lambda m: (-m.shared, m.a, m.b))[:MAX_DETAIL_SECTIONS]:
         a, b = prepared[m.a], prepared[m.b]
-        sections.append({
-            x: {"file": a.section.file, "section": a.section.title,
-                "page": a.section.first_page},
-            y: {"file": b.section.file, "section": b.section.title,
-                "page": b.section.first_page},
-            "jaccard": round(m.jaccard, 4),
-            "containment": round(m.containment, 4),
-            "shared_shingles": m.shared,
-            "matched_by": "text" if m.by_text else "parameters",
-            "parameter_matches": [
-                {"term": p.term, "value": p.value}
-                for p, _ in m.params.shared[:MAX_DETAIL_PARAMS]
-            ],
-            "parameter_score": round(m.params.score, 4),
-            "parameter_order_score": round(m.params.order_score, 4),
-            "reordered_sentences": reordered.get((m.a, m.b), 0),
-        })
+        sections.append(
+            {
+                x: {
+                    "file": a.section.file,
+                    "section": a.section.title,
+                    "page": a.section.first_page,
+                },
+                y: {
+                    "file": b.section.file,
+                    "section": b.section.title,
+                    "page": b.section.first_page,
+                },
+                "jaccard": round(m.jaccard, 4),
+                "containment": round(m.containment, 4),
+                "shared_shingles": m.shared,
+                "matched_by": "text" if m.by_text else "parameters",
+                "parameter_matches": [
+                    {"term": p.term, "value": p.value}
+                    for p, _ in m.params.shared[:MAX_DETAIL_PARAMS]
+                ],
+                "parameter_score": round(m.params.score, 4),
+                "parameter_order_score": round(m.params.order_score, 4),
+                "reordered_sentences": reordered.get((m.a, m.b), 0),
+            }
+        )
     boiler = comparison.boilerplate
     return {
         "jaccard": pair.measures.get("jaccard", 0.0),
@@ -244,9 +280,11 @@ def details_for(comparison: ProjectComparison, pair: PairResult,
         "passages": len(pair.passages),
         # passages that are sentences shared in another order (collusion.text.reordered)
         "reordered_passages": sum(reordered.values()),
-        "reorder": {"jaccard_min": settings.reorder_jaccard_min,
-                    "containment_min": settings.reorder_containment_min,
-                    "min_sentence_chars": settings.reorder_min_sentence_chars},
+        "reorder": {
+            "jaccard_min": settings.reorder_jaccard_min,
+            "containment_min": settings.reorder_containment_min,
+            "min_sentence_chars": settings.reorder_min_sentence_chars,
+        },
         "shared_typos": [{"typo": t.typo, "usual": t.usual} for t in pair.typos],
         # chance of this many typo-like variants given the rate among the other pairs
         "typo_p_value": pair.measures.get("typo_p_value"),
@@ -254,19 +292,31 @@ def details_for(comparison: ProjectComparison, pair: PairResult,
         "parameter_section_pairs": len(pair.param_sections),
         "sections": sections,
         "tfidf_cosine": pair.tfidf,
-        "lsh": {"num_perm": settings.num_perm, "bands": settings.lsh_bands,
-                "rows": settings.lsh_rows, "shingle_chars": settings.shingle_chars,
-                "jaccard_min": settings.jaccard_min,
-                "containment_min": settings.containment_min},
-        "boilerplate_shingles": {"tender": len(boiler.tender), "common": len(boiler.common),
-                                 "reference": len(boiler.reference),
-                                 "history": len(boiler.history)},
+        "lsh": {
+            "num_perm": settings.num_perm,
+            "bands": settings.lsh_bands,
+            "rows": settings.lsh_rows,
+            "shingle_chars": settings.shingle_chars,
+            "jaccard_min": settings.jaccard_min,
+            "containment_min": settings.containment_min,
+        },
+        # text held by exactly a ring of 3+ in several separate sections, which
+        # independent picking of stock text would give with chance p_value
+        # (collusion.text.groups): the weight gains -log10(p) (from_group_copy)
+        "group_copies": [g.to_dict() for g in boiler.groups_of(pair.bidders)],
+        "boilerplate_shingles": {
+            "tender": len(boiler.tender),
+            "common": len(boiler.common),
+            "reference": len(boiler.reference),
+            "history": len(boiler.history),
+        },
         "candidates_compared": comparison.candidates,
     }
 
 
-def concealment(comparison: ProjectComparison, pair: PairResult,
-                settings: TextSettings) -> dict[str, Any] | None:
+def concealment(
+    comparison: ProjectComparison, pair: PairResult, settings: TextSettings
+) -> dict[str, Any] | None:
     """What folding removed inside the quoted passages (invisible characters,
     confusable letters, traditional characters), per bidder, and whether the
     copy would have been found without that folding: None when nothing was
@@ -275,8 +325,10 @@ def concealment(comparison: ProjectComparison, pair: PairResult,
     plain: list[tuple[str, str]] = []
     for ap in pair.passages[: settings.max_evidence_passages]:
         sides = []
-        for sid, start, end in ((ap.match.a, ap.passage.a_start, ap.passage.a_end),
-                                (ap.match.b, ap.passage.b_start, ap.passage.b_end)):
+        for sid, start, end in (
+            (ap.match.a, ap.passage.a_start, ap.passage.a_end),
+            (ap.match.b, ap.passage.b_start, ap.passage.b_end),
+        ):
             p = comparison.prepared[sid]
             o_start, o_end = p.norm.span(start, end)
             counts.setdefault(p.bidder, Counter()).update(p.norm.concealed_in(o_start, o_end))
@@ -292,8 +344,7 @@ def concealment(comparison: ProjectComparison, pair: PairResult,
 
 
 def _longest_common_run(x: str, y: str) -> int:
-    return SequenceMatcher(None, x, y, autojunk=False).find_longest_match(
-        0, len(x), 0, len(y)).size
+    return SequenceMatcher(None, x, y, autojunk=False).find_longest_match(0, len(x), 0, len(y)).size
 
 
 def _where(e: Evidence) -> str:
@@ -368,23 +419,60 @@ TEXT_CHARS_PER_UNIT = 100.0
 TEXT_MAX_LOG10_LR = 4.5
 PARAMETER_LOG10_LR = 1.0
 TYPO_MAX_LOG10_LR = 3.0
+# A group copy (collusion.text.groups): the same ring of 3+ bidders holding
+# text no one else holds in several separate sections weighs -log10 of its
+# chance under independent picking of stock text, capped like typos.
+GROUP_MAX_LOG10_LR = 3.0
 
 
-def text_weight(pair: PairResult) -> Weight:
+def group_weight(groups: Sequence[GroupCopy]) -> float:
+    """The strongest group copy holding both bidders of a pair: -log10(p), capped."""
+    return max(
+        (min(GROUP_MAX_LOG10_LR, -math.log10(max(g.p_value, 1e-12))) for g in groups), default=0.0
+    )
+
+
+def text_weight(pair: PairResult, groups: Sequence[GroupCopy] = ()) -> Weight:
     chars = pair.weighted_chars / TEXT_CHARS_PER_UNIT
     params = PARAMETER_LOG10_LR if pair.param_sections else 0.0
     p_value = pair.measures.get("typo_p_value")
-    typos = (min(TYPO_MAX_LOG10_LR, -math.log10(max(p_value, 1e-12)))
-             if pair.typos and p_value is not None else 0.0)
-    total = min(TEXT_MAX_LOG10_LR, chars + params + typos)
-    return Weight(log10_lr=total, method="text",
-                  inputs={"weighted_chars": round(pair.weighted_chars, 1),
-                          "chars_per_unit": TEXT_CHARS_PER_UNIT, "from_chars": round(chars, 4),
-                          "from_parameters": params, "from_typos": round(typos, 4)})
+    typos = (
+        min(TYPO_MAX_LOG10_LR, -math.log10(max(p_value, 1e-12)))
+        if pair.typos and p_value is not None
+        else 0.0
+    )
+    group = group_weight(groups)
+    total = min(TEXT_MAX_LOG10_LR, chars + params + typos + group)
+    inputs = {
+        "weighted_chars": round(pair.weighted_chars, 1),
+        "chars_per_unit": TEXT_CHARS_PER_UNIT,
+        "from_chars": round(chars, 4),
+        "from_parameters": params,
+        "from_typos": round(typos, 4),
+    }
+    if groups:
+        inputs["from_group_copy"] = round(group, 4)
+    return Weight(log10_lr=total, method="text", inputs=inputs)
 
 
-def build_alert(ctx: ScanContext, comparison: ProjectComparison, pair: PairResult,
-                settings: TextSettings, excerpt_chars: int) -> Alert:
+def group_note(ctx: ScanContext, groups: Sequence[GroupCopy]) -> str:
+    """The summary's words for the group copies holding a pair (Chinese)."""
+    group = min(groups, key=lambda g: g.p_value)
+    names = "、".join(label(ctx, b) for b in group.bidders)
+    return (
+        f"投标人{names}共{len(group.bidders)}家的投标文件在各自至少{group.sections}个章节中"
+        f"含有仅此{len(group.bidders)}家共有的相同文字（各家独立套用公共范本出现此情形的"
+        f"概率不超过{group.p_value:.2g}），属多家共同复制"
+    )
+
+
+def build_alert(
+    ctx: ScanContext,
+    comparison: ProjectComparison,
+    pair: PairResult,
+    settings: TextSettings,
+    excerpt_chars: int,
+) -> Alert:
     evidence = evidence_for(comparison, pair, settings, excerpt_chars)
     details = details_for(comparison, pair, settings)
     summary = summary_for(ctx, pair, evidence)
@@ -393,10 +481,13 @@ def build_alert(ctx: ScanContext, comparison: ProjectComparison, pair: PairResul
         details["concealment"] = hidden
         if hidden["found_only_after_folding"]:
             summary += f"；{CONCEALED_NOTE}"
+    groups = comparison.boilerplate.groups_of(pair.bidders)
+    if groups:
+        summary += f"；{group_note(ctx, groups)}"
     x, y = pair.bidders
     return Alert(
         kind=KIND,
-        severity=pair.severity or "low",
+        severity=pair.severity or ("medium" if groups else "low"),
         score=pair.score,
         bidders=pair.bidders,
         basis=ART40_ABNORMAL_CONSISTENCY,
@@ -404,6 +495,6 @@ def build_alert(ctx: ScanContext, comparison: ProjectComparison, pair: PairResul
         details=details,
         evidence=evidence,
         key=f"text:{x}|{y}",
-        weight=text_weight(pair),
+        weight=text_weight(pair, groups),
         covers=covered_blocks(comparison, pair),
     )

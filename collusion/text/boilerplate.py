@@ -18,6 +18,7 @@ import numpy as np
 
 from collusion.models import Section
 from collusion.normalize import normalize
+from collusion.text.groups import GroupCopy, find_group_copies
 from collusion.text.settings import TextSettings
 from collusion.text.shingles import Prepared, shingle_hashes
 
@@ -125,6 +126,8 @@ class Boilerplate:
     history: frozenset[int]
     bidder_df: ShingleCounts  # shingle -> number of bidders holding it
     bidders: int
+    # Text a ring of three or more shares in several places (collusion.text.groups).
+    groups: tuple[GroupCopy, ...] = ()
 
     @functools.cached_property
     def removed(self) -> frozenset[int]:
@@ -142,6 +145,19 @@ class Boilerplate:
     def rarity(self, shingle: int) -> float:
         """1 for a shingle held by two bidders only, 1/(n-1) for n bidders."""
         return 1.0 / max(1, self.bidder_df.get(shingle, 2) - 1)
+
+    @functools.cached_property
+    def _groups_by_pair(self) -> dict[frozenset[str], list[GroupCopy]]:
+        index: dict[frozenset[str], list[GroupCopy]] = defaultdict(list)
+        for group in self.groups:
+            for i, x in enumerate(group.bidders):
+                for y in group.bidders[i + 1 :]:
+                    index[frozenset((x, y))].append(group)
+        return index
+
+    def groups_of(self, pair: Collection[str]) -> list[GroupCopy]:
+        """The group copies whose bidders include both of a pair."""
+        return list(self._groups_by_pair.get(frozenset(pair), ()))
 
 
 def common_cutoff(bidders: int, settings: TextSettings) -> int:
@@ -177,13 +193,17 @@ def build_boilerplate(
         else frozenset()
     )
     shared = df.keys[df.counts >= 2].tolist()
+    past = history_hits(history, shared)
+    removed = sorted_array(frozenset(tender_shingles) | common | reference | past)
+    groups = find_group_copies(prepared, removed, settings)
     return Boilerplate(
         tender=frozenset(tender_shingles),
         common=common,
         reference=reference,
-        history=history_hits(history, shared),
+        history=past,
         bidder_df=df.table,
         bidders=len(df.bidders),
+        groups=groups,
     )
 
 

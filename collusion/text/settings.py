@@ -105,6 +105,19 @@ class TextSettings:
     reorder_containment_min: float = 0.6
     reorder_min_sentence_chars: int = 8
 
+    # --- group copies (collusion.text.groups) ---
+    # Text held by exactly the same k bidders (group_min_bidders <= k <=
+    # group_max_bidders) in at least `group_min_sections` separate sections of
+    # every one of them, when independent picking of stock text would put that
+    # many units on one set of k bidders with chance at most `group_max_p`
+    # (a bound over every set of the project), is a ring's copy: each pair of
+    # the ring's text weight gains -log10(p) (near_duplicate_text), as shared
+    # typos do at the same level (typo_max_p).
+    group_min_bidders: int = 3
+    group_max_bidders: int = 6
+    group_min_sections: int = 2
+    group_max_p: float = 0.01
+
     # --- shared typos (short spans shared by exactly two bidders) ---
     # A typo both bidders wrote, in a context of four characters where at
     # least `typo_min_other_bidders` other bidders write another character
@@ -170,6 +183,9 @@ class TextSettings:
             "tfidf_ngram_min",
             "tfidf_ngram_max",
             "reorder_min_sentence_chars",
+            "group_min_bidders",
+            "group_max_bidders",
+            "group_min_sections",
         )
         for name in positive:
             if getattr(self, name) <= 0:
@@ -192,6 +208,7 @@ class TextSettings:
             "typo_high_p",
             "reorder_jaccard_min",
             "reorder_containment_min",
+            "group_max_p",
         )
         for name in unit:
             if not 0 < getattr(self, name) <= 1:
@@ -207,6 +224,10 @@ class TextSettings:
             raise SettingsError("text.medium_chars must not exceed text.high_chars")
         if self.tfidf_ngram_min > self.tfidf_ngram_max:
             raise SettingsError("text.tfidf_ngram_min must not exceed text.tfidf_ngram_max")
+        if not 2 < self.group_min_bidders <= self.group_max_bidders:
+            raise SettingsError(
+                "text.group_min_bidders must be at least 3 and not exceed text.group_max_bidders"
+            )
         if self.typo_high_p > self.typo_max_p:
             raise SettingsError("text.typo_high_p must not exceed text.typo_max_p")
         if self.shingle_chars < max(TYPO_POSITIONS) + 2:
