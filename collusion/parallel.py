@@ -1,16 +1,15 @@
-"""Both cores for the stages of a scan that split: a map over independent
-items, half of the work done in a forked child process.
+"""Both cores for the stages of a scan that split: work done in a forked
+child process beside the caller.
 
-Extraction already runs in worker processes; after it, the main process
-prepares every section's text, extracts parameters and searches identifiers
-one item at a time. ``split_map`` gives the second half of the items (by
-weight, e.g. characters) to a child forked for the call, computes the first
-half itself and returns the results in order. The child shares the parent's
-memory copy-on-write, so the items are never pickled; only results travel
-back. Without ``fork`` (Windows, macOS defaults), with one core, or for little
-work, everything runs in the calling process. A child that dies or sends
-nothing is replaced by computing its half in the parent: the result never
-depends on the child.
+Extraction already runs in worker processes (and prepares each file's text
+there); after it, the main process compares text while the other detectors
+run beside it (``beside``), and a few maps over independent items give half
+of their items to a child (``split_map``). The child shares the parent's
+memory copy-on-write, so inputs are never pickled; only results travel back.
+Without ``fork`` (Windows, macOS defaults), with one core, for little work, or
+inside such a child, everything runs in the calling process. A child that
+dies or sends nothing is replaced by computing its part in the parent: the
+result never depends on the child. A child dies with its parent.
 """
 
 from __future__ import annotations
@@ -21,11 +20,16 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import TypeVar
 
+from collusion.lifecycle import die_with_parent, worker_signals
+
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S")
 
 # Below this total weight (characters, usually) a fork costs more than it saves.
 MIN_PARALLEL_WEIGHT = 200_000
+
+_in_child = False  # set in a forked child: it never forks again (two cores)
 
 
 def _cores() -> int:
@@ -33,6 +37,11 @@ def _cores() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    """Whether work can go to a second core in a forked child."""
+    return not _in_child and _cores() >= 2 and "fork" in multiprocessing.get_all_start_methods()
 
 
 def _split_at(weights: Sequence[int]) -> int:
@@ -46,38 +55,49 @@ def _split_at(weights: Sequence[int]) -> int:
     return len(weights)
 
 
-def _child(conn: Connection, fn: Callable[[T], R], items: Sequence[T]) -> None:
+def _child(conn: Connection, fn: Callable[[], R], parent_pid: int) -> None:
+    global _in_child
+    _in_child = True
     try:
-        conn.send([fn(item) for item in items])
-    except BaseException:  # the parent computes this half itself
+        die_with_parent(parent_pid)
+        worker_signals()
+        conn.send(fn())
+    except BaseException:  # the parent computes this part itself
         pass
     finally:
         conn.close()
         os._exit(0)  # no atexit handlers, no flushing of the parent's buffers
 
 
-def split_map(fn: Callable[[T], R], items: Sequence[T], weights: Sequence[int]) -> list[R]:
-    """``[fn(item) for item in items]``, half of the weight in a forked child."""
-    if (
-        len(items) < 2
-        or sum(weights) < MIN_PARALLEL_WEIGHT
-        or _cores() < 2
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
-        return [fn(item) for item in items]
-    cut = _split_at(weights)
+def beside(background: Callable[[], R], foreground: Callable[[], S]) -> tuple[R, S]:
+    """``(background(), foreground())``, the first computed in a forked child
+    while the caller computes the second."""
+    if not can_fork():
+        return background(), foreground()
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(send, fn, items[cut:]), daemon=True)
+    child = context.Process(target=_child, args=(send, background, os.getpid()), daemon=True)
     child.start()
     send.close()
     try:
-        first = [fn(item) for item in items[:cut]]
+        here = foreground()
         try:
-            second = receive.recv()
+            there = receive.recv()
         except (EOFError, OSError):
-            second = [fn(item) for item in items[cut:]]
+            there = background()
     finally:
         receive.close()
+        if child.is_alive():
+            child.kill()
         child.join()
+    return there, here
+
+
+def split_map(fn: Callable[[T], R], items: Sequence[T], weights: Sequence[int]) -> list[R]:
+    """``[fn(item) for item in items]``, half of the weight in a forked child."""
+    if len(items) < 2 or sum(weights) < MIN_PARALLEL_WEIGHT or not can_fork():
+        return [fn(item) for item in items]
+    cut = _split_at(weights)
+    second, first = beside(lambda: [fn(item) for item in items[cut:]],
+                           lambda: [fn(item) for item in items[:cut]])
     return first + second

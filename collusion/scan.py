@@ -12,21 +12,25 @@ from typing import Any
 
 from collusion.detectors import (
     DETECTORS,
+    PROJECT_ONLY,
+    Detector,
     near_duplicate_text,
     project_indicators,
     shared_signature,
 )
-from collusion.extract import extract_files, previously_failed
+from collusion.extract import extract_and_derive, previously_failed
 from collusion.facts import consolidate, fold_cross_project
 from collusion.fingerprints_data import load_known_common
 from collusion.history import HistoryView, TextFingerprints
 from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput, ScanContext, Section
+from collusion.parallel import beside
 from collusion.project import load_project
 from collusion.report import build_report, number_alerts
 from collusion.scoring import score_pairs, weigh_alerts
 from collusion.sections import split_sections
 from collusion.settings import Settings
 from collusion.text import fingerprint_project
+from collusion.text.shingles import SectionKey, SectionPrep, prepare_section, section_key
 
 Progress = Callable[[str, int, int], None]
 
@@ -84,22 +88,23 @@ def scan_project(root: str | os.PathLike[str], settings: Settings | None = None,
     """
     settings = settings or Settings()
     project = load_project(root, settings.extract)
-    extracted = extract_all(project, settings, progress, history)
+    extracted, texts = extract_all(project, settings, progress, history)
     bidders = assemble_bidders(project, extracted)
     tender_files = tuple(extracted[path] for path in project.tender_files)
     context = ScanContext(
         project=project,
         bidders=bidders,
         tender_files=tender_files,
-        sections=section_bidders(bidders, settings),
-        tender_sections=section_files("tender", tender_files, settings),
+        sections=section_bidders(bidders, settings, texts),
+        tender_sections=section_files("tender", tender_files, settings, texts),
         settings=settings,
         known_common=load_known_common(),
         history=history,
     )
     if before_history is not None:
         before_history()
-    context = prepare_text(context, fingerprints=history is not None)
+    ready = prepared_sections(texts, worker_names(project), near_duplicate_text.bidder_names(context))
+    context = prepare_text(context, fingerprints=history is not None, ready=ready)
     alerts = mark_ocr_evidence(run_detectors(context, progress), context)
     alerts = weigh_alerts(alerts, settings.score)
     numbered = number_alerts(consolidate(alerts))
@@ -115,18 +120,69 @@ def scan_project(root: str | os.PathLike[str], settings: Settings | None = None,
     return ScanResult(report=report, context=context)
 
 
+@dataclass(frozen=True)
+class FileText:
+    """What an extraction worker makes of a file's text right after reading
+    it: its sections and, for a bidder's file, each section prepared for the
+    text comparison (``collusion.text.shingles.prepare_section``)."""
+
+    sections: tuple[Section, ...]
+    prepared: dict[SectionKey, SectionPrep]
+
+
 def extract_all(project: ProjectInput, settings: Settings, progress: Progress | None,
-                history: HistoryView | None = None) -> dict[str, ExtractedFile]:
-    """Every bid and tender file, extracted in worker processes; content that
-    the history knows failed before is reported without being opened again."""
+                history: HistoryView | None = None,
+                ) -> tuple[dict[str, ExtractedFile], dict[str, FileText]]:
+    """Every bid and tender file, extracted in worker processes, which also
+    section and prepare each file's text (both cores, overlapped with the
+    reading); content that the history knows failed before is reported
+    without being opened again."""
     paths = [p for files in project.bidder_files.values() for p in files]
     paths += list(project.tender_files)
     known: dict[str, ExtractedFile] = {}
     if history is not None:
         known = previously_failed(project.root, paths, settings.extract, history.file_failure)
-    fresh = extract_files(project.root, [p for p in paths if p not in known],
-                          settings.extract, progress)
-    return {**fresh, **known}
+    fresh, texts = extract_and_derive(project.root, [p for p in paths if p not in known],
+                                      settings.extract, progress,
+                                      derive=file_text_maker(project, settings))
+    return {**fresh, **known}, texts
+
+
+def file_text_maker(project: ProjectInput, settings: Settings) -> Callable[[ExtractedFile], FileText]:
+    """The function a worker runs on each file it has read."""
+    owners = {path: bidder for bidder, files in project.bidder_files.items() for path in files}
+    names = worker_names(project)
+    text_settings = settings.text
+
+    def file_text(file: ExtractedFile) -> FileText:
+        owner = owners.get(file.path)
+        sections = tuple(split_sections(owner or "tender", file.path, file.blocks, text_settings)
+                         if file.blocks else ())
+        prepared = {} if owner is None else {
+            section_key(owner, s): prepare_section(s, names.get(owner, ()),
+                                                   text_settings.shingle_chars)
+            for s in sections
+        }
+        return FileText(sections, prepared)
+
+    return file_text
+
+
+def worker_names(project: ProjectInput) -> dict[str, list[str]]:
+    """The names the workers mask in each bidder's text: project.json's, as
+    ``assemble_bidders`` reads them (``prepared_sections`` checks them)."""
+    names = {}
+    for bidder in project.bidder_files:
+        name = _text_or_none((project.bidder_meta.get(bidder) or {}).get("name"))
+        names[bidder] = [name] if name else []
+    return names
+
+
+def prepared_sections(texts: dict[str, FileText], used: dict[str, list[str]],
+                      wanted: dict[str, list[str]]) -> dict[SectionKey, SectionPrep]:
+    """The sections the workers prepared with the names the comparison masks."""
+    return {key: prep for text in texts.values() for key, prep in text.prepared.items()
+            if used.get(key[0]) == wanted.get(key[0])}
 
 
 def assemble_bidders(project: ProjectInput,
@@ -161,26 +217,33 @@ def _price_or_none(value: Any) -> float | None:
     return None
 
 
-def section_files(owner: str, files: tuple[ExtractedFile, ...],
-                  settings: Settings) -> tuple[Section, ...]:
-    """Every file's blocks cut into sections with the scan's text settings."""
+def section_files(owner: str, files: tuple[ExtractedFile, ...], settings: Settings,
+                  texts: dict[str, FileText] | None = None) -> tuple[Section, ...]:
+    """Every file's blocks cut into sections with the scan's text settings
+    (taken from ``texts`` where a worker cut them already)."""
     text_settings = settings.text
+    texts = texts or {}
     sections: list[Section] = []
     for file in files:
-        if file.blocks:
+        if file.path in texts:
+            sections.extend(texts[file.path].sections)
+        elif file.blocks:
             sections.extend(split_sections(owner, file.path, file.blocks, text_settings))
     return tuple(sections)
 
 
-def section_bidders(bidders: tuple[Bidder, ...],
-                    settings: Settings) -> dict[str, tuple[Section, ...]]:
-    return {bidder.id: section_files(bidder.id, bidder.files, settings) for bidder in bidders}
+def section_bidders(bidders: tuple[Bidder, ...], settings: Settings,
+                    texts: dict[str, FileText] | None = None) -> dict[str, tuple[Section, ...]]:
+    return {bidder.id: section_files(bidder.id, bidder.files, settings, texts)
+            for bidder in bidders}
 
 
-def prepare_text(context: ScanContext, *, fingerprints: bool) -> ScanContext:
-    """The text engine's preparation, once for the whole scan; with a history,
-    the section fingerprints too (cross-project matching reads them)."""
-    context = replace(context, text=near_duplicate_text.prepare_text(context))
+def prepare_text(context: ScanContext, *, fingerprints: bool,
+                 ready: dict[SectionKey, SectionPrep] | None = None) -> ScanContext:
+    """The text engine's preparation, once for the whole scan (from the
+    sections the workers ``ready`` prepared); with a history, the section
+    fingerprints too (cross-project matching reads them)."""
+    context = replace(context, text=near_duplicate_text.prepare_text(context, ready))
     if fingerprints:
         context = replace(context, fingerprints=fingerprint_context(context))
     return context
@@ -215,10 +278,24 @@ def mark_ocr_evidence(alerts: list[Alert], context: ScanContext) -> list[Alert]:
 
 
 def run_detectors(context: ScanContext, progress: Progress | None) -> list[Alert]:
-    """Every detector of the contract's alert kinds, on the same context."""
-    alerts: list[Alert] = []
-    for index, (_name, detect) in enumerate(DETECTORS, start=1):
-        alerts.extend(detect(context))
-        if progress:
-            progress("detect", index, len(DETECTORS))
-    return alerts
+    """Every detector of the contract's alert kinds, on the same context: the
+    ones that read only the project in a second process, beside the others
+    (the text comparison); the alerts in ``DETECTORS`` order."""
+    beside_text = [(n, d) for n, d in DETECTORS if n in PROJECT_ONLY]
+    here = [(n, d) for n, d in DETECTORS if n not in PROJECT_ONLY]
+    done: list[str] = []
+
+    def run(chosen: list[tuple[str, Detector]], report: bool) -> dict[str, list[Alert]]:
+        found = {}
+        for name, detect in chosen:
+            found[name] = detect(context)
+            if report and progress:
+                done.append(name)
+                progress("detect", len(done), len(DETECTORS))
+        return found
+
+    there, found = beside(lambda: run(beside_text, False), lambda: run(here, True))
+    found.update(there)
+    if progress:
+        progress("detect", len(DETECTORS), len(DETECTORS))
+    return [alert for name, _ in DETECTORS for alert in found[name]]

@@ -29,6 +29,13 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("cross_project", cross_project.detect),  # only with a history database
 )
 
+# Detectors that read nothing but the project (no history connection, which a
+# forked process must not share): they may run in a child process beside the
+# text comparison (``collusion.scan.run_detectors``).
+PROJECT_ONLY: frozenset[str] = frozenset(
+    {"identical_file", "shared_identifier", "mixed_documents", "price_pattern"}
+)
+
 
 def project_indicators(ctx: ScanContext) -> dict[str, Any]:
     """Project-level indicators (not accusations), e.g. price screens."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from difflib import SequenceMatcher
 from typing import Any
@@ -35,6 +35,7 @@ from collusion.text import (
 )
 from collusion.text.groups import GroupCopy
 from collusion.text.reordered import ReorderedPassage
+from collusion.text.shingles import SectionKey, SectionPrep
 
 KIND = "near_duplicate_text"
 SENTENCE_ENDS = "。；;！？!?\n"
@@ -48,18 +49,21 @@ CONCEALED_NOTE = (
 )
 
 
-def prepare_text(ctx: ScanContext) -> PreparedText:
+def prepare_text(ctx: ScanContext,
+                 ready: Mapping[SectionKey, SectionPrep] | None = None) -> PreparedText:
     """The engine's stages 1-2 over the project, as this detector runs them.
 
     ``collusion.scan`` calls it once and keeps the result in ``ctx.text``, so
-    the history's fingerprints and the comparison share one preparation.
+    the history's fingerprints and the comparison share one preparation;
+    ``ready``: sections the extraction workers prepared with ``bidder_names``.
     """
     settings = ctx.settings.text
     history = None
     if ctx.history is not None:
         # The project's own earlier record is left out of the history's counts.
         history = functools.partial(ctx.history.text_shingles, exclude_project=ctx.project.id)
-    return prepare_project(ctx.sections, ctx.tender_sections, bidder_names(ctx), settings, history)
+    return prepare_project(ctx.sections, ctx.tender_sections, bidder_names(ctx), settings, history,
+                           ready)
 
 
 def detect(ctx: ScanContext) -> list[Alert]:

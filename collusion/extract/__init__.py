@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from multiprocessing.connection import Connection, wait
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from collusion.errors import ExtractionError, FileRefused
 
@@ -54,6 +55,7 @@ from collusion.models import Block, ExtractedFile
 from collusion.settings import ExtractSettings
 
 Progress = Callable[[str, int, int], None]
+Derive = Callable[[ExtractedFile], Any]  # run in the worker on each file it read
 # The readers of the formats beyond PDF and DOCX. A format sniffed but not
 # here is reported as not read, with its reason.
 READERS: dict[str, Reader] = {
@@ -325,7 +327,7 @@ def previously_failed(root: str | os.PathLike[str], rels: Iterable[str],
 
 
 def _worker_main(conn: Connection, root: str, settings: ExtractSettings,
-                 parent_pid: int, temp: str) -> None:
+                 parent_pid: int, temp: str, derive: Derive | None = None) -> None:
     """Serve extraction requests until the parent closes the pipe or dies."""
     die_with_parent(parent_pid)
     worker_signals()
@@ -361,18 +363,29 @@ def _worker_main(conn: Connection, root: str, settings: ExtractSettings,
             return
         if rel is None:
             return
-        conn.send(extract_file(root, rel, settings))
+        extracted = extract_file(root, rel, settings)
+        conn.send((extracted, _derived(derive, extracted)))
+
+
+def _derived(derive: Derive | None, extracted: ExtractedFile) -> Any:
+    """What ``derive`` makes of a file, or None: the parent then does it."""
+    if derive is None:
+        return None
+    try:
+        return derive(extracted)
+    except Exception:  # never lose the file for what comes after its reading
+        return None
 
 
 class _Worker:
     def __init__(self, context, root: str, settings: ExtractSettings,  # noqa: ANN001
-                 temp: str) -> None:
+                 temp: str, derive: Derive | None = None) -> None:
         self.conn, child = context.Pipe()
         # Later workers must not hold this pipe open (nor this one its own
         # parent end): the worker then sees end-of-file when the parent dies.
         close_in_forked_children(self.conn.fileno())
         self.process = context.Process(target=_worker_main,
-                                       args=(child, root, settings, os.getpid(), temp),
+                                       args=(child, root, settings, os.getpid(), temp, derive),
                                        daemon=True)
         self.process.start()
         child.close()
@@ -405,6 +418,13 @@ class _Worker:
         self._close()
 
 
+def _size_or_zero(root: Path, rel: str) -> int:
+    try:
+        return (root / rel).stat().st_size
+    except OSError:  # reported when the worker opens it
+        return 0
+
+
 def worker_count(settings: ExtractSettings, files: int) -> int:
     wanted = settings.workers or min(2, os.cpu_count() or 1)
     return max(1, min(wanted, files))
@@ -414,20 +434,38 @@ def extract_files(root: str | os.PathLike[str], rels: Iterable[str],
                   settings: ExtractSettings | None = None,
                   progress: Progress | None = None) -> dict[str, ExtractedFile]:
     """Extract every file in worker processes, each within its time budget."""
+    return extract_and_derive(root, rels, settings, progress)[0]
+
+
+def extract_and_derive(
+    root: str | os.PathLike[str], rels: Iterable[str],
+    settings: ExtractSettings | None = None, progress: Progress | None = None,
+    derive: Derive | None = None,
+) -> tuple[dict[str, ExtractedFile], dict[str, Any]]:
+    """Extract every file in worker processes, each within its time budget;
+    with ``derive``, the worker also computes ``derive(file)`` right after
+    reading it (in parallel with the other workers, and not pickled twice).
+
+    Returns the files and, by path, what ``derive`` gave; a path is missing
+    there when the file was abandoned or ``derive`` failed on it.
+    """
     settings = settings or ExtractSettings()
     pending = sorted(set(rels))
     total = len(pending)
     results: dict[str, ExtractedFile] = {}
+    derived: dict[str, Any] = {}
     if not pending:
-        return results
+        return results, derived
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     # One temporary folder for the workers and the programs they run, removed
     # with the pool: a worker killed mid-file leaves nothing in /tmp.
     temp = make_pool_temp_dir()
-    new_worker = functools.partial(_Worker, context, str(root), settings, temp)
+    new_worker = functools.partial(_Worker, context, str(root), settings, temp, derive)
     workers = [new_worker() for _ in range(worker_count(settings, total))]
-    queue = list(reversed(pending))
+    # Largest files first (popped from the end): the last file to finish is
+    # then a small one, and both workers stay busy to the end.
+    queue = sorted(pending, key=lambda rel: (_size_or_zero(Path(root), rel), rel))
     try:
         while queue or any(w.task for w in workers):
             for index, worker in enumerate(workers):
@@ -443,7 +481,9 @@ def extract_files(root: str | os.PathLike[str], rels: Iterable[str],
             for conn in ready:
                 worker = busy[conn]
                 try:
-                    result = conn.recv()
+                    result, made = conn.recv()
+                    if made is not None:
+                        derived[result.path] = made
                 except (EOFError, OSError):
                     result = abandoned(Path(root), worker.task or "", settings,
                                        "解析进程异常退出（文件可能被恶意构造），已跳过")
@@ -474,4 +514,4 @@ def extract_files(root: str | os.PathLike[str], rels: Iterable[str],
     for worker in workers:
         worker.stop()
     remove_pool_temp_dir(temp)
-    return results
+    return results, derived

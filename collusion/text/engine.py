@@ -31,7 +31,7 @@ from collusion.text.parameters import (
     build_param_index,
 )
 from collusion.text.settings import TextSettings
-from collusion.text.shingles import Prepared, prepare
+from collusion.text.shingles import Prepared, SectionKey, SectionPrep, prepare
 from collusion.text.typos import (
     shared_typos,
 )
@@ -60,10 +60,12 @@ def prepare_project(
     names: Mapping[str, Iterable[str]] | None = None,
     settings: TextSettings | None = None,
     history: HistoryHook = None,
+    ready: Mapping[SectionKey, SectionPrep] | None = None,
 ) -> PreparedText:
-    """Stages 1 and 2: every section prepared, and the text that is never evidence."""
+    """Stages 1 and 2: every section prepared, and the text that is never
+    evidence; ``ready`` holds sections prepared already (``shingles.prepare``)."""
     settings = settings or TextSettings()
-    prepared = prepare(sections, names or {}, settings)
+    prepared = prepare(sections, names or {}, settings, ready)
     return PreparedText(tuple(prepared), build_boilerplate(prepared, tender, settings, history))
 
 

@@ -6,84 +6,19 @@ Extracted per section, weighted by rarity in the project, matched in order
 
 from __future__ import annotations
 
-import functools
 import math
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from collusion.folding import visible_with_offsets
 from collusion.models import Section
-from collusion.parallel import split_map
 from collusion.text.boilerplate import (
     common_cutoff,
 )
+from collusion.text.paramtext import Param, extract_params
 from collusion.text.settings import TextSettings
 from collusion.text.shingles import Prepared
-
-_UNITS = (
-    "mm|cm|km|m2|m3|m²|m³|kg|kn|mpa|kpa|kw|kva|t|m|%|℃|"
-    "个|台|套|辆|人|名|日历天|天|日|小时|层|米|厘米|毫米|吨|道|处|根|块|组|座|部|个月|月|周|次|遍|级"
-)
-PARAM_PATTERN = re.compile(
-    r"(?P<grade>(?<![a-z])(?:c|hrb|hpb|mu)\d{2,3}e?(?!\d))"
-    r"|(?P<model>(?<![a-z0-9])[a-z]{2,5}-?\d{2,5}[a-z]?(?![a-z0-9]))"
-    rf"|(?P<num>(?<![\d.a-z])\d+(?:\.\d+)?)\s*(?P<unit>{_UNITS})(?![a-z])"
-)
-PARAM_TERM_CHARS = 1  # characters of the term that are part of a parameter's key
-PARAM_TERM = re.compile(r"([\u4e00-\u9fff]{1,4})$")
-PARAM_FILLER = re.compile(r"(?:为|是|约|达|不小于|不少于|不大于|不超过|大于|小于|控制在)$")
-
-
-@dataclass(frozen=True)
-class Param:
-    """A technical parameter: its comparable key and the term it qualifies."""
-
-    key: str  # what is compared: the term's last character and the value, "度6m"
-    value: str  # "c25", "qtz80", "6m", "2台"
-    term: str  # the words before it, for display: "宽度", "塔吊"
-    start: int  # character offsets in the section text
-    end: int
-    section: int = -1  # id of the Prepared section it is in, once indexed
-
-
-@functools.lru_cache(maxsize=65536)
-def _fold_one(char: str) -> str:
-    return (unicodedata.normalize("NFKC", char).lower() or " ")[0]
-
-
-def _fold_same_length(text: str) -> str:
-    """NFKC and lower case, one character for one, so offsets stay valid."""
-    folded = unicodedata.normalize("NFKC", text).lower()
-    if len(folded) == len(text):
-        return folded
-    return "".join(map(_fold_one, text))
-
-
-def extract_params(text: str) -> tuple[Param, ...]:
-    """Parameters of a text in order: grades, equipment models, number+unit
-    (read as a reader sees them: `visible_with_offsets`)."""
-    visible, where = visible_with_offsets(text)
-    folded = _fold_same_length(visible)
-    out = []
-    for match in PARAM_PATTERN.finditer(folded):
-        if match.group("num") is not None:
-            value = f"{float(match.group('num')):g}{match.group('unit')}"
-        else:
-            value = match.group(0).replace("-", "")
-        before = PARAM_FILLER.sub("", folded[max(0, match.start() - 8) : match.start()].strip())
-        term_match = PARAM_TERM.search(before)
-        term = term_match.group(1) if term_match else ""
-        # The value alone is too common ("5天", "4米" are in every long bid);
-        # with the last character of its term it says what it measures, and
-        # survives most rewording of the term (采用/使用/选用 C25).
-        start, end = match.start(), match.end()
-        if where is not None:
-            start, end = where[start], where[end - 1] + 1
-        out.append(Param(term[-PARAM_TERM_CHARS:] + value, value, term, start, end))
-    return tuple(out)
 
 
 def weighted_lcs(
@@ -137,12 +72,7 @@ def build_param_index(
     prepared: Sequence[Prepared], tender: Sequence[Section], settings: TextSettings
 ) -> ParamIndex:
     """Extract parameters; weigh each key by rarity, the tender's and common ones 0."""
-    found = split_map(
-        lambda p: tuple(replace(q, section=p.id) for q in extract_params(p.section.text)),
-        prepared,
-        [len(p.norm.text) for p in prepared],
-    )
-    params = {p.id: params for p, params in zip(prepared, found, strict=True)}
+    params = {p.id: tuple(q._replace(section=p.id) for q in p.params) for p in prepared}
     tender_keys = {q.key for s in tender for q in extract_params(s.text)}
     holders: dict[str, set[str]] = defaultdict(set)
     for p in prepared:
