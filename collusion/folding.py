@@ -28,7 +28,7 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import json
-import re
+from collections.abc import Iterable
 
 import numpy as np
 import regex
@@ -85,10 +85,22 @@ def confusable_map() -> dict[int, str]:
     return table
 
 
+def code_points(text: str) -> np.ndarray:
+    """The code point of each character (lone surrogates included), as uint32."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _table_of(codes: Iterable[int]) -> np.ndarray:
+    table = np.zeros(UNICODE_MAX, dtype=bool)
+    table[np.fromiter(codes, dtype=np.int64)] = True
+    return table
+
+
 @functools.lru_cache(maxsize=1)
-def _confusable_class() -> re.Pattern[str]:
-    chars = "".join(sorted(chr(c) for c in confusable_map()))
-    return re.compile(f"[{re.escape(chars)}]")
+def _confusable_table() -> np.ndarray:
+    """For every code point, whether ``confusable_map`` changes it (one array
+    lookup per character tells where a text has any)."""
+    return _table_of(confusable_map())
 
 
 @functools.lru_cache(maxsize=1)
@@ -102,15 +114,17 @@ def _ignorable_chars() -> frozenset[str]:
 
 
 def has_ignorable(text: str) -> bool:
-    return not _ignorable_chars().isdisjoint(text)
+    return bool(ignorable_table()[code_points(text)].any())
 
 
 def fold_confusables(text: str) -> tuple[str, list[int]]:
     """`text` with confusable letters replaced, and the positions replaced."""
-    if text.isascii() or _confusable_chars().isdisjoint(text):
+    if text.isascii():
         return text, []
-    positions = [m.start() for m in _confusable_class().finditer(text)]
-    return text.translate(confusable_map()), positions
+    positions = np.flatnonzero(_confusable_table()[code_points(text)])
+    if not len(positions):
+        return text, []
+    return text.translate(confusable_map()), positions.tolist()
 
 
 @functools.lru_cache(maxsize=1)
@@ -127,7 +141,7 @@ def to_simplified(text: str) -> tuple[str, list[int]]:
     OpenCC converts whole phrases; when a phrase changes length (rare in
     t2s) the text is converted character by character instead.
     """
-    if not text or text.isascii() or _traditional_chars().isdisjoint(text):
+    if not text or text.isascii() or not _traditional_table()[code_points(text)].any():
         return text, []
     converted = _converter().convert(text)
     if len(converted) != len(text):
@@ -161,10 +175,26 @@ def _traditional_chars() -> frozenset[str]:
     return frozenset(c for c, d in zip(chars, converted, strict=True) if c != d)
 
 
+@functools.lru_cache(maxsize=1)
+def _traditional_table() -> np.ndarray:
+    return _table_of(ord(c) for c in _traditional_chars())
+
+
 @functools.lru_cache(maxsize=65536)
 def _one_char(char: str) -> str:
     converted = _converter().convert(char)
     return converted if len(converted) == 1 else char
+
+
+def load_tables() -> None:
+    """Build every folding table now (about a second of work, once per
+    process): a scan calls it before it forks its workers, which then share
+    the tables instead of each building its own."""
+    ignorable_table()
+    _ignorable_chars()
+    _confusable_table()
+    _confusable_chars()
+    _traditional_table()
 
 
 def visible_text(text: str) -> str:

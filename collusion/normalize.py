@@ -35,6 +35,7 @@ from collusion.folding import (
     CONFUSABLE,
     INVISIBLE,
     TRADITIONAL,
+    code_points,
     fold_confusables,
     ignorable_table,
     is_ignorable,
@@ -113,8 +114,10 @@ def plain_fold(text: str) -> str:
     return "".join(c for c in folded if not unicodedata.category(c).startswith(DROPPED_CATEGORIES))
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
-    """The normalized form of `text`, without masking or offsets."""
+    """The normalized form of `text`, without masking or offsets (cached: the
+    same company names are folded for every section)."""
     return to_simplified(_fold_with_offsets(text)[0])[0]
 
 
@@ -174,83 +177,89 @@ BMP = 0x10000
 _DROPPED = _dropped_table()
 
 
-Folded = tuple[str, list[int], list[int], dict[str, list[int]]]
+Folded = tuple[str, np.ndarray, np.ndarray, dict[str, list[int]]]
 
 
 def _fold_with_offsets(text: str) -> Folded:
-    """Folded text, the original span of each character, and the original
-    offsets folded as concealment (invisible, confusable)."""
+    """Folded text, the original span of each character (start and end
+    arrays), and the original offsets folded as concealment (invisible,
+    confusable)."""
     nfkc = unicodedata.normalize("NFKC", text)
     if len(nfkc) == len(text):
         mapped, confused = fold_confusables(nfkc)
         whole = mapped.lower()
         if len(whole) == len(text):  # the common case: one character for one
             return _fold_fast(whole, confused)
-    chars: list[str] = []
-    starts = []
-    ends: list[int] = []
-    concealed: dict[str, list[int]] = {INVISIBLE: [], CONFUSABLE: []}
-    for i, char in enumerate(text):
-        folded, invisible, confusable = _fold_char(char)
-        if invisible:
-            concealed[INVISIBLE].append(i)
-        if confusable:
-            concealed[CONFUSABLE].append(i)
-        chars.extend(folded)
-        starts.extend([i] * len(folded))
-        ends.extend([i + 1] * len(folded))
-    return "".join(chars), starts, ends, concealed
+    return _fold_by_char(text)
 
 
 def _fold_fast(whole: str, confused: list[int]) -> Folded:
-    codes = np.frombuffer(whole.encode("utf-32-le"), dtype=np.uint32)
+    codes = code_points(whole)
     invisible = ignorable_table()[codes]
     dropped = invisible.copy()
     in_bmp = codes < BMP
     dropped[in_bmp] |= _DROPPED[codes[in_bmp]]
-    positions = np.flatnonzero(~dropped)
-    kept = codes[positions].tobytes().decode("utf-32-le")
-    starts = positions.tolist()
+    positions = np.flatnonzero(~dropped).astype(np.int32)
+    kept = codes[positions].tobytes().decode("utf-32-le", "surrogatepass")
     concealed = {INVISIBLE: np.flatnonzero(invisible).tolist(), CONFUSABLE: confused}
-    return kept, starts, [i + 1 for i in starts], concealed
+    return kept, positions, positions + 1, concealed
+
+
+def _fold_by_char(text: str) -> Folded:
+    """``_fold_char`` of every character (a character may become several, as
+    ℃ becomes °c, or none), done once per distinct character."""
+    codes = code_points(text)
+    distinct, where = np.unique(codes, return_inverse=True)
+    folds = [_fold_char(chr(c)) for c in distinct.tolist()]
+    out = text.translate({c: f for c, (f, _, _) in zip(distinct.tolist(), folds, strict=True)})
+    lengths = np.array([len(f) for f, _, _ in folds], dtype=np.int64)[where]
+    invisible = np.array([i for _, i, _ in folds], dtype=bool)[where]
+    confusable = np.array([c for _, _, c in folds], dtype=bool)[where]
+    starts = np.repeat(np.arange(len(text), dtype=np.int32), lengths)
+    concealed = {
+        INVISIBLE: np.flatnonzero(invisible).tolist(),
+        CONFUSABLE: np.flatnonzero(confusable).tolist(),
+    }
+    return out, starts, starts + 1, concealed
 
 
 def _mask_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
     folded = sorted(
-        {fold(n) for n in names if len(fold(n)) >= MIN_NAME_CHARS}, key=lambda n: (-len(n), n)
+        {f for f in map(fold, names) if len(f) >= MIN_NAME_CHARS}, key=lambda n: (-len(n), n)
     )
     if not folded:
         return None
     return re.compile("|".join(re.escape(n) for n in folded))
 
 
-def _offsets(values: Iterable[int]) -> array:
+def _offsets(values: np.ndarray) -> array:
     """Offsets stored compactly: a project holds one per character of every bid."""
-    return array("i", values)
+    return array("i", values.astype(np.int32).tobytes())
 
 
 def normalize(text: str, names: Iterable[str] = ()) -> Normalized:
     """Fold `text` and mask `names` (and the names it contains) with PLACEHOLDER."""
     folded, starts, ends, found = _fold_with_offsets(text)
     folded, changed = to_simplified(folded)
-    found[TRADITIONAL] = [starts[i] for i in changed]
+    found[TRADITIONAL] = starts[changed].tolist()
     concealed = {kind: tuple(sorted(offsets)) for kind, offsets in found.items() if offsets}
     pattern = _mask_pattern(expand_names(set(names) | names_in_text(visible_text(text))))
     if pattern is None:
         return Normalized(folded, _offsets(starts), _offsets(ends), concealed)
     out: list[str] = []
-    out_starts: list[int] = []
-    out_ends: list[int] = []
+    out_starts: list[np.ndarray] = []
+    out_ends: list[np.ndarray] = []
     pos = 0
     for match in pattern.finditer(folded):
         out.append(folded[pos : match.start()])
-        out_starts.extend(starts[pos : match.start()])
-        out_ends.extend(ends[pos : match.start()])
+        out_starts += [starts[pos : match.start()], starts[match.start() : match.start() + 1]]
+        out_ends += [ends[pos : match.start()], ends[match.end() - 1 : match.end()]]
         out.append(PLACEHOLDER)
-        out_starts.append(starts[match.start()])
-        out_ends.append(ends[match.end() - 1])
         pos = match.end()
     out.append(folded[pos:])
-    out_starts.extend(starts[pos:])
-    out_ends.extend(ends[pos:])
-    return Normalized("".join(out), _offsets(out_starts), _offsets(out_ends), concealed)
+    out_starts.append(starts[pos:])
+    out_ends.append(ends[pos:])
+    return Normalized(
+        "".join(out), _offsets(np.concatenate(out_starts)), _offsets(np.concatenate(out_ends)),
+        concealed,
+    )

@@ -21,6 +21,8 @@ from collusion.detectors import (
 from collusion.extract import extract_and_derive, previously_failed
 from collusion.facts import consolidate, fold_cross_project
 from collusion.fingerprints_data import load_known_common
+from collusion.folding import load_tables
+from collusion.heap import freeze_built, scan_heap
 from collusion.history import HistoryView, TextFingerprints
 from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput, ScanContext, Section
 from collusion.parallel import beside
@@ -86,7 +88,15 @@ def scan_project(root: str | os.PathLike[str], settings: Settings | None = None,
     A file that cannot be read never raises: it becomes an entry of the
     report's ``errors`` and the scan goes on.
     """
-    settings = settings or Settings()
+    with scan_heap():
+        return _scan_project(root, settings or Settings(), history=history, progress=progress,
+                             generated_at=generated_at, before_history=before_history)
+
+
+def _scan_project(root: str | os.PathLike[str], settings: Settings, *,
+                  history: HistoryView | None, progress: Progress | None,
+                  generated_at: datetime | None,
+                  before_history: Callable[[], None] | None) -> ScanResult:
     project = load_project(root, settings.extract)
     extracted, texts = extract_all(project, settings, progress, history)
     bidders = assemble_bidders(project, extracted)
@@ -105,6 +115,7 @@ def scan_project(root: str | os.PathLike[str], settings: Settings | None = None,
         before_history()
     ready = prepared_sections(texts, worker_names(project), near_duplicate_text.bidder_names(context))
     context = prepare_text(context, fingerprints=history is not None, ready=ready)
+    freeze_built()  # the files, sections and prepared text live to the end
     alerts = mark_ocr_evidence(run_detectors(context, progress), context)
     alerts = weigh_alerts(alerts, settings.score)
     numbered = number_alerts(consolidate(alerts))
@@ -149,7 +160,9 @@ def extract_all(project: ProjectInput, settings: Settings, progress: Progress | 
 
 
 def file_text_maker(project: ProjectInput, settings: Settings) -> Callable[[ExtractedFile], FileText]:
-    """The function a worker runs on each file it has read."""
+    """The function a worker runs on each file it has read (the folding
+    tables it needs are built here, before the workers fork)."""
+    load_tables()
     owners = {path: bidder for bidder, files in project.bidder_files.items() for path in files}
     names = worker_names(project)
     text_settings = settings.text

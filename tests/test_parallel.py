@@ -51,3 +51,32 @@ def test_a_child_that_dies_is_replaced_by_the_caller(monkeypatch: pytest.MonkeyP
 @pytest.mark.parametrize(("weights", "cut"), [([1, 1, 1, 1], 2), ([10, 1, 1], 1), ([1, 1, 10], 3)])
 def test_split_by_weight(weights: list[int], cut: int) -> None:
     assert parallel._split_at(weights) == cut
+
+
+@needs_fork
+def test_beside_runs_the_background_in_a_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "_cores", lambda: 2)
+    parent = os.getpid()
+    there, here = parallel.beside(os.getpid, lambda: ("here", os.getpid()))
+    assert here == ("here", parent)
+    assert there != parent
+
+
+@needs_fork
+def test_beside_never_forks_from_a_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "_cores", lambda: 2)
+    inner, _ = parallel.beside(lambda: parallel.beside(os.getpid, os.getpid), lambda: None)
+    assert inner[0] == inner[1]  # both halves in the one child
+
+
+@needs_fork
+def test_beside_replaces_a_child_that_dies(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "_cores", lambda: 2)
+    parent = os.getpid()
+
+    def fragile() -> str:
+        if os.getpid() != parent:
+            os._exit(3)
+        return "done in the parent"
+
+    assert parallel.beside(fragile, lambda: 1) == ("done in the parent", 1)

@@ -42,6 +42,7 @@ from collusion.extract.ofd import read_ofd
 from collusion.extract.pdf import read_pdf
 from collusion.extract.sheets import read_xls, read_xlsx
 from collusion.extract.sniff import READ_FORMATS, describe_unread, sniff_bytes
+from collusion.heap import fewer_collections
 from collusion.lifecycle import (
     close_in_forked_children,
     die_with_parent,
@@ -331,6 +332,7 @@ def _worker_main(conn: Connection, root: str, settings: ExtractSettings,
     """Serve extraction requests until the parent closes the pipe or dies."""
     die_with_parent(parent_pid)
     worker_signals()
+    fewer_collections()
     use_temp_dir(temp)
     # The report may be going to standard output: nothing a parser prints may
     # land in it, so the worker's stdout is pointed at stderr.

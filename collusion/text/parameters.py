@@ -6,6 +6,7 @@ Extracted per section, weighted by rarity in the project, matched in order
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import defaultdict
@@ -55,6 +56,20 @@ class ParamIndex:
     weight: Mapping[str, float]  # key -> ln((bidders + 1) / holders); 0 = not evidence
     units: tuple[tuple[int, ...], ...] = ()  # the windows of each heading-section
 
+    @functools.cached_property
+    def evidence(self) -> dict[int, Evidence]:
+        """Section id -> its parameters that weigh, and their total weight
+        (found once: a section is compared with many candidates)."""
+        return {sid: evidence_params(params, self.weight) for sid, params in self.params.items()}
+
+
+Evidence = tuple[tuple[Param, ...], float]  # the parameters that weigh, their total weight
+
+
+def evidence_params(params: Sequence[Param], weight: Mapping[str, float]) -> Evidence:
+    items = tuple(p for p in params if weight.get(p.key, 0) > 0)
+    return items, sum(weight[p.key] for p in items)
+
 
 WINDOW_SUFFIX = re.compile(r"（第\d+段）$")  # what collusion.sections adds to a window's title
 
@@ -72,7 +87,7 @@ def build_param_index(
     prepared: Sequence[Prepared], tender: Sequence[Section], settings: TextSettings
 ) -> ParamIndex:
     """Extract parameters; weigh each key by rarity, the tender's and common ones 0."""
-    params = {p.id: tuple(q._replace(section=p.id) for q in p.params) for p in prepared}
+    params = {p.id: tuple(Param(*q[:-1], p.id) for q in p.params) for p in prepared}
     tender_keys = {q.key for s in tender for q in extract_params(s.text)}
     holders: dict[str, set[str]] = defaultdict(set)
     for p in prepared:
@@ -110,10 +125,14 @@ NO_PARAM_MATCH = ParamMatch((), 0.0, 0.0)
 
 def match_params(a: Sequence[Param], b: Sequence[Param], weight: Mapping[str, float]) -> ParamMatch:
     """The weighted overlap (and in-order overlap) of two sections' parameters."""
-    items_a = [p for p in a if weight.get(p.key, 0) > 0]
-    items_b = [p for p in b if weight.get(p.key, 0) > 0]
-    total = max(sum(weight[p.key] for p in items_a), sum(weight[p.key] for p in items_b))
-    if total <= 0:
+    return match_evidence(evidence_params(a, weight), evidence_params(b, weight), weight)
+
+
+def match_evidence(a: Evidence, b: Evidence, weight: Mapping[str, float]) -> ParamMatch:
+    """``match_params`` of two sections' ``evidence_params``."""
+    (items_a, total_a), (items_b, total_b) = a, b
+    total = max(total_a, total_b)
+    if total <= 0 or not items_a or not items_b:
         return NO_PARAM_MATCH
     pool: dict[str, list[Param]] = defaultdict(list)
     for q in items_b:
@@ -122,9 +141,9 @@ def match_params(a: Sequence[Param], b: Sequence[Param], weight: Mapping[str, fl
     for p in items_a:
         if pool.get(p.key):
             shared.append((p, pool[p.key].pop(0)))
-    overlap = sum(weight[p.key] for p, _ in shared)
     if not shared:
-        return ParamMatch((), 0.0, 0.0)
+        return NO_PARAM_MATCH
+    overlap = sum(weight[p.key] for p, _ in shared)
     used = {id(y) for _, y in shared}
     in_order, _ = weighted_lcs(
         [p.key for p, _ in shared], [q.key for q in items_b if id(q) in used], weight

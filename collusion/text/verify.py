@@ -17,7 +17,8 @@ import numpy as np
 from collusion.text.parameters import (
     ParamIndex,
     ParamMatch,
-    match_params,
+    evidence_params,
+    match_evidence,
 )
 from collusion.text.settings import TextSettings
 from collusion.text.shingles import Prepared
@@ -49,11 +50,13 @@ def unit_param_matches(
     if not split:
         return []
     units = list(index.units)
-    unit_params = [tuple(q for sid in u for q in index.params[sid]) for u in units]
+    unit_params = [
+        evidence_params([q for sid in u for q in index.params[sid]], index.weight) for u in units
+    ]
     owner = [prepared[u[0]].bidder for u in units]
     postings: dict[str, list[int]] = defaultdict(list)
-    for n, params in enumerate(unit_params):
-        for key in sorted({q.key for q in params if index.weight.get(q.key, 0) > 0}):
+    for n, (params, _) in enumerate(unit_params):
+        for key in sorted({q.key for q in params}):
             postings[key].append(n)
     counts: Counter[tuple[int, int]] = Counter()
     for ids in postings.values():
@@ -64,7 +67,7 @@ def unit_param_matches(
     for (i, j), n in sorted(counts.items()):
         if n < least or (len(units[i]) == 1 and len(units[j]) == 1):
             continue
-        match = match_params(unit_params[i], unit_params[j], index.weight)
+        match = match_evidence(unit_params[i], unit_params[j], index.weight)
         if params_match(match, settings):
             a, b = match.shared[0][0].section, match.shared[0][1].section
             out.append(SectionMatch(a, b, 0, 0.0, 0.0, match, by_text=False, by_params=True))
@@ -102,7 +105,7 @@ def verify(
         shared >= settings.min_shared_shingles
         and (jaccard >= settings.jaccard_min or containment >= settings.containment_min)
     )
-    params = match_params(index.params[a.id], index.params[b.id], index.weight)
+    params = match_evidence(index.evidence[a.id], index.evidence[b.id], index.weight)
     by_params = params_match(params, settings)
     if not (by_text or by_params):
         return None

@@ -1,0 +1,53 @@
+"""The scan's text preparation in the extraction workers changes nothing:
+the same report whether the workers prepared each file or the parent did."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from collusion import scan as scan_module
+from collusion.models import ExtractedFile
+from collusion.scan import scan_project
+from collusion.text.shingles import _python_shingles, shingle_array
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_bids" / "road-2026-017"
+
+
+def _without_time(report: dict) -> dict:
+    return {k: v for k, v in report.items() if k != "generated_at"}
+
+
+def test_workers_and_parent_prepare_the_same_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    made_by_workers = scan_project(SAMPLE)
+    assert made_by_workers.report["pairs"], "the sample has flagged pairs to compare"
+
+    def failing_maker(*_args: object) -> object:
+        def fail(_file: ExtractedFile) -> None:
+            raise RuntimeError("the worker could not prepare this file")
+
+        return fail
+
+    monkeypatch.setattr(scan_module, "file_text_maker", failing_maker)
+    made_by_parent = scan_project(SAMPLE)
+    assert _without_time(made_by_parent.report) == _without_time(made_by_workers.report)
+    assert _prints(made_by_parent) == _prints(made_by_workers)
+
+
+def _prints(result: scan_module.ScanResult) -> dict:
+    return {
+        key: (p.shingles, p.chars, None if p.minhash is None else p.minhash.hashvalues.tolist())
+        for key, p in result.fingerprints.prints.items()
+    }
+
+
+def test_vectorized_shingles_are_xxhash_of_each_window() -> None:
+    """The stored fingerprints depend on the exact hash of every window."""
+    rng = random.Random(7)
+    pool = "施工组织设计混凝土质量安全abcXYZ0123 ,.\n" + "é€—" + "\U00020000\U0001f600"
+    for _ in range(200):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 1500)))
+        for k in (1, 3, 5, 6):
+            assert shingle_array(text, k).tolist() == _python_shingles(text, k)
