@@ -16,7 +16,9 @@ one run, side by side:
    measured before and after the scan (the faster of the two is used, so the
    ratio is never flattered by a slow moment of a shared machine);
 2. the scan, in a fresh process doing what ``collusion scan --output`` does,
-   with the time of each stage (extraction, sections, each detector, the rest),
+   with the time of each stage (extraction, in which the workers also section
+   and prepare each file's text; the detectors, those that read only the
+   project running in a second process beside the text comparison; the rest),
    its peak resident memory (VmHWM of the scan process, and the largest
    extraction worker's), and the text engine's candidate and alignment counts;
 3. with ``--db-at N``, for that size also ``scan --db`` on a fresh database,
@@ -216,7 +218,13 @@ def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
     scan.section_bidders = timed("sections", scan.section_bidders)
     if hasattr(scan, "prepare_text"):  # text prepared once, before the detectors
         scan.prepare_text = timed("text preparation", scan.prepare_text)
-    scan.DETECTORS = tuple((name, timed(name, fn)) for name, fn in detectors.DETECTORS)
+    # Detectors that read only the project run in a child beside the others
+    # (scan.run_detectors): their time is the whole stage's, not each one's.
+    scan.run_detectors = timed("detectors (wall, both processes)", scan.run_detectors)
+    scan.DETECTORS = tuple(
+        (name, fn if name in detectors.PROJECT_ONLY else timed(f"  of which {name}", fn))
+        for name, fn in detectors.DETECTORS
+    )
     compare = near_duplicate_text.compare_project
 
     def capture(*args: Any, **kwargs: Any) -> Any:
@@ -246,7 +254,8 @@ def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
     write_report(result.report, output)
     stages["write report"] = time.perf_counter() - t0
     stages["scoring, report, other"] = scanned - sum(
-        v for k, v in stages.items() if k not in ("record history", "write report")
+        v for k, v in stages.items()
+        if k not in ("record history", "write report") and not k.startswith("  of which")
     )
     comparison = captured.get("comparison")
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -282,7 +291,9 @@ def run_scan(root: Path, work: Path, db: Path | None = None) -> dict[str, Any]:
     # CPU of the scan and of every process it waited for (extraction workers,
     # split_map children): what the scan costs, whatever else the machine runs.
     figures["cpu"] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    figures["stages"]["start-up, imports"] = wall - sum(figures["stages"].values())
+    figures["stages"]["start-up, imports"] = wall - sum(
+        v for k, v in figures["stages"].items() if not k.startswith("  of which")
+    )
     return figures
 
 
@@ -331,10 +342,13 @@ def print_row(row: dict[str, Any]) -> None:
         f"CPU: bare reading {row['bare_cpu']:.1f} s, scan {scan['cpu']:.1f} s (all its processes) "
         f"= {scan['cpu'] / row['bare_cpu']:.2f}x"
     )
-    for name, seconds in sorted(scan["stages"].items(), key=lambda kv: -kv[1]):
-        rss, peak = scan["memory"].get(name, (None, None))
-        after = f"   RSS after {rss:5.0f} MB, peak {peak:5.0f} MB" if rss is not None else ""
-        print(f"    {name:<26} {seconds:7.2f} s{after}")
+    stages = scan["stages"]
+    parts = sorted((k for k in stages if k.startswith("  of which")), key=lambda k: -stages[k])
+    for name in sorted((k for k in stages if k not in parts), key=lambda k: -stages[k]):
+        for shown in [name] + (parts if name.startswith("detectors") else []):
+            rss, peak = scan["memory"].get(shown, (None, None))
+            after = f"   RSS after {rss:5.0f} MB, peak {peak:5.0f} MB" if rss is not None else ""
+            print(f"    {shown:<34} {stages[shown]:7.2f} s{after}")
     print(
         f"peak RSS: scan process {scan['peak_rss_mb']:.0f} MB, largest worker "
         f"{scan['worker_peak_rss_mb']:.0f} MB"
