@@ -307,7 +307,8 @@ def run_detectors(context: ScanContext, progress: Progress | None) -> list[Alert
                 progress("detect", len(done), len(DETECTORS))
         return found
 
-    there, found = beside(lambda: run(beside_text, False), lambda: run(here, True))
+    chars = sum(len(b.text) for bidder in context.bidders for f in bidder.files for b in f.blocks)
+    there, found = beside(lambda: run(beside_text, False), lambda: run(here, True), weight=chars)
     found.update(there)
     if progress:
         progress("detect", len(DETECTORS), len(DETECTORS))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from itertools import combinations
 
 from collusion.models import Section
+from collusion.parallel import beside
 from collusion.text.aggregation import (
     ProjectComparison,
     aggregate,
@@ -86,27 +87,16 @@ def compare_project(
     settings = settings or TextSettings()
     text = prepared_text or prepare_project(sections, tender, names, settings, history)
     prepared, boiler = list(text.prepared), text.boilerplate
-    kept = {p.id: boiler.kept(p) for p in prepared}
-    index = build_param_index(prepared, tender, settings)
-    pairs = sorted(
-        lsh_candidates(prepared, kept, settings)
-        | rare_candidates(prepared, kept, boiler, settings)
-        | param_candidates(prepared, index, settings)
+    # Shared typos and each bidder's remaining text depend on neither the
+    # candidates nor their confirmation: a second core works them out.
+    (typos, remaining), (pairs, by_bidders) = beside(
+        lambda: (
+            shared_typos(prepared, boiler, settings),
+            remaining_by_bidder(prepared, boiler, settings),
+        ),
+        lambda: confirmed_pairs(prepared, boiler, tender, settings),
+        weight=sum(len(p.norm.text) for p in prepared),
     )
-    by_bidders: dict[tuple[str, str], list[SectionMatch]] = defaultdict(list)
-    for i, j in pairs:
-        match = verify(prepared[i], prepared[j], kept, index, settings)
-        if match is not None:
-            by_bidders[(prepared[i].bidder, prepared[j].bidder)].append(match)
-    for match in unit_param_matches(prepared, index, settings):
-        a, b = sorted((match.a, match.b))
-        key = (prepared[a].bidder, prepared[b].bidder)
-        if not any(m.by_params and {m.a, m.b} == {a, b} for m in by_bidders[key]):
-            by_bidders[key].append(replace(match, a=a, b=b) if a == match.a else swapped(match))
-    remaining: Counter[str] = Counter()
-    for p in prepared:
-        remaining[p.bidder] += remaining_chars(p, boiler, settings.shingle_chars)
-    typos = shared_typos(prepared, boiler, settings)
     typo_p = typo_p_values(typos, boiler.bidders, settings)
     keys = sorted(
         set(by_bidders)
@@ -135,6 +125,43 @@ def compare_project(
         all_pairs=all_pairs,
         lsh_params=(settings.lsh_bands, settings.lsh_rows),
     )
+
+
+def confirmed_pairs(
+    prepared: Sequence[Prepared],
+    boiler: Boilerplate,
+    tender: Sequence[Section],
+    settings: TextSettings,
+) -> tuple[list[tuple[int, int]], dict[tuple[str, str], list[SectionMatch]]]:
+    """Stages 3 and 4: the candidate section pairs, and the confirmed ones by bidder pair."""
+    kept = {p.id: boiler.kept(p) for p in prepared}
+    index = build_param_index(prepared, tender, settings)
+    pairs = sorted(
+        lsh_candidates(prepared, kept, settings)
+        | rare_candidates(prepared, kept, boiler, settings)
+        | param_candidates(prepared, index, settings)
+    )
+    by_bidders: dict[tuple[str, str], list[SectionMatch]] = defaultdict(list)
+    for i, j in pairs:
+        match = verify(prepared[i], prepared[j], kept, index, settings)
+        if match is not None:
+            by_bidders[(prepared[i].bidder, prepared[j].bidder)].append(match)
+    for match in unit_param_matches(prepared, index, settings):
+        a, b = sorted((match.a, match.b))
+        key = (prepared[a].bidder, prepared[b].bidder)
+        if not any(m.by_params and {m.a, m.b} == {a, b} for m in by_bidders[key]):
+            by_bidders[key].append(replace(match, a=a, b=b) if a == match.a else swapped(match))
+    return pairs, by_bidders
+
+
+def remaining_by_bidder(
+    prepared: Sequence[Prepared], boiler: Boilerplate, settings: TextSettings
+) -> Counter[str]:
+    """Each bidder's normalized characters that are not boilerplate."""
+    remaining: Counter[str] = Counter()
+    for p in prepared:
+        remaining[p.bidder] += remaining_chars(p, boiler, settings.shingle_chars)
+    return remaining
 
 
 def page_at(section: Section, offset: int) -> tuple[int | None, int]:
