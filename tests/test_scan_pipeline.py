@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from collusion import scan as scan_module
@@ -51,3 +52,14 @@ def test_vectorized_shingles_are_xxhash_of_each_window() -> None:
         text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 1500)))
         for k in (1, 3, 5, 6):
             assert shingle_array(text, k).tolist() == _python_shingles(text, k)
+
+
+def test_unique_sorted_is_numpy_unique() -> None:
+    from collusion.distinct import unique_sorted
+
+    rng = np.random.default_rng(5)
+    for size in (0, 1, 2, 50, 5000):
+        for dtype in (np.uint32, np.uint64, np.int64):
+            values = rng.integers(0, 200, size).astype(dtype)
+            assert np.array_equal(unique_sorted(values), np.unique(values))
+            assert unique_sorted(values).dtype == dtype

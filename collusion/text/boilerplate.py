@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from collusion.distinct import unique_sorted
 from collusion.models import Section
 from collusion.normalize import normalize
 from collusion.text.groups import GroupCopy, find_group_copies
@@ -226,7 +227,7 @@ def bidder_counts(prepared: Sequence[Prepared]) -> _BidderCounts:
     per_bidder: dict[str, list[np.ndarray]] = defaultdict(list)
     for p in prepared:
         per_bidder[p.bidder].append(p.unique)
-    uniques = [np.unique(np.concatenate(per_bidder[b])) for b in sorted(per_bidder)]
+    uniques = [unique_sorted(np.concatenate(per_bidder[b])) for b in sorted(per_bidder)]
     if not uniques:
         empty = np.zeros(0, dtype=np.uint32)
         return _BidderCounts(ShingleCounts(empty, np.zeros(0, dtype=np.int32)), ())

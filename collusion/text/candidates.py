@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from collusion import minhash
+from collusion.distinct import unique_sorted
 from collusion.text.boilerplate import Boilerplate
 from collusion.text.parameters import ParamIndex
 from collusion.text.settings import TextSettings
@@ -56,7 +57,7 @@ def _pair_codes(i: np.ndarray, j: np.ndarray, owner: np.ndarray, sections: int) 
 
 
 def _decode(codes: np.ndarray, sections: int) -> set[tuple[int, int]]:
-    return {(int(c // sections), int(c % sections)) for c in np.unique(codes).tolist()}
+    return {(int(c // sections), int(c % sections)) for c in unique_sorted(codes).tolist()}
 
 
 def _group_pairs(

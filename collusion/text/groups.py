@@ -49,6 +49,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from collusion.distinct import unique_sorted
 from collusion.text.settings import TextSettings
 from collusion.text.shingles import Prepared
 
@@ -114,7 +115,7 @@ def holder_sets(prepared: Sequence[Prepared], removed: np.ndarray, min_holders: 
     bidders = sorted(per_bidder)
     rows, owners = [_empty_keys()], [np.zeros(0, dtype=np.int32)]
     for index, bidder in enumerate(bidders):
-        held = _without(np.unique(np.concatenate(per_bidder[bidder])), removed)
+        held = _without(unique_sorted(np.concatenate(per_bidder[bidder])), removed)
         rows.append(held)
         owners.append(np.full(len(held), index, dtype=np.int32))
     shingles, holders = np.concatenate(rows), np.concatenate(owners)

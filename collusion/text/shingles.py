@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import xxhash
 
+from collusion.distinct import unique_sorted
 from collusion.models import Section
 from collusion.normalize import Normalized, normalize
 from collusion.parallel import split_map
@@ -154,7 +155,7 @@ def prepare_section(section: Section, names: Iterable[str], k: int) -> SectionPr
     norm = normalize(section.text, names)
     found = shingle_array(norm.text, k)
     hashes = array("I", found.tobytes())
-    unique = np.unique(found)
+    unique = unique_sorted(found)
     return SectionPrep(norm, hashes, unique, extract_params(section.text))
 
 

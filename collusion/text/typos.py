@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from pypinyin import Style, pinyin
 
+from collusion.distinct import unique_sorted
 from collusion.fingerprints_data import is_common_misspelling
 from collusion.text.boilerplate import (
     Boilerplate,
@@ -185,7 +186,7 @@ def bigram_df(prepared: Sequence[Prepared]) -> ShingleCounts:
     per_bidder: dict[str, list[np.ndarray]] = defaultdict(list)
     for p in prepared:
         per_bidder[p.bidder].append(_bigram_codes(_codes(p.norm.text)))
-    uniques = [np.unique(np.concatenate(arrays)) for _, arrays in sorted(per_bidder.items())]
+    uniques = [unique_sorted(np.concatenate(arrays)) for _, arrays in sorted(per_bidder.items())]
     if not uniques:
         return ShingleCounts(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64))
     values, counts = np.unique(np.concatenate(uniques), return_counts=True)
@@ -285,7 +286,7 @@ def context_fills(
     for pos in TYPO_POSITIONS:
         keys = [key for key in needed if key[pos] == "\0"]
         window_codes = [_masked_codes(_codes(key), k, pos)[0] for key in keys]
-        by_pos[pos] = np.unique(np.asarray(window_codes, dtype=np.uint64))
+        by_pos[pos] = unique_sorted(np.asarray(window_codes, dtype=np.uint64))
     for p in prepared:
         codes = _codes(p.norm.text)
         text = p.norm.text
