@@ -14,6 +14,7 @@ import pymupdf
 
 from collusion import images as image_prints
 from collusion.errors import ExtractionError
+from collusion.extract.pdf_tables import may_hold_priced_table, ruled, table_blocks
 from collusion.extract.safexml import local_name, parse_xml
 from collusion.models import Block, SignatureValue
 from collusion.settings import ExtractSettings
@@ -25,12 +26,6 @@ HEADING_SIZE_RATIO = 1.15
 BOLD_FLAG = 16
 # Images below this many pixels are rules, bullets and spacer pixels.
 MIN_IMAGE_PIXELS = 32 * 32
-# find_tables costs ~0.3 s a page, so it runs only where a priced bill of
-# quantities can be: a page naming a unit price and an amount or quantity
-# column, and carrying the ruled lines a table is drawn with.
-TABLE_PRICE_WORD = "单价"
-TABLE_COLUMN_WORDS = ("合价", "金额", "工程量", "数量")
-TABLE_MIN_RULES = 4
 _INFO_FIELDS = {
     "author": "author",
     "creator": "creator",
@@ -105,7 +100,7 @@ def read_pdf(
                 raise ExtractionError(f"PDF 页面树损坏，无法读取任何页面（{pages.broken}）")
             pages_read = pages.read
         blocks = _assign_headings(pages.blocks, pages.sizes)
-        blocks += _table_blocks(document, pages.table_pages, pages_read, len(blocks))
+        blocks += table_blocks(document, pages.table_pages, pages_read, len(blocks))
         signatures = (
             _info_signatures(document, rel)
             + _id_signatures(document, rel)
@@ -162,14 +157,15 @@ def _read_pages(document: pymupdf.Document, pages_read: int, settings: ExtractSe
     and its fonts; up to the first page that cannot be read (then also why)."""
     pages = _Pages()
     seen_images: set[int] = set()
+    seen_resources: set[str] = set()
     for page_no in range(pages_read):
         try:
             page = document.load_page(page_no)
             data = page.get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT, sort=True)
-            priced = _may_hold_priced_table(_dict_text(data))
+            priced = may_hold_priced_table(_dict_text(data))
             # Table cells may be drawn column by column: a ruled table's rows
             # are read by the table finder, never merged line by line here.
-            if _drawn_out_of_order(data) and not _ruled(page):
+            if _drawn_out_of_order(data) and not ruled(page):
                 data = _reading_order(page.get_text("rawdict", flags=pymupdf.TEXTFLAGS_TEXT))
         except (MemoryError, RecursionError):
             raise
@@ -180,18 +176,15 @@ def _read_pages(document: pymupdf.Document, pages_read: int, settings: ExtractSe
         pages.blocks.extend(page_blocks)
         if priced:
             pages.table_pages.append(page_no)
-        _page_images(document, page, seen_images, pages.images, settings)
-        _page_fonts(page, pages.font_names)
+        resources = _shared_resources(document, page)
+        if resources is None or resources not in seen_resources:
+            # Pages sharing one /Resources object list the same images and fonts.
+            _page_images(document, page, seen_images, pages.images, settings)
+            _page_fonts(page, pages.font_names)
+            if resources is not None:
+                seen_resources.add(resources)
         pages.read = page_no + 1
     return pages
-
-
-def _ruled(page: pymupdf.Page) -> bool:
-    """Whether the page carries the ruled lines a table is drawn with."""
-    try:
-        return sum(len(path.get("items", ())) for path in page.get_cdrawings()) >= TABLE_MIN_RULES
-    except Exception:  # drawings are best effort
-        return False
 
 
 def _dict_text(data: dict) -> str:
@@ -205,28 +198,34 @@ def _dict_text(data: dict) -> str:
 
 
 def _text_blocks(data: dict, page: int, sizes: Counter) -> list[_RawBlock]:
-    """The page's text blocks with their main font size and weight."""
+    """The page's text blocks with their main font size and weight.
+
+    The main size is the one carrying most characters (the first such size
+    on a tie, in the order the spans come), as Counter.most_common gives it.
+    """
     blocks = []
-    for block in data.get("blocks", []):
+    for block in data.get("blocks", ()):
         lines = []
-        span_sizes: Counter = Counter()
-        bold_chars = 0
-        chars = 0
-        for line in block.get("lines", []):
-            lines.append("".join(span["text"] for span in line.get("spans", [])))
-            for span in line.get("spans", []):
-                n = len(span["text"].strip())
-                span_sizes[round(span["size"], 1)] += n
+        span_sizes: dict[float, int] = {}
+        bold_chars = chars = 0
+        for line in block.get("lines", ()):
+            texts = []
+            for span in line.get("spans", ()):
+                span_text = span["text"]
+                texts.append(span_text)
+                n = len(span_text.strip())
+                size = round(span["size"], 1)
+                span_sizes[size] = span_sizes.get(size, 0) + n
                 chars += n
                 if span["flags"] & BOLD_FLAG:
                     bold_chars += n
+            lines.append("".join(texts))
         text = "\n".join(lines).strip()
         if not text or not span_sizes:
             continue
         sizes.update(span_sizes)
-        blocks.append(
-            _RawBlock(text, page, span_sizes.most_common(1)[0][0], bold_chars * 2 > chars)
-        )
+        main_size = max(span_sizes, key=span_sizes.__getitem__)
+        blocks.append(_RawBlock(text, page, main_size, bold_chars * 2 > chars))
     return blocks
 
 
@@ -340,6 +339,16 @@ def _line_text(line: list[_Glyph]) -> str:
     return "".join(out)
 
 
+def _shared_resources(document: pymupdf.Document, page: pymupdf.Page) -> str | None:
+    """The reference of the page's own /Resources object ("78 0 R"), or None
+    when the page holds its resources inline, inherits them, or hides them."""
+    try:
+        kind, value = document.xref_get_key(page.xref, "Resources")
+    except Exception:  # a page object MuPDF cannot read: list its resources
+        return None
+    return value if kind == "xref" else None
+
+
 def _page_images(
     document: pymupdf.Document,
     page: pymupdf.Page,
@@ -378,14 +387,17 @@ def _page_fonts(page: pymupdf.Page, names: set[str]) -> None:
 def _assign_headings(raw: list[_RawBlock], sizes: Counter) -> list[Block]:
     """Heading levels from font size: the larger the size, the higher the level."""
     body_size = sizes.most_common(1)[0][0] if sizes else 0.0
-    heading_sizes = sorted({b.size for b in raw if _looks_like_heading(b, body_size)}, reverse=True)
+    by_size = [_looks_like_heading(b, body_size) for b in raw]
+    heading_sizes = sorted(
+        {b.size for b, big in zip(raw, by_size, strict=True) if big}, reverse=True
+    )
     level_of = {size: min(i + 1, 3) for i, size in enumerate(heading_sizes)}
+    bold_level = min(len(heading_sizes) + 1, 3) if heading_sizes else 1
     blocks = []
-    for index, b in enumerate(raw):
-        level = level_of.get(b.size) if _looks_like_heading(b, body_size) else None
+    for index, (b, big) in enumerate(zip(raw, by_size, strict=True)):
+        level = level_of.get(b.size) if big else None
         if level is None and b.bold and len(b.text) <= HEADING_MAX_CHARS and "\n" not in b.text:
-            level = len(heading_sizes) + 1 if heading_sizes else 1
-            level = min(level, 3)
+            level = bold_level
         blocks.append(
             Block(
                 text=b.text,
@@ -404,45 +416,6 @@ def _looks_like_heading(block: _RawBlock, body_size: float) -> bool:
         and body_size > 0
         and block.size >= body_size * HEADING_SIZE_RATIO
     )
-
-
-def _may_hold_priced_table(text: str) -> bool:
-    return TABLE_PRICE_WORD in text and any(word in text for word in TABLE_COLUMN_WORDS)
-
-
-def _table_blocks(
-    document: pymupdf.Document, table_pages: list[int], pages_read: int, first_index: int
-) -> list[Block]:
-    """Rows of ruled tables on pages that carry prices, and on the pages a
-    priced table runs on to (rows without the header), as table blocks with cells."""
-    candidates = set(table_pages)
-    blocks: list[Block] = []
-    for page_no in range(pages_read):
-        runs_on = bool(blocks) and blocks[-1].page == page_no  # the page before ended in a table
-        if not (runs_on or page_no in candidates):
-            continue
-        page = document.load_page(page_no)
-        try:
-            rules = sum(len(path.get("items", ())) for path in page.get_cdrawings())
-            if rules < TABLE_MIN_RULES:
-                continue
-            tables = page.find_tables()
-        except Exception:  # table finding is best effort; the text is already kept
-            continue
-        for table in tables.tables:
-            for row in table.extract():
-                cells = tuple((cell or "").replace("\n", "").strip() for cell in row)
-                if any(cells):
-                    blocks.append(
-                        Block(
-                            text=" | ".join(cells),
-                            page=page_no + 1,
-                            index=first_index + len(blocks),
-                            kind="table",
-                            cells=cells,
-                        )
-                    )
-    return blocks
 
 
 def _sig(field: str, value: str, rel: str, normalized: str | None = None) -> SignatureValue:

@@ -1,0 +1,119 @@
+"""Rows of ruled PDF tables: the header-free table finder with array-placed
+characters reads exactly the rows PyMuPDF's own Table.extract() reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pymupdf
+import pymupdf.table as mupdf_table
+import pytest
+
+from collusion.extract.pdf import read_pdf
+from collusion.extract.pdf_tables import page_table_rows
+from collusion.settings import ExtractSettings
+from tools import synth
+
+BILL = [
+    ["序号", "项目名称", "单位", "工程量", "单价（元）", "合价（元）"],
+    [
+        "1",
+        "挖一般土方（含场内运输、弃土外运及余方处置，运距 15 km 以内）",
+        "m3",
+        "433",
+        "841.73",
+        "364469.09",
+    ],
+    ["2", "C30 concrete cushion", "m3", "", "787.63", "1064875.76"],
+    ["3", "", "", "", "", ""],
+    ["", "合计", "", "", "", "1429344.85"],
+]
+SECOND = [["名称", "数量"], ["钢筋", "12"], ["模板", "7"]]
+
+
+def reference_rows(page: pymupdf.Page) -> list[tuple[str, ...]]:
+    """Rows as PyMuPDF reads them, cleaned the way the extractor cleans cells."""
+    return [
+        tuple((cell or "").replace("\n", "").strip() for cell in row)
+        for table in page.find_tables().tables
+        for row in table.extract()
+    ]
+
+
+def merged_cell_pdf(path: Path) -> Path:
+    """A ruled table whose last row joins its last two columns in one cell."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    xs, ys = (72, 200, 330, 460), (100, 130, 160, 190)
+    shape = page.new_shape()
+    for y in ys:
+        shape.draw_line((xs[0], y), (xs[-1], y))
+    for n, x in enumerate(xs):
+        shape.draw_line((x, ys[0]), (x, ys[-2] if n == 2 else ys[-1]))
+    shape.finish(color=(0, 0, 0), width=0.6)
+    shape.commit()
+    cells = [("名称", "单价", "合价"), ("土方", "12.50", "1250.00")]
+    for r, row in enumerate(cells):
+        for c, text in enumerate(row):
+            page.insert_text((xs[c] + 4, ys[r] + 20), text, fontname="china-s", fontsize=10)
+    page.insert_text(
+        (xs[0] + 4, ys[2] + 20), "备注：两列合并的单元格", fontname="china-s", fontsize=10
+    )
+    doc.save(path)
+    return path
+
+
+def test_rows_are_those_pymupdf_extracts(tmp_path: Path) -> None:
+    path = synth.write_pdf(
+        tmp_path / "bill.pdf",
+        [
+            [
+                "工程量清单报价，单价与合价如下。",
+                ("table", BILL),
+                "表后说明文字。",
+                ("table", SECOND),
+            ]
+        ],
+    )
+    with pymupdf.open(path) as doc:
+        rows = page_table_rows(doc[0])
+        assert rows == reference_rows(doc[0])
+    assert rows[0] == tuple(BILL[0])
+    assert rows[1][1].startswith("挖一般土方（含场内运输")
+    assert rows[2][3] == ""  # an empty cell stays an empty cell
+    assert ("模板", "7") in rows  # the second table on the page is read too
+
+
+def test_merged_cell_rows_match(tmp_path: Path) -> None:
+    with pymupdf.open(merged_cell_pdf(tmp_path / "merged.pdf")) as doc:
+        rows = page_table_rows(doc[0])
+        assert rows == reference_rows(doc[0])
+    assert rows[0] == ("名称", "单价", "合价")
+    assert rows[2][0] == "备注：两列合并的单元格"
+
+
+def test_table_headers_are_named_again_afterwards(tmp_path: Path) -> None:
+    """The header is skipped only while this module finds tables."""
+    path = synth.write_pdf(tmp_path / "bill.pdf", [[("table", BILL)]])
+    with pymupdf.open(path) as doc:
+        page_table_rows(doc[0])
+        table = doc[0].find_tables().tables[0]
+        assert table.header is not None
+        assert table.header.names[0] == "序号"
+    assert mupdf_table.Table._get_header.__name__ == "_get_header"
+
+
+@pytest.mark.parametrize("pages", [1, 2])
+def test_read_pdf_keeps_every_bill_row(tmp_path: Path, pages: int) -> None:
+    """A bill running over pages: every row is a table block with its cells."""
+    rows = [BILL[0]] + [
+        [str(n), f"分项{n}", "m3", str(n * 10), "12.50", f"{n * 125:.2f}"]
+        for n in range(1, 30 * pages)
+    ]
+    path = synth.write_pdf(tmp_path / "bill.pdf", [["工程量清单", ("table", rows)]])
+    content = read_pdf(path, "bill.pdf", ExtractSettings())
+    table_rows = [b.cells for b in content.blocks if b.kind == "table"]
+    assert table_rows[0] == tuple(BILL[0])
+    assert [r[1] for r in table_rows if r[0].isdigit()] == [
+        f"分项{n}" for n in range(1, 30 * pages)
+    ]
