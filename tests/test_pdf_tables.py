@@ -117,3 +117,61 @@ def test_read_pdf_keeps_every_bill_row(tmp_path: Path, pages: int) -> None:
     assert [r[1] for r in table_rows if r[0].isdigit()] == [
         f"分项{n}" for n in range(1, 30 * pages)
     ]
+
+
+def odd_pages_pdf(path: Path) -> Path:
+    """Pages with offset media boxes, rotations and text at fractional places,
+    sizes and directions, each over a ruled grid."""
+    doc = pymupdf.open()
+    boxes = [(0, 0, 595, 842), (-50.5, -30.25, 544.5, 811.75), (100, 200, 712.3, 1001.7)]
+    for n, (box, rotation) in enumerate(zip(boxes * 2, (0, 90, 180, 270, 0, 90), strict=True)):
+        page = doc.new_page(width=box[2] - box[0], height=box[3] - box[1])
+        page.set_mediabox(pymupdf.Rect(box))
+        shape = page.new_shape()
+        for k in range(5):
+            y = 120.3 + 31.7 * k
+            shape.draw_line((70.1, y), (400.9, y))
+            shape.draw_line((70.1 + 82.7 * k, 120.3), (70.1 + 82.7 * k, 247.1))
+        shape.finish(color=(0, 0, 0), width=0.6)
+        shape.commit()
+        for k in range(4):
+            page.insert_text(
+                (75.3 + 82.7 * k, 141.17 + 31.7 * k),
+                f"单价{n}.{k} Ab",
+                fontname="china-s",
+                fontsize=9.5 + 0.37 * k,
+                rotate=90 * (k == 3),
+            )
+        page.set_rotation(rotation)
+    doc.save(path)
+    return path
+
+
+def test_characters_are_listed_as_pymupdf_lists_them(tmp_path: Path) -> None:
+    """The array arithmetic gives every character dict make_chars gives,
+    bit for bit (float32 transforms included), on awkward pages, without
+    falling back to make_chars."""
+    from collusion.extract.pdf_tables import _page_chars
+
+    old_small = pymupdf.TOOLS.set_small_glyph_heights(True)
+    try:
+        with pymupdf.open(odd_pages_pdf(tmp_path / "odd.pdf")) as doc:
+            for page in doc:
+                if page.rotation:
+                    page, *_ = mupdf_table.page_rotation_set0(page)
+                mupdf_table._CHARS_VAR.set([])
+                textpage = mupdf_table.make_chars(page)
+                expected = [{k: repr(v) for k, v in c.items()} for c in mupdf_table.CHARS]
+                blocks = page.get_text("rawdict", textpage=textpage)["blocks"]
+                listed = _page_chars(page, blocks, pymupdf.Matrix(page.transformation_matrix))
+                assert expected, "the page has characters"
+                assert listed is not None, "the array arithmetic agreed with PyMuPDF's"
+                assert [{k: repr(v) for k, v in c.items()} for c in listed] == expected
+    finally:
+        pymupdf.TOOLS.set_small_glyph_heights(old_small)
+
+
+def test_odd_pages_read_the_same_table_rows(tmp_path: Path) -> None:
+    with pymupdf.open(odd_pages_pdf(tmp_path / "odd.pdf")) as doc:
+        for page in doc:
+            assert page_table_rows(page) == reference_rows(page)

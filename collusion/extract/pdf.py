@@ -342,6 +342,8 @@ def _line_text(line: list[_Glyph]) -> str:
 def _shared_resources(document: pymupdf.Document, page: pymupdf.Page) -> str | None:
     """The reference of the page's own /Resources object ("78 0 R"), or None
     when the page holds its resources inline, inherits them, or hides them."""
+    if not document.is_pdf:  # MuPDF opened another format: its pages have no xref
+        return None
     try:
         kind, value = document.xref_get_key(page.xref, "Resources")
     except Exception:  # a page object MuPDF cannot read: list its resources

@@ -12,7 +12,7 @@ tests/test_pdf_tables.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import numpy as np
@@ -75,7 +75,7 @@ def table_blocks(
 
 def page_table_rows(page: pymupdf.Page) -> list[tuple[str, ...]]:
     """The rows of every table on the page, top to bottom, as cleaned cell texts."""
-    with _without_headers():
+    with _lean_finder():
         found = page.find_tables()
     if found is None:  # find_tables returns None when it fails inside
         return []
@@ -91,24 +91,32 @@ def _no_header(_table: object, y_tolerance: float = 3) -> None:
 
 
 @contextmanager
-def _without_headers() -> Iterator[None]:
-    """Tables found in this block name no header (``Table.header`` is None).
+def _lean_finder() -> Iterator[None]:
+    """find_tables, within this block, names no table header and lists the
+    page's characters with arithmetic on arrays.
 
-    Naming the header renders two pixmaps and re-reads the text above each
-    table: about a third of find_tables' time, for a value never read here.
-    Extraction runs one file at a time per process, so the class attribute
-    is restored before any other table is found.
+    Naming the header (``Table.header``, a PyMuPDF extension never read
+    here) renders two pixmaps and re-reads the text above each table: about
+    a third of find_tables' time. Listing the characters (``make_chars``)
+    builds three PyMuPDF geometry objects per character: most of the rest.
+    Extraction runs one file at a time per process, so both are restored
+    before any other table is found.
     """
     table_class = getattr(mupdf_table, "Table", None)
-    original = getattr(table_class, "_get_header", None)
-    if original is None:  # another PyMuPDF: find the tables as it does
-        yield
-        return
-    table_class._get_header = _no_header
+    patches = []
+    if getattr(table_class, "_get_header", None) is not None:
+        patches.append((table_class, "_get_header", _no_header))
+    original_chars = getattr(mupdf_table, "make_chars", None)
+    if original_chars is not None and hasattr(getattr(mupdf_table, "CHARS", None), "_list"):
+        patches.append((mupdf_table, "make_chars", _chars_by_arrays(original_chars)))
+    saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
     try:
+        for owner, name, value in patches:
+            setattr(owner, name, value)
         yield
     finally:
-        table_class._get_header = original
+        for owner, name, value in saved:
+            setattr(owner, name, value)
 
 
 def _extract(table: mupdf_table.Table) -> list[list[str | None]]:
@@ -145,3 +153,114 @@ def _inside(h_mid: np.ndarray, v_mid: np.ndarray, bbox: Sequence[float]) -> np.n
     the test ``Table.extract()`` makes."""
     x0, top, x1, bottom = bbox
     return (h_mid >= x0) & (h_mid < x1) & (v_mid >= top) & (v_mid < bottom)
+
+
+# --- the page's characters, as PyMuPDF's make_chars lists them ---------------------
+#
+# make_chars (PyMuPDF 1.26-1.28) reads the page as "rawdict" and gives each
+# character a dict, its box and origin moved to PDF space by the page's
+# transformation matrix. MuPDF transforms in single precision, so here the
+# same products and sums are taken on float32 arrays, in MuPDF's order. Only
+# axis-aligned matrices (no rotation or skew: find_tables turns the page
+# upright first) take this path, and each page's first character is checked
+# against PyMuPDF's own arithmetic; any difference reads the page with the
+# original make_chars.
+
+
+def _chars_by_arrays(original: Callable[..., object]) -> Callable[..., object]:
+    def make_chars(page: pymupdf.Page, clip: object = None) -> object:
+        ctm = pymupdf.Matrix(page.transformation_matrix)
+        if ctm.b != 0 or ctm.c != 0:
+            return original(page, clip=clip)
+        textpage = page.get_textpage(clip=clip, flags=mupdf_table.FLAGS)
+        blocks = page.get_text("rawdict", textpage=textpage)["blocks"]
+        chars = _page_chars(page, blocks, ctm)
+        if chars is None:
+            return original(page, clip=clip)
+        mupdf_table.CHARS._list().extend(chars)
+        return textpage
+
+    return make_chars
+
+
+def _page_chars(page: pymupdf.Page, blocks: list, ctm: pymupdf.Matrix) -> list[dict] | None:
+    """The character dicts of make_chars, or None when the first one differs
+    from what PyMuPDF's own geometry gives."""
+    found = []  # (line direction, span, span bold, span colour, char)
+    for block in blocks:
+        for line in block["lines"]:
+            ldir = (round(line["dir"][0], 4), round(line["dir"][1], 4))
+            for span in sorted(line["spans"], key=lambda s: s["bbox"][0]):
+                bold = bool(span["flags"] & pymupdf.TEXT_FONT_BOLD or span["char_flags"] & 8)
+                color = pymupdf.sRGB_to_pdf(span["color"])
+                for char in sorted(span["chars"], key=lambda c: c["bbox"][0]):
+                    found.append((ldir, span, bold, color, char))
+    if not found:
+        return []
+    boxes = np.array([item[4]["bbox"] for item in found], dtype=np.float64)
+    origins = np.array([item[4]["origin"] for item in found], dtype=np.float64)
+    if not (np.isfinite(boxes).all() and np.isfinite(origins).all()):
+        return None
+    ys0, ys1 = _transformed_rect(boxes, ctm)
+    ox, oy = _transformed_points(origins[:, 0], origins[:, 1], ctm)
+    first = pymupdf.Rect(found[0][4]["bbox"]) * ctm
+    first_origin = pymupdf.Point(found[0][4]["origin"]) * ctm
+    if (first.y0, first.y1, first_origin.x, first_origin.y) != (ys0[0], ys1[0], ox[0], oy[0]):
+        return None
+    page_number = page.number + 1
+    doctop_base = page.rect.height * page.number
+    chars = []
+    for n, (ldir, span, bold, color, char) in enumerate(found):
+        x0, top, x1, bottom = char["bbox"]
+        upright = ldir[1] == 0
+        matrix = (float(ldir[0]), float(-ldir[1]), float(ldir[1]), float(ldir[0]), ox[n], oy[n])
+        chars.append(
+            {
+                "adv": x1 - x0 if upright else bottom - top,
+                "bottom": bottom,
+                "doctop": top + doctop_base,
+                "fontname": span["font"],
+                "height": bottom - top,
+                "matrix": matrix,
+                "ncs": "DeviceRGB",
+                "non_stroking_color": color,
+                "non_stroking_pattern": None,
+                "object_type": "char",
+                "page_number": page_number,
+                "size": span["size"] if upright else bottom - top,
+                "stroking_color": color,
+                "stroking_pattern": None,
+                "bold": bold,
+                "text": char["c"],
+                "top": top,
+                "upright": upright,
+                "width": x1 - x0,
+                "x0": x0,
+                "x1": x1,
+                "y0": ys0[n],
+                "y1": ys1[n],
+            }
+        )
+    return chars
+
+
+def _transformed_points(
+    x: np.ndarray, y: np.ndarray, m: pymupdf.Matrix
+) -> tuple[list[float], list[float]]:
+    """fz_transform_point on arrays: x*a + y*c + e, x*b + y*d + f in float32."""
+    x, y = x.astype(np.float32), y.astype(np.float32)
+    a, b, c, d, e, f = (np.float32(v) for v in tuple(m))
+    return ((x * a + y * c) + e).tolist(), ((x * b + y * d) + f).tolist()
+
+
+def _transformed_rect(boxes: np.ndarray, m: pymupdf.Matrix) -> tuple[list[float], list[float]]:
+    """The y0 and y1 of fz_transform_rect for an axis-aligned matrix: the
+    corners swapped where the matrix flips an axis, then transformed."""
+    x0, y0, x1, y1 = boxes.T
+    if m.a < 0:
+        x0, x1 = x1, x0
+    if m.d < 0:
+        y0, y1 = y1, y0
+    _, top = _transformed_points(x0, y0, m)
+    _, bottom = _transformed_points(x1, y1, m)
+    return top, bottom
