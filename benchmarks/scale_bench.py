@@ -216,11 +216,11 @@ def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
 
     scan.extract_all = timed("extract", scan.extract_all)
     scan.section_bidders = timed("sections", scan.section_bidders)
-    if hasattr(scan, "prepare_text"):  # text prepared once, before the detectors
-        scan.prepare_text = timed("text preparation", scan.prepare_text)
-    # Detectors that read only the project run in a child beside the others
-    # (scan.run_detectors): their time is the whole stage's, not each one's.
-    scan.run_detectors = timed("detectors (wall, both processes)", scan.run_detectors)
+    # Detectors that read only the project run in a child beside the text
+    # preparation and the others (scan.run_detectors): their time is the whole
+    # stage's, not each one's.
+    scan.prepare_text = timed("  of which text preparation", scan.prepare_text)
+    scan.run_detectors = timed("detectors, text preparation (wall)", scan.run_detectors)
     scan.DETECTORS = tuple(
         (name, fn if name in detectors.PROJECT_ONLY else timed(f"  of which {name}", fn))
         for name, fn in detectors.DETECTORS

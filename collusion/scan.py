@@ -114,9 +114,15 @@ def _scan_project(root: str | os.PathLike[str], settings: Settings, *,
     if before_history is not None:
         before_history()
     ready = prepared_sections(texts, worker_names(project), near_duplicate_text.bidder_names(context))
-    context = prepare_text(context, fingerprints=history is not None, ready=ready)
-    freeze_built()  # the files, sections and prepared text live to the end
-    alerts = mark_ocr_evidence(run_detectors(context, progress), context)
+    freeze_built()  # the files and sections live to the end
+
+    def with_text(context: ScanContext) -> ScanContext:
+        context = prepare_text(context, fingerprints=history is not None, ready=ready)
+        freeze_built()  # so does the prepared text
+        return context
+
+    context, alerts = run_detectors(context, progress, prepare=with_text)
+    alerts = mark_ocr_evidence(alerts, context)
     alerts = weigh_alerts(alerts, settings.score)
     numbered = number_alerts(consolidate(alerts))
     pairs = score_pairs(numbered, settings.score)
@@ -290,26 +296,39 @@ def mark_ocr_evidence(alerts: list[Alert], context: ScanContext) -> list[Alert]:
     return marked
 
 
-def run_detectors(context: ScanContext, progress: Progress | None) -> list[Alert]:
-    """Every detector of the contract's alert kinds, on the same context: the
-    ones that read only the project in a second process, beside the others
-    (the text comparison); the alerts in ``DETECTORS`` order."""
+def run_detectors(
+    context: ScanContext, progress: Progress | None,
+    prepare: Callable[[ScanContext], ScanContext] | None = None,
+) -> tuple[ScanContext, list[Alert]]:
+    """Every detector of the contract's alert kinds; the alerts in
+    ``DETECTORS`` order, and the context the text detectors saw.
+
+    The detectors that read only the project start at once in a second
+    process; this one meanwhile runs ``prepare`` (the text preparation, which
+    only the others need) and then the others (the text comparison).
+    """
     beside_text = [(n, d) for n, d in DETECTORS if n in PROJECT_ONLY]
     here = [(n, d) for n, d in DETECTORS if n not in PROJECT_ONLY]
     done: list[str] = []
 
-    def run(chosen: list[tuple[str, Detector]], report: bool) -> dict[str, list[Alert]]:
+    def run(chosen: list[tuple[str, Detector]], ctx: ScanContext,
+            report: bool) -> dict[str, list[Alert]]:
         found = {}
         for name, detect in chosen:
-            found[name] = detect(context)
+            found[name] = detect(ctx)
             if report and progress:
                 done.append(name)
                 progress("detect", len(done), len(DETECTORS))
         return found
 
+    def prepared_then_run() -> tuple[ScanContext, dict[str, list[Alert]]]:
+        ctx = prepare(context) if prepare is not None else context
+        return ctx, run(here, ctx, True)
+
     chars = sum(len(b.text) for bidder in context.bidders for f in bidder.files for b in f.blocks)
-    there, found = beside(lambda: run(beside_text, False), lambda: run(here, True), weight=chars)
+    there, (context, found) = beside(lambda: run(beside_text, context, False), prepared_then_run,
+                                     weight=chars)
     found.update(there)
     if progress:
         progress("detect", len(DETECTORS), len(DETECTORS))
-    return [alert for name, _ in DETECTORS for alert in found[name]]
+    return context, [alert for name, _ in DETECTORS for alert in found[name]]

@@ -88,12 +88,16 @@ def start_nightly(inbox: Path, tmp: Path) -> subprocess.Popen:
     return start("nightly", str(inbox), "--db", str(tmp / "h.db"), "--out", str(tmp / "out"))
 
 
-def start(*args: str) -> subprocess.Popen:
+def start(*args: str, temp: Path | None = None) -> subprocess.Popen:
+    """The CLI in its own process group; ``temp``: its TMPDIR (a run of its
+    own, so another test run's pool cleaning cannot touch its folders)."""
+    env = None if temp is None else {**os.environ, "TMPDIR": str(temp)}
     return subprocess.Popen(
         [sys.executable, "-m", "collusion", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: everything it starts is found
+        env=env,
     )
 
 
@@ -240,9 +244,13 @@ def test_forked_children_do_not_hold_the_lock(tmp_path):
 
 
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
-def test_killed_scan_leaves_no_process(slow_inbox, tmp_path, signum):
+def test_killed_scan_leaves_no_process(slow_inbox, tmp_path, signum, monkeypatch):
     report = tmp_path / "out" / "report.json"
-    proc = start("scan", str(slow_inbox / "p1"), "-o", str(report), "--db", str(tmp_path / "h.db"))
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    proc = start("scan", str(slow_inbox / "p1"), "-o", str(report), "--db", str(tmp_path / "h.db"),
+                 temp=temp)
     left = kill_run(proc, signum, wait_for_workers(proc))
     assert left == [], f"processes of the scan still alive {SETTLE_SECONDS}s later: {left}"
     if signum == signal.SIGTERM:
