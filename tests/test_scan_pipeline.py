@@ -63,3 +63,14 @@ def test_unique_sorted_is_numpy_unique() -> None:
             values = rng.integers(0, 200, size).astype(dtype)
             assert np.array_equal(unique_sorted(values), np.unique(values))
             assert unique_sorted(values).dtype == dtype
+
+
+def test_parameters_travel_as_columns_and_come_back_equal() -> None:
+    from collusion.text.paramtext import ParamColumns, extract_params
+
+    text = "混凝土强度等级为C30，路面宽度6m，塔吊QTZ80两台，工期120日历天，含税 5%"
+    params = extract_params(text)
+    assert len(params) >= 4
+    assert ParamColumns.of(params).params() == params
+    assert {p.section for p in ParamColumns.of(params).params(12)} == {12}
+    assert ParamColumns.of(()).params() == ()

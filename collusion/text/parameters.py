@@ -87,7 +87,7 @@ def build_param_index(
     prepared: Sequence[Prepared], tender: Sequence[Section], settings: TextSettings
 ) -> ParamIndex:
     """Extract parameters; weigh each key by rarity, the tender's and common ones 0."""
-    params = {p.id: tuple(Param(*q[:-1], p.id) for q in p.params) for p in prepared}
+    params = {p.id: p.params.params(p.id) for p in prepared}
     tender_keys = {q.key for s in tender for q in extract_params(s.text)}
     holders: dict[str, set[str]] = defaultdict(set)
     for p in prepared:

@@ -10,6 +10,10 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import repeat
 from typing import NamedTuple
 
 from collusion.folding import visible_with_offsets
@@ -78,3 +82,35 @@ def extract_params(text: str) -> tuple[Param, ...]:
             start, end = where[start], where[end - 1] + 1
         out.append(Param(term[-PARAM_TERM_CHARS:] + value, value, term, start, end))
     return tuple(out)
+
+
+SEPARATOR = "\x1f"  # never in a key, value or term (CJK terms; values of digits, letters, units)
+
+
+@dataclass(frozen=True)
+class ParamColumns:
+    """A section's parameters as columns: what an extraction worker sends to
+    the scan (a hundred thousand small tuples pickle slower than the text),
+    made back into ``Param`` with the section's id by ``params``."""
+
+    keys: str  # joined by SEPARATOR
+    values: str
+    terms: str
+    spans: array  # array("i"): start, end of each parameter
+
+    @classmethod
+    def of(cls, params: Sequence[Param]) -> ParamColumns:
+        return cls(
+            SEPARATOR.join(p.key for p in params),
+            SEPARATOR.join(p.value for p in params),
+            SEPARATOR.join(p.term for p in params),
+            array("i", [offset for p in params for offset in (p.start, p.end)]),
+        )
+
+    def params(self, section: int = -1) -> tuple[Param, ...]:
+        if not self.spans:
+            return ()
+        starts, ends = self.spans[0::2], self.spans[1::2]
+        columns = (self.keys.split(SEPARATOR), self.values.split(SEPARATOR),
+                   self.terms.split(SEPARATOR), starts, ends, repeat(section))
+        return tuple(map(Param, *columns))

@@ -21,7 +21,7 @@ from collusion.distinct import unique_sorted
 from collusion.models import Section
 from collusion.normalize import Normalized, normalize
 from collusion.parallel import split_map
-from collusion.text.paramtext import Param, extract_params
+from collusion.text.paramtext import ParamColumns, extract_params
 from collusion.text.settings import TextSettings
 
 SHINGLE_HASH_SEED = 0  # xxhash seed: part of the fingerprint, never change casually
@@ -122,7 +122,7 @@ class Prepared:
     norm: Normalized
     hashes: Sequence[int]  # the shingle hash at each normalized position
     unique: np.ndarray  # the distinct hashes, sorted (uint32)
-    params: tuple[Param, ...]  # technical parameters, offsets in section.text
+    params: ParamColumns  # technical parameters, offsets in section.text
 
     @functools.cached_property
     def shingles(self) -> frozenset[int]:
@@ -143,7 +143,7 @@ class SectionPrep:
     norm: Normalized
     hashes: array  # array("I"): the shingle hash at each normalized position
     unique: np.ndarray
-    params: tuple[Param, ...]
+    params: ParamColumns
 
 
 def section_key(bidder: str, section: Section) -> SectionKey:
@@ -156,7 +156,7 @@ def prepare_section(section: Section, names: Iterable[str], k: int) -> SectionPr
     found = shingle_array(norm.text, k)
     hashes = array("I", found.tobytes())
     unique = unique_sorted(found)
-    return SectionPrep(norm, hashes, unique, extract_params(section.text))
+    return SectionPrep(norm, hashes, unique, ParamColumns.of(extract_params(section.text)))
 
 
 def prepare(
