@@ -14,10 +14,17 @@ evidence but are not (issue 10):
 6. bid prices at random, to the fen;
 7. python-docx's own ids in every DOCX (known common values).
 
+Every bidder fills the tender's forms with its own people and numbers: its
+legal representative's and its agent's ID numbers, its agent's mobile, the
+bank and account its deposit is paid from, its price.
+
 Colluding groups of 2 to 4 bidders each show one or two of: sections copied
 from the group's lead (names swapped), one document lineage (DOCX rsids and
 docIds, or PDF /ID and XMP ids), the same compiling computer in
-signatures.csv. A pair is positive when both bidders are in one group.
+signatures.csv, the same agent (name, ID number and mobile) in every
+member's forms, the deposit paid from the lead's account, and (groups of
+three or more) prices in a progression with a round step. A pair is positive
+when both bidders are in one group.
 
 ``--fit`` scans projects of seeds 1000+ (fitting projects), fits the pair
 score's logistic calibration (scikit-learn) on their pairs' weights and prints
@@ -38,7 +45,7 @@ import math
 import random
 import sys
 import tempfile
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from itertools import combinations
 from pathlib import Path
 
@@ -68,7 +75,10 @@ AGENCY_LINE = f"招标代理机构为{AGENCY}，联系电话：0760-88886666，�
 CPU_MODELS = ("BFEBFBFF000906EA", "BFEBFBFF000A0671", "178BFBFF00A20F12")
 HALL_IPS = ("183.6.112.45", "183.6.112.46")
 TEMPLATE_PARAGRAPHS = 6
-MECHANISMS = ("text", "lineage", "machine")
+MECHANISMS = ("text", "lineage", "machine", "people", "deposit", "prices")
+BANKS = ("中国建设银行中山分行", "中国工商银行中山分行", "中国农业银行中山分行", "中国银行中山分行")
+# A ring's prices: the lead's, then each member a round step above the one before.
+PRICE_STEPS = (10_000, 20_000, 50_000)
 
 
 def hexid(rng: random.Random, digits: int) -> str:
@@ -104,25 +114,26 @@ def make_project(root: Path, seed: int, bidders: int) -> set[tuple[str, str]]:
             )
         )
         csv_rows.append((b, "machine_code", hexid(rng, 16)))
+    forms = {b: own_forms(rng) for b in ids}
+    prices = {b: round(rng.uniform(9e6, 1.1e7), 2) for b in ids}  # situation 6
     positives: set[tuple[str, str]] = set()
     free = ids[:]
     rng.shuffle(free)
     for size in GROUPS[bidders]:
         group = sorted(free.pop() for _ in range(size))
         positives |= set(combinations(group, 2))
-        plant_group(rng, group, plans, names, fmt, codes, csv_rows)
+        plant_group(rng, group, Bids(plans, names, fmt, codes, csv_rows, forms, prices))
     root.mkdir(parents=True, exist_ok=True)
     with_tender = seed % 2 == 0
     tender = synth.tender_forms("某某路改造工程", "中山市某某局", AGENCY, "0760-88886666")
     if with_tender:
         items = [x for title, lines in tender for x in [(title, 1), *lines]]
         synth.write_docx(root / "tender" / "招标文件.docx", items)
-    prices = {}
     for b in ids:
-        forms = synth.filled_forms(
-            tender, names[b], person(rng), person(rng), rng.uniform(8e6, 12e6)
+        filled = synth.filled_forms(
+            tender, names[b], forms[b]["rep"], forms[b]["agent"], prices[b], extra=forms[b]["extra"]
         )
-        items = [x for title, lines in forms for x in [(title, 1), *lines]]
+        items = [x for title, lines in filled for x in [(title, 1), *lines]]
         items.append(AGENCY_LINE)  # situation 4
         for section in plans[b]:
             items.append((section.title, 1))
@@ -144,7 +155,10 @@ def make_project(root: Path, seed: int, bidders: int) -> set[tuple[str, str]]:
                 **codes[b],
             )
         else:
-            created = f"D:202601{rng.randint(1, 28):02d}{rng.randint(8, 20):02d}{rng.randint(0, 59):02d}00+08'00'"
+            day, hour, minute, second = (
+                rng.randint(*r) for r in ((1, 28), (8, 20), (0, 59), (0, 59))
+            )
+            created = f"D:202601{day:02d}{hour:02d}{minute:02d}{second:02d}+08'00'"
             synth.write_pdf(
                 path,
                 [items],
@@ -152,7 +166,6 @@ def make_project(root: Path, seed: int, bidders: int) -> set[tuple[str, str]]:
                 metadata={"title": "技术标", "creationDate": created},
                 **codes[b],
             )
-        prices[b] = round(rng.uniform(9e6, 1.1e7), 2)  # situation 6
     meta = {
         "id": f"BENCH-{seed}",
         "bidders": {b: {"name": names[b], "price": prices[b]} for b in ids},
@@ -165,18 +178,54 @@ def make_project(root: Path, seed: int, bidders: int) -> set[tuple[str, str]]:
     return positives
 
 
-def plant_group(
-    rng: random.Random,
-    group: list[str],
-    plans: dict[str, list[BidSection]],
-    names: dict[str, str],
-    fmt: dict[str, str],
-    codes: dict[str, dict],
-    csv_rows: list[tuple[str, str, str]],
-) -> None:
+def own_forms(rng: random.Random) -> dict:
+    """A bidder's own people and numbers for the tender's forms."""
+    return {
+        "rep": person(rng),
+        "agent": person(rng),
+        "extra": {
+            "法定代表人身份证号码": synth.make_resident_id(rng),
+            "委托代理人身份证号码": synth.make_resident_id(rng),
+            "委托代理人联系电话": synth.make_mobile(rng),
+            "开户银行": rng.choice(BANKS),
+            "保证金转出账号": "4405" + "".join(rng.choice("0123456789") for _ in range(16)),
+        },
+    }
+
+
+@dataclass
+class Bids:
+    """What plant_group may change in a project being written."""
+
+    plans: dict[str, list[BidSection]]
+    names: dict[str, str]
+    fmt: dict[str, str]
+    codes: dict[str, dict]
+    csv_rows: list[tuple[str, str, str]]
+    forms: dict[str, dict]
+    prices: dict[str, float]
+
+
+def plant_group(rng: random.Random, group: list[str], bids: Bids) -> None:
     """Give a colluding group one or two shared traces."""
-    chosen = rng.sample(MECHANISMS, rng.choice((1, 2)))
+    usable = [m for m in MECHANISMS if m != "prices" or len(group) >= 3]
+    chosen = rng.sample(usable, rng.choice((1, 2)))
     lead, *others = group
+    plans, names, fmt, codes, csv_rows = bids.plans, bids.names, bids.fmt, bids.codes, bids.csv_rows
+    if "people" in chosen:  # one agent signs for every member
+        for other in others:
+            bids.forms[other]["agent"] = bids.forms[lead]["agent"]
+            for field in ("委托代理人身份证号码", "委托代理人联系电话"):
+                bids.forms[other]["extra"][field] = bids.forms[lead]["extra"][field]
+    if "deposit" in chosen:  # every member's deposit paid from the lead's account
+        for other in others:
+            for field in ("开户银行", "保证金转出账号"):
+                bids.forms[other]["extra"][field] = bids.forms[lead]["extra"][field]
+    if "prices" in chosen:  # the lead's price, then a round step above each other
+        step = rng.choice(PRICE_STEPS)
+        order = [lead, *rng.sample(others, len(others))]
+        for rank, member in enumerate(order):
+            bids.prices[member] = round(bids.prices[lead] + rank * step, 2)
     if "text" in chosen:  # the lead's plan is the group's: two sections in every bid
         for index in rng.sample(range(len(plans[lead])), 2):
             for other in others:
@@ -318,6 +367,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--projects", type=int, default=3, help="projects per size")
     parser.add_argument("--fit", action="store_true", help="fit the calibration first")
     parser.add_argument(
+        "--fit-projects",
+        type=int,
+        default=None,
+        help="fitting projects per size (seeds 1000+; default: --projects)",
+    )
+    parser.add_argument(
         "--sizes",
         type=int,
         nargs="+",
@@ -333,10 +388,11 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         if args.fit:
+            fit_projects = args.fit_projects or args.projects
             rows = [
                 r
                 for size in SIZES
-                for r in collect(range(FIT_SEED_BASE, FIT_SEED_BASE + args.projects), size, work)
+                for r in collect(range(FIT_SEED_BASE, FIT_SEED_BASE + fit_projects), size, work)
             ]
             intercept, slope = fit(rows)
             print(

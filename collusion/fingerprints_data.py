@@ -57,16 +57,25 @@ def parse_known_common(text: str) -> KnownCommon:
             raise ValueError(f"{KNOWN_COMMON_FILE} line {line_no}: bad row {row}")
         if not row["source"]:
             raise ValueError(f"{KNOWN_COMMON_FILE} line {line_no}: every row needs a source")
-        rows.append(KnownCommonRow(row["field"], row["match"],
-                                   _normalize_reference(row["field"], row["value"]),
-                                   row["reason"], row["source"]))
+        rows.append(
+            KnownCommonRow(
+                row["field"],
+                row["match"],
+                _normalize_reference(row["field"], row["value"]),
+                row["reason"],
+                row["source"],
+            )
+        )
     return KnownCommon(tuple(rows))
 
 
 @lru_cache(maxsize=1)
 def load_known_common() -> KnownCommon:
-    text = resources.files("collusion.fingerprints").joinpath(KNOWN_COMMON_FILE).read_text(
-        encoding="utf-8")
+    text = (
+        resources.files("collusion.fingerprints")
+        .joinpath(KNOWN_COMMON_FILE)
+        .read_text(encoding="utf-8")
+    )
     return parse_known_common(text)
 
 
@@ -88,15 +97,18 @@ def parse_common_misspellings(text: str) -> tuple[CommonMisspelling, ...]:
     """Parse common_misspellings.csv text; raise ValueError naming the bad line."""
     reader = csv.DictReader(io.StringIO(text))
     if tuple(reader.fieldnames or ()) != COMMON_MISSPELLINGS_COLUMNS:
-        raise ValueError(f"{COMMON_MISSPELLINGS_FILE}: header must be "
-                         f"{','.join(COMMON_MISSPELLINGS_COLUMNS)}")
+        raise ValueError(
+            f"{COMMON_MISSPELLINGS_FILE}: header must be {','.join(COMMON_MISSPELLINGS_COLUMNS)}"
+        )
     rows = []
     for line_no, row in enumerate(reader, start=2):
         misspelt, correct = row["misspelt"] or "", row["correct"] or ""
         differing = [(x, y) for x, y in zip(misspelt, correct, strict=False) if x != y]
         if len(misspelt) != len(correct) or len(differing) != 1:
-            raise ValueError(f"{COMMON_MISSPELLINGS_FILE} line {line_no}: the two words must "
-                             f"differ in exactly one character: {row}")
+            raise ValueError(
+                f"{COMMON_MISSPELLINGS_FILE} line {line_no}: the two words must "
+                f"differ in exactly one character: {row}"
+            )
         if not row["reason"] or not row["source"]:
             raise ValueError(f"{COMMON_MISSPELLINGS_FILE} line {line_no}: reason and source needed")
         rows.append(CommonMisspelling(misspelt, correct, row["reason"], row["source"]))
@@ -105,20 +117,28 @@ def parse_common_misspellings(text: str) -> tuple[CommonMisspelling, ...]:
 
 @lru_cache(maxsize=1)
 def load_common_misspellings() -> tuple[CommonMisspelling, ...]:
-    text = resources.files("collusion.fingerprints").joinpath(
-        COMMON_MISSPELLINGS_FILE).read_text(encoding="utf-8")
+    text = (
+        resources.files("collusion.fingerprints")
+        .joinpath(COMMON_MISSPELLINGS_FILE)
+        .read_text(encoding="utf-8")
+    )
     return parse_common_misspellings(text)
 
 
 def is_common_misspelling(text: str, position: int, typo: str, usual: str) -> bool:
-    """Whether the typo ``typo`` (for ``usual``) at ``text[position]`` is in a listed
-    common misspelling (模版 for 模板)."""
+    """Whether the character ``typo`` at ``text[position]``, where others write
+    ``usual``, is one side of a listed common misspelling: the misspelling
+    itself (模版 where others write 模板), or the correct word where much of the
+    project writes the misspelling (模板 where others write 模版: the minority
+    there is the bidders who spell it right, which is no shared slip either)."""
     for row in load_common_misspellings():
-        offset = next(i for i, (x, y) in enumerate(zip(row.misspelt, row.correct,
-                                                       strict=True)) if x != y)
-        if row.misspelt[offset] != typo or row.correct[offset] != usual:
-            continue
-        start = position - offset
-        if start >= 0 and text[start:start + len(row.misspelt)] == row.misspelt:
-            return True
+        offset = next(
+            i for i, (x, y) in enumerate(zip(row.misspelt, row.correct, strict=True)) if x != y
+        )
+        for written, other in ((row.misspelt, row.correct), (row.correct, row.misspelt)):
+            if written[offset] != typo or other[offset] != usual:
+                continue
+            start = position - offset
+            if start >= 0 and text[start : start + len(written)] == written:
+                return True
     return False

@@ -285,6 +285,32 @@ def test_misspellings_the_whole_trade_writes_are_not_shared_slips() -> None:
     assert alerts_for(plans) == []
 
 
+def test_the_right_spelling_where_most_write_a_common_misspelling_is_no_shared_slip() -> None:
+    """Most bids write 模版, 混泥土 and 帐户 throughout; the two that spell
+    模板, 混凝土 and 账户 right share no slip (the minority side of a listed
+    misspelling)."""
+    plans = honest_project()
+    right = ("b02", "b05")
+    extra = "混凝土终凝后应及时覆盖养护，模板拆除时须达到设计要求，保证金账户另附。"
+    for b in plans:
+        title, paragraphs = plans[b][2]
+        plans[b][2] = (title, [*paragraphs, extra])
+        if b not in right:
+            plans[b] = [
+                (
+                    t,
+                    [
+                        p.replace("模板", "模版")
+                        .replace("混凝土", "混泥土")
+                        .replace("账户", "帐户")
+                        for p in paras
+                    ],
+                )
+                for t, paras in plans[b]
+            ]
+    assert alerts_for(plans) == []
+
+
 # (what the others write, what the pair writes instead)
 HOMOPHONES = (
     ("施工日志和材料台账须每日登记。", "施工日志和材料台帐须每日登记。"),  # zhang

@@ -14,7 +14,7 @@ text in several separate places. The test, for each set ``S`` of k bidders
 (``group_min_bidders`` <= k <= ``group_max_bidders``):
 
 - a *unit* of ``S`` is a section of a member holding at least
-  ``min_passage_chars`` non-boilerplate 5-grams held by exactly the bidders
+  ``group_min_shingles`` non-boilerplate 5-grams held by exactly the bidders
   of ``S``; ``m`` is the fewest units of any member (a stock piece is taken
   once; it may span two windows in one bid but not in every bid);
 - under independent picking, each of the project's ``U`` units of size k
@@ -164,7 +164,7 @@ def find_group_copies(
     found = holder_sets(prepared, removed, settings.group_min_bidders)
     if not found.sets:
         return ()
-    units = units_per_set(prepared, found, settings.min_passage_chars)
+    units = units_per_set(prepared, found, settings.group_min_shingles)
     total = sum(units.values())
     carried = np.zeros(len(found.bidders))
     size_units: dict[int, int] = defaultdict(int)

@@ -116,6 +116,11 @@ class TextSettings:
     group_min_bidders: int = 3
     group_max_bidders: int = 6
     group_min_sections: int = 2
+    # A section holds a unit of a set's text with at least this many of the
+    # 5-grams held by exactly that set (about a 25-character passage; a ring
+    # whose members each rewrote a quarter of the lead's sentences keeps 30
+    # to 60 per copied section that all of them still share).
+    group_min_shingles: int = 20
     group_max_p: float = 0.01
 
     # --- shared typos (short spans shared by exactly two bidders) ---
@@ -186,6 +191,7 @@ class TextSettings:
             "group_min_bidders",
             "group_max_bidders",
             "group_min_sections",
+            "group_min_shingles",
         )
         for name in positive:
             if getattr(self, name) <= 0:
