@@ -28,7 +28,7 @@ when both bidders are in one group.
 
 ``--fit`` scans projects of seeds 1000+ (fitting projects), fits the pair
 score's logistic calibration (scikit-learn) on their pairs' weights and prints
-the constants; the figures are always measured on projects of seeds 1..N,
+the constants (the flag stays at even odds, ``ScoreSettings.flag_threshold``); the figures are always measured on projects of seeds 1..N,
 never used for fitting. A separate project of 200 one-page bidders with
 random prices to the fen checks that no price pattern flags a pair.
 
@@ -75,6 +75,14 @@ AGENCY_LINE = f"招标代理机构为{AGENCY}，联系电话：0760-88886666，�
 CPU_MODELS = ("BFEBFBFF000906EA", "BFEBFBFF000A0671", "178BFBFF00A20F12")
 HALL_IPS = ("183.6.112.45", "183.6.112.46")
 TEMPLATE_PARAGRAPHS = 6
+# --distinct-stock: stock paragraphs of wording no bid's own plan uses (a
+# stress check of the text rules, not a realistic text): sentences of common
+# characters drawn at random.
+COMMON_CHARS = (
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子"
+    "说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机"
+    "当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心"
+)
 MECHANISMS = ("text", "lineage", "machine", "people", "deposit", "prices")
 BANKS = ("中国建设银行中山分行", "中国工商银行中山分行", "中国农业银行中山分行", "中国银行中山分行")
 # A ring's prices: the lead's, then each member a round step above the one before.
@@ -85,7 +93,16 @@ def hexid(rng: random.Random, digits: int) -> str:
     return "".join(rng.choice("0123456789ABCDEF") for _ in range(digits))
 
 
-def make_project(root: Path, seed: int, bidders: int) -> set[tuple[str, str]]:
+def distinct_stock(rng: random.Random, count: int) -> list[str]:
+    """``count`` stock paragraphs sharing no wording with the bids' own plans."""
+
+    def sentence() -> str:
+        return "".join(rng.choice(COMMON_CHARS) for _ in range(rng.randint(18, 30))) + "。"
+
+    return ["".join(sentence() for _ in range(rng.randint(4, 6))) for _ in range(count)]
+
+
+def make_project(root: Path, seed: int, bidders: int, distinct: int = 0) -> set[tuple[str, str]]:
     """Write one labelled project under ``root``; return its colluding pairs."""
     rng = random.Random(seed)
     ids = [f"b{n:02d}" for n in range(1, bidders + 1)]
@@ -93,6 +110,8 @@ def make_project(root: Path, seed: int, bidders: int) -> set[tuple[str, str]]:
     plans = {b: own_plan(rng, names[b], 4, 3) for b in ids}
     templates = own_plan(rng, "某某模板公司", 2, TEMPLATE_PARAGRAPHS // 2)
     stock = ["".join(p) for s in templates for p in s.paragraphs][:TEMPLATE_PARAGRAPHS]
+    if distinct:
+        stock = distinct_stock(rng, distinct)
     for paragraph in stock:  # situation 3: template text held by 3..10 bidders
         for b in rng.sample(ids, min(bidders - 1, rng.randint(3, 10))):
             section = rng.choice(plans[b])
@@ -271,11 +290,11 @@ def scan_pairs(root: Path, positives: set[tuple[str, str]], bidders: int) -> lis
     return [(pair, weights.get(pair, 0.0), pair in positives) for pair in combinations(ids, 2)]
 
 
-def collect(seeds: range, size: int, work: Path) -> list[tuple]:
+def collect(seeds: range, size: int, work: Path, distinct: int = 0) -> list[tuple]:
     rows = []
     for seed in seeds:
         root = work / f"p{size}-{seed}"
-        positives = make_project(root, seed * 100 + size, size)
+        positives = make_project(root, seed * 100 + size, size, distinct)
         rows.extend(scan_pairs(root, positives, size))
     return rows
 
@@ -287,19 +306,6 @@ def fit(rows: list[tuple]) -> tuple[float, float]:
     y = np.array([int(label) for _, _, label in rows])
     model = LogisticRegression(C=1.0).fit(x, y)
     return float(model.intercept_[0]), float(model.coef_[0][0])
-
-
-def choose_threshold(rows: list[tuple], settings: ScoreSettings, precision: float = 0.95) -> float:
-    """The lowest score whose flagged pairs, on the fitting projects, are at
-    least ``precision`` colluding: recall as high as that precision allows."""
-    best = 1.0
-    ranked = sorted(rows, key=lambda r: -r[1])
-    tp = 0
-    for count, (_, weight, label) in enumerate(ranked, start=1):
-        tp += label
-        if label and tp / count >= precision:
-            best = probability(weight, settings)
-    return best
 
 
 def figures(rows: list[tuple], settings: ScoreSettings) -> dict:
@@ -381,6 +387,13 @@ def main(argv: list[str] | None = None) -> None:
         help="project sizes to measure (the fit always uses every size)",
     )
     parser.add_argument(
+        "--distinct-stock",
+        type=int,
+        default=0,
+        metavar="N",
+        help="stress check: N stock paragraphs of distinct (random) wording instead of six",
+    )
+    parser.add_argument(
         "--no-price-check", action="store_true", help="skip the 200 random-price bidders"
     )
     args = parser.parse_args(argv)
@@ -404,15 +417,17 @@ def main(argv: list[str] | None = None) -> None:
                 calibration_intercept=round(intercept, 4),
                 calibration_slope=round(slope, 4),
             )
-            threshold = round(choose_threshold(rows, settings), 4)
+            even = -settings.calibration_intercept / settings.calibration_slope
+            f = figures(rows, settings)
             print(
-                f"flag_threshold={threshold} (lowest score flagging pairs of which at least "
-                "95% collude, on the fitting projects)"
+                f"flag_threshold={settings.flag_threshold} (even odds: weight {even:.2f}); "
+                f"on the fitting projects precision {f['precision']:.3f} recall {f['recall']:.3f}, "
+                f"largest honest weight {f['max_honest_weight']:.2f}, missed colluding pairs' "
+                f"weights {[round(w, 2) for w in f['missed_weights']]}"
             )
-            settings = replace(settings, flag_threshold=max(threshold, 1e-4))
         everything = []
         for size in args.sizes:
-            rows = collect(range(1, args.projects + 1), size, work)
+            rows = collect(range(1, args.projects + 1), size, work, args.distinct_stock)
             everything += rows
             f = figures(rows, settings)
             print(
@@ -420,7 +435,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"{f['positives']}, flagged {f['flagged']}; precision {f['precision']:.3f} "
                 f"recall {f['recall']:.3f} F1 {f['f1']:.3f}; honest share of flagged "
                 f"{f['honest_share_of_flagged']:.3f}; scored >= 0.9: {f['scored_ge_0_9']}, "
-                f"colluding {f['colluding_share_ge_0_9']:.3f}; Brier {f['brier']:.4f}; "
+                f"colluding {f['colluding_share_ge_0_9']:.3f}; Brier {f['brier']:.5f}; "
                 f"largest honest weight {f['max_honest_weight']:.2f}, missed colluding "
                 f"pairs' weights {[round(w, 2) for w in f['missed_weights']]}"
             )
@@ -428,7 +443,7 @@ def main(argv: list[str] | None = None) -> None:
         print("reliability (score bin, pairs, mean score, colluding share):")
         for row in f["reliability"]:
             print(f"  {row}")
-        print(f"Brier score, all figure projects: {f['brier']:.4f}")
+        print(f"Brier score, all figure projects: {f['brier']:.5f}")
         if not args.no_price_check:
             flagged = random_price_check(work)
             print(f"200 bidders with random prices to the fen: {flagged} flagged pairs")
