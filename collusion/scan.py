@@ -32,6 +32,8 @@ from collusion.scoring import score_pairs, weigh_alerts
 from collusion.sections import split_sections
 from collusion.settings import Settings
 from collusion.text import fingerprint_project
+from collusion.text.aggregation import tfidf_tools
+from collusion.text.boilerplate import reference_shingles
 from collusion.text.shingles import SectionKey, SectionPrep, prepare_section, section_key
 
 Progress = Callable[[str, int, int], None]
@@ -161,8 +163,16 @@ def extract_all(project: ProjectInput, settings: Settings, progress: Progress | 
         known = previously_failed(project.root, paths, settings.extract, history.file_failure)
     fresh, texts = extract_and_derive(project.root, [p for p in paths if p not in known],
                                       settings.extract, progress,
-                                      derive=file_text_maker(project, settings))
+                                      derive=file_text_maker(project, settings),
+                                      while_waiting=functools.partial(warm_up, settings))
     return {**fresh, **known}, texts
+
+
+def warm_up(settings: Settings) -> None:
+    """What the text comparison will need whatever the files hold, made while
+    the workers read them: the reference texts' shingles, scikit-learn."""
+    reference_shingles(settings.text.shingle_chars)
+    tfidf_tools()
 
 
 def file_text_maker(project: ProjectInput, settings: Settings) -> Callable[[ExtractedFile], FileText]:

@@ -442,11 +442,14 @@ def extract_files(root: str | os.PathLike[str], rels: Iterable[str],
 def extract_and_derive(
     root: str | os.PathLike[str], rels: Iterable[str],
     settings: ExtractSettings | None = None, progress: Progress | None = None,
-    derive: Derive | None = None,
+    derive: Derive | None = None, while_waiting: Callable[[], Any] | None = None,
 ) -> tuple[dict[str, ExtractedFile], dict[str, Any]]:
     """Extract every file in worker processes, each within its time budget;
     with ``derive``, the worker also computes ``derive(file)`` right after
     reading it (in parallel with the other workers, and not pickled twice).
+
+    ``while_waiting`` is called once in this process after the workers
+    start: work of the caller's that needs no file (it would else wait).
 
     Returns the files and, by path, what ``derive`` gave; a path is missing
     there when the file was abandoned or ``derive`` failed on it.
@@ -465,6 +468,7 @@ def extract_and_derive(
     temp = make_pool_temp_dir()
     new_worker = functools.partial(_Worker, context, str(root), settings, temp, derive)
     workers = [new_worker() for _ in range(worker_count(settings, total))]
+    waiting = while_waiting
     # Largest files first (popped from the end): the last file to finish is
     # then a small one, and both workers stay busy to the end.
     queue = sorted(pending, key=lambda rel: (_size_or_zero(Path(root), rel), rel))
@@ -478,6 +482,9 @@ def extract_and_derive(
                     except (BrokenPipeError, OSError):
                         worker.kill()
                         workers[index] = new_worker()
+            if waiting is not None:  # once, the workers having their first files
+                work, waiting = waiting, None
+                work()
             busy = {w.conn: w for w in workers if w.task}
             ready = wait(list(busy), timeout=0.5)
             for conn in ready:

@@ -6,10 +6,12 @@ and rarity of what is shared.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from collusion.text.alignment import (
     Passage,
@@ -146,11 +148,19 @@ def score_of(weighted: float, by_params: bool, typo: int, settings: TextSettings
     return round(1 - miss, 4)
 
 
-def tfidf_cosine(texts_a: Sequence[str], texts_b: Sequence[str], settings: TextSettings) -> float:
-    """Char n-gram TF-IDF cosine of two texts (a paraphrase-tolerant second opinion)."""
+@functools.cache
+def tfidf_tools() -> tuple[Any, Any]:
+    """scikit-learn's TF-IDF vectorizer and cosine, imported on first use
+    (about half a second; a scan imports them while its files are read)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.metrics.pairwise import cosine_similarity
 
+    return TfidfVectorizer, cosine_similarity
+
+
+def tfidf_cosine(texts_a: Sequence[str], texts_b: Sequence[str], settings: TextSettings) -> float:
+    """Char n-gram TF-IDF cosine of two texts (a paraphrase-tolerant second opinion)."""
+    TfidfVectorizer, cosine_similarity = tfidf_tools()  # noqa: N806 - a class
     a, b = "".join(texts_a), "".join(texts_b)
     if not a or not b:
         return 0.0

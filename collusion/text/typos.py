@@ -12,7 +12,6 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from pypinyin import Style, pinyin
 
 from collusion.distinct import unique_sorted
 from collusion.fingerprints_data import is_common_misspelling
@@ -109,6 +108,10 @@ CJK_FIRST, CJK_LAST = 0x4E00, 0x9FFF  # CJK Unified Ideographs
 @functools.cache
 def pinyin_readings(char: str) -> frozenset[str]:
     """Every toneless reading of a character (a polyphone has several)."""
+    # pypinyin loads its phrase dictionary on import (a quarter of a second):
+    # imported when a project first has a typo candidate to judge.
+    from pypinyin import Style, pinyin
+
     found = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
     return frozenset(reading for readings in found for reading in readings)
 
