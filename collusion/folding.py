@@ -186,6 +186,12 @@ def _one_char(char: str) -> str:
     return converted if len(converted) == 1 else char
 
 
+@functools.lru_cache(maxsize=1)
+def _foldable_table() -> np.ndarray:
+    """For every code point, whether ``visible_text`` may change it."""
+    return ignorable_table() | _confusable_table() | _traditional_table()
+
+
 def load_tables() -> None:
     """Build every folding table now (about a second of work, once per
     process): a scan calls it before it forks its workers, which then share
@@ -195,6 +201,7 @@ def load_tables() -> None:
     _confusable_table()
     _confusable_chars()
     _traditional_table()
+    _foldable_table()
 
 
 def visible_text(text: str) -> str:
@@ -207,6 +214,8 @@ def visible_text(text: str) -> str:
 def visible_with_offsets(text: str) -> tuple[str, list[int] | None]:
     """`visible_text` with the original offset of each character kept, or
     None for the offsets when nothing was removed (one character for one)."""
+    if text.isascii() or not _foldable_table()[code_points(text)].any():
+        return text, None  # nothing to fold: the common case, one array lookup
     present = set(text)  # each test below then looks at distinct characters only
     where = None
     if not _ignorable_chars().isdisjoint(present):
