@@ -463,6 +463,8 @@ def extract_and_derive(
         return results, derived
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    if "fork" not in methods:
+        derive = None  # a spawned worker cannot be handed a closure: the caller derives
     # One temporary folder for the workers and the programs they run, removed
     # with the pool: a worker killed mid-file leaves nothing in /tmp.
     temp = make_pool_temp_dir()
