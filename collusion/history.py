@@ -15,10 +15,12 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-from datasketch import LeanMinHash
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,16 @@ stops matching until it is re-scanned.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xxhash
-from datasketch import LeanMinHash, MinHash
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash, MinHash
 
 # --- the stored section MinHash (must stay identical to compare across runs) ---
 NUM_PERM = 128
@@ -35,6 +40,15 @@ _SIGNED_LIMIT = 1 << 63
 _UNSIGNED_RANGE = 1 << 64
 
 
+@functools.cache
+def datasketch() -> ModuleType:
+    """The datasketch package, imported on first use: it imports SciPy (half
+    a second), which a scan does while its workers read the files."""
+    import datasketch as package
+
+    return package
+
+
 def identity(value: int) -> int:
     """MinHash hashfunc: shingles are already 32-bit hashes."""
     return value
@@ -42,7 +56,7 @@ def identity(value: int) -> int:
 
 def scheme() -> str:
     """datasketch's permutation scheme (2.x names it; older lines did not)."""
-    return str(getattr(MinHash(num_perm=1), "scheme", "legacy"))
+    return str(getattr(datasketch().MinHash(num_perm=1), "scheme", "legacy"))
 
 
 def recipe(shingle_chars: int, shingle_seed: int) -> str:
@@ -58,14 +72,16 @@ def recipe(shingle_chars: int, shingle_seed: int) -> str:
 
 def minhash_of(hashes: Iterable[int]) -> LeanMinHash:
     """The stored MinHash of a set of shingle hashes (sorted: bytes never depend on order)."""
-    mh = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=identity)
+    mh = datasketch().MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=identity)
     mh.update_batch(sorted(set(hashes)))
-    return LeanMinHash(mh)
+    return datasketch().LeanMinHash(mh)
 
 
 def minhashes(sets: Sequence[Iterable[int]], num_perm: int, seed: int) -> list[MinHash]:
     """MinHashes of many shingle-hash sets at once (the text engine's in-project LSH)."""
-    return MinHash.bulk([sorted(s) for s in sets], num_perm=num_perm, seed=seed, hashfunc=identity)
+    return datasketch().MinHash.bulk(
+        [sorted(s) for s in sets], num_perm=num_perm, seed=seed, hashfunc=identity
+    )
 
 
 def to_bytes(mh: LeanMinHash) -> bytes:
@@ -75,7 +91,7 @@ def to_bytes(mh: LeanMinHash) -> bytes:
 
 
 def from_bytes(data: bytes) -> LeanMinHash:
-    return LeanMinHash.deserialize(bytes(data), byteorder=BYTE_ORDER)
+    return datasketch().LeanMinHash.deserialize(bytes(data), byteorder=BYTE_ORDER)
 
 
 def band_keys(mh: LeanMinHash, recipe_name: str) -> list[int]:

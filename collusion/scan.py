@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from collusion import minhash
 from collusion.detectors import (
     DETECTORS,
     PROJECT_ONLY,
@@ -170,8 +171,10 @@ def extract_all(project: ProjectInput, settings: Settings, progress: Progress | 
 
 def warm_up(settings: Settings) -> None:
     """What the text comparison will need whatever the files hold, made while
-    the workers read them: the reference texts' shingles, scikit-learn."""
+    the workers read them: the reference texts' shingles, datasketch (with
+    SciPy) and scikit-learn."""
     reference_shingles(settings.text.shingle_chars)
+    minhash.datasketch()
     tfidf_tools()
 
 
