@@ -102,8 +102,11 @@ def distinct_stock(rng: random.Random, count: int) -> list[str]:
     return ["".join(sentence() for _ in range(rng.randint(4, 6))) for _ in range(count)]
 
 
-def make_project(root: Path, seed: int, bidders: int, distinct: int = 0) -> set[tuple[str, str]]:
-    """Write one labelled project under ``root``; return its colluding pairs."""
+def make_project(
+    root: Path, seed: int, bidders: int, distinct: int = 0
+) -> dict[tuple[str, str], tuple[str, ...]]:
+    """Write one labelled project under ``root``; return its colluding pairs,
+    each with the traces its group was given."""
     rng = random.Random(seed)
     ids = [f"b{n:02d}" for n in range(1, bidders + 1)]
     names = dict(zip(ids, company_names(rng, bidders), strict=True))
@@ -135,13 +138,13 @@ def make_project(root: Path, seed: int, bidders: int, distinct: int = 0) -> set[
         csv_rows.append((b, "machine_code", hexid(rng, 16)))
     forms = {b: own_forms(rng) for b in ids}
     prices = {b: round(rng.uniform(9e6, 1.1e7), 2) for b in ids}  # situation 6
-    positives: set[tuple[str, str]] = set()
+    positives: dict[tuple[str, str], tuple[str, ...]] = {}
     free = ids[:]
     rng.shuffle(free)
     for size in GROUPS[bidders]:
         group = sorted(free.pop() for _ in range(size))
-        positives |= set(combinations(group, 2))
-        plant_group(rng, group, Bids(plans, names, fmt, codes, csv_rows, forms, prices))
+        traces = plant_group(rng, group, Bids(plans, names, fmt, codes, csv_rows, forms, prices))
+        positives.update(dict.fromkeys(combinations(group, 2), traces))
     root.mkdir(parents=True, exist_ok=True)
     with_tender = seed % 2 == 0
     tender = synth.tender_forms("某某路改造工程", "中山市某某局", AGENCY, "0760-88886666")
@@ -225,8 +228,8 @@ class Bids:
     prices: dict[str, float]
 
 
-def plant_group(rng: random.Random, group: list[str], bids: Bids) -> None:
-    """Give a colluding group one or two shared traces."""
+def plant_group(rng: random.Random, group: list[str], bids: Bids) -> tuple[str, ...]:
+    """Give a colluding group one or two shared traces; return them."""
     usable = [m for m in MECHANISMS if m != "prices" or len(group) >= 3]
     chosen = rng.sample(usable, rng.choice((1, 2)))
     lead, *others = group
@@ -279,15 +282,21 @@ def plant_group(rng: random.Random, group: list[str], bids: Bids) -> None:
         for index, row in enumerate(csv_rows):
             if row[0] in group and row[1] == "machine_code":
                 csv_rows[index] = (row[0], "machine_code", machine)
+    return tuple(sorted(chosen))
 
 
-def scan_pairs(root: Path, positives: set[tuple[str, str]], bidders: int) -> list[tuple]:
-    """(pair, weight, label, score as scanned) for every pair of the project."""
+def scan_pairs(
+    root: Path, positives: dict[tuple[str, str], tuple[str, ...]], bidders: int
+) -> list[tuple]:
+    """((pair, its group's traces), weight, label) for every pair of the project."""
     report = scan_project(root, Settings()).report
     weights = {tuple(p["bidders"]): p["weight"] for p in report["pairs"]}
     ids = [b["id"] for b in report["bidders"]]
     assert len(ids) == bidders, ids
-    return [(pair, weights.get(pair, 0.0), pair in positives) for pair in combinations(ids, 2)]
+    return [
+        ((pair, positives.get(pair, ())), weights.get(pair, 0.0), pair in positives)
+        for pair in combinations(ids, 2)
+    ]
 
 
 def collect(seeds: range, size: int, work: Path, distinct: int = 0) -> list[tuple]:
@@ -336,7 +345,14 @@ def figures(rows: list[tuple], settings: ScoreSettings) -> dict:
     missed = sorted(
         w for _, w, label in rows if label and probability(w, settings) < settings.flag_threshold
     )
+    by_trace: dict[str, list[int]] = {}
+    for (_, traces), w, label in rows:
+        if label:
+            tally = by_trace.setdefault("+".join(traces), [0, 0])
+            tally[0] += probability(w, settings) >= settings.flag_threshold
+            tally[1] += 1
     return {
+        "by_trace": by_trace,
         "max_honest_weight": honest_w,
         "missed_weights": missed,
         "pairs": len(scores),
@@ -438,6 +454,10 @@ def main(argv: list[str] | None = None) -> None:
                 f"colluding {f['colluding_share_ge_0_9']:.3f}; Brier {f['brier']:.5f}; "
                 f"largest honest weight {f['max_honest_weight']:.2f}, missed colluding "
                 f"pairs' weights {[round(w, 2) for w in f['missed_weights']]}"
+            )
+            print(
+                "      colluding pairs flagged, by their group's traces: "
+                + ", ".join(f"{t} {hit}/{n}" for t, (hit, n) in sorted(f["by_trace"].items()))
             )
         f = figures(everything, settings)
         print("reliability (score bin, pairs, mean score, colluding share):")

@@ -17,7 +17,12 @@ The model: likelihood ratios over distinct facts, calibrated.
      that carry it beyond a ring of four (k of n carry it; a ring of up to
      four needs no honest carrier), so a value held by 6 of 12 bidders weighs
      log10(10/2) = 0.70 whatever it is, one held by 4 of 40 keeps its weight;
-   - the share of the history's companies that carried it in other projects.
+   - ``history_share`` when a caller gives one (none does yet): with a
+     history, ``shared_signature`` instead sets aside a value that five or
+     more different companies carried in other projects' bids (public) and
+     keeps one carried by fewer at full weight, because a ring reuses its computers and
+     documents under other companies' names, which the cross-project leads
+     report; text frequent across past projects is boilerplate (layer d).
 
    Text, price and document-mix facts weigh by their own measure (rare shared
    characters, the chance of a price pattern), documented in their detectors.
