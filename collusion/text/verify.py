@@ -67,11 +67,20 @@ def unit_param_matches(
     for (i, j), n in sorted(counts.items()):
         if n < least or (len(units[i]) == 1 and len(units[j]) == 1):
             continue
+        if not _masses_close(unit_params[i][1], unit_params[j][1], settings):
+            continue
         match = match_evidence(unit_params[i], unit_params[j], index.weight)
         if params_match(match, settings):
             a, b = match.shared[0][0].section, match.shared[0][1].section
             out.append(SectionMatch(a, b, 0, 0.0, 0.0, match, by_text=False, by_params=True))
     return out
+
+
+def _masses_close(mass_a: float, mass_b: float, settings: TextSettings) -> bool:
+    """Whether two parameter masses allow a match at all: the weight shared is
+    at most the smaller mass, and must reach ``param_match_min`` of the larger
+    (a necessary condition, so most pairs are dropped without matching)."""
+    return min(mass_a, mass_b) >= settings.param_match_min * max(mass_a, mass_b)
 
 
 @dataclass(frozen=True)
