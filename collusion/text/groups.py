@@ -107,8 +107,12 @@ class HolderSets:
     sets: list[tuple[int, ...]]  # bidder indexes of each set
 
 
-def holder_sets(prepared: Sequence[Prepared], removed: np.ndarray, min_holders: int) -> HolderSets:
-    """Every 5-gram held by ``min_holders`` or more bidders, with its holder set."""
+def holder_sets(
+    prepared: Sequence[Prepared], removed: np.ndarray, min_holders: int, min_shingles: int
+) -> HolderSets:
+    """Every 5-gram held by ``min_holders`` or more bidders, with its holder set,
+    for the sets holding at least ``min_shingles`` 5-grams (fewer can make no
+    unit: most of a project's hundreds of thousands of sets hold a few)."""
     per_bidder: dict[str, list[np.ndarray]] = defaultdict(list)
     for p in prepared:
         per_bidder[p.bidder].append(p.unique)
@@ -127,9 +131,14 @@ def holder_sets(prepared: Sequence[Prepared], removed: np.ndarray, min_holders: 
         chosen = counts == k
         matrix = holders[starts[chosen][:, None] + np.arange(k)[None, :]]
         distinct, inverse = np.unique(matrix, axis=0, return_inverse=True)
-        all_keys.append(keys[chosen])
-        all_sets.append(inverse.reshape(-1) + len(sets))
-        sets.extend(tuple(int(x) for x in row) for row in distinct)
+        inverse = inverse.reshape(-1)
+        big = np.flatnonzero(np.bincount(inverse, minlength=len(distinct)) >= min_shingles)
+        renumber = np.full(len(distinct), -1, dtype=np.int64)
+        renumber[big] = np.arange(len(big)) + len(sets)
+        kept = renumber[inverse]
+        all_keys.append(keys[chosen][kept >= 0])
+        all_sets.append(kept[kept >= 0])
+        sets.extend(tuple(int(x) for x in row) for row in distinct[big])
     keys_out, sets_out = np.concatenate(all_keys), np.concatenate(all_sets)
     order = np.argsort(keys_out, kind="stable")
     return HolderSets(bidders, keys_out[order], sets_out[order], sets)
@@ -161,7 +170,7 @@ def find_group_copies(
     """The project's group copies (see the module doc)."""
     if not len(prepared):
         return ()
-    found = holder_sets(prepared, removed, settings.group_min_bidders)
+    found = holder_sets(prepared, removed, settings.group_min_bidders, settings.group_min_shingles)
     if not found.sets:
         return ()
     units = units_per_set(prepared, found, settings.group_min_shingles)
