@@ -137,3 +137,30 @@ def test_coincidence_bound_is_the_uniform_formula_for_equal_odds() -> None:
     assert elementary_symmetric([1.0, 2.0, 3.0], 2) == pytest.approx(11.0)
     # a bidder taking much stock text makes coincidences likelier
     assert coincidence_p(2, 2, [5.0] * 4 + [1.0] * 16, 4) > coincidence_p(2, 2, [1.0] * 20, 4)
+
+
+def test_the_command_reports_the_ring_with_its_group_copy(
+    ring_project: Path, tmp_path: Path
+) -> None:
+    """`collusion scan` end to end: a schema-valid report, the ring's pairs
+    flagged with the group copy in their evidence, and the HTML says so."""
+    import json
+
+    import jsonschema
+    from click.testing import CliRunner
+
+    from collusion.cli import main
+    from collusion.report import load_schema
+
+    out, html = tmp_path / "r.json", tmp_path / "r.html"
+    result = CliRunner().invoke(
+        main, ["scan", str(ring_project), "--output", str(out), "--html", str(html), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text(encoding="utf-8"))
+    jsonschema.validate(report, load_schema())
+    assert {tuple(p["bidders"]) for p in report["pairs"] if p["flagged"]} == set(
+        combinations(RING, 2)
+    )
+    assert len(report["groups"]) == 1 and tuple(report["groups"][0]["bidders"]) == RING
+    assert "属多家共同复制" in html.read_text(encoding="utf-8")
