@@ -20,7 +20,7 @@ per file type the ratio of the two. FOLDER is a project (its bids/*/* are
 read) or any folder of .pdf and .docx files.
 
     python benchmarks/extract_bench.py [--bidders 10] [--pages 40]
-    python benchmarks/extract_bench.py --files FOLDER [--repeat 3] [--limit N]
+    python benchmarks/extract_bench.py --files FOLDER [--repeat 3] [--limit N] [--each]
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def files_of(folder: Path) -> list[Path]:
     return [p for p in found if p.suffix.lower() in (".pdf", ".docx")]
 
 
-def per_file(folder: Path, repeat: int, limit: int | None) -> None:
+def per_file(folder: Path, repeat: int, limit: int | None, each: bool = False) -> None:
     """Extraction CPU next to bare-reading CPU, file by file, per file type."""
     pymupdf.TOOLS.mupdf_display_errors(False)
     pymupdf.TOOLS.mupdf_display_warnings(False)
@@ -124,6 +124,10 @@ def per_file(folder: Path, repeat: int, limit: int | None) -> None:
             bare = min(bare, _cpu(bare_read, path))
             extracted = min(extracted, _cpu(extract_file, path.parent, path.name))
         rows.setdefault(path.suffix.lower().lstrip("."), []).append((bare, extracted))
+        if each:
+            print(
+                f"  {extracted / max(bare, 1e-9):8.2f}x  {bare:7.3f} s  {path.relative_to(folder)}"
+            )
     print(
         f"{folder}: extraction CPU per file against its bare reading "
         f"(fastest of {repeat}, one process)"
@@ -149,9 +153,10 @@ def main() -> None:
     parser.add_argument("--files", type=Path, help="per-file CPU ratios on this folder")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--limit", type=int, help="at most this many files")
+    parser.add_argument("--each", action="store_true", help="print every file's ratio")
     args = parser.parse_args()
     if args.files:
-        per_file(args.files, args.repeat, args.limit)
+        per_file(args.files, args.repeat, args.limit, args.each)
         return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "project"

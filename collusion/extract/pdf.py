@@ -254,17 +254,23 @@ def _drawn_out_of_order(data: dict) -> bool:
     order into one line, so these are glyphs drawn out of order."""
     last_end: dict[int, float] = {}  # baseline -> right end of its last line
     total = disordered = 0
-    for block in data.get("blocks", []):
-        for line in block.get("lines", []):
-            spans = line.get("spans", [])
-            chars = sum(len(span["text"].strip()) for span in spans)
+    for block in data.get("blocks", ()):
+        for line in block.get("lines", ()):
+            spans = line.get("spans", ())
+            if len(spans) == 1:
+                chars = len(spans[0]["text"].strip())
+            else:
+                chars = sum(len(span["text"].strip()) for span in spans)
             if not chars:
                 continue
             x0, _, x1, y1 = line["bbox"]
             total += chars
             bucket = round(y1 / BASELINE_BUCKET)
             end = last_end.get(bucket)
-            if end is not None and x0 < end + ABUTTING * spans[0]["size"]:
+            if end is None:
+                last_end[bucket] = x1
+                continue
+            if x0 < end + ABUTTING * spans[0]["size"]:
                 disordered += chars
             last_end[bucket] = max(x1, end or x1)
     return total >= OUT_OF_ORDER_MIN_CHARS and disordered >= OUT_OF_ORDER_SHARE * total
