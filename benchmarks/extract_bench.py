@@ -38,6 +38,7 @@ import docx
 import pymupdf
 
 from collusion.extract import extract_file, extract_files
+from collusion.heap import fewer_collections
 from collusion.project import load_project
 from collusion.scan import scan_project
 
@@ -109,6 +110,7 @@ def files_of(folder: Path) -> list[Path]:
 
 def per_file(folder: Path, repeat: int, limit: int | None, each: bool = False) -> None:
     """Extraction CPU next to bare-reading CPU, file by file, per file type."""
+    fewer_collections()  # as in an extraction worker
     pymupdf.TOOLS.mupdf_display_errors(False)
     pymupdf.TOOLS.mupdf_display_warnings(False)
     rows: dict[str, list[tuple[float, float]]] = {}

@@ -175,3 +175,37 @@ def test_odd_pages_read_the_same_table_rows(tmp_path: Path) -> None:
     with pymupdf.open(odd_pages_pdf(tmp_path / "odd.pdf")) as doc:
         for page in doc:
             assert page_table_rows(page) == reference_rows(page)
+
+
+def test_cell_text_is_extract_text(tmp_path: Path) -> None:
+    """Cell texts joined here equal PyMuPDF's extract_text on the characters
+    of real cells, moved about: lines within and past the tolerances, words
+    apart and overlapping, blanks and ligatures."""
+    import random
+
+    from collusion.extract.pdf_tables import _cell_text
+
+    path = synth.write_pdf(tmp_path / "bill.pdf", [[("table", BILL)]])
+    with pymupdf.open(path) as doc:
+        chars = list(doc[0].find_tables().tables[0]._chars)
+    rng = random.Random(7)
+    fast = 0
+    for _ in range(3000):
+        cell = []
+        for char in rng.sample(chars, rng.randint(1, 10)):
+            moved = dict(char)
+            dy = rng.choice([0.0, 0.0, 0.5, 2.9, 3.0, 3.1, 7.0, -2.0])
+            dx = rng.choice([0.0, 1.0, 3.0, 3.01, -5.0, 20.0])
+            for key in ("top", "bottom", "doctop"):
+                moved[key] += dy
+            moved["x0"] += dx
+            moved["x1"] += dx
+            moved["text"] = rng.choice([moved["text"]] * 8 + [" ", "ﬁ"])
+            cell.append(moved)
+        text = _cell_text(cell)
+        if text is not None:
+            fast += 1
+            assert text == mupdf_table.extract_text(cell), cell
+    assert fast == 3000  # upright characters all take the fast path
+    rotated = [dict(chars[0], upright=False)]
+    assert _cell_text(rotated) is None  # left to extract_text

@@ -1,17 +1,23 @@
 """PDF: the rows of ruled tables on the pages that may hold a priced bill
-(PyMuPDF's table finder, without the parts of it this tool never reads).
+(PyMuPDF's table finder, without the parts of it this tool never reads, and
+with its per-character Python work done on arrays).
 
 ``page.find_tables()`` also names each table's header (a PyMuPDF extension
-that renders the rows above the table and reads the text there again) and
-``Table.extract()`` tests every character of the page against every row and
-cell. Here the header is skipped and each character is placed by one
-vectorised test per row and cell; the rows are the ones ``Table.extract()``
-returns (same characters, same order, same text joining), checked in
-tests/test_pdf_tables.py.
+that renders the rows above the table and reads the text there again),
+lists the page's characters building three geometry objects per character,
+and ``Table.extract()`` tests every character against every row and cell,
+then joins each cell's characters with a new word extractor. Here the header
+is skipped, the characters are listed with float32 array arithmetic, each
+character is placed by one vectorised test per row and cell, and upright
+cell text is joined by the extractor's own steps without its objects. The
+rows are the ones ``Table.extract()`` returns (same characters, same order,
+same text), checked bit for bit in tests/test_pdf_tables.py; anything the
+shortcuts do not cover goes through PyMuPDF's own code.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -143,7 +149,10 @@ def _extract(table: mupdf_table.Table) -> list[list[str | None]]:
                 cells.append("")
                 continue
             cell_chars = [chars[i] for i in in_cell]
-            cells.append(mupdf_table.extract_text(cell_chars, x_shift=cell[0], y_shift=cell[1]))
+            text = _cell_text(cell_chars)
+            if text is None:
+                text = mupdf_table.extract_text(cell_chars, x_shift=cell[0], y_shift=cell[1])
+            cells.append(text)
         out.append(cells)
     return out
 
@@ -153,6 +162,87 @@ def _inside(h_mid: np.ndarray, v_mid: np.ndarray, bbox: Sequence[float]) -> np.n
     the test ``Table.extract()`` makes."""
     x0, top, x1, bottom = bbox
     return (h_mid >= x0) & (h_mid < x1) & (v_mid >= top) & (v_mid < bottom)
+
+
+# --- a cell's text, as PyMuPDF's extract_text joins it -------------------------------
+#
+# extract_text (PyMuPDF 1.26-1.28, after pdfplumber) builds a WordExtractor
+# per cell. For upright, left-to-right characters its steps are: group the
+# characters into lines by their doctop (sorted distinct values, a new group
+# past the last value + y tolerance), sort each line by x0, cut words at
+# blanks and where a character starts left of the one before, past its end +
+# x tolerance, or below its top + y tolerance; group the words into lines the
+# same way by their doctop; join words with spaces and lines with newlines.
+# The same steps here, without the per-cell objects; anything else (rotated
+# or mirrored characters, empty glyph text) is left to extract_text.
+
+
+def _cell_text(chars: list[dict]) -> str | None:
+    """extract_text(chars) for upright left-to-right characters, else None."""
+    x_tol = getattr(mupdf_table, "DEFAULT_X_TOLERANCE", None)
+    y_tol = getattr(mupdf_table, "DEFAULT_Y_TOLERANCE", None)
+    ligatures = getattr(mupdf_table, "LIGATURES", None)
+    if x_tol is None or y_tol is None or ligatures is None:
+        return None
+    for char in chars:
+        matrix = char["matrix"]
+        if (
+            not char["upright"]
+            or not char["text"]
+            or matrix[1] > 0
+            or (matrix[0] < 0 and matrix[3] < 0)
+            or not math.isfinite(char["doctop"] + char["top"] + char["x0"] + char["x1"])
+        ):
+            return None
+    ordered = [
+        char
+        for line in _clustered(chars, "doctop", y_tol)
+        for char in sorted(line, key=lambda c: c["x0"])
+    ]
+    words: list[list[dict]] = []
+    current: list[dict] = []
+    for char in ordered:
+        if char["text"].isspace():
+            if current:
+                words.append(current)
+            current = []
+        elif current and (
+            char["x0"] < current[-1]["x0"]
+            or char["x0"] > current[-1]["x1"] + x_tol
+            or char["top"] > current[-1]["top"] + y_tol
+        ):
+            words.append(current)
+            current = [char]
+        else:
+            current.append(char)
+    if current:
+        words.append(current)
+    merged = [
+        {
+            "text": "".join(ligatures.get(c["text"], c["text"]) for c in word),
+            "doctop": min(c["top"] for c in word) + (word[0]["doctop"] - word[0]["top"]),
+        }
+        for word in words
+    ]
+    lines = _clustered(merged, "doctop", y_tol)
+    return "\n".join(" ".join(word["text"] for word in line) for line in lines)
+
+
+def _clustered(items: list[dict], key: str, tolerance: float) -> list[list[dict]]:
+    """cluster_objects: items grouped by runs of close values of key (each
+    group in the order the items came), the groups in value order."""
+    group_of: dict[float, int] = {}
+    group = -1
+    last = None
+    for value in sorted({item[key] for item in items}):
+        if last is None or not value <= last + tolerance:
+            group += 1
+        group_of[value] = group
+        last = value
+    groups: dict[int, list[dict]] = {}
+    for item in items:
+        groups.setdefault(group_of[item[key]], []).append(item)
+    return [groups[n] for n in sorted(groups)]
 
 
 # --- the page's characters, as PyMuPDF's make_chars lists them ---------------------
