@@ -209,3 +209,12 @@ def test_cell_text_is_extract_text(tmp_path: Path) -> None:
     assert fast == 3000  # upright characters all take the fast path
     rotated = [dict(chars[0], upright=False)]
     assert _cell_text(rotated) is None  # left to extract_text
+
+
+def test_another_make_chars_is_left_alone() -> None:
+    """A PyMuPDF whose make_chars takes other arguments keeps its own."""
+    from collusion.extract.pdf_tables import _known_make_chars
+
+    assert _known_make_chars(mupdf_table.make_chars)
+    assert not _known_make_chars(lambda page, clip=None, flags=0: None)
+    assert not _known_make_chars(None)

@@ -204,6 +204,7 @@ def _text_blocks(data: dict, page: int, sizes: Counter) -> list[_RawBlock]:
     on a tie, in the order the spans come), as Counter.most_common gives it.
     """
     blocks = []
+    rounded: dict[float, float] = {}  # a page has few sizes: round each once
     for block in data.get("blocks", ()):
         lines = []
         span_sizes: dict[float, int] = {}
@@ -214,7 +215,9 @@ def _text_blocks(data: dict, page: int, sizes: Counter) -> list[_RawBlock]:
                 span_text = span["text"]
                 texts.append(span_text)
                 n = len(span_text.strip())
-                size = round(span["size"], 1)
+                size = rounded.get(span["size"])
+                if size is None:
+                    size = rounded[span["size"]] = round(span["size"], 1)
                 span_sizes[size] = span_sizes.get(size, 0) + n
                 chars += n
                 if span["flags"] & BOLD_FLAG:
@@ -223,7 +226,8 @@ def _text_blocks(data: dict, page: int, sizes: Counter) -> list[_RawBlock]:
         text = "\n".join(lines).strip()
         if not text or not span_sizes:
             continue
-        sizes.update(span_sizes)
+        for size, n in span_sizes.items():  # Counter.update, without its checks
+            sizes[size] = sizes.get(size, 0) + n
         main_size = max(span_sizes, key=span_sizes.__getitem__)
         blocks.append(_RawBlock(text, page, main_size, bold_chars * 2 > chars))
     return blocks

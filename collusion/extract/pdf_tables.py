@@ -17,6 +17,7 @@ shortcuts do not cover goes through PyMuPDF's own code.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -92,6 +93,16 @@ def page_table_rows(page: pymupdf.Page) -> list[tuple[str, ...]]:
     return rows
 
 
+def _known_make_chars(original: Callable[..., object] | None) -> bool:
+    """Whether this PyMuPDF lists characters the way _chars_by_arrays mirrors."""
+    if original is None or not hasattr(getattr(mupdf_table, "CHARS", None), "_list"):
+        return False
+    try:
+        return list(inspect.signature(original).parameters) == ["page", "clip"]
+    except (TypeError, ValueError):
+        return False
+
+
 def _no_header(_table: object, y_tolerance: float = 3) -> None:
     return None
 
@@ -113,7 +124,7 @@ def _lean_finder() -> Iterator[None]:
     if getattr(table_class, "_get_header", None) is not None:
         patches.append((table_class, "_get_header", _no_header))
     original_chars = getattr(mupdf_table, "make_chars", None)
-    if original_chars is not None and hasattr(getattr(mupdf_table, "CHARS", None), "_list"):
+    if _known_make_chars(original_chars):
         patches.append((mupdf_table, "make_chars", _chars_by_arrays(original_chars)))
     saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
     try:
@@ -149,7 +160,10 @@ def _extract(table: mupdf_table.Table) -> list[list[str | None]]:
                 cells.append("")
                 continue
             cell_chars = [chars[i] for i in in_cell]
-            text = _cell_text(cell_chars)
+            try:
+                text = _cell_text(cell_chars)
+            except (KeyError, IndexError, TypeError):  # characters of another shape
+                text = None
             if text is None:
                 text = mupdf_table.extract_text(cell_chars, x_shift=cell[0], y_shift=cell[1])
             cells.append(text)
@@ -264,7 +278,10 @@ def _chars_by_arrays(original: Callable[..., object]) -> Callable[..., object]:
             return original(page, clip=clip)
         textpage = page.get_textpage(clip=clip, flags=mupdf_table.FLAGS)
         blocks = page.get_text("rawdict", textpage=textpage)["blocks"]
-        chars = _page_chars(page, blocks, ctm)
+        try:
+            chars = _page_chars(page, blocks, ctm)
+        except (KeyError, IndexError, TypeError, ValueError):  # a rawdict of another shape
+            chars = None
         if chars is None:
             return original(page, clip=clip)
         mupdf_table.CHARS._list().extend(chars)
