@@ -39,6 +39,7 @@ from collusion.folding import (
     fold_confusables,
     ignorable_table,
     is_ignorable,
+    nfkc_lower_tables,
     to_simplified,
     visible_text,
 )
@@ -184,17 +185,23 @@ def _fold_with_offsets(text: str) -> Folded:
     """Folded text, the original span of each character (start and end
     arrays), and the original offsets folded as concealment (invisible,
     confusable)."""
+    codes = code_points(text)
+    if len(codes) and codes.max() < BMP:
+        _, unconfused, confusable = nfkc_lower_tables()
+        mapped = unconfused[codes]
+        if mapped.all():  # the common case: every character folds by table
+            return _fold_fast(mapped, np.flatnonzero(confusable[codes]).tolist())
     nfkc = unicodedata.normalize("NFKC", text)
     if len(nfkc) == len(text):
-        mapped, confused = fold_confusables(nfkc)
-        whole = mapped.lower()
-        if len(whole) == len(text):  # the common case: one character for one
-            return _fold_fast(whole, confused)
+        mapped_text, confused = fold_confusables(nfkc)
+        whole = mapped_text.lower()
+        if len(whole) == len(text):  # one character for one
+            return _fold_fast(code_points(whole), confused)
     return _fold_by_char(text)
 
 
-def _fold_fast(whole: str, confused: list[int]) -> Folded:
-    codes = code_points(whole)
+def _fold_fast(codes: np.ndarray, confused: list[int]) -> Folded:
+    """The fold of a text whose folded code points ``codes`` are one for one."""
     invisible = ignorable_table()[codes]
     dropped = invisible.copy()
     in_bmp = codes < BMP

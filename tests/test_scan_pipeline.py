@@ -74,3 +74,47 @@ def test_parameters_travel_as_columns_and_come_back_equal() -> None:
     assert ParamColumns.of(params).params() == params
     assert {p.section for p in ParamColumns.of(params).params(12)} == {12}
     assert ParamColumns.of(()).params() == ()
+
+
+TRICKY = (
+    "施工组织设计混凝土℃㎡①ﬁＡｂｃ，。：（）國乾\u200b\u00adсоЗabcΣσςİıﬃ가각\u1100\u1161\u11a8"
+    "ｶﾞﾟか\u3099é\u0301e\u0323\u0307ǅ\u00df\ufb01\u2163\u33a1\uff10\u3000\U0001f600\U00020000"
+    "\x00\t\n Ω\u2126\u212b\u0130"
+)
+
+
+def _reference_fold(text: str):  # noqa: ANN202 - normalize.Folded
+    """``normalize._fold_with_offsets`` done with unicodedata on the whole text."""
+    import unicodedata
+
+    from collusion import normalize
+    from collusion.folding import code_points, fold_confusables
+
+    nfkc = unicodedata.normalize("NFKC", text)
+    if len(nfkc) == len(text):
+        mapped, confused = fold_confusables(nfkc)
+        whole = mapped.lower()
+        if len(whole) == len(text):
+            return normalize._fold_fast(code_points(whole), confused)
+    return normalize._fold_by_char(text)
+
+
+def test_folding_by_table_is_unicodedata_on_the_whole_text() -> None:
+    """NFKC and lower case by per-character tables give what unicodedata gives
+    on the whole text, composing and context-cased characters included."""
+    import unicodedata
+
+    from collusion import normalize
+    from collusion.text.paramtext import _fold_one, _fold_same_length
+
+    rng = random.Random(11)
+    for _ in range(3000):
+        text = "".join(rng.choice(TRICKY) for _ in range(rng.randint(0, 40)))
+        folded, starts, ends, concealed = normalize._fold_with_offsets(text)
+        r_folded, r_starts, r_ends, r_concealed = _reference_fold(text)
+        assert folded == r_folded, text
+        assert starts.tolist() == list(r_starts) and ends.tolist() == list(r_ends), text
+        assert concealed == r_concealed, text
+        whole = unicodedata.normalize("NFKC", text).lower()
+        expected = whole if len(whole) == len(text) else "".join(map(_fold_one, text))
+        assert _fold_same_length(text) == expected, text

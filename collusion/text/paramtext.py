@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import repeat
 from typing import NamedTuple
 
-from collusion.folding import visible_with_offsets
+from collusion.folding import BMP_SIZE, code_points, nfkc_lower_tables, visible_with_offsets
 
 _UNITS = (
     "mm|cm|km|m2|m3|m²|m³|kg|kn|mpa|kpa|kw|kva|t|m|%|℃|"
@@ -54,6 +54,11 @@ def _fold_one(char: str) -> str:
 
 def _fold_same_length(text: str) -> str:
     """NFKC and lower case, one character for one, so offsets stay valid."""
+    codes = code_points(text)
+    if len(codes) and codes.max() < BMP_SIZE:
+        mapped = nfkc_lower_tables()[0][codes]
+        if mapped.all():  # every character folds by table: exactly what follows
+            return mapped.tobytes().decode("utf-32-le")
     folded = unicodedata.normalize("NFKC", text).lower()
     if len(folded) == len(text):
         return folded
