@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import ProjectBuilder
 
+from collusion.detectors.near_duplicate_text import chance_words
 from collusion.scan import scan_project
 from collusion.settings import Settings
 from collusion.text.groups import coincidence_p, elementary_symmetric
@@ -115,6 +116,7 @@ def test_ring_sharing_its_leads_chapters_is_flagged_stock_paragraphs_are_not(
         assert group["sections"] >= 2 and group["p_value"] <= 0.01
         assert alert["weight"]["from_group_copy"] > 0
         assert "属多家共同复制" in alert["summary"]
+        assert "e-" not in alert["summary"]  # no scientific notation for a regulator
     reported = {tuple(g["bidders"]) for a in texts.values() for g in a["details"]["group_copies"]}
     assert reported == {RING}  # no set of stock-paragraph holders is taken for a ring
 
@@ -164,3 +166,17 @@ def test_the_command_reports_the_ring_with_its_group_copy(
     )
     assert len(report["groups"]) == 1 and tuple(report["groups"][0]["bidders"]) == RING
     assert "属多家共同复制" in html.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "p, words",
+    [
+        (0.00014, "不超过0.00014"),
+        (0.000141, "不超过0.00015"),
+        (0.0134, "不超过0.014"),
+        (0.01, "不超过0.010"),
+        (3e-5, "小于万分之一"),
+    ],
+)
+def test_the_chance_is_written_rounded_up(p: float, words: str) -> None:
+    assert chance_words(p) == words

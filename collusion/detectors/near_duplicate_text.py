@@ -49,8 +49,9 @@ CONCEALED_NOTE = (
 )
 
 
-def prepare_text(ctx: ScanContext,
-                 ready: Mapping[SectionKey, SectionPrep] | None = None) -> PreparedText:
+def prepare_text(
+    ctx: ScanContext, ready: Mapping[SectionKey, SectionPrep] | None = None
+) -> PreparedText:
     """The engine's stages 1-2 over the project, as this detector runs them.
 
     ``collusion.scan`` calls it once and keeps the result in ``ctx.text``, so
@@ -62,8 +63,9 @@ def prepare_text(ctx: ScanContext,
     if ctx.history is not None:
         # The project's own earlier record is left out of the history's counts.
         history = functools.partial(ctx.history.text_shingles, exclude_project=ctx.project.id)
-    return prepare_project(ctx.sections, ctx.tender_sections, bidder_names(ctx), settings, history,
-                           ready)
+    return prepare_project(
+        ctx.sections, ctx.tender_sections, bidder_names(ctx), settings, history, ready
+    )
 
 
 def detect(ctx: ScanContext) -> list[Alert]:
@@ -466,8 +468,18 @@ def group_note(ctx: ScanContext, groups: Sequence[GroupCopy]) -> str:
     return (
         f"投标人{names}共{len(group.bidders)}家的投标文件在各自至少{group.sections}个章节中"
         f"含有仅此{len(group.bidders)}家共有的相同文字（各家独立套用公共范本出现此情形的"
-        f"概率不超过{group.p_value:.2g}），属多家共同复制"
+        f"概率{chance_words(group.p_value)}），属多家共同复制"
     )
+
+
+def chance_words(p: float) -> str:
+    """A small probability as a regulator reads it, rounded up to two
+    significant digits so that 不超过 stays true: 不超过0.0016, 小于万分之一."""
+    if p < 1e-4:
+        return "小于万分之一"
+    decimals = 1 - math.floor(math.log10(p))
+    bound = math.ceil(p * 10**decimals - 1e-9) / 10**decimals
+    return f"不超过{bound:.{decimals}f}"
 
 
 def build_alert(
