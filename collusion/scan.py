@@ -13,6 +13,7 @@ from typing import Any
 from collusion import minhash
 from collusion.detectors import (
     DETECTORS,
+    FINGERPRINT_READERS,
     PROJECT_ONLY,
     Detector,
     near_duplicate_text,
@@ -120,11 +121,12 @@ def _scan_project(root: str | os.PathLike[str], settings: Settings, *,
     freeze_built()  # the files and sections live to the end
 
     def with_text(context: ScanContext) -> ScanContext:
-        context = prepare_text(context, fingerprints=history is not None, ready=ready)
+        context = prepare_text(context, fingerprints=False, ready=ready)
         freeze_built()  # so does the prepared text
         return context
 
-    context, alerts = run_detectors(context, progress, prepare=with_text)
+    context, alerts = run_detectors(context, progress, prepare=with_text,
+                                    fingerprints=history is not None)
     alerts = mark_ocr_evidence(alerts, context)
     alerts = weigh_alerts(alerts, settings.score)
     numbered = number_alerts(consolidate(alerts))
@@ -312,13 +314,17 @@ def mark_ocr_evidence(alerts: list[Alert], context: ScanContext) -> list[Alert]:
 def run_detectors(
     context: ScanContext, progress: Progress | None,
     prepare: Callable[[ScanContext], ScanContext] | None = None,
+    fingerprints: bool = False,
 ) -> tuple[ScanContext, list[Alert]]:
     """Every detector of the contract's alert kinds; the alerts in
     ``DETECTORS`` order, and the context the text detectors saw.
 
     The detectors that read only the project start at once in a second
     process; this one meanwhile runs ``prepare`` (the text preparation, which
-    only the others need) and then the others (the text comparison).
+    only the others need) and then the others (the text comparison). With
+    ``fingerprints`` (a history to match against), the sections' fingerprints
+    are made in another process beside the text comparison, for the
+    detectors that read them and for the history.
     """
     beside_text = [(n, d) for n, d in DETECTORS if n in PROJECT_ONLY]
     here = [(n, d) for n, d in DETECTORS if n not in PROJECT_ONLY]
@@ -336,7 +342,15 @@ def run_detectors(
 
     def prepared_then_run() -> tuple[ScanContext, dict[str, list[Alert]]]:
         ctx = prepare(context) if prepare is not None else context
-        return ctx, run(here, ctx, True)
+        first = [(n, d) for n, d in here if n not in FINGERPRINT_READERS]
+        if fingerprints and ctx.fingerprints is None:
+            prints, found = beside(functools.partial(fingerprint_context, ctx),
+                                   lambda: run(first, ctx, True), weight=chars)
+            ctx = replace(ctx, fingerprints=prints)
+        else:
+            found = run(first, ctx, True)
+        found.update(run([(n, d) for n, d in here if n in FINGERPRINT_READERS], ctx, True))
+        return ctx, found
 
     chars = sum(len(b.text) for bidder in context.bidders for f in bidder.files for b in f.blocks)
     there, (context, found) = beside(lambda: run(beside_text, context, False), prepared_then_run,

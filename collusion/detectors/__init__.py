@@ -35,6 +35,9 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
 PROJECT_ONLY: frozenset[str] = frozenset(
     {"identical_file", "shared_identifier", "mixed_documents", "price_pattern"}
 )
+# Detectors that read the sections' fingerprints (``ctx.fingerprints``), made
+# beside the text comparison when the scan has a history.
+FINGERPRINT_READERS: frozenset[str] = frozenset({"cross_project"})
 
 
 def project_indicators(ctx: ScanContext) -> dict[str, Any]:
