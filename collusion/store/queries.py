@@ -7,9 +7,8 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from datasketch import LeanMinHash
 from sqlite_utils import Database
 
 from collusion import minhash
@@ -26,6 +25,9 @@ from collusion.store.connection import (
 from collusion.store.recording import (
     unpack_hashes,
 )
+
+if TYPE_CHECKING:  # datasketch (and SciPy) load on first use: collusion.minhash
+    from datasketch import LeanMinHash
 
 # ---------------------------------------------------------------------------
 # Queries
