@@ -30,6 +30,9 @@ class SectionPrint:
     minhash: LeanMinHash | None  # None: too little non-boilerplate text
     shingles: int  # non-boilerplate shingles
     chars: int  # normalized characters
+    # The MinHash's LSH band keys (collusion.minhash.band_keys), made with it
+    # beside the text comparison; empty when not made (the store makes them).
+    bands: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,7 @@ def record_scan(db: Database, scan_result: Any, run_id: str | None = None) -> Re
         conn = db.conn
         for table in PROJECT_TABLES:
             conn.execute(f"DELETE FROM {table} WHERE project_id = ?", (project_id,))
-        _number_sections(db, rows)
+        _number_sections(db, rows, _section_bands(ctx, text))
         _insert_project(conn, report, ctx, project_id, run_id, rows)
         for table, table_rows in rows.items():
             _insert_many(conn, table, table_rows)
@@ -237,12 +237,17 @@ def _signature_rows(ctx: Any, project_id: str) -> list[dict]:
     ]
 
 
+def _owned_sections(ctx: Any) -> list[tuple[str | None, Any]]:
+    """The tender's sections (owner None), then each bidder's, in id order."""
+    owned: list[tuple[str | None, Any]] = [(None, s) for s in ctx.tender_sections]
+    owned += [(bidder_id, s) for bidder_id in sorted(ctx.sections) for s in ctx.sections[bidder_id]]
+    return owned
+
+
 def _section_rows(ctx: Any, project_id: str, text: TextFingerprints) -> list[dict]:
     recipe, prints = text.minhash_recipe, text.prints
-    owned = [(None, s) for s in ctx.tender_sections]
-    owned += [(bidder_id, s) for bidder_id in sorted(ctx.sections) for s in ctx.sections[bidder_id]]
     rows = []
-    for bidder_id, section in owned:
+    for bidder_id, section in _owned_sections(ctx):
         found = prints.get((bidder_id, section.file, section.ordinal))
         mh = found.minhash if found else None
         rows.append(
@@ -264,8 +269,24 @@ def _section_rows(ctx: Any, project_id: str, text: TextFingerprints) -> list[dic
     return rows
 
 
-def _number_sections(db: Database, rows: dict[str, list[dict]]) -> None:
-    """Give the new sections ids and build their band rows (inside the transaction).
+def _section_bands(ctx: Any, text: TextFingerprints) -> list[list[int] | None]:
+    """Each section's LSH band keys, in ``_section_rows`` order, from the
+    MinHashes the scan made (not from their bytes: no second decoding)."""
+    bands = []
+    for bidder_id, section in _owned_sections(ctx):
+        found = text.prints.get((bidder_id, section.file, section.ordinal))
+        if found is None or found.minhash is None:
+            bands.append(None)
+        else:
+            bands.append(list(found.bands) or minhash.band_keys(found.minhash, text.minhash_recipe))
+    return bands
+
+
+def _number_sections(
+    db: Database, rows: dict[str, list[dict]], bands: list[list[int] | None]
+) -> None:
+    """Give the new sections ids and build their band rows (inside the
+    transaction); ``bands``: each section's band keys (``_section_bands``).
 
     SQLite: ids follow the highest one in use; the write lock the transaction
     holds means no other writer can take the same ids. PostgreSQL: ids come
@@ -275,11 +296,10 @@ def _number_sections(db: Database, rows: dict[str, list[dict]]) -> None:
     """
     ids = _new_section_ids(db, len(rows["sections"]))
     wanted: dict[int, list[tuple[int, str]]] = {}
-    for number, row in zip(ids, rows["sections"], strict=True):
+    for number, row, keys in zip(ids, rows["sections"], bands, strict=True):
         row["id"] = number
-        if row["minhash"] is not None:
-            for key in minhash.blob_band_keys(row["minhash"], row["minhash_recipe"]):
-                wanted.setdefault(key, []).append((number, row["project_id"]))
+        for key in keys or ():
+            wanted.setdefault(key, []).append((number, row["project_id"]))
     full = _full_buckets(db.conn, sorted(wanted))
     rows["section_bands"] = [
         {"key": key, "section_id": number, "project_id": project_id}

@@ -28,11 +28,14 @@ def common_recipe(settings: TextSettings) -> str:
     return f"textsim-k{settings.shingle_chars}-xxh32s{SHINGLE_HASH_SEED}-masked"
 
 
-def section_print(kept: Collection[int], chars: int) -> SectionPrint:
-    """A section's print: no MinHash under ``minhash.MIN_KEPT_SHINGLES`` kept shingles."""
+def section_print(kept: Collection[int], chars: int, recipe: str = "") -> SectionPrint:
+    """A section's print: no MinHash under ``minhash.MIN_KEPT_SHINGLES`` kept
+    shingles; with the MinHash recipe's name, its LSH band keys too."""
     if len(kept) < minhash.MIN_KEPT_SHINGLES:
         return SectionPrint(None, len(kept), chars)
-    return SectionPrint(minhash.minhash_of(kept), len(kept), chars)
+    made = minhash.minhash_of(kept)
+    bands = tuple(minhash.band_keys(made, recipe)) if recipe else ()
+    return SectionPrint(made, len(kept), chars, bands)
 
 
 def fingerprint_project(
@@ -43,19 +46,20 @@ def fingerprint_project(
 ) -> TextFingerprints:
     """Every bidder and tender section's print, and the project's common text."""
     layers = sorted_array(boiler.tender | boiler.common | boiler.reference)
+    recipe = minhash.recipe(settings.shingle_chars, SHINGLE_HASH_SEED)
     prints = {
         (p.bidder, p.section.file, p.section.ordinal): section_print(
-            p.unique[~members(p.unique, layers)].tolist(), len(p.norm.text)
+            p.unique[~members(p.unique, layers)].tolist(), len(p.norm.text), recipe
         )
         for p in prepared
     }
     for section in tender:
         text = normalize(section.text).text
         hashes = set(shingle_hashes(text, settings.shingle_chars)) - boiler.reference
-        prints[(None, section.file, section.ordinal)] = section_print(hashes, len(text))
+        prints[(None, section.file, section.ordinal)] = section_print(hashes, len(text), recipe)
     return TextFingerprints(
         prints=prints,
         common=np.array(sorted(boiler.tender | boiler.common), dtype="<u4"),
         common_recipe=common_recipe(settings),
-        minhash_recipe=minhash.recipe(settings.shingle_chars, SHINGLE_HASH_SEED),
+        minhash_recipe=recipe,
     )
