@@ -5,7 +5,9 @@ See :mod:`collusion.store`.
 from __future__ import annotations
 
 import json
+import operator
 import zlib
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,7 +182,9 @@ def _insert_many(conn: Any, table: str, rows: list[dict], *, replace: bool = Fal
         keys = UPSERT_KEYS[table]
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
         sql += f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
-    conn.executemany(sql, [tuple(r[c] for c in columns) for r in rows])
+    values = operator.itemgetter(*columns)  # a tuple per row, or the value of one column
+    conn.executemany(sql, [values(r) for r in rows] if len(columns) > 1
+                     else [(values(r),) for r in rows])
 
 
 def upsert(conn: Any, table: str, row: dict) -> None:
@@ -295,11 +299,12 @@ def _number_sections(
     the bucket is recorded in ``common_bands``.
     """
     ids = _new_section_ids(db, len(rows["sections"]))
-    wanted: dict[int, list[tuple[int, str]]] = {}
+    wanted: defaultdict[int, list[tuple[int, str]]] = defaultdict(list)
     for number, row, keys in zip(ids, rows["sections"], bands, strict=True):
         row["id"] = number
+        owner = (number, row["project_id"])
         for key in keys or ():
-            wanted.setdefault(key, []).append((number, row["project_id"]))
+            wanted[key].append(owner)
     full = _full_buckets(db.conn, sorted(wanted))
     rows["section_bands"] = [
         {"key": key, "section_id": number, "project_id": project_id}
