@@ -27,7 +27,8 @@ def fewer_collections() -> None:
 
 @contextlib.contextmanager
 def scan_heap() -> Iterator[None]:
-    """Rarer collections for the length of a scan, restored afterwards."""
+    """Rarer collections for the length of a scan (or of recording one),
+    restored afterwards."""
     before = gc.get_threshold()
     fewer_collections()
     try:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import operator
 import zlib
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +15,7 @@ from sqlite_utils import Database
 
 from collusion import minhash
 from collusion.errors import StoreError
+from collusion.heap import scan_heap
 from collusion.history import (
     TextFingerprints,
 )
@@ -79,6 +79,13 @@ def record_scan(db: Database, scan_result: Any, run_id: str | None = None) -> Re
     """
     if run_id is None:
         return _record_as_own_run(db, scan_result)
+    # Recording builds a row per section and band (a hundred thousand at 40
+    # bidders) beside the scan's millions of objects: collected as a scan is.
+    with scan_heap():
+        return _record(db, scan_result, run_id)
+
+
+def _record(db: Database, scan_result: Any, run_id: str) -> RecordedCounts:
     report: dict[str, Any] = scan_result.report
     ctx = scan_result.context
     project_id = str(report.get("project", {}).get("id") or ctx.project.id)
@@ -93,10 +100,13 @@ def record_scan(db: Database, scan_result: Any, run_id: str | None = None) -> Re
         conn = db.conn
         for table in PROJECT_TABLES:
             conn.execute(f"DELETE FROM {table} WHERE project_id = ?", (project_id,))
-        _number_sections(db, rows, _section_bands(ctx, text))
+        band_rows = _number_sections(db, rows, _section_bands(ctx, text))
         _insert_project(conn, report, ctx, project_id, run_id, rows)
         for table, table_rows in rows.items():
             _insert_many(conn, table, table_rows)
+        conn.executemany(
+            "INSERT INTO section_bands (key, section_id, project_id) VALUES (?, ?, ?)", band_rows
+        )
         _insert_file_failures(conn, rows["files"], run_id)
         _replace_project_shingles(conn, project_id, text.common_recipe, text.common)
     return RecordedCounts(
@@ -138,7 +148,6 @@ def _scan_rows(
         "files": _file_rows(ctx, project_id),
         "signature_values": _signature_rows(ctx, project_id),
         "sections": _section_rows(ctx, project_id, text),
-        "section_bands": [],  # filled by _number_sections once ids are known
         "alerts": _alert_rows(report, project_id),
         "pairs": _pair_rows(report, project_id),
     }
@@ -288,9 +297,11 @@ def _section_bands(ctx: Any, text: TextFingerprints) -> list[list[int] | None]:
 
 def _number_sections(
     db: Database, rows: dict[str, list[dict]], bands: list[list[int] | None]
-) -> None:
-    """Give the new sections ids and build their band rows (inside the
-    transaction); ``bands``: each section's band keys (``_section_bands``).
+) -> list[tuple[int, int, str]]:
+    """Give the new sections ids and return their band rows, (key, section
+    id, project id) (inside the transaction); ``bands``: each section's band
+    keys (``_section_bands``). A hundred thousand rows at 40 bidders: tuples,
+    not dicts.
 
     SQLite: ids follow the highest one in use; the write lock the transaction
     holds means no other writer can take the same ids. PostgreSQL: ids come
@@ -299,19 +310,13 @@ def _number_sections(
     the bucket is recorded in ``common_bands``.
     """
     ids = _new_section_ids(db, len(rows["sections"]))
-    wanted: defaultdict[int, list[tuple[int, str]]] = defaultdict(list)
+    owned = []  # (key, section id, project id): one row of section_bands each
     for number, row, keys in zip(ids, rows["sections"], bands, strict=True):
         row["id"] = number
-        owner = (number, row["project_id"])
-        for key in keys or ():
-            wanted[key].append(owner)
-    full = _full_buckets(db.conn, sorted(wanted))
-    rows["section_bands"] = [
-        {"key": key, "section_id": number, "project_id": project_id}
-        for key in sorted(wanted)
-        if key not in full
-        for number, project_id in wanted[key]
-    ]
+        owned.extend((key, number, row["project_id"]) for key in keys or ())
+    owned.sort()
+    full = _full_buckets(db.conn, sorted({key for key, _, _ in owned}))
+    return [band for band in owned if band[0] not in full]
 
 
 def _new_section_ids(db: Database, count: int) -> list[int]:
