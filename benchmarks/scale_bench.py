@@ -255,7 +255,8 @@ def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
     write_report(result.report, output)
     stages["write report"] = time.perf_counter() - t0
     stages["scoring, report, other"] = scanned - sum(
-        v for k, v in stages.items()
+        v
+        for k, v in stages.items()
         if k not in ("record history", "write report") and not k.startswith("  of which")
     )
     comparison = captured.get("comparison")
