@@ -121,7 +121,7 @@ def _scan_project(root: str | os.PathLike[str], settings: Settings, *,
     freeze_built()  # the files and sections live to the end
 
     def with_text(context: ScanContext) -> ScanContext:
-        context = prepare_text(context, fingerprints=False, ready=ready)
+        context = prepare_text(context, ready)
         freeze_built()  # so does the prepared text
         return context
 
@@ -272,15 +272,12 @@ def section_bidders(bidders: tuple[Bidder, ...], settings: Settings,
             for bidder in bidders}
 
 
-def prepare_text(context: ScanContext, *, fingerprints: bool,
+def prepare_text(context: ScanContext,
                  ready: dict[SectionKey, SectionPrep] | None = None) -> ScanContext:
-    """The text engine's preparation, once for the whole scan (from the
-    sections the workers ``ready`` prepared); with a history, the section
-    fingerprints too (cross-project matching reads them)."""
-    context = replace(context, text=near_duplicate_text.prepare_text(context, ready))
-    if fingerprints:
-        context = replace(context, fingerprints=fingerprint_context(context))
-    return context
+    """The text engine's preparation, once for the whole scan, from the
+    sections the workers prepared (``ready``); the fingerprints a history
+    needs are made beside the text comparison (``run_detectors``)."""
+    return replace(context, text=near_duplicate_text.prepare_text(context, ready))
 
 
 def fingerprint_context(context: ScanContext) -> TextFingerprints:
