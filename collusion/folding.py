@@ -114,10 +114,6 @@ def _ignorable_chars() -> frozenset[str]:
     return frozenset(chr(c) for c in np.flatnonzero(ignorable_table()).tolist())
 
 
-def has_ignorable(text: str) -> bool:
-    return bool(ignorable_table()[code_points(text)].any())
-
-
 def fold_confusables(text: str) -> tuple[str, list[int]]:
     """`text` with confusable letters replaced, and the positions replaced."""
     if text.isascii():
