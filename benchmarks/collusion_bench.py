@@ -63,7 +63,7 @@ from textsim_gen import (  # noqa: E402
 )
 
 from collusion.scan import scan_project  # noqa: E402
-from collusion.scoring import probability  # noqa: E402
+from collusion.scoring.score import probability  # noqa: E402
 from collusion.settings import ScoreSettings, Settings  # noqa: E402
 from tools import synth  # noqa: E402
 

@@ -38,8 +38,8 @@ import docx
 import pymupdf
 
 from collusion.extract import extract_file, extract_files
-from collusion.heap import fewer_collections
 from collusion.project import load_project
+from collusion.runtime.heap import fewer_collections
 from collusion.scan import scan_project
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tools/ is not installed

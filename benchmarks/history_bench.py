@@ -43,9 +43,11 @@ from pathlib import Path
 import numpy as np
 from datasketch import LeanMinHash
 
-from collusion import minhash, pgdb, store
+from collusion import store
+from collusion.analysis import minhash
+from collusion.analysis.text import SHINGLE_HASH_SEED
 from collusion.history import SectionPrint
-from collusion.text import SHINGLE_HASH_SEED
+from collusion.store import pgdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from nightly_bench import make_inbox  # noqa: E402

@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from collusion.nightly import run_nightly
+from collusion.nightly.run import run_nightly
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tools/ is not installed
 from tools import synth  # noqa: E402

@@ -198,7 +198,7 @@ def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
     started = time.perf_counter()
     from collusion import detectors, scan
     from collusion.detectors import near_duplicate_text
-    from collusion.report import write_report
+    from collusion.report.build import write_report
 
     stages: dict[str, float] = {}
     memory: dict[str, tuple[float, float]] = {}  # stage -> (RSS, peak RSS) after it

@@ -5,8 +5,8 @@
 
 Accuracy: several projects (one per seed) written as real DOCX and PDF files
 with ``tools/synth.py``, read back through ``collusion.extract.extract_file``
-and ``collusion.sections.split_sections``, compared by
-``collusion.text.compare_project``. Prints, per case, how many planted
+and ``collusion.analysis.sections.split_sections``, compared by
+``collusion.analysis.text.compare_project``. Prints, per case, how many planted
 pairs were alerted (and how many reached "high"), honest pairs alerted, and
 passage-level character precision and recall on the copier's side.
 
@@ -30,11 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from textsim_gen import CASES, Bid, Project, bid_items, make_project, write_project  # noqa: E402
 
+from collusion.analysis.normalize import normalize  # noqa: E402
+from collusion.analysis.sections import split_sections  # noqa: E402
+from collusion.analysis.text import ProjectComparison, TextSettings, compare_project  # noqa: E402
 from collusion.extract import extract_file  # noqa: E402
 from collusion.models import Block, Section  # noqa: E402
-from collusion.normalize import normalize  # noqa: E402
-from collusion.sections import split_sections  # noqa: E402
-from collusion.text import ProjectComparison, TextSettings, compare_project  # noqa: E402
 
 CHARS_PER_PAGE = 700
 CHAR_CASES = ("verbatim", "light_edit", "cross_format")  # cases with a known copied text

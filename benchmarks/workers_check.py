@@ -21,7 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from collusion import pgdb, store
+from collusion import store
+from collusion.store import pgdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from nightly_bench import make_inbox  # noqa: E402

@@ -17,7 +17,7 @@ import click
 
 from collusion import __version__
 from collusion.errors import CollusionError
-from collusion.report import dumps, write_report
+from collusion.report.build import dumps, write_report
 
 
 class _ProgressBar:
@@ -68,7 +68,7 @@ def scan(project: Path, output: str, html_path: Path | None, db_path: Path | str
          redact: bool, quiet: bool, max_file_mb: float | None, max_pages: int | None,
          seconds_per_file: float | None, workers: int | None) -> None:
     """Scan one PROJECT folder (project.json, tender/, bids/<bidder>/, signatures.csv)."""
-    from collusion.report import check_output_paths
+    from collusion.report.build import check_output_paths
     from collusion.scan import scan_project
 
     settings = _settings_from_options(max_file_mb, max_pages, seconds_per_file, workers)
@@ -79,7 +79,7 @@ def scan(project: Path, output: str, html_path: Path | None, db_path: Path | str
         with _ending_on_signals():
             result = history.scan(project, settings, progress, scan_project)
     except CollusionError as exc:
-        from collusion.console import printable
+        from collusion.runtime.console import printable
 
         raise click.ClickException(printable(str(exc))) from exc
     finally:
@@ -87,7 +87,7 @@ def scan(project: Path, output: str, html_path: Path | None, db_path: Path | str
             progress.close()
     report = result.report
     if redact:
-        from collusion.redact import redact_report
+        from collusion.report.redact import redact_report
 
         report = redact_report(report)
     try:
@@ -97,7 +97,7 @@ def scan(project: Path, output: str, html_path: Path | None, db_path: Path | str
             with _ending_on_signals():
                 write_report(report, output)
         if html_path is not None:
-            from collusion.html import write_html
+            from collusion.report.html import write_html
 
             with _ending_on_signals():
                 write_html(report, html_path)
@@ -107,11 +107,11 @@ def scan(project: Path, output: str, html_path: Path | None, db_path: Path | str
     # The report is out; only now is the scan recorded.
     history.record(result)
     if not quiet and sys.stderr.isatty():
-        from collusion.summary_text import format_terminal_summary
+        from collusion.report.terminal import format_terminal_summary
 
         click.echo(format_terminal_summary(report), err=True)
     if history.error:
-        from collusion.console import printable
+        from collusion.runtime.console import printable
 
         raise click.ClickException(printable(
             f"报告已写出，但未记入历史库 {db_path}: {history.error}"))
@@ -123,7 +123,7 @@ def _ending_on_signals():  # noqa: ANN202
     killed, temporary files removed, a nightly run recorded as interrupted)
     and the exit status is 128 + the signal's number, as a shell reports it."""
     from collusion.errors import Interrupted
-    from collusion.lifecycle import ending_on_signals
+    from collusion.runtime.lifecycle import ending_on_signals
 
     try:
         with ending_on_signals():
@@ -143,7 +143,7 @@ class _History:
 
     def __init__(self, db_path: Path | str | None) -> None:
         from collusion import store
-        from collusion.nightly import HISTORY_ERRORS
+        from collusion.nightly.run import HISTORY_ERRORS
 
         self.db = None
         self.error: str | None = None
@@ -155,7 +155,7 @@ class _History:
 
     def scan(self, project: Path, settings, progress, scan_project):  # noqa: ANN001, ANN201
         from collusion import store
-        from collusion.nightly import HISTORY_ERRORS
+        from collusion.nightly.run import HISTORY_ERRORS
 
         if self.db is None:
             return scan_project(project, settings, progress=progress)
@@ -168,7 +168,7 @@ class _History:
 
     def record(self, result) -> None:  # noqa: ANN001
         from collusion import store
-        from collusion.nightly import HISTORY_ERRORS
+        from collusion.nightly.run import HISTORY_ERRORS
 
         if self.db is not None:
             try:
@@ -215,8 +215,8 @@ def render(report_file: Path, html_path: Path) -> None:
     The file is checked against the report schema first; exits 1 with one
     line saying why when it is not a report or the page cannot be written.
     """
-    from collusion.html import write_html
-    from collusion.report import check_output_paths, read_report
+    from collusion.report.build import check_output_paths, read_report
+    from collusion.report.html import write_html
 
     try:
         check_output_paths(report_file, html_path)
@@ -240,7 +240,7 @@ def _os_reason(exc: OSError, path: Path) -> str:
 
 
 # --- history and nightly commands ---
-# Owned by the history/nightly work (collusion.store, collusion.nightly).
+# Owned by the history/nightly work (collusion.store, collusion.nightly.run).
 
 _DB_HELP = ("History database: a SQLite file or a postgresql:// connection string "
             "(default: $COLLUSION_DB, else $COLLUSION_HOME/history.db, "
@@ -254,7 +254,7 @@ def _db_option(func):  # noqa: ANN001, ANN202
 
 def _db_target(value: str | None) -> Path | str | None:
     """--db: a SQLite path, or a postgresql:// connection string without a password."""
-    from collusion import pgdb
+    from collusion.store import pgdb
 
     if value is None or not pgdb.is_dsn(value):
         return Path(value) if value else None
@@ -273,7 +273,7 @@ def _log_line(line: str) -> None:
     """A plain, timestamped log line: what cron mails or a log file keeps."""
     import time
 
-    from collusion.console import printable
+    from collusion.runtime.console import printable
 
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     click.echo(f"{stamp} {printable(line)}")
@@ -300,9 +300,9 @@ def nightly(inbox: Path, db_path: Path | str | None, out_dir: Path, outbox: Path
     the lock, or the history database could not be used (the reports are
     still written).
     """
-    from collusion.console import printable
     from collusion.errors import LockHeld
-    from collusion.nightly import run_nightly
+    from collusion.nightly.run import run_nightly
+    from collusion.runtime.console import printable
 
     interactive = sys.stdout.isatty()
     progress = _ProgressBar() if interactive else None

@@ -30,7 +30,7 @@ class SectionPrint:
     minhash: LeanMinHash | None  # None: too little non-boilerplate text
     shingles: int  # non-boilerplate shingles
     chars: int  # normalized characters
-    # The MinHash's LSH band keys (collusion.minhash.band_keys), made with it
+    # The MinHash's LSH band keys (collusion.analysis.minhash.band_keys), made with it
     # beside the text comparison; empty when not made (the store makes them).
     bands: tuple[int, ...] = ()
 
@@ -48,7 +48,7 @@ class TextFingerprints:
     prints: dict[tuple[str | None, str, int], SectionPrint]
     common: np.ndarray
     common_recipe: str  # how the shingle hashes of ``common`` were made
-    minhash_recipe: str  # how the MinHashes of ``prints`` were made (collusion.minhash)
+    minhash_recipe: str  # how the MinHashes of ``prints`` were made (collusion.analysis.minhash)
 
 
 @dataclass(frozen=True)

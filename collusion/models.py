@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collusion.fingerprints_data import KnownCommon
+    from collusion.analysis.reference import KnownCommon
+    from collusion.analysis.text import PreparedText
     from collusion.history import HistoryView, TextFingerprints
     from collusion.settings import Settings
-    from collusion.text import PreparedText
 
 
 @dataclass(frozen=True)

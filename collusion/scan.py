@@ -10,7 +10,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from collusion import minhash
+from collusion.analysis import minhash
+from collusion.analysis.folding import load_tables
+from collusion.analysis.reference import load_known_common
+from collusion.analysis.sections import split_sections
+from collusion.analysis.text import fingerprint_project
+from collusion.analysis.text.aggregation import tfidf_tools
+from collusion.analysis.text.boilerplate import reference_shingles
+from collusion.analysis.text.shingles import SectionKey, SectionPrep, prepare_section, section_key
 from collusion.detectors import (
     DETECTORS,
     FINGERPRINT_READERS,
@@ -21,22 +28,15 @@ from collusion.detectors import (
     shared_signature,
 )
 from collusion.extract import extract_and_derive, previously_failed
-from collusion.facts import consolidate, fold_cross_project
-from collusion.fingerprints_data import load_known_common
-from collusion.folding import load_tables
-from collusion.heap import freeze_built, scan_heap
 from collusion.history import HistoryView, TextFingerprints
 from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput, ScanContext, Section
-from collusion.parallel import beside
 from collusion.project import load_project
-from collusion.report import build_report, number_alerts
-from collusion.scoring import score_pairs, weigh_alerts
-from collusion.sections import split_sections
+from collusion.report.build import build_report, number_alerts
+from collusion.runtime.heap import freeze_built, scan_heap
+from collusion.runtime.parallel import beside
+from collusion.scoring.facts import consolidate, fold_cross_project
+from collusion.scoring.score import score_pairs, weigh_alerts
 from collusion.settings import Settings
-from collusion.text import fingerprint_project
-from collusion.text.aggregation import tfidf_tools
-from collusion.text.boilerplate import reference_shingles
-from collusion.text.shingles import SectionKey, SectionPrep, prepare_section, section_key
 
 Progress = Callable[[str, int, int], None]
 
@@ -86,7 +86,7 @@ def scan_project(root: str | os.PathLike[str], settings: Settings | None = None,
             symbolic link, no bidder folder); a bad project.json is an entry
             of the report's ``errors``, not an exception.
         Interrupted: SIGTERM or SIGINT ended the scan, when the caller
-            installed ``collusion.lifecycle``'s handlers (the CLI does);
+            installed ``collusion.runtime.lifecycle``'s handlers (the CLI does);
             extraction workers are stopped first.
 
     A file that cannot be read never raises: it becomes an entry of the
@@ -146,7 +146,7 @@ def _scan_project(root: str | os.PathLike[str], settings: Settings, *,
 class FileText:
     """What an extraction worker makes of a file's text right after reading
     it: its sections and, for a bidder's file, each section prepared for the
-    text comparison (``collusion.text.shingles.prepare_section``)."""
+    text comparison (``collusion.analysis.text.shingles.prepare_section``)."""
 
     sections: tuple[Section, ...]
     prepared: dict[SectionKey, SectionPrep]

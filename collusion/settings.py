@@ -3,7 +3,7 @@
 ``Settings`` has one field per stage and detector, each its own dataclass that
 validates itself on construction, so that a maintainer finds each number in
 one place and a scan records exactly what it used. The text engine's
-``TextSettings`` lives beside the engine (``collusion.text.settings``); every
+``TextSettings`` lives beside the engine (``collusion.analysis.text.settings``); every
 other detector's settings are here.
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import InitVar, dataclass, field, fields
 from typing import Any
 
+from collusion.analysis.text.settings import TextSettings
 from collusion.errors import SettingsError
-from collusion.text.settings import TextSettings
 
 MiB = 1024 * 1024
 

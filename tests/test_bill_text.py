@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from collusion.analysis.prices import parse_boq
 from collusion.extract import extract_file
-from collusion.prices import parse_boq
 from collusion.scan import scan_project
 from tools import synth
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from conftest import ProjectBuilder, plan_paragraphs
 
 from collusion.cli import main
-from collusion.report import load_schema
+from collusion.report.build import load_schema
 
 
 def _colluding_project(project: ProjectBuilder) -> Path:

@@ -16,7 +16,7 @@ from test_doc import make_doc
 from test_sheets import COPIED, OWN, bill_rows, write_xlsx
 
 from collusion.extract.ocr import find_tesseract
-from collusion.report import load_schema
+from collusion.report.build import load_schema
 from tools import synth
 
 pytestmark = pytest.mark.skipif(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from conftest import ProjectBuilder
 from formats_support import zip_bytes
 
-from collusion.report import load_schema
+from collusion.report.build import load_schema
 
 
 def _errors_by_file(report: dict) -> dict[str, dict]:

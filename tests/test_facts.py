@@ -69,7 +69,7 @@ def test_an_identical_file_is_one_alert_listing_what_it_implies(
 
 def test_cross_project_leads_fold_into_a_flagged_pair_and_are_counted(tmp_path, scan) -> None:
     from collusion import store
-    from collusion.html import render_html
+    from collusion.report.html import render_html
     from collusion.scan import scan_project
 
     db = store.open_db(tmp_path / "history.db")

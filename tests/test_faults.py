@@ -14,9 +14,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import ProjectBuilder, plan_paragraphs
 
-from collusion import nightly, store
+from collusion import store
 from collusion.cli import main
-from collusion.console import printable
+from collusion.nightly import output as nightly_output
+from collusion.nightly import run as nightly
+from collusion.runtime.console import printable
 
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ |^run summary: |^Error: ")
 LONG_ID = "中山市火炬开发区某某片区市政道路及配套管网综合改造提升工程" * 3  # 85+ characters
@@ -84,12 +86,12 @@ def test_hostile_ids_each_get_their_own_report(hostile_inbox, tmp_path):
 
 def test_safe_name_is_injective_and_bounded():
     names = ["x/y", "x_y", "x\\y", "x y", "x_y-" + "0" * 16, "", ".", "..", "中" * 300, "a\0b"]
-    made = [nightly.safe_name(n) for n in names]
+    made = [nightly_output.safe_name(n) for n in names]
     assert len(set(made)) == len(names)
     for name in made:
         assert name and not name.startswith(".") and len(name.encode()) < 200
         assert not set(name) & {"/", "\\", "\0", "\n"}
-    assert nightly.safe_name("ZS-2026-0001") == "ZS-2026-0001"
+    assert nightly_output.safe_name("ZS-2026-0001") == "ZS-2026-0001"
 
 
 def test_printable_escapes_control_characters():

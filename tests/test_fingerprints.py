@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from collusion.fingerprints_data import load_known_common, parse_known_common
+from collusion.analysis.reference import load_known_common, parse_known_common
 
 
 def test_known_common_loads_with_reasons_and_sources() -> None:
@@ -24,7 +24,7 @@ def test_a_row_without_source_is_rejected() -> None:
 
 
 def test_common_misspellings_load_with_reason_and_source() -> None:
-    from collusion.fingerprints_data import is_common_misspelling, load_common_misspellings
+    from collusion.analysis.reference import is_common_misspelling, load_common_misspellings
 
     rows = load_common_misspellings()
     assert ("模版", "模板") in {(r.misspelt, r.correct) for r in rows}

@@ -3,7 +3,7 @@
 Text held by k bidders weighs 1/(k - 1) per character, so that public template
 text held by several honest bidders weighs little; a ring whose only trace is
 the lead's chapters in all four bids must still be flagged, by the set of
-bidders holding the text (collusion.text.groups), and honest bidders sharing
+bidders holding the text (collusion.analysis.text.groups), and honest bidders sharing
 assorted stock paragraphs must not be.
 """
 
@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from conftest import ProjectBuilder
 
+from collusion.analysis.text.groups import coincidence_p, elementary_symmetric
 from collusion.detectors.near_duplicate_text import chance_words
 from collusion.scan import scan_project
 from collusion.settings import Settings
-from collusion.text.groups import coincidence_p, elementary_symmetric
 from tools import synth
 
 BIDDERS = [f"b{n:02d}" for n in range(1, 21)]
@@ -152,7 +152,7 @@ def test_the_command_reports_the_ring_with_its_group_copy(
     from click.testing import CliRunner
 
     from collusion.cli import main
-    from collusion.report import load_schema
+    from collusion.report.build import load_schema
 
     out, html = tmp_path / "r.json", tmp_path / "r.html"
     result = CliRunner().invoke(

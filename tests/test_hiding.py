@@ -18,12 +18,12 @@ import pytest
 from lxml import etree
 from test_textsim import COMPANIES, context, honest_project, swap
 
+from collusion.analysis.folding import visible_text
+from collusion.analysis.sections import split_sections
 from collusion.detectors import near_duplicate_text
 from collusion.extract import extract_file
-from collusion.folding import visible_text
-from collusion.labels import STORY_LABELS
+from collusion.report.labels import STORY_LABELS
 from collusion.scan import scan_project
-from collusion.sections import split_sections
 from tools import synth
 
 MARKER = "@@COPY@@"
@@ -505,7 +505,7 @@ def test_table_columns_are_read_for_text_tables_only(tmp_path: Path) -> None:
     ]
     text = [["施工现场设置", "班前教育每日"], ["门禁系统三道", "开工前进行"]]
     synth.write_docx(path, [("第一章 概况", 1), ("table", prices), ("table", text)])
-    from collusion.sections import with_column_readings
+    from collusion.analysis.sections import with_column_readings
 
     blocks = with_column_readings(list(extract_file(tmp_path, "bids/b01/a.docx").blocks))
     columns = [b.text for b in blocks if b.kind == "table" and b.cells is None]

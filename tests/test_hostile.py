@@ -27,7 +27,7 @@ from formats_support import zip_bytes
 
 from collusion.extract import extract_file
 from collusion.extract.safexml import declares_doctype
-from collusion.report import dumps
+from collusion.report.build import dumps
 from collusion.scan import ScanResult, scan_project
 from collusion.settings import ExtractSettings
 from tools import synth

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from collusion.html import (
+from collusion.report.html import (
     build_view,
     highlight_shared,
     highlight_value,

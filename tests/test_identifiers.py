@@ -9,10 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from collusion import basis
-from collusion.detectors import shared_identifier
-from collusion.detectors.shared_identifier import IdentifierSettings
-from collusion.identifiers import (
+from collusion.analysis.identifier_patterns import (
     BANK_ACCOUNT,
     BUILDER_CERT,
     CREDIT_CODE,
@@ -23,16 +20,21 @@ from collusion.identifiers import (
     RESIDENT_ID,
     SAFETY_CERT,
     credit_code_check_char,
+    is_valid_credit_code,
+    is_valid_resident_id,
+    resident_id_check_char,
+)
+from collusion.analysis.identifiers import (
     find_in_block,
     find_in_blocks,
     find_numbers,
     find_people,
     is_plausible_name,
-    is_valid_credit_code,
-    is_valid_resident_id,
-    resident_id_check_char,
 )
+from collusion.detectors import shared_identifier
+from collusion.detectors.shared_identifier import IdentifierSettings
 from collusion.models import Bidder, Block, ExtractedFile, ProjectInput, ScanContext
+from collusion.report import basis
 from collusion.settings import Settings
 from tools import synth
 
@@ -458,7 +460,7 @@ def test_an_agency_phone_quoted_by_three_bidders_is_no_alert(project, scan) -> N
 
 
 def test_contact_owner_is_the_nearest_party_named_before_it() -> None:
-    from collusion.identifiers import contact_owner
+    from collusion.analysis.identifier_patterns import contact_owner
 
     text = "招标代理机构：某某公司，电话0760-88886666；投标人联系电话13912345678"
     assert contact_owner(text, text.index("0760")) == "招标代理机构"

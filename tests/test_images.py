@@ -7,7 +7,7 @@ from pathlib import Path
 import pymupdf
 from conftest import ProjectBuilder
 
-from collusion import images
+from collusion.analysis import images
 from collusion.extract import extract_file
 from tools import synth
 

@@ -6,9 +6,10 @@ import ast
 import json
 from pathlib import Path
 
-from collusion import identifiers, labels
+from collusion.analysis import identifiers
 from collusion.detectors.shared_signature import FIELD_STRENGTH, field_label
-from collusion.present import field_label as shown_label
+from collusion.report import labels
+from collusion.report.present import field_label as shown_label
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,7 +33,7 @@ def test_every_identifier_kind_has_a_label():
 
 
 def schema_enum(*path: str) -> set[str]:
-    node = json.loads((ROOT / "collusion" / "report.schema.json").read_text(encoding="utf-8"))
+    node = json.loads((ROOT / "collusion" / "report" / "report.schema.json").read_text(encoding="utf-8"))
     for key in path:
         node = node[key]
     return set(node["enum"])
@@ -52,7 +53,7 @@ def test_detector_and_views_show_the_same_label():
 
 
 def test_terminal_summary_does_not_import_the_html_package():
-    tree = ast.parse((ROOT / "collusion" / "summary_text.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "collusion" / "report" / "terminal.py").read_text(encoding="utf-8"))
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    assert not {m for m in imported if m and m.startswith("collusion.html")}
+    assert not {m for m in imported if m and m.startswith("collusion.report.html")}

@@ -18,9 +18,10 @@ import pytest
 from conftest import plan_paragraphs
 from formats_support import SOFFICE, convert
 
-from collusion import nightly
 from collusion.errors import LockHeld
-from collusion.lifecycle import POOL_TEMP_PREFIX, make_pool_temp_dir, remove_pool_temp_dir
+from collusion.nightly import lock as nightly_lock
+from collusion.nightly import run as nightly
+from collusion.runtime.lifecycle import POOL_TEMP_PREFIX, make_pool_temp_dir, remove_pool_temp_dir
 from tools import synth
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
@@ -190,7 +191,7 @@ def dead_pid() -> int:
 def test_lock_held_for_a_dead_run_is_taken_over(tmp_path):
     """A leftover process holding the lock of a run that died does not block the next."""
     db_path = tmp_path / "h.db"
-    lock = nightly.lock_path_for(db_path)
+    lock = nightly_lock.lock_path_for(db_path)
     holder = subprocess.Popen(
         [sys.executable, "-c", LEFTOVER_HOLDER, str(lock), str(dead_pid())],
         stdout=subprocess.PIPE,
@@ -198,7 +199,7 @@ def test_lock_held_for_a_dead_run_is_taken_over(tmp_path):
     try:
         assert holder.stdout.readline() == b"holding\n"
         lines: list[str] = []
-        with nightly.nightly_lock(db_path, lines.append) as path:
+        with nightly_lock.nightly_lock(db_path, lines.append) as path:
             assert path.read_text().strip() == str(os.getpid())
         assert "replacing the lock file" in lines[0]
     finally:
@@ -208,14 +209,14 @@ def test_lock_held_for_a_dead_run_is_taken_over(tmp_path):
 
 def test_lock_held_by_a_live_run_is_refused(tmp_path):
     db_path = tmp_path / "h.db"
-    lock = nightly.lock_path_for(db_path)
+    lock = nightly_lock.lock_path_for(db_path)
     holder = subprocess.Popen(
         [sys.executable, "-c", LEFTOVER_HOLDER, str(lock), "self"], stdout=subprocess.PIPE
     )
     try:
         assert holder.stdout.readline() == b"holding\n"
         lock.write_text(f"{holder.pid}\n")
-        with pytest.raises(LockHeld, match=f"pid {holder.pid}"), nightly.nightly_lock(db_path):
+        with pytest.raises(LockHeld, match=f"pid {holder.pid}"), nightly_lock.nightly_lock(db_path):
             pass
     finally:
         holder.kill()
@@ -226,10 +227,10 @@ def test_forked_children_do_not_hold_the_lock(tmp_path):
     """A child forked while the lock is held (as workers are) closes it at once."""
     db_path = tmp_path / "h.db"
     read_end, write_end = os.pipe()
-    with nightly.nightly_lock(db_path):
+    with nightly_lock.nightly_lock(db_path):
         pid = os.fork()
         if pid == 0:  # the child: report whether the lock file is among its open files
-            lock = str(nightly.lock_path_for(db_path))
+            lock = str(nightly_lock.lock_path_for(db_path))
             held = any(
                 os.path.realpath(f"/proc/self/fd/{fd}") == lock
                 for fd in os.listdir("/proc/self/fd")

@@ -7,8 +7,8 @@ import sqlite3
 import pytest
 from sqlite_utils import Database
 
-from collusion import migrations
-from collusion.migrations import applied_migrations, migrate, migration_names
+from collusion.store import migrations
+from collusion.store.migrations import applied_migrations, migrate, migration_names
 
 EXPECTED_TABLES = {
     "_migrations",
@@ -77,7 +77,7 @@ def test_failed_migration_leaves_nothing_behind(tmp_path, monkeypatch):
 
 def test_m006_keeps_sections_and_indexes_their_bands(tmp_path, monkeypatch):
     """Upgrade a database made before m006: sections keep their rows, gain ids and bands."""
-    from collusion import minhash
+    from collusion.analysis import minhash
 
     recipe = minhash.recipe(5, 0)
     db = Database(sqlite3.connect(tmp_path / "old.db"))

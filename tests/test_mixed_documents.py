@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from test_identifiers import context_of, para
 
-from collusion import basis
 from collusion.detectors import mixed_documents, shared_identifier
 from collusion.detectors.mixed_documents import MixedSettings, identities, own_credit_codes
 from collusion.models import Block
+from collusion.report import basis
 from tools import synth
 
 NAMES = {"b1": "中山市正泰建筑工程有限公司", "b2": "广东建华建设集团有限公司",

@@ -22,13 +22,19 @@ from click.testing import CliRunner
 from pgtest import history_dump
 
 import collusion.scan
-from collusion import nightly, store
+from collusion import store
 from collusion.cli import main
 from collusion.errors import LockHeld, SettingsError
-from collusion.nightly import find_projects, load_regulators, run_nightly
+from collusion.nightly import inbox as nightly_inbox
+from collusion.nightly import lock as nightly_lock
+from collusion.nightly import output as nightly_output
+from collusion.nightly import run as nightly
+from collusion.nightly.inbox import find_projects
+from collusion.nightly.output import load_regulators
+from collusion.nightly.run import run_nightly
 from tools import synth
 
-SCHEMA = Path(collusion.scan.__file__).with_name("report.schema.json")
+SCHEMA = Path(collusion.scan.__file__).parent / "report" / "report.schema.json"
 
 
 def make_project(
@@ -318,14 +324,14 @@ def test_unreadable_file_is_recorded_by_content(tmp_path, history_target):
     summary = run(inbox, tmp_path, history_target)
     assert summary.scanned[0].file_errors == 1
     db = store.open_db(history_target)
-    broken = nightly.file_sha256(inbox / "p" / "bids" / "b02" / "技术标.docx")
+    broken = nightly_inbox.file_sha256(inbox / "p" / "bids" / "b02" / "技术标.docx")
     assert store.known_failure(db, broken)["path"] == "bids/b02/技术标.docx"
     assert run(inbox, tmp_path, history_target).nothing_new  # not retried while unchanged
 
 
 def test_concurrent_run_refused(inbox, tmp_path):
     db_path = tmp_path / "history.db"
-    with nightly.nightly_lock(db_path), pytest.raises(LockHeld, match="another nightly run"):
+    with nightly_lock.nightly_lock(db_path), pytest.raises(LockHeld, match="another nightly run"):
         run_nightly(inbox, db_path, tmp_path / "out")
     assert not (tmp_path / "out").exists()  # nothing started
 
@@ -340,7 +346,7 @@ def test_concurrent_run_refused_across_processes(inbox, tmp_path):
             "-c",
             textwrap.dedent(f"""
         import time, pathlib
-        from collusion.nightly import nightly_lock
+        from collusion.nightly.lock import nightly_lock
         with nightly_lock(pathlib.Path({str(db_path)!r})):
             pathlib.Path({str(marker)!r}).write_text("x")
             time.sleep(60)
@@ -375,7 +381,8 @@ def _wait_for(marker: Path, proc: subprocess.Popen, seconds: float = 120) -> Non
 KILLABLE_RUN = textwrap.dedent(
     """
     import pathlib, sys, time
-    from collusion import nightly, store
+    from collusion import store
+    from collusion.nightly import run as nightly
 
     inbox, db, out, marker, mode = sys.argv[1:6]
     calls = []
@@ -477,10 +484,10 @@ def test_regulators_config(tmp_path):
     good = tmp_path / "r.json"
     good.write_text('{"construction": "住建局", "default": "发改局"}', encoding="utf-8")
     regulators = load_regulators(good)
-    assert nightly.regulator_for("construction", regulators) == "住建局"
-    assert nightly.regulator_for("transport", regulators) == "发改局"
-    assert nightly.regulator_for(None, {}) == nightly.UNROUTED
-    unsafe = nightly.regulator_for("x", {"x": "../etc"})  # one safe component
+    assert nightly_output.regulator_for("construction", regulators) == "住建局"
+    assert nightly_output.regulator_for("transport", regulators) == "发改局"
+    assert nightly_output.regulator_for(None, {}) == nightly_output.UNROUTED
+    unsafe = nightly_output.regulator_for("x", {"x": "../etc"})  # one safe component
     assert "/" not in unsafe and not unsafe.startswith(".") and unsafe.startswith("_etc-")
     bad = tmp_path / "bad.json"
     bad.write_text('["住建局"]', encoding="utf-8")

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from collusion import parallel
-from collusion.parallel import split_map
+from collusion.runtime import parallel
+from collusion.runtime.parallel import split_map
 
 needs_fork = pytest.mark.skipif(
     "fork" not in multiprocessing.get_all_start_methods(), reason="no fork on this platform"

@@ -11,10 +11,7 @@ from pathlib import Path
 import pytest
 from test_identifiers import context_of, para, row
 
-from collusion import basis
-from collusion.detectors import price_pattern
-from collusion.detectors.price_pattern import PriceSettings
-from collusion.prices import (
+from collusion.analysis.prices import (
     arithmetic_error,
     find_prices,
     identical_prices,
@@ -23,6 +20,9 @@ from collusion.prices import (
     progressions,
     screens,
 )
+from collusion.detectors import price_pattern
+from collusion.detectors.price_pattern import PriceSettings
+from collusion.report import basis
 from tools import synth
 
 D = Decimal
@@ -451,7 +451,7 @@ def test_random_cent_prices_of_200_bidders_give_no_pattern():
 def test_random_integer_prices_of_1000_bidders_build_no_group():
     import random
 
-    from collusion.scoring import flagged_groups, score_pairs, weigh_alerts
+    from collusion.scoring.score import flagged_groups, score_pairs, weigh_alerts
     from collusion.settings import ScoreSettings
 
     rng = random.Random(11)

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from conftest import ProjectBuilder, plan_paragraphs
 
 from collusion.cli import main
-from collusion.redact import mask_name, redact_report, redact_text
-from collusion.report import load_schema
+from collusion.report.build import load_schema
+from collusion.report.redact import mask_name, redact_report, redact_text
 from tools import synth
 
 RNG = random.Random(6)

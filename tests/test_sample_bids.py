@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from conftest import SAMPLE_BIDS
 
-from collusion.report import load_schema
+from collusion.report.build import load_schema
 from collusion.scan import scan_project
 
 ANSWER_KEY = json.loads((SAMPLE_BIDS / "answer_key.json").read_text(encoding="utf-8"))

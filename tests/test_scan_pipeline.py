@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from collusion import scan as scan_module
+from collusion.analysis.text.shingles import _python_shingles, shingle_array
 from collusion.models import ExtractedFile
 from collusion.scan import scan_project
-from collusion.text.shingles import _python_shingles, shingle_array
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_bids" / "road-2026-017"
 
@@ -55,7 +55,7 @@ def test_vectorized_shingles_are_xxhash_of_each_window() -> None:
 
 
 def test_unique_sorted_is_numpy_unique() -> None:
-    from collusion.distinct import unique_sorted
+    from collusion.analysis.distinct import unique_sorted
 
     rng = np.random.default_rng(5)
     for size in (0, 1, 2, 50, 5000):
@@ -66,7 +66,7 @@ def test_unique_sorted_is_numpy_unique() -> None:
 
 
 def test_parameters_travel_as_columns_and_come_back_equal() -> None:
-    from collusion.text.paramtext import ParamColumns, extract_params
+    from collusion.analysis.text.paramtext import ParamColumns, extract_params
 
     text = "混凝土强度等级为C30，路面宽度6m，塔吊QTZ80两台，工期120日历天，含税 5%"
     params = extract_params(text)
@@ -87,8 +87,8 @@ def _reference_fold(text: str):  # noqa: ANN202 - normalize.Folded
     """``normalize._fold_with_offsets`` done with unicodedata on the whole text."""
     import unicodedata
 
-    from collusion import normalize
-    from collusion.folding import code_points, fold_confusables
+    from collusion.analysis import normalize
+    from collusion.analysis.folding import code_points, fold_confusables
 
     nfkc = unicodedata.normalize("NFKC", text)
     if len(nfkc) == len(text):
@@ -104,8 +104,8 @@ def test_folding_by_table_is_unicodedata_on_the_whole_text() -> None:
     on the whole text, composing and context-cased characters included."""
     import unicodedata
 
-    from collusion import normalize
-    from collusion.text.paramtext import _fold_one, _fold_same_length
+    from collusion.analysis import normalize
+    from collusion.analysis.text.paramtext import _fold_one, _fold_same_length
 
     rng = random.Random(11)
     for _ in range(3000):

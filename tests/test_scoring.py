@@ -8,7 +8,7 @@ import pytest
 
 from collusion.errors import SettingsError
 from collusion.models import Alert, Weight
-from collusion.scoring import (
+from collusion.scoring.score import (
     flagged_groups,
     probability,
     rarity_weight,

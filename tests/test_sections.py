@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from collusion.analysis.sections import is_toc_line, numbered_heading_level, split_sections
+from collusion.analysis.text import TextSettings
 from collusion.errors import SettingsError
 from collusion.models import Block
-from collusion.sections import is_toc_line, numbered_heading_level, split_sections
-from collusion.text import TextSettings
 
 BODY = "本工程基础采用C30混凝土浇筑，振捣密实，养护时间不少于七天，确保结构质量满足设计要求。" * 6
 

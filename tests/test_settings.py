@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from collusion.analysis.text import TextSettings
 from collusion.errors import SettingsError
 from collusion.settings import (
     CrossProjectSettings,
@@ -14,7 +15,6 @@ from collusion.settings import (
     PriceSettings,
     Settings,
 )
-from collusion.text import TextSettings
 
 
 def test_defaults_are_one_typed_field_per_detector():

@@ -13,8 +13,8 @@ from conftest import ProjectBuilder
 from formats_support import SOFFICE, convert, zip_bytes
 from lxml import etree
 
+from collusion.analysis.prices import parse_boq
 from collusion.extract import extract_file
-from collusion.prices import parse_boq
 from collusion.settings import ExtractSettings
 
 HEADER = ("序号", "项目编码", "项目名称", "项目特征", "计量单位", "工程量", "综合单价", "合价")

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from collusion import minhash, store
+from collusion import store
+from collusion.analysis import minhash
 from collusion.history import SectionPrint
 from collusion.models import (
     Bidder,
@@ -342,8 +343,8 @@ def _with_tender(scan: FakeScanResult, text: str) -> FakeScanResult:
 
 
 def test_text_shingles_learned_from_other_projects_tenders(db):
-    from collusion import text as textsim
-    from collusion.normalize import normalize
+    from collusion.analysis import text as textsim
+    from collusion.analysis.normalize import normalize
 
     stock = OTHER_TEXT
     hashes = set(textsim.shingle_hashes(normalize(stock).text, 5))

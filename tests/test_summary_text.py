@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collusion.summary_text import format_terminal_summary
+from collusion.report.terminal import format_terminal_summary
 
 
 def report(**extra) -> dict:

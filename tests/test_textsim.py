@@ -8,14 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from collusion.detectors import near_duplicate_text
-from collusion.errors import SettingsError
-from collusion.extract import extract_file
-from collusion.models import Bidder, Block, ProjectInput, ScanContext, Section
-from collusion.normalize import PLACEHOLDER, normalize
-from collusion.sections import split_sections
-from collusion.settings import Settings
-from collusion.text import (
+from collusion.analysis.normalize import PLACEHOLDER, normalize
+from collusion.analysis.sections import split_sections
+from collusion.analysis.text import (
     TextSettings,
     compare_project,
     extract_params,
@@ -25,6 +20,11 @@ from collusion.text import (
     sounds_alike,
     typos,
 )
+from collusion.detectors import near_duplicate_text
+from collusion.errors import SettingsError
+from collusion.extract import extract_file
+from collusion.models import Bidder, Block, ProjectInput, ScanContext, Section
+from collusion.settings import Settings
 from tools import synth
 
 COMPANIES = {

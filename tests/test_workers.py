@@ -21,7 +21,7 @@ from pgtest import history_dump
 from test_nightly import honest, make_project
 
 from collusion import store
-from collusion.nightly import run_nightly
+from collusion.nightly.run import run_nightly
 
 PROJECTS = 10
 
@@ -104,7 +104,7 @@ def test_two_workers_scan_each_project_once_like_one_sqlite_run(tmp_path, pg_dsn
 PAUSING_WORKER = textwrap.dedent(
     """
     import pathlib, sys, time
-    from collusion import nightly
+    from collusion.nightly import run as nightly
 
     inbox, db, out, marker = sys.argv[1:5]
     calls = []

@@ -29,7 +29,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from collusion import basis
 from collusion.detectors.shared_signature import (
     HIGH,
     field_basis,
@@ -38,6 +37,7 @@ from collusion.detectors.shared_signature import (
 )
 from collusion.history import HistoryView, SectionMatch, Sighting, company_key
 from collusion.models import Alert, Evidence, ScanContext, Section, SignatureValue
+from collusion.report import basis
 from collusion.settings import CrossProjectSettings
 
 

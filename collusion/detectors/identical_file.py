@@ -3,15 +3,15 @@
 An identical file is one fact. What it implies (its /ID, XMP ids, metadata,
 embedded images, the identifiers and text inside it) is listed in the alert's
 ``details.implies`` and is not reported again as other alerts
-(``collusion.facts`` folds them in, cited under ``details.also_found``).
+(``collusion.scoring.facts`` folds them in, cited under ``details.also_found``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from collusion.basis import ART40_SAME_PREPARER
 from collusion.models import Alert, Evidence, ExtractedFile, ScanContext, Weight
+from collusion.report.basis import ART40_SAME_PREPARER
 
 IDENTICAL_FILE_SCORE = 0.99
 # Two bids holding the same bytes: a random id of the document and of every

@@ -47,19 +47,18 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from collusion import basis
-from collusion.identifiers import (
-    CREDIT_CODE,
+from collusion.analysis.identifier_patterns import CREDIT_CODE, is_valid_credit_code
+from collusion.analysis.identifiers import (
     block_text,
     declared_bidder_names,
     excerpt,
     find_numbers,
-    is_valid_credit_code,
     may_hold_credit_code,
     normalize_company,
     section_titles,
 )
 from collusion.models import Alert, Block, Evidence, ScanContext
+from collusion.report import basis
 from collusion.settings import MixedSettings
 
 KIND = "mixed_documents"

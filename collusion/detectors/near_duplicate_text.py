@@ -5,7 +5,7 @@ paragraphs. The alert aggregates every section pair confirmed between the two
 bidders and quotes every passage, strongest first (ranked by non-boilerplate
 characters times rarity), both sides linked by ``passage``; then shared typos
 and parameter matches, at most ``TextSettings.max_evidence_passages`` of those.
-The engine is ``collusion.text``.
+The engine is ``collusion.analysis.text``.
 """
 
 from __future__ import annotations
@@ -18,11 +18,8 @@ from dataclasses import replace
 from difflib import SequenceMatcher
 from typing import Any
 
-from collusion.basis import ART40_ABNORMAL_CONSISTENCY
-from collusion.labels import STORY_LABELS
-from collusion.models import Alert, Evidence, ScanContext, Section, Weight
-from collusion.normalize import plain_fold
-from collusion.text import (
+from collusion.analysis.normalize import plain_fold
+from collusion.analysis.text import (
     PairResult,
     Param,
     Prepared,
@@ -33,9 +30,12 @@ from collusion.text import (
     page_at,
     prepare_project,
 )
-from collusion.text.groups import GroupCopy
-from collusion.text.reordered import ReorderedPassage
-from collusion.text.shingles import SectionKey, SectionPrep
+from collusion.analysis.text.groups import GroupCopy
+from collusion.analysis.text.reordered import ReorderedPassage
+from collusion.analysis.text.shingles import SectionKey, SectionPrep
+from collusion.models import Alert, Evidence, ScanContext, Section, Weight
+from collusion.report.basis import ART40_ABNORMAL_CONSISTENCY
+from collusion.report.labels import STORY_LABELS
 
 KIND = "near_duplicate_text"
 SENTENCE_ENDS = "。；;！？!?\n"
@@ -284,7 +284,7 @@ def details_for(
         "weighted_chars": pair.weighted_chars,
         "share": {x: pair.share[0], y: pair.share[1]},
         "passages": len(pair.passages),
-        # passages that are sentences shared in another order (collusion.text.reordered)
+        # passages that are sentences shared in another order (collusion.analysis.text.reordered)
         "reordered_passages": sum(reordered.values()),
         "reorder": {
             "jaccard_min": settings.reorder_jaccard_min,
@@ -308,7 +308,7 @@ def details_for(
         },
         # text held by exactly a ring of 3+ in several separate sections, which
         # independent picking of stock text would give with chance p_value
-        # (collusion.text.groups): the weight gains -log10(p) (from_group_copy)
+        # (collusion.analysis.text.groups): the weight gains -log10(p) (from_group_copy)
         "group_copies": [g.to_dict() for g in boiler.groups_of(pair.bidders)],
         "boilerplate_shingles": {
             "tender": len(boiler.tender),
@@ -425,7 +425,7 @@ TEXT_CHARS_PER_UNIT = 100.0
 TEXT_MAX_LOG10_LR = 4.5
 PARAMETER_LOG10_LR = 1.0
 TYPO_MAX_LOG10_LR = 3.0
-# A group copy (collusion.text.groups): the same ring of 3+ bidders holding
+# A group copy (collusion.analysis.text.groups): the same ring of 3+ bidders holding
 # text no one else holds in several separate sections weighs -log10 of its
 # chance under independent picking of stock text, capped like typos.
 GROUP_MAX_LOG10_LR = 3.0

@@ -30,10 +30,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import combinations
 
-from collusion import basis
-from collusion.identifiers import section_titles
-from collusion.models import Alert, Evidence, ScanContext, Weight
-from collusion.prices import (
+from collusion.analysis.identifiers import section_titles
+from collusion.analysis.prices import (
     CENT,
     CONTROL_PRICE_LABELS,
     BoqComparison,
@@ -48,6 +46,8 @@ from collusion.prices import (
     progressions,
     screens,
 )
+from collusion.models import Alert, Evidence, ScanContext, Weight
+from collusion.report import basis
 from collusion.settings import PriceSettings
 
 KIND = "price_pattern"

@@ -25,9 +25,7 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import combinations
 
-from collusion import basis
-from collusion.detectors.mixed_documents import own_credit_codes
-from collusion.identifiers import (
+from collusion.analysis.identifier_patterns import (
     AGENT_ROLES,
     BANK_ACCOUNT,
     BUILDER_CERT,
@@ -39,15 +37,14 @@ from collusion.identifiers import (
     PERSONAL_NUMBER_KINDS,
     RESIDENT_ID,
     SAFETY_CERT,
-    Found,
-    find_in_blocks,
-    fold_width,
-    section_titles,
 )
-from collusion.labels import IDENTIFIER_LABELS
+from collusion.analysis.identifiers import Found, find_in_blocks, fold_width, section_titles
+from collusion.detectors.mixed_documents import own_credit_codes
 from collusion.models import Alert, Evidence, ScanContext
-from collusion.parallel import split_map
-from collusion.scoring import rarity_weight, value_key
+from collusion.report import basis
+from collusion.report.labels import IDENTIFIER_LABELS
+from collusion.runtime.parallel import split_map
+from collusion.scoring.score import rarity_weight, value_key
 from collusion.settings import IdentifierSettings
 
 KIND = "shared_identifier"

@@ -16,10 +16,11 @@ from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Any
 
-from collusion import basis, images
-from collusion.labels import field_name
+from collusion.analysis import images
 from collusion.models import Alert, Evidence, ScanContext, SignatureValue, Weight
-from collusion.scoring import rarity_weight, value_key
+from collusion.report import basis
+from collusion.report.labels import field_name
+from collusion.scoring.score import rarity_weight, value_key
 from collusion.settings import SignatureSettings
 
 HIGH, MEDIUM, LOW, NONE = "high", "medium", "low", "none"
@@ -105,7 +106,7 @@ def field_strength(value: SignatureValue) -> str:
 
 
 def field_label(field: str) -> str:
-    """The field's Chinese label (collusion.labels), else its raw name."""
+    """The field's Chinese label (collusion.report.labels), else its raw name."""
     return field_name(field) or field
 
 

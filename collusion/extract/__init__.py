@@ -42,8 +42,9 @@ from collusion.extract.ofd import read_ofd
 from collusion.extract.pdf import read_pdf
 from collusion.extract.sheets import read_xls, read_xlsx
 from collusion.extract.sniff import READ_FORMATS, describe_unread, sniff_bytes
-from collusion.heap import fewer_collections
-from collusion.lifecycle import (
+from collusion.models import Block, ExtractedFile
+from collusion.runtime.heap import fewer_collections
+from collusion.runtime.lifecycle import (
     close_in_forked_children,
     die_with_parent,
     keep_in_forked_children,
@@ -52,7 +53,6 @@ from collusion.lifecycle import (
     use_temp_dir,
     worker_signals,
 )
-from collusion.models import Block, ExtractedFile
 from collusion.settings import ExtractSettings
 
 Progress = Callable[[str, int, int], None]

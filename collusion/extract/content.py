@@ -49,7 +49,7 @@ MIN_MEDIA_BYTES = 200
 
 def image_signatures(parts: dict[str, bytes], source: str, rel: str) -> list[SignatureValue]:
     """Every picture of a zip package (OFD resources, XLSX media) by what it shows."""
-    from collusion import images  # PyMuPDF-backed; imported where pictures are read
+    from collusion.analysis import images  # PyMuPDF-backed; imported where pictures are read
 
     found = []
     for name in sorted(parts):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from collusion import images
+from collusion.analysis import images
 from collusion.errors import ExtractionError, FileRefused
 from collusion.extract.docx_stories import StoryReader
 from collusion.extract.office_props import APP_FIELDS, CORE_FIELDS

@@ -9,7 +9,7 @@ import os
 import signal
 import subprocess
 
-from collusion.lifecycle import die_with_parent_preexec
+from collusion.runtime.lifecycle import die_with_parent_preexec
 
 
 class ToolTimeout(Exception):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pymupdf
 
-from collusion import images as image_prints
+from collusion.analysis import images as image_prints
 from collusion.errors import ExtractionError
 from collusion.extract.pdf_tables import may_hold_priced_table, ruled, table_blocks
 from collusion.extract.safexml import local_name, parse_xml
@@ -368,7 +368,7 @@ def _page_images(
     prints: list[image_prints.ImagePrint],
     settings: ExtractSettings,
 ) -> None:
-    """The print (``collusion.images``) of each new image object on the page."""
+    """The print (``collusion.analysis.images``) of each new image object on the page."""
     try:
         images = page.get_images(full=True)
     except Exception:  # image hashes are best effort; the text is already kept

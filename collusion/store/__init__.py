@@ -1,6 +1,6 @@
 """The history database: every scanned project's bidders, files, signature
 values, section MinHashes and alerts, in SQLite through sqlite-utils or in
-PostgreSQL through psycopg 3 (``collusion.pgdb``).
+PostgreSQL through psycopg 3 (``collusion.store.pgdb``).
 
 Where the database lives (first that applies):
 

@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from collusion import pgdb
 from collusion.errors import StoreError
-from collusion.migrations import dialect_of, migrate
+from collusion.store import pgdb
+from collusion.store.migrations import dialect_of, migrate
 
 DB_ENV = "COLLUSION_DB"
 HOME_ENV = "COLLUSION_HOME"
@@ -100,7 +100,7 @@ def open_db(path: DbTarget = None) -> Database:
             ``~/.local/share/collusion/history.db``).
 
     Returns:
-        A ``sqlite_utils.Database`` or a ``collusion.pgdb.PgDatabase``, migrated
+        A ``sqlite_utils.Database`` or a ``collusion.store.pgdb.PgDatabase``, migrated
         to the current schema, which the functions of this module take alike.
         Close it with ``db.close()``.
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
-from collusion import minhash
+from collusion.analysis import minhash
 from collusion.history import (
     SectionMatch,
     SectionPrint,
@@ -26,7 +26,7 @@ from collusion.store.recording import (
     unpack_hashes,
 )
 
-if TYPE_CHECKING:  # datasketch (and SciPy) load on first use: collusion.minhash
+if TYPE_CHECKING:  # datasketch (and SciPy) load on first use: collusion.analysis.minhash
     from datasketch import LeanMinHash
 
 # ---------------------------------------------------------------------------
@@ -182,7 +182,7 @@ class History:
     ) -> set[int]:
         """The shingles in the tender or common text of TEXT_COMMON_PROJECTS other projects.
 
-        The history hook of ``collusion.text`` (``ctx.history.text_shingles``).
+        The history hook of ``collusion.analysis.text`` (``ctx.history.text_shingles``).
         ``exclude_project`` is the project being scanned: its own earlier
         record is left out of the counts. Without it that record may be among
         them, so one more project is required.

@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 from sqlite_utils import Database
 
-from collusion import minhash
+from collusion.analysis import minhash
 from collusion.errors import StoreError
-from collusion.heap import scan_heap
 from collusion.history import (
     TextFingerprints,
 )
+from collusion.runtime.heap import scan_heap
 from collusion.store.connection import (
     BAND_BUCKET_CAP,
     EXCERPT_CHARS,

@@ -1,0 +1,685 @@
+"""Bid prices and priced bills of quantities, read from text and table rows.
+
+Pure functions over strings and Blocks; collusion.detectors.price_pattern
+decides what a pattern means. Money is Decimal throughout: a bid price is
+compared to the cent, and binary floats would make 0.1 + 0.2 differ from 0.3.
+
+Uppercase amounts (大写金额) follow the banking convention: digits 零壹贰叁肆伍
+陆柒捌玖, units 拾佰仟 inside a group of four, 万 and 亿 closing groups,
+元 (or 圆), 角, 分, and 整 (or 正) when there are no 角/分. When the
+numeric and the uppercase form of a bid price disagree, the uppercase form
+prevails (评标办法: 投标文件中的大写金额与小写金额不一致的，以大写金额为准),
+and the disagreement is reported.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_left
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from itertools import combinations
+
+from collusion.analysis.identifiers import block_text, excerpt, fold_width
+from collusion.models import Block
+
+CENT = Decimal("0.01")
+
+# --- uppercase amounts -------------------------------------------------------------------
+
+_DIGITS = {"零": 0, "〇": 0, "壹": 1, "贰": 2, "貳": 2, "叁": 3, "參": 3, "肆": 4, "伍": 5,
+           "陆": 6, "陸": 6, "柒": 7, "捌": 8, "玖": 9}
+_SMALL_UNITS = {"拾": 10, "佰": 100, "仟": 1000}
+_BIG_UNITS = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
+_YUAN = "元圆"
+_END = "整正"
+_UPPER_CHARS = "".join(_DIGITS) + "".join(_SMALL_UNITS) + "".join(_BIG_UNITS) + _YUAN + "角分" + _END
+_UPPER_RE = re.compile(f"[{_UPPER_CHARS}]{{2,}}")
+_FORMAL_DIGIT_RE = re.compile("[壹贰貳叁參肆伍陆陸柒捌玖拾]")  # 拾万元 = 100000
+
+
+def _parse_integer(text: str) -> int | None:
+    """The integer an uppercase amount's part before 元 spells, or None."""
+    if not text:
+        return 0
+    result = section = number = 0
+    previous_digit = False
+    for char in text:
+        if char in _DIGITS:
+            if previous_digit and _DIGITS[char] and number:
+                return None  # 壹贰: two digits with no unit between them
+            number = _DIGITS[char]
+            previous_digit = True
+            continue
+        previous_digit = False
+        if char in _SMALL_UNITS:
+            if number == 0 and not (char == "拾" and section == 0 and result == 0):
+                return None  # a unit with no digit, except a leading 拾 (拾万 = 100000)
+            section += (number or 1) * _SMALL_UNITS[char]
+        elif char == "万" or char == "萬":
+            result += (section + number) * 10**4
+            section = 0
+        elif char in _BIG_UNITS:  # 亿 closes everything before it
+            result = (result + section + number) * 10**8
+            section = 0
+        else:
+            return None
+        number = 0
+    return result + section + number
+
+
+def _parse_fraction(text: str) -> Decimal | None:
+    """角 and 分 after 元: 伍角, 伍角陆分, 零陆分, 整."""
+    text = text.rstrip(_END)
+    value = Decimal(0)
+    pending: int | None = None
+    for char in text:
+        if char in _DIGITS:
+            pending = _DIGITS[char]
+        elif char in "角分" and pending is not None:
+            value += Decimal(pending) * (Decimal("0.1") if char == "角" else CENT)
+            pending = None
+        else:
+            return None
+    return value if pending in (None, 0) else None
+
+
+def parse_uppercase_amount(text: str) -> Decimal | None:
+    """The value of an uppercase amount (壹仟贰佰万零叁拾元伍角整), or None if malformed."""
+    text = re.sub(r"\s+", "", text)
+    text = re.sub(r"^(人民币|大写)+[:：]?", "", text)
+    if not text or any(c not in _UPPER_CHARS for c in text) or not _FORMAL_DIGIT_RE.search(text):
+        return None
+    if text[0] not in _DIGITS and text[0] != "拾":
+        return None  # 万陆仟元: the start of the amount is missing (a cut line)
+    integer_text, _, fraction_text = text.partition("元") if "元" in text \
+        else text.partition("圆")
+    if not _ and re.search("[角分]", text) is None:
+        integer_text, fraction_text = text.rstrip(_END), ""  # 壹万 with no 元
+    elif not _:
+        integer_text, fraction_text = "", text  # 伍角陆分
+    integer = _parse_integer(integer_text)
+    fraction = _parse_fraction(fraction_text)
+    if integer is None or fraction is None:
+        return None
+    return Decimal(integer) + fraction
+
+
+# --- numeric amounts -----------------------------------------------------------------------
+
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_NUMERIC_RE = re.compile(
+    rf"(?P<prefix>[¥￥]|RMB|人民币|小写\s*[:：)）]?\s*[¥￥]?)?\s*(?P<num>{_NUMBER})\s*"
+    r"(?P<unit>万元|元)?"
+)
+
+
+def parse_number(text: str) -> Decimal | None:
+    """A plain number in a table cell (1,234.50), or None."""
+    text = re.sub(r"[\s,¥￥]", "", fold_width(text or ""))
+    if not re.fullmatch(r"-?\d+(?:\.\d+)?", text):
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def numeric_amounts(text: str, unit: str | None = None) -> list[tuple[Decimal, int, int]]:
+    """(value, start, end) of money amounts marked by ¥, 小写 or a trailing 元/万元.
+
+    With `unit` (元 or 万元, from a label such as 投标总价（元）), a bare
+    number is an amount in that unit.
+    """
+    amounts = []
+    for m in _NUMERIC_RE.finditer(text):
+        if not (m.group("prefix") or m.group("unit") or unit):
+            continue  # a bare number is a duration, a count or a date
+        value = Decimal(m.group("num").replace(",", ""))
+        if (m.group("unit") or unit) == "万元":
+            value *= 10**4
+        amounts.append((value, m.start("num"), m.end()))
+    return amounts
+
+
+def uppercase_amounts(text: str) -> list[tuple[Decimal, str, int, int]]:
+    """(value, raw, start, end) of well-formed uppercase amounts."""
+    found = []
+    for m in _UPPER_RE.finditer(text):
+        value = parse_uppercase_amount(m.group(0))
+        if value is not None:
+            found.append((value, m.group(0), m.start(), m.end()))
+    return found
+
+
+# --- the bid price in a bidder's files ---------------------------------------------------------
+
+_PRICE_LABEL_RE = re.compile(
+    r"(?<!最高)(?<!控制)(?<!限)(投标总报价|投标总价|投标报价|投标总金额|投标价格|报价总额|总报价"
+    r"|投标金额)"
+)
+# The tender's ceiling price, from which bidders often bid a round discount.
+CONTROL_PRICE_LABELS = re.compile(r"最高投标限价|招标控制价|最高限价|拦标价")
+# Words that start the next item of a 投标函 or 开标一览表: the price ends there.
+_NEXT_ITEM_RE = re.compile(r"工期|质量标准|质量目标|项目经理|投标保证金|有效期|安全目标")
+# 投标总价（元） / 投标报价(万元): the unit of the bare numbers that follow.
+_LABEL_UNIT_RE = re.compile(r"\s*[(（]\s*(万元|元)\s*[)）]")
+_PRICE_WINDOW = 160  # characters after a label searched for its amounts
+
+
+@dataclass(frozen=True)
+class PriceFinding:
+    """A bid price read from one place of a bidder's files."""
+
+    numeric: Decimal | None
+    uppercase: Decimal | None
+    uppercase_raw: str | None
+    page: int | None
+    index: int
+    excerpt: str
+    mismatch: bool  # both forms present and they disagree
+
+    @property
+    def price(self) -> Decimal:
+        """The uppercase amount when the forms disagree (it prevails), else either."""
+        if self.mismatch or self.numeric is None:
+            assert self.uppercase is not None
+            return self.uppercase
+        return self.numeric
+
+
+def _amounts_near(text: str, label: re.Match[str]) -> tuple[list, list, int, int]:
+    """Amounts after the label (to the next item), else before it (back to the sentence start).
+
+    投标函 forms write both orders: 投标总报价：壹仟…元（¥…） and
+    愿意以人民币壹仟…元（¥…）的投标总报价.
+    """
+    after_start = label.end()
+    after = text[after_start:after_start + _PRICE_WINDOW]
+    stop = _NEXT_ITEM_RE.search(after)
+    after = after[:stop.start()] if stop else after
+    after = after[:after.find("。") + 1] if "。" in after else after
+    unit = _LABEL_UNIT_RE.match(after)
+    numbers = numeric_amounts(after, unit.group(1) if unit else None)
+    uppers = uppercase_amounts(after)
+    if numbers or uppers:
+        return numbers, uppers, after_start, after_start + len(after)
+    before_start = max(label.start() - _PRICE_WINDOW, 0)
+    before = text[before_start:label.start()]
+    sentence = max(before.rfind(c) for c in "。；;\n")
+    before_start += sentence + 1
+    before = text[before_start:label.start()]
+    return numeric_amounts(before), uppercase_amounts(before), before_start, label.start()
+
+
+def find_price(text: str, page: int | None, index: int, excerpt_chars: int,
+               tolerance: Decimal, label_from: int = 0,
+               labels: re.Pattern[str] = _PRICE_LABEL_RE) -> PriceFinding | None:
+    """The bid price stated with a 投标总价/投标报价 label in `text`, or None.
+
+    The label is searched from `label_from` on (the text may start with the
+    line before, for amounts that wrapped onto the label's line).
+    """
+    original, text = text, fold_width(text)  # same offsets; excerpts quote the original
+    label = labels.search(text, label_from)
+    if label is None:
+        return None
+    numbers, uppers, start, end = _amounts_near(text, label)
+    if not numbers and not uppers:
+        return None
+    numeric = numbers[0][0] if numbers else None
+    upper = uppers[0] if uppers else None
+    mismatch = bool(numeric is not None and upper and abs(numeric - upper[0]) > tolerance)
+    return PriceFinding(
+        numeric=numeric,
+        uppercase=upper[0] if upper else None,
+        uppercase_raw=upper[1] if upper else None,
+        page=page, index=index,
+        excerpt=excerpt(original, min(start, label.start()), max(end, label.end()),
+                        excerpt_chars),
+        mismatch=mismatch,
+    )
+
+
+def find_prices(blocks: Sequence[Block], excerpt_chars: int, tolerance: Decimal = CENT,
+                labels: re.Pattern[str] = _PRICE_LABEL_RE) -> list[PriceFinding]:
+    """Every bid price stated in these blocks.
+
+    A label's block is read together with its neighbours: a PDF's lines are
+    separate blocks, so an amount may wrap across them (…人民币玖佰捌拾柒 /
+    万陆仟元整（¥9,876,000.00）的投标总报价), and a 投标函 may put the amount
+    on the line after 投标总报价：. The line before joins without a break
+    unless it ends a sentence.
+    """
+    findings = []
+    for position, block in enumerate(blocks):
+        text = block_text(block)
+        if not labels.search(text):  # labels are CJK: no folding needed
+            continue
+        before = block_text(blocks[position - 1]) if position > 0 else ""
+        if before and before.rstrip()[-1:] in "。；;：:":
+            before += "\n"
+        after = block_text(blocks[position + 1]) if position + 1 < len(blocks) else ""
+        finding = find_price(before + text + after, block.page, block.index, excerpt_chars,
+                             tolerance, label_from=len(before), labels=labels)
+        if finding is not None:
+            findings.append(finding)
+    return findings
+
+
+# --- patterns among bid prices ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progression:
+    """Three or more bid prices in an arithmetic or geometric progression."""
+
+    kind: str  # arithmetic | geometric
+    bidders: tuple[str, ...]  # in price order
+    prices: tuple[Decimal, ...]
+    step: Decimal  # the common difference, or the common ratio
+    round: bool  # a round step (50,000.00 yuan) or ratio (0.98): what people choose
+
+
+def discount(price: Decimal, control: Decimal, decimals: int,
+             tolerance: Decimal) -> Decimal | None:
+    """The round discount (下浮率, `decimals` places) giving `price` from `control`, or None."""
+    if control <= 0 or price > control:
+        return None
+    rate = round(1 - price / control, decimals)
+    return rate if abs(control * (1 - rate) - price) <= tolerance else None
+
+
+def is_round_amount(price: Decimal, step: Decimal) -> bool:
+    """Whether `price` is a whole multiple of `step` yuan (9,800,000.00)."""
+    return price % step == 0
+
+
+def identical_prices(prices: dict[str, Decimal]) -> list[tuple[str, ...]]:
+    """Groups of bidders with the same price to the cent, sorted."""
+    groups: dict[Decimal, list[str]] = {}
+    for bidder, price in prices.items():
+        groups.setdefault(price.quantize(CENT), []).append(bidder)
+    return sorted(tuple(sorted(g)) for g in groups.values() if len(g) > 1)
+
+
+Step = Callable[[Decimal, Decimal], Decimal | None]  # the first two values -> the step
+# Every `close` test accepts values within this much of the target, at most
+# (tolerances are a yuan or a few millionths of the price): the search window.
+CHAIN_SLACK_SHARE = Decimal("0.001")
+CHAIN_SLACK_YUAN = Decimal(10)
+
+
+def _chains(values: list[Decimal], step_of: Step, apply: Callable[[Decimal, Decimal], Decimal],
+            close: Callable[[Decimal, Decimal], bool]) -> list[tuple[tuple[int, ...], Decimal]]:
+    """Maximal chains (indexes into sorted distinct `values`, step) of three or more.
+
+    Each pair of values fixes a step; the chain grows while the next value
+    after its last is `close` to `apply(last, step)`.
+    """
+    chains: dict[tuple[int, ...], Decimal] = {}
+    for i, j in combinations(range(len(values)), 2):
+        step = step_of(values[i], values[j])
+        if step is None:
+            continue
+        chain = [i, j]
+        while True:
+            target = apply(values[chain[-1]], step)
+            # Only values near the target can be close: found by bisection.
+            slack = abs(target) * CHAIN_SLACK_SHARE + CHAIN_SLACK_YUAN
+            start = max(chain[-1] + 1, bisect_left(values, target - slack))
+            match = None
+            for k in range(start, len(values)):
+                if values[k] > target + slack:
+                    break
+                if close(values[k], target):
+                    match = k
+                    break
+            if match is None:
+                break
+            chain.append(match)
+        if len(chain) >= 3:
+            chains.setdefault(tuple(chain), step)
+    return sorted((c, step) for c, step in chains.items()
+                  if not any(set(c) < set(other) for other in chains))
+
+
+def progressions(prices: dict[str, Decimal], abs_tolerance: Decimal, rel_tolerance: Decimal,
+                 min_bidders: int = 3, ratio_decimals: int = 3,
+                 round_step: Decimal = Decimal(1000)) -> list[Progression]:
+    """Arithmetic, then geometric, progressions of `min_bidders` or more distinct prices.
+
+    Equal prices are `identical_prices`' business; a chain needs a positive
+    step. A cartel deriving one price from another rounds the result, so:
+
+    - arithmetic: each difference within `abs_tolerance` yuan of the first;
+    - geometric: each price within `abs_tolerance` yuan of the previous times
+      the first ratio (prices derived to the cent or the yuan), or, when the
+      ratio is within `rel_tolerance` of a round ratio (`ratio_decimals`
+      places: 0.98, 1.015), within `rel_tolerance` of the previous times that
+      round ratio (prices rounded to the hundred yuan).
+
+    A looser rule for any ratio would find chance chains: with 15 bids
+    spread over a fifth of their value, a 1e-5 window on any ratio matched in
+    about 8% of random projects. A chain already arithmetic is not reported
+    again as geometric. A step is `round` when it is a multiple of
+    `round_step` yuan, a ratio when it has `ratio_decimals` places: chance
+    chains almost never are.
+    """
+    by_price: dict[Decimal, list[str]] = {}
+    for bidder, price in prices.items():
+        by_price.setdefault(price.quantize(CENT), []).append(bidder)
+    values = sorted(v for v in by_price if v > 0)
+    if len(values) < min_bidders:
+        return []
+
+    def bidders_of(chain: tuple[int, ...]) -> tuple[str, ...]:
+        return tuple(sorted(by_price[values[i]])[0] for i in chain)
+
+    def near(v: Decimal, t: Decimal) -> bool:
+        return abs(v - t) <= abs_tolerance
+
+    def round_ratio(a: Decimal, b: Decimal) -> Decimal | None:
+        """The ratio b/a if it, or its inverse, is round (1.015, or 1/0.985 read upwards)."""
+        ratio = b / a
+        rounded = round(ratio, ratio_decimals)
+        if abs(ratio - rounded) <= rel_tolerance:
+            return rounded
+        inverse = round(1 / ratio, ratio_decimals)
+        return 1 / inverse if abs(1 / ratio - inverse) <= rel_tolerance else None
+
+    def is_round_ratio(ratio: Decimal) -> bool:
+        return any(abs(r - round(r, ratio_decimals)) <= rel_tolerance for r in (ratio, 1 / ratio))
+
+    arithmetic = _chains(values, lambda a, b: b - a, lambda p, d: p + d, near)
+    geometric = _chains(values, lambda a, b: b / a, lambda p, r: p * r, near)
+    geometric += _chains(values, round_ratio, lambda p, r: p * r,
+                         lambda v, t: abs(v - t) <= rel_tolerance * v)
+    def round_difference(step: Decimal) -> bool:
+        off = step % round_step
+        return min(off, round_step - off) <= abs_tolerance
+
+    found = [Progression("arithmetic", bidders_of(c), tuple(values[i] for i in c), step,
+                         round_difference(step))
+             for c, step in arithmetic if len(c) >= min_bidders]
+    seen = {frozenset(c) for c, _ in arithmetic}
+    for chain, ratio in sorted(geometric, key=lambda cs: (-len(cs[0]), cs[0])):
+        if len(chain) >= min_bidders and not any(set(chain) <= s for s in seen):
+            seen.add(frozenset(chain))
+            found.append(Progression("geometric", bidders_of(chain),
+                                     tuple(values[i] for i in chain), ratio,
+                                     is_round_ratio(ratio)))
+    return found
+
+
+# --- project-level screens ---------------------------------------------------------------------
+
+SCREEN_NAMES = ("cv", "spread", "diffp", "rd", "skewness", "kurtosis", "ks")
+SCREEN_DECIMALS = 6
+
+
+def _sample_sd(xs: Sequence[float]) -> float:
+    mean = sum(xs) / len(xs)
+    return math.sqrt(sum((x - mean) ** 2 for x in xs) / (len(xs) - 1))
+
+
+def screens(prices: Iterable[float], min_bids: int) -> dict[str, dict[str, object]]:
+    """The bid-rigging screens over one project's bids, each with its value or why not.
+
+    Over the bids sorted b1 <= ... <= bn, with s the sample standard deviation
+    (n - 1 in the denominator):
+
+    - cv: s / mean (coefficient of variation);
+    - spread: (bn - b1) / b1;
+    - diffp: (b2 - b1) / b1, the gap between the two lowest bids;
+    - rd: (b2 - b1) / s(b2..bn), the gap in units of the losing bids' spread;
+    - skewness: the adjusted Fisher-Pearson G1 = n / ((n-1)(n-2)) * sum(z^3);
+    - kurtosis: the excess kurtosis G2 = n(n+1) / ((n-1)(n-2)(n-3)) * sum(z^4)
+      - 3(n-1)^2 / ((n-2)(n-3)), z = (b - mean) / s;
+    - ks: the Kolmogorov-Smirnov distance between the bids and a uniform
+      distribution on [b1, bn], max_i max(i/n - F(bi), F(bi) - (i-1)/n);
+      evenly spaced bids give 1/n.
+
+    Every screen needs `min_bids` bids (the literature's four); each value is
+    None, with the reason, when it cannot be computed.
+    """
+    bids = sorted(float(p) for p in prices)
+    n = len(bids)
+    result: dict[str, dict[str, object]] = {}
+
+    def unavailable(reason: str) -> dict[str, object]:
+        return {"value": None, "reason": reason}
+
+    if n < min_bids:
+        reason = f"需要至少{min_bids}个报价，实际{n}个"
+        return {name: unavailable(reason) for name in SCREEN_NAMES}
+    mean = sum(bids) / n
+    sd = _sample_sd(bids)
+    b1, b2, bn = bids[0], bids[1], bids[-1]
+    result["cv"] = {"value": sd / mean} if mean > 0 else unavailable("平均报价不为正")
+    result["spread"] = {"value": (bn - b1) / b1} if b1 > 0 else unavailable("最低报价不为正")
+    result["diffp"] = {"value": (b2 - b1) / b1} if b1 > 0 else unavailable("最低报价不为正")
+    losing_sd = _sample_sd(bids[1:])
+    result["rd"] = ({"value": (b2 - b1) / losing_sd} if losing_sd > 0
+                    else unavailable("落标报价的标准差为0"))
+    if sd == 0:
+        for name in ("skewness", "kurtosis"):
+            result[name] = unavailable("全部报价相同，标准差为0")
+    else:
+        z = [(b - mean) / sd for b in bids]
+        result["skewness"] = {"value": n / ((n - 1) * (n - 2)) * sum(v ** 3 for v in z)}
+        result["kurtosis"] = {"value": n * (n + 1) / ((n - 1) * (n - 2) * (n - 3))
+                              * sum(v ** 4 for v in z)
+                              - 3 * (n - 1) ** 2 / ((n - 2) * (n - 3))}
+    if bn == b1:
+        result["ks"] = unavailable("全部报价相同")
+    else:
+        cdf = [(b - b1) / (bn - b1) for b in bids]
+        result["ks"] = {"value": max(max((i + 1) / n - f, f - i / n) for i, f in enumerate(cdf))}
+    for entry in result.values():
+        if entry["value"] is not None:  # six decimals: stable, readable report values
+            entry["value"] = round(float(entry["value"]), SCREEN_DECIMALS)
+    return {name: result[name] for name in SCREEN_NAMES}
+
+
+# --- priced bills of quantities ----------------------------------------------------------------
+
+# Sums the tender fixes or that no bidder may compete on: equal unit prices
+# there are expected. 011707001 is 安全文明施工 in GB 50854-2013.
+FIXED_SUM_WORDS = ("暂列金额", "暂估价", "暂估单价", "专业工程暂估", "材料暂估", "安全文明施工",
+                   "规费", "税金", "增值税", "社会保险费", "住房公积金", "工程排污费", "甲供")
+FIXED_SUM_CODES = ("011707001",)
+_TOTAL_ROW_WORDS = ("合计", "小计", "总计")
+
+_HEADER_KEYS = (
+    ("code", re.compile(r"项目编码|清单编码|编码")),
+    ("name", re.compile(r"项目名称|清单名称|子目名称|名称")),
+    ("unit", re.compile(r"^计量单位$|^单位$")),
+    ("quantity", re.compile(r"工程量|工程数量|^数量$")),
+    ("unit_price", re.compile(r"综合单价|^单价")),
+    ("total", re.compile(r"合价")),
+)
+_TOTAL_FALLBACK_RE = re.compile(r"^金额")
+
+
+@dataclass(frozen=True)
+class BoqItem:
+    """One priced line of a bill of quantities (分部分项工程量清单与计价表)."""
+
+    key: str  # what the line is matched on across bidders
+    code: str
+    name: str
+    unit: str
+    quantity: Decimal
+    unit_price: Decimal
+    total: Decimal | None
+    page: int | None
+    index: int
+    row: str  # the row as written, for evidence
+
+    @property
+    def fixed(self) -> bool:
+        """A provisional or non-competitive sum (暂列金额, 安全文明施工费, 规费, 税金 ...)."""
+        return (any(word in self.name for word in FIXED_SUM_WORDS)
+                or self.code.startswith(FIXED_SUM_CODES))
+
+
+def boq_header(cells: Sequence[str]) -> dict[str, int]:
+    """column role -> position for a row that names BoQ columns (may be partial)."""
+    clean = [re.sub(r"\s+", "", fold_width(c)) for c in cells]
+    columns: dict[str, int] = {}
+    for key, pattern in _HEADER_KEYS:
+        for i, cell in enumerate(clean):
+            if pattern.search(cell) and i not in columns.values():
+                columns[key] = i
+                break
+    if "total" not in columns:
+        spare = [i for i, c in enumerate(clean)
+                 if _TOTAL_FALLBACK_RE.search(c) and i not in columns.values()]
+        if spare:
+            columns["total"] = spare[0]
+    return columns
+
+
+def _is_header(columns: dict[str, int]) -> bool:
+    return "unit_price" in columns or ("quantity" in columns and "name" in columns)
+
+
+def is_boq_header(cells: Sequence[str]) -> bool:
+    """Whether a table row is the header of a bill of quantities."""
+    return _is_header(boq_header(cells))
+
+
+def parse_boq(blocks: Iterable[Block]) -> list[BoqItem]:
+    """Priced lines of every BoQ table among these blocks, in order.
+
+    A header may span two rows (金额 over 综合单价 | 合价): consecutive header
+    rows are merged, the later naming a column winning. A data row needs a
+    quantity and a unit price that parse as numbers; total rows (合计, 小计)
+    are skipped.
+    """
+    items: list[BoqItem] = []
+    columns: dict[str, int] = {}
+    previous_header = False
+    occurrences: dict[str, int] = {}
+    for block in blocks:
+        if not block.cells:
+            columns, previous_header = {}, False
+            continue
+        header = boq_header(block.cells)
+        if _is_header(header):
+            columns = {**columns, **header} if previous_header else header
+            previous_header = True
+            continue
+        previous_header = False
+        item = _boq_item(block, columns, occurrences)
+        if item is not None:
+            items.append(item)
+    return items
+
+
+def _cell(cells: Sequence[str], columns: dict[str, int], key: str) -> str:
+    position = columns.get(key)
+    if position is None or position >= len(cells):
+        return ""
+    return re.sub(r"\s+", " ", fold_width(cells[position])).strip()
+
+
+def _boq_item(block: Block, columns: dict[str, int],
+              occurrences: dict[str, int]) -> BoqItem | None:
+    if "unit_price" not in columns or "quantity" not in columns:
+        return None
+    cells = block.cells or ()
+    quantity = parse_number(_cell(cells, columns, "quantity"))
+    unit_price = parse_number(_cell(cells, columns, "unit_price"))
+    name = _cell(cells, columns, "name")
+    if quantity is None or unit_price is None or any(w in name for w in _TOTAL_ROW_WORDS):
+        return None
+    code = _cell(cells, columns, "code").replace(" ", "")
+    unit = _cell(cells, columns, "unit")
+    base = code if re.fullmatch(r"[0-9A-Za-z]{6,}", code) else f"{name}|{unit}"
+    occurrences[base] = occurrences.get(base, 0) + 1
+    key = base if occurrences[base] == 1 else f"{base}#{occurrences[base]}"
+    return BoqItem(key=key, code=code, name=name, unit=unit, quantity=quantity,
+                   unit_price=unit_price, total=parse_number(_cell(cells, columns, "total")),
+                   page=block.page, index=block.index, row=" | ".join(c.strip() for c in cells))
+
+
+def arithmetic_error(item: BoqItem, abs_tolerance: Decimal, per_unit: Decimal) -> bool:
+    """Whether quantity x unit price misses the written total by more than rounding.
+
+    Rounding allows `abs_tolerance` yuan plus `per_unit` per unit of quantity
+    (a unit price shown to the cent may have been multiplied unrounded).
+    """
+    if item.total is None:
+        return False
+    allowed = abs_tolerance + abs(item.quantity) * per_unit
+    return abs(item.quantity * item.unit_price - item.total) > allowed
+
+
+@dataclass(frozen=True)
+class BoqComparison:
+    """Two bidders' BoQs line by line, fixed sums left out."""
+
+    comparable: int  # lines both priced, not fixed, not priced by the tender
+    identical: tuple[tuple[BoqItem, BoqItem], ...]
+    ratio: Decimal | None  # B's prices are A's times this on `ratio_lines`
+    ratio_lines: tuple[tuple[BoqItem, BoqItem], ...]
+    shared_errors: tuple[tuple[BoqItem, BoqItem], ...]  # same line wrong in both
+    identical_errors: int  # of those, the same quantity, price and total
+
+    @property
+    def identical_share(self) -> float:
+        return len(self.identical) / self.comparable if self.comparable else 0.0
+
+    @property
+    def ratio_share(self) -> float:
+        return len(self.ratio_lines) / self.comparable if self.comparable else 0.0
+
+
+def compare_boq(a: Sequence[BoqItem], b: Sequence[BoqItem],
+                expected: Mapping[str, Collection[Decimal]], ratio_tolerance: Decimal,
+                abs_tolerance: Decimal, per_unit: Decimal) -> BoqComparison:
+    """Line-by-line comparison of two BoQs.
+
+    Lines are matched on their 清单编码 (or name and unit when there is no
+    code). A line is left out when it is a fixed or provisional sum, or when
+    either bidder's unit price is one `expected` lists for that line (the
+    tender's own price, or a price most bidders use).
+    The constant ratio is taken from the line with the largest unit price
+    (the least rounding error) and a line follows it when B's price is within
+    `ratio_tolerance` yuan of A's price times the ratio.
+    """
+    b_by_key = {item.key: item for item in b}
+    pairs = []
+    for item in a:
+        other = b_by_key.get(item.key)
+        if other is None or item.fixed or other.fixed:
+            continue
+        given = expected.get(item.key, ())
+        if item.unit_price in given or other.unit_price in given:
+            continue
+        pairs.append((item, other))
+    identical = tuple(p for p in pairs if p[0].unit_price == p[1].unit_price)
+    ratio, ratio_lines = _constant_ratio(pairs, ratio_tolerance)
+    # Every matched line counts for errors, fixed sums too: a copied slip is a
+    # copied slip wherever it sits.
+    shared = tuple((x, y) for x in a if (y := b_by_key.get(x.key)) is not None
+                   and arithmetic_error(x, abs_tolerance, per_unit)
+                   and arithmetic_error(y, abs_tolerance, per_unit))
+    same = sum(1 for x, y in shared
+               if (x.quantity, x.unit_price, x.total) == (y.quantity, y.unit_price, y.total))
+    return BoqComparison(len(pairs), identical, ratio, ratio_lines, shared, same)
+
+
+def _constant_ratio(pairs: list[tuple[BoqItem, BoqItem]], tolerance: Decimal
+                    ) -> tuple[Decimal | None, tuple[tuple[BoqItem, BoqItem], ...]]:
+    priced = [p for p in pairs if p[0].unit_price > 0 and p[1].unit_price > 0]
+    if not priced:
+        return None, ()
+    anchor = max(priced, key=lambda p: (p[0].unit_price, p[0].key))
+    ratio = anchor[1].unit_price / anchor[0].unit_price
+    lines = tuple(p for p in priced if abs(p[0].unit_price * ratio - p[1].unit_price) <= tolerance)
+    return ratio, lines

@@ -1,0 +1,58 @@
+"""Near-duplicate text engine: one module per stage, run in order by ``compare_project``.
+
+1. ``shingles.prepare``: each section normalized (names masked) and cut into
+   character 5-gram shingles hashed with 32-bit xxhash.
+2. ``boilerplate.build_boilerplate``: the shingles that are never evidence, in
+   layers (the tender, what many bidders share, reviewed reference texts, a
+   history hook).
+3. ``candidates``: section pairs from MinHashLSH, from rare shingles and from
+   rare technical parameters (``parameters``), sorted.
+4. ``verify``: every candidate confirmed by exact measures, or dropped.
+5. ``alignment.align``: the passages of each confirmed pair.
+6. ``typos.shared_typos``: input-method slips exactly two bidders share.
+7. ``aggregation.aggregate``: one result per bidder pair, with its severity.
+
+``engine.compare_project`` runs the stages; ``settings.TextSettings`` holds
+every threshold. ``engine.prepare_project`` runs stages 1 and 2 alone, once
+per scan, so that ``fingerprints.fingerprint_project`` (the section MinHashes
+the history stores, ``collusion.analysis.minhash``) and the comparison share them.
+"""
+
+from collusion.analysis.text.aggregation import PairResult, ProjectComparison
+from collusion.analysis.text.boilerplate import (
+    Boilerplate,
+    HistoryHook,
+    build_boilerplate,
+    load_reference_texts,
+    reference_shingles,
+)
+from collusion.analysis.text.engine import PreparedText, compare_project, page_at, prepare_project
+from collusion.analysis.text.fingerprints import fingerprint_project
+from collusion.analysis.text.parameters import Param, extract_params
+from collusion.analysis.text.settings import TextSettings
+from collusion.analysis.text.shingles import SHINGLE_HASH_SEED, Prepared, prepare, shingle_hashes
+from collusion.analysis.text.typos import SharedTypo, sounds_alike
+
+__all__ = [
+    "SHINGLE_HASH_SEED",
+    "Boilerplate",
+    "HistoryHook",
+    "PairResult",
+    "PreparedText",
+    "Param",
+    "Prepared",
+    "ProjectComparison",
+    "SharedTypo",
+    "TextSettings",
+    "build_boilerplate",
+    "compare_project",
+    "extract_params",
+    "fingerprint_project",
+    "load_reference_texts",
+    "page_at",
+    "prepare",
+    "prepare_project",
+    "reference_shingles",
+    "shingle_hashes",
+    "sounds_alike",
+]

@@ -1,0 +1,260 @@
+"""Stage 7, ``aggregate``: one result per bidder pair with its measures and severity.
+
+The pair's passages, typos and parameter matches; severity from the amount
+and rarity of what is shared.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from collusion.analysis.text.alignment import (
+    Passage,
+    overlaps,
+)
+from collusion.analysis.text.boilerplate import (
+    Boilerplate,
+    members,
+)
+from collusion.analysis.text.parameters import (
+    ParamMatch,
+)
+from collusion.analysis.text.reordered import ReorderedPassage, passages
+from collusion.analysis.text.settings import TextSettings
+from collusion.analysis.text.shingles import Prepared
+from collusion.analysis.text.typos import (
+    SharedTypo,
+)
+from collusion.analysis.text.verify import (
+    SectionMatch,
+)
+
+
+@dataclass(frozen=True)
+class AlignedPassage:
+    """A passage with the section pair it belongs to."""
+
+    match: SectionMatch
+    passage: Passage
+
+
+@dataclass(frozen=True)
+class PairResult:
+    """Everything the text engine found between two bidders."""
+
+    bidders: tuple[str, str]
+    matches: tuple[SectionMatch, ...]
+    passages: tuple[AlignedPassage, ...]  # strongest first
+    typos: tuple[SharedTypo, ...]
+    shared_chars: int  # non-boilerplate characters in passages (the smaller side)
+    weighted_chars: float  # shared characters x rarity
+    share: tuple[float, float]  # of each bidder's remaining text
+    param_sections: tuple[SectionMatch, ...]  # matched by parameters only
+    tfidf: float | None
+    score: float
+    severity: str | None  # None: below reporting
+    measures: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProjectComparison:
+    """The engine's result over a project, with its cost."""
+
+    prepared: tuple[Prepared, ...]
+    boilerplate: Boilerplate
+    pairs: tuple[PairResult, ...]
+    candidates: int  # section pairs compared exactly
+    all_pairs: int  # section pairs of different bidders
+    lsh_params: tuple[int, int]
+
+
+def _union_length(spans: Iterable[tuple[int, int]]) -> int:
+    total, end = 0, -1
+    for s, e in sorted(spans):
+        if e <= end:
+            continue
+        total += e - max(s, end)
+        end = e
+    return total
+
+
+def remaining_chars(p: Prepared, boiler: Boilerplate, k: int) -> int:
+    """Normalized characters of a section outside boilerplate shingles."""
+    if not len(p.hashes):
+        return 0
+    return int((~members(p.hash_array(), boiler.removed_array)).sum()) + k - 1
+
+
+def poisson_tail(count: int, rate: float) -> float:
+    """P(X >= count) for X ~ Poisson(rate)."""
+    term, below = math.exp(-rate), 0.0
+    for i in range(count):
+        below += term
+        term *= rate / (i + 1)
+    return max(0.0, 1.0 - below)
+
+
+def typo_p_values(
+    typos: Mapping[tuple[str, str], Sequence[SharedTypo]], bidders: int, settings: TextSettings
+) -> dict[tuple[str, str], float]:
+    """Each pair's chance of sharing as many typo-like variants as it does,
+    given the rate among the project's other pairs."""
+    pairs = bidders * (bidders - 1) // 2
+    total = sum(len(t) for t in typos.values())
+    out = {}
+    for pair, found in typos.items():
+        rate = (total - len(found)) / max(1, pairs - 1)
+        out[pair] = poisson_tail(len(found), max(settings.typo_min_rate, rate))
+    return out
+
+
+def typo_level(count: int, p_value: float, settings: TextSettings) -> int:
+    """0: not evidence; 1: evidence (medium alone); 2: strong (high alone)."""
+    if count < settings.typo_min_count or p_value > settings.typo_max_p:
+        return 0
+    return 2 if p_value <= settings.typo_high_p else 1
+
+
+def severity_of(
+    weighted: float, share: float, by_params: bool, typo: int, settings: TextSettings
+) -> str | None:
+    """High, medium or None from the amount, rarity and spread of what is shared."""
+    if weighted >= settings.high_chars or (
+        share >= settings.high_share and weighted >= settings.medium_chars
+    ):
+        return "high"
+    if typo >= 2:
+        return "high"
+    signals = sum([weighted >= settings.medium_chars, by_params, typo >= 1])
+    if signals >= 2:
+        return "high"
+    if signals == 1:
+        return "medium"
+    return None
+
+
+def score_of(weighted: float, by_params: bool, typo: int, settings: TextSettings) -> float:
+    """Noisy-OR of the text amount, the parameter match and the shared typos."""
+    miss = math.exp(-weighted / settings.score_scale_chars)
+    if by_params:
+        miss *= 1 - settings.param_score
+    if typo:
+        miss *= (1 - settings.typo_score) ** typo
+    return round(1 - miss, 4)
+
+
+@functools.cache
+def tfidf_tools() -> tuple[Any, Any]:
+    """scikit-learn's TF-IDF vectorizer and cosine, imported on first use
+    (about half a second; a scan imports them while its files are read)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    return TfidfVectorizer, cosine_similarity
+
+
+def tfidf_cosine(texts_a: Sequence[str], texts_b: Sequence[str], settings: TextSettings) -> float:
+    """Char n-gram TF-IDF cosine of two texts (a paraphrase-tolerant second opinion)."""
+    TfidfVectorizer, cosine_similarity = tfidf_tools()  # noqa: N806 - a class
+    a, b = "".join(texts_a), "".join(texts_b)
+    if not a or not b:
+        return 0.0
+    vectorizer = TfidfVectorizer(
+        analyzer="char", ngram_range=(settings.tfidf_ngram_min, settings.tfidf_ngram_max)
+    )
+    matrix = vectorizer.fit_transform([a, b])
+    return round(float(cosine_similarity(matrix[0], matrix[1])[0, 0]), 4)
+
+
+def aggregate(
+    bidders: tuple[str, str],
+    matches: Sequence[SectionMatch],
+    typos: Sequence[SharedTypo],
+    typo_p: float,
+    prepared: Sequence[Prepared],
+    boiler: Boilerplate,
+    remaining: Mapping[str, int],
+    settings: TextSettings,
+) -> PairResult:
+    """One result per bidder pair: passages, shared typos, measures, severity."""
+    aligned: list[AlignedPassage] = []
+    for m in matches:
+        a, b = prepared[m.a], prepared[m.b]
+        aligned.extend(AlignedPassage(m, p) for p in passages(a, b, m, boiler, settings))
+    covered: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for ap in aligned:
+        covered[ap.match.a].append((ap.passage.a_start, ap.passage.a_end))
+        covered[ap.match.b].append((ap.passage.b_start, ap.passage.b_end))
+    side_a = sum(_union_length(covered[m.a]) for m in _unique(matches, "a"))
+    side_b = sum(_union_length(covered[m.b]) for m in _unique(matches, "b"))
+    non_boiler = sum(ap.passage.chars for ap in aligned)
+    shared_chars = min(side_a, side_b, non_boiler)
+    weighted = sum(ap.passage.weighted for ap in aligned) * (
+        shared_chars / non_boiler if non_boiler else 0.0
+    )
+    typos = [
+        t
+        for t in typos
+        if not overlaps(t.a_start, t.a_end, covered.get(t.a, []))
+        and not overlaps(t.b_start, t.b_end, covered.get(t.b, []))
+    ]
+    share = (
+        shared_chars / max(1, remaining[bidders[0]]),
+        shared_chars / max(1, remaining[bidders[1]]),
+    )
+    param_sections = tuple(m for m in matches if m.by_params)
+    typo = typo_level(len(typos), typo_p, settings)
+    severity = severity_of(weighted, max(share), bool(param_sections), typo, settings)
+    score = score_of(weighted, bool(param_sections), typo, settings)
+    tfidf = None
+    if settings.tfidf_second_opinion and severity is not None:
+        tfidf = tfidf_cosine(
+            [prepared[m.a].norm.text for m in _unique(matches, "a")],
+            [prepared[m.b].norm.text for m in _unique(matches, "b")],
+            settings,
+        )
+    aligned.sort(key=lambda ap: (-ap.passage.weighted, ap.match.a, ap.passage.a_start))
+    measures = {
+        "typo_p_value": round(typo_p, 6),
+        "jaccard": round(max((m.jaccard for m in matches), default=0.0), 4),
+        "containment": round(max((m.containment for m in matches), default=0.0), 4),
+        "reordered_passages": sum(isinstance(ap.passage, ReorderedPassage) for ap in aligned),
+    }
+    return PairResult(
+        bidders=bidders,
+        matches=tuple(matches),
+        passages=tuple(aligned),
+        typos=tuple(typos),
+        shared_chars=shared_chars,
+        weighted_chars=round(weighted, 1),
+        share=(round(share[0], 4), round(share[1], 4)),
+        param_sections=param_sections,
+        tfidf=tfidf,
+        score=score,
+        severity=severity,
+        measures=measures,
+    )
+
+
+def swapped(match: SectionMatch) -> SectionMatch:
+    """The same match seen from the other side."""
+    params = ParamMatch(
+        tuple((y, x) for x, y in match.params.shared), match.params.score, match.params.order_score
+    )
+    return replace(match, a=match.b, b=match.a, params=params)
+
+
+def _unique(matches: Sequence[SectionMatch], side: str) -> list[SectionMatch]:
+    seen: set[int] = set()
+    out = []
+    for m in matches:
+        sid = getattr(m, side)
+        if sid not in seen:
+            seen.add(sid)
+            out.append(m)
+    return out

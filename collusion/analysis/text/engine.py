@@ -1,0 +1,176 @@
+"""The whole project: ``compare_project`` runs the stages in order."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from itertools import combinations
+
+from collusion.analysis.text.aggregation import (
+    ProjectComparison,
+    aggregate,
+    remaining_chars,
+    swapped,
+    typo_level,
+    typo_p_values,
+)
+from collusion.analysis.text.boilerplate import (
+    Boilerplate,
+    HistoryHook,
+    build_boilerplate,
+)
+from collusion.analysis.text.candidates import (
+    lsh_candidates,
+    param_candidates,
+    rare_candidates,
+)
+from collusion.analysis.text.parameters import (
+    build_param_index,
+)
+from collusion.analysis.text.settings import TextSettings
+from collusion.analysis.text.shingles import Prepared, SectionKey, SectionPrep, prepare
+from collusion.analysis.text.typos import (
+    shared_typos,
+)
+from collusion.analysis.text.verify import (
+    SectionMatch,
+    unit_param_matches,
+    verify,
+)
+from collusion.models import Section
+from collusion.runtime.parallel import beside
+
+
+@dataclass(frozen=True)
+class PreparedText:
+    """Stages 1 and 2 over a project: its sections prepared, its boilerplate layers.
+
+    Made once per scan (``collusion.scan``) and shared by the comparison and
+    the history's fingerprints (``collusion.analysis.text.fingerprints``).
+    """
+
+    prepared: tuple[Prepared, ...]
+    boilerplate: Boilerplate
+
+
+def prepare_project(
+    sections: Mapping[str, Sequence[Section]],
+    tender: Sequence[Section] = (),
+    names: Mapping[str, Iterable[str]] | None = None,
+    settings: TextSettings | None = None,
+    history: HistoryHook = None,
+    ready: Mapping[SectionKey, SectionPrep] | None = None,
+) -> PreparedText:
+    """Stages 1 and 2: every section prepared, and the text that is never
+    evidence; ``ready`` holds sections prepared already (``shingles.prepare``)."""
+    settings = settings or TextSettings()
+    prepared = prepare(sections, names or {}, settings, ready)
+    return PreparedText(tuple(prepared), build_boilerplate(prepared, tender, settings, history))
+
+
+def compare_project(
+    sections: Mapping[str, Sequence[Section]],
+    tender: Sequence[Section] = (),
+    names: Mapping[str, Iterable[str]] | None = None,
+    settings: TextSettings | None = None,
+    history: HistoryHook = None,
+    *,
+    prepared_text: PreparedText | None = None,
+) -> ProjectComparison:
+    """Compare every bidder's sections with every other's; one result per bidder pair.
+
+    ``prepared_text``, when given, is ``prepare_project`` of the same
+    arguments, made earlier; stages 1 and 2 are then not run again.
+    """
+    settings = settings or TextSettings()
+    text = prepared_text or prepare_project(sections, tender, names, settings, history)
+    prepared, boiler = list(text.prepared), text.boilerplate
+    # Shared typos and each bidder's remaining text depend on neither the
+    # candidates nor their confirmation: a second core works them out.
+    (typos, remaining), (pairs, by_bidders) = beside(
+        lambda: (
+            shared_typos(prepared, boiler, settings),
+            remaining_by_bidder(prepared, boiler, settings),
+        ),
+        lambda: confirmed_pairs(prepared, boiler, tender, settings),
+        weight=sum(len(p.norm.text) for p in prepared),
+    )
+    typo_p = typo_p_values(typos, boiler.bidders, settings)
+    keys = sorted(
+        set(by_bidders)
+        | {key for key, found in typos.items() if typo_level(len(found), typo_p[key], settings)}
+    )
+    results = [
+        aggregate(
+            key,
+            by_bidders.get(key, []),
+            typos.get(key, []),
+            typo_p.get(key, 1.0),
+            prepared,
+            boiler,
+            remaining,
+            settings,
+        )
+        for key in keys
+    ]
+    counts = Counter(p.bidder for p in prepared)
+    all_pairs = sum(counts[x] * counts[y] for x, y in combinations(sorted(counts), 2))
+    return ProjectComparison(
+        prepared=tuple(prepared),
+        boilerplate=boiler,
+        pairs=tuple(results),
+        candidates=len(pairs),
+        all_pairs=all_pairs,
+        lsh_params=(settings.lsh_bands, settings.lsh_rows),
+    )
+
+
+def confirmed_pairs(
+    prepared: Sequence[Prepared],
+    boiler: Boilerplate,
+    tender: Sequence[Section],
+    settings: TextSettings,
+) -> tuple[list[tuple[int, int]], dict[tuple[str, str], list[SectionMatch]]]:
+    """Stages 3 and 4: the candidate section pairs, and the confirmed ones by bidder pair."""
+    kept = {p.id: boiler.kept(p) for p in prepared}
+    index = build_param_index(prepared, tender, settings)
+    pairs = sorted(
+        lsh_candidates(prepared, kept, settings)
+        | rare_candidates(prepared, kept, boiler, settings)
+        | param_candidates(prepared, index, settings)
+    )
+    by_bidders: dict[tuple[str, str], list[SectionMatch]] = defaultdict(list)
+    for i, j in pairs:
+        match = verify(prepared[i], prepared[j], kept, index, settings)
+        if match is not None:
+            by_bidders[(prepared[i].bidder, prepared[j].bidder)].append(match)
+    for match in unit_param_matches(prepared, index, settings):
+        a, b = sorted((match.a, match.b))
+        key = (prepared[a].bidder, prepared[b].bidder)
+        if not any(m.by_params and {m.a, m.b} == {a, b} for m in by_bidders[key]):
+            by_bidders[key].append(replace(match, a=a, b=b) if a == match.a else swapped(match))
+    return pairs, by_bidders
+
+
+def remaining_by_bidder(
+    prepared: Sequence[Prepared], boiler: Boilerplate, settings: TextSettings
+) -> Counter[str]:
+    """Each bidder's normalized characters that are not boilerplate."""
+    remaining: Counter[str] = Counter()
+    for p in prepared:
+        remaining[p.bidder] += remaining_chars(p, boiler, settings.shingle_chars)
+    return remaining
+
+
+def page_at(section: Section, offset: int) -> tuple[int | None, int]:
+    """The page and block index at a character offset of the section text."""
+    starts = []
+    pos = 0
+    for block in section.blocks:
+        starts.append(pos)
+        pos += len(block.text) + 1
+    i = max(0, bisect_right(starts, offset) - 1)
+    block = section.blocks[i] if section.blocks else None
+    return (block.page if block else None, block.index if block else 0)

@@ -1,0 +1,1 @@
+"""The nightly run over an inbox of project folders: find, lock, scan, record, deliver."""

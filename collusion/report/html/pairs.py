@@ -1,0 +1,360 @@
+"""The flagged pairs: each pair's alerts with their evidence, measures and passages."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from collusion.report.html.chart import CHART_PATTERNS, price_chart
+from collusion.report.html.highlight import (
+    highlight_shared,
+    highlight_value,
+)
+from collusion.report.labels import (
+    KIND_LABELS,
+    MEASURE_LABELS,
+    PATTERN_LABELS,
+    SEVERITY_LABELS,
+    SOURCE_LABELS,
+    STRENGTH_LABELS,
+)
+from collusion.report.present import (
+    SEVERITY_ORDER,
+    alert_sort_key,
+    as_text,
+    field_label,
+    format_number,
+    format_price,
+    format_score,
+)
+
+# Details that are shares, shown as percentages.
+SHARE_KEYS = ("share", "ratio_share", "identical_share")
+# Details shown in their own table rather than as measures.
+SECTION_KEYS = ("sections",)
+# Small mappings (e.g. a share per bidder) are shown inline up to this size.
+MAX_INLINE_ITEMS = 8
+
+
+# The pair matrix shades cells in this many steps of score.
+SHADE_STEPS = 5
+
+
+def shade(score: Any) -> int:
+    """The matrix shading step (0..SHADE_STEPS) of a score."""
+    if not isinstance(score, (int, float)) or isinstance(score, bool):
+        return 0
+    clamped = min(max(float(score), 0.0), 1.0)
+    return max(1, math.ceil(clamped * SHADE_STEPS))
+
+
+def alert_brief(alert: dict[str, Any]) -> dict[str, str]:
+    return {
+        "id": alert["id"],
+        "kind_label": KIND_LABELS.get(alert["kind"], alert["kind"] or "—"),
+        "severity": alert["severity"],
+        "severity_label": SEVERITY_LABELS[alert["severity"]],
+        "score": format_score(alert["score"]),
+        "summary": alert["summary"],
+    }
+
+
+def pair_view(
+    pair: dict[str, Any],
+    index: int,
+    alerts: dict[str, dict[str, Any]],
+    ignored: list[dict[str, Any]],
+    names: dict[str, str],
+    bidders: list[dict[str, Any]],
+    first_shown: dict[str, int],
+) -> dict[str, Any]:
+    """One flagged pair: its shared-code table and its other alerts, by severity.
+
+    An alert about three or more bidders belongs to several pairs; it is shown
+    in full under the first and referred to from the others.
+    """
+    a, b = pair["bidders"]
+    own = sorted((alerts[i] for i in pair["alert_ids"] if i in alerts), key=alert_sort_key)
+    signatures = [x for x in own if x["kind"] == "shared_signature"]
+    blocks: list[dict[str, Any]] = []
+    ignored_rows = [sig for sig in ignored if a in sig["bidders"] and b in sig["bidders"]]
+    if signatures or ignored_rows:
+        rows = [_signature_row(x, a, b) for x in signatures]
+        top = signatures[0] if signatures else None
+        blocks.append(
+            {
+                "type": "signatures",
+                "sort": alert_sort_key(top) if top else (len(SEVERITY_ORDER),),
+                "severity": top["severity"] if top else "",
+                "severity_label": SEVERITY_LABELS[top["severity"]] if top else "",
+                "rows": rows,
+                "ignored": ignored_rows,
+                "basis": sorted({x["basis"] for x in signatures if x["basis"]}),
+            }
+        )
+    for alert in own:
+        if alert["kind"] == "shared_signature":
+            continue
+        if alert["id"] in first_shown:
+            view = {
+                **alert_brief(alert),
+                "type": "ref",
+                "basis": alert["basis"],
+                "pair": first_shown[alert["id"]],
+            }
+        else:
+            first_shown[alert["id"]] = index
+            view = alert_view(alert, (a, b), names, bidders)
+        view["sort"] = alert_sort_key(alert)
+        blocks.append(view)
+    blocks.sort(key=lambda blk: blk["sort"])
+    kinds: dict[str, int] = {}
+    for alert in own:
+        label = KIND_LABELS.get(alert["kind"], alert["kind"])
+        kinds[label] = kinds.get(label, 0) + 1
+    return {
+        "index": index,
+        "a": a,
+        "b": b,
+        "a_name": names.get(a, ""),
+        "b_name": names.get(b, ""),
+        "score": format_score(pair["score"]),
+        "shade": shade(pair["score"]),
+        "kinds": [f"{k}×{v}" if v > 1 else k for k, v in kinds.items()],
+        "blocks": blocks,
+        "alert_ids": [x["id"] for x in own],
+    }
+
+
+def _files_of(evidence: list[Mapping[str, Any]], bidder: str) -> list[str]:
+    files = []
+    for item in evidence:
+        if as_text(item.get("bidder")) == bidder:
+            name = as_text(item.get("file")) or "电子招投标系统记录"
+            if name not in files:
+                files.append(name)
+    return files
+
+
+def _signature_row(alert: dict[str, Any], a: str, b: str) -> dict[str, Any]:
+    details = alert["details"]
+    evidence = alert["evidence"]
+    field = details.get("field") or next((e.get("field") for e in evidence if e.get("field")), "")
+    value = details.get("value") or next((e.get("value") for e in evidence if e.get("value")), "")
+    source = as_text(details.get("source"))
+    return {
+        "id": alert["id"],
+        "severity": alert["severity"],
+        "severity_label": SEVERITY_LABELS[alert["severity"]],
+        "score": format_score(alert["score"]),
+        "source_label": SOURCE_LABELS.get(source, source or "—"),
+        "field_label": field_label(field, details.get("label")),
+        "value": format_number(value),
+        "files_a": _files_of(evidence, a),
+        "files_b": _files_of(evidence, b),
+        "summary": alert["summary"],
+    }
+
+
+def _locator(item: Mapping[str, Any]) -> dict[str, str]:
+    page = item.get("page")
+    paragraph = item.get("paragraph")
+    start, end = item.get("start"), item.get("end")
+    return {
+        "bidder": as_text(item.get("bidder")),
+        "file": as_text(item.get("file")) or "—",
+        "page": f"第 {page} 页" if page is not None else "",
+        "section": as_text(item.get("section")),
+        # The report's own paragraph number (0-based, as in the JSON and its schema).
+        "paragraph": f"段落编号 {paragraph}" if isinstance(paragraph, int) else "",
+        "chars": f"字符 {start}–{end}" if isinstance(start, int) and isinstance(end, int) else "",
+    }
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def _measure_value(key: str, value: Any, bidders: set[str]) -> str | None:
+    """A detail as one short line, or None when it is too nested for one."""
+    if key == "source":
+        return SOURCE_LABELS.get(str(value), format_number(value))
+    if key in ("field", "fields"):
+        values = value if isinstance(value, list) else [value]
+        return "、".join(field_label(v) for v in values)
+    if key == "pattern":
+        return PATTERN_LABELS.get(str(value), format_number(value))
+    if key == "strength":
+        return STRENGTH_LABELS.get(str(value), format_number(value))
+    if key == "price":
+        return format_price(value)
+    if key in SHARE_KEYS and isinstance(value, (int, float, Mapping)):
+        if isinstance(value, Mapping):
+            items = [(k, v) for k, v in value.items() if isinstance(v, (int, float))]
+            return "；".join(f"{k} {v:.0%}" for k, v in items) if items else None
+        return f"{value:.0%}"
+    if isinstance(value, Mapping):
+        # Inline only a value per bidder (names, shares); settings and counts
+        # of the machinery are left to the raw view.
+        if not value or not set(map(str, value)) <= bidders:
+            return None
+        if not all(
+            _is_scalar(v) or (isinstance(v, list) and all(map(_is_scalar, v)))
+            for v in value.values()
+        ):
+            return None
+        parts = [f"{k}: {format_number(v)}" for k, v in value.items() if v not in (None, "", [])]
+        return "；".join(parts) or None
+    if isinstance(value, list):
+        if len(value) > MAX_INLINE_ITEMS * 2 or not all(map(_is_scalar, value)):
+            return None
+        return format_number(value) or None
+    return format_number(value)
+
+
+def _details_rows(
+    details: Mapping[str, Any], bidders: Iterable[str], skip: Iterable[str] = ()
+) -> list[dict[str, str]]:
+    """The details that read as one line each; nested ones are left to the raw view."""
+    skip = set(skip) | set(SECTION_KEYS)
+    if "label" in details:
+        skip.add("field")  # the detector's own label says it in Chinese
+    rows = []
+    for key, value in details.items():
+        if key in skip or value is None:
+            continue
+        text = _measure_value(str(key), value, set(bidders))
+        if text:
+            rows.append({"name": MEASURE_LABELS.get(str(key), str(key)), "value": text})
+    return rows
+
+
+def _raw_details(details: Mapping[str, Any]) -> str:
+    """All details as indented JSON, for the reviewer who wants every measure."""
+    if not details:
+        return ""
+    return json.dumps(details, ensure_ascii=False, indent=2, default=str)
+
+
+def _section_pairs(details: Mapping[str, Any], pair: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The matched section pairs a near-duplicate alert lists in details."""
+    rows = []
+    for item in details.get("sections") or []:
+        if not isinstance(item, Mapping):
+            continue
+        sides = []
+        for bidder in pair:
+            where = item.get(bidder)
+            if isinstance(where, Mapping):
+                sides.append(
+                    {
+                        "bidder": bidder,
+                        "file": as_text(where.get("file")),
+                        "section": as_text(where.get("section")),
+                        "page": f"第 {where['page']} 页" if where.get("page") is not None else "",
+                    }
+                )
+        if len(sides) != 2:
+            continue
+        rows.append(
+            {
+                "sides": sides,
+                "jaccard": format_number(item.get("jaccard"))
+                if item.get("jaccard") is not None
+                else "—",
+                "containment": format_number(item.get("containment"))
+                if item.get("containment") is not None
+                else "—",
+                "by": {"text": "文字", "parameters": "技术参数"}.get(
+                    as_text(item.get("matched_by")), as_text(item.get("matched_by")) or "—"
+                ),
+            }
+        )
+    return rows
+
+
+def alert_view(
+    alert: dict[str, Any],
+    pair: tuple[str, ...],
+    names: dict[str, str],
+    bidders: list[dict[str, Any]],
+) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        **alert_brief(alert),
+        "type": "alert",
+        "kind": alert["kind"],
+        "basis": alert["basis"],
+        "bidders": [{"id": x, "name": names.get(x, "")} for x in alert["bidders"]],
+        "sort": alert_sort_key(alert),
+    }
+    details = alert["details"]
+    view["measures"] = _details_rows(details, alert["bidders"], skip=("prices", "order", "sources"))
+    view["raw"] = _raw_details(details)
+    view["sections"] = []
+    view["passages"] = []
+    view["chart"] = None
+    view["evidence"] = []
+    if alert["kind"] == "near_duplicate_text":
+        view["sections"] = _section_pairs(details, pair)
+        view["passages"] = _passages(alert["evidence"], pair)
+        return view
+    if alert["kind"] == "price_pattern" and details.get("pattern") in CHART_PATTERNS:
+        view["chart"] = price_chart(alert, bidders)
+    view["evidence"] = [
+        {
+            **_locator(e),
+            "field_label": field_label(e.get("field")) if e.get("field") else "",
+            "value": as_text(e.get("value")),
+            "context": highlight_value(as_text(e.get("excerpt")), as_text(e.get("value")))
+            if e.get("excerpt")
+            else [],
+        }
+        for e in alert["evidence"]
+    ]
+    return view
+
+
+def _passages(evidence: list[Mapping[str, Any]], pair: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The aligned passages of a near-duplicate alert, two sides each."""
+    order = {b: i for i, b in enumerate(pair)}
+    linked: dict[Any, list[Mapping[str, Any]]] = {}
+    loose: dict[str, list[Mapping[str, Any]]] = {}
+    for item in evidence:
+        key = item.get("passage")
+        if isinstance(key, int) and not isinstance(key, bool):
+            linked.setdefault(key, []).append(item)
+        else:
+            loose.setdefault(as_text(item.get("bidder")), []).append(item)
+    sides_list = [linked[k] for k in sorted(linked)]
+    # Evidence without a passage number: pair the n-th item of one bidder with
+    # the n-th of the other.
+    loose_lists = [loose[k] for k in sorted(loose, key=lambda b: (order.get(b, len(order)), b))]
+    if loose_lists:
+        longest = max(len(x) for x in loose_lists)
+        for n in range(longest):
+            sides_list.append([x[n] for x in loose_lists if n < len(x)])
+    out = []
+    for number, sides in enumerate(sides_list, start=1):
+        sides = sorted(
+            sides,
+            key=lambda e: (
+                order.get(as_text(e.get("bidder")), len(order)),
+                as_text(e.get("bidder")),
+            ),
+        )
+        texts = [as_text(e.get("excerpt")) for e in sides]
+        if len(sides) >= 2 and texts[0] and texts[1]:
+            segs = list(highlight_shared(texts[0], texts[1]))
+            segs += [[(t, False)] if t else [] for t in texts[2:]]
+        else:
+            # One excerpt only: it is the shared text itself.
+            segs = [[(t, True)] if t else [] for t in texts]
+        out.append(
+            {
+                "number": number,
+                "sides": [{**_locator(e), "segments": s} for e, s in zip(sides, segs, strict=True)],
+            }
+        )
+    return out

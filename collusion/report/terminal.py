@@ -1,0 +1,87 @@
+"""A short plain-text summary of a report, for the terminal after a scan."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from collusion.report.basis import DISCLAIMER
+from collusion.report.labels import KIND_LABELS
+from collusion.report.present import (
+    SEVERITY_ORDER,
+    format_score,
+    group_mark,
+    score_value,
+    unanalysed_files,
+)
+
+# Control characters and bidi overrides in bid metadata could move the
+# cursor, recolour the terminal or reorder what is shown: never print them.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _clean(value: Any) -> str:
+    return _UNPRINTABLE.sub(" ", "" if value is None else str(value)).strip()
+
+
+def _bidder(bidder_id: str, names: Mapping[str, str]) -> str:
+    name = names.get(bidder_id, "")
+    return f"{bidder_id} {name}" if name else bidder_id
+
+
+def format_terminal_summary(report: Mapping[str, Any]) -> str:
+    """Flagged pairs with score and alert kinds, groups, and the error count."""
+    bidders = [b for b in report.get("bidders") or [] if isinstance(b, Mapping)]
+    names = {_clean(b.get("id")): _clean(b.get("name")) for b in bidders}
+    alerts = {_clean(a.get("id")): a for a in report.get("alerts") or [] if isinstance(a, Mapping)}
+    severities = {key: 0 for key in SEVERITY_ORDER}
+    for alert in alerts.values():
+        if alert.get("severity") in severities:
+            severities[alert["severity"]] += 1
+    project = report.get("project") or {}
+    title = _clean(project.get("name")) or _clean(project.get("id")) or "未命名项目"
+    if project.get("name") and project.get("id"):
+        title = f"{title}（{_clean(project.get('id'))}）"
+
+    lines = [
+        f"扫描完成：{title}，投标人 {len(bidders)} 家，预警 {len(alerts)} 条"
+        f"（高 {severities['high']}、中 {severities['medium']}、低 {severities['low']}）。"
+    ]
+    flagged = [p for p in report.get("pairs") or [] if isinstance(p, Mapping) and p.get("flagged")]
+    # The same order, and so the same numbers, as the HTML report's pair sections.
+    flagged.sort(
+        key=lambda p: (-score_value(p.get("score")), sorted(map(_clean, p.get("bidders") or [])))
+    )
+    if flagged:
+        lines.append(f"标记的投标人对 {len(flagged)} 对：")
+        for number, pair in enumerate(flagged, start=1):
+            members = sorted(_clean(b) for b in pair.get("bidders") or [])
+            kinds: dict[str, int] = {}
+            for alert_id in pair.get("alerts") or []:
+                alert = alerts.get(_clean(alert_id))
+                if alert is not None:
+                    label = KIND_LABELS.get(alert.get("kind"), _clean(alert.get("kind")))
+                    kinds[label] = kinds.get(label, 0) + 1
+            kind_text = "、".join(f"{k}×{n}" if n > 1 else k for k, n in kinds.items())
+            lines.append(
+                f"  {number}. "
+                + " ↔ ".join(_bidder(b, names) for b in members)
+                + f"  分值 {format_score(pair.get('score'))}"
+                + (f"  {kind_text}" if kind_text else "")
+            )
+    else:
+        lines.append("未发现达到标记阈值的投标人对。")
+    groups = [g for g in report.get("groups") or [] if isinstance(g, Mapping)]
+    if groups:
+        lines.append(f"关联组 {len(groups)} 个：")
+        for index, group in enumerate(groups):
+            members = "、".join(sorted(_clean(b) for b in group.get("bidders") or []))
+            lines.append(
+                f"  {group_mark(index)}  {members}  分值 {format_score(group.get('score'))}"
+            )
+    problems = unanalysed_files(report)
+    if problems:
+        lines.append(f"未能分析的文件 {len(problems)} 个，详见报告中的 errors 与文件状态。")
+    lines.append(f"说明：{_clean(report.get('disclaimer')) or DISCLAIMER}")
+    return "\n".join(lines) + "\n"
