@@ -75,8 +75,11 @@ def sections_from_blocks(project: Project) -> tuple[dict, tuple[Section, ...], i
         blocks = blocks_from_items(bid_items(bid))
         pages += blocks[-1].page or 0
         sections[bid.bidder] = split_sections(bid.bidder, f"bids/{bid.bidder}/技术标", blocks)
-    tender_items = [x for title, lines in project.tender_forms + project.tender_text
-                    for x in [(title, 1), *lines]]
+    tender_items = [
+        x
+        for title, lines in project.tender_forms + project.tender_text
+        for x in [(title, 1), *lines]
+    ]
     return sections, split_sections("tender", "tender", blocks_from_items(tender_items)), pages
 
 
@@ -96,8 +99,9 @@ def truth_intervals(comparison: ProjectComparison, bid: Bid) -> dict[int, list[t
     return out
 
 
-def predicted_intervals(comparison: ProjectComparison, pair_key: tuple[str, str],
-                        copier: str) -> dict[int, list[tuple[int, int]]]:
+def predicted_intervals(
+    comparison: ProjectComparison, pair_key: tuple[str, str], copier: str
+) -> dict[int, list[tuple[int, int]]]:
     out: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for pair in comparison.pairs:
         if pair.bidders != pair_key:
@@ -128,7 +132,9 @@ def evaluate(project: Project, comparison: ProjectComparison, tally: dict) -> No
             tally["alerted"][case] += severity is not None
             tally["high"][case] += severity == "high"
             if case in CHAR_CASES:
-                copier = next(b for b in (x, y) if bids[b].plan and any(s.copied for s in bids[b].plan))
+                copier = next(
+                    b for b in (x, y) if bids[b].plan and any(s.copied for s in bids[b].plan)
+                )
                 truth = _covered(truth_intervals(comparison, bids[copier]))
                 pred = _covered(predicted_intervals(comparison, (x, y), copier))
                 tally["chars"]["truth"] += len(truth)
@@ -147,16 +153,22 @@ def print_accuracy(tally: dict) -> None:
     tp = sum(tally["alerted"][c] for c in CASES)
     fp = tally["alerted"]["honest"]
     precision = tp / (tp + fp) if tp + fp else 1.0
-    print(f"pair precision {precision:.3f}  recall {tp / max(1, positives):.3f}  "
-          f"(alerted = severity medium or high; honest pairs alerted: {fp})")
+    print(
+        f"pair precision {precision:.3f}  recall {tp / max(1, positives):.3f}  "
+        f"(alerted = severity medium or high; honest pairs alerted: {fp})"
+    )
     tp_high = sum(tally["high"][c] for c in CASES)
     fp_high = tally["high"]["honest"]
-    print(f"pair precision at high {tp_high / (tp_high + fp_high) if tp_high + fp_high else 1:.3f}"
-          f"  recall at high {tp_high / max(1, positives):.3f}")
+    print(
+        f"pair precision at high {tp_high / (tp_high + fp_high) if tp_high + fp_high else 1:.3f}"
+        f"  recall at high {tp_high / max(1, positives):.3f}"
+    )
     chars = tally["chars"]
-    print(f"passage chars (verbatim, light_edit, cross_format; copier side): "
-          f"precision {chars['both'] / max(1, chars['pred']):.3f}  "
-          f"recall {chars['both'] / max(1, chars['truth']):.3f}")
+    print(
+        f"passage chars (verbatim, light_edit, cross_format; copier side): "
+        f"precision {chars['both'] / max(1, chars['pred']):.3f}  "
+        f"recall {chars['both'] / max(1, chars['truth']):.3f}"
+    )
 
 
 def new_tally() -> dict:
@@ -170,8 +182,10 @@ def accuracy(seeds: int, bidders: int, settings: TextSettings) -> None:
     compared = all_pairs = pages = 0
     for seed in range(1, seeds + 1):
         room = bidders // 2
-        cases = CASES if room >= len(CASES) else tuple(
-            CASES[(seed * room + i) % len(CASES)] for i in range(room)
+        cases = (
+            CASES
+            if room >= len(CASES)
+            else tuple(CASES[(seed * room + i) % len(CASES)] for i in range(room))
         )
         project = make_project(seed, bidders=bidders, cases=cases)
         with tempfile.TemporaryDirectory() as tmp:
@@ -182,8 +196,9 @@ def accuracy(seeds: int, bidders: int, settings: TextSettings) -> None:
         compared += comparison.candidates
         all_pairs += comparison.all_pairs
         evaluate(project, comparison, tally)
-    print(f"== accuracy: {seeds} projects x {bidders} bidders, real DOCX/PDF files "
-          f"({pages} pages) ==")
+    print(
+        f"== accuracy: {seeds} projects x {bidders} bidders, real DOCX/PDF files ({pages} pages) =="
+    )
     print_accuracy(tally)
     print(f"section pairs compared exactly: {compared} of {all_pairs} cross-bidder pairs")
 
@@ -200,20 +215,31 @@ def scale(bidders: int, pages: int, settings: TextSettings) -> None:
     tally = new_tally()
     evaluate(project, comparison, tally)
     n_sections = sum(len(s) for s in sections.values())
-    print(f"\n== scale: {bidders} bidders, {n_pages} pages ({n_pages // bidders} a bidder), "
-          f"{n_sections} sections ==")
+    print(
+        f"\n== scale: {bidders} bidders, {n_pages} pages ({n_pages // bidders} a bidder), "
+        f"{n_sections} sections =="
+    )
     print_accuracy(tally)
-    print(f"section pairs compared exactly: {comparison.candidates} of {comparison.all_pairs} "
-          f"cross-bidder pairs ({comparison.candidates / max(1, comparison.all_pairs):.4%})")
-    print(f"text engine: {seconds:.1f} s wall, {cpu:.1f} s CPU: {n_pages / seconds:.0f} pages/s "
-          f"({n_pages / cpu:.0f} pages per CPU second; one process)")
+    print(
+        f"section pairs compared exactly: {comparison.candidates} of {comparison.all_pairs} "
+        f"cross-bidder pairs ({comparison.candidates / max(1, comparison.all_pairs):.4%})"
+    )
+    print(
+        f"text engine: {seconds:.1f} s wall, {cpu:.1f} s CPU: {n_pages / seconds:.0f} pages/s "
+        f"({n_pages / cpu:.0f} pages per CPU second; one process)"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--bidders", type=int, nargs="+", default=[12, 6],
-                        help="bidders per project; one accuracy run for each")
+    parser.add_argument(
+        "--bidders",
+        type=int,
+        nargs="+",
+        default=[12, 6],
+        help="bidders per project; one accuracy run for each",
+    )
     parser.add_argument("--scale-bidders", type=int, default=30)
     parser.add_argument("--scale-pages", type=int, default=100)
     parser.add_argument("--skip-scale", action="store_true")

@@ -32,10 +32,46 @@ from tools import synth  # noqa: E402
 
 CASES = ("verbatim", "light_edit", "paraphrase", "cross_format", "shared_typos")
 COMPANY_CORES = (
-    "宏达", "恒信", "永安", "鑫盛", "华建", "正元", "远大", "金鼎", "中诚", "盛世", "新源",
-    "腾飞", "锦程", "博远", "瑞丰", "建安", "长城", "天成", "兴业", "广厦", "万通", "国泰",
-    "东方", "联创", "鸿运", "立信", "合力", "顺通", "安泰", "卓越", "宇通", "昌盛", "大地",
-    "明珠", "海川", "振华", "嘉禾", "富源", "汇通", "裕丰",
+    "宏达",
+    "恒信",
+    "永安",
+    "鑫盛",
+    "华建",
+    "正元",
+    "远大",
+    "金鼎",
+    "中诚",
+    "盛世",
+    "新源",
+    "腾飞",
+    "锦程",
+    "博远",
+    "瑞丰",
+    "建安",
+    "长城",
+    "天成",
+    "兴业",
+    "广厦",
+    "万通",
+    "国泰",
+    "东方",
+    "联创",
+    "鸿运",
+    "立信",
+    "合力",
+    "顺通",
+    "安泰",
+    "卓越",
+    "宇通",
+    "昌盛",
+    "大地",
+    "明珠",
+    "海川",
+    "振华",
+    "嘉禾",
+    "富源",
+    "汇通",
+    "裕丰",
 )
 CITIES = ("中山市", "江门市", "佛山市", "珠海市", "肇庆市")
 SUFFIXES = ("建设有限公司", "建筑工程有限公司", "市政工程有限公司", "建工集团有限公司")
@@ -61,16 +97,44 @@ TYPO_PHRASES = (
 # Synonyms used to paraphrase: each word may become any other of its group.
 SYNONYMS: tuple[tuple[str, ...], ...] = (
     # Whole words only, each a real word: a paraphrase writes Chinese, not typos.
-    ("采用", "使用", "选用"), ("设置", "布置", "设立"), ("配备", "配置"),
-    ("进行", "开展", "实施"), ("不少于", "不低于"), ("不小于", "不低于"),
-    ("控制在", "保持在"), ("严格", "认真"), ("确保", "保证"), ("及时", "立即"),
-    ("组织", "安排"), ("检查", "检验", "巡查"), ("按照", "依照", "根据"), ("现场", "工地"),
-    ("要求", "规定"), ("提前", "预先"), ("负责", "承担"), ("实行", "推行", "执行"),
-    ("施工", "作业"), ("管理", "管控"), ("必须", "务必"), ("不超过", "不大于"),
-    ("主要", "重点"), ("措施", "办法"), ("人员", "员工"), ("通知", "告知"),
-    ("合格", "达标"), ("浇筑", "灌注"), ("养护", "保养"), ("开挖", "挖掘"),
-    ("材料", "物料"), ("建立", "构建"), ("全面", "全方位"), ("划分为", "分为"),
-    ("布置在", "设在"), ("满足", "符合"), ("立即", "马上"), ("以上", "及以上"),
+    ("采用", "使用", "选用"),
+    ("设置", "布置", "设立"),
+    ("配备", "配置"),
+    ("进行", "开展", "实施"),
+    ("不少于", "不低于"),
+    ("不小于", "不低于"),
+    ("控制在", "保持在"),
+    ("严格", "认真"),
+    ("确保", "保证"),
+    ("及时", "立即"),
+    ("组织", "安排"),
+    ("检查", "检验", "巡查"),
+    ("按照", "依照", "根据"),
+    ("现场", "工地"),
+    ("要求", "规定"),
+    ("提前", "预先"),
+    ("负责", "承担"),
+    ("实行", "推行", "执行"),
+    ("施工", "作业"),
+    ("管理", "管控"),
+    ("必须", "务必"),
+    ("不超过", "不大于"),
+    ("主要", "重点"),
+    ("措施", "办法"),
+    ("人员", "员工"),
+    ("通知", "告知"),
+    ("合格", "达标"),
+    ("浇筑", "灌注"),
+    ("养护", "保养"),
+    ("开挖", "挖掘"),
+    ("材料", "物料"),
+    ("建立", "构建"),
+    ("全面", "全方位"),
+    ("划分为", "分为"),
+    ("布置在", "设在"),
+    ("满足", "符合"),
+    ("立即", "马上"),
+    ("以上", "及以上"),
 )
 CLAUSE_SPLIT = re.compile(r"(?<=，)")
 SENTENCE_SPLIT = re.compile(r"(?<=[。；])")
@@ -120,15 +184,15 @@ def sentences_of(paragraph: str) -> list[str]:
 
 
 def own_plan(rng: random.Random, company: str, sections: int, paragraphs: int) -> list[BidSection]:
-    plan = synth.technical_plan(rng, company, sections=sections,
-                                paragraphs_per_section=paragraphs, project="本工程")
+    plan = synth.technical_plan(
+        rng, company, sections=sections, paragraphs_per_section=paragraphs, project="本工程"
+    )
     return [BidSection(title, [sentences_of(p) for p in paras]) for title, paras in plan]
 
 
 def swap_names(text: str, source: str, target: str) -> str:
     """What a copier does first: put its own name where the source's was."""
-    return (text.replace(source, target)
-            .replace(synth.short_name(source), synth.short_name(target)))
+    return text.replace(source, target).replace(synth.short_name(source), synth.short_name(target))
 
 
 def paraphrase_sentence(rng: random.Random, sentence: str, heavy: bool) -> str:
@@ -150,8 +214,9 @@ def change_numbers(rng: random.Random, sentence: str) -> str:
     return NUMBER.sub(lambda m: str(int(float(m.group(0))) + rng.randint(1, 9)), sentence, count=1)
 
 
-def copy_section(rng: random.Random, section: BidSection, source: str, target: str,
-                 case: str, fresh: BidSection) -> BidSection:
+def copy_section(
+    rng: random.Random, section: BidSection, source: str, target: str, case: str, fresh: BidSection
+) -> BidSection:
     """The copier's version of a source section for one case."""
     pool = [s for p in fresh.paragraphs for s in p]
     paragraphs: list[list[str]] = []
@@ -166,7 +231,9 @@ def copy_section(rng: random.Random, section: BidSection, source: str, target: s
             if case == "light_edit":
                 roll = rng.random()
                 if roll < 0.12:
-                    out.append(rng.choice(pool) if pool else paraphrase_sentence(rng, sentence, True))
+                    out.append(
+                        rng.choice(pool) if pool else paraphrase_sentence(rng, sentence, True)
+                    )
                     continue
                 if roll < 0.20:
                     out.append(paraphrase_sentence(rng, sentence, heavy=False))
@@ -196,29 +263,44 @@ def insert_phrases(rng: random.Random, plan: list[BidSection], phrases: Sequence
 
 def tender_requirements(rng: random.Random) -> list[tuple[str, list[str]]]:
     """The tender's own technical text, which bidders quote."""
-    return [("技术要求", [
-        "本工程质量标准为合格，须符合国家现行施工质量验收规范。",
-        "投标人应充分考虑雨季施工对工期的影响，并在施工组织设计中提出相应措施。",
-        "施工现场须实行封闭管理，严格执行安全文明施工标准化要求。",
-    ])]
+    return [
+        (
+            "技术要求",
+            [
+                "本工程质量标准为合格，须符合国家现行施工质量验收规范。",
+                "投标人应充分考虑雨季施工对工期的影响，并在施工组织设计中提出相应措施。",
+                "施工现场须实行封闭管理，严格执行安全文明施工标准化要求。",
+            ],
+        )
+    ]
 
 
-def make_project(seed: int, bidders: int = 12, sections: int = 8, paragraphs: int = 4,
-                 cases: Sequence[str] = CASES) -> Project:
+def make_project(
+    seed: int,
+    bidders: int = 12,
+    sections: int = 8,
+    paragraphs: int = 4,
+    cases: Sequence[str] = CASES,
+) -> Project:
     """A project with one planted pair per case and honest bidders for the rest."""
     rng = random.Random(seed)
     names = company_names(rng, bidders)
     ids = [f"b{n:02d}" for n in range(1, bidders + 1)]
-    tender = synth.tender_forms("某某路改造工程", "中山市某某局", "中山市某某招标代理有限公司",
-                                "0760-88886666")
+    tender = synth.tender_forms(
+        "某某路改造工程", "中山市某某局", "中山市某某招标代理有限公司", "0760-88886666"
+    )
     bids = []
     for bidder, company in zip(ids, names, strict=True):
-        forms = synth.filled_forms(tender, company, person(rng), person(rng),
-                                   rng.uniform(8e6, 12e6))
+        forms = synth.filled_forms(
+            tender, company, person(rng), person(rng), rng.uniform(8e6, 12e6)
+        )
         citations = rng.sample(synth.STANDARDS, rng.randint(6, 10))
         fmt = rng.choice(("docx", "pdf"))
-        bids.append(Bid(bidder, company, fmt, forms, citations,
-                        own_plan(rng, company, sections, paragraphs)))
+        bids.append(
+            Bid(
+                bidder, company, fmt, forms, citations, own_plan(rng, company, sections, paragraphs)
+            )
+        )
     positives: dict[tuple[str, str], str] = {}
     free = list(range(len(bids)))
     rng.shuffle(free)
@@ -226,11 +308,14 @@ def make_project(seed: int, bidders: int = 12, sections: int = 8, paragraphs: in
         src, dst = bids[free.pop()], bids[free.pop()]
         plant(rng, case, src, dst, sections, paragraphs)
         positives[tuple(sorted((src.bidder, dst.bidder)))] = case  # type: ignore[index]
-    return Project(tender, tender_requirements(rng), bids, positives, dict(zip(ids, names, strict=True)))
+    return Project(
+        tender, tender_requirements(rng), bids, positives, dict(zip(ids, names, strict=True))
+    )
 
 
-def plant(rng: random.Random, case: str, src: Bid, dst: Bid, sections: int,
-          paragraphs: int) -> None:
+def plant(
+    rng: random.Random, case: str, src: Bid, dst: Bid, sections: int, paragraphs: int
+) -> None:
     """Make `dst` copy from `src` as the case says."""
     if case == "shared_typos":
         phrases = rng.sample(TYPO_PHRASES, 3)
@@ -243,8 +328,9 @@ def plant(rng: random.Random, case: str, src: Bid, dst: Bid, sections: int,
     chosen = sorted(rng.sample(range(len(src.plan)), count))
     for index in chosen:
         target = min(index, len(dst.plan) - 1)
-        dst.plan[target] = copy_section(rng, src.plan[index], src.company, dst.company,
-                                        case, dst.plan[target])
+        dst.plan[target] = copy_section(
+            rng, src.plan[index], src.company, dst.company, case, dst.plan[target]
+        )
 
 
 # --- writing and reading ---------------------------------------------------------

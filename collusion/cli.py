@@ -49,24 +49,54 @@ def main() -> None:
 
 @main.command()
 @click.argument("project", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--output", "-o", default="-", show_default=True,
-              help="Where to write the JSON report; '-' for standard output.")
-@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write a self-contained HTML report to this file.")
-@click.option("--db", "db_path", callback=lambda ctx, param, value: _db_target(value),
-              help="Record the scan in this history database (and match against it): "
-                   "a SQLite file or a postgresql:// connection string.")
-@click.option("--redact", is_flag=True,
-              help="Mask personal data (ID, phone, account numbers) for wider circulation.")
+@click.option(
+    "--output",
+    "-o",
+    default="-",
+    show_default=True,
+    help="Where to write the JSON report; '-' for standard output.",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a self-contained HTML report to this file.",
+)
+@click.option(
+    "--db",
+    "db_path",
+    callback=lambda ctx, param, value: _db_target(value),
+    help="Record the scan in this history database (and match against it): "
+    "a SQLite file or a postgresql:// connection string.",
+)
+@click.option(
+    "--redact",
+    is_flag=True,
+    help="Mask personal data (ID, phone, account numbers) for wider circulation.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 @click.option("--max-file-mb", type=float, help="Refuse bid files larger than this (default 200).")
 @click.option("--max-pages", type=int, help="Read at most this many pages of a PDF (default 3000).")
-@click.option("--seconds-per-file", type=float,
-              help="Abandon a file whose parsing takes longer (default 120).")
-@click.option("--workers", type=int, help="Extraction processes (default: one per core, at most 2).")
-def scan(project: Path, output: str, html_path: Path | None, db_path: Path | str | None,
-         redact: bool, quiet: bool, max_file_mb: float | None, max_pages: int | None,
-         seconds_per_file: float | None, workers: int | None) -> None:
+@click.option(
+    "--seconds-per-file",
+    type=float,
+    help="Abandon a file whose parsing takes longer (default 120).",
+)
+@click.option(
+    "--workers", type=int, help="Extraction processes (default: one per core, at most 2)."
+)
+def scan(
+    project: Path,
+    output: str,
+    html_path: Path | None,
+    db_path: Path | str | None,
+    redact: bool,
+    quiet: bool,
+    max_file_mb: float | None,
+    max_pages: int | None,
+    seconds_per_file: float | None,
+    workers: int | None,
+) -> None:
     """Scan one PROJECT folder (project.json, tender/, bids/<bidder>/, signatures.csv)."""
     from collusion.report.build import check_output_paths
     from collusion.scan import scan_project
@@ -113,8 +143,9 @@ def scan(project: Path, output: str, html_path: Path | None, db_path: Path | str
     if history.error:
         from collusion.runtime.console import printable
 
-        raise click.ClickException(printable(
-            f"报告已写出，但未记入历史库 {db_path}: {history.error}"))
+        raise click.ClickException(
+            printable(f"报告已写出，但未记入历史库 {db_path}: {history.error}")
+        )
 
 
 @contextlib.contextmanager
@@ -160,8 +191,9 @@ class _History:
         if self.db is None:
             return scan_project(project, settings, progress=progress)
         try:
-            return scan_project(project, settings, history=store.History(self.db),
-                                progress=progress)
+            return scan_project(
+                project, settings, history=store.History(self.db), progress=progress
+            )
         except HISTORY_ERRORS as exc:
             self.fail(exc)
             return scan_project(project, settings, progress=progress)
@@ -187,16 +219,24 @@ class _History:
             self.db = None
 
 
-def _settings_from_options(max_file_mb: float | None, max_pages: int | None,
-                           seconds_per_file: float | None, workers: int | None):  # noqa: ANN202
+def _settings_from_options(
+    max_file_mb: float | None,
+    max_pages: int | None,
+    seconds_per_file: float | None,
+    workers: int | None,
+):  # noqa: ANN202
     """Settings with the extraction limits given on the command line."""
     from dataclasses import replace
 
     from collusion.errors import SettingsError
     from collusion.settings import MiB, Settings
 
-    given = {"max_file_bytes": None if max_file_mb is None else int(max_file_mb * MiB),
-             "max_pages": max_pages, "seconds_per_file": seconds_per_file, "workers": workers}
+    given = {
+        "max_file_bytes": None if max_file_mb is None else int(max_file_mb * MiB),
+        "max_pages": max_pages,
+        "seconds_per_file": seconds_per_file,
+        "workers": workers,
+    }
     settings = Settings()
     try:
         extract = replace(settings.extract, **{k: v for k, v in given.items() if v is not None})
@@ -207,8 +247,13 @@ def _settings_from_options(max_file_mb: float | None, max_pages: int | None,
 
 @main.command()
 @click.argument("report_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--html", "html_path", required=True, type=click.Path(path_type=Path),
-              help="The HTML file to write.")
+@click.option(
+    "--html",
+    "html_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The HTML file to write.",
+)
 def render(report_file: Path, html_path: Path) -> None:
     """Render a saved JSON REPORT_FILE as a self-contained HTML page.
 
@@ -224,11 +269,15 @@ def render(report_file: Path, html_path: Path) -> None:
     except CollusionError as exc:
         raise click.ClickException(str(exc)) from exc
     except OSError as exc:
-        raise click.ClickException(f"无法读取报告 {report_file}：{_os_reason(exc, report_file)}") from exc
+        raise click.ClickException(
+            f"无法读取报告 {report_file}：{_os_reason(exc, report_file)}"
+        ) from exc
     try:
         write_html(report, html_path)
     except OSError as exc:
-        raise click.ClickException(f"无法写出 HTML {html_path}：{_os_reason(exc, html_path)}") from exc
+        raise click.ClickException(
+            f"无法写出 HTML {html_path}：{_os_reason(exc, html_path)}"
+        ) from exc
 
 
 def _os_reason(exc: OSError, path: Path) -> str:
@@ -242,14 +291,17 @@ def _os_reason(exc: OSError, path: Path) -> str:
 # --- history and nightly commands ---
 # Owned by the history/nightly work (collusion.store, collusion.nightly.run).
 
-_DB_HELP = ("History database: a SQLite file or a postgresql:// connection string "
-            "(default: $COLLUSION_DB, else $COLLUSION_HOME/history.db, "
-            "else ~/.local/share/collusion/history.db).")
+_DB_HELP = (
+    "History database: a SQLite file or a postgresql:// connection string "
+    "(default: $COLLUSION_DB, else $COLLUSION_HOME/history.db, "
+    "else ~/.local/share/collusion/history.db)."
+)
 
 
 def _db_option(func):  # noqa: ANN001, ANN202
-    return click.option("--db", "db_path", callback=lambda ctx, param, value: _db_target(value),
-                        help=_DB_HELP)(func)
+    return click.option(
+        "--db", "db_path", callback=lambda ctx, param, value: _db_target(value), help=_DB_HELP
+    )(func)
 
 
 def _db_target(value: str | None) -> Path | str | None:
@@ -265,7 +317,8 @@ def _db_target(value: str | None) -> Path | str | None:
     if secret:
         raise click.BadParameter(
             "a password on the command line is visible to every user of the machine; "
-            "put it in ~/.pgpass (PGPASSFILE) or a service file (PGSERVICEFILE), not in --db")
+            "put it in ~/.pgpass (PGPASSFILE) or a service file (PGSERVICEFILE), not in --db"
+        )
     return value
 
 
@@ -282,17 +335,32 @@ def _log_line(line: str) -> None:
 @main.command()
 @click.argument("inbox", type=click.Path(path_type=Path))
 @_db_option
-@click.option("--out", "out_dir", required=True,
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for <project_id>.json reports and runs/<run_id>.json summaries.")
-@click.option("--outbox", type=click.Path(file_okay=False, path_type=Path),
-              help="Deliver reports with flagged pairs to OUTBOX/<regulator>/<project_id>.json.")
-@click.option("--regulators", "regulators_path",
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help='JSON or TOML file mapping industry to regulator, e.g. '
-                   '{"construction": "住建局"}; "default" catches the rest.')
-def nightly(inbox: Path, db_path: Path | str | None, out_dir: Path, outbox: Path | None,
-            regulators_path: Path | None) -> None:
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for <project_id>.json reports and runs/<run_id>.json summaries.",
+)
+@click.option(
+    "--outbox",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Deliver reports with flagged pairs to OUTBOX/<regulator>/<project_id>.json.",
+)
+@click.option(
+    "--regulators",
+    "regulators_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON or TOML file mapping industry to regulator, e.g. "
+    '{"construction": "住建局"}; "default" catches the rest.',
+)
+def nightly(
+    inbox: Path,
+    db_path: Path | str | None,
+    out_dir: Path,
+    outbox: Path | None,
+    regulators_path: Path | None,
+) -> None:
     """Scan the project folders under INBOX that are new or changed since the last run.
 
     A progress bar in a terminal, plain log lines otherwise (cron). Exits 1
@@ -308,9 +376,15 @@ def nightly(inbox: Path, db_path: Path | str | None, out_dir: Path, outbox: Path
     progress = _ProgressBar() if interactive else None
     try:
         with _ending_on_signals():
-            summary = run_nightly(inbox, db_path, out_dir, outbox=outbox,
-                                  regulators_config=regulators_path, progress=progress,
-                                  log=None if interactive else _log_line)
+            summary = run_nightly(
+                inbox,
+                db_path,
+                out_dir,
+                outbox=outbox,
+                regulators_config=regulators_path,
+                progress=progress,
+                log=None if interactive else _log_line,
+            )
     except LockHeld as exc:
         raise click.ClickException(printable(f"{exc}; not starting a second run")) from exc
     except CollusionError as exc:
@@ -324,9 +398,12 @@ def nightly(inbox: Path, db_path: Path | str | None, out_dir: Path, outbox: Path
         click.echo(printable(summary.message))
     click.echo(printable(f"run summary: {summary.summary_path}"))
     if summary.history_error:
-        raise click.ClickException(printable(
-            f"history database {summary.database} not recorded: {summary.history_error}; "
-            "every report was written"))
+        raise click.ClickException(
+            printable(
+                f"history database {summary.database} not recorded: {summary.history_error}; "
+                "every report was written"
+            )
+        )
 
 
 @main.group()
@@ -359,14 +436,18 @@ def _emit(rows: list[dict], as_json: bool, empty: str, line) -> None:  # noqa: A
 
 
 def _alert_line(alert: dict) -> str:
-    return (f"{alert['id']}  {alert['severity']:<6} {alert['kind']:<20} "
-            f"{','.join(alert['bidders'])}  {alert['summary']}")
+    return (
+        f"{alert['id']}  {alert['severity']:<6} {alert['kind']:<20} "
+        f"{','.join(alert['bidders'])}  {alert['summary']}"
+    )
 
 
 def _sighting_line(row: dict) -> str:
     who = f"{row['bidder']} ({row['company'] or '?'})" if row["bidder"] else "tender"
-    return (f"{row['project_id']}  {who}  {row['file'] or 'signatures.csv'}  "
-            f"{row['field']}={row['value']}")
+    return (
+        f"{row['project_id']}  {who}  {row['file'] or 'signatures.csv'}  "
+        f"{row['field']}={row['value']}"
+    )
 
 
 @history.command("alerts")

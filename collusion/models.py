@@ -138,8 +138,18 @@ class Evidence:
             "section": self.section,
             "excerpt": self.excerpt,
         }
-        for key in ("field", "value", "paragraph", "start", "end", "passage", "story",
-                    "char_start", "paragraph_end", "char_end"):
+        for key in (
+            "field",
+            "value",
+            "paragraph",
+            "start",
+            "end",
+            "passage",
+            "story",
+            "char_start",
+            "paragraph_end",
+            "char_end",
+        ):
             value = getattr(self, key)
             if value is not None:
                 data[key] = value
@@ -167,8 +177,12 @@ class Weight:
     weak: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"log10_lr": round(self.log10_lr, 4), "method": self.method,
-                "weak": self.weak, **self.inputs}
+        return {
+            "log10_lr": round(self.log10_lr, 4),
+            "method": self.method,
+            "weak": self.weak,
+            **self.inputs,
+        }
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,9 @@ SIGNATURES_COLUMNS = ("bidder", "code", "value")
 MAX_CSV_LINE_ERRORS = 100  # line errors of signatures.csv listed one by one
 
 
-def load_project(root: str | os.PathLike[str],
-                 limits: ExtractSettings | None = None) -> ProjectInput:
+def load_project(
+    root: str | os.PathLike[str], limits: ExtractSettings | None = None
+) -> ProjectInput:
     """Read project.json, list tender and bid files, and read signatures.csv.
 
     Raises ProjectError only when nothing can be scanned (no folder, no
@@ -37,8 +38,9 @@ def load_project(root: str | os.PathLike[str],
         raise ProjectError(f"项目文件夹不存在: {root_path}")
     if (root_path / "bids").is_symlink():
         # Everything below would lie outside the project folder.
-        raise ProjectError(f"{root_path / 'bids'} 是符号链接，出于安全不读取；"
-                           "请把投标文件放进项目文件夹本身")
+        raise ProjectError(
+            f"{root_path / 'bids'} 是符号链接，出于安全不读取；请把投标文件放进项目文件夹本身"
+        )
     errors: list[dict[str, Any]] = []
     meta = _read_project_json(root_path, errors)
     bidder_files, refused = _list_bid_files(root_path)
@@ -48,15 +50,17 @@ def load_project(root: str | os.PathLike[str],
     errors.extend(_missing_bidders(meta, bidder_files))
     tender = root_path / "tender"
     if tender.is_symlink():
-        errors.append(_refused(tender, root_path, "符号链接目录（招标文件夹），出于安全未读取",
-                               None))
+        errors.append(
+            _refused(tender, root_path, "符号链接目录（招标文件夹），出于安全未读取", None)
+        )
         tender_files: tuple[str, ...] = ()
     else:
         tender_files, tender_refused = _list_files(root_path, tender)
         errors.extend(tender_refused)
     limits = limits or ExtractSettings()
-    csv_signatures = _read_signatures_csv(root_path, set(bidder_files), errors,
-                                          limits.max_signature_rows)
+    csv_signatures = _read_signatures_csv(
+        root_path, set(bidder_files), errors, limits.max_signature_rows
+    )
     bidder_meta = meta.get("bidders") if isinstance(meta.get("bidders"), dict) else {}
     return ProjectInput(
         root=str(root_path),
@@ -83,8 +87,12 @@ def _read_input_text(root: Path, name: str, errors: list[dict[str, Any]]) -> str
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        errors.append({"file": name, "error": f"无法读取 {name}（应为 UTF-8 编码）: "
-                                               f"第 {exc.start} 字节起不是 UTF-8"})
+        errors.append(
+            {
+                "file": name,
+                "error": f"无法读取 {name}（应为 UTF-8 编码）: 第 {exc.start} 字节起不是 UTF-8",
+            }
+        )
     return None
 
 
@@ -103,15 +111,21 @@ def _read_input_bytes(root: Path, name: str, errors: list[dict[str, Any]]) -> by
         errors.append({"file": name, "error": f"无法读取 {name}: {exc.strerror or exc}"})
         return None
     if stat.S_ISLNK(info.st_mode):
-        errors.append({"file": name, "error": f"{name} 是符号链接，出于安全未读取",
-                       "status": "refused"})
+        errors.append(
+            {"file": name, "error": f"{name} 是符号链接，出于安全未读取", "status": "refused"}
+        )
         return None
     if not stat.S_ISREG(info.st_mode):
         return None
     if info.st_size > MAX_INPUT_FILE_BYTES:
-        errors.append({"file": name, "status": "refused",
-                       "error": f"{name} 大小 {info.st_size} 字节，超过上限 "
-                                f"{MAX_INPUT_FILE_BYTES} 字节，未读取"})
+        errors.append(
+            {
+                "file": name,
+                "status": "refused",
+                "error": f"{name} 大小 {info.st_size} 字节，超过上限 "
+                f"{MAX_INPUT_FILE_BYTES} 字节，未读取",
+            }
+        )
         return None
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
@@ -132,8 +146,12 @@ def _read_project_json(root: Path, errors: list[dict[str, Any]]) -> dict[str, An
         errors.append({"file": "project.json", "error": "project.json 嵌套过深，未读取"})
         return {}
     except json.JSONDecodeError as exc:
-        errors.append({"file": "project.json",
-                       "error": f"project.json 格式错误，第 {exc.lineno} 行第 {exc.colno} 列: {exc.msg}"})
+        errors.append(
+            {
+                "file": "project.json",
+                "error": f"project.json 格式错误，第 {exc.lineno} 行第 {exc.colno} 列: {exc.msg}",
+            }
+        )
         return {}
     if not isinstance(data, dict):
         errors.append({"file": "project.json", "error": "project.json 顶层应为 JSON 对象"})
@@ -153,8 +171,9 @@ def _is_inside(path: Path, root: Path) -> bool:
     return True
 
 
-def _list_files(root: Path, folder: Path, bidder: str | None = None
-                ) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+def _list_files(
+    root: Path, folder: Path, bidder: str | None = None
+) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
     """Every file under folder, project-relative and sorted, whatever its name:
     the extractor reads it by its content or lists it in ``errors`` with the
     reason, so no file a bidder handed in goes unmentioned.
@@ -202,8 +221,9 @@ def _list_bid_files(root: Path) -> tuple[dict[str, tuple[str, ...]], list[dict[s
         return result, refused
     for entry in sorted(bids.iterdir(), key=lambda p: p.name):
         if entry.is_symlink():
-            refused.append(_refused(entry, root, "符号链接目录（投标人文件夹），出于安全未读取",
-                                    None))
+            refused.append(
+                _refused(entry, root, "符号链接目录（投标人文件夹），出于安全未读取", None)
+            )
             continue
         if not entry.is_dir():
             continue
@@ -211,21 +231,33 @@ def _list_bid_files(root: Path) -> tuple[dict[str, tuple[str, ...]], list[dict[s
         refused.extend(bad)
         result[entry.name] = files
         if not files and not bad:
-            refused.append({"file": _relative(entry, root), "bidder": entry.name,
-                            "status": EMPTY_BIDDER,
-                            "error": f"投标人 {entry.name} 的文件夹中没有任何文件，该投标人未参与比对"})
+            refused.append(
+                {
+                    "file": _relative(entry, root),
+                    "bidder": entry.name,
+                    "status": EMPTY_BIDDER,
+                    "error": f"投标人 {entry.name} 的文件夹中没有任何文件，该投标人未参与比对",
+                }
+            )
     return result, refused
 
 
-def _missing_bidders(meta: dict[str, Any], bidder_files: dict[str, tuple[str, ...]]
-                     ) -> list[dict[str, Any]]:
+def _missing_bidders(
+    meta: dict[str, Any], bidder_files: dict[str, tuple[str, ...]]
+) -> list[dict[str, Any]]:
     """Bidders project.json names that have no folder under bids/."""
     named = meta.get("bidders") if isinstance(meta.get("bidders"), dict) else {}
     missing = sorted(str(b) for b in named if str(b) not in bidder_files)
-    return [{"file": f"bids/{bidder}", "bidder": bidder, "status": MISSING_BIDDER,
-             "error": f"project.json 列出的投标人 {bidder} 没有投标文件夹 bids/{bidder}/，"
-                      "该投标人未参与比对"}
-            for bidder in missing]
+    return [
+        {
+            "file": f"bids/{bidder}",
+            "bidder": bidder,
+            "status": MISSING_BIDDER,
+            "error": f"project.json 列出的投标人 {bidder} 没有投标文件夹 bids/{bidder}/，"
+            "该投标人未参与比对",
+        }
+        for bidder in missing
+    ]
 
 
 _CODE_RE = re.compile(r"[^0-9a-z]+")
@@ -262,8 +294,13 @@ def _read_signatures_csv(
         return ()
     columns = [h.strip().lower() for h in header]
     if not set(SIGNATURES_COLUMNS) <= set(columns):
-        errors.append({"file": "signatures.csv", "line": 1,
-                       "error": "signatures.csv 第 1 行表头应包含 bidder,code,value"})
+        errors.append(
+            {
+                "file": "signatures.csv",
+                "line": 1,
+                "error": "signatures.csv 第 1 行表头应包含 bidder,code,value",
+            }
+        )
         return ()
     index = {name: columns.index(name) for name in SIGNATURES_COLUMNS}
     values: list[SignatureValue] = []
@@ -275,9 +312,14 @@ def _read_signatures_csv(
             continue
         rows += 1
         if rows > max_rows:
-            errors.append({"file": "signatures.csv", "line": line_no,
-                           "error": f"signatures.csv 超过 {max_rows} 行的上限"
-                                    f"（max_signature_rows），第 {line_no} 行起未读取"})
+            errors.append(
+                {
+                    "file": "signatures.csv",
+                    "line": line_no,
+                    "error": f"signatures.csv 超过 {max_rows} 行的上限"
+                    f"（max_signature_rows），第 {line_no} 行起未读取",
+                }
+            )
             break
         problem = _row_problem(row, len(columns))
         if problem is None:
@@ -290,9 +332,16 @@ def _read_signatures_csv(
             problems.add(line_no, problem)
             continue
         code = code.lower()
-        values.append(SignatureValue(source="csv", field=code, value=value,
-                                     normalized=normalize_code(code, value),
-                                     file="signatures.csv", bidder=bidder))
+        values.append(
+            SignatureValue(
+                source="csv",
+                field=code,
+                value=value,
+                normalized=normalize_code(code, value),
+                file="signatures.csv",
+                bidder=bidder,
+            )
+        )
     problems.close()
     return tuple(sorted(values, key=lambda s: (s.bidder or "", s.field, s.normalized)))
 
@@ -325,10 +374,19 @@ class _LineErrors:
             self.more += 1
             return
         self.listed += 1
-        self.errors.append({"file": "signatures.csv", "line": line_no,
-                            "error": f"signatures.csv 第 {line_no} 行{problem}"})
+        self.errors.append(
+            {
+                "file": "signatures.csv",
+                "line": line_no,
+                "error": f"signatures.csv 第 {line_no} 行{problem}",
+            }
+        )
 
     def close(self) -> None:
         if self.more:
-            self.errors.append({"file": "signatures.csv",
-                                "error": f"signatures.csv 另有 {self.more} 行有问题，未逐行列出"})
+            self.errors.append(
+                {
+                    "file": "signatures.csv",
+                    "error": f"signatures.csv 另有 {self.more} 行有问题，未逐行列出",
+                }
+            )

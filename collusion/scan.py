@@ -55,10 +55,15 @@ class ScanResult:
         return self.context.fingerprints or fingerprint_context(self.context)
 
 
-def scan_project(root: str | os.PathLike[str], settings: Settings | None = None, *,
-                 history: HistoryView | None = None, progress: Progress | None = None,
-                 generated_at: datetime | None = None,
-                 before_history: Callable[[], None] | None = None) -> ScanResult:
+def scan_project(
+    root: str | os.PathLike[str],
+    settings: Settings | None = None,
+    *,
+    history: HistoryView | None = None,
+    progress: Progress | None = None,
+    generated_at: datetime | None = None,
+    before_history: Callable[[], None] | None = None,
+) -> ScanResult:
     """Scan one project folder and return the report with what it was built from.
 
     Args:
@@ -93,14 +98,25 @@ def scan_project(root: str | os.PathLike[str], settings: Settings | None = None,
     report's ``errors`` and the scan goes on.
     """
     with scan_heap():
-        return _scan_project(root, settings or Settings(), history=history, progress=progress,
-                             generated_at=generated_at, before_history=before_history)
+        return _scan_project(
+            root,
+            settings or Settings(),
+            history=history,
+            progress=progress,
+            generated_at=generated_at,
+            before_history=before_history,
+        )
 
 
-def _scan_project(root: str | os.PathLike[str], settings: Settings, *,
-                  history: HistoryView | None, progress: Progress | None,
-                  generated_at: datetime | None,
-                  before_history: Callable[[], None] | None) -> ScanResult:
+def _scan_project(
+    root: str | os.PathLike[str],
+    settings: Settings,
+    *,
+    history: HistoryView | None,
+    progress: Progress | None,
+    generated_at: datetime | None,
+    before_history: Callable[[], None] | None,
+) -> ScanResult:
     project = load_project(root, settings.extract)
     extracted, texts = extract_all(project, settings, progress, history)
     bidders = assemble_bidders(project, extracted)
@@ -117,7 +133,9 @@ def _scan_project(root: str | os.PathLike[str], settings: Settings, *,
     )
     if before_history is not None:
         before_history()
-    ready = prepared_sections(texts, worker_names(project), near_duplicate_text.bidder_names(context))
+    ready = prepared_sections(
+        texts, worker_names(project), near_duplicate_text.bidder_names(context)
+    )
     freeze_built()  # the files and sections live to the end
 
     def with_text(context: ScanContext) -> ScanContext:
@@ -125,15 +143,20 @@ def _scan_project(root: str | os.PathLike[str], settings: Settings, *,
         freeze_built()  # so does the prepared text
         return context
 
-    context, alerts = run_detectors(context, progress, prepare=with_text,
-                                    fingerprints=history is not None)
+    context, alerts = run_detectors(
+        context, progress, prepare=with_text, fingerprints=history is not None
+    )
     alerts = mark_ocr_evidence(alerts, context)
     alerts = weigh_alerts(alerts, settings.score)
     numbered = number_alerts(consolidate(alerts))
     pairs = score_pairs(numbered, settings.score)
     numbered = fold_cross_project(numbered, {p.bidders for p in pairs if p.flagged})
     report = build_report(
-        project, list(bidders), list(tender_files), numbered, pairs,
+        project,
+        list(bidders),
+        list(tender_files),
+        numbered,
+        pairs,
         score_settings=settings.score,
         ignored_signatures=shared_signature.ignored(context),
         indicators=project_indicators(context),
@@ -152,9 +175,12 @@ class FileText:
     prepared: dict[SectionKey, SectionPrep]
 
 
-def extract_all(project: ProjectInput, settings: Settings, progress: Progress | None,
-                history: HistoryView | None = None,
-                ) -> tuple[dict[str, ExtractedFile], dict[str, FileText]]:
+def extract_all(
+    project: ProjectInput,
+    settings: Settings,
+    progress: Progress | None,
+    history: HistoryView | None = None,
+) -> tuple[dict[str, ExtractedFile], dict[str, FileText]]:
     """Every bid and tender file, extracted in worker processes, which also
     section and prepare each file's text (both cores, overlapped with the
     reading); content that the history knows failed before is reported
@@ -164,10 +190,14 @@ def extract_all(project: ProjectInput, settings: Settings, progress: Progress | 
     known: dict[str, ExtractedFile] = {}
     if history is not None:
         known = previously_failed(project.root, paths, settings.extract, history.file_failure)
-    fresh, texts = extract_and_derive(project.root, [p for p in paths if p not in known],
-                                      settings.extract, progress,
-                                      derive=file_text_maker(project, settings),
-                                      while_waiting=functools.partial(warm_up, settings))
+    fresh, texts = extract_and_derive(
+        project.root,
+        [p for p in paths if p not in known],
+        settings.extract,
+        progress,
+        derive=file_text_maker(project, settings),
+        while_waiting=functools.partial(warm_up, settings),
+    )
     return {**fresh, **known}, texts
 
 
@@ -180,7 +210,9 @@ def warm_up(settings: Settings) -> None:
     tfidf_tools()
 
 
-def file_text_maker(project: ProjectInput, settings: Settings) -> Callable[[ExtractedFile], FileText]:
+def file_text_maker(
+    project: ProjectInput, settings: Settings
+) -> Callable[[ExtractedFile], FileText]:
     """The function a worker runs on each file it has read (the folding
     tables it needs are built here, before the workers fork)."""
     load_tables()
@@ -190,13 +222,21 @@ def file_text_maker(project: ProjectInput, settings: Settings) -> Callable[[Extr
 
     def file_text(file: ExtractedFile) -> FileText:
         owner = owners.get(file.path)
-        sections = tuple(split_sections(owner or "tender", file.path, file.blocks, text_settings)
-                         if file.blocks else ())
-        prepared = {} if owner is None else {
-            section_key(owner, s): prepare_section(s, names.get(owner, ()),
-                                                   text_settings.shingle_chars)
-            for s in sections
-        }
+        sections = tuple(
+            split_sections(owner or "tender", file.path, file.blocks, text_settings)
+            if file.blocks
+            else ()
+        )
+        prepared = (
+            {}
+            if owner is None
+            else {
+                section_key(owner, s): prepare_section(
+                    s, names.get(owner, ()), text_settings.shingle_chars
+                )
+                for s in sections
+            }
+        )
         return FileText(sections, prepared)
 
     return file_text
@@ -212,25 +252,33 @@ def worker_names(project: ProjectInput) -> dict[str, list[str]]:
     return names
 
 
-def prepared_sections(texts: dict[str, FileText], used: dict[str, list[str]],
-                      wanted: dict[str, list[str]]) -> dict[SectionKey, SectionPrep]:
+def prepared_sections(
+    texts: dict[str, FileText], used: dict[str, list[str]], wanted: dict[str, list[str]]
+) -> dict[SectionKey, SectionPrep]:
     """The sections the workers prepared with the names the comparison masks."""
-    return {key: prep for text in texts.values() for key, prep in text.prepared.items()
-            if used.get(key[0]) == wanted.get(key[0])}
+    return {
+        key: prep
+        for text in texts.values()
+        for key, prep in text.prepared.items()
+        if used.get(key[0]) == wanted.get(key[0])
+    }
 
 
-def assemble_bidders(project: ProjectInput,
-                     extracted: dict[str, ExtractedFile]) -> tuple[Bidder, ...]:
+def assemble_bidders(
+    project: ProjectInput, extracted: dict[str, ExtractedFile]
+) -> tuple[Bidder, ...]:
     """Bidders sorted by id, with name and price from project.json when given."""
     bidders = []
     for bidder_id in sorted(project.bidder_files):
         meta = project.bidder_meta.get(bidder_id, {})
-        bidders.append(Bidder(
-            id=bidder_id,
-            name=_text_or_none(meta.get("name")),
-            price=_price_or_none(meta.get("price")),
-            files=tuple(extracted[p] for p in project.bidder_files[bidder_id]),
-        ))
+        bidders.append(
+            Bidder(
+                id=bidder_id,
+                name=_text_or_none(meta.get("name")),
+                price=_price_or_none(meta.get("price")),
+                files=tuple(extracted[p] for p in project.bidder_files[bidder_id]),
+            )
+        )
     return tuple(bidders)
 
 
@@ -251,8 +299,12 @@ def _price_or_none(value: Any) -> float | None:
     return None
 
 
-def section_files(owner: str, files: tuple[ExtractedFile, ...], settings: Settings,
-                  texts: dict[str, FileText] | None = None) -> tuple[Section, ...]:
+def section_files(
+    owner: str,
+    files: tuple[ExtractedFile, ...],
+    settings: Settings,
+    texts: dict[str, FileText] | None = None,
+) -> tuple[Section, ...]:
     """Every file's blocks cut into sections with the scan's text settings
     (taken from ``texts`` where a worker cut them already)."""
     text_settings = settings.text
@@ -266,14 +318,17 @@ def section_files(owner: str, files: tuple[ExtractedFile, ...], settings: Settin
     return tuple(sections)
 
 
-def section_bidders(bidders: tuple[Bidder, ...], settings: Settings,
-                    texts: dict[str, FileText] | None = None) -> dict[str, tuple[Section, ...]]:
-    return {bidder.id: section_files(bidder.id, bidder.files, settings, texts)
-            for bidder in bidders}
+def section_bidders(
+    bidders: tuple[Bidder, ...], settings: Settings, texts: dict[str, FileText] | None = None
+) -> dict[str, tuple[Section, ...]]:
+    return {
+        bidder.id: section_files(bidder.id, bidder.files, settings, texts) for bidder in bidders
+    }
 
 
-def prepare_text(context: ScanContext,
-                 ready: dict[SectionKey, SectionPrep] | None = None) -> ScanContext:
+def prepare_text(
+    context: ScanContext, ready: dict[SectionKey, SectionPrep] | None = None
+) -> ScanContext:
     """The text engine's preparation, once for the whole scan, from the
     sections the workers prepared (``ready``); the fingerprints a history
     needs are made beside the text comparison (``run_detectors``)."""
@@ -286,30 +341,40 @@ def fingerprint_context(context: ScanContext) -> TextFingerprints:
     return fingerprint_project(text.prepared, text.boilerplate, context.tender_sections, settings)
 
 
-OCR_NOTE = ("部分证据来自 OCR 识别的扫描页（见证据的 ocr_confidence），识别文字可能有误，"
-            "请对照原件核实后再作认定")
+OCR_NOTE = (
+    "部分证据来自 OCR 识别的扫描页（见证据的 ocr_confidence），识别文字可能有误，"
+    "请对照原件核实后再作认定"
+)
 
 
 def mark_ocr_evidence(alerts: list[Alert], context: ScanContext) -> list[Alert]:
     """Evidence on a page read by OCR says so, with the page's confidence; an
     alert resting on such evidence carries a note to check the original."""
-    read = {(f.path, page): confidence
-            for b in context.bidders for f in b.files for page, confidence in f.ocr_pages}
+    read = {
+        (f.path, page): confidence
+        for b in context.bidders
+        for f in b.files
+        for page, confidence in f.ocr_pages
+    }
     if not read:
         return alerts
     marked = []
     for alert in alerts:
         evidence = tuple(
             replace(e, ocr_confidence=read[(e.file, e.page)]) if (e.file, e.page) in read else e
-            for e in alert.evidence)
+            for e in alert.evidence
+        )
         if evidence != alert.evidence:
-            alert = replace(alert, evidence=evidence, details={**alert.details, "ocr_note": OCR_NOTE})
+            alert = replace(
+                alert, evidence=evidence, details={**alert.details, "ocr_note": OCR_NOTE}
+            )
         marked.append(alert)
     return marked
 
 
 def run_detectors(
-    context: ScanContext, progress: Progress | None,
+    context: ScanContext,
+    progress: Progress | None,
     prepare: Callable[[ScanContext], ScanContext] | None = None,
     fingerprints: bool = False,
 ) -> tuple[ScanContext, list[Alert]]:
@@ -327,8 +392,9 @@ def run_detectors(
     here = [(n, d) for n, d in DETECTORS if n not in PROJECT_ONLY]
     done: list[str] = []
 
-    def run(chosen: list[tuple[str, Detector]], ctx: ScanContext,
-            report: bool) -> dict[str, list[Alert]]:
+    def run(
+        chosen: list[tuple[str, Detector]], ctx: ScanContext, report: bool
+    ) -> dict[str, list[Alert]]:
         found = {}
         for name, detect in chosen:
             found[name] = detect(ctx)
@@ -341,8 +407,11 @@ def run_detectors(
         ctx = prepare(context) if prepare is not None else context
         first = [(n, d) for n, d in here if n not in FINGERPRINT_READERS]
         if fingerprints and ctx.fingerprints is None:
-            prints, found = beside(functools.partial(fingerprint_context, ctx),
-                                   lambda: run(first, ctx, True), weight=chars)
+            prints, found = beside(
+                functools.partial(fingerprint_context, ctx),
+                lambda: run(first, ctx, True),
+                weight=chars,
+            )
             ctx = replace(ctx, fingerprints=prints)
         else:
             found = run(first, ctx, True)
@@ -350,8 +419,9 @@ def run_detectors(
         return ctx, found
 
     chars = sum(len(b.text) for bidder in context.bidders for f in bidder.files for b in f.blocks)
-    there, (context, found) = beside(lambda: run(beside_text, context, False), prepared_then_run,
-                                     weight=chars)
+    there, (context, found) = beside(
+        lambda: run(beside_text, context, False), prepared_then_run, weight=chars
+    )
     found.update(there)
     if progress:
         progress("detect", len(DETECTORS), len(DETECTORS))

@@ -39,10 +39,17 @@ class ExtractSettings:
     ocr_seconds_per_file: float = 60.0  # OCR of scanned pages, within seconds_per_file
 
     def __post_init__(self) -> None:
-        for name in ("max_file_bytes", "max_docx_part_bytes", "max_docx_total_bytes",
-                     "max_pages", "max_images_per_file", "max_docx_parts",
-                     "max_worker_memory_bytes", "max_sheet_rows",
-                     "max_signature_rows"):
+        for name in (
+            "max_file_bytes",
+            "max_docx_part_bytes",
+            "max_docx_total_bytes",
+            "max_pages",
+            "max_images_per_file",
+            "max_docx_parts",
+            "max_worker_memory_bytes",
+            "max_sheet_rows",
+            "max_signature_rows",
+        ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be positive, got {getattr(self, name)}")
         if self.seconds_per_file <= 0:
@@ -80,8 +87,9 @@ class SignatureSettings:
         if self.min_shared_rsids < 1:
             raise SettingsError("min_shared_rsids must be at least 1")
         if self.public_image_min_bidders < 2 or not 0 < self.public_image_share <= 1:
-            raise SettingsError("public_image_min_bidders must be at least 2 and "
-                                "public_image_share in (0, 1]")
+            raise SettingsError(
+                "public_image_min_bidders must be at least 2 and public_image_share in (0, 1]"
+            )
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,9 @@ from tools import synth  # noqa: E402
 SAMPLE_BIDS = REPO / "sample_bids"
 # ../shared beside a clone (as CI lays it out); COLLUSION_REALWORLD points a
 # worktree elsewhere at the same corpora.
-REALWORLD = Path(os.environ.get("COLLUSION_REALWORLD")
-                 or REPO.parent / "shared" / "corpora" / "realworld")
+REALWORLD = Path(
+    os.environ.get("COLLUSION_REALWORLD") or REPO.parent / "shared" / "corpora" / "realworld"
+)
 
 
 def plan_paragraphs(seed: int, company: str) -> list:
@@ -45,8 +46,12 @@ class ProjectBuilder:
     def __init__(self, root: Path) -> None:
         self.root = root
         (root / "bids").mkdir(parents=True, exist_ok=True)
-        self.meta: dict[str, Any] = {"id": "T-0001", "name": "测试工程", "industry": "construction",
-                                     "bidders": {}}
+        self.meta: dict[str, Any] = {
+            "id": "T-0001",
+            "name": "测试工程",
+            "industry": "construction",
+            "bidders": {},
+        }
         self.csv_rows: list[tuple[str, str, str]] = []
 
     def bidder(self, bidder_id: str, name: str | None = None, price: float | None = None) -> Path:
@@ -72,7 +77,8 @@ class ProjectBuilder:
 
     def write(self) -> Path:
         (self.root / "project.json").write_text(
-            json.dumps(self.meta, ensure_ascii=False, indent=2), encoding="utf-8")
+            json.dumps(self.meta, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
         if self.csv_rows:
             with (self.root / "signatures.csv").open("w", encoding="utf-8", newline="") as f:
                 writer = csv.writer(f)

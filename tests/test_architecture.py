@@ -182,7 +182,9 @@ def test_no_module_over_the_line_limit():
 
 
 def test_the_migrations_do_not_import_the_store():
-    assert not any(t.startswith("collusion.store") for t in import_graph()["collusion.store.migrations"])
+    assert not any(
+        t.startswith("collusion.store") for t in import_graph()["collusion.store.migrations"]
+    )
 
 
 def test_deferred_imports_count():
@@ -194,7 +196,9 @@ def test_the_checks_catch_what_they_guard():
     """A planted cycle through the real graph, and a planted store import, are found."""
     graph = import_graph()
     assert "collusion.analysis.minhash" in graph["collusion.store.queries"]
-    graph["collusion.analysis.minhash"] = graph["collusion.analysis.minhash"] | {"collusion.store.queries"}
+    graph["collusion.analysis.minhash"] = graph["collusion.analysis.minhash"] | {
+        "collusion.store.queries"
+    }
     assert any("collusion.analysis.minhash" in cycle for cycle in cycles(graph))
     graph = import_graph()
     graph["collusion.detectors.cross_project"].add("collusion.store")

@@ -16,12 +16,26 @@ from collusion.report.build import load_schema
 
 
 def _colluding_project(project: ProjectBuilder) -> Path:
-    project.docx("b1", "技术标.docx", plan_paragraphs(1, "甲公司"), rsid_root="00C0FFEE",
-                  core={"author": "Administrator"})
-    project.pdf("b2", "技术标.pdf", [plan_paragraphs(2, "乙公司")[:12]],
-                pdf_id=("0123456789ABCDEF0123456789ABCDEF",) * 2)
-    project.docx("b3", "技术标.docx", plan_paragraphs(3, "丙公司"), rsid_root="00C0FFEE",
-                 core={"author": "Administrator"})
+    project.docx(
+        "b1",
+        "技术标.docx",
+        plan_paragraphs(1, "甲公司"),
+        rsid_root="00C0FFEE",
+        core={"author": "Administrator"},
+    )
+    project.pdf(
+        "b2",
+        "技术标.pdf",
+        [plan_paragraphs(2, "乙公司")[:12]],
+        pdf_id=("0123456789ABCDEF0123456789ABCDEF",) * 2,
+    )
+    project.docx(
+        "b3",
+        "技术标.docx",
+        plan_paragraphs(3, "丙公司"),
+        rsid_root="00C0FFEE",
+        core={"author": "Administrator"},
+    )
     (project.bidder("b3") / "坏文件.pdf").write_bytes(b"%PDF-1.7\n1 0 obj\n<< /Type /Catal")
     return project.write()
 
@@ -86,8 +100,13 @@ def test_redact_masks_personal_data(project: ProjectBuilder) -> None:
 def test_installed_command_runs_as_a_subprocess(project: ProjectBuilder, tmp_path: Path) -> None:
     root = _colluding_project(project)
     out = tmp_path / "r.json"
-    done = subprocess.run([sys.executable, "-m", "collusion", "scan", str(root), "-o", str(out)],
-                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "collusion", "scan", str(root), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert json.loads(out.read_text(encoding="utf-8"))["schema_version"] == "1.0"
@@ -119,8 +138,9 @@ def test_limits_from_the_command_line(project: ProjectBuilder) -> None:
     assert "max_pages" in bad.output
 
 
-def test_content_that_failed_before_is_not_parsed_again(project: ProjectBuilder,
-                                                        tmp_path: Path) -> None:
+def test_content_that_failed_before_is_not_parsed_again(
+    project: ProjectBuilder, tmp_path: Path
+) -> None:
     project.docx("b1", "a.docx")
     bad = project.bidder("b2") / "坏.pdf"
     bad.write_bytes(b"%PDF-1.7\n1 0 obj\n<< /Type /Catal")

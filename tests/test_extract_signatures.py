@@ -27,14 +27,23 @@ def test_docx_signature_fields_read_back(tmp_path: Path) -> None:
     image = synth.make_png(7, size=64)
     synth.write_docx(
         tmp_path / "a.docx",
-        [("第一章 施工方案", 1), "本工程采用C30混凝土。", "\f", ("第二章 质量", 1), "质量目标合格。"],
+        [
+            ("第一章 施工方案", 1),
+            "本工程采用C30混凝土。",
+            "\f",
+            ("第二章 质量", 1),
+            "质量目标合格。",
+        ],
         core={"author": "张工", "last_modified_by": "李工", "created": datetime(2025, 3, 1, 8, 0)},
         rsid_root="00A1B2C3",
         rsids=["00A1B2C3", "0011AA22", "00DEAD01"],
         doc_id_w14="1A2B3C4D",
         doc_id_w15="{6F1D3E22-1111-2222-3333-444455556666}",
         app={"Company": "某某建设有限公司", "Template": "投标模板.dotm", "AppVersion": "16.0000"},
-        custom={"KSOProductBuildVer": "2052-11.1.0.14309", "ICV": "8E5B9C3F1A2B4C5D6E7F8091A2B3C4D5"},
+        custom={
+            "KSOProductBuildVer": "2052-11.1.0.14309",
+            "ICV": "8E5B9C3F1A2B4C5D6E7F8091A2B3C4D5",
+        },
         attached_template=r"file:///C:\Users\zhangsan\Templates\投标模板.dotm",
         images=[image],
         comment_author="王审核",
@@ -63,9 +72,11 @@ def test_docx_signature_fields_read_back(tmp_path: Path) -> None:
 
 
 def test_docx_blocks_carry_headings_and_page_locator(tmp_path: Path) -> None:
-    synth.write_docx(tmp_path / "a.docx",
-                     [("第一章 施工方案", 1), "第一页正文。", "\f", ("第二章 质量", 1), "第二页正文。"],
-                     tables=[[["项目", "数量"], ["挖土方", "120"]]])
+    synth.write_docx(
+        tmp_path / "a.docx",
+        [("第一章 施工方案", 1), "第一页正文。", "\f", ("第二章 质量", 1), "第二页正文。"],
+        tables=[[["项目", "数量"], ["挖土方", "120"]]],
+    )
     extracted = extract_file(tmp_path, "a.docx")
     headings = [(b.text, b.heading_level, b.page) for b in extracted.blocks if b.kind == "heading"]
     assert headings == [("第一章 施工方案", 1, 1), ("第二章 质量", 1, 2)]
@@ -81,11 +92,18 @@ def test_pdf_signature_fields_read_back(tmp_path: Path) -> None:
     synth.write_pdf(
         tmp_path / "a.pdf",
         [[("第一章 施工部署", 1), "本工程计划工期180日历天。"], ["第二页正文内容。"]],
-        metadata={"author": "张工", "creator": "WPS 文字", "producer": "某PDF引擎", "title": "技术标"},
+        metadata={
+            "author": "张工",
+            "creator": "WPS 文字",
+            "producer": "某PDF引擎",
+            "title": "技术标",
+        },
         pdf_id=("0123456789ABCDEF0123456789ABCDEF", "FEDCBA9876543210FEDCBA9876543210"),
-        xmp={"DocumentID": "uuid:11111111-2222-3333-4444-555555555555",
-             "InstanceID": "uuid:66666666-7777-8888-9999-000000000000",
-             "OriginalDocumentID": "xmp.did:ABCDEF0123"},
+        xmp={
+            "DocumentID": "uuid:11111111-2222-3333-4444-555555555555",
+            "InstanceID": "uuid:66666666-7777-8888-9999-000000000000",
+            "OriginalDocumentID": "xmp.did:ABCDEF0123",
+        },
         images=[image],
     )
     extracted = extract_file(tmp_path, "a.pdf")
@@ -116,8 +134,10 @@ def test_pdf_without_id_has_no_id_fields(tmp_path: Path) -> None:
 
 
 def test_pdf_priced_table_rows_become_cells(tmp_path: Path) -> None:
-    rows = [["项目编码", "项目名称", "单位", "工程量", "综合单价", "合价"],
-            ["010101001001", "平整场地", "m2", "1200", "3.50", "4200.00"]]
+    rows = [
+        ["项目编码", "项目名称", "单位", "工程量", "综合单价", "合价"],
+        ["010101001001", "平整场地", "m2", "1200", "3.50", "4200.00"],
+    ]
     synth.write_pdf(tmp_path / "a.pdf", [["工程量清单报价表", ("table", rows)]])
     cells = [b.cells for b in extract_file(tmp_path, "a.pdf").blocks if b.kind == "table"]
     assert ("010101001001", "平整场地", "m2", "1200", "3.50", "4200.00") in cells
@@ -159,15 +179,21 @@ def _numbered_docx(path: Path, label: str, fmt: str, paragraphs: list[str]) -> N
 
     document = docx.Document()
     numbering = document.part.numbering_part.element
-    numbering.append(oxml(
-        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90"><w:lvl w:ilvl="0">'
-        f'<w:start w:val="1"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{label}"/>'
-        "</w:lvl></w:abstractNum>"))
-    numbering.append(oxml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    numbering.append(
+        oxml(
+            f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90"><w:lvl w:ilvl="0">'
+            f'<w:start w:val="1"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{label}"/>'
+            "</w:lvl></w:abstractNum>"
+        )
+    )
+    numbering.append(
+        oxml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>')
+    )
     for text in paragraphs:
         paragraph = document.add_paragraph(text)
-        paragraph._p.get_or_add_pPr().append(oxml(
-            f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="90"/></w:numPr>'))
+        paragraph._p.get_or_add_pPr().append(
+            oxml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="90"/></w:numPr>')
+        )
         document.add_paragraph("本章正文内容，采用常规段落样式书写，不是标题。")
     document.save(path)
 
@@ -180,7 +206,11 @@ def test_docx_chapter_numbering_marks_headings(tmp_path: Path) -> None:
 
 
 def test_docx_numbered_list_items_stay_body_text(tmp_path: Path) -> None:
-    _numbered_docx(tmp_path / "a.docx", "%1.", "decimal",
-                   ["钢筋进场时应按批次见证取样送检。", "模板支撑体系验收合格后方可浇筑"])
+    _numbered_docx(
+        tmp_path / "a.docx",
+        "%1.",
+        "decimal",
+        ["钢筋进场时应按批次见证取样送检。", "模板支撑体系验收合格后方可浇筑"],
+    )
     blocks = extract_file(tmp_path, "a.docx").blocks
     assert [b for b in blocks if b.kind == "heading"] == []

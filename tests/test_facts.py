@@ -82,8 +82,11 @@ def test_cross_project_leads_fold_into_a_flagged_pair_and_are_counted(tmp_path, 
         past.signature(bidder, "ca_serial", "5A00000123")
     store.record_scan(db, scan_project(past.write()))
     now = ProjectBuilder(tmp_path / "now")
-    for bidder, name in (("b1", "本期甲建设有限公司"), ("b2", "本期乙建设有限公司"),
-                         ("b3", "本期丙建设有限公司")):
+    for bidder, name in (
+        ("b1", "本期甲建设有限公司"),
+        ("b2", "本期乙建设有限公司"),
+        ("b3", "本期丙建设有限公司"),
+    ):
         now.bidder(bidder, name=name)
         now.docx(bidder, "a.docx", [f"本期{bidder}"])
     for bidder in ("b1", "b2"):
@@ -92,8 +95,12 @@ def test_cross_project_leads_fold_into_a_flagged_pair_and_are_counted(tmp_path, 
     report = scan(now.write(), history=store.History(db))
     leads = [a for a in report["alerts"] if a["details"].get("scope") == "cross_project"]
     assert [(a["bidders"], a["details"]["field"]) for a in leads] == [(["b3"], "ca_serial")]
-    [machine] = [a for a in report["alerts"] if a["details"].get("field") == "machine_code"
-                 and a["details"].get("scope") != "cross_project"]
+    [machine] = [
+        a
+        for a in report["alerts"]
+        if a["details"].get("field") == "machine_code"
+        and a["details"].get("scope") != "cross_project"
+    ]
     assert {c.get("other_project") for c in machine["details"]["also_found"]} == {"PAST-1"}
     assert "1 条为跨项目线索" in report["summary"]
     html = render_html(report)

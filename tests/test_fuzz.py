@@ -21,8 +21,9 @@ from collusion.extract import extract_file
 from tools import synth
 
 STATUSES = {"ok", "no_text", "error", "refused", "partial"}
-FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @functools.cache
@@ -30,16 +31,31 @@ def seeds() -> dict[str, bytes]:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         pdf = synth.write_pdf(
-            root / "seed.pdf", [[("第一章 总则", 1), "本工程位于某市。", ("table", [["单价", "合价"],
-                                                                              ["12.5", "25"]])]],
-            metadata={"author": "张工", "creator": "WPS"}, pdf_id=("AB" * 16, "CD" * 16),
+            root / "seed.pdf",
+            [
+                [
+                    ("第一章 总则", 1),
+                    "本工程位于某市。",
+                    ("table", [["单价", "合价"], ["12.5", "25"]]),
+                ]
+            ],
+            metadata={"author": "张工", "creator": "WPS"},
+            pdf_id=("AB" * 16, "CD" * 16),
             xmp={"DocumentID": "uuid:11111111-2222-4333-8444-555555555555"},
-            images=[_png()])
+            images=[_png()],
+        )
         docx = synth.write_docx(
-            root / "seed.docx", [("第一章 总则", 1), "本工程位于某市。"],
-            core={"author": "张工"}, rsid_root="00A1B2C3", rsids=["00D4E5F6"],
-            custom={"ICV": "ABCDEF"}, comment_author="李四", revision_author="王五",
-            tables=[[["单价", "合价"], ["12.5", "25"]]], images=[_png()])
+            root / "seed.docx",
+            [("第一章 总则", 1), "本工程位于某市。"],
+            core={"author": "张工"},
+            rsid_root="00A1B2C3",
+            rsids=["00D4E5F6"],
+            custom={"ICV": "ABCDEF"},
+            comment_author="李四",
+            revision_author="王五",
+            tables=[[["单价", "合价"], ["12.5", "25"]]],
+            images=[_png()],
+        )
         return {"pdf": pdf.read_bytes(), "docx": docx.read_bytes()}
 
 
@@ -81,8 +97,7 @@ def test_byte_flips_and_truncations(kind: str, flips: list, cut: float | None) -
 
 
 @FUZZ
-@given(flips=st.lists(st.tuples(st.floats(0, 0.1), st.integers(0, 255)), min_size=1,
-                      max_size=6))
+@given(flips=st.lists(st.tuples(st.floats(0, 0.1), st.integers(0, 255)), min_size=1, max_size=6))
 def test_pdf_header_and_structure(flips: list) -> None:
     """Flips near the start (header, first objects) and near the end (xref,
     trailer), where a PDF is most fragile."""
@@ -120,8 +135,9 @@ def test_docx_member_mutations(index: int, op: str, flips: list, cut: float) -> 
         if op == "duplicate":  # two members of one name, as a hostile zip may carry
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
-                archive.writestr(target,
-                                 _flip(parts[target], flips, None) if parts[target] else b"")
+                archive.writestr(
+                    target, _flip(parts[target], flips, None) if parts[target] else b""
+                )
     _extract(buffer.getvalue(), "x.docx")
 
 
@@ -130,7 +146,7 @@ def test_central_directory_asking_for_an_unknown_zip_version() -> None:
     was sniffed, outside the per-file boundary."""
     data = bytearray(seeds()["docx"])
     at = data.index(b"PK\x01\x02")
-    data[at + 6:at + 8] = (133).to_bytes(2, "little")  # "version needed": 13.3
+    data[at + 6 : at + 8] = (133).to_bytes(2, "little")  # "version needed": 13.3
     _extract(bytes(data), "x.docx")
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "x.docx").write_bytes(bytes(data))

@@ -40,6 +40,7 @@ PASSWD_MARKER = "root:x:0:0"  # the first line of /etc/passwd on Linux
 
 # --- generators -------------------------------------------------------------------
 
+
 def pdf_from_objects(objects: list[bytes], root: int = 1) -> bytes:
     """A PDF written by hand: numbered objects, an xref table, a trailer."""
     out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
@@ -52,7 +53,10 @@ def pdf_from_objects(objects: list[bytes], root: int = 1) -> bytes:
     for offset in offsets:
         out += b"%010d 00000 n \n" % offset
     out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, root, xref)
+        len(objects) + 1,
+        root,
+        xref,
+    )
     return bytes(out)
 
 
@@ -61,8 +65,9 @@ def pdf_stream(data: bytes, extra: bytes = b"") -> bytes:
 
 
 def zero_page_pdf() -> bytes:
-    return pdf_from_objects([b"<< /Type /Catalog /Pages 2 0 R >>",
-                             b"<< /Type /Pages /Kids [] /Count 0 >>"])
+    return pdf_from_objects(
+        [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]
+    )
 
 
 def text_pages_pdf(pages: int, content: bytes = b"") -> bytes:
@@ -76,8 +81,10 @@ def text_pages_pdf(pages: int, content: bytes = b"") -> bytes:
         pdf_stream(zlib.compress(content), b"/Filter /FlateDecode"),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    page = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R "
-            b"/Resources << /Font << /F1 4 0 R >> >> >>")
+    page = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R "
+        b"/Resources << /Font << /F1 4 0 R >> >> >>"
+    )
     objects += [page] * pages
     return pdf_from_objects(objects)
 
@@ -99,14 +106,59 @@ def raw_zip(entries: list[tuple[str, int, bytes, int, int]]) -> bytes:
     for name, method, stored, crc, size in entries:
         encoded = name.encode("utf-8")
         offset = len(out)
-        out += struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0x800, method, 0, 0x21,
-                           crc, len(stored), size, len(encoded), 0) + encoded + stored
-        central += struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0x800, method,
-                               0, 0x21, crc, len(stored), size, len(encoded), 0, 0, 0, 0, 0,
-                               offset) + encoded
+        out += (
+            struct.pack(
+                "<4sHHHHHIIIHH",
+                b"PK\x03\x04",
+                20,
+                0x800,
+                method,
+                0,
+                0x21,
+                crc,
+                len(stored),
+                size,
+                len(encoded),
+                0,
+            )
+            + encoded
+            + stored
+        )
+        central += (
+            struct.pack(
+                "<4sHHHHHHIIIHHHHHII",
+                b"PK\x01\x02",
+                20,
+                20,
+                0x800,
+                method,
+                0,
+                0x21,
+                crc,
+                len(stored),
+                size,
+                len(encoded),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + encoded
+        )
     out += central
-    out += struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(entries), len(entries),
-                       len(central), len(out) - len(central), 0)
+    out += struct.pack(
+        "<4sHHHHIIH",
+        b"PK\x05\x06",
+        0,
+        0,
+        len(entries),
+        len(entries),
+        len(central),
+        len(out) - len(central),
+        0,
+    )
     return bytes(out)
 
 
@@ -131,25 +183,31 @@ def docx_from_parts(parts: dict[str, bytes]) -> bytes:
     return zip_bytes(parts)
 
 
-def bomb_docx(parts: dict[str, bytes], part: str, inflated: int,
-              declared: int | None = None) -> bytes:
+def bomb_docx(
+    parts: dict[str, bytes], part: str, inflated: int, declared: int | None = None
+) -> bytes:
     """A DOCX whose ``part`` inflates to ``inflated`` zero bytes (its CRC is
     not computed: the reader must refuse before it ever gets that far)."""
     entries = []
     for name, data in {**parts, part: b""}.items():
         if name == part:
-            entries.append((name, 8, deflated_zeros(inflated), 0,
-                            inflated if declared is None else declared))
+            entries.append(
+                (name, 8, deflated_zeros(inflated), 0, inflated if declared is None else declared)
+            )
         else:
             entries.append((name, 0, data, zlib.crc32(data), len(data)))
     return raw_zip(entries)
 
 
 XXE_DTD = b'<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-LAUGHS_DTD = (b'<!DOCTYPE r [<!ENTITY a "lollollollollollollollollollol">'
-              + b"".join(b'<!ENTITY %s "%s">' % (bytes([n]), b"&%s;" % bytes([n - 1]) * 10)
-                         for n in range(ord("b"), ord("k")))
-              + b"]>")
+LAUGHS_DTD = (
+    b'<!DOCTYPE r [<!ENTITY a "lollollollollollollollollollol">'
+    + b"".join(
+        b'<!ENTITY %s "%s">' % (bytes([n]), b"&%s;" % bytes([n - 1]) * 10)
+        for n in range(ord("b"), ord("k"))
+    )
+    + b"]>"
+)
 ENTITY_REF = {XXE_DTD: b"&xxe;", LAUGHS_DTD: b"&j;"}
 
 
@@ -161,7 +219,7 @@ def with_entities(xml: bytes, dtd: bytes, pad: bytes = b"", utf16: bool = False)
     ref = ENTITY_REF[dtd]
     match = re.search(rb"<(w:t|dc:creator|dc:title|vt:lpwstr)(\s[^>]*)?>", body)
     if match:
-        body = body[:match.end()] + ref + body[match.end():]
+        body = body[: match.end()] + ref + body[match.end() :]
     else:  # no text node: the entity goes into an attribute-free comment-safe spot
         first_close = body.index(b">") + 1
         body = body[:first_close] + ref + body[first_close:]
@@ -173,8 +231,11 @@ def with_entities(xml: bytes, dtd: bytes, pad: bytes = b"", utf16: bool = False)
 
 
 def _good_docx(folder: Path, seed: int) -> Path:
-    return synth.write_docx(folder / "技术标.docx", plan_paragraphs(seed, f"公司{seed}")[:8],
-                            custom={"ICV": f"ICV{seed:04d}"})
+    return synth.write_docx(
+        folder / "技术标.docx",
+        plan_paragraphs(seed, f"公司{seed}")[:8],
+        custom={"ICV": f"ICV{seed:04d}"},
+    )
 
 
 # --- one hostile project, scanned once ----------------------------------------------
@@ -191,8 +252,12 @@ HOSTILE = {
     "bomb_lying": ("报价.docx", "error", "无法解压"),
     "sparse": ("报价.pdf", "refused", "超过上限"),
 }
-ENTITY_PARTS = ("word/document.xml", "docProps/core.xml", "docProps/custom.xml",
-                "word/settings.xml")
+ENTITY_PARTS = (
+    "word/document.xml",
+    "docProps/core.xml",
+    "docProps/custom.xml",
+    "word/settings.xml",
+)
 MISSING_PARTS = ("word/settings.xml", "docProps/core.xml", "word/styles.xml")
 
 
@@ -222,27 +287,38 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> ScanResult:
     (bidder("truncated_tail") / "报价.pdf").write_bytes(pdf_bytes[:-40])
     (bidder("zero_bytes") / "报价.pdf").write_bytes(b"")
     document = pymupdf.open(good_pdf)
-    document.save(bidder("user_password") / "报价.pdf", encryption=pymupdf.PDF_ENCRYPT_AES_256,
-                  user_pw="open-me", owner_pw="owner-secret")
-    document.save(bidder("owner_password") / "报价.pdf",
-                  encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="owner-secret",
-                  permissions=int(pymupdf.PDF_PERM_ACCESSIBILITY))
+    document.save(
+        bidder("user_password") / "报价.pdf",
+        encryption=pymupdf.PDF_ENCRYPT_AES_256,
+        user_pw="open-me",
+        owner_pw="owner-secret",
+    )
+    document.save(
+        bidder("owner_password") / "报价.pdf",
+        encryption=pymupdf.PDF_ENCRYPT_AES_256,
+        owner_pw="owner-secret",
+        permissions=int(pymupdf.PDF_PERM_ACCESSIBILITY),
+    )
     document.close()
     (bidder("zero_pages") / "报价.pdf").write_bytes(zero_page_pdf())
-    with_xmp = synth.write_pdf(base / "xmp.pdf", [["正文内容，带 XMP 的文件"]],
-                               metadata={"author": "张工"},
-                               xmp={"DocumentID": "uuid:0A1B2C3D-0000-4000-8000-000000000001"})
+    with_xmp = synth.write_pdf(
+        base / "xmp.pdf",
+        [["正文内容，带 XMP 的文件"]],
+        metadata={"author": "张工"},
+        xmp={"DocumentID": "uuid:0A1B2C3D-0000-4000-8000-000000000001"},
+    )
     document = pymupdf.open(with_xmp)
     document.set_xml_metadata(document.get_xml_metadata().replace("</x:xmpmeta>", "<x"))
     document.save(bidder("bad_xmp") / "报价.pdf")
     document.close()
     (bidder("not_a_zip") / "报价.docx").write_bytes("这不是压缩包".encode() * 50)
     (bidder("broken_zip") / "报价.docx").write_bytes(docx_from_parts(good_parts)[:3000])
-    (bidder("bomb") / "报价.docx").write_bytes(
-        bomb_docx(good_parts, "word/document.xml", 3 * GiB))
+    (bidder("bomb") / "报价.docx").write_bytes(bomb_docx(good_parts, "word/document.xml", 3 * GiB))
     (bidder("bomb_lying") / "报价.docx").write_bytes(
-        bomb_docx(good_parts, "word/document.xml", 3 * GiB, declared=len(
-            good_parts["word/document.xml"])))
+        bomb_docx(
+            good_parts, "word/document.xml", 3 * GiB, declared=len(good_parts["word/document.xml"])
+        )
+    )
     with (bidder("sparse") / "报价.pdf").open("wb") as handle:
         handle.write(b"%PDF-1.7\n")
         handle.truncate(5 * GiB)
@@ -299,8 +375,9 @@ def test_bad_file_has_status_and_chinese_reason(hostile: ScanResult, bidder: str
     assert words in entry["error"], entry
     assert CJK.search(entry["error"])
     errors = [e for e in report["errors"] if e["file"] == entry["path"]]
-    assert errors == [{"file": entry["path"], "error": entry["error"], "status": status,
-                       "bidder": bidder}]
+    assert errors == [
+        {"file": entry["path"], "error": entry["error"], "status": status, "bidder": bidder}
+    ]
     _assert_other_file_analysed(report, bidder)
     assert _bidder(report, bidder)["files_not_analysed"] == 1
 
@@ -363,8 +440,9 @@ def test_format_is_decided_by_content(hostile: ScanResult) -> None:
 def test_odd_file_names_are_read(hostile: ScanResult) -> None:
     files = _bidder(hostile.report, "odd_names")["files"]
     names = sorted(Path(f["path"]).name for f in files)
-    assert names == sorted(["带 空格 的 文件.pdf", "中文名称投标文件.pdf", "换行\n文件名.pdf",
-                            "技术标.docx"])
+    assert names == sorted(
+        ["带 空格 的 文件.pdf", "中文名称投标文件.pdf", "换行\n文件名.pdf", "技术标.docx"]
+    )
     assert all(f["status"] == "ok" for f in files)
     json.loads(dumps(hostile.report))  # the newline survives as an escape
 
@@ -384,30 +462,36 @@ def test_symlinks_are_refused_and_reported(hostile: ScanResult) -> None:
 
 def test_errors_list_exactly_the_files_not_analysed(hostile: ScanResult) -> None:
     report = hostile.report
-    not_ok = {f["path"] for b in report["bidders"] for f in b["files"]
-              if f["status"] != "ok"}
+    not_ok = {f["path"] for b in report["bidders"] for f in b["files"] if f["status"] != "ok"}
     file_errors = {e["file"] for e in report["errors"] if "status" in e}
-    assert not_ok == {e["file"] for e in report["errors"] if e.get("status") != "ok"
-                      and e["file"] in not_ok}
+    assert not_ok == {
+        e["file"] for e in report["errors"] if e.get("status") != "ok" and e["file"] in not_ok
+    }
     assert not_ok <= file_errors
     for bidder in report["bidders"]:
         bad = [f for f in bidder["files"] if f["status"] != "ok"]
         listed = {f["path"] for f in bidder["files"]}
         # Refused links never become files of the bidder, but still count.
-        refused = [e for e in report["errors"]
-                   if e.get("bidder") == bidder["id"] and e["file"] not in listed]
+        refused = [
+            e
+            for e in report["errors"]
+            if e.get("bidder") == bidder["id"] and e["file"] not in listed
+        ]
         assert bidder["files_not_analysed"] == len(bad) + len(refused)
 
 
 # --- the same inputs file by file, for the variants -------------------------------------
 
+
 @pytest.mark.parametrize("variant", ["after-comment", "utf-16"])
-@pytest.mark.parametrize("part", ["word/document.xml", "docProps/core.xml",
-                                  "word/styles.xml", "word/fontTable.xml"])
+@pytest.mark.parametrize(
+    "part", ["word/document.xml", "docProps/core.xml", "word/styles.xml", "word/fontTable.xml"]
+)
 def test_hidden_doctype_is_refused(tmp_path: Path, part: str, variant: str) -> None:
     parts = docx_parts(_good_docx(tmp_path, 1))
-    kwargs = ({"pad": b"<!--" + b"x" * 8000 + b"-->"} if variant == "after-comment"
-              else {"utf16": True})
+    kwargs = (
+        {"pad": b"<!--" + b"x" * 8000 + b"-->"} if variant == "after-comment" else {"utf16": True}
+    )
     parts[part] = with_entities(parts[part], XXE_DTD, **kwargs)
     assert declares_doctype(parts[part])
     (tmp_path / "x.docx").write_bytes(docx_from_parts(parts))
@@ -439,19 +523,27 @@ def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     assert result.status == "refused" and "不是普通文件" in result.error
 
 
-PAGE = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>")
-HELLO = [pdf_stream(b"BT /F1 12 Tf 72 720 Td (Hello) Tj ET"),
-         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+PAGE = (
+    b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+    b"/Resources << /Font << /F1 5 0 R >> >> >>"
+)
+HELLO = [
+    pdf_stream(b"BT /F1 12 Tf 72 720 Td (Hello) Tj ET"),
+    b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+]
 
 
-@pytest.mark.parametrize(("kids", "count", "status", "words"), [
-    (b"3 0 R 6 0 R", 5, "partial", "第 3 页起无法读取"),  # /Count says 5, two pages exist
-    (b"2 0 R 3 0 R", 2, "error", "页面树损坏"),  # the tree contains itself
-    (b"3 0 R", 10**9, "error", "页面树损坏"),  # a count MuPDF refuses
-])
-def test_page_tree_that_lies(tmp_path: Path, kids: bytes, count: int, status: str,
-                             words: str) -> None:
+@pytest.mark.parametrize(
+    ("kids", "count", "status", "words"),
+    [
+        (b"3 0 R 6 0 R", 5, "partial", "第 3 页起无法读取"),  # /Count says 5, two pages exist
+        (b"2 0 R 3 0 R", 2, "error", "页面树损坏"),  # the tree contains itself
+        (b"3 0 R", 10**9, "error", "页面树损坏"),  # a count MuPDF refuses
+    ],
+)
+def test_page_tree_that_lies(
+    tmp_path: Path, kids: bytes, count: int, status: str, words: str
+) -> None:
     pages = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count)
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", pages, PAGE, *HELLO, PAGE]
     (tmp_path / "x.pdf").write_bytes(pdf_from_objects(objects))
@@ -460,8 +552,7 @@ def test_page_tree_that_lies(tmp_path: Path, kids: bytes, count: int, status: st
     assert words in result.error
 
 
-def test_project_inputs_are_not_read_through_links(project: ProjectBuilder,
-                                                   tmp_path: Path) -> None:
+def test_project_inputs_are_not_read_through_links(project: ProjectBuilder, tmp_path: Path) -> None:
     from collusion.errors import ProjectError
     from collusion.project import load_project
 

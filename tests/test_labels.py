@@ -33,7 +33,9 @@ def test_every_identifier_kind_has_a_label():
 
 
 def schema_enum(*path: str) -> set[str]:
-    node = json.loads((ROOT / "collusion" / "report" / "report.schema.json").read_text(encoding="utf-8"))
+    node = json.loads(
+        (ROOT / "collusion" / "report" / "report.schema.json").read_text(encoding="utf-8")
+    )
     for key in path:
         node = node[key]
     return set(node["enum"])

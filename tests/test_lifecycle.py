@@ -250,8 +250,9 @@ def test_killed_scan_leaves_no_process(slow_inbox, tmp_path, signum, monkeypatch
     temp = tmp_path / "tmp"
     temp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
-    proc = start("scan", str(slow_inbox / "p1"), "-o", str(report), "--db", str(tmp_path / "h.db"),
-                 temp=temp)
+    proc = start(
+        "scan", str(slow_inbox / "p1"), "-o", str(report), "--db", str(tmp_path / "h.db"), temp=temp
+    )
     left = kill_run(proc, signum, wait_for_workers(proc))
     assert left == [], f"processes of the scan still alive {SETTLE_SECONDS}s later: {left}"
     if signum == signal.SIGTERM:

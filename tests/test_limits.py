@@ -48,12 +48,19 @@ print(json.dumps({"seconds": seconds, "peak_mib": peak, "status": result.status,
 
 def measure(root: Path, rel: str) -> dict:
     """extract_file on one file in a fresh process: its time and peak RSS."""
-    done = subprocess.run([sys.executable, "-c", MEASURE, str(root), rel], capture_output=True,
-                          text=True, timeout=300, cwd=REPO)
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(root), rel],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    print(f"\n{rel}: {result['status']} in {result['seconds']:.2f} s, "
-          f"peak RSS {result['peak_mib']:.0f} MiB")
+    print(
+        f"\n{rel}: {result['status']} in {result['seconds']:.2f} s, "
+        f"peak RSS {result['peak_mib']:.0f} MiB"
+    )
     return result
 
 
@@ -72,10 +79,11 @@ def test_five_thousand_pages_read_up_to_max_pages(tmp_path: Path) -> None:
 def test_three_gib_bomb_is_refused_at_once(tmp_path: Path) -> None:
     good = synth.write_docx(tmp_path / "good.docx", ["正文"])
     started = time.monotonic()
-    (tmp_path / "bomb.docx").write_bytes(
-        bomb_docx(docx_parts(good), "word/document.xml", 3 * GiB))
-    print(f"\n3 GiB bomb written in {time.monotonic() - started:.2f} s, "
-          f"{(tmp_path / 'bomb.docx').stat().st_size / 2**20:.1f} MiB on disk")
+    (tmp_path / "bomb.docx").write_bytes(bomb_docx(docx_parts(good), "word/document.xml", 3 * GiB))
+    print(
+        f"\n3 GiB bomb written in {time.monotonic() - started:.2f} s, "
+        f"{(tmp_path / 'bomb.docx').stat().st_size / 2**20:.1f} MiB on disk"
+    )
     result = measure(tmp_path, "bomb.docx")
     assert result["status"] == "refused" and "压缩炸弹" in result["error"]
     assert result["seconds"] < 10
@@ -131,8 +139,11 @@ def test_a_worker_killed_by_a_signal_costs_only_its_file(tmp_path: Path) -> None
     rels = ["bids/b1/慢.pdf", "bids/b1/技术标.docx", "bids/b2/技术标.docx"]
     before = {p.pid for p in multiprocessing.active_children()}
     results: dict = {}
-    runner = threading.Thread(target=lambda: results.update(
-        extract_files(root, rels, ExtractSettings(workers=1, seconds_per_file=60))))
+    runner = threading.Thread(
+        target=lambda: results.update(
+            extract_files(root, rels, ExtractSettings(workers=1, seconds_per_file=60))
+        )
+    )
     runner.start()
     # With one worker, files go in sorted order: the slow PDF is first.
     deadline = time.monotonic() + 20
@@ -183,8 +194,9 @@ def test_a_file_over_the_memory_cap_is_reported(tmp_path: Path) -> None:
     address_space = int(status.split("VmSize:")[1].split()[0]) * 1024
     # A forked worker starts at this process's size; 250 MiB more reads a
     # normal DOCX but not seven million paragraphs.
-    settings = _TightMemory(max_worker_memory_bytes=address_space + 250 * 2**20,
-                            workers=1, seconds_per_file=60)
+    settings = _TightMemory(
+        max_worker_memory_bytes=address_space + 250 * 2**20, workers=1, seconds_per_file=60
+    )
     results = extract_files(root, ["bids/b1/大.docx", "bids/b1/技术标.docx"], settings)
     hungry = results["bids/b1/大.docx"]
     assert hungry.status == "error"

@@ -110,11 +110,7 @@ def _columns(db) -> dict[str, list[str]]:
             "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
         ).fetchall()
     else:
-        rows = [
-            (table, column)
-            for table in db.table_names()
-            for column in db[table].columns_dict
-        ]
+        rows = [(table, column) for table in db.table_names() for column in db[table].columns_dict]
     found: dict[str, list[str]] = {}
     for table, column in rows:
         found.setdefault(table, []).append(column)

@@ -14,34 +14,53 @@ from collusion.models import Block
 from collusion.report import basis
 from tools import synth
 
-NAMES = {"b1": "中山市正泰建筑工程有限公司", "b2": "广东建华建设集团有限公司",
-         "b3": "江门市城建工程有限公司", "b4": "佛山市顺联建设有限公司"}
+NAMES = {
+    "b1": "中山市正泰建筑工程有限公司",
+    "b2": "广东建华建设集团有限公司",
+    "b3": "江门市城建工程有限公司",
+    "b4": "佛山市顺联建设有限公司",
+}
 RNG = random.Random(31)
 CODES = {b: synth.make_credit_code(RNG) for b in NAMES}
 
 
 def own_pages(bidder: str) -> list[Block]:
     """A cover and a signature block in the bidder's own name."""
-    return [para(f"投标人：{NAMES[bidder]}（盖单位章）", 0),
-            para(f"统一社会信用代码：{CODES[bidder]}", 1),
-            para("第一章 施工组织设计 本工程采用流水施工。", 2)]
+    return [
+        para(f"投标人：{NAMES[bidder]}（盖单位章）", 0),
+        para(f"统一社会信用代码：{CODES[bidder]}", 1),
+        para("第一章 施工组织设计 本工程采用流水施工。", 2),
+    ]
 
 
-def detect(extra: dict[str, list[Block]], tender: list[Block] = (), names: dict | None = None,
-           **settings) -> list:
-    blocks = {b: own_pages(b) + [Block(p.text, p.page, 10 + i) for i, p in
-                                 enumerate(extra.get(b, []))] for b in NAMES}
+def detect(
+    extra: dict[str, list[Block]], tender: list[Block] = (), names: dict | None = None, **settings
+) -> list:
+    blocks = {
+        b: own_pages(b) + [Block(p.text, p.page, 10 + i) for i, p in enumerate(extra.get(b, []))]
+        for b in NAMES
+    }
     detectors = {"mixed_documents": MixedSettings(**settings)} if settings else None
-    ctx = context_of(blocks, tender=list(tender), names=NAMES if names is None else names,
-                     detectors=detectors)
+    ctx = context_of(
+        blocks, tender=list(tender), names=NAMES if names is None else names, detectors=detectors
+    )
     return mixed_documents.detect(ctx)
 
 
 def test_another_bidders_signature_block_is_high():
-    (alert,) = detect({"b2": [para(f"投标人：{NAMES['b1']}（盖单位章）"),
-                              para(f"统一社会信用代码：{CODES['b1']}")]})
-    assert (alert.bidders, alert.severity, alert.basis) == (("b1", "b2"), "high",
-                                                             basis.ART40_MIXED_UP)
+    (alert,) = detect(
+        {
+            "b2": [
+                para(f"投标人：{NAMES['b1']}（盖单位章）"),
+                para(f"统一社会信用代码：{CODES['b1']}"),
+            ]
+        }
+    )
+    assert (alert.bidders, alert.severity, alert.basis) == (
+        ("b1", "b2"),
+        "high",
+        basis.ART40_MIXED_UP,
+    )
     assert alert.details["carrier"] == "b2" and alert.details["named"] == "b1"
     assert alert.details["fields"] == ["company_name", "credit_code"]
     assert NAMES["b1"] in alert.summary and "混装" in alert.summary
@@ -53,7 +72,10 @@ def test_a_plain_mention_is_medium_and_spacing_does_not_hide_it():
     spaced = " ".join(NAMES["b3"]).replace("有 限 公 司", "有限公司")
     (alert,) = detect({"b4": [para(f"本工程参照{spaced}的施工经验组织实施。")]})
     assert (alert.details["carrier"], alert.details["named"], alert.severity) == (
-        "b4", "b3", "medium")
+        "b4",
+        "b3",
+        "medium",
+    )
 
 
 def test_credit_code_alone_is_enough():
@@ -61,17 +83,24 @@ def test_credit_code_alone_is_enough():
     assert alert.details["fields"] == ["credit_code"] and alert.severity == "high"
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("本项目由{me}（牵头人）与{other}组成联合体投标，联合体协议书附后。", "joint_venture"),
-    ("拟将钢结构专业工程分包给{other}，分包单位资质证书附后。", "subcontractor"),
-])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("本项目由{me}（牵头人）与{other}组成联合体投标，联合体协议书附后。", "joint_venture"),
+        ("拟将钢结构专业工程分包给{other}，分包单位资质证书附后。", "subcontractor"),
+    ],
+)
 def test_joint_venture_and_subcontractor_mentions_are_not_flagged(text, reason):
     mention = para(text.format(me=NAMES["b3"], other=NAMES["b1"]))
     ctx_alerts = detect({"b3": [mention]})
     assert ctx_alerts == []
     # The same sentence without the qualifying word is flagged: the test can fail.
-    bare = para(text.format(me=NAMES["b3"], other=NAMES["b1"])
-                .replace("联合体", "").replace("牵头人", "").replace("分包", "承接"))
+    bare = para(
+        text.format(me=NAMES["b3"], other=NAMES["b1"])
+        .replace("联合体", "")
+        .replace("牵头人", "")
+        .replace("分包", "承接")
+    )
     (alert,) = detect({"b3": [bare]})
     assert alert.details["named"] == "b1"
 
@@ -129,19 +158,34 @@ def test_mixed_documents_in_real_files(tmp_path: Path):
 
     root = tmp_path / "p"
     for bidder in NAMES:
-        body = [(f"{NAMES[bidder]}投标文件", 1), f"投标人：{NAMES[bidder]}（盖单位章）",
-                f"统一社会信用代码：{CODES[bidder]}", "本工程采用流水施工，确保工期。"]
+        body = [
+            (f"{NAMES[bidder]}投标文件", 1),
+            f"投标人：{NAMES[bidder]}（盖单位章）",
+            f"统一社会信用代码：{CODES[bidder]}",
+            "本工程采用流水施工，确保工期。",
+        ]
         if bidder == "b3":
-            body += [("联合体投标说明", 2),
-                     f"本项目由{NAMES['b3']}（牵头人）与{NAMES['b1']}组成联合体投标。"]
+            body += [
+                ("联合体投标说明", 2),
+                f"本项目由{NAMES['b3']}（牵头人）与{NAMES['b1']}组成联合体投标。",
+            ]
         if bidder == "b2":
-            synth.write_pdf(root / "bids" / bidder / "技术标.pdf",
-                            [body, [f"投标人：{NAMES['b1']}（盖单位章）",
-                                    f"统一社会信用代码：{CODES['b1']}", "日期：2026年3月20日"]])
+            synth.write_pdf(
+                root / "bids" / bidder / "技术标.pdf",
+                [
+                    body,
+                    [
+                        f"投标人：{NAMES['b1']}（盖单位章）",
+                        f"统一社会信用代码：{CODES['b1']}",
+                        "日期：2026年3月20日",
+                    ],
+                ],
+            )
         else:
             synth.write_docx(root / "bids" / bidder / "技术标.docx", body)
     ctx = scan_project(root).context
     alerts = mixed_documents.detect(ctx)
     assert [(a.details["carrier"], a.details["named"], a.severity) for a in alerts] == [
-        ("b2", "b1", "high")]
+        ("b2", "b1", "high")
+    ]
     assert {e.page for e in alerts[0].evidence} == {2}

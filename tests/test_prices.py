@@ -31,20 +31,23 @@ SIX = 1e-6  # screens are reported to six decimals
 # --- uppercase amounts ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("壹仟贰佰叁拾肆万伍仟陆佰柒拾捌元玖角整", "12345678.90"),
-    ("壹拾贰万叁仟肆佰伍拾陆元柒角捌分", "123456.78"),
-    ("玖佰捌拾柒万陆仟元整", "9876000"),
-    ("壹亿零伍佰万元整", "105000000"),  # 零 bridging an empty 万 group's top digits
-    ("贰亿叁仟万零壹佰元整", "230000100"),
-    ("壹佰万零叁元", "1000003"),
-    ("人民币贰万零伍拾元零伍分", "20050.05"),  # 零 before 分 when there are no 角
-    ("拾万元整", "100000"),  # a leading 拾 means 壹拾
-    ("壹万亿元", "1000000000000"),
-    ("伍角", "0.5"),
-    ("壹仟零壹拾叁万贰仟陆佰伍拾元零捌分", "10132650.08"),
-    ("壹仟贰佰叁拾肆万伍仟陆佰柒拾捌圆正", "12345678"),  # 圆 and 正 variants
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("壹仟贰佰叁拾肆万伍仟陆佰柒拾捌元玖角整", "12345678.90"),
+        ("壹拾贰万叁仟肆佰伍拾陆元柒角捌分", "123456.78"),
+        ("玖佰捌拾柒万陆仟元整", "9876000"),
+        ("壹亿零伍佰万元整", "105000000"),  # 零 bridging an empty 万 group's top digits
+        ("贰亿叁仟万零壹佰元整", "230000100"),
+        ("壹佰万零叁元", "1000003"),
+        ("人民币贰万零伍拾元零伍分", "20050.05"),  # 零 before 分 when there are no 角
+        ("拾万元整", "100000"),  # a leading 拾 means 壹拾
+        ("壹万亿元", "1000000000000"),
+        ("伍角", "0.5"),
+        ("壹仟零壹拾叁万贰仟陆佰伍拾元零捌分", "10132650.08"),
+        ("壹仟贰佰叁拾肆万伍仟陆佰柒拾捌圆正", "12345678"),  # 圆 and 正 variants
+    ],
+)
 def test_uppercase_amounts(text, value):
     assert parse_uppercase_amount(text) == D(value)
 
@@ -66,12 +69,18 @@ def test_uppercase_agrees_with_synth_for_random_amounts():
 
 
 def test_price_after_and_before_the_label():
-    after = para("投标总报价（大写）：壹仟贰佰叁拾肆万伍仟陆佰柒拾捌元玖角整（小写：¥12,345,678.90）")
+    after = para(
+        "投标总报价（大写）：壹仟贰佰叁拾肆万伍仟陆佰柒拾捌元玖角整（小写：¥12,345,678.90）"
+    )
     before = para("愿意以人民币玖佰捌拾柒万陆仟元整（¥9,876,000.00）的投标总报价，按合同约定实施")
     (a,) = find_prices([after], 160)
     (b,) = find_prices([before], 160)
     assert (a.numeric, a.uppercase, a.mismatch, a.price) == (
-        D("12345678.90"), D("12345678.9"), False, D("12345678.90"))
+        D("12345678.90"),
+        D("12345678.9"),
+        False,
+        D("12345678.90"),
+    )
     assert (b.numeric, b.uppercase, b.price) == (D("9876000.00"), D("9876000"), D("9876000.00"))
 
 
@@ -92,7 +101,10 @@ def test_price_in_an_opening_record_table_row():
 
 
 def test_amount_wrapped_across_pdf_lines():
-    blocks = [para("我方愿意以人民币玖佰捌拾柒", 0), para("万陆仟元整（¥9,876,000.00）的投标总报价，按合同", 1)]
+    blocks = [
+        para("我方愿意以人民币玖佰捌拾柒", 0),
+        para("万陆仟元整（¥9,876,000.00）的投标总报价，按合同", 1),
+    ]
     (finding,) = find_prices(blocks, 160)
     assert (finding.uppercase, finding.mismatch) == (D("9876000"), False)
 
@@ -107,19 +119,30 @@ def test_mismatch_is_noted_and_the_uppercase_prevails():
 
 
 def test_control_price_is_not_a_bid_price():
-    assert find_prices([para("最高投标限价：¥10,000,000.00元"),
-                        para("招标控制价：壹仟万元整")], 160) == []
+    assert (
+        find_prices([para("最高投标限价：¥10,000,000.00元"), para("招标控制价：壹仟万元整")], 160)
+        == []
+    )
 
 
 # --- progressions and identical prices ----------------------------------------------------------
 
 
 def test_arithmetic_progression_among_three_of_five():
-    prices = {"b1": D("9876000.00"), "b2": D("10213457.62"), "b3": D("9926000.00"),
-              "b4": D("9712380.15"), "b5": D("9976000.00")}
+    prices = {
+        "b1": D("9876000.00"),
+        "b2": D("10213457.62"),
+        "b3": D("9926000.00"),
+        "b4": D("9712380.15"),
+        "b5": D("9976000.00"),
+    }
     (prog,) = progressions(prices, D("1"), D("0.000005"))
     assert (prog.kind, prog.bidders, prog.step, prog.round) == (
-        "arithmetic", ("b1", "b3", "b5"), D("50000.00"), True)
+        "arithmetic",
+        ("b1", "b3", "b5"),
+        D("50000.00"),
+        True,
+    )
 
 
 def test_geometric_progression_with_rounded_prices():
@@ -146,7 +169,10 @@ def test_a_chain_with_an_odd_step_is_weak():
     prices = {"b1": 9800000.0, "b2": 9837123.45, "b3": 9874246.90, "b4": 10400000.0}
     (alert,) = price_pattern.detect(context_of({b: [] for b in prices}, prices=prices))
     assert (alert.details["pattern"], alert.details["round_step"], alert.severity) == (
-        "arithmetic_progression", False, "low")
+        "arithmetic_progression",
+        False,
+        "low",
+    )
     assert "巧合" in alert.summary
 
 
@@ -166,9 +192,16 @@ def test_identical_prices():
 
 
 def test_price_alerts_from_project_json():
-    ctx = context_of({b: [] for b in ("b1", "b2", "b3", "b4", "b5")},
-                     prices={"b1": 9876000.0, "b2": 9926000.0, "b3": 9976000.0,
-                             "b4": 10111111.0, "b5": 10111111.0})
+    ctx = context_of(
+        {b: [] for b in ("b1", "b2", "b3", "b4", "b5")},
+        prices={
+            "b1": 9876000.0,
+            "b2": 9926000.0,
+            "b3": 9976000.0,
+            "b4": 10111111.0,
+            "b5": 10111111.0,
+        },
+    )
     alerts = price_pattern.detect(ctx)
     assert [(a.details["pattern"], a.bidders, a.severity) for a in alerts] == [
         ("identical_price", ("b4", "b5"), "high"),
@@ -180,8 +213,14 @@ def test_price_alerts_from_project_json():
 
 def test_identical_round_prices_and_equal_discounts_are_weaker():
     ceiling = [para("本项目最高投标限价为人民币壹仟万元整（¥10,000,000.00）。")]
-    prices = {"b1": 9650000.0, "b2": 9650000.0, "b3": 9712345.67, "b4": 9712345.67,
-              "b5": 9999000.0, "b6": 9999000.0}
+    prices = {
+        "b1": 9650000.0,
+        "b2": 9650000.0,
+        "b3": 9712345.67,
+        "b4": 9712345.67,
+        "b5": 9999000.0,
+        "b6": 9999000.0,
+    }
     ctx = context_of({b: [] for b in prices}, prices=prices, tender=ceiling)
     # Six bids over 350,000 yuan: two equal rounded bids, or two bids one round
     # rate off the ceiling, are likely by chance and not reported at all.
@@ -190,10 +229,15 @@ def test_identical_round_prices_and_equal_discounts_are_weaker():
     assert alerts[("b3", "b4")].details["chance"] < 1e-4
     assert alerts[("b3", "b4")].weight.log10_lr == 4.0
     # Reported at any chance, they are the weaker kind.
-    ctx = context_of({b: [] for b in prices}, prices=prices, tender=ceiling,
-                     detectors={"prices": PriceSettings(max_chance=1.0)})
-    alerts = {a.bidders: a for a in price_pattern.detect(ctx)
-              if a.details["pattern"] == "identical_price"}
+    ctx = context_of(
+        {b: [] for b in prices},
+        prices=prices,
+        tender=ceiling,
+        detectors={"prices": PriceSettings(max_chance=1.0)},
+    )
+    alerts = {
+        a.bidders: a for a in price_pattern.detect(ctx) if a.details["pattern"] == "identical_price"
+    }
     assert alerts[("b1", "b2")].details["chance"] > 0.1
     assert alerts[("b3", "b4")].severity == "high"
     assert alerts[("b1", "b2")].severity == "medium"  # 下浮3.5%
@@ -246,8 +290,10 @@ def test_screens_need_enough_bids_and_say_why():
 
 
 def test_project_indicators_shape():
-    ctx = context_of({b: [] for b in ("b1", "b2", "b3", "b4")},
-                     prices={"b1": 100.0, "b2": 102.0, "b3": 104.0, "b4": 110.0})
+    ctx = context_of(
+        {b: [] for b in ("b1", "b2", "b3", "b4")},
+        prices={"b1": 100.0, "b2": 102.0, "b3": 104.0, "b4": 110.0},
+    )
     indicators = price_pattern.project_indicators(ctx)
     assert indicators["bids"] == 4 and "不构成" in indicators["note"]
     assert indicators["screens"]["spread"]["value"] == pytest.approx(0.1)
@@ -256,19 +302,24 @@ def test_project_indicators_shape():
 
 def test_settings_are_read_from_the_scan_settings():
     prices = {"b1": 100.0, "b2": 102.0, "b3": 104.0, "b4": 110.0}
-    ctx = context_of({b: [] for b in prices}, prices=prices,
-                     detectors={"prices": PriceSettings(min_bids_for_screens=5)})
+    ctx = context_of(
+        {b: [] for b in prices},
+        prices=prices,
+        detectors={"prices": PriceSettings(min_bids_for_screens=5)},
+    )
     screens_ = price_pattern.project_indicators(ctx)["screens"]
     assert screens_["cv"]["value"] is None and "至少5个" in screens_["cv"]["reason"]
-    ctx = context_of({b: [] for b in ("b1", "b2", "b3")},
-                     prices={"b1": 100.0, "b2": 110.0, "b3": 120.5},
-                     detectors={"prices": PriceSettings(progression_abs_tolerance=0.5,
-                                                        max_chance=1.0)})
+    ctx = context_of(
+        {b: [] for b in ("b1", "b2", "b3")},
+        prices={"b1": 100.0, "b2": 110.0, "b3": 120.5},
+        detectors={"prices": PriceSettings(progression_abs_tolerance=0.5, max_chance=1.0)},
+    )
     assert [a.details["pattern"] for a in price_pattern.detect(ctx)] == ["arithmetic_progression"]
-    ctx = context_of({b: [] for b in ("b1", "b2", "b3")},
-                     prices={"b1": 100.0, "b2": 110.0, "b3": 119.4},
-                     detectors={"prices": PriceSettings(progression_abs_tolerance=0.5,
-                                                        max_chance=1.0)})
+    ctx = context_of(
+        {b: [] for b in ("b1", "b2", "b3")},
+        prices={"b1": 100.0, "b2": 110.0, "b3": 119.4},
+        detectors={"prices": PriceSettings(progression_abs_tolerance=0.5, max_chance=1.0)},
+    )
     assert price_pattern.detect(ctx) == []
 
 
@@ -292,8 +343,10 @@ LINES = [  # code, name, unit, quantity
     ("010505001001", "有梁板（C30）", "m3", "1450.00"),
     ("011702001001", "基础模板", "m2", "1850.00"),
 ]
-FIXED = [("011707001001", "安全文明施工费", "项", "1", "380000.00"),
-         ("B00001", "暂列金额", "项", "1", "300000.00")]
+FIXED = [
+    ("011707001001", "安全文明施工费", "项", "1", "380000.00"),
+    ("B00001", "暂列金额", "项", "1", "300000.00"),
+]
 
 
 def bill(prices: list[str], header: str = "one", slips: dict[int, str] | None = None) -> list:
@@ -302,9 +355,19 @@ def bill(prices: list[str], header: str = "one", slips: dict[int, str] | None = 
     if header == "one":
         blocks = [row("项目编码", "项目名称", "计量单位", "工程量", "综合单价", "合价", index=0)]
     else:  # 金额（元） over 综合单价 | 合价, as merged cells read back
-        blocks = [row("序号", "项目编码", "项目名称", "计量单位", "工程量", "金额（元）", "金额（元）",
-                      index=0),
-                  row("序号", "项目编码", "项目名称", "计量单位", "工程量", "综合单价", "合价", index=1)]
+        blocks = [
+            row(
+                "序号",
+                "项目编码",
+                "项目名称",
+                "计量单位",
+                "工程量",
+                "金额（元）",
+                "金额（元）",
+                index=0,
+            ),
+            row("序号", "项目编码", "项目名称", "计量单位", "工程量", "综合单价", "合价", index=1),
+        ]
     for n, ((code, name, unit, qty), price) in enumerate(zip(LINES, prices, strict=True)):
         total = slips.get(n, f"{D(qty) * D(price):.2f}")
         cells = (code, name, unit, qty, price, total)
@@ -314,8 +377,18 @@ def bill(prices: list[str], header: str = "one", slips: dict[int, str] | None = 
     for code, name, unit, qty, total in FIXED:
         cells = (code, name, unit, qty, total, total)
         blocks.append(row(*((("-",) if header != "one" else ()) + cells), index=len(blocks)))
-    blocks.append(row(*(("",) if header != "one" else ()), "", "合计", "", "", "", "9999999.00",
-                      index=len(blocks)))
+    blocks.append(
+        row(
+            *(("",) if header != "one" else ()),
+            "",
+            "合计",
+            "",
+            "",
+            "",
+            "9999999.00",
+            index=len(blocks),
+        )
+    )
     return blocks
 
 
@@ -337,27 +410,42 @@ def test_parse_boq_with_one_and_two_row_headers():
 
 
 def test_arithmetic_error_allows_rounding_only():
-    (item,) = parse_boq([row("项目编码", "项目名称", "单位", "工程量", "综合单价", "合价"),
-                         row("010101001001", "平整场地", "m2", "3260.00", "2.84", "9259.00")])
+    (item,) = parse_boq(
+        [
+            row("项目编码", "项目名称", "单位", "工程量", "综合单价", "合价"),
+            row("010101001001", "平整场地", "m2", "3260.00", "2.84", "9259.00"),
+        ]
+    )
     assert not arithmetic_error(item, D("1.00"), D("0.005"))  # 0.60 off: rounding
-    (slip,) = parse_boq([row("项目编码", "项目名称", "单位", "工程量", "综合单价", "合价"),
-                         row("010101001001", "平整场地", "m2", "3260.00", "2.84", "10158.40")])
+    (slip,) = parse_boq(
+        [
+            row("项目编码", "项目名称", "单位", "工程量", "综合单价", "合价"),
+            row("010101001001", "平整场地", "m2", "3260.00", "2.84", "10158.40"),
+        ]
+    )
     assert arithmetic_error(slip, D("1.00"), D("0.005"))
 
 
 def boq_alerts(blocks_by_bidder: dict, tender: list | None = None, **settings) -> list:
-    ctx = context_of(blocks_by_bidder, tender=tender or [],
-                     detectors={"prices": PriceSettings(**settings)} if settings else None)
+    ctx = context_of(
+        blocks_by_bidder,
+        tender=tender or [],
+        detectors={"prices": PriceSettings(**settings)} if settings else None,
+    )
     return [a for a in price_pattern.detect(ctx) if a.details["pattern"] != "identical_price"]
 
 
 def test_identical_unit_prices_flagged_and_fixed_sums_ignored():
     copied = A_PRICES[:5] + honest_prices(3)[5:]  # 5 of 7 competitive lines copied
-    alerts = boq_alerts({"b1": bill(A_PRICES), "b2": bill(copied, "two"),
-                         "b3": bill(honest_prices(4))})
+    alerts = boq_alerts(
+        {"b1": bill(A_PRICES), "b2": bill(copied, "two"), "b3": bill(honest_prices(4))}
+    )
     (alert,) = alerts
     assert (alert.bidders, alert.details["pattern"], alert.severity) == (
-        ("b1", "b2"), "identical_unit_prices", "medium")
+        ("b1", "b2"),
+        "identical_unit_prices",
+        "medium",
+    )
     # The two fixed sums are equal in every bill and are not counted.
     assert alert.details["comparable_lines"] == 7 and alert.details["identical_lines"] == 5
     first = alert.evidence[0]
@@ -366,8 +454,16 @@ def test_identical_unit_prices_flagged_and_fixed_sums_ignored():
 
 
 def test_honest_bills_sharing_only_fixed_sums_are_not_flagged():
-    assert boq_alerts({"b1": bill(honest_prices(1)), "b2": bill(honest_prices(2)),
-                       "b3": bill(honest_prices(5))}) == []
+    assert (
+        boq_alerts(
+            {
+                "b1": bill(honest_prices(1)),
+                "b2": bill(honest_prices(2)),
+                "b3": bill(honest_prices(5)),
+            }
+        )
+        == []
+    )
 
 
 def test_prices_the_tender_gives_are_not_counted():
@@ -401,8 +497,13 @@ def test_shared_arithmetic_error_on_the_same_line():
     wrong = {3: "345644.40"}  # 520 x 662.97 = 344744.40, written 900 more
     b2_prices = honest_prices(8)
     b2_prices[3] = "662.97"
-    alerts = boq_alerts({"b1": bill(A_PRICES, slips=wrong), "b2": bill(b2_prices, slips=wrong),
-                         "b3": bill(honest_prices(9), slips={5: "1.00"})})
+    alerts = boq_alerts(
+        {
+            "b1": bill(A_PRICES, slips=wrong),
+            "b2": bill(b2_prices, slips=wrong),
+            "b3": bill(honest_prices(9), slips={5: "1.00"}),
+        }
+    )
     (alert,) = alerts
     assert (alert.bidders, alert.details["pattern"]) == (("b1", "b2"), "shared_arithmetic_errors")
     assert alert.details["identical_errors"] == 1 and alert.severity == "high"
@@ -417,14 +518,26 @@ def test_prices_and_bill_read_from_real_docx_and_pdf(tmp_path: Path):
 
     root = tmp_path / "p"
     rows = [["项目编码", "项目名称", "计量单位", "工程量", "综合单价", "合价"]]
-    rows += [[c, n, u, q, p, f"{D(q) * D(p):.2f}"] for (c, n, u, q), p in zip(LINES, A_PRICES, strict=True)]
+    rows += [
+        [c, n, u, q, p, f"{D(q) * D(p):.2f}"]
+        for (c, n, u, q), p in zip(LINES, A_PRICES, strict=True)
+    ]
     amounts = {"b1": 9876000.0, "b2": 9926000.0, "b3": 9976000.0, "b4": 10213457.62}
     for bidder, amount in amounts.items():
-        letter = (f"我方愿意以人民币{synth.amount_in_words(amount)}"
-                  f"（¥{synth.format_amount(amount)}）的投标总报价，按合同约定实施和完成承包工程。")
-        body = [letter, ("table", rows if bidder in ("b1", "b2") else
-                         [rows[0]] + [[c, n, u, q, f"{D(p) * D('1.1'):.2f}", "0"]
-                                      for c, n, u, q, p, _ in rows[1:]])]
+        letter = (
+            f"我方愿意以人民币{synth.amount_in_words(amount)}"
+            f"（¥{synth.format_amount(amount)}）的投标总报价，按合同约定实施和完成承包工程。"
+        )
+        body = [
+            letter,
+            (
+                "table",
+                rows
+                if bidder in ("b1", "b2")
+                else [rows[0]]
+                + [[c, n, u, q, f"{D(p) * D('1.1'):.2f}", "0"] for c, n, u, q, p, _ in rows[1:]],
+            ),
+        ]
         if bidder in ("b1", "b3"):
             synth.write_docx(root / "bids" / bidder / "商务标.docx", body)
         else:
@@ -463,8 +576,16 @@ def test_random_integer_prices_of_1000_bidders_build_no_group():
 
 
 def test_a_round_step_chain_among_eight_cent_bids_is_not_chance():
-    prices = {"b1": 9_512_345.67, "b2": 9_562_345.67, "b3": 9_612_345.67, "b4": 9_700_001.13,
-              "b5": 9_433_210.05, "b6": 9_821_456.78, "b7": 9_905_123.45, "b8": 9_380_777.21}
+    prices = {
+        "b1": 9_512_345.67,
+        "b2": 9_562_345.67,
+        "b3": 9_612_345.67,
+        "b4": 9_700_001.13,
+        "b5": 9_433_210.05,
+        "b6": 9_821_456.78,
+        "b7": 9_905_123.45,
+        "b8": 9_380_777.21,
+    }
     ctx = context_of({b: [] for b in prices}, prices=prices)
     [alert] = price_pattern.detect(ctx)
     assert alert.bidders == ("b1", "b2", "b3")

@@ -18,7 +18,8 @@ def test_files_at_any_depth_and_tender(project: ProjectBuilder) -> None:
     (project.root / "bids" / "b1" / "说明.txt").write_text("listed", encoding="utf-8")
     loaded = load_project(project.write())
     assert loaded.bidder_files == {
-        "b1": ("bids/b1/子目录/深层/商务标.pdf", "bids/b1/技术标.docx", "bids/b1/说明.txt")}
+        "b1": ("bids/b1/子目录/深层/商务标.pdf", "bids/b1/技术标.docx", "bids/b1/说明.txt")
+    }
     assert loaded.tender_files == ("tender/招标文件.docx",)
     assert loaded.id == "T-0001" and loaded.industry == "construction"
 
@@ -41,7 +42,8 @@ def test_malformed_signatures_csv_rows_are_reported_by_line(project: ProjectBuil
     root = project.write()
     (root / "signatures.csv").write_text(
         "bidder,code,value\nb1,mac,00-1A-2B-3C-4D-5E\nb2,mac\nb9,mac,11\nb2,MAC,00:1a:2b:3c:4d:5e\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     loaded = load_project(root)
     lines = sorted(e["line"] for e in loaded.errors)
     assert lines == [3, 4]

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import REALWORLD
 
-pytestmark = pytest.mark.skipif(not REALWORLD.is_dir(),
-                                reason=f"shared corpora not found at {REALWORLD}")
+pytestmark = pytest.mark.skipif(
+    not REALWORLD.is_dir(), reason=f"shared corpora not found at {REALWORLD}"
+)
 
 
 def _realworld_files() -> list[Path]:
@@ -27,8 +28,13 @@ def realworld_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
         folder.mkdir(parents=True)
         shutil.copyfile(source, folder / source.name)
     out = root / "report.json"
-    done = subprocess.run([sys.executable, "-m", "collusion", "scan", str(root), "-o", str(out)],
-                          capture_output=True, text=True, timeout=600, cwd=root)
+    done = subprocess.run(
+        [sys.executable, "-m", "collusion", "scan", str(root), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=root,
+    )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     return json.loads(out.read_text(encoding="utf-8"))

@@ -31,36 +31,42 @@ RSID = "00C0FFEE"
 PERSONAL = (RESIDENT_ID, MOBILE, "139-1234-5678", "88881234", ACCOUNT, EMAIL, MANAGER, AUTHOR)
 
 
-@pytest.mark.parametrize(("text", "masked"), [
-    ("电话13812345678", "电话138****5678"),
-    ("手机：+86 138 1234 5678。", "手机：+86 138****5678。"),
-    ("手机 138-1234-5678", "手机 138****5678"),
-    ("身份证号 11010119900307123X", "身份证号 110101********123X"),
-    ("身份证 110101900307123", "身份证 110101******123"),
-    ("电话（0760）88881234", "电话（0760）****1234"),
-    ("(020)12345678", "(020)****5678"),
-    ("电话 0760-8888-1234", "电话 0760-****1234"),
-    ("总机 020-12345678-801", "总机 020-****5678"),
-    ("账号：6222 0212 3456 7890 123", "账号：6222****0123"),
-    ("账号 6222021234567890123。", "账号 6222****0123。"),
-    ("基本户44001234567890", "基本户4400****7890"),
-    ("邮箱 zhang.san@example.com", "邮箱 z***@example.com"),
-])
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("电话13812345678", "电话138****5678"),
+        ("手机：+86 138 1234 5678。", "手机：+86 138****5678。"),
+        ("手机 138-1234-5678", "手机 138****5678"),
+        ("身份证号 11010119900307123X", "身份证号 110101********123X"),
+        ("身份证 110101900307123", "身份证 110101******123"),
+        ("电话（0760）88881234", "电话（0760）****1234"),
+        ("(020)12345678", "(020)****5678"),
+        ("电话 0760-8888-1234", "电话 0760-****1234"),
+        ("总机 020-12345678-801", "总机 020-****5678"),
+        ("账号：6222 0212 3456 7890 123", "账号：6222****0123"),
+        ("账号 6222021234567890123。", "账号 6222****0123。"),
+        ("基本户44001234567890", "基本户4400****7890"),
+        ("邮箱 zhang.san@example.com", "邮箱 z***@example.com"),
+    ],
+)
 def test_patterns_mask(text: str, masked: str) -> None:
     assert redact_text(text) == masked
 
 
-@pytest.mark.parametrize("text", [
-    "a3f1c9e2b4d6138123456789012345678901234567890abcdef0123456789ab",  # sha256-like
-    "ab13812345678cd",  # digits inside a hex token
-    "0123456789ABCDEF0123456789ABCDEF",  # PDF /ID
-    "uuid:0A1B2C3D-0000-4000-8000-000000000001",  # XMP id
-    "2025-11-28T02:00:00Z",
-    "合同价 12345678.90 元，工期 365 日历天",
-    "项目编号 ZS-2025-0142，第 3 章 1.2.3 条",
-    "7F3A-99C1-0B2E",
-    "91440101MA5CXXXX1Y",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a3f1c9e2b4d6138123456789012345678901234567890abcdef0123456789ab",  # sha256-like
+        "ab13812345678cd",  # digits inside a hex token
+        "0123456789ABCDEF0123456789ABCDEF",  # PDF /ID
+        "uuid:0A1B2C3D-0000-4000-8000-000000000001",  # XMP id
+        "2025-11-28T02:00:00Z",
+        "合同价 12345678.90 元，工期 365 日历天",
+        "项目编号 ZS-2025-0142，第 3 章 1.2.3 条",
+        "7F3A-99C1-0B2E",
+        "91440101MA5CXXXX1Y",
+    ],
+)
 def test_patterns_leave_evidence_alone(text: str) -> None:
     assert redact_text(text) == text
 
@@ -78,8 +84,13 @@ def _project_with_personal_data(project: ProjectBuilder) -> Path:
         f"投标保证金从基本账户 {ACCOUNT} 转出，开户行：中国工商银行中山分行。",
     ]
     for bidder, seed, company in (("b1", 1, "甲建设有限公司"), ("b2", 2, "乙建设有限公司")):
-        project.docx(bidder, "技术标.docx", staff + plan_paragraphs(seed, company),
-                     rsid_root=RSID, core={"author": AUTHOR})
+        project.docx(
+            bidder,
+            "技术标.docx",
+            staff + plan_paragraphs(seed, company),
+            rsid_root=RSID,
+            core={"author": AUTHOR},
+        )
         project.bidder(bidder, name=company)
     project.docx("b3", "技术标.docx", plan_paragraphs(3, "丙建设有限公司"))
     project.signature("b1", "deposit_account", ACCOUNT)
@@ -97,8 +108,12 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, Path,
     assert runner.invoke(main, ["scan", str(root), "-o", str(full_path)]).exit_code == 0
     done = runner.invoke(main, ["scan", str(root), "-o", str(redacted_path), "--redact"])
     assert done.exit_code == 0, done.output
-    return (json.loads(full_path.read_text("utf-8")),
-            json.loads(redacted_path.read_text("utf-8")), redacted_path, root)
+    return (
+        json.loads(full_path.read_text("utf-8")),
+        json.loads(redacted_path.read_text("utf-8")),
+        redacted_path,
+        root,
+    )
 
 
 def _strings(value: object) -> list[str]:
@@ -135,9 +150,12 @@ def test_excerpts_summaries_and_values_are_masked(reports) -> None:
     assert any(MANAGER[0] + "***" in e for e in excerpts)
     summaries = [a["summary"] for a in redacted["alerts"]] + [redacted["summary"]]
     assert any("****" in s for s in summaries)
-    values = [a["details"].get("value") for a in redacted["alerts"]
-              if a["details"].get("field") in {"mobile", "bank_account", "deposit_account",
-                                               "resident_id", "author"}]
+    values = [
+        a["details"].get("value")
+        for a in redacted["alerts"]
+        if a["details"].get("field")
+        in {"mobile", "bank_account", "deposit_account", "resident_id", "author"}
+    ]
     assert values and all("*" in v for v in values)
 
 
@@ -147,14 +165,16 @@ def test_hashes_paths_ids_and_lineage_codes_are_untouched(reports) -> None:
     for before, after in zip(full["bidders"], redacted["bidders"], strict=True):
         assert before["files"] == after["files"]  # paths, sha256, statuses
     assert [(a["id"], a["kind"], a["bidders"], a["basis"]) for a in full["alerts"]] == [
-        (a["id"], a["kind"], a["bidders"], a["basis"]) for a in redacted["alerts"]]
+        (a["id"], a["kind"], a["bidders"], a["basis"]) for a in redacted["alerts"]
+    ]
     assert full["pairs"] == redacted["pairs"]
     assert full["groups"] == redacted["groups"]
     rsid = [a["details"] for a in redacted["alerts"] if a["details"].get("field") == "rsid_root"]
     assert rsid and rsid[0]["value"] == RSID
     for before, after in zip(full["alerts"], redacted["alerts"], strict=True):
         assert [(e["bidder"], e["file"], e["page"]) for e in before["evidence"]] == [
-            (e["bidder"], e["file"], e["page"]) for e in after["evidence"]]
+            (e["bidder"], e["file"], e["page"]) for e in after["evidence"]
+        ]
 
 
 def test_a_shared_value_keeps_one_mask(reports) -> None:
@@ -169,8 +189,10 @@ def test_reports_are_owner_only(reports, tmp_path: Path) -> None:
     assert stat.S_IMODE(redacted_path.stat().st_mode) == 0o600
     html = tmp_path / "r.html"
     db = tmp_path / "state" / "history.db"
-    done = CliRunner().invoke(main, ["scan", str(root), "-o", str(tmp_path / "x.json"),
-                                     "--html", str(html), "--db", str(db)])
+    done = CliRunner().invoke(
+        main,
+        ["scan", str(root), "-o", str(tmp_path / "x.json"), "--html", str(html), "--db", str(db)],
+    )
     assert done.exit_code == 0, done.output
     assert stat.S_IMODE(html.stat().st_mode) == 0o600
     for path in [db, *db.parent.glob("history.db-*")]:
@@ -184,10 +206,18 @@ def test_redact_report_does_not_touch_its_input() -> None:
     assert report == copy
 
 
-@pytest.mark.parametrize("text", [
-    "a" * 200_000, "1" * 200_000, "a@" + "b" * 200_000, "a." * 100_000, "1 " * 100_000,
-    "0760-" * 50_000, "x@" + "a." * 100_000,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" * 200_000,
+        "1" * 200_000,
+        "a@" + "b" * 200_000,
+        "a." * 100_000,
+        "1 " * 100_000,
+        "0760-" * 50_000,
+        "x@" + "a." * 100_000,
+    ],
+)
 def test_long_hostile_strings_take_linear_time(text: str) -> None:
     """A metadata value can be megabytes: no pattern may backtrack on it."""
     started = time.monotonic()
@@ -207,19 +237,25 @@ BOQ = [  # GB 50500 item codes: twelve digits, not personal
 FIRM_NUMBERS = ("(粤)JZ安许证字[2019]010123", "D244012345", "91440101MA5C12345X")
 
 
-@pytest.mark.parametrize("text", [
-    "1 010101001001 平整场地 m2 3260.00 2.84",
-    "项目编码 010103001001 回填方",
-    f"安全生产许可证 {FIRM_NUMBERS[0]}，资质证书编号 {FIRM_NUMBERS[1]}",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1 010101001001 平整场地 m2 3260.00 2.84",
+        "项目编码 010103001001 回填方",
+        f"安全生产许可证 {FIRM_NUMBERS[0]}，资质证书编号 {FIRM_NUMBERS[1]}",
+    ],
+)
 def test_item_codes_and_firm_numbers_are_not_personal(text: str) -> None:
     assert redact_text(text) == text
 
 
-@pytest.mark.parametrize(("text", "masked"), [
-    ("电话 076088881234", "电话 0760****1234"),  # a landline without separators
-    ("账号：012345678901", "账号：0123****8901"),
-])
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("电话 076088881234", "电话 0760****1234"),  # a landline without separators
+        ("账号：012345678901", "账号：0123****8901"),
+    ],
+)
 def test_twelve_digits_after_a_contact_label_are_masked(text: str, masked: str) -> None:
     assert redact_text(text) == masked
 
@@ -231,16 +267,25 @@ def test_redacted_report_keeps_unit_price_evidence(project: ProjectBuilder, tmp_
     rows += [[c, n, u, q, p, f"{float(q) * float(p):.2f}"] for c, n, u, q, p in BOQ]
     for bidder, company in (("b1", "甲建设有限公司"), ("b2", "乙建设有限公司")):
         project.bidder(bidder, name=company)
-        project.docx(bidder, "商务标.docx", [
-            f"投标人：{company}。联系电话：{MOBILE}；安全生产许可证：{FIRM_NUMBERS[0]}；"
-            f"资质证书编号：{FIRM_NUMBERS[1]}。", ("table", rows)])
+        project.docx(
+            bidder,
+            "商务标.docx",
+            [
+                f"投标人：{company}。联系电话：{MOBILE}；安全生产许可证：{FIRM_NUMBERS[0]}；"
+                f"资质证书编号：{FIRM_NUMBERS[1]}。",
+                ("table", rows),
+            ],
+        )
     root = project.write()
     out = tmp_path / "r.json"
     result = CliRunner().invoke(main, ["scan", str(root), "-o", str(out), "--redact"])
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text("utf-8"))
-    prices = [a for a in report["alerts"] if a["kind"] == "price_pattern"
-              and a["details"].get("pattern") == "identical_unit_prices"]
+    prices = [
+        a
+        for a in report["alerts"]
+        if a["kind"] == "price_pattern" and a["details"].get("pattern") == "identical_unit_prices"
+    ]
     assert prices, [a["kind"] for a in report["alerts"]]
     text = json.dumps(prices, ensure_ascii=False)
     assert "010101001001" in text and "010103001001" in text

@@ -45,8 +45,11 @@ def test_every_planted_case_has_its_alert(sample: tuple[dict, dict]) -> None:
     report, key = sample
     for planted in key["planted"]:
         wanted = set(planted["bidders"])
-        matching = [a for a in report["alerts"]
-                    if a["kind"] == planted["kind"] and wanted <= set(a["bidders"])]
+        matching = [
+            a
+            for a in report["alerts"]
+            if a["kind"] == planted["kind"] and wanted <= set(a["bidders"])
+        ]
         assert matching, f"no {planted['kind']} alert for {planted['bidders']}: {planted['what']}"
 
 
@@ -60,8 +63,9 @@ def test_copied_section_evidence_shows_both_sides_with_pages() -> None:
     key = ANSWER_KEY["road-2026-017"]
     report = scan_project(SAMPLE_BIDS / "road-2026-017").report
     pair = sorted(key["copied_section"])
-    [alert] = [a for a in report["alerts"]
-               if a["kind"] == "near_duplicate_text" and a["bidders"] == pair]
+    [alert] = [
+        a for a in report["alerts"] if a["kind"] == "near_duplicate_text" and a["bidders"] == pair
+    ]
     for bidder, section in key["copied_section"].items():
         sides = [e for e in alert["evidence"] if e["bidder"] == bidder]
         assert sides, f"no evidence from {bidder}"

@@ -51,10 +51,15 @@ def test_toc_line(line: str, toc: bool) -> None:
 
 
 def test_split_at_numbered_headings_with_chapter_in_title() -> None:
-    blocks = _blocks([
-        ("第一章 施工方案", 1), ("一、土方开挖", 1), (BODY, 1),
-        ("二、混凝土工程", 2), (BODY, 2),
-    ])
+    blocks = _blocks(
+        [
+            ("第一章 施工方案", 1),
+            ("一、土方开挖", 1),
+            (BODY, 1),
+            ("二、混凝土工程", 2),
+            (BODY, 2),
+        ]
+    )
     sections = split_sections("b01", "bids/b01/a.docx", blocks)
     assert [s.title for s in sections] == ["第一章 施工方案", "第一章 施工方案 / 二、混凝土工程"]
     # The bare chapter title merged with its first part; nothing lost.
@@ -76,7 +81,9 @@ def test_extraction_heading_level_is_trusted() -> None:
 
 def test_toc_page_and_running_lines_left_out() -> None:
     texts: list[tuple[str, int | None]] = [
-        ("目 录", 1), ("第一章 总则 ........ 3", 1), ("第二章 施工方案 ........ 5", 1),
+        ("目 录", 1),
+        ("第一章 总则 ........ 3", 1),
+        ("第二章 施工方案 ........ 5", 1),
     ]
     for page in range(2, 8):
         texts += [("某某路改造工程投标文件", page), (BODY, page), (f"- {page} -", page)]

@@ -6,9 +6,13 @@ from conftest import ProjectBuilder
 
 
 def _signature_alerts(report: dict, field: str) -> list[dict]:
-    return [a for a in report["alerts"]
-            if a["kind"] == "shared_signature" and a["details"]["field"] == field
-            and a["details"].get("scope") != "cross_project"]
+    return [
+        a
+        for a in report["alerts"]
+        if a["kind"] == "shared_signature"
+        and a["details"]["field"] == field
+        and a["details"].get("scope") != "cross_project"
+    ]
 
 
 def _ignored(report: dict, field: str) -> list[dict]:
@@ -33,8 +37,13 @@ def test_rare_lineage_id_is_high_and_flags_the_pair(project: ProjectBuilder, sca
 def test_known_common_values_are_never_evidence(project: ProjectBuilder, scan) -> None:
     # python-docx's own rsidRoot 00B47730 and author "Administrator": common.
     for bidder in ("b1", "b2"):
-        project.docx(bidder, "技术标.docx", [f"{bidder} 方案"],
-                     core={"author": "Administrator"}, app={"Template": "Normal.dotm"})
+        project.docx(
+            bidder,
+            "技术标.docx",
+            [f"{bidder} 方案"],
+            core={"author": "Administrator"},
+            app={"Template": "Normal.dotm"},
+        )
     report = scan(project.write())
     assert report["alerts"] == []
     assert report["pairs"] == []
@@ -46,8 +55,11 @@ def test_known_common_values_are_never_evidence(project: ProjectBuilder, scan) -
 
 
 def test_values_in_the_tender_are_not_evidence(project: ProjectBuilder, scan) -> None:
-    codes = {"rsid_root": "00777777", "doc_id_w15": "{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE}",
-             "core": {"author": "招标代理张三"}}
+    codes = {
+        "rsid_root": "00777777",
+        "doc_id_w15": "{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE}",
+        "core": {"author": "招标代理张三"},
+    }
     project.docx("tender", "招标文件.docx", ["招标文件正文"], **codes)
     project.docx("b1", "投标文件.docx", ["甲方案"], **codes)
     project.docx("b2", "投标文件.docx", ["乙方案"], **codes)
@@ -77,10 +89,15 @@ def test_weak_value_shared_by_most_bidders_is_ignored(project: ProjectBuilder, s
 
 
 def test_lineage_id_shared_by_most_bidders_is_kept_but_downgraded(
-        project: ProjectBuilder, scan) -> None:
+    project: ProjectBuilder, scan
+) -> None:
     for n in range(1, 5):
-        project.docx(f"b{n}", "投标文件.docx", [f"第{n}家方案"],
-                     rsid_root="00123456" if n <= 3 else "00654321")
+        project.docx(
+            f"b{n}",
+            "投标文件.docx",
+            [f"第{n}家方案"],
+            rsid_root="00123456" if n <= 3 else "00654321",
+        )
     report = scan(project.write())
     [alert] = _signature_alerts(report, "rsid_root")
     assert alert["bidders"] == ["b1", "b2", "b3"]
@@ -89,8 +106,12 @@ def test_lineage_id_shared_by_most_bidders_is_kept_but_downgraded(
 
 
 def test_shared_editing_sessions_need_more_than_one_rsid(project: ProjectBuilder, scan) -> None:
-    project.docx("b1", "a.docx", ["甲"], rsid_root="00000001", rsids=["00000001", "00AA0001", "00AA0002"])
-    project.docx("b2", "a.docx", ["乙"], rsid_root="00000002", rsids=["00000002", "00AA0001", "00AA0002"])
+    project.docx(
+        "b1", "a.docx", ["甲"], rsid_root="00000001", rsids=["00000001", "00AA0001", "00AA0002"]
+    )
+    project.docx(
+        "b2", "a.docx", ["乙"], rsid_root="00000002", rsids=["00000002", "00AA0001", "00AA0002"]
+    )
     project.docx("b3", "a.docx", ["丙"], rsid_root="00000003", rsids=["00000003", "00AA0002"])
     for n in (4, 5, 6):  # so that 00AA0002 (3 of 6) is not what most bidders share
         project.docx(f"b{n}", "a.docx", ["丁"], rsid_root=f"0000000{n}", rsids=[f"0000000{n}"])

@@ -255,9 +255,7 @@ def _composing_seconds() -> frozenset[int]:
 
 def _one_for_one(folded: str, seconds: frozenset[int]) -> int:
     """The code of a one-character fold that no neighbour can change, else COMPLEX."""
-    if len(folded) != 1 or any(
-        ord(c) in seconds for c in unicodedata.normalize("NFD", folded)
-    ):
+    if len(folded) != 1 or any(ord(c) in seconds for c in unicodedata.normalize("NFD", folded)):
         return COMPLEX
     return ord(folded)
 

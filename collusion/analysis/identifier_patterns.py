@@ -60,29 +60,116 @@ ROLE_ALIASES: dict[str, str] = {
 # Roles on the project management team (article 40 item 三); the others
 # handle the bid itself (item 二).
 TEAM_ROLES = frozenset(
-    {"项目经理", "技术负责人", "安全员", "施工员", "质检员", "材料员", "资料员",
-     "造价员", "机械员", "劳务员", "标准员"}
+    {
+        "项目经理",
+        "技术负责人",
+        "安全员",
+        "施工员",
+        "质检员",
+        "材料员",
+        "资料员",
+        "造价员",
+        "机械员",
+        "劳务员",
+        "标准员",
+    }
 )
 AGENT_ROLES = frozenset({"委托代理人", "法定代表人", "法定代表人或委托代理人", "联系人"})
 
 # Words of the tender's forms that sit where a name goes but are not names.
 TEMPLATE_WORDS = frozenset(
-    {"建造师", "代理人", "姓名", "名称", "本人", "我方", "签字", "签名", "盖章", "印章",
-     "职务", "职称", "性别", "年龄", "身份证", "电话", "手机", "待定", "暂定", "见附件",
-     "无", "同上", "负责人", "经理", "项目经理", "技术负责人", "安全员", "施工员",
-     "质检员", "委托代理人", "法定代表人", "联系人", "投标人", "单位", "公司", "地址",
-     "工程师", "高级工程师", "助理工程师", "注册", "编号", "证书", "全权代表", "被授权人",
-     # Words that start with a surname character and follow role words in bids.
-     "施工", "安全", "管理", "项目", "全面", "全部", "方案", "高级", "包括", "常务", "常驻",
-     "江苏", "安排", "齐全", "任职", "于此", "程序", "严格", "明确", "申请", "向我方"}
+    {
+        "建造师",
+        "代理人",
+        "姓名",
+        "名称",
+        "本人",
+        "我方",
+        "签字",
+        "签名",
+        "盖章",
+        "印章",
+        "职务",
+        "职称",
+        "性别",
+        "年龄",
+        "身份证",
+        "电话",
+        "手机",
+        "待定",
+        "暂定",
+        "见附件",
+        "无",
+        "同上",
+        "负责人",
+        "经理",
+        "项目经理",
+        "技术负责人",
+        "安全员",
+        "施工员",
+        "质检员",
+        "委托代理人",
+        "法定代表人",
+        "联系人",
+        "投标人",
+        "单位",
+        "公司",
+        "地址",
+        "工程师",
+        "高级工程师",
+        "助理工程师",
+        "注册",
+        "编号",
+        "证书",
+        "全权代表",
+        "被授权人",
+        # Words that start with a surname character and follow role words in bids.
+        "施工",
+        "安全",
+        "管理",
+        "项目",
+        "全面",
+        "全部",
+        "方案",
+        "高级",
+        "包括",
+        "常务",
+        "常驻",
+        "江苏",
+        "安排",
+        "齐全",
+        "任职",
+        "于此",
+        "程序",
+        "严格",
+        "明确",
+        "申请",
+        "向我方",
+    }
 )
 # Characters that never occur in a personal name but do in the words around one.
 NOT_IN_NAMES = set("的了和与及或为是在由对于从把被将其该本我你他她们此各等证号码师员人")
 
 # Common Chinese surnames (the top of the 百家姓 frequency lists): a name must
 # start with one, which keeps 工程, 负责 and the like out.
-COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙",
-                      "慕容", "令狐", "宇文", "长孙", "夏侯", "端木", "独孤", "南宫")
+COMPOUND_SURNAMES = (
+    "欧阳",
+    "司马",
+    "上官",
+    "诸葛",
+    "东方",
+    "皇甫",
+    "尉迟",
+    "公孙",
+    "慕容",
+    "令狐",
+    "宇文",
+    "长孙",
+    "夏侯",
+    "端木",
+    "独孤",
+    "南宫",
+)
 SURNAMES = frozenset(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
     "于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江"
@@ -125,21 +212,33 @@ EMAIL_RE = re.compile(
 ACCOUNT_RE = re.compile(r"(?<![0-9])\d[\d -]*\d(?![0-9])")
 ACCOUNT_GROUPS = (2, 7, 9)  # digits per group (least, most), groups at most
 ACCOUNT_LABEL_RE = re.compile(r"(账号|帐号|账户|帐户|卡号|户号)[^0-9\n]{0,8}$")  # just before
-BANK_NAME = (r"[\u4e00-\u9fa5]{2,24}?(?:银行|信用社|信用合作联社|农商行)(?:股份有限公司)?"
-              r"(?:[\u4e00-\u9fa5]{1,16}?(?:支行|分行|分理处|营业部))?")
+BANK_NAME = (
+    r"[\u4e00-\u9fa5]{2,24}?(?:银行|信用社|信用合作联社|农商行)(?:股份有限公司)?"
+    r"(?:[\u4e00-\u9fa5]{1,16}?(?:支行|分行|分理处|营业部))?"
+)
 # 开户银行：中国工商银行杭州西湖支行; without the label, the words before the
 # bank's name (保证金开户) are cut at the last label word.
 BANK_LABELLED_RE = re.compile(rf"(?:开户银行|开户行|开户网点|银行名称)\s*[:：]?\s*({BANK_NAME})")
 BANK_RE = re.compile(BANK_NAME)
-BANK_PREFIX_RE = re.compile(r"^(?:.*(?:开户|账户|帐户|缴纳|转出|汇入|汇款|名称|保证金))?[从由在向经自于]*")
+BANK_PREFIX_RE = re.compile(
+    r"^(?:.*(?:开户|账户|帐户|缴纳|转出|汇入|汇款|名称|保证金))?[从由在向经自于]*"
+)
 ACCOUNT_DIGITS = (10, 30)
 DEPOSIT_WORDS = ("保证金", "保函")
 CONTEXT_BLOCKS = 2  # blocks before an account searched for 保证金, with its heading
 
 # Priority when two patterns claim the same characters; a label just before
 # the number decides first (see _label_kind).
-KIND_PRIORITY = (SAFETY_CERT, BUILDER_CERT, RESIDENT_ID, CREDIT_CODE, BANK_ACCOUNT, EMAIL,
-                  MOBILE, LANDLINE)
+KIND_PRIORITY = (
+    SAFETY_CERT,
+    BUILDER_CERT,
+    RESIDENT_ID,
+    CREDIT_CODE,
+    BANK_ACCOUNT,
+    EMAIL,
+    MOBILE,
+    LANDLINE,
+)
 LABELS = (
     (ACCOUNT_LABEL_RE, BANK_ACCOUNT),
     (re.compile(r"(身份证|证件号|公民身份号码)[^0-9\n]{0,8}$"), RESIDENT_ID),
@@ -162,14 +261,50 @@ ROLE_THEN_NAME_RE = re.compile(
 NAME_MARKED_RE = re.compile(rf"([{CJK}·]{{2,6}})\s*[(（]\s*姓名\s*[)）]")
 NAME_LABEL_RE = re.compile(rf"姓\s*名\s*[:：]\s*([{CJK}·]{{2,5}})")
 # Words that may follow a name directly and end it.
-AFTER_NAME = ("身份证", "证件", "证书", "注册", "职称", "职务", "联系", "电话", "手机", "性别",
-               "同志", "先生", "女士", "男", "女", "担任", "负责", "系", "的", "为", "在", "现",
-               "年龄", "出生", "学历", "工作", "执业", "岗位", "编号", "签字", "签名", "盖章",
-               "等", "及", "和", "任", "持", "有", "具", "（", "(")
+AFTER_NAME = (
+    "身份证",
+    "证件",
+    "证书",
+    "注册",
+    "职称",
+    "职务",
+    "联系",
+    "电话",
+    "手机",
+    "性别",
+    "同志",
+    "先生",
+    "女士",
+    "男",
+    "女",
+    "担任",
+    "负责",
+    "系",
+    "的",
+    "为",
+    "在",
+    "现",
+    "年龄",
+    "出生",
+    "学历",
+    "工作",
+    "执业",
+    "岗位",
+    "编号",
+    "签字",
+    "签名",
+    "盖章",
+    "等",
+    "及",
+    "和",
+    "任",
+    "持",
+    "有",
+    "具",
+    "（",
+    "(",
+)
 ROLE_WINDOW = 40  # characters after a （姓名） marker searched for the role
-
-
-
 
 
 # Contacts introduced as a third party's: the tenderer, its agency, the trading
@@ -177,18 +312,49 @@ ROLE_WINDOW = 40  # characters after a （姓名） marker searched for the role
 # one of these (nearer than any word naming the bidder) is that body's, not a
 # bidder's identifier, wherever it is written.
 THIRD_PARTY_WORDS = (
-    "招标人", "招标单位", "采购人", "采购单位", "建设单位", "业主", "发包人",
-    "招标代理机构", "招标代理", "采购代理机构", "代理机构", "代理公司",
-    "公共资源交易中心", "交易中心", "交易平台", "交易服务中心",
-    "监督部门", "监督机构", "监督管理部门", "监管部门", "行政监督", "投诉受理", "纪检",
+    "招标人",
+    "招标单位",
+    "采购人",
+    "采购单位",
+    "建设单位",
+    "业主",
+    "发包人",
+    "招标代理机构",
+    "招标代理",
+    "采购代理机构",
+    "代理机构",
+    "代理公司",
+    "公共资源交易中心",
+    "交易中心",
+    "交易平台",
+    "交易服务中心",
+    "监督部门",
+    "监督机构",
+    "监督管理部门",
+    "监管部门",
+    "行政监督",
+    "投诉受理",
+    "纪检",
 )
-BIDDER_WORDS = ("投标人", "投标单位", "供应商", "我公司", "我单位", "本公司", "我方", "项目经理",
-                "委托代理人", "法定代表人", "联系人")
+BIDDER_WORDS = (
+    "投标人",
+    "投标单位",
+    "供应商",
+    "我公司",
+    "我单位",
+    "本公司",
+    "我方",
+    "项目经理",
+    "委托代理人",
+    "法定代表人",
+    "联系人",
+)
 CONTACT_KINDS = frozenset({"mobile", "landline", "email", "bank_account"})
 CLAUSE_END_RE = re.compile(r"[。；;！？!?\n]")
 OWNER_WINDOW = 60  # characters before a contact searched for whose it is
-OWNER_RE = re.compile("|".join(sorted(map(re.escape, THIRD_PARTY_WORDS + BIDDER_WORDS),
-                                       key=len, reverse=True)))
+OWNER_RE = re.compile(
+    "|".join(sorted(map(re.escape, THIRD_PARTY_WORDS + BIDDER_WORDS), key=len, reverse=True))
+)
 
 
 def contact_owner(text: str, start: int) -> str | None:
@@ -198,15 +364,14 @@ def contact_owner(text: str, start: int) -> str | None:
     for the last word naming a party: a third party's word makes the contact
     that party's; a word naming the bidder, or none, leaves it the bidder's.
     """
-    before = text[max(0, start - OWNER_WINDOW):start]
+    before = text[max(0, start - OWNER_WINDOW) : start]
     ends = list(CLAUSE_END_RE.finditer(before))
     if ends:
-        before = before[ends[-1].end():]
+        before = before[ends[-1].end() :]
     words = OWNER_RE.findall(before)
     if not words or words[-1] in BIDDER_WORDS:
         return None
     return words[-1]
-
 
 
 # --- checksums -----------------------------------------------------------------------------
@@ -238,8 +403,7 @@ def is_valid_resident_id(number: str) -> bool:
 
 def credit_code_check_char(first17: str) -> str:
     """GB 32100 check character (MOD 31) for the first 17 characters."""
-    total = sum(CREDIT_ALPHABET.index(c) * w
-                for c, w in zip(first17, CREDIT_WEIGHTS, strict=True))
+    total = sum(CREDIT_ALPHABET.index(c) * w for c, w in zip(first17, CREDIT_WEIGHTS, strict=True))
     return CREDIT_ALPHABET[(31 - total % 31) % 31]
 
 

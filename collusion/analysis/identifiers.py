@@ -142,7 +142,7 @@ def _window(text: str, start: int, end: int, limit: int) -> str:
     if text_len <= limit:
         return text.strip()
     if end - start > limit - 2:
-        return text[start:start + limit]  # the match alone fills the excerpt
+        return text[start : start + limit]  # the match alone fills the excerpt
     inner = limit - 2  # room for the two ellipses
     room = inner - (end - start)
     left = max(start - room // 2, 0)
@@ -160,9 +160,8 @@ def block_text(block: Block) -> str:
     return block.text
 
 
-
 def _label_kind(text: str, start: int) -> str | None:
-    before = text[max(start - LABEL_WINDOW, 0):start]
+    before = text[max(start - LABEL_WINDOW, 0) : start]
     for pattern, kind in LABELS:
         if pattern.search(before):
             return kind
@@ -204,14 +203,14 @@ def _number_candidates(text: str) -> Iterator[_Match]:
         yield _Match(MOBILE, "".join(m.groups()), m.group(0), m.start(), m.end())
     for m in LANDLINE_RE.finditer(text):
         bracketed, dashed, bare, number, extension = m.groups()
-        if bare and not PHONE_LABEL_RE.search(text[max(m.start() - LABEL_WINDOW, 0):m.start()]):
+        if bare and not PHONE_LABEL_RE.search(text[max(m.start() - LABEL_WINDOW, 0) : m.start()]):
             continue  # a bare 0xxx digit run is too often a date or an amount
         value = landline_value(_digits((bracketed or dashed or bare) + number), extension)
         yield _Match(LANDLINE, value, m.group(0).strip(), m.start(), m.end())
     for m in ACCOUNT_RE.finditer(text):
         if not _is_account_shape(m.group(0)):
             continue
-        labelled = ACCOUNT_LABEL_RE.search(text[max(m.start() - LABEL_WINDOW, 0):m.start()])
+        labelled = ACCOUNT_LABEL_RE.search(text[max(m.start() - LABEL_WINDOW, 0) : m.start()])
         if labelled:
             yield _Match(BANK_ACCOUNT, _digits(m.group(0)), m.group(0), m.start(), m.end())
 
@@ -285,8 +284,11 @@ def _name_at_end(run: str) -> str | None:
     """The name ending `run` (本人王五 -> 王五), a 复姓 first, then 3, then 2 characters."""
     for length in (5, 4, 3, 2):
         candidate = run[-length:]
-        if len(candidate) == length and candidate.startswith(COMPOUND_SURNAMES) \
-                and is_plausible_name(candidate):
+        if (
+            len(candidate) == length
+            and candidate.startswith(COMPOUND_SURNAMES)
+            and is_plausible_name(candidate)
+        ):
             return candidate
     for length in (3, 2):
         candidate = run[-length:]
@@ -302,18 +304,18 @@ def find_people(text: str) -> list[tuple[str, str, int, int]]:
     if "姓名" not in text and not ROLE_RE.search(text):
         return people  # every pattern below needs a role word or a 姓名 label
     for m in ROLE_THEN_NAME_RE.finditer(text):
-        name = _name_at_start(m.group(2), text[m.end():])
+        name = _name_at_start(m.group(2), text[m.end() :])
         if name:
             start = m.start(2)
             people.append((name, ROLE_ALIASES[m.group(1)], start, start + len(name)))
     for m in NAME_MARKED_RE.finditer(text) if "姓名" in text else ():
         name = _name_at_end(m.group(1))
-        role = canonical_role(text[m.end():m.end() + ROLE_WINDOW])
+        role = canonical_role(text[m.end() : m.end() + ROLE_WINDOW])
         if name and role:
             start = m.end(1) - len(name)
             people.append((name, role, start, start + len(name)))
     for m in NAME_LABEL_RE.finditer(text):
-        name = _name_at_start(m.group(1), text[m.end():])
+        name = _name_at_start(m.group(1), text[m.end() :])
         role = canonical_role(text)
         if name and role:
             people.append((name, role, m.start(1), m.start(1) + len(name)))
@@ -344,8 +346,9 @@ def staff_header(cells: tuple[str, ...]) -> StaffHeader | None:
     """The columns of a header row with a 姓名 column and a role column, or None."""
     clean = [re.sub(r"\s+", "", fold_width(c)) for c in cells]
     name_col = next((i for i, c in enumerate(clean) if _NAME_HEADER_RE.match(c)), None)
-    role_col = next((i for i, c in enumerate(clean)
-                     if _ROLE_HEADER_RE.search(c) and i != name_col), None)
+    role_col = next(
+        (i for i, c in enumerate(clean) if _ROLE_HEADER_RE.search(c) and i != name_col), None
+    )
     if name_col is None or role_col is None:
         return None
     return StaffHeader(name=name_col, role=role_col)
@@ -372,7 +375,7 @@ def people_in_row(cells: tuple[str, ...], header: StaffHeader | None) -> list[tu
         label = re.sub(r"(姓名|名称)$", "", cell)
         if label not in ROLE_ALIASES:
             continue
-        for value in clean[i + 1:]:
+        for value in clean[i + 1 :]:
             if value in ROLE_ALIASES:
                 break
             if is_plausible_name(value):
@@ -385,8 +388,15 @@ def people_in_row(cells: tuple[str, ...], header: StaffHeader | None) -> list[tu
 
 
 def _linked_numbers(numbers: list[_Match], start: int, end: int) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted({(m.kind, m.value) for m in numbers
-                         if m.kind in PERSONAL_NUMBER_KINDS and start <= m.start < end}))
+    return tuple(
+        sorted(
+            {
+                (m.kind, m.value)
+                for m in numbers
+                if m.kind in PERSONAL_NUMBER_KINDS and start <= m.start < end
+            }
+        )
+    )
 
 
 def bank_name(text: str) -> str | None:
@@ -401,8 +411,9 @@ def bank_name(text: str) -> str | None:
     return name if len(name) >= 2 and BANK_RE.search(name) else None
 
 
-def find_in_block(block: Block, excerpt_chars: int, header: StaffHeader | None = None,
-                  context: str = "") -> list[Found]:
+def find_in_block(
+    block: Block, excerpt_chars: int, header: StaffHeader | None = None, context: str = ""
+) -> list[Found]:
     """Every identifier in one block; people carry the numbers named with them.
 
     `context` is the text around the block (its heading, the blocks before it),
@@ -426,13 +437,25 @@ def find_in_block(block: Block, excerpt_chars: int, header: StaffHeader | None =
     else:
         spans = find_people(text)
         # A person's numbers are those between their name and the next person's.
-        people = [(name, role, start, spans[i + 1][2] if i + 1 < len(spans) else len(text))
-                  for i, (name, role, start, _end) in enumerate(spans)]
+        people = [
+            (name, role, start, spans[i + 1][2] if i + 1 < len(spans) else len(text))
+            for i, (name, role, start, _end) in enumerate(spans)
+        ]
     for name, role, start, end in people:
         pos = text.find(name, start)
-        found.append(Found(PERSON, name, name, role, block.page, block.index,
-                           quote(pos, pos + len(name)),
-                           linked=_linked_numbers(numbers, start, end), story=block.story))
+        found.append(
+            Found(
+                PERSON,
+                name,
+                name,
+                role,
+                block.page,
+                block.index,
+                quote(pos, pos + len(name)),
+                linked=_linked_numbers(numbers, start, end),
+                story=block.story,
+            )
+        )
     has_account = any(m.kind == BANK_ACCOUNT for m in numbers)
     # Forms often put 开户银行 and 账号 on consecutive lines.
     bank = (bank_name(text) or bank_name(fold_width(context))) if has_account else None
@@ -442,16 +465,24 @@ def find_in_block(block: Block, excerpt_chars: int, header: StaffHeader | None =
             continue  # an account without a bank named nearby is too often something else
         # The person it was written with, else a role in its label
         # (委托代理人身份证号码：…).
-        role = next((p[1] for p in people if p[2] <= m.start < p[3]), None) \
-            or canonical_role(text[max(m.start - LABEL_WINDOW, 0):m.start])
-        found.append(Found(
-            m.kind, m.value, m.raw, role, block.page, block.index,
-            quote(m.start, m.end),
-            bank=bank if m.kind == BANK_ACCOUNT else None,
-            deposit=deposit if m.kind == BANK_ACCOUNT else False,
-            story=block.story,
-            owner=contact_owner(text, m.start) if m.kind in CONTACT_KINDS else None,
-        ))
+        role = next((p[1] for p in people if p[2] <= m.start < p[3]), None) or canonical_role(
+            text[max(m.start - LABEL_WINDOW, 0) : m.start]
+        )
+        found.append(
+            Found(
+                m.kind,
+                m.value,
+                m.raw,
+                role,
+                block.page,
+                block.index,
+                quote(m.start, m.end),
+                bank=bank if m.kind == BANK_ACCOUNT else None,
+                deposit=deposit if m.kind == BANK_ACCOUNT else False,
+                story=block.story,
+                owner=contact_owner(text, m.start) if m.kind in CONTACT_KINDS else None,
+            )
+        )
     return found
 
 
@@ -477,8 +508,9 @@ def find_in_blocks(blocks: Iterable[Block], excerpt_chars: int) -> list[Found]:
             here = find_in_block(block, excerpt_chars, context=context)
         elif (row_header := staff_header(block.cells)) is not None:
             header = row_header
-            here = [f for f in find_in_block(block, excerpt_chars, context=context)
-                    if f.kind != PERSON]
+            here = [
+                f for f in find_in_block(block, excerpt_chars, context=context) if f.kind != PERSON
+            ]
         else:
             here = find_in_block(block, excerpt_chars, header, context)
         people = [f for f in here if f.kind == PERSON]
@@ -494,8 +526,7 @@ def find_in_blocks(blocks: Iterable[Block], excerpt_chars: int) -> list[Found]:
 def _link_to_previous(found: list[Found], waiting: int, here: list[Found]) -> list[Found]:
     """Give the person at `found[waiting]` the personal numbers of this line."""
     person = found[waiting]
-    numbers = [f for f in here if f.kind in PERSONAL_NUMBER_KINDS
-               and f.role in (None, person.role)]
+    numbers = [f for f in here if f.kind in PERSONAL_NUMBER_KINDS and f.role in (None, person.role)]
     if not numbers:
         return here
     found[waiting] = replace(person, linked=tuple(sorted({(f.kind, f.value) for f in numbers})))
@@ -508,7 +539,9 @@ def find_in_file(file: ExtractedFile, excerpt_chars: int) -> list[Found]:
 
 # --- companies -------------------------------------------------------------------------------------
 
-_COMPANY_SUFFIX = r"(?:有限责任公司|股份有限公司|有限公司|集团公司|公司|设计院|研究院|事务所|工程局)"
+_COMPANY_SUFFIX = (
+    r"(?:有限责任公司|股份有限公司|有限公司|集团公司|公司|设计院|研究院|事务所|工程局)"
+)
 _DECLARED_LABEL_RE = re.compile("投标人|投标单位|供应商")
 _DECLARED_BIDDER_RE = re.compile(
     rf"(?:投标人|投标单位|供应商|投标人名称)\s*(?:名称)?\s*[:：]\s*"

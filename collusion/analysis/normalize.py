@@ -267,6 +267,8 @@ def normalize(text: str, names: Iterable[str] = ()) -> Normalized:
     out_starts.append(starts[pos:])
     out_ends.append(ends[pos:])
     return Normalized(
-        "".join(out), _offsets(np.concatenate(out_starts)), _offsets(np.concatenate(out_ends)),
+        "".join(out),
+        _offsets(np.concatenate(out_starts)),
+        _offsets(np.concatenate(out_ends)),
         concealed,
     )

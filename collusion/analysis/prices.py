@@ -29,13 +29,29 @@ CENT = Decimal("0.01")
 
 # --- uppercase amounts -------------------------------------------------------------------
 
-_DIGITS = {"零": 0, "〇": 0, "壹": 1, "贰": 2, "貳": 2, "叁": 3, "參": 3, "肆": 4, "伍": 5,
-           "陆": 6, "陸": 6, "柒": 7, "捌": 8, "玖": 9}
+_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "壹": 1,
+    "贰": 2,
+    "貳": 2,
+    "叁": 3,
+    "參": 3,
+    "肆": 4,
+    "伍": 5,
+    "陆": 6,
+    "陸": 6,
+    "柒": 7,
+    "捌": 8,
+    "玖": 9,
+}
 _SMALL_UNITS = {"拾": 10, "佰": 100, "仟": 1000}
 _BIG_UNITS = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
 _YUAN = "元圆"
 _END = "整正"
-_UPPER_CHARS = "".join(_DIGITS) + "".join(_SMALL_UNITS) + "".join(_BIG_UNITS) + _YUAN + "角分" + _END
+_UPPER_CHARS = (
+    "".join(_DIGITS) + "".join(_SMALL_UNITS) + "".join(_BIG_UNITS) + _YUAN + "角分" + _END
+)
 _UPPER_RE = re.compile(f"[{_UPPER_CHARS}]{{2,}}")
 _FORMAL_DIGIT_RE = re.compile("[壹贰貳叁參肆伍陆陸柒捌玖拾]")  # 拾万元 = 100000
 
@@ -94,8 +110,7 @@ def parse_uppercase_amount(text: str) -> Decimal | None:
         return None
     if text[0] not in _DIGITS and text[0] != "拾":
         return None  # 万陆仟元: the start of the amount is missing (a cut line)
-    integer_text, _, fraction_text = text.partition("元") if "元" in text \
-        else text.partition("圆")
+    integer_text, _, fraction_text = text.partition("元") if "元" in text else text.partition("圆")
     if not _ and re.search("[角分]", text) is None:
         integer_text, fraction_text = text.rstrip(_END), ""  # 壹万 with no 元
     elif not _:
@@ -197,26 +212,32 @@ def _amounts_near(text: str, label: re.Match[str]) -> tuple[list, list, int, int
     愿意以人民币壹仟…元（¥…）的投标总报价.
     """
     after_start = label.end()
-    after = text[after_start:after_start + _PRICE_WINDOW]
+    after = text[after_start : after_start + _PRICE_WINDOW]
     stop = _NEXT_ITEM_RE.search(after)
-    after = after[:stop.start()] if stop else after
-    after = after[:after.find("。") + 1] if "。" in after else after
+    after = after[: stop.start()] if stop else after
+    after = after[: after.find("。") + 1] if "。" in after else after
     unit = _LABEL_UNIT_RE.match(after)
     numbers = numeric_amounts(after, unit.group(1) if unit else None)
     uppers = uppercase_amounts(after)
     if numbers or uppers:
         return numbers, uppers, after_start, after_start + len(after)
     before_start = max(label.start() - _PRICE_WINDOW, 0)
-    before = text[before_start:label.start()]
+    before = text[before_start : label.start()]
     sentence = max(before.rfind(c) for c in "。；;\n")
     before_start += sentence + 1
-    before = text[before_start:label.start()]
+    before = text[before_start : label.start()]
     return numeric_amounts(before), uppercase_amounts(before), before_start, label.start()
 
 
-def find_price(text: str, page: int | None, index: int, excerpt_chars: int,
-               tolerance: Decimal, label_from: int = 0,
-               labels: re.Pattern[str] = _PRICE_LABEL_RE) -> PriceFinding | None:
+def find_price(
+    text: str,
+    page: int | None,
+    index: int,
+    excerpt_chars: int,
+    tolerance: Decimal,
+    label_from: int = 0,
+    labels: re.Pattern[str] = _PRICE_LABEL_RE,
+) -> PriceFinding | None:
     """The bid price stated with a 投标总价/投标报价 label in `text`, or None.
 
     The label is searched from `label_from` on (the text may start with the
@@ -236,15 +257,19 @@ def find_price(text: str, page: int | None, index: int, excerpt_chars: int,
         numeric=numeric,
         uppercase=upper[0] if upper else None,
         uppercase_raw=upper[1] if upper else None,
-        page=page, index=index,
-        excerpt=excerpt(original, min(start, label.start()), max(end, label.end()),
-                        excerpt_chars),
+        page=page,
+        index=index,
+        excerpt=excerpt(original, min(start, label.start()), max(end, label.end()), excerpt_chars),
         mismatch=mismatch,
     )
 
 
-def find_prices(blocks: Sequence[Block], excerpt_chars: int, tolerance: Decimal = CENT,
-                labels: re.Pattern[str] = _PRICE_LABEL_RE) -> list[PriceFinding]:
+def find_prices(
+    blocks: Sequence[Block],
+    excerpt_chars: int,
+    tolerance: Decimal = CENT,
+    labels: re.Pattern[str] = _PRICE_LABEL_RE,
+) -> list[PriceFinding]:
     """Every bid price stated in these blocks.
 
     A label's block is read together with its neighbours: a PDF's lines are
@@ -262,8 +287,15 @@ def find_prices(blocks: Sequence[Block], excerpt_chars: int, tolerance: Decimal 
         if before and before.rstrip()[-1:] in "。；;：:":
             before += "\n"
         after = block_text(blocks[position + 1]) if position + 1 < len(blocks) else ""
-        finding = find_price(before + text + after, block.page, block.index, excerpt_chars,
-                             tolerance, label_from=len(before), labels=labels)
+        finding = find_price(
+            before + text + after,
+            block.page,
+            block.index,
+            excerpt_chars,
+            tolerance,
+            label_from=len(before),
+            labels=labels,
+        )
         if finding is not None:
             findings.append(finding)
     return findings
@@ -283,8 +315,7 @@ class Progression:
     round: bool  # a round step (50,000.00 yuan) or ratio (0.98): what people choose
 
 
-def discount(price: Decimal, control: Decimal, decimals: int,
-             tolerance: Decimal) -> Decimal | None:
+def discount(price: Decimal, control: Decimal, decimals: int, tolerance: Decimal) -> Decimal | None:
     """The round discount (下浮率, `decimals` places) giving `price` from `control`, or None."""
     if control <= 0 or price > control:
         return None
@@ -312,8 +343,12 @@ CHAIN_SLACK_SHARE = Decimal("0.001")
 CHAIN_SLACK_YUAN = Decimal(10)
 
 
-def _chains(values: list[Decimal], step_of: Step, apply: Callable[[Decimal, Decimal], Decimal],
-            close: Callable[[Decimal, Decimal], bool]) -> list[tuple[tuple[int, ...], Decimal]]:
+def _chains(
+    values: list[Decimal],
+    step_of: Step,
+    apply: Callable[[Decimal, Decimal], Decimal],
+    close: Callable[[Decimal, Decimal], bool],
+) -> list[tuple[tuple[int, ...], Decimal]]:
     """Maximal chains (indexes into sorted distinct `values`, step) of three or more.
 
     Each pair of values fixes a step; the chain grows while the next value
@@ -342,13 +377,19 @@ def _chains(values: list[Decimal], step_of: Step, apply: Callable[[Decimal, Deci
             chain.append(match)
         if len(chain) >= 3:
             chains.setdefault(tuple(chain), step)
-    return sorted((c, step) for c, step in chains.items()
-                  if not any(set(c) < set(other) for other in chains))
+    return sorted(
+        (c, step) for c, step in chains.items() if not any(set(c) < set(other) for other in chains)
+    )
 
 
-def progressions(prices: dict[str, Decimal], abs_tolerance: Decimal, rel_tolerance: Decimal,
-                 min_bidders: int = 3, ratio_decimals: int = 3,
-                 round_step: Decimal = Decimal(1000)) -> list[Progression]:
+def progressions(
+    prices: dict[str, Decimal],
+    abs_tolerance: Decimal,
+    rel_tolerance: Decimal,
+    min_bidders: int = 3,
+    ratio_decimals: int = 3,
+    round_step: Decimal = Decimal(1000),
+) -> list[Progression]:
     """Arithmetic, then geometric, progressions of `min_bidders` or more distinct prices.
 
     Equal prices are `identical_prices`' business; a chain needs a positive
@@ -395,22 +436,34 @@ def progressions(prices: dict[str, Decimal], abs_tolerance: Decimal, rel_toleran
 
     arithmetic = _chains(values, lambda a, b: b - a, lambda p, d: p + d, near)
     geometric = _chains(values, lambda a, b: b / a, lambda p, r: p * r, near)
-    geometric += _chains(values, round_ratio, lambda p, r: p * r,
-                         lambda v, t: abs(v - t) <= rel_tolerance * v)
+    geometric += _chains(
+        values, round_ratio, lambda p, r: p * r, lambda v, t: abs(v - t) <= rel_tolerance * v
+    )
+
     def round_difference(step: Decimal) -> bool:
         off = step % round_step
         return min(off, round_step - off) <= abs_tolerance
 
-    found = [Progression("arithmetic", bidders_of(c), tuple(values[i] for i in c), step,
-                         round_difference(step))
-             for c, step in arithmetic if len(c) >= min_bidders]
+    found = [
+        Progression(
+            "arithmetic", bidders_of(c), tuple(values[i] for i in c), step, round_difference(step)
+        )
+        for c, step in arithmetic
+        if len(c) >= min_bidders
+    ]
     seen = {frozenset(c) for c, _ in arithmetic}
     for chain, ratio in sorted(geometric, key=lambda cs: (-len(cs[0]), cs[0])):
         if len(chain) >= min_bidders and not any(set(chain) <= s for s in seen):
             seen.add(frozenset(chain))
-            found.append(Progression("geometric", bidders_of(chain),
-                                     tuple(values[i] for i in chain), ratio,
-                                     is_round_ratio(ratio)))
+            found.append(
+                Progression(
+                    "geometric",
+                    bidders_of(chain),
+                    tuple(values[i] for i in chain),
+                    ratio,
+                    is_round_ratio(ratio),
+                )
+            )
     return found
 
 
@@ -462,17 +515,19 @@ def screens(prices: Iterable[float], min_bids: int) -> dict[str, dict[str, objec
     result["spread"] = {"value": (bn - b1) / b1} if b1 > 0 else unavailable("最低报价不为正")
     result["diffp"] = {"value": (b2 - b1) / b1} if b1 > 0 else unavailable("最低报价不为正")
     losing_sd = _sample_sd(bids[1:])
-    result["rd"] = ({"value": (b2 - b1) / losing_sd} if losing_sd > 0
-                    else unavailable("落标报价的标准差为0"))
+    result["rd"] = (
+        {"value": (b2 - b1) / losing_sd} if losing_sd > 0 else unavailable("落标报价的标准差为0")
+    )
     if sd == 0:
         for name in ("skewness", "kurtosis"):
             result[name] = unavailable("全部报价相同，标准差为0")
     else:
         z = [(b - mean) / sd for b in bids]
-        result["skewness"] = {"value": n / ((n - 1) * (n - 2)) * sum(v ** 3 for v in z)}
-        result["kurtosis"] = {"value": n * (n + 1) / ((n - 1) * (n - 2) * (n - 3))
-                              * sum(v ** 4 for v in z)
-                              - 3 * (n - 1) ** 2 / ((n - 2) * (n - 3))}
+        result["skewness"] = {"value": n / ((n - 1) * (n - 2)) * sum(v**3 for v in z)}
+        result["kurtosis"] = {
+            "value": n * (n + 1) / ((n - 1) * (n - 2) * (n - 3)) * sum(v**4 for v in z)
+            - 3 * (n - 1) ** 2 / ((n - 2) * (n - 3))
+        }
     if bn == b1:
         result["ks"] = unavailable("全部报价相同")
     else:
@@ -488,8 +543,21 @@ def screens(prices: Iterable[float], min_bids: int) -> dict[str, dict[str, objec
 
 # Sums the tender fixes or that no bidder may compete on: equal unit prices
 # there are expected. 011707001 is 安全文明施工 in GB 50854-2013.
-FIXED_SUM_WORDS = ("暂列金额", "暂估价", "暂估单价", "专业工程暂估", "材料暂估", "安全文明施工",
-                   "规费", "税金", "增值税", "社会保险费", "住房公积金", "工程排污费", "甲供")
+FIXED_SUM_WORDS = (
+    "暂列金额",
+    "暂估价",
+    "暂估单价",
+    "专业工程暂估",
+    "材料暂估",
+    "安全文明施工",
+    "规费",
+    "税金",
+    "增值税",
+    "社会保险费",
+    "住房公积金",
+    "工程排污费",
+    "甲供",
+)
 FIXED_SUM_CODES = ("011707001",)
 _TOTAL_ROW_WORDS = ("合计", "小计", "总计")
 
@@ -522,8 +590,9 @@ class BoqItem:
     @property
     def fixed(self) -> bool:
         """A provisional or non-competitive sum (暂列金额, 安全文明施工费, 规费, 税金 ...)."""
-        return (any(word in self.name for word in FIXED_SUM_WORDS)
-                or self.code.startswith(FIXED_SUM_CODES))
+        return any(word in self.name for word in FIXED_SUM_WORDS) or self.code.startswith(
+            FIXED_SUM_CODES
+        )
 
 
 def boq_header(cells: Sequence[str]) -> dict[str, int]:
@@ -536,8 +605,11 @@ def boq_header(cells: Sequence[str]) -> dict[str, int]:
                 columns[key] = i
                 break
     if "total" not in columns:
-        spare = [i for i, c in enumerate(clean)
-                 if _TOTAL_FALLBACK_RE.search(c) and i not in columns.values()]
+        spare = [
+            i
+            for i, c in enumerate(clean)
+            if _TOTAL_FALLBACK_RE.search(c) and i not in columns.values()
+        ]
         if spare:
             columns["total"] = spare[0]
     return columns
@@ -587,8 +659,7 @@ def _cell(cells: Sequence[str], columns: dict[str, int], key: str) -> str:
     return re.sub(r"\s+", " ", fold_width(cells[position])).strip()
 
 
-def _boq_item(block: Block, columns: dict[str, int],
-              occurrences: dict[str, int]) -> BoqItem | None:
+def _boq_item(block: Block, columns: dict[str, int], occurrences: dict[str, int]) -> BoqItem | None:
     if "unit_price" not in columns or "quantity" not in columns:
         return None
     cells = block.cells or ()
@@ -602,9 +673,18 @@ def _boq_item(block: Block, columns: dict[str, int],
     base = code if re.fullmatch(r"[0-9A-Za-z]{6,}", code) else f"{name}|{unit}"
     occurrences[base] = occurrences.get(base, 0) + 1
     key = base if occurrences[base] == 1 else f"{base}#{occurrences[base]}"
-    return BoqItem(key=key, code=code, name=name, unit=unit, quantity=quantity,
-                   unit_price=unit_price, total=parse_number(_cell(cells, columns, "total")),
-                   page=block.page, index=block.index, row=" | ".join(c.strip() for c in cells))
+    return BoqItem(
+        key=key,
+        code=code,
+        name=name,
+        unit=unit,
+        quantity=quantity,
+        unit_price=unit_price,
+        total=parse_number(_cell(cells, columns, "total")),
+        page=block.page,
+        index=block.index,
+        row=" | ".join(c.strip() for c in cells),
+    )
 
 
 def arithmetic_error(item: BoqItem, abs_tolerance: Decimal, per_unit: Decimal) -> bool:
@@ -639,9 +719,14 @@ class BoqComparison:
         return len(self.ratio_lines) / self.comparable if self.comparable else 0.0
 
 
-def compare_boq(a: Sequence[BoqItem], b: Sequence[BoqItem],
-                expected: Mapping[str, Collection[Decimal]], ratio_tolerance: Decimal,
-                abs_tolerance: Decimal, per_unit: Decimal) -> BoqComparison:
+def compare_boq(
+    a: Sequence[BoqItem],
+    b: Sequence[BoqItem],
+    expected: Mapping[str, Collection[Decimal]],
+    ratio_tolerance: Decimal,
+    abs_tolerance: Decimal,
+    per_unit: Decimal,
+) -> BoqComparison:
     """Line-by-line comparison of two BoQs.
 
     Lines are matched on their 清单编码 (or name and unit when there is no
@@ -666,16 +751,24 @@ def compare_boq(a: Sequence[BoqItem], b: Sequence[BoqItem],
     ratio, ratio_lines = _constant_ratio(pairs, ratio_tolerance)
     # Every matched line counts for errors, fixed sums too: a copied slip is a
     # copied slip wherever it sits.
-    shared = tuple((x, y) for x in a if (y := b_by_key.get(x.key)) is not None
-                   and arithmetic_error(x, abs_tolerance, per_unit)
-                   and arithmetic_error(y, abs_tolerance, per_unit))
-    same = sum(1 for x, y in shared
-               if (x.quantity, x.unit_price, x.total) == (y.quantity, y.unit_price, y.total))
+    shared = tuple(
+        (x, y)
+        for x in a
+        if (y := b_by_key.get(x.key)) is not None
+        and arithmetic_error(x, abs_tolerance, per_unit)
+        and arithmetic_error(y, abs_tolerance, per_unit)
+    )
+    same = sum(
+        1
+        for x, y in shared
+        if (x.quantity, x.unit_price, x.total) == (y.quantity, y.unit_price, y.total)
+    )
     return BoqComparison(len(pairs), identical, ratio, ratio_lines, shared, same)
 
 
-def _constant_ratio(pairs: list[tuple[BoqItem, BoqItem]], tolerance: Decimal
-                    ) -> tuple[Decimal | None, tuple[tuple[BoqItem, BoqItem], ...]]:
+def _constant_ratio(
+    pairs: list[tuple[BoqItem, BoqItem]], tolerance: Decimal
+) -> tuple[Decimal | None, tuple[tuple[BoqItem, BoqItem], ...]]:
     priced = [p for p in pairs if p[0].unit_price > 0 and p[1].unit_price > 0]
     if not priced:
         return None, ()

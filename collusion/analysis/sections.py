@@ -131,13 +131,16 @@ def drop_bills(blocks: list[Block]) -> list[Block]:
     cells_by_page: dict[int | None, list[str]] = defaultdict(list)
     for pos in rows:
         cells_by_page[blocks[pos].page].extend(_SPACE.sub("", c) for c in blocks[pos].cells or ())
-    joined = {page: "\x00".join(cells) for page, cells in cells_by_page.items()
-              if page is not None}
+    joined = {page: "\x00".join(cells) for page, cells in cells_by_page.items() if page is not None}
     return [
-        block for pos, block in enumerate(blocks)
+        block
+        for pos, block in enumerate(blocks)
         if pos not in rows
-        and not (block.cells is None and block.page in joined
-                 and _in_bill(block.text, joined[block.page]))
+        and not (
+            block.cells is None
+            and block.page in joined
+            and _in_bill(block.text, joined[block.page])
+        )
     ]
 
 
@@ -182,8 +185,12 @@ def with_column_readings(blocks: list[Block]) -> list[Block]:
     out: list[Block] = []
     table: list[Block] = []
     for block in blocks:
-        if (block.cells and table and block.index == table[-1].index + 1
-                and len(block.cells) == len(table[-1].cells or ())):
+        if (
+            block.cells
+            and table
+            and block.index == table[-1].index + 1
+            and len(block.cells) == len(table[-1].cells or ())
+        ):
             table.append(block)
         else:
             out.extend(column_readings(table))
@@ -208,11 +215,17 @@ def column_readings(rows: list[Block]) -> list[Block]:
     first = rows[0]
     out = []
     for column in range(columns):
-        text = "\n".join(row.cells[column] for row in rows
-                         if row.cells and column < len(row.cells) and row.cells[column].strip())
+        text = "\n".join(
+            row.cells[column]
+            for row in rows
+            if row.cells and column < len(row.cells) and row.cells[column].strip()
+        )
         if text:
-            out.append(Block(text=text, page=first.page, index=first.index, kind="table",
-                             story=first.story))
+            out.append(
+                Block(
+                    text=text, page=first.page, index=first.index, kind="table", story=first.story
+                )
+            )
     return out
 
 
@@ -246,11 +259,13 @@ def drop_toc(blocks: list[Block], settings: TextSettings) -> list[Block]:
         if block.page is not None:
             by_page[block.page].append(share)
     toc_pages = {
-        page for page, on_page in by_page.items()
+        page
+        for page, on_page in by_page.items()
         if sum(on_page) / len(on_page) >= settings.toc_page_share
     }
     return [
-        block for block, share in zip(blocks, shares, strict=True)
+        block
+        for block, share in zip(blocks, shares, strict=True)
         if block.page not in toc_pages and share < settings.toc_page_share
     ]
 
@@ -424,7 +439,12 @@ def build_sections(
         for n, part in enumerate(parts, start=1):
             part_title = title if len(parts) == 1 else f"{title}（第{n}段）"
             sections.append(
-                Section(bidder=bidder, file=file, title=part_title,
-                        ordinal=len(sections), blocks=tuple(part))
+                Section(
+                    bidder=bidder,
+                    file=file,
+                    title=part_title,
+                    ordinal=len(sections),
+                    blocks=tuple(part),
+                )
             )
     return tuple(sections)

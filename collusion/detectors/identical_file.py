@@ -23,9 +23,13 @@ IDENTICAL_FILE_LOG10_LR = 5.0
 def implied(file: ExtractedFile) -> dict:
     """What an identical file carries, that is not reported again on its own."""
     return {
-        "format": file.format, "pages": file.pages, "chars": file.chars,
-        "signatures": [{"field": s.field, "value": s.value} for s in sorted(
-            file.signatures, key=lambda s: (s.field, s.value))],
+        "format": file.format,
+        "pages": file.pages,
+        "chars": file.chars,
+        "signatures": [
+            {"field": s.field, "value": s.value}
+            for s in sorted(file.signatures, key=lambda s: (s.field, s.value))
+        ],
     }
 
 
@@ -45,19 +49,29 @@ def detect(ctx: ScanContext) -> list[Alert]:
         if len(bidders) < 2 or sha in tender_hashes:
             continue  # a copy of the tender's own file is what every bidder may attach
         files = "、".join(f"{b}（{path}）" for b, path in sorted(places))
-        alerts.append(Alert(
-            kind="identical_file",
-            severity="high",
-            score=IDENTICAL_FILE_SCORE,
-            bidders=bidders,
-            basis=ART40_SAME_PREPARER,
-            summary=f"投标人 {'、'.join(bidders)} 提交了字节完全相同的文件：{files}",
-            details={"sha256": sha, "files": [p for _, p in sorted(places)],
-                     "implies": implied(contents[sha])},
-            evidence=tuple(Evidence(bidder=b, file=path, field="sha256", value=sha)
-                           for b, path in sorted(places)),
-            key=f"file:{sha}",
-            weight=Weight(log10_lr=IDENTICAL_FILE_LOG10_LR, method="fixed",
-                          inputs={"note": "byte-identical file, not the tender's"}),
-        ))
+        alerts.append(
+            Alert(
+                kind="identical_file",
+                severity="high",
+                score=IDENTICAL_FILE_SCORE,
+                bidders=bidders,
+                basis=ART40_SAME_PREPARER,
+                summary=f"投标人 {'、'.join(bidders)} 提交了字节完全相同的文件：{files}",
+                details={
+                    "sha256": sha,
+                    "files": [p for _, p in sorted(places)],
+                    "implies": implied(contents[sha]),
+                },
+                evidence=tuple(
+                    Evidence(bidder=b, file=path, field="sha256", value=sha)
+                    for b, path in sorted(places)
+                ),
+                key=f"file:{sha}",
+                weight=Weight(
+                    log10_lr=IDENTICAL_FILE_LOG10_LR,
+                    method="fixed",
+                    inputs={"note": "byte-identical file, not the tender's"},
+                ),
+            )
+        )
     return alerts

@@ -70,7 +70,6 @@ DECLARED_AFTER_RE = re.compile(r"^\s*[(（]?\s*(盖章|公章|盖单位章|单�
 _DECLARED_WINDOW = 12  # characters either side searched for a declaration
 
 
-
 @dataclass(frozen=True)
 class Identity:
     """How a bidder names itself."""
@@ -410,10 +409,17 @@ def _alert(
             "exempt": dict(sorted(exempt.items())),
         },
         evidence=tuple(
-            Evidence(bidder=carrier, file=m.file, page=m.block.page,
-                     section=titles.get((carrier, m.file, m.block.index)), excerpt=m.excerpt,
-                     field=m.field, value=m.value, paragraph=m.block.index,
-                     story=m.block.story)
-            for m in kept[:settings.evidence_per_alert]
+            Evidence(
+                bidder=carrier,
+                file=m.file,
+                page=m.block.page,
+                section=titles.get((carrier, m.file, m.block.index)),
+                excerpt=m.excerpt,
+                field=m.field,
+                value=m.value,
+                paragraph=m.block.index,
+                story=m.block.story,
+            )
+            for m in kept[: settings.evidence_per_alert]
         ),
     )

@@ -50,7 +50,6 @@ from collusion.settings import IdentifierSettings
 KIND = "shared_identifier"
 
 
-
 Occurrence = tuple[str, Found]  # (file path, what was found there)
 Key = tuple[str, str]  # (kind, normalized value)
 
@@ -125,15 +124,21 @@ def _is_common(carriers: int, bidders: int, settings: IdentifierSettings) -> boo
 # --- alerts -------------------------------------------------------------------------------------
 
 
-def _number_alert(ctx: ScanContext, found: dict[Key, dict[str, list[Occurrence]]], key: Key,
-                  settings: IdentifierSettings,
-                  titles: dict[tuple[str, str, int], str]) -> Alert:
+def _number_alert(
+    ctx: ScanContext,
+    found: dict[Key, dict[str, list[Occurrence]]],
+    key: Key,
+    settings: IdentifierSettings,
+    titles: dict[tuple[str, str, int], str],
+) -> Alert:
     kind, value = key
     by_bidder = found[key]
     bidders = tuple(sorted(by_bidder))
     names = _linked_names(found, key, bidders)
-    roles = sorted({f.role for occ in by_bidder.values() for _, f in occ if f.role}
-                   | {role for per in names.values() for _, role in per if role})
+    roles = sorted(
+        {f.role for occ in by_bidder.values() for _, f in occ if f.role}
+        | {role for per in names.values() for _, role in per if role}
+    )
     deposit = any(f.deposit for occ in by_bidder.values() for _, f in occ)
     severity, score = _strength(kind, deposit, settings)
     first = by_bidder[bidders[0]][0][1]
@@ -153,20 +158,23 @@ def _number_alert(ctx: ScanContext, found: dict[Key, dict[str, list[Occurrence]]
         kind=KIND,
         severity=severity,
         score=score,
-        weight=rarity_weight(_u_field(kind, deposit), len(bidders), len(ctx.bidders),
-                             weak=kind == CREDIT_CODE),
+        weight=rarity_weight(
+            _u_field(kind, deposit), len(bidders), len(ctx.bidders), weak=kind == CREDIT_CODE
+        ),
         bidders=bidders,
         basis=_basis(kind, roles),
-        summary=_number_summary(ctx, kind, first.raw, bidders, roles, details["names"],
-                                first.bank, deposit),
+        summary=_number_summary(
+            ctx, kind, first.raw, bidders, roles, details["names"], first.bank, deposit
+        ),
         details=details,
         evidence=_evidence(by_bidder, bidders, settings, titles),
         key=value_key(value, kind),
     )
 
 
-def _linked_names(found: dict[Key, dict[str, list[Occurrence]]], key: Key,
-                  bidders: tuple[str, ...]) -> dict[str, set[tuple[str, str | None]]]:
+def _linked_names(
+    found: dict[Key, dict[str, list[Occurrence]]], key: Key, bidders: tuple[str, ...]
+) -> dict[str, set[tuple[str, str | None]]]:
     """bidder -> (name, role) of the people the number was written with."""
     if key[0] not in PERSONAL_NUMBER_KINDS:
         return {}
@@ -175,14 +183,20 @@ def _linked_names(found: dict[Key, dict[str, list[Occurrence]]], key: Key,
         if kind != PERSON:
             continue
         for bidder in bidders:
-            names[bidder].update((name, f.role) for _, f in by_bidder.get(bidder, ())
-                                 if key in f.linked)
+            names[bidder].update(
+                (name, f.role) for _, f in by_bidder.get(bidder, ()) if key in f.linked
+            )
     return names
 
 
-def _name_alerts(ctx: ScanContext, found: dict[Key, dict[str, list[Occurrence]]],
-                 tender_keys: set[Key], tender_text: str, settings: IdentifierSettings,
-                 titles: dict[tuple[str, str, int], str]) -> list[Alert]:
+def _name_alerts(
+    ctx: ScanContext,
+    found: dict[Key, dict[str, list[Occurrence]]],
+    tender_keys: set[Key],
+    tender_text: str,
+    settings: IdentifierSettings,
+    titles: dict[tuple[str, str, int], str],
+) -> list[Alert]:
     """Weak alerts for a name with a role in two bids, unless numbers tell them apart."""
     alerts = []
     bidder_count = len(ctx.bidders)
@@ -201,21 +215,30 @@ def _name_alerts(ctx: ScanContext, found: dict[Key, dict[str, list[Occurrence]]]
                 continue
             pair = {a: by_bidder[a], b: by_bidder[b]}
             roles = sorted({f.role for occ in pair.values() for _, f in occ if f.role})
-            alerts.append(Alert(
-                kind=KIND,
-                severity="low",
-                score=settings.score_name_only,
-                weight=rarity_weight(U_NAME_ONLY, len(by_bidder), bidder_count, weak=True),
-                bidders=(a, b),
-                basis=_basis(PERSON, roles),
-                summary=(f"{_who(ctx, a)}与{_who(ctx, b)}的投标文件中出现同名人员"
-                         f"“{name}”（{'、'.join(roles)}），仅姓名相同，需核实是否为同一人"),
-                details={"field": PERSON, "label": IDENTIFIER_LABELS[PERSON], "value": name,
-                         "roles": roles, "carriers": len(by_bidder),
-                         "project_bidders": bidder_count},
-                evidence=_evidence(pair, (a, b), settings, titles),
-                key=value_key(f"{name}:{a}|{b}", PERSON),
-            ))
+            alerts.append(
+                Alert(
+                    kind=KIND,
+                    severity="low",
+                    score=settings.score_name_only,
+                    weight=rarity_weight(U_NAME_ONLY, len(by_bidder), bidder_count, weak=True),
+                    bidders=(a, b),
+                    basis=_basis(PERSON, roles),
+                    summary=(
+                        f"{_who(ctx, a)}与{_who(ctx, b)}的投标文件中出现同名人员"
+                        f"“{name}”（{'、'.join(roles)}），仅姓名相同，需核实是否为同一人"
+                    ),
+                    details={
+                        "field": PERSON,
+                        "label": IDENTIFIER_LABELS[PERSON],
+                        "value": name,
+                        "roles": roles,
+                        "carriers": len(by_bidder),
+                        "project_bidders": bidder_count,
+                    },
+                    evidence=_evidence(pair, (a, b), settings, titles),
+                    key=value_key(f"{name}:{a}|{b}", PERSON),
+                )
+            )
     return alerts
 
 
@@ -225,8 +248,16 @@ def _name_alerts(ctx: ScanContext, found: dict[Key, dict[str, list[Occurrence]]]
 # one in a thousand or a hundred (a shared supplier, a relative). A landline
 # or e-mail: a switchboard, a shared office. A third company's credit code
 # or a name alone are weak: a common supplier, a common name.
-U_BY_KIND = {BUILDER_CERT: 1e-4, SAFETY_CERT: 1e-4, RESIDENT_ID: 1e-4, BANK_ACCOUNT: 1e-3,
-             MOBILE: 1e-2, EMAIL: 1e-2, LANDLINE: 0.03, CREDIT_CODE: 0.1}
+U_BY_KIND = {
+    BUILDER_CERT: 1e-4,
+    SAFETY_CERT: 1e-4,
+    RESIDENT_ID: 1e-4,
+    BANK_ACCOUNT: 1e-3,
+    MOBILE: 1e-2,
+    EMAIL: 1e-2,
+    LANDLINE: 0.03,
+    CREDIT_CODE: 0.1,
+}
 U_DEPOSIT_ACCOUNT = 1e-4
 U_NAME_ONLY = 0.1
 
@@ -241,8 +272,11 @@ def _strength(kind: str, deposit: bool, settings: IdentifierSettings) -> tuple[s
     if kind in PERSONAL_NUMBER_KINDS:
         return "high", settings.score_personal_number
     if kind == BANK_ACCOUNT:
-        return ("high", settings.score_deposit_account) if deposit \
+        return (
+            ("high", settings.score_deposit_account)
+            if deposit
             else ("medium", settings.score_other_account)
+        )
     if kind == MOBILE:
         return "medium", settings.score_mobile
     if kind == EMAIL:
@@ -272,9 +306,16 @@ def _who(ctx: ScanContext, bidder_id: str) -> str:
     return f"{name}（{bidder_id}）" if name else bidder_id
 
 
-def _number_summary(ctx: ScanContext, kind: str, raw: str, bidders: tuple[str, ...],
-                    roles: list[str], names: dict[str, list[str]],
-                    bank: str | None = None, deposit: bool = False) -> str:
+def _number_summary(
+    ctx: ScanContext,
+    kind: str,
+    raw: str,
+    bidders: tuple[str, ...],
+    roles: list[str],
+    names: dict[str, list[str]],
+    bank: str | None = None,
+    deposit: bool = False,
+) -> str:
     who = "、".join(_who(ctx, b) for b in bidders)
     account = ""
     if kind == BANK_ACCOUNT:
@@ -283,23 +324,32 @@ def _number_summary(ctx: ScanContext, kind: str, raw: str, bidders: tuple[str, .
     person = ""
     if all_names:
         same = len(all_names) == 1 and all(names.get(b) for b in bidders)
-        person = (f"，持有人均为{all_names[0]}" if same
-                  else f"，所填姓名为{'、'.join(all_names)}")
+        person = f"，持有人均为{all_names[0]}" if same else f"，所填姓名为{'、'.join(all_names)}"
     role = f"（{'、'.join(roles)}）" if roles else ""
     return f"{who}的投标文件中出现同一{IDENTIFIER_LABELS[kind]}{raw}{role}{person}{account}"
 
 
-def _evidence(by_bidder: dict[str, list[Occurrence]], bidders: tuple[str, ...],
-              settings: IdentifierSettings,
-              titles: dict[tuple[str, str, int], str]) -> tuple[Evidence, ...]:
+def _evidence(
+    by_bidder: dict[str, list[Occurrence]],
+    bidders: tuple[str, ...],
+    settings: IdentifierSettings,
+    titles: dict[tuple[str, str, int], str],
+) -> tuple[Evidence, ...]:
     evidence = []
     for bidder in bidders:
         ordered = sorted(by_bidder[bidder], key=lambda o: (o[0], o[1].index))
-        for file, f in ordered[:settings.evidence_per_bidder]:
-            evidence.append(Evidence(
-                bidder=bidder, file=file, page=f.page,
-                section=titles.get((bidder, file, f.index)),
-                excerpt=f.excerpt, field=f.kind, value=f.raw, paragraph=f.index,
-                story=f.story,
-            ))
+        for file, f in ordered[: settings.evidence_per_bidder]:
+            evidence.append(
+                Evidence(
+                    bidder=bidder,
+                    file=file,
+                    page=f.page,
+                    section=titles.get((bidder, file, f.index)),
+                    excerpt=f.excerpt,
+                    field=f.kind,
+                    value=f.raw,
+                    paragraph=f.index,
+                    story=f.story,
+                )
+            )
     return tuple(evidence)

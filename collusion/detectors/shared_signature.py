@@ -28,29 +28,59 @@ HIGH, MEDIUM, LOW, NONE = "high", "medium", "low", "none"
 # Strength of a field as evidence that two bids share an author or a lineage.
 FIELD_STRENGTH: dict[str, str] = {
     # Lineage ids: generated at random per document or per save.
-    "rsid_root": HIGH, "rsid": HIGH, "docid_w14": HIGH, "docid_w15": HIGH,
-    "wps_icv": HIGH, "pdf_id_0": HIGH, "pdf_id_1": HIGH, "xmp_document_id": HIGH,
-    "xmp_instance_id": HIGH, "xmp_original_document_id": HIGH, "image_sha256": HIGH,
+    "rsid_root": HIGH,
+    "rsid": HIGH,
+    "docid_w14": HIGH,
+    "docid_w15": HIGH,
+    "wps_icv": HIGH,
+    "pdf_id_0": HIGH,
+    "pdf_id_1": HIGH,
+    "xmp_document_id": HIGH,
+    "xmp_instance_id": HIGH,
+    "xmp_original_document_id": HIGH,
+    "image_sha256": HIGH,
     "image": HIGH,
     # E-bidding system codes of the compiling computer, certificate, account.
-    "machine_code": HIGH, "mac": HIGH, "disk_serial": HIGH, "ca_serial": HIGH,
-    "pricing_lock": HIGH, "deposit_account": HIGH,
+    "machine_code": HIGH,
+    "mac": HIGH,
+    "disk_serial": HIGH,
+    "ca_serial": HIGH,
+    "pricing_lock": HIGH,
+    "deposit_account": HIGH,
     # People and settings typed by someone; can coincide.
-    "author": MEDIUM, "last_modified_by": MEDIUM, "company": MEDIUM, "manager": MEDIUM,
-    "template": MEDIUM, "attached_template": MEDIUM, "comment_author": MEDIUM,
-    "revision_author": MEDIUM, "created": MEDIUM, "cpu_id": MEDIUM,
+    "author": MEDIUM,
+    "last_modified_by": MEDIUM,
+    "company": MEDIUM,
+    "manager": MEDIUM,
+    "template": MEDIUM,
+    "attached_template": MEDIUM,
+    "comment_author": MEDIUM,
+    "revision_author": MEDIUM,
+    "created": MEDIUM,
+    "cpu_id": MEDIUM,
     # Weak: shared networks and common software builds.
-    "upload_ip": LOW, "download_ip": LOW, "decrypt_ip": LOW, "title": LOW,
+    "upload_ip": LOW,
+    "download_ip": LOW,
+    "decrypt_ip": LOW,
+    "title": LOW,
     "kso_product_build_ver": LOW,
     # OFD: the document id and the seal and signer certificate of its
     # signatures are per document or per company; a signing time or creation
     # time to the second is typed by no one; a bare date is every file of a day.
-    "ofd_doc_id": HIGH, "ofd_seal_id": HIGH, "ofd_signer_cert_serial": HIGH,
-    "ofd_created": MEDIUM, "ofd_modified": MEDIUM, "ofd_signature_time": MEDIUM,
-    "ofd_created_date": LOW, "ofd_modified_date": LOW,
+    "ofd_doc_id": HIGH,
+    "ofd_seal_id": HIGH,
+    "ofd_signer_cert_serial": HIGH,
+    "ofd_created": MEDIUM,
+    "ofd_modified": MEDIUM,
+    "ofd_signature_time": MEDIUM,
+    "ofd_created_date": LOW,
+    "ofd_modified_date": LOW,
     # Recorded, never evidence: every copy of the same software writes the
     # same value (Word 2010 writes AppVersion 14.0000 into every file).
-    "producer": NONE, "creator": NONE, "application": NONE, "app_version": NONE,
+    "producer": NONE,
+    "creator": NONE,
+    "application": NONE,
+    "app_version": NONE,
     "ofd_sign_provider": NONE,
 }
 UNKNOWN_CSV_STRENGTH = LOW  # a code of the e-bidding export we do not know: weak
@@ -64,26 +94,71 @@ CUSTOM_PROPERTY_STRENGTH = MEDIUM
 # the second: common names and copied templates — 1.7 to 2. Weak fields a
 # whole class of bidders share by nature — 1.0 or less.
 FIELD_U: dict[str, float] = {
-    "rsid_root": 1e-4, "rsid": 1e-4, "docid_w14": 1e-4, "docid_w15": 1e-4, "wps_icv": 1e-4,
-    "pdf_id_0": 1e-4, "pdf_id_1": 1e-4, "xmp_document_id": 1e-4, "xmp_instance_id": 1e-4,
-    "xmp_original_document_id": 1e-4, "image_sha256": 1e-3, "image": 1e-3,
-    "machine_code": 1e-4, "mac": 1e-4, "disk_serial": 1e-4, "ca_serial": 1e-4,
-    "pricing_lock": 1e-4, "deposit_account": 1e-4,
-    "author": 0.02, "last_modified_by": 0.02, "manager": 0.02, "comment_author": 0.02,
-    "revision_author": 0.02, "attached_template": 0.02, "created": 0.01,
-    "company": 0.1, "template": 0.1, "cpu_id": 0.1,
-    "upload_ip": 0.1, "download_ip": 0.1, "decrypt_ip": 0.1, "title": 0.1,
+    "rsid_root": 1e-4,
+    "rsid": 1e-4,
+    "docid_w14": 1e-4,
+    "docid_w15": 1e-4,
+    "wps_icv": 1e-4,
+    "pdf_id_0": 1e-4,
+    "pdf_id_1": 1e-4,
+    "xmp_document_id": 1e-4,
+    "xmp_instance_id": 1e-4,
+    "xmp_original_document_id": 1e-4,
+    "image_sha256": 1e-3,
+    "image": 1e-3,
+    "machine_code": 1e-4,
+    "mac": 1e-4,
+    "disk_serial": 1e-4,
+    "ca_serial": 1e-4,
+    "pricing_lock": 1e-4,
+    "deposit_account": 1e-4,
+    "author": 0.02,
+    "last_modified_by": 0.02,
+    "manager": 0.02,
+    "comment_author": 0.02,
+    "revision_author": 0.02,
+    "attached_template": 0.02,
+    "created": 0.01,
+    "company": 0.1,
+    "template": 0.1,
+    "cpu_id": 0.1,
+    "upload_ip": 0.1,
+    "download_ip": 0.1,
+    "decrypt_ip": 0.1,
+    "title": 0.1,
     "kso_product_build_ver": 0.3,
 }
 UNKNOWN_FIELD_U = 0.1  # a custom property or an export code we do not know
 # Weak fields: alone or together they never flag a pair (ScoreSettings.weak_cap).
-WEAK_FIELDS = frozenset({"cpu_id", "upload_ip", "download_ip", "decrypt_ip", "title",
-                         "company", "template", "kso_product_build_ver",
-                         "ofd_created_date", "ofd_modified_date"})
+WEAK_FIELDS = frozenset(
+    {
+        "cpu_id",
+        "upload_ip",
+        "download_ip",
+        "decrypt_ip",
+        "title",
+        "company",
+        "template",
+        "kso_product_build_ver",
+        "ofd_created_date",
+        "ofd_modified_date",
+    }
+)
 # Random ids that name one document: files sharing one are one lineage.
-LINEAGE_FIELDS = frozenset({"rsid_root", "docid_w14", "docid_w15", "wps_icv", "pdf_id_0",
-                            "pdf_id_1", "xmp_document_id", "xmp_instance_id",
-                            "xmp_original_document_id", "ofd_doc_id"})
+LINEAGE_FIELDS = frozenset(
+    {
+        "rsid_root",
+        "docid_w14",
+        "docid_w15",
+        "wps_icv",
+        "pdf_id_0",
+        "pdf_id_1",
+        "xmp_document_id",
+        "xmp_instance_id",
+        "xmp_original_document_id",
+        "ofd_doc_id",
+    }
+)
 # Codes of the compiling computer in signatures.csv: shared by the same
 # bidders, they are one machine, one fact.
 MACHINE_FIELDS = frozenset({"machine_code", "mac", "disk_serial", "cpu_id"})
@@ -93,8 +168,13 @@ MACHINE_FIELDS = frozenset({"machine_code", "mac", "disk_serial", "cpu_id"})
 # tenders it enters, so its shared machine code stays evidence.
 HISTORY_COMMON_COMPANIES = 5
 
-_CSV_AGENT_FIELDS = {"ca_serial", "upload_ip", "download_ip", "decrypt_ip",
-                     "ofd_signer_cert_serial"}
+_CSV_AGENT_FIELDS = {
+    "ca_serial",
+    "upload_ip",
+    "download_ip",
+    "decrypt_ip",
+    "ofd_signer_cert_serial",
+}
 
 
 def field_strength(value: SignatureValue) -> str:
@@ -163,8 +243,14 @@ def _joined(value: SignatureValue, joined: dict[str, str]) -> SignatureValue:
 
 def _tender_values(ctx: ScanContext) -> set[tuple[str, str]]:
     joined = _image_groups(ctx)
-    return {(s.field, joined.get(s.normalized, s.normalized) if s.field == images.FIELD
-             else s.normalized) for f in ctx.tender_files for s in f.signatures}
+    return {
+        (
+            s.field,
+            joined.get(s.normalized, s.normalized) if s.field == images.FIELD else s.normalized,
+        )
+        for f in ctx.tender_files
+        for s in f.signatures
+    }
 
 
 def shared_values(ctx: ScanContext) -> list[SharedValue]:
@@ -172,7 +258,8 @@ def shared_values(ctx: ScanContext) -> list[SharedValue]:
     settings: SignatureSettings = ctx.settings.signatures
     tender = _tender_values(ctx)
     grouped: dict[tuple[str, str], dict[str, list[SignatureValue]]] = defaultdict(
-        lambda: defaultdict(list))
+        lambda: defaultdict(list)
+    )
     for bidder, values in bidder_signatures(ctx).items():
         for value in values:
             if value.field == "rsid" or field_strength(value) == NONE:
@@ -183,24 +270,43 @@ def shared_values(ctx: ScanContext) -> list[SharedValue]:
     for (field, normalized), holders in sorted(grouped.items()):
         if len(holders) < 2:
             continue
-        first = min((v for vs in holders.values() for v in vs),
-                    key=lambda v: (v.bidder or "", v.file or ""))
+        first = min(
+            (v for vs in holders.values() for v in vs), key=lambda v: (v.bidder or "", v.file or "")
+        )
         strength = field_strength(first)
-        reason, note = _verdict(ctx, settings, tender, field, normalized, strength,
-                                len(holders), n_bidders)
+        reason, note = _verdict(
+            ctx, settings, tender, field, normalized, strength, len(holders), n_bidders
+        )
         if note and strength == HIGH:
             strength = MEDIUM
-        result.append(SharedValue(
-            field=field, normalized=normalized, display=first.value, source=first.source,
-            holders={b: tuple(sorted(vs, key=lambda v: v.file or "")) for b, vs in
-                     sorted(holders.items())},
-            strength=strength, ignored_reason=reason, note=note))
+        result.append(
+            SharedValue(
+                field=field,
+                normalized=normalized,
+                display=first.value,
+                source=first.source,
+                holders={
+                    b: tuple(sorted(vs, key=lambda v: v.file or ""))
+                    for b, vs in sorted(holders.items())
+                },
+                strength=strength,
+                ignored_reason=reason,
+                note=note,
+            )
+        )
     return result
 
 
-def _verdict(ctx: ScanContext, settings: SignatureSettings, tender: set[tuple[str, str]],
-             field: str, normalized: str, strength: str, holders: int,
-             n_bidders: int) -> tuple[str | None, str | None]:
+def _verdict(
+    ctx: ScanContext,
+    settings: SignatureSettings,
+    tender: set[tuple[str, str]],
+    field: str,
+    normalized: str,
+    strength: str,
+    holders: int,
+    n_bidders: int,
+) -> tuple[str | None, str | None]:
     """(why the value is ignored, or None; a caution kept with a kept value)."""
     reason = ctx.known_common.reason_for(field, normalized)
     if reason:
@@ -214,8 +320,10 @@ def _verdict(ctx: ScanContext, settings: SignatureSettings, tender: set[tuple[st
         if companies >= HISTORY_COMMON_COMPANIES:
             return f"历史记录中另有 {companies} 家不同单位的投标文件出现此值，属常见值", None
     if field == images.FIELD and _is_public_image(holders, n_bidders, settings):
-        return (f"本项目 {holders}/{n_bidders} 家投标人的文件含同一图片（按像素比对），"
-                "属公共图片（如国徽、认证标志、银行或交易平台标识、二维码），不作为证据"), None
+        return (
+            f"本项目 {holders}/{n_bidders} 家投标人的文件含同一图片（按像素比对），"
+            "属公共图片（如国徽、认证标志、银行或交易平台标识、二维码），不作为证据"
+        ), None
     if _is_most(holders, n_bidders, settings):
         share = f"本项目 {holders}/{n_bidders} 家投标人共有此值"
         if strength != HIGH:
@@ -225,13 +333,16 @@ def _verdict(ctx: ScanContext, settings: SignatureSettings, tender: set[tuple[st
 
 
 def _is_public_image(holders: int, n_bidders: int, settings: SignatureSettings) -> bool:
-    return (holders >= settings.public_image_min_bidders
-            and holders > settings.public_image_share * n_bidders)
+    return (
+        holders >= settings.public_image_min_bidders
+        and holders > settings.public_image_share * n_bidders
+    )
 
 
 def _is_most(holders: int, n_bidders: int, settings: SignatureSettings) -> bool:
-    return (holders >= settings.common_min_bidders
-            and holders > math.floor(settings.common_share * n_bidders))
+    return holders >= settings.common_min_bidders and holders > math.floor(
+        settings.common_share * n_bidders
+    )
 
 
 def detect(ctx: ScanContext) -> list[Alert]:
@@ -265,8 +376,9 @@ def facts_of(kept: list[SharedValue]) -> list[list[SharedValue]]:
                 a, b = find(nodes[0]), find(node)
                 if a != b:
                     parent[max(a, b)] = min(a, b)
-    lineage_roots = {find(n) for v in kept if v.field in LINEAGE_FIELDS or v.field == "rsid"
-                     for n in _nodes(v)}
+    lineage_roots = {
+        find(n) for v in kept if v.field in LINEAGE_FIELDS or v.field == "rsid" for n in _nodes(v)
+    }
     units: dict[str, list[SharedValue]] = defaultdict(list)
     for value in kept:
         roots = {find(n) for n in _nodes(value)}
@@ -308,26 +420,41 @@ def is_weak(field: str) -> bool:
 
 
 def value_weight(value: SharedValue, n_bidders: int) -> Weight:
-    return rarity_weight(field_u(value.field), len(value.holders), n_bidders,
-                         weak=is_weak(value.field))
+    return rarity_weight(
+        field_u(value.field), len(value.holders), n_bidders, weak=is_weak(value.field)
+    )
 
 
 def ignored(ctx: ScanContext) -> list[dict]:
     """Shared values that were not counted, with the reason, for the report."""
-    rows = [{"source": s.source, "field": s.field, "label": field_label(s.field),
-             "value": s.display, "bidders": sorted(s.holders), "reason": s.ignored_reason}
-            for s in shared_values(ctx) if s.ignored_reason]
+    rows = [
+        {
+            "source": s.source,
+            "field": s.field,
+            "label": field_label(s.field),
+            "value": s.display,
+            "bidders": sorted(s.holders),
+            "reason": s.ignored_reason,
+        }
+        for s in shared_values(ctx)
+        if s.ignored_reason
+    ]
     return rows + _ignored_rsids(ctx)
 
 
 def _evidence(holders: dict[str, tuple[SignatureValue, ...]]) -> tuple[Evidence, ...]:
-    return tuple(Evidence(bidder=bidder, file=value.file, field=value.field, value=value.value)
-                 for bidder, values in sorted(holders.items()) for value in values)
+    return tuple(
+        Evidence(bidder=bidder, file=value.file, field=value.field, value=value.value)
+        for bidder, values in sorted(holders.items())
+        for value in values
+    )
 
 
 def _places(holders: dict[str, tuple[SignatureValue, ...]]) -> str:
-    return "；".join(f"{bidder}：{'、'.join(sorted({v.file or '' for v in values}))}"
-                    for bidder, values in sorted(holders.items()))
+    return "；".join(
+        f"{bidder}：{'、'.join(sorted({v.file or '' for v in values}))}"
+        for bidder, values in sorted(holders.items())
+    )
 
 
 def _unit_alert(ctx: ScanContext, unit: list[SharedValue], n_bidders: int) -> Alert:
@@ -340,42 +467,76 @@ def _unit_alert(ctx: ScanContext, unit: list[SharedValue], n_bidders: int) -> Al
     for value in unit:
         for bidder, values in value.holders.items():
             holders[bidder].extend(values)
-    merged = {b: tuple(sorted(set(vs), key=lambda v: (v.file or "", v.field, v.value)))
-              for b, vs in sorted(holders.items())}
+    merged = {
+        b: tuple(sorted(set(vs), key=lambda v: (v.file or "", v.field, v.value)))
+        for b, vs in sorted(holders.items())
+    }
     bidders = tuple(sorted(merged))
     label = field_label(lead.field)
     details: dict[str, Any] = {
-        "source": lead.source, "field": lead.field, "label": label, "value": lead.display,
-        "normalized": lead.normalized, "strength": FIELD_STRENGTH.get(lead.field, lead.strength),
-        "bidders_with_value": len(lead.holders), "bidders_in_project": n_bidders,
+        "source": lead.source,
+        "field": lead.field,
+        "label": label,
+        "value": lead.display,
+        "normalized": lead.normalized,
+        "strength": FIELD_STRENGTH.get(lead.field, lead.strength),
+        "bidders_with_value": len(lead.holders),
+        "bidders_in_project": n_bidders,
         **dict(lead.extra),
     }
     notes = sorted({v.note for v in unit if v.note})
     if notes:
         details["note"] = "；".join(notes)
     if len(unit) == 1:
-        key = (value_key(lead.display, lead.field) if lead.source == "csv"
-               else value_key(f"{lead.field}:{lead.normalized}"))
-        summary = (f"投标人 {'、'.join(bidders)} 的投标文件含相同的{label}“{_short(lead.display)}”"
-                   f"（{_places(merged)}）")
+        key = (
+            value_key(lead.display, lead.field)
+            if lead.source == "csv"
+            else value_key(f"{lead.field}:{lead.normalized}")
+        )
+        summary = (
+            f"投标人 {'、'.join(bidders)} 的投标文件含相同的{label}“{_short(lead.display)}”"
+            f"（{_places(merged)}）"
+        )
     else:
         machine = lead.source == "csv"
-        key = (f"machine:{','.join(bidders)}" if machine
-               else "lineage:" + "|".join(sorted(f for _, f in _all_nodes(unit))))
+        key = (
+            f"machine:{','.join(bidders)}"
+            if machine
+            else "lineage:" + "|".join(sorted(f for _, f in _all_nodes(unit)))
+        )
         details["fact"] = "compiling_computer" if machine else "document_lineage"
         details["fields"] = [
-            {"source": v.source, "field": v.field, "label": field_label(v.field),
-             "value": v.display, "normalized": v.normalized, "bidders": sorted(v.holders),
-             "log10_lr": round(w.log10_lr, 4), **dict(v.extra)}
-            for v, w in zip(unit, weights, strict=True)]
+            {
+                "source": v.source,
+                "field": v.field,
+                "label": field_label(v.field),
+                "value": v.display,
+                "normalized": v.normalized,
+                "bidders": sorted(v.holders),
+                "log10_lr": round(w.log10_lr, 4),
+                **dict(v.extra),
+            }
+            for v, w in zip(unit, weights, strict=True)
+        ]
         listed = "、".join(f"{field_label(v.field)}“{_short(v.display)}”" for v in unit)
-        what = ("文件制作电脑的多项特征码相同" if machine
-                else "文件出自同一文档（同一文档谱系），相同的特征码共" f"{len(unit)}项")
+        what = (
+            "文件制作电脑的多项特征码相同"
+            if machine
+            else f"文件出自同一文档（同一文档谱系），相同的特征码共{len(unit)}项"
+        )
         summary = f"投标人 {'、'.join(bidders)} 的{what}：{listed}（{_places(merged)}）"
-    return Alert(kind="shared_signature", severity=max(
-                     (v.strength for v in unit), key=lambda x: FIELD_RANK.get(x, 0)),
-                 score=0.0, bidders=bidders, basis=field_basis(lead.field), summary=summary,
-                 details=details, evidence=_evidence(merged), key=key, weight=weight)
+    return Alert(
+        kind="shared_signature",
+        severity=max((v.strength for v in unit), key=lambda x: FIELD_RANK.get(x, 0)),
+        score=0.0,
+        bidders=bidders,
+        basis=field_basis(lead.field),
+        summary=summary,
+        details=details,
+        evidence=_evidence(merged),
+        key=key,
+        weight=weight,
+    )
 
 
 def _all_nodes(unit: list[SharedValue]) -> set[tuple[str, str]]:
@@ -386,10 +547,11 @@ SHORT_VALUE_CHARS = 40  # longer values (a list of rsids) are shortened in a sum
 
 
 def _short(value: str) -> str:
-    return value if len(value) <= SHORT_VALUE_CHARS else value[:SHORT_VALUE_CHARS - 1] + "…"
+    return value if len(value) <= SHORT_VALUE_CHARS else value[: SHORT_VALUE_CHARS - 1] + "…"
 
 
 # --- rsids: a shared editing history is a set of sessions, compared per pair -----
+
 
 def _rsid_sets(ctx: ScanContext) -> tuple[dict[str, dict[str, SignatureValue]], set[str], dict]:
     """Per bidder its rsids (minus known-common and tender ones), and the removed."""
@@ -397,8 +559,9 @@ def _rsid_sets(ctx: ScanContext) -> tuple[dict[str, dict[str, SignatureValue]], 
     tender = {n for f, n in _tender_values(ctx) if f in {"rsid", "rsid_root"}}
     per_bidder: dict[str, dict[str, SignatureValue]] = {}
     for bidder, values in bidder_signatures(ctx).items():
-        per_bidder[bidder] = {v.normalized: v for v in sorted(
-            values, key=lambda v: v.file or "") if v.field == "rsid"}
+        per_bidder[bidder] = {
+            v.normalized: v for v in sorted(values, key=lambda v: v.file or "") if v.field == "rsid"
+        }
     counts: dict[str, int] = defaultdict(int)
     for rsids in per_bidder.values():
         for rsid in rsids:
@@ -427,14 +590,30 @@ def _rsid_links(ctx: ScanContext) -> list[SharedValue]:
         if len(shared) < settings.min_shared_rsids:
             continue
         joined = " ".join(shared)
-        holders = {b: tuple(sorted((per_bidder[b][r] for r in shared),
-                                   key=lambda v: (v.file or "", v.normalized)))
-                   for b in (left, right)}
-        links.append(SharedValue(
-            field="rsid", normalized=joined, display=joined, source="docx", holders=holders,
-            strength=HIGH, ignored_reason=None, note=None,
-            extra=(("shared_count", len(shared)),
-                   ("counts", {left: len(per_bidder[left]), right: len(per_bidder[right])}))))
+        holders = {
+            b: tuple(
+                sorted(
+                    (per_bidder[b][r] for r in shared), key=lambda v: (v.file or "", v.normalized)
+                )
+            )
+            for b in (left, right)
+        }
+        links.append(
+            SharedValue(
+                field="rsid",
+                normalized=joined,
+                display=joined,
+                source="docx",
+                holders=holders,
+                strength=HIGH,
+                ignored_reason=None,
+                note=None,
+                extra=(
+                    ("shared_count", len(shared)),
+                    ("counts", {left: len(per_bidder[left]), right: len(per_bidder[right])}),
+                ),
+            )
+        )
     return links
 
 
@@ -443,6 +622,14 @@ def _ignored_rsids(ctx: ScanContext) -> list[dict]:
     rows = []
     for rsid, reason in sorted(reasons.items()):
         holders = sorted(b for b, rsids in per_bidder.items() if rsid in rsids)
-        rows.append({"source": "docx", "field": "rsid", "label": field_label("rsid"),
-                     "value": rsid, "bidders": holders, "reason": reason})
+        rows.append(
+            {
+                "source": "docx",
+                "field": "rsid",
+                "label": field_label("rsid"),
+                "value": rsid,
+                "bidders": holders,
+                "reason": reason,
+            }
+        )
     return rows

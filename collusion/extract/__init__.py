@@ -60,7 +60,10 @@ Derive = Callable[[ExtractedFile], Any]  # run in the worker on each file it rea
 # The readers of the formats beyond PDF and DOCX. A format sniffed but not
 # here is reported as not read, with its reason.
 READERS: dict[str, Reader] = {
-    "ofd": read_ofd, "xlsx": read_xlsx, "xls": read_xls, "doc": read_doc,
+    "ofd": read_ofd,
+    "xlsx": read_xlsx,
+    "xls": read_xls,
+    "doc": read_doc,
 }
 # Address-space cap of a worker: a parser that tries to allocate more dies
 # with MemoryError inside the worker instead of swapping the machine.
@@ -79,12 +82,14 @@ SAME_FORMAT_SUFFIXES = {
 NOT_RETRIED = "（内容与上次解析失败时相同，未重新解析）"
 OUT_OF_MEMORY = "解析时内存超限（超过解析进程的内存上限），文件可能被恶意构造，已放弃"
 # MuPDF reports a failed allocation as a RuntimeError naming the C call.
-_MUPDF_NO_MEMORY = re.compile(r"\b(?:malloc|calloc|realloc)\b.*\bfailed\b|out of memory",
-                              re.IGNORECASE)
+_MUPDF_NO_MEMORY = re.compile(
+    r"\b(?:malloc|calloc|realloc)\b.*\bfailed\b|out of memory", re.IGNORECASE
+)
 
 
-def extract_file(root: str | os.PathLike[str], rel: str,
-                 settings: ExtractSettings | None = None) -> ExtractedFile:
+def extract_file(
+    root: str | os.PathLike[str], rel: str, settings: ExtractSettings | None = None
+) -> ExtractedFile:
     """Read one project file by its content; failures become status/error."""
     settings = settings or ExtractSettings()
     try:
@@ -155,8 +160,9 @@ def read_bounded(root: Path, rel: str, settings: ExtractSettings) -> bytes:
 
 def _check_size(size: int, settings: ExtractSettings) -> None:
     if size > settings.max_file_bytes:
-        raise FileRefused(f"文件大小 {_human(size)}，超过上限 {_human(settings.max_file_bytes)}，"
-                          "未读取")
+        raise FileRefused(
+            f"文件大小 {_human(size)}，超过上限 {_human(settings.max_file_bytes)}，未读取"
+        )
     if size == 0:
         raise ExtractionError("空文件（0 字节）")
 
@@ -177,8 +183,9 @@ def _inside(root: Path, path: Path) -> bool:
         return False
 
 
-def _extract_by_format(data: bytes, rel: str, sha: str, fmt: str,
-                       settings: ExtractSettings) -> ExtractedFile:
+def _extract_by_format(
+    data: bytes, rel: str, sha: str, fmt: str, settings: ExtractSettings
+) -> ExtractedFile:
     named = PurePosixPath(rel).suffix.lower().lstrip(".")
     note = None
     if fmt in READ_FORMATS and named not in SAME_FORMAT_SUFFIXES.get(fmt, {fmt}):
@@ -186,8 +193,9 @@ def _extract_by_format(data: bytes, rel: str, sha: str, fmt: str,
     if fmt == "pdf":
         content = read_pdf(Path(rel), rel, settings, data=data)
         scanned = scanned_pages(content.blocks, content.pages_read)
-        blocks, ocr_pages, ocr_note, ocr_short = read_scanned(data, content.blocks, scanned,
-                                                              settings)
+        blocks, ocr_pages, ocr_note, ocr_short = read_scanned(
+            data, content.blocks, scanned, settings
+        )
         chars = sum(len(b.text) for b in blocks if b.kind != "table")
         status = "ok" if chars else "no_text"
         error = None if chars else "PDF 没有可提取的文字（可能是扫描件），未做文本比对"
@@ -197,25 +205,50 @@ def _extract_by_format(data: bytes, rel: str, sha: str, fmt: str,
             status = "partial"
         if content.broken is not None:
             status = "partial"
-            error = (f"PDF 声明共 {content.pages} 页，第 {content.pages_read + 1} 页起无法读取"
-                     f"（页面树损坏: {content.broken}），只分析了前 {content.pages_read} 页")
+            error = (
+                f"PDF 声明共 {content.pages} 页，第 {content.pages_read + 1} 页起无法读取"
+                f"（页面树损坏: {content.broken}），只分析了前 {content.pages_read} 页"
+            )
         elif content.pages_read < content.pages:
             status = "partial"
-            error = (f"共 {content.pages} 页，超过 {settings.max_pages} 页上限，"
-                     f"只分析了前 {content.pages_read} 页")
-        repaired = ("PDF 结构损坏（可能不完整或被截断），已自动修复后读取，内容可能有缺失"
-                    if content.repaired else None)
-        return ExtractedFile(rel, sha, "pdf", content.pages, chars, status,
-                             _join(note, repaired, ocr_note, error), blocks, content.signatures,
-                             content.fonts, ocr_pages=ocr_pages)
+            error = (
+                f"共 {content.pages} 页，超过 {settings.max_pages} 页上限，"
+                f"只分析了前 {content.pages_read} 页"
+            )
+        repaired = (
+            "PDF 结构损坏（可能不完整或被截断），已自动修复后读取，内容可能有缺失"
+            if content.repaired
+            else None
+        )
+        return ExtractedFile(
+            rel,
+            sha,
+            "pdf",
+            content.pages,
+            chars,
+            status,
+            _join(note, repaired, ocr_note, error),
+            blocks,
+            content.signatures,
+            content.fonts,
+            ocr_pages=ocr_pages,
+        )
     if fmt == "docx":
         content = read_docx(Path(rel), rel, settings, data=data)
         chars = sum(len(b.text) for b in content.blocks)
         status = "ok" if chars else "no_text"
         error = None if chars else "DOCX 正文没有文字"
-        return ExtractedFile(rel, sha, "docx", content.pages, chars, status,
-                             _join(note, *content.notes, error), content.blocks,
-                             content.signatures)
+        return ExtractedFile(
+            rel,
+            sha,
+            "docx",
+            content.pages,
+            chars,
+            status,
+            _join(note, *content.notes, error),
+            content.blocks,
+            content.signatures,
+        )
     if fmt in READERS:
         return _from_content(rel, sha, fmt, READERS[fmt](rel, data, settings), note)
     raise ExtractionError(describe_unread(data, fmt))
@@ -227,9 +260,9 @@ def scanned_pages(blocks: tuple[Block, ...], pages_read: int) -> list[int]:
     return [n for n in range(1, pages_read + 1) if n not in with_text]
 
 
-def read_scanned(data: bytes, blocks: tuple[Block, ...], scanned: list[int],
-                 settings: ExtractSettings
-                 ) -> tuple[tuple[Block, ...], tuple[tuple[int, float], ...], str | None, bool]:
+def read_scanned(
+    data: bytes, blocks: tuple[Block, ...], scanned: list[int], settings: ExtractSettings
+) -> tuple[tuple[Block, ...], tuple[tuple[int, float], ...], str | None, bool]:
     """The PDF's blocks with its scanned pages read by OCR, when OCR is installed.
 
     Returns the blocks in page order (renumbered), (page, confidence) of the
@@ -240,23 +273,28 @@ def read_scanned(data: bytes, blocks: tuple[Block, ...], scanned: list[int],
         return blocks, (), None, False
     budget = min(settings.ocr_seconds_per_file, settings.seconds_per_file * OCR_SHARE_OF_BUDGET)
     result = ocr_pdf_pages(data, scanned, budget)
-    merged = sorted([*blocks, *result.blocks], key=lambda b: (b.page or 0))
+    merged = sorted([*blocks, *result.blocks], key=lambda b: b.page or 0)
     renumbered = tuple(replace(b, index=i) for i, b in enumerate(merged))
     read = tuple(sorted(result.confidence.items()))
     notes = []
     if read:
         pages = "、".join(str(p) for p, _ in read)
         mean = sum(c for _, c in read) / len(read)
-        notes.append(f"第 {pages} 页没有文字层（扫描件），已用 OCR 识别（平均置信度 {mean:.0f}/100），"
-                     "识别文字可能有误，请以原件为准")
+        notes.append(
+            f"第 {pages} 页没有文字层（扫描件），已用 OCR 识别（平均置信度 {mean:.0f}/100），"
+            "识别文字可能有误，请以原件为准"
+        )
     if result.pages_left:
-        notes.append(f"OCR 时间上限 {budget:g} 秒内未能识别第 {result.pages_left[0]} 页起的 "
-                     f"{len(result.pages_left)} 个扫描页")
+        notes.append(
+            f"OCR 时间上限 {budget:g} 秒内未能识别第 {result.pages_left[0]} 页起的 "
+            f"{len(result.pages_left)} 个扫描页"
+        )
     return renumbered, read, _join(*notes), bool(result.pages_left)
 
 
-def _from_content(rel: str, sha: str, fmt: str, content: FormatContent,
-                  note: str | None) -> ExtractedFile:
+def _from_content(
+    rel: str, sha: str, fmt: str, content: FormatContent, note: str | None
+) -> ExtractedFile:
     """The entry of a file read by one of the readers of collusion.extract.content."""
     # Table rows count: unlike a PDF's, they repeat no other block's text.
     chars = sum(len(b.text) for b in content.blocks)
@@ -264,9 +302,17 @@ def _from_content(rel: str, sha: str, fmt: str, content: FormatContent,
     if content.partial and chars:
         status = "partial"
     empty = None if chars else (content.empty_reason or f"{fmt.upper()} 没有可提取的文字")
-    return ExtractedFile(rel, sha, fmt, content.pages, chars, status,
-                         _join(note, *content.notes, empty), content.blocks,
-                         content.signatures)
+    return ExtractedFile(
+        rel,
+        sha,
+        fmt,
+        content.pages,
+        chars,
+        status,
+        _join(note, *content.notes, empty),
+        content.blocks,
+        content.signatures,
+    )
 
 
 def _join(*messages: str | None) -> str | None:
@@ -275,11 +321,13 @@ def _join(*messages: str | None) -> str | None:
 
 
 def _failed(rel: str, sha: str, fmt: str, message: str, status: str = "error") -> ExtractedFile:
-    return ExtractedFile(path=rel, sha256=sha, format=fmt, pages=None, chars=0,
-                         status=status, error=message)
+    return ExtractedFile(
+        path=rel, sha256=sha, format=fmt, pages=None, chars=0, status=status, error=message
+    )
 
 
 # --- worker processes -----------------------------------------------------------
+
 
 def abandoned(root: Path, rel: str, settings: ExtractSettings, message: str) -> ExtractedFile:
     """The entry of a file whose worker was killed: its hash and format by
@@ -297,8 +345,11 @@ def _format_by_magic(data: bytes) -> str:
     if b"%PDF-" in data[:1024]:
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
-        for body, fmt in ((b"word/document.xml", "docx"), (b"xl/workbook.xml", "xlsx"),
-                          (b"OFD.xml", "ofd")):
+        for body, fmt in (
+            (b"word/document.xml", "docx"),
+            (b"xl/workbook.xml", "xlsx"),
+            (b"OFD.xml", "ofd"),
+        ):
             if body in data:
                 return fmt
         return "zip"
@@ -307,9 +358,12 @@ def _format_by_magic(data: bytes) -> str:
     return "unknown"
 
 
-def previously_failed(root: str | os.PathLike[str], rels: Iterable[str],
-                      settings: ExtractSettings,
-                      failure_of: Callable[[str], str | None]) -> dict[str, ExtractedFile]:
+def previously_failed(
+    root: str | os.PathLike[str],
+    rels: Iterable[str],
+    settings: ExtractSettings,
+    failure_of: Callable[[str], str | None],
+) -> dict[str, ExtractedFile]:
     """Files whose exact content failed to parse before (``failure_of(sha256)``
     gives the earlier error): reported again without being opened, so a
     hostile file costs its time budget once, not on every rescan."""
@@ -327,8 +381,14 @@ def previously_failed(root: str | os.PathLike[str], rels: Iterable[str],
     return found
 
 
-def _worker_main(conn: Connection, root: str, settings: ExtractSettings,
-                 parent_pid: int, temp: str, derive: Derive | None = None) -> None:
+def _worker_main(
+    conn: Connection,
+    root: str,
+    settings: ExtractSettings,
+    parent_pid: int,
+    temp: str,
+    derive: Derive | None = None,
+) -> None:
     """Serve extraction requests until the parent closes the pipe or dies."""
     die_with_parent(parent_pid)
     worker_signals()
@@ -380,15 +440,23 @@ def _derived(derive: Derive | None, extracted: ExtractedFile) -> Any:
 
 
 class _Worker:
-    def __init__(self, context, root: str, settings: ExtractSettings,  # noqa: ANN001
-                 temp: str, derive: Derive | None = None) -> None:
+    def __init__(
+        self,
+        context,
+        root: str,
+        settings: ExtractSettings,  # noqa: ANN001
+        temp: str,
+        derive: Derive | None = None,
+    ) -> None:
         self.conn, child = context.Pipe()
         # Later workers must not hold this pipe open (nor this one its own
         # parent end): the worker then sees end-of-file when the parent dies.
         close_in_forked_children(self.conn.fileno())
-        self.process = context.Process(target=_worker_main,
-                                       args=(child, root, settings, os.getpid(), temp, derive),
-                                       daemon=True)
+        self.process = context.Process(
+            target=_worker_main,
+            args=(child, root, settings, os.getpid(), temp, derive),
+            daemon=True,
+        )
         self.process.start()
         child.close()
         self.task: str | None = None
@@ -432,17 +500,23 @@ def worker_count(settings: ExtractSettings, files: int) -> int:
     return max(1, min(wanted, files))
 
 
-def extract_files(root: str | os.PathLike[str], rels: Iterable[str],
-                  settings: ExtractSettings | None = None,
-                  progress: Progress | None = None) -> dict[str, ExtractedFile]:
+def extract_files(
+    root: str | os.PathLike[str],
+    rels: Iterable[str],
+    settings: ExtractSettings | None = None,
+    progress: Progress | None = None,
+) -> dict[str, ExtractedFile]:
     """Extract every file in worker processes, each within its time budget."""
     return extract_and_derive(root, rels, settings, progress)[0]
 
 
 def extract_and_derive(
-    root: str | os.PathLike[str], rels: Iterable[str],
-    settings: ExtractSettings | None = None, progress: Progress | None = None,
-    derive: Derive | None = None, while_waiting: Callable[[], Any] | None = None,
+    root: str | os.PathLike[str],
+    rels: Iterable[str],
+    settings: ExtractSettings | None = None,
+    progress: Progress | None = None,
+    derive: Derive | None = None,
+    while_waiting: Callable[[], Any] | None = None,
 ) -> tuple[dict[str, ExtractedFile], dict[str, Any]]:
     """Extract every file in worker processes, each within its time budget;
     with ``derive``, the worker also computes ``derive(file)`` right after
@@ -496,8 +570,12 @@ def extract_and_derive(
                     if made is not None:
                         derived[result.path] = made
                 except (EOFError, OSError):
-                    result = abandoned(Path(root), worker.task or "", settings,
-                                       "解析进程异常退出（文件可能被恶意构造），已跳过")
+                    result = abandoned(
+                        Path(root),
+                        worker.task or "",
+                        settings,
+                        "解析进程异常退出（文件可能被恶意构造），已跳过",
+                    )
                     worker.kill()
                     workers[workers.index(worker)] = new_worker()
                 else:
@@ -511,8 +589,11 @@ def extract_and_derive(
                     rel = worker.task
                     worker.kill()
                     results[rel] = abandoned(
-                        Path(root), rel, settings,
-                        f"解析超过 {settings.seconds_per_file:g} 秒时间上限，已放弃")
+                        Path(root),
+                        rel,
+                        settings,
+                        f"解析超过 {settings.seconds_per_file:g} 秒时间上限，已放弃",
+                    )
                     workers[index] = new_worker()
                     if progress:
                         progress("extract", len(results), total)

@@ -47,8 +47,9 @@ class DocxContent:
     notes: tuple[str, ...] = ()  # damaged parts left out, for the report
 
 
-def read_docx(path: Path, rel: str, settings: ExtractSettings,
-              data: bytes | None = None) -> DocxContent:
+def read_docx(
+    path: Path, rel: str, settings: ExtractSettings, data: bytes | None = None
+) -> DocxContent:
     """Read one DOCX (from ``data`` when given, else from path); raise
     ExtractionError with a reason a clerk can act on.
 
@@ -98,13 +99,15 @@ def _embedded_reader(settings: ExtractSettings):  # noqa: ANN202 - docx_stories.
     return read
 
 
-def _read_parts(source: Path | io.BytesIO, settings: ExtractSettings,
-                notes: list[str]) -> dict[str, bytes]:
+def _read_parts(
+    source: Path | io.BytesIO, settings: ExtractSettings, notes: list[str]
+) -> dict[str, bytes]:
     """Every part, read within the zip limits (collusion.extract.package)."""
     return read_package(source, settings, notes, label="DOCX", essential=ESSENTIAL_PARTS)
 
 
 # --- signature codes ----------------------------------------------------------
+
 
 def _sig(field: str, value: str | None, rel: str, normalized: str | None = None):
     if value is None:
@@ -120,8 +123,9 @@ def _hex_id(value: str) -> str:
     return value.strip().strip("{}").replace("-", "").upper()
 
 
-def _signatures(parts: dict[str, bytes], trees: dict[str, etree._Element],
-                rel: str) -> tuple[SignatureValue, ...]:
+def _signatures(
+    parts: dict[str, bytes], trees: dict[str, etree._Element], rel: str
+) -> tuple[SignatureValue, ...]:
     found: list[SignatureValue | None] = []
     found += _core_signatures(trees, rel)
     found += _app_signatures(trees, rel)
@@ -141,16 +145,22 @@ def _core_signatures(trees: dict[str, etree._Element], rel: str) -> list[Signatu
     root = trees.get("docProps/core.xml")
     if root is None:
         return []
-    return [_sig(CORE_FIELDS[local_name(el)], el.text, rel)
-            for el in root if local_name(el) in CORE_FIELDS]
+    return [
+        _sig(CORE_FIELDS[local_name(el)], el.text, rel)
+        for el in root
+        if local_name(el) in CORE_FIELDS
+    ]
 
 
 def _app_signatures(trees: dict[str, etree._Element], rel: str) -> list[SignatureValue | None]:
     root = trees.get("docProps/app.xml")
     if root is None:
         return []
-    return [_sig(APP_FIELDS[local_name(el)], el.text, rel)
-            for el in root if local_name(el) in APP_FIELDS]
+    return [
+        _sig(APP_FIELDS[local_name(el)], el.text, rel)
+        for el in root
+        if local_name(el) in APP_FIELDS
+    ]
 
 
 def _custom_signatures(trees: dict[str, etree._Element], rel: str) -> list[SignatureValue | None]:
@@ -164,14 +174,14 @@ def _custom_signatures(trees: dict[str, etree._Element], rel: str) -> list[Signa
             continue
         value = "".join(prop.itertext())
         field = {"KSOProductBuildVer": "kso_product_build_ver", "ICV": "wps_icv"}.get(
-            name, f"custom:{name}")
+            name, f"custom:{name}"
+        )
         normalized = _hex_id(value) if field == "wps_icv" else None
         found.append(_sig(field, value, rel, normalized))
     return found
 
 
-def _settings_signatures(trees: dict[str, etree._Element],
-                         rel: str) -> list[SignatureValue | None]:
+def _settings_signatures(trees: dict[str, etree._Element], rel: str) -> list[SignatureValue | None]:
     found: list[SignatureValue | None] = []
     root = trees.get("word/settings.xml")
     if root is not None:
@@ -195,8 +205,7 @@ def _settings_signatures(trees: dict[str, etree._Element],
     return found
 
 
-def _people_signatures(trees: dict[str, etree._Element],
-                       rel: str) -> list[SignatureValue | None]:
+def _people_signatures(trees: dict[str, etree._Element], rel: str) -> list[SignatureValue | None]:
     """Comment authors and tracked-change authors: names of real editors."""
     found: list[SignatureValue | None] = []
     author = f"{{{W_NS}}}author"

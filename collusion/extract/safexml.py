@@ -17,10 +17,14 @@ from collusion.errors import ExtractionError, FileRefused
 # is checked again in case some other encoding hid it from both.
 _DOCTYPE = "<!DOCTYPE"
 _WIDE_ENCODINGS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (b"<\0\0\0", "utf-32-le"), (b"\0\0\0<", "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
-    (b"<\0", "utf-16-le"), (b"\0<", "utf-16-be"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (b"<\0\0\0", "utf-32-le"),
+    (b"\0\0\0<", "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (b"<\0", "utf-16-le"),
+    (b"\0<", "utf-16-be"),
 )
 
 
@@ -48,8 +52,9 @@ def declares_doctype(data: bytes) -> bool:
 
 def refuse_doctype(data: bytes, part: str) -> None:
     if declares_doctype(data):
-        raise FileRefused(f"{part} 含有 DTD/实体声明（可用于实体膨胀或读取外部文件的攻击），"
-                          "出于安全未解析")
+        raise FileRefused(
+            f"{part} 含有 DTD/实体声明（可用于实体膨胀或读取外部文件的攻击），出于安全未解析"
+        )
 
 
 def parse_xml(data: bytes, part: str) -> etree._Element:
@@ -67,8 +72,9 @@ def parse_xml(data: bytes, part: str) -> etree._Element:
         raise ExtractionError(f"{part} 不是有效的 XML: {exc}") from exc
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
-        raise FileRefused(f"{part} 含有 DTD/实体声明（可用于实体膨胀或读取外部文件的攻击），"
-                          "出于安全未解析")
+        raise FileRefused(
+            f"{part} 含有 DTD/实体声明（可用于实体膨胀或读取外部文件的攻击），出于安全未解析"
+        )
     return root
 
 

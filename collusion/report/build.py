@@ -94,8 +94,10 @@ def _json_type(value: Any) -> str:
 
 def number_alerts(alerts: list[Alert]) -> list[Alert]:
     """Alerts sorted and numbered A0001... so ids are stable."""
-    return [replace(alert, id=f"A{index:04d}")
-            for index, alert in enumerate(sorted(alerts, key=Alert.sort_key), start=1)]
+    return [
+        replace(alert, id=f"A{index:04d}")
+        for index, alert in enumerate(sorted(alerts, key=Alert.sort_key), start=1)
+    ]
 
 
 def alert_dict(alert: Alert) -> dict[str, Any]:
@@ -119,9 +121,15 @@ def alert_dict(alert: Alert) -> dict[str, Any]:
 
 
 def file_entry(file: ExtractedFile) -> dict[str, Any]:
-    entry = {"path": file.path, "sha256": file.sha256, "format": file.format,
-             "pages": file.pages, "chars": file.chars, "status": file.status,
-             "error": file.error}
+    entry = {
+        "path": file.path,
+        "sha256": file.sha256,
+        "format": file.format,
+        "pages": file.pages,
+        "chars": file.chars,
+        "status": file.status,
+        "error": file.error,
+    }
     if file.ocr_pages:
         entry["ocr_pages"] = [{"page": p, "confidence": c} for p, c in file.ocr_pages]
     return entry
@@ -130,41 +138,53 @@ def file_entry(file: ExtractedFile) -> dict[str, Any]:
 def files_not_analysed(bidder: Bidder, project: ProjectInput) -> int:
     """The bidder's files that were not (fully) analysed, refused links included."""
     read = sum(1 for f in bidder.files if f.status in NOT_ANALYSED)
-    refused = sum(1 for e in project.errors
-                  if e.get("bidder") == bidder.id and e.get("status") not in BIDDER_STATUSES)
+    refused = sum(
+        1
+        for e in project.errors
+        if e.get("bidder") == bidder.id and e.get("status") not in BIDDER_STATUSES
+    )
     return read + refused
 
 
-def error_entries(project: ProjectInput, files: list[tuple[str | None, ExtractedFile]]
-                  ) -> list[dict[str, Any]]:
+def error_entries(
+    project: ProjectInput, files: list[tuple[str | None, ExtractedFile]]
+) -> list[dict[str, Any]]:
     """Every problem: unreadable inputs, refused files, and files read only in part."""
     entries = [dict(e) for e in project.errors]
     for bidder, file in files:
         if file.status in NOT_ANALYSED or file.error:
-            entry = {"file": file.path, "error": file.error or file.status,
-                     "status": file.status}
+            entry = {"file": file.path, "error": file.error or file.status, "status": file.status}
             if bidder:
                 entry["bidder"] = bidder
             entries.append(entry)
     return sorted(entries, key=lambda e: (e["file"], e.get("line", 0), e["error"]))
 
 
-def project_summary(bidders: list[Bidder], alerts: list[Alert], pairs: list[PairScore],
-                    groups: list[dict], errors: list[dict]) -> str:
+def project_summary(
+    bidders: list[Bidder],
+    alerts: list[Alert],
+    pairs: list[PairScore],
+    groups: list[dict],
+    errors: list[dict],
+) -> str:
     """One paragraph in Chinese for the regulator."""
     files = sum(len(b.files) for b in bidders)
     flagged = [p for p in pairs if p.flagged]
-    text = (f"本项目共 {len(bidders)} 家投标人、{files} 个投标文件；"
-            f"{len(errors)} 项文件或输入问题见 errors。{_bidder_problems(bidders, errors)}"
-            f"共 {len(alerts)} 条预警，")
+    text = (
+        f"本项目共 {len(bidders)} 家投标人、{files} 个投标文件；"
+        f"{len(errors)} 项文件或输入问题见 errors。{_bidder_problems(bidders, errors)}"
+        f"共 {len(alerts)} 条预警，"
+    )
     leads = sum(1 for a in alerts if a.details.get("scope") == "cross_project")
     if leads:
         text += f"其中 {leads} 条为跨项目线索（与历史上其他项目投标文件相同，不参与本项目评分），"
     if not flagged:
         return text + "没有达到移交阈值的投标人组合。"
     strongest = sorted(flagged, key=lambda p: (-p.score, p.bidders))
-    pair_text = "；".join(f"{p.bidders[0]} 与 {p.bidders[1]}（评分 {p.score:.2f}）"
-                         for p in strongest[:SUMMARY_MAX_ITEMS])
+    pair_text = "；".join(
+        f"{p.bidders[0]} 与 {p.bidders[1]}（评分 {p.score:.2f}）"
+        for p in strongest[:SUMMARY_MAX_ITEMS]
+    )
     if len(strongest) > SUMMARY_MAX_ITEMS:
         pair_text += " 等（其余见 pairs）"
     group_text = "；".join("、".join(g["bidders"]) for g in groups[:SUMMARY_MAX_ITEMS])
@@ -177,7 +197,10 @@ def _bidder_problems(bidders: list[Bidder], errors: list[dict]) -> str:
     """Bidders without files or without a folder, and a project with nothing
     to compare, said in the summary (they are in errors too)."""
     notes = []
-    for status, label in ((EMPTY_BIDDER, "文件夹为空"), (MISSING_BIDDER, "在 project.json 中列出但没有文件夹")):
+    for status, label in (
+        (EMPTY_BIDDER, "文件夹为空"),
+        (MISSING_BIDDER, "在 project.json 中列出但没有文件夹"),
+    ):
         named = sorted({e["bidder"] for e in errors if e.get("status") == status and "bidder" in e})
         if named:
             notes.append(f"投标人 {'、'.join(named)} {label}，未参与比对。")
@@ -189,12 +212,18 @@ def _bidder_problems(bidders: list[Bidder], errors: list[dict]) -> str:
     return "".join(notes)
 
 
-def build_report(project: ProjectInput, bidders: list[Bidder], tender_files: list[ExtractedFile],
-                 alerts: list[Alert], pairs: list[PairScore], *,
-                 score_settings: ScoreSettings | None = None,
-                 ignored_signatures: list[dict] | None = None,
-                 indicators: dict[str, Any] | None = None,
-                 generated_at: datetime | None = None) -> dict[str, Any]:
+def build_report(
+    project: ProjectInput,
+    bidders: list[Bidder],
+    tender_files: list[ExtractedFile],
+    alerts: list[Alert],
+    pairs: list[PairScore],
+    *,
+    score_settings: ScoreSettings | None = None,
+    ignored_signatures: list[dict] | None = None,
+    indicators: dict[str, Any] | None = None,
+    generated_at: datetime | None = None,
+) -> dict[str, Any]:
     """The report dict (contract §3); everything in it is sorted so the output is deterministic.
 
     Args:
@@ -223,23 +252,34 @@ def build_report(project: ProjectInput, bidders: list[Bidder], tender_files: lis
         "disclaimer": DISCLAIMER,
         "summary": project_summary(bidders, alerts, pairs, groups, errors),
         "bidders": [
-            {"id": b.id, "name": b.name, "price": b.price,
-             "files": [file_entry(f) for f in b.files],
-             "files_not_analysed": files_not_analysed(b, project)}
+            {
+                "id": b.id,
+                "name": b.name,
+                "price": b.price,
+                "files": [file_entry(f) for f in b.files],
+                "files_not_analysed": files_not_analysed(b, project),
+            }
             for b in bidders
         ],
         "tender": {"files": [file_entry(f) for f in tender_files]},
         "alerts": [alert_dict(a) for a in alerts],
         "pairs": [
-            {"bidders": list(p.bidders), "score": p.score, "flagged": p.flagged,
-             "alerts": list(p.alert_ids), "kinds": list(p.kinds),
-             "weight": p.weight, "terms": [t.to_dict() for t in p.terms]}
+            {
+                "bidders": list(p.bidders),
+                "score": p.score,
+                "flagged": p.flagged,
+                "alerts": list(p.alert_ids),
+                "kinds": list(p.kinds),
+                "weight": p.weight,
+                "terms": [t.to_dict() for t in p.terms],
+            }
             for p in pairs
         ],
         "scoring": model_description(score_settings or ScoreSettings()),
         "groups": groups,
         "ignored_signatures": sorted(
-            ignored_signatures or [], key=lambda r: (r["field"], r["value"], r["bidders"])),
+            ignored_signatures or [], key=lambda r: (r["field"], r["value"], r["bidders"])
+        ),
         "indicators": indicators or {},
         "errors": errors,
     }

@@ -35,13 +35,18 @@ _RESIDENT_ID_15 = re.compile(_B + r"(\d{6})\d{6}(\d{3})" + _E)
 _BANK_ACCOUNT = re.compile(_B + r"(\d{4})\d{4,17}(\d{4})" + _E)
 _BANK_ACCOUNT_GROUPED = re.compile(_B + r"(\d{4})(?:[ -]\d{4}){3,5}([ -]\d{1,4})?" + _E)
 _MOBILE = re.compile(_B + r"((?:\+|00)?86[ -]?)?(1[3-9]\d)[ -]?\d{4}[ -]?(\d{4})" + _E)
-_LANDLINE = re.compile(_B + r"(\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3})([ -]?)\d{3,4}[ -]?(\d{4})"
-                       r"((?:-|转)\d{1,5})?" + _E)
+_LANDLINE = re.compile(
+    _B + r"(\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3})([ -]?)\d{3,4}[ -]?(\d{4})"
+    r"((?:-|转)\d{1,5})?" + _E
+)
 # Bounded as RFC 5321 bounds addresses, and tried only where a token starts,
 # so a long run of letters costs linear time.
-_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{0,63}"
-                    r"(@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24})"
-                    r"(?![A-Za-z])")
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+-])([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{0,63}"
+    r"(@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24})"
+    r"(?![A-Za-z])"
+)
+
 
 def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
@@ -58,30 +63,96 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = 
 )
 
 # Keys whose strings are identifiers of the report itself, never personal.
-KEEP_KEYS = frozenset({
-    "sha256", "id", "path", "file", "generated_at", "bidder", "bidders", "alerts",
-    "kind", "kinds", "severity", "basis", "field", "source", "format", "status",
-    "schema_version", "version", "label", "strength", "key", "alert", "method", "fact",
-})
+KEEP_KEYS = frozenset(
+    {
+        "sha256",
+        "id",
+        "path",
+        "file",
+        "generated_at",
+        "bidder",
+        "bidders",
+        "alerts",
+        "kind",
+        "kinds",
+        "severity",
+        "basis",
+        "field",
+        "source",
+        "format",
+        "status",
+        "schema_version",
+        "version",
+        "label",
+        "strength",
+        "key",
+        "alert",
+        "method",
+        "fact",
+    }
+)
 # Signature fields that name a person: masked as names.
-PERSON_FIELDS = frozenset({
-    "person", "author", "last_modified_by", "comment_author", "revision_author", "manager",
-})
+PERSON_FIELDS = frozenset(
+    {
+        "person",
+        "author",
+        "last_modified_by",
+        "comment_author",
+        "revision_author",
+        "manager",
+    }
+)
 # Identifier fields whose values are personal numbers or addresses.
-NUMBER_FIELDS = frozenset({
-    "resident_id", "mobile", "landline", "email", "bank_account", "builder_cert",
-    "safety_cert", "deposit_account",
-})
+NUMBER_FIELDS = frozenset(
+    {
+        "resident_id",
+        "mobile",
+        "landline",
+        "email",
+        "bank_account",
+        "builder_cert",
+        "safety_cert",
+        "deposit_account",
+    }
+)
 # Signature fields that are machine-made lineage ids or software names:
 # evidence whose value must survive redaction unchanged.
-TECHNICAL_FIELDS = frozenset({
-    "rsid_root", "rsid", "pdf_id_0", "pdf_id_1", "image_sha256", "docid_w14", "docid_w15",
-    "wps_icv", "kso_product_build_ver", "machine_code", "mac", "cpu_id", "disk_serial",
-    "ca_serial", "pricing_lock", "producer", "creator", "application", "app_version",
-    "template", "attached_template", "created", "credit_code",
-    "ofd_doc_id", "ofd_seal_id", "ofd_signer_cert_serial", "ofd_created", "ofd_modified",
-    "ofd_created_date", "ofd_modified_date", "ofd_signature_time", "ofd_sign_provider",
-})
+TECHNICAL_FIELDS = frozenset(
+    {
+        "rsid_root",
+        "rsid",
+        "pdf_id_0",
+        "pdf_id_1",
+        "image_sha256",
+        "docid_w14",
+        "docid_w15",
+        "wps_icv",
+        "kso_product_build_ver",
+        "machine_code",
+        "mac",
+        "cpu_id",
+        "disk_serial",
+        "ca_serial",
+        "pricing_lock",
+        "producer",
+        "creator",
+        "application",
+        "app_version",
+        "template",
+        "attached_template",
+        "created",
+        "credit_code",
+        "ofd_doc_id",
+        "ofd_seal_id",
+        "ofd_signer_cert_serial",
+        "ofd_created",
+        "ofd_modified",
+        "ofd_created_date",
+        "ofd_modified_date",
+        "ofd_signature_time",
+        "ofd_sign_provider",
+    }
+)
 # Value-carrying keys of a dict that names its field.
 VALUE_KEYS = ("value", "normalized", "raw", "display")
 # Shorter names would mask common characters everywhere.
@@ -93,8 +164,11 @@ MIN_NAME_CHARS = 2
 # kept, unless a contact or account label just before makes it a landline
 # written without separators (0760 8888 1234) or an account number.
 _ITEM_CODE = re.compile(_B + r"0[1-9]\d{10}" + _E)
-_PERSONAL_LABEL = re.compile(r"(?:电话|手机|传真|联系|热线|账号|账户|帐号|帐户|卡号|开户|"
-                             r"tel|phone|fax|mobile|account)\W{0,3}$", re.IGNORECASE)
+_PERSONAL_LABEL = re.compile(
+    r"(?:电话|手机|传真|联系|热线|账号|账户|帐号|帐户|卡号|开户|"
+    r"tel|phone|fax|mobile|account)\W{0,3}$",
+    re.IGNORECASE,
+)
 PERSONAL_LABEL_CHARS = 12  # how far before a number its label is looked for
 
 
@@ -103,10 +177,10 @@ def redact_text(text: str) -> str:
     bill-of-quantities item codes kept."""
     parts, start = [], 0
     for match in _ITEM_CODE.finditer(text):
-        before = text[max(0, match.start() - PERSONAL_LABEL_CHARS):match.start()]
+        before = text[max(0, match.start() - PERSONAL_LABEL_CHARS) : match.start()]
         if _PERSONAL_LABEL.search(before):
             continue
-        parts += [_mask_patterns(text[start:match.start()]), match.group(0)]
+        parts += [_mask_patterns(text[start : match.start()]), match.group(0)]
         start = match.end()
     parts.append(_mask_patterns(text[start:]))
     return "".join(parts)
@@ -144,8 +218,7 @@ def _collect(value: Any, known: dict[str, str]) -> None:
     if not isinstance(value, dict):
         return
     field = value.get("field")
-    mask = (mask_name if field in PERSON_FIELDS
-            else mask_number if field in NUMBER_FIELDS else None)
+    mask = mask_name if field in PERSON_FIELDS else mask_number if field in NUMBER_FIELDS else None
     if mask is not None:
         for key in VALUE_KEYS:
             text = value.get(key)
@@ -165,8 +238,7 @@ class _Redactor:
     def __init__(self, known: dict[str, str]) -> None:
         self.known = known
         ordered = sorted(known, key=lambda v: (-len(v), v))
-        self.known_re = (re.compile("|".join(re.escape(v) for v in ordered))
-                         if ordered else None)
+        self.known_re = re.compile("|".join(re.escape(v) for v in ordered)) if ordered else None
 
     def text(self, text: str) -> str:
         if self.known_re is not None:
@@ -185,7 +257,8 @@ class _Redactor:
             # A dict naming a technical field (rsid, pdf_id_0, image_sha256,
             # machine_code, ...) keeps its value: it is evidence, not a person.
             is_technical = isinstance(field, str) and (
-                field in TECHNICAL_FIELDS or field.startswith("xmp_"))
+                field in TECHNICAL_FIELDS or field.startswith("xmp_")
+            )
             return {k: self.value(v, k, is_technical) for k, v in value.items()}
         return value
 

@@ -69,8 +69,9 @@ def _child(conn: Connection, fn: Callable[[], R], parent_pid: int) -> None:
         os._exit(0)  # no atexit handlers, no flushing of the parent's buffers
 
 
-def beside(background: Callable[[], R], foreground: Callable[[], S], *,
-           weight: int | None = None) -> tuple[R, S]:
+def beside(
+    background: Callable[[], R], foreground: Callable[[], S], *, weight: int | None = None
+) -> tuple[R, S]:
     """``(background(), foreground())``, the first computed in a forked child
     while the caller computes the second; both in the caller when ``weight``
     (characters, usually) says the work is too small to be worth a fork."""
@@ -100,6 +101,7 @@ def split_map(fn: Callable[[T], R], items: Sequence[T], weights: Sequence[int]) 
     if len(items) < 2 or sum(weights) < MIN_PARALLEL_WEIGHT or not can_fork():
         return [fn(item) for item in items]
     cut = _split_at(weights)
-    second, first = beside(lambda: [fn(item) for item in items[cut:]],
-                           lambda: [fn(item) for item in items[:cut]])  # weight checked above
+    second, first = beside(
+        lambda: [fn(item) for item in items[cut:]], lambda: [fn(item) for item in items[:cut]]
+    )  # weight checked above
     return first + second

@@ -178,8 +178,10 @@ def fold_cross_project(alerts: list[Alert], flagged: set[tuple[str, ...]]) -> li
             continue
         leads = folded[id(alert)]
         if leads:
-            cited = [{**_cite(a), "other_project": a.details.get("other_project")}
-                     for a in sorted(leads, key=Alert.sort_key)]
+            cited = [
+                {**_cite(a), "other_project": a.details.get("other_project")}
+                for a in sorted(leads, key=Alert.sort_key)
+            ]
             also = list(alert.details.get("also_found", [])) + cited
             alert = replace(alert, details={**alert.details, "also_found": also})
         out.append(alert)
@@ -188,11 +190,14 @@ def fold_cross_project(alerts: list[Alert], flagged: set[tuple[str, ...]]) -> li
 
 def _values(alert: Alert) -> list[tuple[str, str]]:
     found = [(alert.details.get("field"), alert.details.get("normalized"))]
-    found += [(f.get("field"), f.get("normalized", f.get("value")))
-              for f in alert.details.get("fields", ()) if isinstance(f, dict)]
+    found += [
+        (f.get("field"), f.get("normalized", f.get("value")))
+        for f in alert.details.get("fields", ())
+        if isinstance(f, dict)
+    ]
     return [(f, v) for f, v in found if f and v]
 
 
 def _pairs(bidders: tuple[str, ...]) -> list[tuple[str, str]]:
     ordered = sorted(bidders)
-    return [(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1:]]
+    return [(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 :]]

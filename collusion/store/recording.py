@@ -192,8 +192,9 @@ def _insert_many(conn: Any, table: str, rows: list[dict], *, replace: bool = Fal
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
         sql += f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
     values = operator.itemgetter(*columns)  # a tuple per row, or the value of one column
-    conn.executemany(sql, [values(r) for r in rows] if len(columns) > 1
-                     else [(values(r),) for r in rows])
+    conn.executemany(
+        sql, [values(r) for r in rows] if len(columns) > 1 else [(values(r),) for r in rows]
+    )
 
 
 def upsert(conn: Any, table: str, row: dict) -> None:

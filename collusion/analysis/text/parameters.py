@@ -71,7 +71,9 @@ def evidence_params(params: Sequence[Param], weight: Mapping[str, float]) -> Evi
     return items, sum(weight[p.key] for p in items)
 
 
-WINDOW_SUFFIX = re.compile(r"（第\d+段）$")  # what collusion.analysis.sections adds to a window's title
+WINDOW_SUFFIX = re.compile(
+    r"（第\d+段）$"
+)  # what collusion.analysis.sections adds to a window's title
 
 
 def section_units(prepared: Sequence[Prepared]) -> tuple[tuple[int, ...], ...]:

@@ -121,6 +121,12 @@ class ParamColumns:
         if not self.spans:
             return ()
         starts, ends = self.spans[0::2], self.spans[1::2]
-        columns = (self.keys.split(SEPARATOR), self.values.split(SEPARATOR),
-                   self.terms.split(SEPARATOR), starts, ends, repeat(section))
+        columns = (
+            self.keys.split(SEPARATOR),
+            self.values.split(SEPARATOR),
+            self.terms.split(SEPARATOR),
+            starts,
+            ends,
+            repeat(section),
+        )
         return tuple(map(Param, *columns))

@@ -73,8 +73,9 @@ def _python_shingles(text: str, k: int) -> list[int]:
 
 VECTOR_MIN_WINDOWS = 512  # below this, numpy's per-call cost exceeds the loop's
 XXH32_SHORT_INPUT = 16  # XXH32 reads inputs of 16 bytes and more in stripes
-_P1, _P2, _P3, _P4, _P5 = (np.uint32(p) for p in (
-    0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F, 0x165667B1))
+_P1, _P2, _P3, _P4, _P5 = (
+    np.uint32(p) for p in (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F, 0x165667B1)
+)
 
 
 def _rotl(x: np.ndarray, r: int) -> np.ndarray:
@@ -86,9 +87,12 @@ def _xxh32_short(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> n
     (``data`` padded bytes); uint32 arithmetic wraps like C's."""
     size = len(data) - 3
     # The little-endian 4-byte word at every byte offset, read once.
-    word_at = (data[:size].astype(np.uint32) | (data[1 : size + 1].astype(np.uint32) << 8)
-               | (data[2 : size + 2].astype(np.uint32) << 16)
-               | (data[3 : size + 3].astype(np.uint32) << 24))
+    word_at = (
+        data[:size].astype(np.uint32)
+        | (data[1 : size + 1].astype(np.uint32) << 8)
+        | (data[2 : size + 2].astype(np.uint32) << 16)
+        | (data[3 : size + 3].astype(np.uint32) << 24)
+    )
     byte_at = data.astype(np.uint32)
     with np.errstate(over="ignore"):
         h = np.uint32(SHINGLE_HASH_SEED) + _P5 + lengths

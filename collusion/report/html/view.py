@@ -61,10 +61,16 @@ def build_view(report: Mapping[str, Any]) -> dict[str, Any]:
     rest = [a for a in sorted(alerts.values(), key=alert_sort_key) if a["id"] not in shown]
     # Cross-project leads form no pair of this project: listed on their own,
     # never under "below the threshold" (a high lead is not a weak sign).
-    leads = [alert_view(a, tuple(a["bidders"][:2]), names, bidders) for a in rest
-             if (a.get("details") or {}).get("scope") == "cross_project"]
-    others = [alert_view(a, tuple(a["bidders"][:2]), names, bidders) for a in rest
-              if (a.get("details") or {}).get("scope") != "cross_project"]
+    leads = [
+        alert_view(a, tuple(a["bidders"][:2]), names, bidders)
+        for a in rest
+        if (a.get("details") or {}).get("scope") == "cross_project"
+    ]
+    others = [
+        alert_view(a, tuple(a["bidders"][:2]), names, bidders)
+        for a in rest
+        if (a.get("details") or {}).get("scope") != "cross_project"
+    ]
     project = report.get("project") or {}
     generator = report.get("generator") or {}
     problems = problem_rows(report, bidders)
