@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from collusion.analysis.prices import parse_boq
+from collusion.analysis.bills import parse_boq
 from collusion.extract import extract_file
 from collusion.scan import scan_project
 from tools import synth

@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 from test_identifiers import context_of, para, row
 
+from collusion.analysis.bills import arithmetic_error, parse_boq
 from collusion.analysis.prices import (
-    arithmetic_error,
     find_prices,
     identical_prices,
-    parse_boq,
     parse_uppercase_amount,
     progressions,
     screens,

@@ -13,7 +13,7 @@ from conftest import ProjectBuilder
 from formats_support import SOFFICE, convert, zip_bytes
 from lxml import etree
 
-from collusion.analysis.prices import parse_boq
+from collusion.analysis.bills import parse_boq
 from collusion.extract import extract_file
 from collusion.settings import ExtractSettings
 

@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 
-from collusion.analysis.prices import is_boq_header
+from collusion.analysis.bills import is_boq_header
 from collusion.analysis.text import TextSettings
 from collusion.models import Block, Section
 from collusion.report.labels import STORY_LABELS

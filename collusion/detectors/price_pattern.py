@@ -30,19 +30,16 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import combinations
 
+from collusion.analysis.bills import BoqComparison, BoqItem, compare_boq, parse_boq
 from collusion.analysis.identifiers import section_titles
 from collusion.analysis.prices import (
     CENT,
     CONTROL_PRICE_LABELS,
-    BoqComparison,
-    BoqItem,
     PriceFinding,
-    compare_boq,
     discount,
     find_prices,
     identical_prices,
     is_round_amount,
-    parse_boq,
     progressions,
     screens,
 )
