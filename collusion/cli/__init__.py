@@ -1,0 +1,31 @@
+"""The `collusion` command: a thin click layer over the library.
+
+Exit status: 0 when the scan ran (whatever it found), 2 for usage errors
+(click's own), 1 when the scan could not run (no such project, no bidders,
+an unwritable output). One module per command (group); only this package
+imports click.
+"""
+
+from __future__ import annotations
+
+import click
+
+from collusion import __version__
+from collusion.cli.history import history
+from collusion.cli.nightly import nightly
+from collusion.cli.scan import render, scan
+
+
+@click.group()
+@click.version_option(__version__, prog_name="collusion")
+def main() -> None:
+    """Find signs of bid collusion (围标串标) among the bids of one tender."""
+
+
+main.add_command(scan)
+main.add_command(render)
+main.add_command(nightly)
+main.add_command(history)
+
+if __name__ == "__main__":
+    main()

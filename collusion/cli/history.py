@@ -1,0 +1,87 @@
+"""`collusion history`: query the history database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from collusion.cli.common import db_option
+from collusion.errors import CollusionError
+
+
+@click.group()
+def history() -> None:
+    """Query the history database: a project's alerts, where a value was seen."""
+
+
+def _open_existing(db_path: Path | str | None):  # noqa: ANN202
+    """Open the history for reading; never create an empty one by mistake."""
+    from collusion import store
+
+    path = store.resolve_db(db_path)
+    if isinstance(path, Path) and not path.exists():
+        raise click.ClickException(f"no history database at {path} (see --db, $COLLUSION_DB)")
+    try:
+        return store.open_db(path)
+    except CollusionError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _emit(rows: list[dict], as_json: bool, empty: str, line) -> None:  # noqa: ANN001
+    """Rows as JSON, or one line each (``line(row)``), or ``empty`` when none."""
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo(empty)
+    for row in rows:
+        click.echo(line(row))
+
+
+def _alert_line(alert: dict) -> str:
+    return (
+        f"{alert['id']}  {alert['severity']:<6} {alert['kind']:<20} "
+        f"{','.join(alert['bidders'])}  {alert['summary']}"
+    )
+
+
+def _sighting_line(row: dict) -> str:
+    who = f"{row['bidder']} ({row['company'] or '?'})" if row["bidder"] else "tender"
+    return (
+        f"{row['project_id']}  {who}  {row['file'] or 'signatures.csv'}  "
+        f"{row['field']}={row['value']}"
+    )
+
+
+@history.command("alerts")
+@click.argument("project_id")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the alerts as JSON.")
+def history_alerts(project_id: str, db_path: Path | str | None, as_json: bool) -> None:
+    """List the stored alerts of PROJECT_ID (exits 1 when the history does not know it)."""
+    from collusion.store import has_project, project_alerts
+
+    db = _open_existing(db_path)
+    known = has_project(db, project_id)
+    alerts = project_alerts(db, project_id) if known else []
+    db.close()
+    if not known:
+        raise click.ClickException(f"unknown project {project_id}: the history has no scan of it")
+    _emit(alerts, as_json, f"no alerts stored for {project_id}", _alert_line)
+
+
+@history.command("seen")
+@click.argument("value")
+@click.option("--field", help="Only this field (e.g. rsid_root, machine_code).")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the sightings as JSON.")
+def history_seen(value: str, field: str | None, db_path: Path | str | None, as_json: bool) -> None:
+    """Where a signature VALUE has been seen: project, bidder, company, file, field."""
+    from collusion.store import signature_sightings
+
+    db = _open_existing(db_path)
+    rows = signature_sightings(db, value, field)
+    db.close()
+    _emit(rows, as_json, f"{value} has not been seen", _sighting_line)

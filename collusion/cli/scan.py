@@ -1,0 +1,208 @@
+"""`collusion scan` and `collusion render`: one project to a report, a saved report to HTML."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from collusion.cli.common import (
+    ProgressBar,
+    db_target,
+    ending_on_signals,
+    os_reason,
+    settings_from_options,
+)
+from collusion.errors import CollusionError
+from collusion.report.build import dumps, write_report
+
+
+@click.command()
+@click.argument("project", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--output",
+    "-o",
+    default="-",
+    show_default=True,
+    help="Where to write the JSON report; '-' for standard output.",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a self-contained HTML report to this file.",
+)
+@click.option(
+    "--db",
+    "db_path",
+    callback=lambda ctx, param, value: db_target(value),
+    help="Record the scan in this history database (and match against it): "
+    "a SQLite file or a postgresql:// connection string.",
+)
+@click.option(
+    "--redact",
+    is_flag=True,
+    help="Mask personal data (ID, phone, account numbers) for wider circulation.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@click.option("--max-file-mb", type=float, help="Refuse bid files larger than this (default 200).")
+@click.option("--max-pages", type=int, help="Read at most this many pages of a PDF (default 3000).")
+@click.option(
+    "--seconds-per-file",
+    type=float,
+    help="Abandon a file whose parsing takes longer (default 120).",
+)
+@click.option(
+    "--workers", type=int, help="Extraction processes (default: one per core, at most 2)."
+)
+def scan(
+    project: Path,
+    output: str,
+    html_path: Path | None,
+    db_path: Path | str | None,
+    redact: bool,
+    quiet: bool,
+    max_file_mb: float | None,
+    max_pages: int | None,
+    seconds_per_file: float | None,
+    workers: int | None,
+) -> None:
+    """Scan one PROJECT folder (project.json, tender/, bids/<bidder>/, signatures.csv)."""
+    from collusion.report.build import check_output_paths
+    from collusion.scan import scan_project
+
+    settings = settings_from_options(max_file_mb, max_pages, seconds_per_file, workers)
+    progress = ProgressBar() if not quiet and sys.stderr.isatty() else None
+    try:
+        check_output_paths(output, html_path)
+        history = _History(db_path)
+        with ending_on_signals():
+            result = history.scan(project, settings, progress, scan_project)
+    except CollusionError as exc:
+        from collusion.runtime.console import printable
+
+        raise click.ClickException(printable(str(exc))) from exc
+    finally:
+        if progress:
+            progress.close()
+    report = result.report
+    if redact:
+        from collusion.report.redact import redact_report
+
+        report = redact_report(report)
+    try:
+        if output == "-":
+            click.echo(dumps(report), nl=False)
+        else:
+            with ending_on_signals():
+                write_report(report, output)
+        if html_path is not None:
+            from collusion.report.html import write_html
+
+            with ending_on_signals():
+                write_html(report, html_path)
+    except OSError as exc:
+        history.close()
+        raise click.ClickException(f"无法写出报告: {exc}") from exc
+    # The report is out; only now is the scan recorded.
+    history.record(result)
+    if not quiet and sys.stderr.isatty():
+        from collusion.report.terminal import format_terminal_summary
+
+        click.echo(format_terminal_summary(report), err=True)
+    if history.error:
+        from collusion.runtime.console import printable
+
+        raise click.ClickException(
+            printable(f"报告已写出，但未记入历史库 {db_path}: {history.error}")
+        )
+
+
+class _History:
+    """The --db history of one scan: opened if it can be, recorded after the report.
+
+    A database that cannot be read or written costs the scan its history,
+    never its report; ``error`` says why, in one line.
+    """
+
+    def __init__(self, db_path: Path | str | None) -> None:
+        from collusion import store
+        from collusion.nightly.run import HISTORY_ERRORS
+
+        self.db = None
+        self.error: str | None = None
+        if db_path is not None:
+            try:
+                self.db = store.open_db(db_path)
+            except HISTORY_ERRORS as exc:
+                self.error = str(exc)
+
+    def scan(self, project: Path, settings, progress, scan_project):  # noqa: ANN001, ANN201
+        from collusion import store
+        from collusion.nightly.run import HISTORY_ERRORS
+
+        if self.db is None:
+            return scan_project(project, settings, progress=progress)
+        try:
+            return scan_project(
+                project, settings, history=store.History(self.db), progress=progress
+            )
+        except HISTORY_ERRORS as exc:
+            self.fail(exc)
+            return scan_project(project, settings, progress=progress)
+
+    def record(self, result) -> None:  # noqa: ANN001
+        from collusion import store
+        from collusion.nightly.run import HISTORY_ERRORS
+
+        if self.db is not None:
+            try:
+                store.record_scan(self.db, result)
+            except HISTORY_ERRORS as exc:
+                self.fail(exc)
+        self.close()
+
+    def fail(self, exc: BaseException) -> None:
+        self.error = f"{type(exc).__name__}: {exc}"
+        self.close()
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+
+@click.command()
+@click.argument("report_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--html",
+    "html_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The HTML file to write.",
+)
+def render(report_file: Path, html_path: Path) -> None:
+    """Render a saved JSON REPORT_FILE as a self-contained HTML page.
+
+    The file is checked against the report schema first; exits 1 with one
+    line saying why when it is not a report or the page cannot be written.
+    """
+    from collusion.report.build import check_output_paths, read_report
+    from collusion.report.html import write_html
+
+    try:
+        check_output_paths(report_file, html_path)
+        report = read_report(report_file)
+    except CollusionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(
+            f"无法读取报告 {report_file}：{os_reason(exc, report_file)}"
+        ) from exc
+    try:
+        write_html(report, html_path)
+    except OSError as exc:
+        raise click.ClickException(
+            f"无法写出 HTML {html_path}：{os_reason(exc, html_path)}"
+        ) from exc
