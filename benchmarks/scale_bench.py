@@ -33,6 +33,7 @@ a temporary folder, or the ``--cache`` folder given.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import json
 import os
@@ -222,9 +223,11 @@ def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
     # stage's, not each one's.
     scan.prepare_text = timed("  of which text preparation", scan.prepare_text)
     scan.run_detectors = timed("detectors, text preparation (wall)", scan.run_detectors)
-    scan.DETECTORS = tuple(
-        (name, fn if name in detectors.PROJECT_ONLY else timed(f"  of which {name}", fn))
-        for name, fn in detectors.DETECTORS
+    scan.REGISTRY = tuple(
+        spec
+        if spec.project_only
+        else dataclasses.replace(spec, detect=timed(f"  of which {spec.name}", spec.detect))
+        for spec in detectors.REGISTRY
     )
     compare = near_duplicate_text.compare_project
 

@@ -106,6 +106,23 @@ class ProjectInput:
     csv_signatures: tuple[SignatureValue, ...]
     errors: tuple[dict[str, Any], ...]  # problems found while loading
 
+    def bidder_name(self, bidder_id: str) -> str | None:
+        """The bidder's company name as project.json gives it, or None.
+
+        The one recipe for a bidder's own name: the bidders of the report, the
+        names masked before text comparison and the mixed-documents search
+        all take it from here.
+        """
+        value = (self.bidder_meta.get(bidder_id) or {}).get("name")
+        return (str(value).strip() or None) if value is not None else None
+
+    def own_names(self) -> dict[str, list[str]]:
+        """Each bidder's own names, masked in its text before comparison."""
+        return {
+            bidder: [name] if (name := self.bidder_name(bidder)) else []
+            for bidder in sorted(self.bidder_files)
+        }
+
 
 @dataclass(frozen=True)
 class Evidence:

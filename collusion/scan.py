@@ -14,19 +14,11 @@ from collusion.analysis import minhash
 from collusion.analysis.folding import load_tables
 from collusion.analysis.reference import load_known_common
 from collusion.analysis.sections import split_sections
-from collusion.analysis.text import fingerprint_project
+from collusion.analysis.text import fingerprint_project, prepare_project
 from collusion.analysis.text.aggregation import tfidf_tools
 from collusion.analysis.text.boilerplate import reference_shingles
 from collusion.analysis.text.shingles import SectionKey, SectionPrep, prepare_section, section_key
-from collusion.detectors import (
-    DETECTORS,
-    FINGERPRINT_READERS,
-    PROJECT_ONLY,
-    Detector,
-    near_duplicate_text,
-    project_indicators,
-    shared_signature,
-)
+from collusion.detectors import REGISTRY, DetectorSpec, project_indicators, shared_signature
 from collusion.extract import extract_and_derive, previously_failed
 from collusion.history import HistoryView, TextFingerprints
 from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput, ScanContext, Section
@@ -133,9 +125,7 @@ def _scan_project(
     )
     if before_history is not None:
         before_history()
-    ready = prepared_sections(
-        texts, worker_names(project), near_duplicate_text.bidder_names(context)
-    )
+    ready = prepared_sections(texts)
     freeze_built()  # the files and sections live to the end
 
     def with_text(context: ScanContext) -> ScanContext:
@@ -217,7 +207,7 @@ def file_text_maker(
     tables it needs are built here, before the workers fork)."""
     load_tables()
     owners = {path: bidder for bidder, files in project.bidder_files.items() for path in files}
-    names = worker_names(project)
+    names = project.own_names()
     text_settings = settings.text
 
     def file_text(file: ExtractedFile) -> FileText:
@@ -242,26 +232,9 @@ def file_text_maker(
     return file_text
 
 
-def worker_names(project: ProjectInput) -> dict[str, list[str]]:
-    """The names the workers mask in each bidder's text: project.json's, as
-    ``assemble_bidders`` reads them (``prepared_sections`` checks them)."""
-    names = {}
-    for bidder in project.bidder_files:
-        name = _text_or_none((project.bidder_meta.get(bidder) or {}).get("name"))
-        names[bidder] = [name] if name else []
-    return names
-
-
-def prepared_sections(
-    texts: dict[str, FileText], used: dict[str, list[str]], wanted: dict[str, list[str]]
-) -> dict[SectionKey, SectionPrep]:
-    """The sections the workers prepared with the names the comparison masks."""
-    return {
-        key: prep
-        for text in texts.values()
-        for key, prep in text.prepared.items()
-        if used.get(key[0]) == wanted.get(key[0])
-    }
+def prepared_sections(texts: dict[str, FileText]) -> dict[SectionKey, SectionPrep]:
+    """The sections the workers prepared, with the names ``ProjectInput.own_names`` gives."""
+    return {key: prep for text in texts.values() for key, prep in text.prepared.items()}
 
 
 def assemble_bidders(
@@ -274,16 +247,12 @@ def assemble_bidders(
         bidders.append(
             Bidder(
                 id=bidder_id,
-                name=_text_or_none(meta.get("name")),
+                name=project.bidder_name(bidder_id),
                 price=_price_or_none(meta.get("price")),
                 files=tuple(extracted[p] for p in project.bidder_files[bidder_id]),
             )
         )
     return tuple(bidders)
-
-
-def _text_or_none(value: Any) -> str | None:
-    return str(value).strip() or None if value is not None else None
 
 
 def _price_or_none(value: Any) -> float | None:
@@ -329,14 +298,31 @@ def section_bidders(
 def prepare_text(
     context: ScanContext, ready: dict[SectionKey, SectionPrep] | None = None
 ) -> ScanContext:
-    """The text engine's preparation, once for the whole scan, from the
-    sections the workers prepared (``ready``); the fingerprints a history
-    needs are made beside the text comparison (``run_detectors``)."""
-    return replace(context, text=near_duplicate_text.prepare_text(context, ready))
+    """The text stage: every section prepared for comparison and the text
+    that is never evidence (``collusion.analysis.text.prepare_project``), once
+    for the whole scan, from the sections the workers prepared (``ready``).
+    Boilerplate counts include the history's earlier projects, this
+    project's own earlier record left out."""
+    history = None
+    if context.history is not None:
+        history = functools.partial(
+            context.history.text_shingles, exclude_project=context.project.id
+        )
+    text = prepare_project(
+        context.sections,
+        context.tender_sections,
+        context.project.own_names(),
+        context.settings.text,
+        history,
+        ready,
+    )
+    return replace(context, text=text)
 
 
 def fingerprint_context(context: ScanContext) -> TextFingerprints:
-    text = context.text or near_duplicate_text.prepare_text(context)
+    """The sections' fingerprints the history keeps (from the prepared text)."""
+    text = context.text or prepare_text(context).text
+    assert text is not None
     settings = context.settings.text
     return fingerprint_project(text.prepared, text.boilerplate, context.tender_sections, settings)
 
@@ -378,34 +364,32 @@ def run_detectors(
     prepare: Callable[[ScanContext], ScanContext] | None = None,
     fingerprints: bool = False,
 ) -> tuple[ScanContext, list[Alert]]:
-    """Every detector of the contract's alert kinds; the alerts in
-    ``DETECTORS`` order, and the context the text detectors saw.
+    """Every detector of ``REGISTRY``; the alerts in its order, and the
+    context the text detectors saw.
 
-    The detectors that read only the project start at once in a second
-    process; this one meanwhile runs ``prepare`` (the text preparation, which
-    only the others need) and then the others (the text comparison). With
-    ``fingerprints`` (a history to match against), the sections' fingerprints
-    are made in another process beside the text comparison, for the
-    detectors that read them and for the history.
+    The project-only detectors start at once in a second process; this one
+    meanwhile runs ``prepare`` (the text stage, which only the others need)
+    and then the others. With ``fingerprints`` (a history to match against),
+    the sections' fingerprints are made in another process beside the
+    detectors that do not read them. Each detector sees the history only
+    when its spec says it reads it.
     """
-    beside_text = [(n, d) for n, d in DETECTORS if n in PROJECT_ONLY]
-    here = [(n, d) for n, d in DETECTORS if n not in PROJECT_ONLY]
     done: list[str] = []
 
-    def run(
-        chosen: list[tuple[str, Detector]], ctx: ScanContext, report: bool
-    ) -> dict[str, list[Alert]]:
+    def run(specs: list[DetectorSpec], ctx: ScanContext, count: bool) -> dict[str, list[Alert]]:
         found = {}
-        for name, detect in chosen:
-            found[name] = detect(ctx)
-            if report and progress:
-                done.append(name)
-                progress("detect", len(done), len(DETECTORS))
+        without_history = replace(ctx, history=None)
+        for spec in specs:
+            found[spec.name] = spec.detect(ctx if spec.reads_history else without_history)
+            if count and progress:
+                done.append(spec.name)
+                progress("detect", len(done), len(REGISTRY))
         return found
 
-    def prepared_then_run() -> tuple[ScanContext, dict[str, list[Alert]]]:
+    def text_then_detect() -> tuple[ScanContext, dict[str, list[Alert]]]:
         ctx = prepare(context) if prepare is not None else context
-        first = [(n, d) for n, d in here if n not in FINGERPRINT_READERS]
+        here = [s for s in REGISTRY if not s.project_only]
+        first = [s for s in here if not s.reads_fingerprints]
         if fingerprints and ctx.fingerprints is None:
             prints, found = beside(
                 functools.partial(fingerprint_context, ctx),
@@ -415,14 +399,17 @@ def run_detectors(
             ctx = replace(ctx, fingerprints=prints)
         else:
             found = run(first, ctx, True)
-        found.update(run([(n, d) for n, d in here if n in FINGERPRINT_READERS], ctx, True))
+        found.update(run([s for s in here if s.reads_fingerprints], ctx, True))
         return ctx, found
 
     chars = sum(len(b.text) for bidder in context.bidders for f in bidder.files for b in f.blocks)
+    project_only = [s for s in REGISTRY if s.project_only]
     there, (context, found) = beside(
-        lambda: run(beside_text, context, False), prepared_then_run, weight=chars
+        lambda: run(project_only, replace(context, history=None), False),
+        text_then_detect,
+        weight=chars,
     )
     found.update(there)
     if progress:
-        progress("detect", len(DETECTORS), len(DETECTORS))
-    return context, [alert for name, _ in DETECTORS for alert in found[name]]
+        progress("detect", len(REGISTRY), len(REGISTRY))
+    return context, [alert for spec in REGISTRY for alert in found[spec.name]]

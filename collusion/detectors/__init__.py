@@ -1,8 +1,16 @@
-"""One detector per alert kind of the contract; each is ``detect(ctx) -> list[Alert]``."""
+"""One detector per alert kind of the contract; each is ``detect(ctx) -> list[Alert]``.
+
+``REGISTRY`` says what each detector needs, and the scan gives it only that:
+a detector that does not read the history receives a context without one
+(so it may run in a forked process, which must not share a database
+connection), and the ones that read the prepared text or the sections'
+fingerprints run after the stage that makes them (``collusion.scan``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from collusion.detectors import (
@@ -18,26 +26,37 @@ from collusion.models import Alert, ScanContext
 
 Detector = Callable[[ScanContext], list[Alert]]
 
-# Run in this order; the order does not change the report (alerts are sorted).
-DETECTORS: tuple[tuple[str, Detector], ...] = (
-    ("identical_file", identical_file.detect),
-    ("shared_signature", shared_signature.detect),
-    ("near_duplicate_text", near_duplicate_text.detect),
-    ("shared_identifier", shared_identifier.detect),
-    ("mixed_documents", mixed_documents.detect),
-    ("price_pattern", price_pattern.detect),
-    ("cross_project", cross_project.detect),  # only with a history database
-)
 
-# Detectors that read nothing but the project (no history connection, which a
-# forked process must not share): they may run in a child process beside the
-# text comparison (``collusion.scan.run_detectors``).
-PROJECT_ONLY: frozenset[str] = frozenset(
-    {"identical_file", "shared_identifier", "mixed_documents", "price_pattern"}
+@dataclass(frozen=True)
+class DetectorSpec:
+    """One detector and what it reads besides the project's files and sections."""
+
+    name: str
+    detect: Detector
+    reads_history: bool = False  # ctx.history: earlier projects (None without --db)
+    reads_text: bool = False  # ctx.text: the text engine's preparation
+    reads_fingerprints: bool = False  # ctx.fingerprints: made beside the text comparison
+
+    @property
+    def project_only(self) -> bool:
+        """Reads nothing the scan makes after sectioning, and no history:
+        may run in a child process beside the text comparison."""
+        return not (self.reads_history or self.reads_text or self.reads_fingerprints)
+
+
+# Run in this order; the order does not change the report (alerts are sorted).
+REGISTRY: tuple[DetectorSpec, ...] = (
+    DetectorSpec("identical_file", identical_file.detect),
+    DetectorSpec("shared_signature", shared_signature.detect, reads_history=True),
+    DetectorSpec("near_duplicate_text", near_duplicate_text.detect, reads_text=True),
+    DetectorSpec("shared_identifier", shared_identifier.detect),
+    DetectorSpec("mixed_documents", mixed_documents.detect),
+    DetectorSpec("price_pattern", price_pattern.detect),
+    # Only with a history database: the project against earlier ones.
+    DetectorSpec(
+        "cross_project", cross_project.detect, reads_history=True, reads_fingerprints=True
+    ),
 )
-# Detectors that read the sections' fingerprints (``ctx.fingerprints``), made
-# beside the text comparison when the scan has a history.
-FINGERPRINT_READERS: frozenset[str] = frozenset({"cross_project"})
 
 
 def project_indicators(ctx: ScanContext) -> dict[str, Any]:

@@ -158,10 +158,9 @@ def _company_names(ctx: ScanContext, settings: MixedSettings) -> dict[str, tuple
     """bidder -> its normalized company names: project.json, then its declared name."""
     given: dict[str, set[str]] = defaultdict(set)
     for bidder in ctx.bidders:
-        meta_name = ctx.project.bidder_meta.get(bidder.id, {}).get("name")
-        for name in (meta_name, bidder.name):
-            if isinstance(name, str) and len(normalize_company(name)) >= settings.min_name_chars:
-                given[bidder.id].add(normalize_company(name))
+        name = ctx.project.bidder_name(bidder.id)
+        if name and len(normalize_company(name)) >= settings.min_name_chars:
+            given[bidder.id].add(normalize_company(name))
     taken = {name for names in given.values() for name in names}
     for bidder in ctx.bidders:
         declared = declared_bidder_names(b for f in bidder.files for b in f.blocks)

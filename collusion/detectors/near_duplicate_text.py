@@ -10,10 +10,9 @@ The engine is ``collusion.analysis.text``.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from difflib import SequenceMatcher
 from typing import Any
@@ -23,7 +22,6 @@ from collusion.analysis.text import (
     PairResult,
     Param,
     Prepared,
-    PreparedText,
     ProjectComparison,
     TextSettings,
     compare_project,
@@ -32,7 +30,6 @@ from collusion.analysis.text import (
 )
 from collusion.analysis.text.groups import GroupCopy
 from collusion.analysis.text.reordered import ReorderedPassage
-from collusion.analysis.text.shingles import SectionKey, SectionPrep
 from collusion.models import Alert, Evidence, ScanContext, Section, Weight
 from collusion.report.basis import ART40_ABNORMAL_CONSISTENCY
 from collusion.report.labels import STORY_LABELS
@@ -49,34 +46,15 @@ CONCEALED_NOTE = (
 )
 
 
-def prepare_text(
-    ctx: ScanContext, ready: Mapping[SectionKey, SectionPrep] | None = None
-) -> PreparedText:
-    """The engine's stages 1-2 over the project, as this detector runs them.
-
-    ``collusion.scan`` calls it once and keeps the result in ``ctx.text``, so
-    the history's fingerprints and the comparison share one preparation;
-    ``ready``: sections the extraction workers prepared with ``bidder_names``.
-    """
-    settings = ctx.settings.text
-    history = None
-    if ctx.history is not None:
-        # The project's own earlier record is left out of the history's counts.
-        history = functools.partial(ctx.history.text_shingles, exclude_project=ctx.project.id)
-    return prepare_project(
-        ctx.sections, ctx.tender_sections, bidder_names(ctx), settings, history, ready
-    )
-
-
 def detect(ctx: ScanContext) -> list[Alert]:
     """One alert per bidder pair sharing non-boilerplate text."""
     settings = ctx.settings.text
+    names = ctx.project.own_names()
+    # The scan's text stage made ctx.text; a detector called on its own
+    # (tests) prepares the project's text here, without a history.
+    prepared = ctx.text or prepare_project(ctx.sections, ctx.tender_sections, names, settings)
     comparison = compare_project(
-        ctx.sections,
-        ctx.tender_sections,
-        bidder_names(ctx),
-        settings,
-        prepared_text=ctx.text or prepare_text(ctx),
+        ctx.sections, ctx.tender_sections, names, settings, prepared_text=prepared
     )
     excerpt_chars = ctx.settings.excerpt_chars
     return [
@@ -86,29 +64,9 @@ def detect(ctx: ScanContext) -> list[Alert]:
     ]
 
 
-def bidder_names(ctx: ScanContext) -> dict[str, list[str]]:
-    """Each bidder's own names, masked in its text before comparison."""
-    names: dict[str, list[str]] = {}
-    for bidder in ctx.sections:
-        found = []
-        meta = ctx.project.bidder_meta.get(bidder) or {}
-        for value in (meta.get("name"), _name_or_none(ctx, bidder)):
-            if isinstance(value, str) and value.strip():
-                found.append(value.strip())
-        names[bidder] = sorted(set(found))
-    return names
-
-
-def _name_or_none(ctx: ScanContext, bidder: str) -> str | None:
-    try:
-        return ctx.bidder_name(bidder)
-    except StopIteration:
-        return None
-
-
 def label(ctx: ScanContext, bidder: str) -> str:
     """ "b01（某某建设有限公司）", or the id alone."""
-    name = (bidder_names(ctx).get(bidder) or [None])[0]
+    name = ctx.project.bidder_name(bidder)
     return f"{bidder}（{name}）" if name else bidder
 
 
