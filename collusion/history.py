@@ -12,7 +12,6 @@ as they are.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -119,11 +118,3 @@ class HistoryView(Protocol):
     ) -> list[SectionMatch]:
         """Stored sections of OTHER projects with estimated Jaccard >= min_jaccard."""
         ...
-
-
-def company_key(name: str | None) -> str | None:
-    """A company name for comparison: NFKC, no spaces, casefolded; None if unknown."""
-    if not name:
-        return None
-    key = "".join(unicodedata.normalize("NFKC", name).split()).casefold()
-    return key or None

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from collusion.errors import ProjectError
+from collusion.keys import code_key
 from collusion.models import ProjectInput, SignatureValue
 from collusion.settings import ExtractSettings
 
@@ -263,18 +264,6 @@ def _missing_bidders(
 _CODE_RE = re.compile(r"[^0-9a-z]+")
 
 
-def normalize_code(code: str, value: str) -> str:
-    """A comparable form of an e-bidding system code.
-
-    MACs, machine codes and serials are written with varying separators and
-    case (00-1A-2B..., 00:1a:2b...); IPs and accounts keep their digits.
-    """
-    text = value.strip().lower()
-    if code in {"upload_ip", "download_ip", "decrypt_ip", "ip"}:
-        return text
-    return _CODE_RE.sub("", text) or text
-
-
 def _read_signatures_csv(
     root: Path, bidders: set[str], errors: list[dict[str, Any]], max_rows: int
 ) -> tuple[SignatureValue, ...]:
@@ -337,7 +326,7 @@ def _read_signatures_csv(
                 source="csv",
                 field=code,
                 value=value,
-                normalized=normalize_code(code, value),
+                normalized=code_key(code, value),
                 file="signatures.csv",
                 bidder=bidder,
             )

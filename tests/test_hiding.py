@@ -22,7 +22,7 @@ from collusion.analysis.folding import visible_text
 from collusion.analysis.sections import split_sections
 from collusion.detectors import near_duplicate_text
 from collusion.extract import extract_file
-from collusion.report.labels import STORY_LABELS
+from collusion.labels import STORY_LABELS
 from collusion.scan import scan_project
 from tools import synth
 

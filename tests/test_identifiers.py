@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from collusion import basis
 from collusion.analysis.identifier_patterns import (
     BANK_ACCOUNT,
     BUILDER_CERT,
@@ -34,7 +35,6 @@ from collusion.analysis.identifiers import (
 from collusion.detectors import shared_identifier
 from collusion.detectors.shared_identifier import IdentifierSettings
 from collusion.models import Bidder, Block, ExtractedFile, ProjectInput, ScanContext
-from collusion.report import basis
 from collusion.settings import Settings
 from tools import synth
 

@@ -7,8 +7,7 @@ from pathlib import Path
 import pymupdf
 from conftest import ProjectBuilder
 
-from collusion.analysis import images
-from collusion.extract import extract_file
+from collusion.extract import extract_file, images
 from tools import synth
 
 

@@ -6,9 +6,9 @@ import ast
 import json
 from pathlib import Path
 
+from collusion import labels
 from collusion.analysis import identifiers
 from collusion.detectors.shared_signature import FIELD_STRENGTH, field_label
-from collusion.report import labels
 from collusion.report.present import field_label as shown_label
 
 ROOT = Path(__file__).resolve().parent.parent

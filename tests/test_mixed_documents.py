@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from test_identifiers import context_of, para
 
+from collusion import basis
 from collusion.detectors import mixed_documents, shared_identifier
 from collusion.detectors.mixed_documents import MixedSettings, identities, own_credit_codes
 from collusion.models import Block
-from collusion.report import basis
 from tools import synth
 
 NAMES = {

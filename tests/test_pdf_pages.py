@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pymupdf
 
-from collusion.analysis import images
+from collusion.extract import images
 from collusion.extract.pdf import read_pdf
 from collusion.settings import ExtractSettings
 from tools import synth

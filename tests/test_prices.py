@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from test_identifiers import context_of, para, row
 
+from collusion import basis
 from collusion.analysis.bills import arithmetic_error, parse_boq
 from collusion.analysis.prices import (
     find_prices,
@@ -21,7 +22,6 @@ from collusion.analysis.prices import (
 )
 from collusion.detectors import price_pattern
 from collusion.detectors.price_pattern import PriceSettings
-from collusion.report import basis
 from tools import synth
 
 D = Decimal

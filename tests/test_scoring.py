@@ -6,14 +6,14 @@ import math
 
 import pytest
 
+from collusion.detectors.weights import rarity_weight
 from collusion.errors import SettingsError
+from collusion.keys import fact_key
 from collusion.models import Alert, Weight
 from collusion.scoring.score import (
     flagged_groups,
     probability,
-    rarity_weight,
     score_pairs,
-    value_key,
 )
 from collusion.settings import ScoreSettings
 
@@ -114,4 +114,4 @@ def test_settings_validate_themselves() -> None:
 
 
 def test_one_value_written_two_ways_has_one_key() -> None:
-    assert value_key("6222 0210 0112 3456 789") == value_key("6222021001123456789")
+    assert fact_key("6222 0210 0112 3456 789") == fact_key("6222021001123456789")

@@ -11,8 +11,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from collusion.analysis.identifiers import fold_width
 from collusion.analysis.prices import parse_number
+from collusion.keys import width_folded
 from collusion.models import Block
 
 # --- priced bills of quantities ----------------------------------------------------------------
@@ -73,7 +73,7 @@ class BoqItem:
 
 def boq_header(cells: Sequence[str]) -> dict[str, int]:
     """column role -> position for a row that names BoQ columns (may be partial)."""
-    clean = [re.sub(r"\s+", "", fold_width(c)) for c in cells]
+    clean = [re.sub(r"\s+", "", width_folded(c)) for c in cells]
     columns: dict[str, int] = {}
     for key, pattern in _HEADER_KEYS:
         for i, cell in enumerate(clean):
@@ -132,7 +132,7 @@ def _cell(cells: Sequence[str], columns: dict[str, int], key: str) -> str:
     position = columns.get(key)
     if position is None or position >= len(cells):
         return ""
-    return re.sub(r"\s+", " ", fold_width(cells[position])).strip()
+    return re.sub(r"\s+", " ", width_folded(cells[position])).strip()
 
 
 def _boq_item(block: Block, columns: dict[str, int], occurrences: dict[str, int]) -> BoqItem | None:

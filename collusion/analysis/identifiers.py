@@ -83,6 +83,7 @@ from collusion.analysis.identifier_patterns import (
     is_valid_credit_code,
     is_valid_resident_id,
 )
+from collusion.keys import company_name_key, width_folded
 from collusion.models import Block, ExtractedFile, Section
 
 
@@ -118,15 +119,6 @@ class _Match:
 
 _WIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: " "}
 _WIDE_RE = re.compile("[\uff01-\uff5e\u3000]")
-
-
-def fold_width(text: str) -> str:
-    """Full-width ASCII and the ideographic space to half-width, keeping every offset.
-
-    NFKC would do more but can change the length of the text, and offsets are
-    needed for excerpts.
-    """
-    return text.translate(_WIDTH_TABLE) if _WIDE_RE.search(text) else text
 
 
 def excerpt(text: str, start: int, end: int, limit: int) -> str:
@@ -230,7 +222,7 @@ def find_numbers(text: str) -> list[_Match]:
     Where two patterns claim overlapping characters, a label just before the
     number (账号, 身份证号, 信用代码) decides, then the fixed priority.
     """
-    text = fold_width(text)
+    text = width_folded(text)
     if not DIGIT_OR_AT_RE.search(text):
         return []  # every pattern needs a digit, or an @ for e-mail
     candidates = list(_number_candidates(text))
@@ -251,7 +243,7 @@ def find_numbers(text: str) -> list[_Match]:
 
 def canonical_role(text: str) -> str | None:
     """The first role `text` names (项目负责人 -> 项目经理), or None."""
-    m = ROLE_RE.search(re.sub(r"\s+", "", fold_width(text)))
+    m = ROLE_RE.search(re.sub(r"\s+", "", width_folded(text)))
     return ROLE_ALIASES[m.group(0)] if m else None
 
 
@@ -299,7 +291,7 @@ def _name_at_end(run: str) -> str | None:
 
 def find_people(text: str) -> list[tuple[str, str, int, int]]:
     """(name, role, start, end) of people named with a role in running text."""
-    text = fold_width(text)
+    text = width_folded(text)
     people: list[tuple[str, str, int, int]] = []
     if "姓名" not in text and not ROLE_RE.search(text):
         return people  # every pattern below needs a role word or a 姓名 label
@@ -344,7 +336,7 @@ class StaffHeader:
 
 def staff_header(cells: tuple[str, ...]) -> StaffHeader | None:
     """The columns of a header row with a 姓名 column and a role column, or None."""
-    clean = [re.sub(r"\s+", "", fold_width(c)) for c in cells]
+    clean = [re.sub(r"\s+", "", width_folded(c)) for c in cells]
     name_col = next((i for i, c in enumerate(clean) if _NAME_HEADER_RE.match(c)), None)
     role_col = next(
         (i for i, c in enumerate(clean) if _ROLE_HEADER_RE.search(c) and i != name_col), None
@@ -355,7 +347,7 @@ def staff_header(cells: tuple[str, ...]) -> StaffHeader | None:
 
 
 def _clean_cell(cell: str) -> str:
-    return re.sub(r"\s+", "", fold_width(cell)).rstrip(":")
+    return re.sub(r"\s+", "", width_folded(cell)).rstrip(":")
 
 
 def people_in_row(cells: tuple[str, ...], header: StaffHeader | None) -> list[tuple[str, str]]:
@@ -423,7 +415,7 @@ def find_in_block(
     original = block_text(block)
     # Searched as a reader sees it (invisible characters removed, confusable
     # letters and traditional characters folded); excerpts quote the original.
-    text, where = visible_with_offsets(fold_width(original))
+    text, where = visible_with_offsets(width_folded(original))
     numbers = find_numbers(text)
 
     def quote(start: int, end: int) -> str:
@@ -458,7 +450,7 @@ def find_in_block(
         )
     has_account = any(m.kind == BANK_ACCOUNT for m in numbers)
     # Forms often put 开户银行 and 账号 on consecutive lines.
-    bank = (bank_name(text) or bank_name(fold_width(context))) if has_account else None
+    bank = (bank_name(text) or bank_name(width_folded(context))) if has_account else None
     deposit = has_account and any(word in text or word in context for word in DEPOSIT_WORDS)
     for m in numbers:
         if m.kind == BANK_ACCOUNT and bank is None:
@@ -549,12 +541,6 @@ _DECLARED_BIDDER_RE = re.compile(
 )
 
 
-def normalize_company(name: str) -> str:
-    """A company name as compared: width folded, spaces removed, ASCII brackets."""
-    name = re.sub(r"\s+", "", fold_width(name))
-    return name.replace("（", "(").replace("）", ")")
-
-
 def declared_bidder_names(blocks: Iterable[Block]) -> Counter[str]:
     """How often each company is written after 投标人：/投标单位： in these blocks."""
     counts: Counter[str] = Counter()
@@ -562,8 +548,8 @@ def declared_bidder_names(blocks: Iterable[Block]) -> Counter[str]:
         text = block_text(block)
         if not _DECLARED_LABEL_RE.search(text):
             continue  # most blocks: skip the folding
-        for m in _DECLARED_BIDDER_RE.finditer(fold_width(text)):
-            counts[normalize_company(m.group(1))] += 1
+        for m in _DECLARED_BIDDER_RE.finditer(width_folded(text)):
+            counts[company_name_key(m.group(1))] += 1
     return counts
 
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from itertools import combinations
 
-from collusion.analysis.identifiers import block_text, excerpt, fold_width
+from collusion.analysis.identifiers import block_text, excerpt
+from collusion.keys import width_folded
 from collusion.models import Block
 
 CENT = Decimal("0.01")
@@ -133,7 +134,7 @@ _NUMERIC_RE = re.compile(
 
 def parse_number(text: str) -> Decimal | None:
     """A plain number in a table cell (1,234.50), or None."""
-    text = re.sub(r"[\s,¥￥]", "", fold_width(text or ""))
+    text = re.sub(r"[\s,¥￥]", "", width_folded(text or ""))
     if not re.fullmatch(r"-?\d+(?:\.\d+)?", text):
         return None
     try:
@@ -243,7 +244,7 @@ def find_price(
     The label is searched from `label_from` on (the text may start with the
     line before, for amounts that wrapped onto the label's line).
     """
-    original, text = text, fold_width(text)  # same offsets; excerpts quote the original
+    original, text = text, width_folded(text)  # same offsets; excerpts quote the original
     label = labels.search(text, label_from)
     if label is None:
         return None

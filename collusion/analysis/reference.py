@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from collusion.keys import reference_key
+
 KNOWN_COMMON_FILE = "known_common.csv"
 KNOWN_COMMON_COLUMNS = ("field", "match", "value", "reason", "source")
 
@@ -37,15 +39,6 @@ class KnownCommon:
         return None
 
 
-def _normalize_reference(field: str, value: str) -> str:
-    """Reference values are written readably; compare them like extracted ones."""
-    if field in {"mac", "machine_code"}:
-        return "".join(ch for ch in value.lower() if ch.isalnum())
-    if field in {"rsid_root", "rsid", "docid_w14", "docid_w15", "pdf_id_0", "pdf_id_1"}:
-        return value.strip().upper()
-    return " ".join(value.split()).casefold()
-
-
 def parse_known_common(text: str) -> KnownCommon:
     """Parse known_common.csv text; raise ValueError naming the bad line."""
     reader = csv.DictReader(io.StringIO(text))
@@ -61,7 +54,7 @@ def parse_known_common(text: str) -> KnownCommon:
             KnownCommonRow(
                 row["field"],
                 row["match"],
-                _normalize_reference(row["field"], row["value"]),
+                reference_key(row["field"], row["value"]),
                 row["reason"],
                 row["source"],
             )

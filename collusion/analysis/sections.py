@@ -30,8 +30,8 @@ from dataclasses import replace
 
 from collusion.analysis.bills import is_boq_header
 from collusion.analysis.text import TextSettings
+from collusion.labels import STORY_LABELS
 from collusion.models import Block, Section
-from collusion.report.labels import STORY_LABELS
 
 DROPPED_KINDS = frozenset({"header", "footer", "toc"})
 HEADING_KIND = "heading"

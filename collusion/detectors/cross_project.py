@@ -29,15 +29,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from collusion.detectors.shared_signature import (
-    HIGH,
-    field_basis,
-    field_label,
-    field_strength,
-)
-from collusion.history import HistoryView, SectionMatch, Sighting, company_key
+from collusion import basis
+from collusion.detectors.shared_signature import HIGH, field_basis, field_label, field_strength
+from collusion.history import HistoryView, SectionMatch, Sighting
+from collusion.keys import stored_company_key
 from collusion.models import Alert, Evidence, ScanContext, Section, SignatureValue
-from collusion.report import basis
 from collusion.settings import CrossProjectSettings
 
 
@@ -55,7 +51,7 @@ def _settings(ctx: ScanContext) -> CrossProjectSettings:
 
 def _different_company(ours: str | None, theirs: str | None) -> bool:
     """True only when both names are known and differ: an unknown name proves nothing."""
-    a, b = company_key(ours), company_key(theirs)
+    a, b = stored_company_key(ours), stored_company_key(theirs)
     return a is not None and b is not None and a != b
 
 
@@ -197,7 +193,7 @@ def _is_boilerplate(matches: list[SectionMatch], settings: CrossProjectSettings)
     """
     if any(m.bidder_id is None for m in matches):
         return True
-    companies = {company_key(m.company) or f"{m.project_id}/{m.bidder_id}" for m in matches}
+    companies = {stored_company_key(m.company) or f"{m.project_id}/{m.bidder_id}" for m in matches}
     return len(companies) >= settings.common_companies
 
 

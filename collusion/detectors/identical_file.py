@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from collusion.basis import ART40_SAME_PREPARER
 from collusion.models import Alert, Evidence, ExtractedFile, ScanContext, Weight
-from collusion.report.basis import ART40_SAME_PREPARER
 
 IDENTICAL_FILE_SCORE = 0.99
 # Two bids holding the same bytes: a random id of the document and of every

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 
+from collusion import basis
 from collusion.analysis.identifier_patterns import CREDIT_CODE, is_valid_credit_code
 from collusion.analysis.identifiers import (
     block_text,
@@ -54,11 +55,10 @@ from collusion.analysis.identifiers import (
     excerpt,
     find_numbers,
     may_hold_credit_code,
-    normalize_company,
     section_titles,
 )
+from collusion.keys import company_name_key
 from collusion.models import Alert, Block, Evidence, ScanContext
-from collusion.report import basis
 from collusion.settings import MixedSettings
 
 KIND = "mixed_documents"
@@ -97,7 +97,7 @@ def detect(ctx: ScanContext) -> list[Alert]:
     settings = ctx.settings.mixed_documents
     people = identities(ctx, settings)
     index = NameIndex({n: b for b, ident in people.items() for n in ident.names})
-    tender_text = "".join(normalize_company(b.text) for f in ctx.tender_files for b in f.blocks)
+    tender_text = "".join(company_name_key(b.text) for f in ctx.tender_files for b in f.blocks)
     titles = section_titles(ctx.sections)
     alerts = []
     for carrier in ctx.bidders:
@@ -159,8 +159,8 @@ def _company_names(ctx: ScanContext, settings: MixedSettings) -> dict[str, tuple
     given: dict[str, set[str]] = defaultdict(set)
     for bidder in ctx.bidders:
         name = ctx.project.bidder_name(bidder.id)
-        if name and len(normalize_company(name)) >= settings.min_name_chars:
-            given[bidder.id].add(normalize_company(name))
+        if name and len(company_name_key(name)) >= settings.min_name_chars:
+            given[bidder.id].add(company_name_key(name))
     taken = {name for names in given.values() for name in names}
     for bidder in ctx.bidders:
         declared = declared_bidder_names(b for f in bidder.files for b in f.blocks)
@@ -203,7 +203,7 @@ class NameIndex:
     """Every bidder's normalized company names in one Aho–Corasick automaton:
     a text is searched once for all of them, whatever the number of bidders.
     A name matches with any spacing between its characters and either bracket
-    width, as ``normalize_company`` compares names."""
+    width, as ``company_name_key`` compares names."""
 
     def __init__(self, owners: dict[str, str]) -> None:
         self._automaton = ahocorasick.Automaton()

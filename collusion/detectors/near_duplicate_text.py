@@ -30,9 +30,9 @@ from collusion.analysis.text import (
 )
 from collusion.analysis.text.groups import GroupCopy
 from collusion.analysis.text.reordered import ReorderedPassage
+from collusion.basis import ART40_ABNORMAL_CONSISTENCY
+from collusion.labels import STORY_LABELS
 from collusion.models import Alert, Evidence, ScanContext, Section, Weight
-from collusion.report.basis import ART40_ABNORMAL_CONSISTENCY
-from collusion.report.labels import STORY_LABELS
 
 KIND = "near_duplicate_text"
 SENTENCE_ENDS = "。；;！？!?\n"

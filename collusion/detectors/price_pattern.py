@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import combinations
 
+from collusion import basis
 from collusion.analysis.bills import BoqComparison, BoqItem, compare_boq, parse_boq
 from collusion.analysis.identifiers import section_titles
 from collusion.analysis.prices import (
@@ -44,7 +45,6 @@ from collusion.analysis.prices import (
     screens,
 )
 from collusion.models import Alert, Evidence, ScanContext, Weight
-from collusion.report import basis
 from collusion.settings import PriceSettings
 
 KIND = "price_pattern"

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import combinations
 
+from collusion import basis
 from collusion.analysis.identifier_patterns import (
     AGENT_ROLES,
     BANK_ACCOUNT,
@@ -38,13 +39,13 @@ from collusion.analysis.identifier_patterns import (
     RESIDENT_ID,
     SAFETY_CERT,
 )
-from collusion.analysis.identifiers import Found, find_in_blocks, fold_width, section_titles
+from collusion.analysis.identifiers import Found, find_in_blocks, section_titles
 from collusion.detectors.mixed_documents import own_credit_codes
+from collusion.detectors.weights import rarity_weight
+from collusion.keys import fact_key, width_folded
+from collusion.labels import IDENTIFIER_LABELS
 from collusion.models import Alert, Evidence, ScanContext
-from collusion.report import basis
-from collusion.report.labels import IDENTIFIER_LABELS
 from collusion.runtime.parallel import split_map
-from collusion.scoring.score import rarity_weight, value_key
 from collusion.settings import IdentifierSettings
 
 KIND = "shared_identifier"
@@ -113,7 +114,7 @@ def tender_identifiers(ctx: ScanContext) -> tuple[set[Key], str]:
     texts: list[str] = []
     for file in ctx.tender_files:
         keys.update((f.kind, f.value) for f in find_in_blocks(file.blocks, 0))
-        texts.extend(fold_width(block.text) for block in file.blocks)
+        texts.extend(width_folded(block.text) for block in file.blocks)
     return keys, "".join("".join(texts).split())
 
 
@@ -168,7 +169,7 @@ def _number_alert(
         ),
         details=details,
         evidence=_evidence(by_bidder, bidders, settings, titles),
-        key=value_key(value, kind),
+        key=fact_key(value, kind),
     )
 
 
@@ -236,7 +237,7 @@ def _name_alerts(
                         "project_bidders": bidder_count,
                     },
                     evidence=_evidence(pair, (a, b), settings, titles),
-                    key=value_key(f"{name}:{a}|{b}", PERSON),
+                    key=fact_key(f"{name}:{a}|{b}", PERSON),
                 )
             )
     return alerts

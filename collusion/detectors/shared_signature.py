@@ -16,11 +16,12 @@ from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Any
 
-from collusion.analysis import images
+from collusion import basis
+from collusion.detectors.weights import rarity_weight
+from collusion.extract import images
+from collusion.keys import fact_key
+from collusion.labels import field_name
 from collusion.models import Alert, Evidence, ScanContext, SignatureValue, Weight
-from collusion.report import basis
-from collusion.report.labels import field_name
-from collusion.scoring.score import rarity_weight, value_key
 from collusion.settings import SignatureSettings
 
 HIGH, MEDIUM, LOW, NONE = "high", "medium", "low", "none"
@@ -186,7 +187,7 @@ def field_strength(value: SignatureValue) -> str:
 
 
 def field_label(field: str) -> str:
-    """The field's Chinese label (collusion.report.labels), else its raw name."""
+    """The field's Chinese label (collusion.labels), else its raw name."""
     return field_name(field) or field
 
 
@@ -489,9 +490,9 @@ def _unit_alert(ctx: ScanContext, unit: list[SharedValue], n_bidders: int) -> Al
         details["note"] = "；".join(notes)
     if len(unit) == 1:
         key = (
-            value_key(lead.display, lead.field)
+            fact_key(lead.display, lead.field)
             if lead.source == "csv"
-            else value_key(f"{lead.field}:{lead.normalized}")
+            else fact_key(f"{lead.field}:{lead.normalized}")
         )
         summary = (
             f"投标人 {'、'.join(bidders)} 的投标文件含相同的{label}“{_short(lead.display)}”"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from collusion.keys import signature_key
 from collusion.models import Block, SignatureValue
 from collusion.settings import ExtractSettings
 
@@ -37,7 +38,7 @@ def signature(
     text = str(value).strip()
     if not text:
         return None
-    norm = normalized if normalized is not None else " ".join(text.split()).casefold()
+    norm = normalized if normalized is not None else signature_key(text)
     return SignatureValue(source=source, field=field, value=text, normalized=norm, file=rel)
 
 
@@ -49,7 +50,7 @@ MIN_MEDIA_BYTES = 200
 
 def image_signatures(parts: dict[str, bytes], source: str, rel: str) -> list[SignatureValue]:
     """Every picture of a zip package (OFD resources, XLSX media) by what it shows."""
-    from collusion.analysis import images  # PyMuPDF-backed; imported where pictures are read
+    from collusion.extract import images  # PyMuPDF-backed; imported where pictures are read
 
     found = []
     for name in sorted(parts):

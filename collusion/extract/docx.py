@@ -17,12 +17,13 @@ from pathlib import Path
 
 from lxml import etree
 
-from collusion.analysis import images
 from collusion.errors import ExtractionError, FileRefused
+from collusion.extract import images
 from collusion.extract.docx_stories import StoryReader
 from collusion.extract.office_props import APP_FIELDS, CORE_FIELDS
 from collusion.extract.package import read_package
 from collusion.extract.safexml import local_name, parse_xml
+from collusion.keys import hex_id_key, signature_key
 from collusion.models import Block, SignatureValue
 from collusion.settings import ExtractSettings
 
@@ -115,12 +116,8 @@ def _sig(field: str, value: str | None, rel: str, normalized: str | None = None)
     value = value.strip()
     if not value:
         return None
-    norm = normalized if normalized is not None else " ".join(value.split()).casefold()
+    norm = normalized if normalized is not None else signature_key(value)
     return SignatureValue(source="docx", field=field, value=value, normalized=norm, file=rel)
-
-
-def _hex_id(value: str) -> str:
-    return value.strip().strip("{}").replace("-", "").upper()
 
 
 def _signatures(
@@ -176,7 +173,7 @@ def _custom_signatures(trees: dict[str, etree._Element], rel: str) -> list[Signa
         field = {"KSOProductBuildVer": "kso_product_build_ver", "ICV": "wps_icv"}.get(
             name, f"custom:{name}"
         )
-        normalized = _hex_id(value) if field == "wps_icv" else None
+        normalized = hex_id_key(value) if field == "wps_icv" else None
         found.append(_sig(field, value, rel, normalized))
     return found
 
@@ -195,7 +192,7 @@ def _settings_signatures(trees: dict[str, etree._Element], rel: str) -> list[Sig
         for ns, field in ((W14_NS, "docid_w14"), (W15_NS, "docid_w15")):
             for element in root.iter(f"{{{ns}}}docId"):
                 value = element.get(f"{{{ns}}}val")
-                found.append(_sig(field, value, rel, _hex_id(value or "")))
+                found.append(_sig(field, value, rel, hex_id_key(value or "")))
     rels = trees.get("word/_rels/settings.xml.rels")
     if rels is not None:
         for element in rels:

@@ -19,6 +19,7 @@ from lxml import etree
 
 from collusion.extract.content import signature
 from collusion.extract.safexml import local_name
+from collusion.keys import hex_id_key
 from collusion.models import SignatureValue
 
 # Custom properties WPS writes, under the names the DOCX reader gives them,
@@ -63,7 +64,7 @@ def custom_signature(source: str, name: str, value: str, rel: str) -> SignatureV
     field = WPS_CUSTOM_FIELDS.get(name, f"custom:{name}")
     normalized = None
     if field == "wps_icv":
-        normalized = value.strip().strip("{}").replace("-", "").upper()
+        normalized = hex_id_key(value)
     return signature(source, field, value, rel, normalized)
 
 

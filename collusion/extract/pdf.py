@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pymupdf
 
-from collusion.analysis import images as image_prints
 from collusion.errors import ExtractionError
+from collusion.extract import images as image_prints
 from collusion.extract.pdf_tables import may_hold_priced_table, ruled, table_blocks
 from collusion.extract.safexml import local_name, parse_xml
+from collusion.keys import signature_key
 from collusion.models import Block, SignatureValue
 from collusion.settings import ExtractSettings
 
@@ -368,7 +369,7 @@ def _page_images(
     prints: list[image_prints.ImagePrint],
     settings: ExtractSettings,
 ) -> None:
-    """The print (``collusion.analysis.images``) of each new image object on the page."""
+    """The print (``collusion.extract.images``) of each new image object on the page."""
     try:
         images = page.get_images(full=True)
     except Exception:  # image hashes are best effort; the text is already kept
@@ -432,7 +433,7 @@ def _looks_like_heading(block: _RawBlock, body_size: float) -> bool:
 
 def _sig(field: str, value: str, rel: str, normalized: str | None = None) -> SignatureValue:
     value = value.strip()
-    norm = normalized if normalized is not None else " ".join(value.split()).casefold()
+    norm = normalized if normalized is not None else signature_key(value)
     return SignatureValue(source="pdf", field=field, value=value, normalized=norm, file=rel)
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from collusion import __version__
+from collusion.basis import DISCLAIMER
 from collusion.errors import NotAReport, OutputError
 from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput
 from collusion.project import BIDDER_STATUSES, EMPTY_BIDDER, MISSING_BIDDER
-from collusion.report.basis import DISCLAIMER
 from collusion.scoring.score import PairScore, flagged_groups, model_description
 from collusion.settings import ScoreSettings
 

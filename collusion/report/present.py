@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from collusion.report.labels import (
+from collusion.labels import (
     STATUS_LABELS,
     field_name,
 )

@@ -6,8 +6,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from collusion.report.basis import DISCLAIMER
-from collusion.report.labels import KIND_LABELS
+from collusion.basis import DISCLAIMER
+from collusion.labels import KIND_LABELS
 from collusion.report.present import (
     SEVERITY_ORDER,
     format_score,

@@ -24,6 +24,7 @@ The model: likelihood ratios over distinct facts, calibrated.
      documents under other companies' names, which the cross-project leads
      report; text frequent across past projects is boilerplate (layer d).
 
+   ``collusion.detectors.weights.rarity_weight`` computes it for every detector.
    Text, price and document-mix facts weigh by their own measure (rare shared
    characters, the chance of a price pattern), documented in their detectors.
 3. A pair's weight ``W`` is the sum of its distinct facts' weights (one key
@@ -43,9 +44,7 @@ file implies) is one alert with one weight, not many.
 
 from __future__ import annotations
 
-import hashlib
 import math
-import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from itertools import combinations
@@ -53,17 +52,6 @@ from typing import Any
 
 from collusion.models import Alert, Weight
 from collusion.settings import ScoreSettings
-
-# Values shorter than this (a name, a short code) are not merged across detectors.
-MIN_KEY_CHARS = 6
-KEY_DIGEST_CHARS = 16
-# The chance that two honest bidders share a value can never be taken as
-# lower than this: no fact alone is worth more than 10^5 to 1.
-MIN_U = 1e-5
-# A ring of up to this many bidders can carry a value with no honest carrier
-# at all (rings of 2 to 4 are the usual case); only carriers beyond it show
-# that the value is public.
-RING_SIZE = 4
 
 
 @dataclass(frozen=True)
@@ -95,50 +83,6 @@ class PairScore:
     kinds: tuple[str, ...]
     weight: float = 0.0
     terms: tuple[Term, ...] = ()
-
-
-def value_key(value: str, kind: str = "") -> str:
-    """The fact key of a written value, the same whichever detector reports it.
-
-    The deposit account in signatures.csv and the same account written in
-    both bids are one fact.
-    """
-    compact = re.sub(r"[\W_]+", "", value).casefold()
-    if len(compact) < MIN_KEY_CHARS:
-        compact = f"{kind}:{compact}"
-    # A digest, not the value: keys survive a redacted report unchanged.
-    return f"value:{hashlib.sha256(compact.encode()).hexdigest()[:KEY_DIGEST_CHARS]}"
-
-
-def frequency_u(holders: int, bidders: int) -> float:
-    """Share of the project's other bidders carrying a value beyond a ring:
-    max(0, k - RING_SIZE) / (n - 2)."""
-    if holders <= RING_SIZE or bidders <= 2:
-        return 0.0
-    return min(1.0, (holders - RING_SIZE) / (bidders - 2))
-
-
-def rarity_weight(
-    u_field: float,
-    holders: int,
-    bidders: int,
-    *,
-    history_share: float | None = None,
-    weak: bool = False,
-) -> Weight:
-    """The weight of a value k of n bidders share: log10(1 / u), u as in the module doc."""
-    u_project = frequency_u(holders, bidders)
-    u = max(u_field, u_project, history_share or 0.0, MIN_U)
-    inputs: dict[str, Any] = {
-        "u_field": u_field,
-        "holders": holders,
-        "bidders": bidders,
-        "u_project": round(u_project, 6),
-        "u": round(u, 6),
-    }
-    if history_share is not None:
-        inputs["u_history"] = round(history_share, 6)
-    return Weight(log10_lr=max(0.0, -math.log10(u)), method="rarity", inputs=inputs, weak=weak)
 
 
 def probability(log10_lr: float, settings: ScoreSettings) -> float:

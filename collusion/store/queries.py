@@ -16,8 +16,8 @@ from collusion.history import (
     SectionMatch,
     SectionPrint,
     Sighting,
-    company_key,
 )
+from collusion.keys import stored_company_key
 from collusion.store.connection import (
     SQL_CHUNK,
     TEXT_COMMON_PROJECTS,
@@ -157,7 +157,7 @@ class History:
         company name count one each.
         """
         keys = {
-            company_key(s.company) or f"{s.project_id}/{s.bidder_id}"
+            stored_company_key(s.company) or f"{s.project_id}/{s.bidder_id}"
             for s in self.value_sightings(field, normalized, exclude_project)
         }
         return len(keys)

@@ -7,18 +7,18 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from collusion.report.html.chart import CHART_PATTERNS, price_chart
-from collusion.report.html.highlight import (
-    highlight_shared,
-    highlight_value,
-)
-from collusion.report.labels import (
+from collusion.labels import (
     KIND_LABELS,
     MEASURE_LABELS,
     PATTERN_LABELS,
     SEVERITY_LABELS,
     SOURCE_LABELS,
     STRENGTH_LABELS,
+)
+from collusion.report.html.chart import CHART_PATTERNS, price_chart
+from collusion.report.html.highlight import (
+    highlight_shared,
+    highlight_value,
 )
 from collusion.report.present import (
     SEVERITY_ORDER,

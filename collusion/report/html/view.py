@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from collusion.report.basis import DISCLAIMER
+from collusion.basis import DISCLAIMER
+from collusion.labels import (
+    INDUSTRY_LABELS,
+    SCREEN_LABELS,
+    SOURCE_LABELS,
+)
 from collusion.report.html.graph import (
     graph_view,
 )
@@ -15,11 +20,6 @@ from collusion.report.html.pairs import (
     alert_view,
     pair_view,
     shade,
-)
-from collusion.report.labels import (
-    INDUSTRY_LABELS,
-    SCREEN_LABELS,
-    SOURCE_LABELS,
 )
 from collusion.report.present import (
     SEVERITY_ORDER,
