@@ -29,6 +29,24 @@ class LockHeld(StoreError):
     """Another nightly run holds the lock."""
 
 
+class ArchiveError(CollusionError):
+    """An archive of past tenders cannot be imported; nothing of it was written.
+
+    ``problems`` are (line, message) pairs, line None for the file as a whole;
+    ``more`` counts the problems not listed one by one.
+    """
+
+    def __init__(self, path: str, problems: list[tuple[int | None, str]], more: int = 0) -> None:
+        self.path = path
+        self.problems = problems
+        self.more = more
+        lines = [f"{path}: 未导入任何行，请改正后重新导入："]
+        lines += [f"  第 {line} 行：{text}" if line else f"  {text}" for line, text in problems]
+        if more:
+            lines.append(f"  另有 {more} 处问题未逐条列出")
+        super().__init__("\n".join(lines))
+
+
 class OutputError(CollusionError):
     """A report or summary cannot be written where it was asked to go."""
 

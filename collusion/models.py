@@ -105,6 +105,10 @@ class ProjectInput:
     tender_files: tuple[str, ...]
     csv_signatures: tuple[SignatureValue, ...]
     errors: tuple[dict[str, Any], ...]  # problems found while loading
+    # project.json's winner (a bidder id) and date (YYYY-MM-DD, bids opened):
+    # the history's tender rows (collusion history rings).
+    winner: str | None = None
+    date: str | None = None
 
     def bidder_name(self, bidder_id: str) -> str | None:
         """The bidder's company name as project.json gives it, or None.

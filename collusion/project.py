@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -63,6 +64,7 @@ def load_project(
         root_path, set(bidder_files), errors, limits.max_signature_rows
     )
     bidder_meta = meta.get("bidders") if isinstance(meta.get("bidders"), dict) else {}
+    winner, date = _winner(meta, bidder_files, errors), _opening_date(meta, errors)
     return ProjectInput(
         root=str(root_path),
         id=str(meta.get("id") or root_path.resolve().name),
@@ -73,11 +75,52 @@ def load_project(
         tender_files=tender_files,
         csv_signatures=csv_signatures,
         errors=tuple(errors),
+        winner=winner,
+        date=date,
     )
 
 
 def _str_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _winner(
+    meta: dict[str, Any], bidder_files: dict[str, Any], errors: list[dict[str, Any]]
+) -> str | None:
+    """project.json's ``winner``: the id of one of the bidders, else an error and None."""
+    winner = meta.get("winner")
+    if winner is None:
+        return None
+    if not isinstance(winner, str) or winner not in bidder_files:
+        errors.append(
+            {
+                "file": "project.json",
+                "error": f"project.json 中 winner 应为某个投标人的文件夹名（bids/ 下），"
+                f"实际为 {json.dumps(winner, ensure_ascii=False)}，未采用",
+            }
+        )
+        return None
+    return winner
+
+
+def _opening_date(meta: dict[str, Any], errors: list[dict[str, Any]]) -> str | None:
+    """project.json's ``date`` (YYYY-MM-DD, the day the bids were opened), else None."""
+    value = meta.get("date")
+    if value is None:
+        return None
+    try:
+        if isinstance(value, str) and len(value) == 10:
+            return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        pass
+    errors.append(
+        {
+            "file": "project.json",
+            "error": f"project.json 中 date 应为 YYYY-MM-DD 格式的日期，"
+            f"实际为 {json.dumps(value, ensure_ascii=False)}，未采用",
+        }
+    )
+    return None
 
 
 def _read_input_text(root: Path, name: str, errors: list[dict[str, Any]]) -> str | None:

@@ -85,3 +85,46 @@ def history_seen(value: str, field: str | None, db_path: Path | str | None, as_j
     rows = signature_sightings(db, value, field)
     db.close()
     _emit(rows, as_json, f"{value} has not been seen", _sighting_line)
+
+
+@history.command("import")
+@click.argument("csv_path", metavar="FILE.csv", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+@click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    help="The file's text encoding (gb18030 for a GBK export).",
+)
+def history_import(csv_path: Path, db_path: Path | str | None, encoding: str) -> None:
+    """Import a center's archive of past tenders, one row per bid, into the history.
+
+    The header names at least project_id,date,company_id,company_name,price,winner
+    (any order; date as YYYY-MM-DD, winner 1 or 0), optionally control_price and
+    region; other columns are ignored. When any row is wrong nothing is
+    imported and every problem is listed with its line. A tender in the file
+    replaces that tender's earlier rows: re-importing the same rows changes nothing.
+    """
+    from collusion import store
+    from collusion.store.archive import import_archive
+
+    try:
+        db = store.open_db(db_path)
+    except CollusionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        counts = import_archive(db, csv_path, encoding=encoding)
+    except CollusionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.close()
+    click.echo(
+        f"{csv_path.name}: {counts.rows:,} bids in {counts.tenders:,} tenders "
+        f"({counts.new:,} new, {counts.changed:,} replaced, {counts.unchanged:,} unchanged), "
+        f"{counts.companies:,} companies"
+        + (
+            f"; {counts.renamed:,} scanned bids now under the archive's company id"
+            if counts.renamed
+            else ""
+        )
+    )

@@ -443,3 +443,39 @@ def m008_common_bands(db: Database) -> None:
         CREATE INDEX idx_section_bands_lookup ON section_bands(key, project_id, section_id)
         """,
     )
+
+
+@migration
+def m009_tenders(db: Database) -> None:
+    """Past tenders as data: who bid, at what price, who won (``collusion history import``).
+
+    A center's archive and every scanned project add their tenders here, so
+    the ring search (``collusion history rings``) sees who bids with whom
+    across tenders. ``company_id`` is the archive's id (a credit code or any
+    stable id); a scanned bidder takes the id the archive gives its name, else
+    its name (see ``collusion.store.tenders``).
+    """
+    _script(
+        db,
+        """
+        CREATE TABLE tenders (
+            id TEXT PRIMARY KEY,       -- the archive's project_id, or a scanned project's id
+            date TEXT,                 -- YYYY-MM-DD: the day the bids were opened
+            region TEXT,
+            control_price REAL,
+            source TEXT NOT NULL,      -- import | scan: who recorded its bids
+            bidder_count INTEGER NOT NULL
+        );
+        CREATE INDEX idx_tenders_date ON tenders(date);
+        CREATE TABLE tender_bids (
+            tender_id TEXT NOT NULL REFERENCES tenders(id),
+            company_id TEXT NOT NULL,
+            company_name TEXT,
+            price REAL,
+            winner INTEGER NOT NULL,   -- 1: this bid won the tender
+            PRIMARY KEY (tender_id, company_id)
+        );
+        CREATE INDEX idx_tender_bids_company ON tender_bids(company_id);
+        CREATE INDEX idx_tender_bids_name ON tender_bids(company_name)
+        """,
+    )

@@ -18,6 +18,7 @@ from collusion.errors import StoreError
 from collusion.history import (
     TextFingerprints,
 )
+from collusion.runtime import clock
 from collusion.runtime.heap import scan_heap
 from collusion.store.connection import (
     BAND_BUCKET_CAP,
@@ -29,6 +30,7 @@ from collusion.store.connection import (
     transaction,
     utc_now,
 )
+from collusion.store.tenders import ScannedBid, record_scanned_tender
 
 # ---------------------------------------------------------------------------
 # Recording a scan
@@ -109,6 +111,7 @@ def _record(db: Database, scan_result: Any, run_id: str) -> RecordedCounts:
         )
         _insert_file_failures(conn, rows["files"], run_id)
         _replace_project_shingles(conn, project_id, text.common_recipe, text.common)
+        record_scanned_tender(conn, project_id, _opening_day(ctx), None, _scanned_bids(ctx))
     return RecordedCounts(
         project_id=project_id,
         bidders=len(rows["bidders"]),
@@ -207,6 +210,16 @@ def _bidder_rows(ctx: Any, project_id: str) -> list[dict]:
         {"project_id": project_id, "id": b.id, "name": b.name, "price": b.price}
         for b in sorted(ctx.bidders, key=lambda b: b.id)
     ]
+
+
+def _opening_day(ctx: Any) -> str:
+    """project.json's date, else the day of the scan (a nightly scan follows the opening)."""
+    return ctx.project.date or clock.now().date().isoformat()
+
+
+def _scanned_bids(ctx: Any) -> list[ScannedBid]:
+    winner = ctx.project.winner
+    return [ScannedBid(b.id, b.name, b.price, b.id == winner) for b in ctx.bidders]
 
 
 def _file_rows(ctx: Any, project_id: str) -> list[dict]:
