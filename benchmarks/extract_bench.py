@@ -4,7 +4,7 @@ Generates a project of Chinese PDF and DOCX bids (tools/synth.py), then in
 one run measures:
   1. bare PyMuPDF: open each PDF and call page.get_text() on every page, in
      one process (the floor any PDF tool pays);
-  2. the extraction stage alone (collusion.extract.extract_files: worker
+  2. the extraction stage alone (collusion.extract.pool.extract_files: worker
      processes, text with font sizes, metadata, ids, images, tables);
   3. the whole scan (scan_project: extraction, sections, every detector,
      scoring, report).
@@ -37,7 +37,8 @@ from pathlib import Path
 import docx
 import pymupdf
 
-from collusion.extract import extract_file, extract_files
+from collusion.extract import extract_file
+from collusion.extract.pool import extract_files
 from collusion.project import load_project
 from collusion.runtime.heap import fewer_collections
 from collusion.scan import scan_project

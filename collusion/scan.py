@@ -19,7 +19,7 @@ from collusion.analysis.text.aggregation import tfidf_tools
 from collusion.analysis.text.boilerplate import reference_shingles
 from collusion.analysis.text.shingles import SectionKey, SectionPrep, prepare_section, section_key
 from collusion.detectors import REGISTRY, DetectorSpec, project_indicators, shared_signature
-from collusion.extract import extract_and_derive, previously_failed
+from collusion.extract.pool import extract_and_derive, previously_failed
 from collusion.history import HistoryView, TextFingerprints
 from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput, ScanContext, Section
 from collusion.project import load_project

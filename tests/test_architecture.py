@@ -168,8 +168,7 @@ def upward_imports(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
         (source, target)
         for source, targets in graph.items()
         for target in targets
-        if target.startswith("collusion")
-        and rank[stage_of(target)] > rank[stage_of(source)]
+        if target.startswith("collusion") and rank[stage_of(target)] > rank[stage_of(source)]
     )
 
 

@@ -22,7 +22,7 @@ import pytest
 from conftest import REPO, plan_paragraphs
 from test_hostile import GiB, bomb_docx, docx_from_parts, docx_parts, slow_pdf, text_pages_pdf
 
-from collusion.extract import extract_files
+from collusion.extract.pool import extract_files
 from collusion.scan import scan_project
 from collusion.settings import ExtractSettings, Settings
 from tools import synth
