@@ -4,7 +4,7 @@ who a scanned bidder is across tenders.
 A scanned bidder is known by a folder name (``bids/b01``) that means nothing in
 another tender. It takes, in order: the id the imported archive gives its
 company name (when exactly one id carries that name), else its name
-(``collusion.history.company_key``), else ``<project>/<bidder>`` (a bidder
+(``collusion.keys.stored_company_key``), else ``<project>/<bidder>`` (a bidder
 with no name, which meets nobody elsewhere). An archive imported later
 renames the scanned bidders whose name it knows (:func:`remap_scanned_companies`).
 
@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from collusion.history import company_key
+from collusion.keys import stored_company_key
 from collusion.store.connection import SQL_CHUNK
 
 SOURCE_IMPORT = "import"
@@ -78,14 +78,14 @@ def company_ids(conn: Any, project_id: str, bids: Iterable[ScannedBid]) -> dict[
     known = archive_ids(conn, [b.name for b in bids if b.name])
     out = {}
     for bid in bids:
-        key = company_key(bid.name)
+        key = stored_company_key(bid.name)
         out[bid.bidder_id] = known.get(key) or key or f"{project_id}/{bid.bidder_id}"
     return out
 
 
 def archive_ids(conn: Any, names: Iterable[str]) -> dict[str, str]:
     """Company key -> the one id the imported archive gives that name (ambiguous names left out)."""
-    wanted = {company_key(n): n for n in names if company_key(n)}
+    wanted = {stored_company_key(n): n for n in names if stored_company_key(n)}
     forms = sorted({f for n in wanted.values() for f in _spellings(n)})
     seen: dict[str, set[str]] = {}
     for start in range(0, len(forms), SQL_CHUNK):
@@ -98,7 +98,7 @@ def archive_ids(conn: Any, names: Iterable[str]) -> dict[str, str]:
             (*chunk, SOURCE_IMPORT),
         ).fetchall()
         for name, company_id in rows:
-            key = company_key(name)
+            key = stored_company_key(name)
             if key in wanted:
                 seen.setdefault(key, set()).add(company_id)
     return {key: next(iter(ids)) for key, ids in seen.items() if len(ids) == 1}
@@ -121,12 +121,12 @@ def remap_scanned_companies(conn: Any) -> int:
         "JOIN tenders t ON t.id = b.tender_id WHERE t.source = ? AND b.company_name IS NOT NULL",
         (SOURCE_SCAN,),
     ).fetchall()
-    by_name = [(t, c, n) for t, c, n in rows if c == company_key(n)]
+    by_name = [(t, c, n) for t, c, n in rows if c == stored_company_key(n)]
     known = archive_ids(conn, sorted({n for _, _, n in by_name}))
     held = {(t, c) for t, c, _ in rows}
     changes = []
     for tender_id, company_id, name in by_name:
-        new = known.get(company_key(name))
+        new = known.get(stored_company_key(name))
         if new and new != company_id and (tender_id, new) not in held:
             changes.append((new, tender_id, company_id))
             held.add((tender_id, new))
