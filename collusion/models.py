@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collusion.analysis.companies.model import CompanyFacts
     from collusion.analysis.reference import KnownCommon
     from collusion.analysis.text import PreparedText
     from collusion.history import HistoryView, TextFingerprints
@@ -264,6 +265,9 @@ class ScanContext:
     # given (cross-project matching and the store use them).
     text: PreparedText | None = None
     fingerprints: TextFingerprints | None = None
+    # Company facts from the bids, companies.csv and the history
+    # (collusion.analysis.companies), gathered before the detectors run.
+    companies: CompanyFacts | None = None
 
     def bidder(self, bidder_id: str) -> Bidder:
         return next(b for b in self.bidders if b.id == bidder_id)

@@ -22,6 +22,9 @@ EXPECTED_TABLES = {
     "runs",
     "inbox_projects",
     "file_failures",
+    "company_facts",
+    "company_relations",
+    "company_links",
 }
 
 

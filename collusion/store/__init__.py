@@ -24,6 +24,7 @@ project (:func:`transaction`), never through sqlite-utils' own insert helpers:
 those commit on their own in some sqlite-utils versions, which would split a
 project's rows across commits and let a killed run leave half a project.
 
+Company facts and links (issue 22) are in :mod:`collusion.store.companies`.
 The code lives in three modules, imported here so ``from collusion.store
 import open_db`` and ``store.record_scan`` keep working:
 :mod:`collusion.store.connection` (location, opening, transactions, runs,
@@ -36,6 +37,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from collusion.errors import StoreError
+from collusion.store.companies import company_links, company_sightings
 from collusion.store.connection import (
     BAND_BUCKET_CAP,
     CLAIM_DONE,
@@ -107,6 +109,8 @@ __all__ = [
     "candidate_ids",
     "claim_project",
     "claim_state",
+    "company_links",
+    "company_sightings",
     "default_db_path",
     "describe",
     "dialect",

@@ -479,3 +479,71 @@ def m009_tenders(db: Database) -> None:
         CREATE INDEX idx_tender_bids_name ON tender_bids(company_name)
         """,
     )
+
+
+@migration
+def m010_company_facts_and_links(db: Database) -> None:
+    """Who the bidders are (issue 22): company facts, people and holdings, and
+    the links found between companies, so a link found once is seen again.
+
+    A company is keyed by its 统一社会信用代码, else ``bidder:<bidder id>``
+    (known in its own project only). A person is keyed by the 身份证号, else
+    ``name:<name>``; a holder that is a company by its credit code, else
+    ``name:<name>``. ``source`` says where a row was read: ``bid`` (a page of a
+    bid file) or ``registry`` (a line of companies.csv or company_relations.csv).
+    """
+    _script(
+        db,
+        """
+        CREATE TABLE company_facts (
+            project_id TEXT NOT NULL REFERENCES projects(id),
+            company TEXT NOT NULL,     -- credit code, else bidder:<bidder id>
+            bidder_id TEXT,            -- NULL: a company that did not bid (a holding company)
+            field TEXT NOT NULL,       -- name | credit_code | address | phone | email | registered_capital
+            value TEXT,                -- as written
+            normalized TEXT NOT NULL,  -- what is compared
+            source TEXT NOT NULL,      -- bid | registry
+            file TEXT,
+            page INTEGER,
+            line INTEGER,              -- of a registry file, 1-based
+            excerpt TEXT               -- the text of the page, or the registry row
+        );
+        CREATE INDEX idx_company_facts_company ON company_facts(company);
+        CREATE INDEX idx_company_facts_lookup ON company_facts(field, normalized);
+        CREATE INDEX idx_company_facts_project ON company_facts(project_id);
+        CREATE TABLE company_relations (
+            project_id TEXT NOT NULL REFERENCES projects(id),
+            company TEXT NOT NULL,     -- the company held or served
+            bidder_id TEXT,            -- NULL: a company that did not bid
+            role TEXT NOT NULL,        -- shareholder | legal_representative | chairman |
+                                       -- director | manager | supervisor | agent
+            holder TEXT NOT NULL,      -- 身份证号 or credit code, else name:<name>
+            holder_kind TEXT NOT NULL, -- person | company
+            holder_name TEXT,
+            share REAL,                -- percent held (shareholders)
+            source TEXT NOT NULL,      -- bid | registry
+            file TEXT,
+            page INTEGER,
+            line INTEGER,
+            excerpt TEXT
+        );
+        CREATE INDEX idx_company_relations_company ON company_relations(company);
+        CREATE INDEX idx_company_relations_holder ON company_relations(holder);
+        CREATE INDEX idx_company_relations_project ON company_relations(project_id);
+        CREATE TABLE company_links (
+            project_id TEXT NOT NULL REFERENCES projects(id),
+            alert_id TEXT NOT NULL,    -- the report's company_link alert
+            link TEXT NOT NULL,        -- same_legal_representative | control | ...
+            company_a TEXT NOT NULL,   -- company keys, company_a < company_b
+            company_b TEXT NOT NULL,
+            bidder_a TEXT,
+            bidder_b TEXT,
+            via TEXT,                  -- the person, company or contact linking them
+            via_name TEXT,
+            basis TEXT
+        );
+        CREATE INDEX idx_company_links_a ON company_links(company_a);
+        CREATE INDEX idx_company_links_b ON company_links(company_b);
+        CREATE INDEX idx_company_links_project ON company_links(project_id)
+        """,
+    )

@@ -20,6 +20,7 @@ from collusion.history import (
 )
 from collusion.runtime import clock
 from collusion.runtime.heap import scan_heap
+from collusion.store.companies import COMPANY_TABLES, company_scan_rows
 from collusion.store.connection import (
     BAND_BUCKET_CAP,
     EXCERPT_CHARS,
@@ -44,6 +45,7 @@ PROJECT_TABLES = (
     "sections",
     "alerts",
     "pairs",
+    *COMPANY_TABLES,
 )
 # Primary keys of the tables rows are upserted into (INSERT ... ON CONFLICT,
 # which SQLite and PostgreSQL both accept).
@@ -153,6 +155,7 @@ def _scan_rows(
         "sections": _section_rows(ctx, project_id, text),
         "alerts": _alert_rows(report, project_id),
         "pairs": _pair_rows(report, project_id),
+        **company_scan_rows(report, ctx, project_id),
     }
 
 
