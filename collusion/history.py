@@ -21,6 +21,8 @@ import numpy as np
 if TYPE_CHECKING:
     from datasketch import LeanMinHash
 
+    from collusion.analysis.companies.model import Company, Fact, Relation
+
 
 @dataclass(frozen=True)
 class SectionPrint:
@@ -117,4 +119,19 @@ class HistoryView(Protocol):
         min_jaccard: float,
     ) -> list[SectionMatch]:
         """Stored sections of OTHER projects with estimated Jaccard >= min_jaccard."""
+        ...
+
+
+class CompanyHistory(Protocol):
+    """What the company stage asks of earlier projects (``collusion.store.History``)."""
+
+    def company_records(
+        self, companies: Iterable[str], exclude_project: str
+    ) -> tuple[list[Fact], list[Relation], list[Company]]:
+        """The latest OTHER project's facts and relations of these companies."""
+        ...
+
+    def company_value_count(self, field: str, normalized: str, exclude_project: str) -> int:
+        """How many companies OTHER projects tied to this contact (field address,
+        phone, email) or, for field ``holder``, to this person or company."""
         ...

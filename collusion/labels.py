@@ -17,6 +17,35 @@ KIND_LABELS = {
     "shared_identifier": "人员、证书或联系方式相同",
     "mixed_documents": "投标文件相互混装",
     "price_pattern": "报价呈规律性",
+    "company_link": "投标人之间存在关联关系",
+}
+
+# Company links (company_link alerts' details.link).
+LINK_LABELS = {
+    "same_legal_representative": "法定代表人为同一人",
+    "control": "控股关系",
+    "common_controller": "同受一方控股",
+    "management": "管理关系（交叉任职）",
+    "shareholding": "股权关联（参股，未达控股）",
+    "shared_address": "注册地址相同",
+    "shared_phone": "登记电话相同",
+    "shared_email": "登记电子邮箱相同",
+}
+
+# What a person or company is to a company (company relations' roles).
+ROLE_LABELS = {
+    "shareholder": "股东",
+    "legal_representative": "法定代表人",
+    "chairman": "董事长",
+    "director": "董事",
+    "manager": "经理",
+    "supervisor": "监事",
+    "agent": "委托代理人",
+    "bank": "开户银行",
+    "auditor": "审计机构",
+    "address": "注册地址",
+    "phone": "登记电话",
+    "email": "登记电子邮箱",
 }
 
 STATUS_LABELS = {
@@ -154,6 +183,9 @@ MEASURE_LABELS = {
     "comparable_lines": "可比清单项数",
     "identical_lines": "综合单价相同的项数",
     "identical_share": "综合单价相同的占比",
+    "link": "关联类型",
+    "legal_note": "法律依据说明",
+    "via": "关联主体",
 }
 
 
@@ -203,4 +235,6 @@ def field_name(field: str) -> str | None:
     """The Chinese name of a field or identifier kind; None when it has none."""
     if field.startswith("custom:"):
         return f"自定义属性 {field.split(':', 1)[1]}"
+    if field.startswith("role:"):  # a step of a company link: what the holder is to a company
+        return ROLE_LABELS.get(field.split(":", 1)[1])
     return FIELD_LABELS.get(field) or IDENTIFIER_LABELS.get(field)

@@ -94,6 +94,14 @@ class Bidder:
 
 
 @dataclass(frozen=True)
+class InputFile:
+    """A small input file of the project folder as read: its name as shown, its bytes."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class ProjectInput:
     """A project folder as read from disk, before any analysis."""
 
@@ -110,6 +118,9 @@ class ProjectInput:
     # the history's tender rows (collusion history rings).
     winner: str | None = None
     date: str | None = None
+    # companies.csv and company_relations.csv as read, not yet parsed (None: none)
+    companies_csv: InputFile | None = None
+    relations_csv: InputFile | None = None
 
     def bidder_name(self, bidder_id: str) -> str | None:
         """The bidder's company name as project.json gives it, or None.
@@ -151,6 +162,8 @@ class Evidence:
     char_start: int | None = None
     paragraph_end: int | None = None
     char_end: int | None = None
+    line: int | None = None  # 1-based line of a CSV input (companies.csv, company_relations.csv)
+    project: str | None = None  # the evidence is another project's, recalled from the history
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -171,6 +184,8 @@ class Evidence:
             "char_start",
             "paragraph_end",
             "char_end",
+            "line",
+            "project",
         ):
             value = getattr(self, key)
             if value is not None:

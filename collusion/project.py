@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import os
 import re
@@ -14,7 +12,14 @@ from typing import Any
 
 from collusion.errors import ProjectError
 from collusion.keys import code_key
-from collusion.models import ProjectInput, SignatureValue
+from collusion.models import InputFile, ProjectInput, SignatureValue
+from collusion.runtime.csvinput import (
+    LineErrors,
+    csv_reader,
+    data_rows,
+    header_columns,
+    row_problem,
+)
 from collusion.settings import ExtractSettings
 
 # project.json and signatures.csv are small; a larger one is not read.
@@ -23,14 +28,23 @@ EMPTY_BIDDER = "empty"
 MISSING_BIDDER = "missing"
 BIDDER_STATUSES = frozenset({EMPTY_BIDDER, MISSING_BIDDER})
 MAX_INPUT_FILE_BYTES = 16 * 1024 * 1024
+COMPANIES_FILE = "companies.csv"  # the bidders' registry facts (docs/companies.md)
+RELATIONS_FILE = "company_relations.csv"  # their shareholders and officers
 SIGNATURES_COLUMNS = ("bidder", "code", "value")
-MAX_CSV_LINE_ERRORS = 100  # line errors of signatures.csv listed one by one
 
 
 def load_project(
-    root: str | os.PathLike[str], limits: ExtractSettings | None = None
+    root: str | os.PathLike[str],
+    limits: ExtractSettings | None = None,
+    *,
+    companies: str | os.PathLike[str] | None = None,
+    relations: str | os.PathLike[str] | None = None,
 ) -> ProjectInput:
-    """Read project.json, list tender and bid files, and read signatures.csv.
+    """Read project.json, list tender and bid files, and read signatures.csv,
+    companies.csv and company_relations.csv.
+
+    ``companies`` and ``relations`` name registry files to read instead of
+    the project folder's companies.csv and company_relations.csv.
 
     Raises ProjectError only when nothing can be scanned (no folder, no
     bidders); every other problem becomes an entry of ``errors``.
@@ -63,6 +77,10 @@ def load_project(
     csv_signatures = _read_signatures_csv(
         root_path, set(bidder_files), errors, limits.max_signature_rows
     )
+    companies_csv, relations_csv = (
+        _read_named_input(root_path, given, default, errors)
+        for given, default in ((companies, COMPANIES_FILE), (relations, RELATIONS_FILE))
+    )
     bidder_meta = meta.get("bidders") if isinstance(meta.get("bidders"), dict) else {}
     winner, date = _winner(meta, bidder_files, errors), _opening_date(meta, errors)
     return ProjectInput(
@@ -77,7 +95,27 @@ def load_project(
         errors=tuple(errors),
         winner=winner,
         date=date,
+        companies_csv=companies_csv,
+        relations_csv=relations_csv,
     )
+
+
+def _read_named_input(
+    root: Path,
+    given: str | os.PathLike[str] | None,
+    default: str,
+    errors: list[dict[str, Any]],
+) -> InputFile | None:
+    """An input file of the project folder (``default``), or the one given
+    instead, as read; parsed by the stage that needs it (companies.csv and
+    company_relations.csv by ``collusion.analysis.companies``)."""
+    path = Path(given) if given is not None else None
+    shown = str(given) if given is not None else default
+    if path is not None and not path.exists():
+        errors.append({"file": shown, "error": f"找不到文件 {shown}"})
+        return None
+    data = _read_input_bytes(root, shown, errors, path)
+    return InputFile(shown, data) if data is not None else None
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -140,13 +178,17 @@ def _read_input_text(root: Path, name: str, errors: list[dict[str, Any]]) -> str
     return None
 
 
-def _read_input_bytes(root: Path, name: str, errors: list[dict[str, Any]]) -> bytes | None:
-    """The bytes of project.json or signatures.csv; None when absent or refused.
+def _read_input_bytes(
+    root: Path, name: str, errors: list[dict[str, Any]], path: Path | None = None
+) -> bytes | None:
+    """The bytes of project.json, signatures.csv, companies.csv...; None when
+    absent or refused. ``path`` reads a file given outside the project folder
+    (``--companies``), shown as ``name``.
 
     Like the bid files, these are never read through a symbolic link (that
     could be any file of the machine) and never past MAX_INPUT_FILE_BYTES.
     """
-    path = root / name
+    path = path if path is not None else root / name
     try:
         info = path.lstat()
     except FileNotFoundError:
@@ -319,12 +361,11 @@ def _read_signatures_csv(
     data = _read_input_bytes(root, "signatures.csv", errors)
     if data is None:
         return ()
-    # Undecodable bytes become lone surrogates, found per row below.
-    reader = csv.reader(io.StringIO(data.decode("utf-8-sig", "surrogateescape"), newline=""))
+    reader = csv_reader(data)
     header = next(reader, None)
     if header is None:
         return ()
-    columns = [h.strip().lower() for h in header]
+    columns = header_columns(header)
     if not set(SIGNATURES_COLUMNS) <= set(columns):
         errors.append(
             {
@@ -336,12 +377,9 @@ def _read_signatures_csv(
         return ()
     index = {name: columns.index(name) for name in SIGNATURES_COLUMNS}
     values: list[SignatureValue] = []
-    problems = _LineErrors(errors)
+    problems = LineErrors("signatures.csv", errors)
     rows = 0
-    for row in reader:
-        line_no = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
+    for line_no, row in data_rows(reader):
         rows += 1
         if rows > max_rows:
             errors.append(
@@ -353,7 +391,7 @@ def _read_signatures_csv(
                 }
             )
             break
-        problem = _row_problem(row, len(columns))
+        problem = row_problem(row, len(columns))
         if problem is None:
             bidder, code, value = (row[index[k]].strip() for k in SIGNATURES_COLUMNS)
             if not bidder or not code or not value:
@@ -376,49 +414,3 @@ def _read_signatures_csv(
         )
     problems.close()
     return tuple(sorted(values, key=lambda s: (s.bidder or "", s.field, s.normalized)))
-
-
-_UNDECODED = re.compile("[\udc80-\udcff]")
-
-
-def _row_problem(row: list[str], columns: int) -> str | None:
-    """Why a row cannot be read as it is, or None."""
-    joined = "".join(row)
-    if _UNDECODED.search(joined):
-        return "不是 UTF-8 编码，已跳过"
-    if "\0" in joined:
-        return "含 NUL 字节（文件可能已损坏），已跳过"
-    if len(row) < columns:
-        return f"列数不足: {row!r}"
-    return None
-
-
-class _LineErrors:
-    """Line errors of signatures.csv: the first few listed, the rest counted."""
-
-    def __init__(self, errors: list[dict[str, Any]]) -> None:
-        self.errors = errors
-        self.listed = 0
-        self.more = 0
-
-    def add(self, line_no: int, problem: str) -> None:
-        if self.listed >= MAX_CSV_LINE_ERRORS:
-            self.more += 1
-            return
-        self.listed += 1
-        self.errors.append(
-            {
-                "file": "signatures.csv",
-                "line": line_no,
-                "error": f"signatures.csv 第 {line_no} 行{problem}",
-            }
-        )
-
-    def close(self) -> None:
-        if self.more:
-            self.errors.append(
-                {
-                    "file": "signatures.csv",
-                    "error": f"signatures.csv 另有 {self.more} 行有问题，未逐行列出",
-                }
-            )

@@ -18,7 +18,13 @@ from collusion.analysis.text import fingerprint_project, prepare_project
 from collusion.analysis.text.aggregation import tfidf_tools
 from collusion.analysis.text.boilerplate import reference_shingles
 from collusion.analysis.text.shingles import SectionKey, SectionPrep, prepare_section, section_key
-from collusion.detectors import REGISTRY, DetectorSpec, project_indicators, shared_signature
+from collusion.detectors import (
+    REGISTRY,
+    DetectorSpec,
+    company_link,
+    project_indicators,
+    shared_signature,
+)
 from collusion.extract.pool import extract_and_derive, previously_failed
 from collusion.history import HistoryView, TextFingerprints
 from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput, ScanContext, Section
@@ -55,6 +61,8 @@ def scan_project(
     progress: Progress | None = None,
     generated_at: datetime | None = None,
     before_history: Callable[[], None] | None = None,
+    companies: str | os.PathLike[str] | None = None,
+    relations: str | os.PathLike[str] | None = None,
 ) -> ScanResult:
     """Scan one project folder and return the report with what it was built from.
 
@@ -72,6 +80,8 @@ def scan_project(
         before_history: called once the files are read and sectioned, before
             anything asks the history about other projects (a nightly worker
             waits there for the projects before this one).
+        companies: a companies.csv to read instead of the project folder's.
+        relations: a company_relations.csv to read instead of the project folder's.
 
     Returns:
         A ScanResult: ``report`` is the report dict (contract §3, valid
@@ -97,6 +107,7 @@ def scan_project(
             progress=progress,
             generated_at=generated_at,
             before_history=before_history,
+            registry=(companies, relations),
         )
 
 
@@ -108,8 +119,9 @@ def _scan_project(
     progress: Progress | None,
     generated_at: datetime | None,
     before_history: Callable[[], None] | None,
+    registry: tuple[str | os.PathLike[str] | None, str | os.PathLike[str] | None] = (None, None),
 ) -> ScanResult:
-    project = load_project(root, settings.extract)
+    project = load_project(root, settings.extract, companies=registry[0], relations=registry[1])
     extracted, texts = extract_all(project, settings, progress, history)
     bidders = assemble_bidders(project, extracted)
     tender_files = tuple(extracted[path] for path in project.tender_files)
@@ -125,6 +137,10 @@ def _scan_project(
     )
     if before_history is not None:
         before_history()
+    # Company facts (companies.csv, the bids, the history), for company_link and the store.
+    companies = company_link.gather(context)
+    project = replace(project, errors=(*project.errors, *companies.errors))
+    context = replace(context, project=project, companies=companies)
     ready = prepared_sections(texts)
     freeze_built()  # the files and sections live to the end
 

@@ -36,6 +36,10 @@ class ExtractSettings:
     # Rows of signatures.csv read: an export lists tens of codes per bidder;
     # past this the rest of the file is an error, not a scan of hours.
     max_signature_rows: int = 20_000
+    # Rows of companies.csv and of company_relations.csv: a project's bidders
+    # and their holding companies come to hundreds. A larger file is not read
+    # at all (half a registry would hide links without saying which).
+    max_company_rows: int = 20_000
     ocr_seconds_per_file: float = 60.0  # OCR of scanned pages, within seconds_per_file
 
     def __post_init__(self) -> None:
@@ -49,6 +53,7 @@ class ExtractSettings:
             "max_worker_memory_bytes",
             "max_sheet_rows",
             "max_signature_rows",
+            "max_company_rows",
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be positive, got {getattr(self, name)}")
@@ -301,6 +306,38 @@ class CrossProjectSettings:
 
 
 @dataclass(frozen=True)
+class CompanySettings:
+    """When two bidders' companies are linked (collusion.detectors.company_link)."""
+
+    # A holding of this many percent or more controls the company (控股:
+    # 公司法 defines the controlling shareholder by more than half the capital
+    # or the votes; 50% is the line registries and tender documents use).
+    control_share: float = 50.0
+    # Steps of a control chain followed upward from a bidder: a holding
+    # company, its parent and the parent's parent.
+    max_chain_depth: int = 3
+    # A holder of shares in this many companies (of the registry, or of
+    # other projects in the history) is a public shareholder: its holdings
+    # link nobody. Rings have a handful of members.
+    public_holder_companies: int = 5
+    # A registered address, phone or e-mail this many other companies in the
+    # history carry is a business centre's or a bookkeeping agent's.
+    common_companies: int = 5
+    evidence_per_tie: int = 4  # steps quoted per bidder of a link
+
+    def __post_init__(self) -> None:
+        if not 0 < self.control_share <= 100:
+            raise SettingsError("companies.control_share must be in (0, 100]")
+        if not 1 <= self.max_chain_depth <= 6:
+            raise SettingsError("companies.max_chain_depth must be 1 to 6")
+        for name in ("public_holder_companies", "common_companies"):
+            if getattr(self, name) < 2:
+                raise SettingsError(f"companies.{name} must be at least 2")
+        if self.evidence_per_tie < 1:
+            raise SettingsError("companies.evidence_per_tie must be at least 1")
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a scan is tuned by: one typed field per stage and detector.
 
@@ -317,6 +354,7 @@ class Settings:
     mixed_documents: MixedSettings = field(default_factory=MixedSettings)
     prices: PriceSettings = field(default_factory=PriceSettings)
     cross_project: CrossProjectSettings = field(default_factory=CrossProjectSettings)
+    companies: CompanySettings = field(default_factory=CompanySettings)
     excerpt_chars: int = 160  # longest excerpt quoted in evidence
     detectors: InitVar[Mapping[str, Any] | None] = None
 
@@ -347,6 +385,7 @@ SETTINGS_TYPES: dict[str, type] = {
     "mixed_documents": MixedSettings,
     "prices": PriceSettings,
     "cross_project": CrossProjectSettings,
+    "companies": CompanySettings,
 }
 # The names the earlier ``detectors={...}`` form accepted.
 DETECTOR_FIELDS = ("text", "identifiers", "mixed_documents", "prices", "cross_project")

@@ -53,7 +53,7 @@ def link_alert(alert_id: str, bidders: list[str], keys: dict[str, str]) -> dict:
         "summary": "法定代表人为同一人",
         "details": {
             "link": "same_legal_representative",
-            "via": {"key": REP, "name": "张三", "kind": "person"},
+            "via": {"value": REP, "name": "张三", "kind": "person"},
             "companies": {b: {"key": keys[b]} for b in bidders},
         },
         "evidence": [{"bidder": bidders[0], "file": "companies.csv"}],

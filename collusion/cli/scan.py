@@ -45,6 +45,20 @@ from collusion.report.build import dumps, write_report
     is_flag=True,
     help="Mask personal data (ID, phone, account numbers) for wider circulation.",
 )
+@click.option(
+    "--companies",
+    "companies_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The bidders' registry facts (companies.csv format) to read instead of "
+    "PROJECT/companies.csv.",
+)
+@click.option(
+    "--company-relations",
+    "relations_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Shareholders and officers (company_relations.csv format) to read instead of "
+    "PROJECT/company_relations.csv.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 @click.option("--max-file-mb", type=float, help="Refuse bid files larger than this (default 200).")
 @click.option("--max-pages", type=int, help="Read at most this many pages of a PDF (default 3000).")
@@ -62,15 +76,24 @@ def scan(
     html_path: Path | None,
     db_path: Path | str | None,
     redact: bool,
+    companies_path: Path | None,
+    relations_path: Path | None,
     quiet: bool,
     max_file_mb: float | None,
     max_pages: int | None,
     seconds_per_file: float | None,
     workers: int | None,
 ) -> None:
-    """Scan one PROJECT folder (project.json, tender/, bids/<bidder>/, signatures.csv)."""
+    """Scan one PROJECT folder (project.json, tender/, bids/<bidder>/, signatures.csv,
+    companies.csv, company_relations.csv)."""
+    import functools
+
     from collusion.report.build import check_output_paths
     from collusion.scan import scan_project
+
+    scan_project = functools.partial(
+        scan_project, companies=companies_path, relations=relations_path
+    )
 
     settings = settings_from_options(max_file_mb, max_pages, seconds_per_file, workers)
     progress = ProgressBar() if not quiet and sys.stderr.isatty() else None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from collusion.detectors import (
+    company_link,
     cross_project,
     identical_file,
     mixed_documents,
@@ -52,6 +53,8 @@ REGISTRY: tuple[DetectorSpec, ...] = (
     DetectorSpec("shared_identifier", shared_identifier.detect),
     DetectorSpec("mixed_documents", mixed_documents.detect),
     DetectorSpec("price_pattern", price_pattern.detect),
+    # Reads ctx.companies, gathered before the detectors (company_link.gather).
+    DetectorSpec("company_link", company_link.detect),
     # Only with a history database: the project against earlier ones.
     DetectorSpec(
         "cross_project", cross_project.detect, reads_history=True, reads_fingerprints=True

@@ -240,7 +240,7 @@ def build_report(
     Returns:
         A JSON-ready dict valid against ``report.schema.json``.
     """
-    groups = flagged_groups(pairs)
+    groups = with_company_links(flagged_groups(pairs), alerts)
     all_files = [(b.id, f) for b in bidders for f in b.files] + [(None, f) for f in tender_files]
     errors = error_entries(project, all_files)
     moment = (generated_at or datetime.now(UTC)).astimezone(UTC)
@@ -283,6 +283,26 @@ def build_report(
         "indicators": indicators or {},
         "errors": errors,
     }
+
+
+def with_company_links(groups: list[dict], alerts: list[Alert]) -> list[dict]:
+    """Each group with the company_link alerts among its members, if any."""
+    out = []
+    for group in groups:
+        members = set(group["bidders"])
+        links = [
+            {
+                "alert": a.id,
+                "link": a.details.get("link"),
+                "label": a.details.get("label"),
+                "basis": a.basis,
+                "bidders": sorted(a.bidders),
+            }
+            for a in alerts
+            if a.kind == "company_link" and len(members & set(a.bidders)) >= 2
+        ]
+        out.append({**group, "company_links": links} if links else group)
+    return out
 
 
 def dumps(report: dict[str, Any]) -> str:

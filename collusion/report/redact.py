@@ -224,6 +224,12 @@ def _collect(value: Any, known: dict[str, str]) -> None:
             text = value.get(key)
             if isinstance(text, str) and len(text.strip()) >= MIN_NAME_CHARS:
                 known.setdefault(text, mask(text))
+    # A company link's person (details.via, a chain step's holder).
+    for kind_key, name_key in (("kind", "name"), ("holder_kind", "holder_name")):
+        name = value.get(name_key)
+        if value.get(kind_key) == "person" and isinstance(name, str):
+            if len(name.strip()) >= MIN_NAME_CHARS:
+                known.setdefault(name, mask_name(name))
     names = value.get("names")
     if isinstance(names, dict):
         for listed in names.values():

@@ -72,13 +72,32 @@ def format_terminal_summary(report: Mapping[str, Any]) -> str:
             )
     else:
         lines.append("未发现达到标记阈值的投标人对。")
+    links = [a for a in alerts.values() if a.get("kind") == "company_link"]
+    if links:
+        lines.append(f"投标人之间的企业关联 {len(links)} 条：")
+        for alert in sorted(links, key=lambda a: _clean(a.get("id"))):
+            details = alert.get("details") if isinstance(alert.get("details"), Mapping) else {}
+            via = details.get("via") if isinstance(details.get("via"), Mapping) else {}
+            members = " ↔ ".join(_bidder(_clean(b), names) for b in alert.get("bidders") or [])
+            label = _clean(details.get("label")) or _clean(details.get("link"))
+            lines.append(
+                f"  {members}  {label}（{_clean(via.get('name'))}）  {_clean(alert.get('basis'))}"
+            )
     groups = [g for g in report.get("groups") or [] if isinstance(g, Mapping)]
     if groups:
         lines.append(f"关联组 {len(groups)} 个：")
         for index, group in enumerate(groups):
             members = "、".join(sorted(_clean(b) for b in group.get("bidders") or []))
+            related = sorted(
+                {
+                    _clean(x.get("label"))
+                    for x in group.get("company_links") or []
+                    if isinstance(x, Mapping)
+                }
+            )
             lines.append(
                 f"  {group_mark(index)}  {members}  分值 {format_score(group.get('score'))}"
+                + (f"  企业关联：{'、'.join(related)}" if related else "")
             )
     problems = unanalysed_files(report)
     if problems:

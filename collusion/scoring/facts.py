@@ -16,7 +16,9 @@ nothing is hidden and nothing counts twice. Folding rules, in order:
 2. an alert whose blocks (``Alert.covers``) all lie in the blocks of a
    stronger alert of another kind for the same bidders (the bill of
    quantities under ``price_pattern`` and the same rows as text) restates it;
-3. alerts with the same ``key`` are one fact: the weaker ones whose bidders
+3. a name written in two bids (``shared_identifier`` on a name alone) is
+   the person a ``company_link`` alert links the same bidders through;
+4. alerts with the same ``key`` are one fact: the weaker ones whose bidders
    the strongest also names are folded into it.
 """
 
@@ -32,6 +34,7 @@ KIND_ORDER = (
     "identical_file",
     "shared_signature",
     "mixed_documents",
+    "company_link",
     "shared_identifier",
     "price_pattern",
     "near_duplicate_text",
@@ -44,6 +47,7 @@ def consolidate(alerts: list[Alert]) -> list[Alert]:
     """The alerts with every restated fact folded into the alert that reports it."""
     alerts = _fold_identical_files(alerts)
     alerts = _fold_covered(alerts)
+    alerts = _fold_named_people(alerts)
     return _fold_same_key(alerts)
 
 
@@ -125,6 +129,38 @@ def _fold_covered(alerts: list[Alert]) -> list[Alert]:
                 folded[id(other)].append(alert)
                 gone.add(id(alert))
                 break
+    return [_with_citations(a, folded[id(a)]) for a in alerts if id(a) not in gone]
+
+
+def _fold_named_people(alerts: list[Alert]) -> list[Alert]:
+    """A shared name (shared_identifier, field person) restates the person a
+    company_link alert names for the same bidders: the legal representative
+    of both, a director of both."""
+    people = [
+        a
+        for a in alerts
+        if a.kind == "company_link" and (a.details.get("via") or {}).get("kind") == "person"
+    ]
+    if not people:
+        return alerts
+    folded: dict[int, list[Alert]] = defaultdict(list)
+    gone: set[int] = set()
+    for alert in alerts:
+        if alert.kind != "shared_identifier" or alert.details.get("field") != "person":
+            continue
+        name = alert.details.get("value")
+        home = next(
+            (
+                link
+                for link in people
+                if link.details["via"].get("name") == name
+                and set(alert.bidders) <= set(link.bidders)
+            ),
+            None,
+        )
+        if home is not None:
+            folded[id(home)].append(alert)
+            gone.add(id(alert))
     return [_with_citations(a, folded[id(a)]) for a in alerts if id(a) not in gone]
 
 

@@ -28,7 +28,7 @@ from collusion.store.connection import SQL_CHUNK
 COMPANY_TABLES = ("company_facts", "company_relations", "company_links")
 LINK_KIND = "company_link"
 
-_SOURCE_COLUMNS = ("source", "file", "page", "line", "excerpt")
+_SOURCE_COLUMNS = ("source", "file", "page", "line", "section", "paragraph", "excerpt")
 
 
 def _source_row(source: Source) -> dict[str, Any]:
@@ -37,6 +37,8 @@ def _source_row(source: Source) -> dict[str, Any]:
         "file": source.file,
         "page": source.page,
         "line": source.line,
+        "section": source.section,
+        "paragraph": source.paragraph,
         "excerpt": source.excerpt,
     }
 
@@ -105,7 +107,7 @@ def _link_rows(report: dict[str, Any], project_id: str) -> list[dict]:
                     "company_b": second,
                     "bidder_a": bidder_first,
                     "bidder_b": bidder_second,
-                    "via": via.get("key"),
+                    "via": via.get("value"),
                     "via_name": via.get("name"),
                     "basis": alert.get("basis"),
                 }
@@ -308,8 +310,8 @@ def stored_companies(
 
 
 def _source(columns: list[Any], project: str) -> Source:
-    kind, file, page, line, excerpt = columns
-    return Source(kind, file, page, line, excerpt, None, project)
+    kind, file, page, line, section, paragraph, excerpt = columns
+    return Source(kind, file, page, line, excerpt, None, project, section, paragraph)
 
 
 def company_value_count(conn: Any, field: str, normalized: str, exclude_project: str) -> int:

@@ -506,6 +506,8 @@ def m010_company_facts_and_links(db: Database) -> None:
             file TEXT,
             page INTEGER,
             line INTEGER,              -- of a registry file, 1-based
+            section TEXT,              -- the bid's heading above the text
+            paragraph INTEGER,         -- the block's index in the bid file
             excerpt TEXT               -- the text of the page, or the registry row
         );
         CREATE INDEX idx_company_facts_company ON company_facts(company);
@@ -525,6 +527,8 @@ def m010_company_facts_and_links(db: Database) -> None:
             file TEXT,
             page INTEGER,
             line INTEGER,
+            section TEXT,
+            paragraph INTEGER,
             excerpt TEXT
         );
         CREATE INDEX idx_company_relations_company ON company_relations(company);

@@ -18,6 +18,7 @@ from collusion.history import (
     Sighting,
 )
 from collusion.keys import stored_company_key
+from collusion.store.companies import company_value_count, stored_companies
 from collusion.store.connection import (
     SQL_CHUNK,
     TEXT_COMMON_PROJECTS,
@@ -28,6 +29,8 @@ from collusion.store.recording import (
 
 if TYPE_CHECKING:  # datasketch (and SciPy) load on first use: collusion.analysis.minhash
     from datasketch import LeanMinHash
+
+    from collusion.analysis.companies.model import Company, Fact, Relation
 
 # ---------------------------------------------------------------------------
 # Queries
@@ -161,6 +164,18 @@ class History:
             for s in self.value_sightings(field, normalized, exclude_project)
         }
         return len(keys)
+
+    # --- companies ---
+
+    def company_records(
+        self, companies: Iterable[str], exclude_project: str
+    ) -> tuple[list[Fact], list[Relation], list[Company]]:
+        """The latest OTHER project's facts and relations of these companies."""
+        return stored_companies(self.db.conn, companies, exclude_project)
+
+    def company_value_count(self, field: str, normalized: str, exclude_project: str) -> int:
+        """How many companies OTHER projects tied to this contact or holder."""
+        return company_value_count(self.db.conn, field, normalized, exclude_project)
 
     # --- files ---
 

@@ -10,10 +10,10 @@ holder that is a company is its credit code, else ``name:<name>``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from collusion.analysis.identifier_patterns import is_valid_credit_code, is_valid_resident_id
-from collusion.analysis.identifiers import fold_width, normalize_company
+from collusion.keys import company_name_key, width_folded
 
 # Where a fact was read.
 BID = "bid"  # a page of a bid file
@@ -48,6 +48,12 @@ SERVICE_ROLES = frozenset({BANK, AUDITOR})
 PERSON = "person"
 ORGANISATION = "company"
 
+# A holder without an id is a company when its name ends like one.
+ORGANISATION_NAME_RE = re.compile(
+    r"(公司|企业|集团|合伙|中心|委员会|局|厅|部|基金|银行|分行|支行|事务所|研究院|设计院|合作社|"
+    r"有限合伙\)|协会|学校|医院|大学|办公室|政府)$"
+)
+
 BIDDER_PREFIX = "bidder:"
 NAME_PREFIX = "name:"
 
@@ -70,11 +76,11 @@ class Source:
     excerpt: str | None = None
     bidder: str | None = None  # the bid it was read from
     project: str | None = None  # set when recalled from another project
+    section: str | None = None  # the heading the bid's text is under
+    paragraph: int | None = None  # the block's index in its file (Block.index)
 
     def recalled(self, project: str) -> Source:
-        return Source(
-            self.kind, self.file, self.page, self.line, self.excerpt, self.bidder, project
-        )
+        return replace(self, project=project)
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,9 @@ class CompanyFacts:
     facts: tuple[Fact, ...] = ()
     relations: tuple[Relation, ...] = ()
     errors: tuple[dict, ...] = field(default=(), compare=False)
+    # entity key (a holder, or "<field>:<normalized>" of a contact) -> how many
+    # companies OTHER projects of the history tied to it
+    seen_elsewhere: dict[str, int] = field(default_factory=dict, compare=False)
 
     def bidder_company(self, bidder: str) -> Company | None:
         return next((c for c in self.companies if c.bidder == bidder), None)
@@ -131,7 +140,7 @@ class CompanyFacts:
 
 def clean_name(name: str) -> str:
     """A name as compared: width folded, spaces removed."""
-    return re.sub(r"\s+", "", fold_width(name))
+    return re.sub(r"\s+", "", width_folded(name))
 
 
 def person_key(name: str, resident_id: str | None) -> str:
@@ -145,7 +154,7 @@ def organisation_key(name: str, credit_code: str | None) -> str:
     """The 统一社会信用代码 when valid, else ``name:<normalized name>``."""
     if credit_code and is_valid_credit_code(credit_code.strip()):
         return credit_code.strip().upper()
-    return NAME_PREFIX + normalize_company(name)
+    return NAME_PREFIX + company_name_key(name)
 
 
 def bidder_key(bidder: str) -> str:
@@ -166,3 +175,13 @@ def normalize_contact(field_name: str, value: str) -> str:
     if field_name == EMAIL:
         return text.lower()
     return re.sub(r"[()（）,，.。、\-—]", "", text)
+
+
+def holder_kind(name: str, identifier: str) -> str:
+    """person or company: by the id when it is one, else by how the name ends."""
+    identifier = identifier.strip()
+    if identifier and is_valid_resident_id(identifier):
+        return PERSON
+    if identifier and is_valid_credit_code(identifier):
+        return ORGANISATION
+    return ORGANISATION if ORGANISATION_NAME_RE.search(company_name_key(name)) else PERSON

@@ -20,6 +20,7 @@ from collusion.report.html.highlight import (
     highlight_shared,
     highlight_value,
 )
+from collusion.report.html.links import link_graph
 from collusion.report.present import (
     SEVERITY_ORDER,
     alert_sort_key,
@@ -170,6 +171,8 @@ def _locator(item: Mapping[str, Any]) -> dict[str, str]:
         # The report's own paragraph number (0-based, as in the JSON and its schema).
         "paragraph": f"段落编号 {paragraph}" if isinstance(paragraph, int) else "",
         "chars": f"字符 {start}–{end}" if isinstance(start, int) and isinstance(end, int) else "",
+        "line": f"第 {item['line']} 行" if isinstance(item.get("line"), int) else "",
+        "project": f"历史项目 {as_text(item.get('project'))}" if item.get("project") else "",
     }
 
 
@@ -295,6 +298,7 @@ def alert_view(
     view["sections"] = []
     view["passages"] = []
     view["chart"] = None
+    view["link_graph"] = None
     view["evidence"] = []
     if alert["kind"] == "near_duplicate_text":
         view["sections"] = _section_pairs(details, pair)
@@ -302,6 +306,9 @@ def alert_view(
         return view
     if alert["kind"] == "price_pattern" and details.get("pattern") in CHART_PATTERNS:
         view["chart"] = price_chart(alert, bidders)
+    if alert["kind"] == "company_link":
+        view["measures"] = _link_rows(details)
+        view["link_graph"] = link_graph(details, alert["bidders"])
     view["evidence"] = [
         {
             **_locator(e),
@@ -314,6 +321,23 @@ def alert_view(
         for e in alert["evidence"]
     ]
     return view
+
+
+def _link_rows(details: Mapping[str, Any]) -> list[dict[str, str]]:
+    """A company link's kind, entity and legal note, in Chinese."""
+    via = details.get("via") if isinstance(details.get("via"), Mapping) else {}
+    rows = [
+        {
+            "name": "关联类型",
+            "value": as_text(details.get("label")) or as_text(details.get("link")),
+        },
+        {"name": "关联主体", "value": as_text(via.get("name")) or "—"},
+    ]
+    if via.get("by_name"):
+        rows.append({"name": "身份核对", "value": "仅姓名相同，至少一方未载明身份证号"})
+    if details.get("legal_note"):
+        rows.append({"name": "法律依据说明", "value": as_text(details.get("legal_note"))})
+    return rows
 
 
 def _passages(evidence: list[Mapping[str, Any]], pair: tuple[str, ...]) -> list[dict[str, Any]]:
