@@ -82,8 +82,24 @@ class SectionMatch:
     containment: float  # estimated share of the query section found in this one
 
 
-class HistoryView(Protocol):
-    """Read access to earlier projects for one scan (``ctx.history``)."""
+class CompanyHistory(Protocol):
+    """What the company stage asks of earlier projects (``collusion.store.History``)."""
+
+    def company_records(
+        self, companies: Iterable[str], exclude_project: str
+    ) -> tuple[list[Fact], list[Relation], list[Company]]:
+        """The latest OTHER project's facts and relations of these companies."""
+        ...
+
+    def company_value_count(self, field: str, normalized: str, exclude_project: str) -> int:
+        """How many companies OTHER projects tied to this contact (field address,
+        phone, email) or, for field ``holder``, to this person or company."""
+        ...
+
+
+class HistoryView(CompanyHistory, Protocol):
+    """Read access to earlier projects for one scan (``ctx.history``), the
+    company facts included (``CompanyHistory``)."""
 
     def value_project_count(self, field: str, normalized: str, exclude_project: str) -> int:
         """How many OTHER projects carry this value (in bids or tenders)."""
@@ -119,19 +135,4 @@ class HistoryView(Protocol):
         min_jaccard: float,
     ) -> list[SectionMatch]:
         """Stored sections of OTHER projects with estimated Jaccard >= min_jaccard."""
-        ...
-
-
-class CompanyHistory(Protocol):
-    """What the company stage asks of earlier projects (``collusion.store.History``)."""
-
-    def company_records(
-        self, companies: Iterable[str], exclude_project: str
-    ) -> tuple[list[Fact], list[Relation], list[Company]]:
-        """The latest OTHER project's facts and relations of these companies."""
-        ...
-
-    def company_value_count(self, field: str, normalized: str, exclude_project: str) -> int:
-        """How many companies OTHER projects tied to this contact (field address,
-        phone, email) or, for field ``holder``, to this person or company."""
         ...

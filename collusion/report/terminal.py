@@ -25,6 +25,10 @@ def _clean(value: Any) -> str:
     return _UNPRINTABLE.sub(" ", "" if value is None else str(value)).strip()
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _bidder(bidder_id: str, names: Mapping[str, str]) -> str:
     name = names.get(bidder_id, "")
     return f"{bidder_id} {name}" if name else bidder_id
@@ -76,12 +80,12 @@ def format_terminal_summary(report: Mapping[str, Any]) -> str:
     if links:
         lines.append(f"投标人之间的企业关联 {len(links)} 条：")
         for alert in sorted(links, key=lambda a: _clean(a.get("id"))):
-            details = alert.get("details") if isinstance(alert.get("details"), Mapping) else {}
-            via = details.get("via") if isinstance(details.get("via"), Mapping) else {}
-            members = " ↔ ".join(_bidder(_clean(b), names) for b in alert.get("bidders") or [])
+            details = _mapping(alert.get("details"))
+            via = _mapping(details.get("via"))
+            linked = " ↔ ".join(_bidder(_clean(b), names) for b in alert.get("bidders") or [])
             label = _clean(details.get("label")) or _clean(details.get("link"))
             lines.append(
-                f"  {members}  {label}（{_clean(via.get('name'))}）  {_clean(alert.get('basis'))}"
+                f"  {linked}  {label}（{_clean(via.get('name'))}）  {_clean(alert.get('basis'))}"
             )
     groups = [g for g in report.get("groups") or [] if isinstance(g, Mapping)]
     if groups:

@@ -86,6 +86,7 @@ REP_SELF_RE = re.compile(
 NAME_FIELD_RE = re.compile(rf"姓\s*名\s*[:：]\s*({NAME_RUN})")
 AGENT_RE = re.compile(rf"委托\s*({NAME_RUN}?)\s*(?:[(（]\s*姓名\s*[)）])?\s*为")
 AGENT_LABEL_RE = re.compile(rf"(?:委托代理人|授权委托人|被授权人)(?:姓名)?\s*[:：]\s*({NAME_RUN})")
+ID_LABEL_CHARS = 24  # characters before a 身份证号 searched for whose it is
 ID_LABEL_RE = re.compile(r"(法定代表人|委托代理人|代理人|被授权人)[^0-9\n]{0,12}$")
 ADDRESS_RE = re.compile(
     r"(住\s*所|注册地址|注册住所|营业场所|公司地址|单位地址|地\s*址)\s*[:：]?\s*(.+)"
@@ -226,13 +227,15 @@ def _read_text(text: str, form: str | None, source) -> list[Observation]:  # noq
                 name = _name(m.group(1), compact[m.end() :])
                 if name:
                     found.append(Observation(AGENT, name, None, None, source(m.start(1), m.end(1))))
-    for m in find_numbers(compact) if "身份" in compact or "证件" in compact else ():
-        if m.kind != RESIDENT_ID:
+    for number in find_numbers(compact) if "身份" in compact or "证件" in compact else ():
+        if number.kind != RESIDENT_ID:
             continue
-        label = ID_LABEL_RE.search(compact[max(0, m.start - 24) : m.start])
+        label = ID_LABEL_RE.search(compact[max(0, number.start - ID_LABEL_CHARS) : number.start])
         role = _id_role(label.group(1) if label else None, form)
         if role:
-            found.append(Observation(role, "", m.value, None, source(m.start, m.end)))
+            found.append(
+                Observation(role, "", number.value, None, source(number.start, number.end))
+            )
     found.extend(_address_and_capital(compact, form, source))
     return found
 

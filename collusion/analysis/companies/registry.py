@@ -182,7 +182,7 @@ def _rows(
         )
         return None
     lines = text.data.decode("utf-8-sig", "replace").splitlines()
-    rows = []
+    rows: list[tuple[int, list[str], str]] = []
     for line_no, row in data_rows(reader):
         if len(rows) == max_rows:
             errors.append(
@@ -324,7 +324,7 @@ def _read_relations(
             problems.add(line_no, f"与第 {seen[(company, role, key)]} 行重复")
             continue
         seen[(company, role, key)] = line_no
-        share = float(SHARE_RE.match(values["share"]).group(1)) if values["share"] else None
+        share = _share(values["share"])
         name = clean_name(values["name"]) if kind == PERSON else values["name"]
         source = Source(REGISTRY, text.name, line=line_no, excerpt=raw, bidder=bidder)
         relations.append(Relation(company, role, key, kind, name, share, source))
@@ -352,12 +352,18 @@ def _relation_problem(values: dict[str, str], bidders: set[str]) -> str | None:
     if share and not is_holder:
         return f"不是股东（{role}），不应填写持股比例 share"
     if share:
-        match = SHARE_RE.match(share)
-        if match is None or not 0 < float(match.group(1)) <= 100:
+        percent = _share(share)
+        if percent is None or not 0 < percent <= 100:
             return f"的持股比例 {share} 应为 0 到 100 之间的百分数"
     if canonical in PERSON_ROLES and holder_kind(name, identifier) == ORGANISATION:
         return f"的 {role} 是单位（{name}），该职务只能由个人担任"
     return None
+
+
+def _share(text: str) -> float | None:
+    """A percentage as written (60, 60%, 60.5 %), or None."""
+    match = SHARE_RE.match(text)
+    return float(match.group(1)) if match else None
 
 
 def role_key(text: str) -> str:

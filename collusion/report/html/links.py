@@ -41,7 +41,8 @@ def link_graph(details: Mapping[str, Any], bidders: list[str]) -> dict[str, Any]
     """Node and edge geometry of one company_link alert's chains; None when
     the details hold no chain to draw."""
     ties = details.get("ties")
-    via = details.get("via") if isinstance(details.get("via"), Mapping) else {}
+    found = details.get("via")
+    via: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     if not isinstance(ties, Mapping) or not ties:
         return None
     columns = [b for b in bidders if isinstance(ties.get(b), Mapping)]
@@ -67,7 +68,7 @@ def link_graph(details: Mapping[str, Any], bidders: list[str]) -> dict[str, Any]
         "row": 0,
     }
     nodes[(0, root_key)] = root
-    edges = []
+    edges: list[dict[str, Any]] = []
     for index, bidder in enumerate(columns):
         above = (0, root_key)
         for step_no, step in enumerate(chains[bidder], start=1):
