@@ -166,7 +166,7 @@ class Evidence:
     project: str | None = None  # the evidence is another project's, recalled from the history
 
     def to_dict(self) -> dict[str, Any]:
-        data = {
+        data: dict[str, Any] = {
             "bidder": self.bidder,
             "file": self.file,
             "page": self.page,
@@ -248,7 +248,7 @@ class Alert:
     covers: frozenset[tuple[str, int]] = frozenset()
     id: str | None = None
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[Any, ...]:
         order = {"high": 0, "medium": 1, "low": 2}
         return (
             order.get(self.severity, 3),

@@ -363,7 +363,9 @@ def mark_ocr_evidence(alerts: list[Alert], context: ScanContext) -> list[Alert]:
     marked = []
     for alert in alerts:
         evidence = tuple(
-            replace(e, ocr_confidence=read[(e.file, e.page)]) if (e.file, e.page) in read else e
+            replace(e, ocr_confidence=read[(e.file, e.page)])
+            if e.file is not None and e.page is not None and (e.file, e.page) in read
+            else e
             for e in alert.evidence
         )
         if evidence != alert.evidence:

@@ -7,6 +7,7 @@ import contextlib
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,8 +18,8 @@ class ProgressBar:
     """Fills a click progress bar from the library's progress callback."""
 
     def __init__(self) -> None:
-        self.bar = None
-        self.stage = None
+        self.bar: Any = None  # click's progress bar of the current stage
+        self.stage: str | None = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage != self.stage:
@@ -63,7 +64,7 @@ def settings_from_options(
     from collusion.errors import SettingsError
     from collusion.settings import MiB, Settings
 
-    given = {
+    given: dict[str, Any] = {
         "max_file_bytes": None if max_file_mb is None else int(max_file_mb * MiB),
         "max_pages": max_pages,
         "seconds_per_file": seconds_per_file,

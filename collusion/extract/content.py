@@ -8,7 +8,7 @@ FormatContent, which ``collusion.extract`` turns into the file's entry.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from collusion.keys import signature_key
@@ -61,7 +61,7 @@ def image_signatures(parts: dict[str, bytes], source: str, rel: str) -> list[Sig
     return found
 
 
-def unique_signatures(found: list[SignatureValue | None]) -> tuple[SignatureValue, ...]:
+def unique_signatures(found: Iterable[SignatureValue | None]) -> tuple[SignatureValue, ...]:
     """Sorted, one per (field, value)."""
     unique = {(s.field, s.normalized): s for s in found if s is not None}
     return tuple(unique[key] for key in sorted(unique))

@@ -196,7 +196,7 @@ class StoryReader:
 
     def story_parts(self) -> list[tuple[str, str]]:
         """(part name, story) of headers, footers, notes and comments, in order."""
-        out = []
+        out: list[tuple[str, str]] = []
         for rel_type, story in PART_STORIES:
             names = sorted({r.part for r in self.rels.values() if r.type == rel_type})
             out.extend((name, story) for name in names if name in self.trees)

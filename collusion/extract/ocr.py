@@ -183,7 +183,7 @@ def page_blocks(page: OcrPage, number: int) -> list[Block]:
     paragraphs: dict[tuple[int, int], list[OcrLine]] = {}
     for line in page.lines:
         paragraphs.setdefault(line.paragraph, []).append(line)
-    blocks = []
+    blocks: list[Block] = []
     for lines in paragraphs.values():
         text = "".join(line.text for line in lines)
         tall = body and min(line.height for line in lines) >= body * HEADING_HEIGHT_RATIO

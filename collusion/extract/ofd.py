@@ -152,7 +152,7 @@ def read_ofd(rel: str, data: bytes, settings: ExtractSettings) -> FormatContent:
         )
     return FormatContent(
         blocks=tuple(_assign_headings(paragraphs)),
-        signatures=unique_signatures(signatures + image_signatures(package.parts, SOURCE, rel)),
+        signatures=unique_signatures([*signatures, *image_signatures(package.parts, SOURCE, rel)]),
         pages=pages_total,
         notes=tuple(notes),
         partial=partial,
@@ -318,7 +318,7 @@ def _join_line(pieces: list[_Piece]) -> _Line:
             parts.append(" ")
         parts.append(piece.text)
         end = piece.x + piece.width
-    sizes = Counter()
+    sizes: Counter[float] = Counter()
     for piece in pieces:
         sizes[piece.size] += len(piece.text)
     return _Line("".join(parts).strip(), pieces[0].y, sizes.most_common(1)[0][0])

@@ -21,6 +21,7 @@ import inspect
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 import pymupdf
@@ -120,11 +121,11 @@ def _lean_finder() -> Iterator[None]:
     before any other table is found.
     """
     table_class = getattr(mupdf_table, "Table", None)
-    patches = []
+    patches: list[tuple[Any, str, Any]] = []
     if getattr(table_class, "_get_header", None) is not None:
         patches.append((table_class, "_get_header", _no_header))
     original_chars = getattr(mupdf_table, "make_chars", None)
-    if _known_make_chars(original_chars):
+    if original_chars is not None and _known_make_chars(original_chars):
         patches.append((mupdf_table, "make_chars", _chars_by_arrays(original_chars)))
     saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
     try:
@@ -147,10 +148,10 @@ def _extract(table: mupdf_table.Table) -> list[list[str | None]]:
     v_mid = np.fromiter(((c["top"] + c["bottom"]) / 2 for c in chars), float, len(chars))
     h_mid = np.fromiter(((c["x0"] + c["x1"]) / 2 for c in chars), float, len(chars))
     everything = np.arange(len(chars))
-    out = []
+    out: list[list[str | None]] = []
     for row in table.rows:
         in_row = everything[_inside(h_mid, v_mid, row.bbox)]
-        cells = []
+        cells: list[str | None] = []
         for cell in row.cells:
             if cell is None:
                 cells.append(None)
@@ -356,7 +357,7 @@ def _transformed_points(
 ) -> tuple[list[float], list[float]]:
     """fz_transform_point on arrays: x*a + y*c + e, x*b + y*d + f in float32."""
     x, y = x.astype(np.float32), y.astype(np.float32)
-    a, b, c, d, e, f = (np.float32(v) for v in tuple(m))
+    a, b, c, d, e, f = (np.float32(v) for v in (m.a, m.b, m.c, m.d, m.e, m.f))
     return ((x * a + y * c) + e).tolist(), ((x * b + y * d) + f).tolist()
 
 

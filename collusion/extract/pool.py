@@ -275,8 +275,9 @@ def extract_and_derive(
             ready = wait(list(busy), timeout=0.5)
             for conn in ready:
                 worker = busy[conn]
+                result: ExtractedFile
                 try:
-                    result, made = conn.recv()
+                    result, made = worker.conn.recv()
                     if made is not None:
                         derived[result.path] = made
                 except (EOFError, OSError):

@@ -18,8 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from collusion.errors import ExtractionError, FileRefused
 from collusion.extract.content import FormatContent, image_signatures, unique_signatures
@@ -106,7 +106,7 @@ def read_xls(rel: str, data: bytes, settings: ExtractSettings) -> FormatContent:
 
 
 def _workbook(
-    sheets: list[tuple[str, Iterable[tuple]]],
+    sheets: Sequence[tuple[str, Iterable[tuple[Any, ...]]]],
     signatures: list[SignatureValue | None],
     settings: ExtractSettings,
     notes: list[str],
@@ -143,7 +143,9 @@ def _xls_rows(book: xlrd.book.Book, index: int, datemode: int) -> Iterator[tuple
 
 
 def _blocks(
-    sheets: list[tuple[str, Iterable[tuple]]], settings: ExtractSettings, notes: list[str]
+    sheets: Sequence[tuple[str, Iterable[tuple[Any, ...]]]],
+    settings: ExtractSettings,
+    notes: list[str],
 ) -> tuple[tuple[Block, ...], bool]:
     """A heading per sheet and a table block per non-empty row, within max_sheet_rows."""
     blocks: list[Block] = []

@@ -202,7 +202,7 @@ def fold_cross_project(alerts: list[Alert], flagged: set[tuple[str, ...]]) -> li
         if not _is_cross_project(lead):
             continue
         field, normalized = lead.details.get("field"), lead.details.get("normalized")
-        for alert in own.get((field, normalized), ()):
+        for alert in own.get((str(field), str(normalized)), ()):
             pairs = {tuple(sorted(p)) for p in _pairs(alert.bidders)}
             if set(lead.bidders) <= set(alert.bidders) and pairs & flagged:
                 folded[id(alert)].append(lead)
