@@ -25,6 +25,10 @@ class StoreError(CollusionError):
     """The history database cannot be used."""
 
 
+class SchemaMismatch(StoreError):
+    """The history's schema is older or newer than this collusion's (see ``history migrate``)."""
+
+
 class LockHeld(StoreError):
     """Another nightly run holds the lock."""
 

@@ -11,6 +11,7 @@ the top of the package and no module over MAX_MODULE_LINES.
 from __future__ import annotations
 
 import ast
+import re
 from functools import cache
 from pathlib import Path
 
@@ -267,3 +268,103 @@ def test_the_checks_catch_what_they_guard():
     assert detectors_importing_the_store(graph) == {
         "collusion.detectors.cross_project": ["collusion.store"]
     }
+
+
+# ---------------------------------------------------------------------------
+# The store owns the database: its SQL and its drivers' exceptions
+# ---------------------------------------------------------------------------
+
+STORE = "collusion.store"
+DRIVERS = ("sqlite3", "psycopg", "psycopg2", "apsw")
+# SQL as this code writes it: upper-case keywords in their statement shapes.
+SQL_TEXT = re.compile(
+    r"\bSELECT\b[^;]{0,300}?\bFROM\b|\bINSERT\s+INTO\b|\bUPDATE\s+\w+\s+SET\b|\bDELETE\s+FROM\b"
+    r"|\b(?:CREATE|DROP)\s+(?:TABLE|INDEX|UNIQUE\s+INDEX)\b|\bALTER\s+TABLE\b|\bPRAGMA\s+\w+"
+    r"|\bBEGIN(?:\s+IMMEDIATE)?\s*$|\bSAVEPOINT\b|\bON\s+CONFLICT\b"
+)
+# Calls that hand SQL to a connection.
+SQL_CALLS = {"execute", "executemany", "executescript"}
+
+
+def outside_the_store() -> dict[str, str]:
+    """Module name -> source, for every module outside collusion/store/."""
+    return {
+        name: path.read_text(encoding="utf-8")
+        for name, path in modules().items()
+        if name != STORE and not name.startswith(STORE + ".")
+    }
+
+
+def sql_outside_the_store(sources: dict[str, str]) -> dict[str, list[str]]:
+    """Where a module writes SQL text or hands a statement to a connection."""
+    found: dict[str, list[str]] = {}
+    for name, source in sources.items():
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if SQL_TEXT.search(node.value):
+                    found.setdefault(name, []).append(f"line {node.lineno}: SQL text")
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                if node.func.attr in SQL_CALLS:
+                    found.setdefault(name, []).append(f"line {node.lineno}: .{node.func.attr}()")
+    return found
+
+
+def drivers_named_outside_the_store(sources: dict[str, str]) -> dict[str, list[str]]:
+    """Where a module imports a database driver or names one of its exceptions."""
+    found: dict[str, list[str]] = {}
+    for name, source in sources.items():
+        for node in ast.walk(ast.parse(source)):
+            hits = []
+            if isinstance(node, ast.Import):
+                hits = [a.name for a in node.names if a.name.split(".")[0] in DRIVERS]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in DRIVERS:
+                hits = [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Attribute) and node.attr[:1].isupper():  # a class
+                base = node.value
+                while isinstance(base, ast.Attribute):
+                    base = base.value
+                if isinstance(base, ast.Name) and base.id in DRIVERS:
+                    hits = [f"{base.id}….{node.attr}"]
+            found.setdefault(name, []).extend(f"line {node.lineno}: {h}" for h in hits)
+    return {name: hits for name, hits in found.items() if hits}
+
+
+def test_no_sql_outside_the_store():
+    assert sql_outside_the_store(outside_the_store()) == {}
+
+
+def test_no_driver_exception_outside_the_store():
+    assert drivers_named_outside_the_store(outside_the_store()) == {}
+
+
+def test_the_store_checks_catch_a_planted_violation():
+    """nightly running its own query and catching sqlite3's error by name is found."""
+    sources = outside_the_store()
+    assert sql_outside_the_store(sources) == {}
+    sources["collusion.nightly.planted"] = (
+        "import sqlite3\n"
+        "def known(db):\n"
+        "    try:\n"
+        "        return db.conn.execute('SELECT folder, manifest_hash FROM inbox_projects')\n"
+        "    except (sqlite3.OperationalError, psycopg.errors.UndefinedTable):\n"
+        "        return None\n"
+        "def mark(db):\n"
+        "    db.query(f'UPDATE runs SET status = {1!r}')\n"
+    )
+    assert sql_outside_the_store(sources) == {
+        "collusion.nightly.planted": [
+            "line 4: .execute()",
+            "line 4: SQL text",
+            "line 8: SQL text",
+        ]
+    }
+    assert drivers_named_outside_the_store(sources) == {
+        "collusion.nightly.planted": [
+            "line 1: sqlite3",
+            "line 5: sqlite3….OperationalError",
+            "line 5: psycopg….UndefinedTable",
+        ]
+    }
+    # The store itself is where both belong.
+    inside = {n: p.read_text(encoding="utf-8") for n, p in modules().items() if n.startswith(STORE)}
+    assert sql_outside_the_store(inside) and drivers_named_outside_the_store(inside)

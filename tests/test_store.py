@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
 from typing import Any
 
@@ -140,14 +139,6 @@ def db(history_target):
     database.close()
 
 
-try:
-    import psycopg
-
-    INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, psycopg.IntegrityError)
-except ImportError:
-    INTEGRITY_ERRORS = (sqlite3.IntegrityError,)
-
-
 def table_counts(db) -> dict[str, int]:
     return {t: db[t].count for t in store.PROJECT_TABLES + ("projects",)}
 
@@ -212,7 +203,8 @@ def test_record_scan_is_one_transaction(db, monkeypatch):
     # Two alerts with one id break the primary key after the old rows are
     # deleted and the new bidders inserted: all of it must roll back.
     broken = make_scan("P1", {"b01": {"name": "甲"}, "b02": {"name": "乙"}}, alerts=[ALERT, ALERT])
-    with pytest.raises(INTEGRITY_ERRORS):
+    # The driver's IntegrityError leaves the store as StoreError, on either backend.
+    with pytest.raises(store.StoreError, match="IntegrityError|UniqueViolation"):
         record_scan(db, broken, "r2")
     assert table_counts(db) == before
     assert not db.conn.in_transaction
@@ -362,3 +354,38 @@ def test_text_shingles_learned_from_other_projects_tenders(db):
     assert History(db).text_shingles(hashes, exclude_project="P9") == set()
     rows = db.execute("SELECT MAX(projects) FROM shingle_projects").fetchone()
     assert rows[0] == 2
+
+
+def test_driver_errors_leave_the_store_as_store_error(db):
+    """A statement that fails in the driver (here: a table gone) raises StoreError,
+    on either backend, from a query, from History and from a transaction."""
+    record_scan(db, make_scan("P1", {"b01": {"name": "甲", "sigs": [("rsid_root", "00a1")]}}), "r1")
+    db.conn.execute("DROP TABLE signature_values")
+    history = store.History(db)
+    with pytest.raises(store.StoreError, match="signature_values") as raised:
+        history.value_project_count("rsid_root", "00A1", "P2")
+    assert type(raised.value.__cause__).__module__.split(".")[0] in ("sqlite3", "psycopg")
+    with pytest.raises(store.StoreError):
+        store.signature_sightings(db, "00a1")
+    with pytest.raises(store.StoreError):
+        record_scan(db, make_scan("P2", {"b01": {"name": "甲"}}), "r2")
+    assert not db.conn.in_transaction
+
+
+def test_scan_with_history_runs_again_without_a_broken_history(db):
+    """One recipe for the CLI and the nightly run: the scan is owed its result."""
+    record_scan(db, make_scan("P1", {"b01": {"name": "甲", "sigs": [("rsid_root", "00a1")]}}), "r1")
+    history = store.History(db)
+    calls: list[object] = []
+
+    def scan(view):
+        calls.append(view)
+        return "alone" if view is None else view.value_project_count("rsid_root", "00A1", "P2")
+
+    assert store.scan_with_history(scan, history) == (1, None)
+    assert store.scan_with_history(scan, None) == ("alone", None)
+    db.conn.execute("DROP TABLE signature_values")
+    told: list[store.StoreError] = []
+    result, error = store.scan_with_history(scan, history, told.append)
+    assert result == "alone" and isinstance(error, store.StoreError) and told == [error]
+    assert calls == [history, None, history, None]

@@ -14,7 +14,7 @@ from collusion.cli.common import (
     os_reason,
     settings_from_options,
 )
-from collusion.errors import CollusionError
+from collusion.errors import CollusionError, StoreError
 from collusion.report.build import dumps, write_report
 
 
@@ -146,53 +146,50 @@ class _History:
     """The --db history of one scan: opened if it can be, recorded after the report.
 
     A database that cannot be read or written costs the scan its history,
-    never its report; ``error`` says why, in one line.
+    never its report (``store.scan_with_history``); ``error`` says why, in one line.
     """
 
     def __init__(self, db_path: Path | str | None) -> None:
         from collusion import store
-        from collusion.nightly.run import HISTORY_ERRORS
 
         self.db = None
         self.error: str | None = None
         if db_path is not None:
             try:
                 self.db = store.open_db(db_path)
-            except HISTORY_ERRORS as exc:
+            except StoreError as exc:
                 self.error = str(exc)
 
     def scan(self, project: Path, settings, progress, scan_project):  # noqa: ANN001, ANN201
         from collusion import store
-        from collusion.nightly.run import HISTORY_ERRORS
 
-        if self.db is None:
-            return scan_project(project, settings, progress=progress)
-        try:
-            return scan_project(
-                project, settings, history=store.History(self.db), progress=progress
-            )
-        except HISTORY_ERRORS as exc:
-            self.fail(exc)
-            return scan_project(project, settings, progress=progress)
+        result, _ = store.scan_with_history(
+            lambda history: scan_project(project, settings, history=history, progress=progress),
+            store.History(self.db) if self.db is not None else None,
+            self.fail,
+        )
+        return result
 
     def record(self, result) -> None:  # noqa: ANN001
         from collusion import store
-        from collusion.nightly.run import HISTORY_ERRORS
 
         if self.db is not None:
             try:
                 store.record_scan(self.db, result)
-            except HISTORY_ERRORS as exc:
+            except StoreError as exc:
                 self.fail(exc)
         self.close()
 
-    def fail(self, exc: BaseException) -> None:
-        self.error = f"{type(exc).__name__}: {exc}"
+    def fail(self, exc: StoreError) -> None:
+        self.error = str(exc)
         self.close()
 
     def close(self) -> None:
+        from contextlib import suppress
+
         if self.db is not None:
-            self.db.close()
+            with suppress(StoreError):
+                self.db.close()
             self.db = None
 
 

@@ -11,8 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlite_utils import Database
-
 Progress = Callable[[str, int, int], None]
 
 HASH_CHUNK = 1024 * 1024
@@ -81,13 +79,13 @@ class Manifest:
 
 
 def changed_projects(
-    db: Database, inbox: Path, folders: list[str], progress: Progress
+    known: dict[str, str], inbox: Path, folders: list[str], progress: Progress
 ) -> tuple[list[tuple[str, Manifest]], list[str]]:
-    """Split the folders into (to scan, with manifests) and unchanged."""
-    known = {
-        row[0]: row[1]
-        for row in db.conn.execute("SELECT folder, manifest_hash FROM inbox_projects")
-    }
+    """Split the folders into (to scan, with manifests) and unchanged.
+
+    ``known`` maps a folder to the manifest hash last committed for it
+    (``collusion.store.inbox_manifests``).
+    """
     to_scan, unchanged = [], []
     for done, folder in enumerate(folders, start=1):
         digest, count = manifest_hash(inbox / folder)

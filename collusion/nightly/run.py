@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
-
-from sqlite_utils import Database
 
 from collusion import store
 from collusion.errors import (
@@ -46,16 +43,10 @@ from collusion.nightly.output import (
     write_json_atomic,
 )
 from collusion.runtime.console import printable
-from collusion.store import pgdb
+from collusion.store import Database
 
 # How often a PostgreSQL worker looks again at the earlier projects it waits for.
 CLAIM_POLL_SECONDS = 0.2
-# Errors of the history database: the run goes on without it for that step.
-HISTORY_ERRORS: tuple[type[BaseException], ...] = (
-    StoreError,
-    sqlite3.Error,
-    *pgdb.database_errors(),
-)
 
 
 @dataclass(frozen=True)
@@ -203,12 +194,12 @@ def run_nightly(
     with _run_lock(options):
         try:
             db = store.open_db(options.database)
-        except HISTORY_ERRORS as exc:
+        except StoreError as exc:
             if isinstance(options.database, str):
                 # Shared by several workers: running without it would scan
                 # every project in each of them. Stop and say why.
-                raise StoreError(one_line(exc)) from exc
-            return _run_without_history(options, folders, one_line(exc))
+                raise
+            return _run_without_history(options, folders, _reason(exc))
         try:
             return _locked_run(db, options, folders)
         finally:
@@ -246,24 +237,25 @@ def _locked_run(db: Database, options: _Options, folders: list[str]) -> NightlyS
     try:
         interrupted = store.mark_stale_runs(db)
         run_id = store.start_run(db, "nightly", inbox=str(options.inbox))
-        started_at = _run_started_at(db, run_id)
-    except HISTORY_ERRORS as exc:
-        return _run_without_history(options, folders, one_line(exc))
+        started_at = store.run_started_at(db, run_id)
+    except StoreError as exc:
+        return _run_without_history(options, folders, _reason(exc))
     if interrupted:
         options.log(f"{interrupted} earlier run(s) had died and are marked interrupted")
     run = _Run(options=options, db=db, history=store.History(db), run_id=run_id)
     try:
         prepare_output(options.out_dir, options.outbox, shared=store.dialect(db) != "sqlite")
         try:
-            to_scan, unchanged = changed_projects(db, options.inbox, folders, options.progress)
-        except HISTORY_ERRORS as exc:
-            with contextlib.suppress(*HISTORY_ERRORS):
-                store.finish_run(db, run_id, "failed", error=one_line(exc))
-            return _run_without_history(options, folders, one_line(exc))
+            known = store.inbox_manifests(db)
+        except StoreError as exc:
+            with contextlib.suppress(StoreError):
+                store.finish_run(db, run_id, "failed", error=_reason(exc))
+            return _run_without_history(options, folders, _reason(exc))
+        to_scan, unchanged = changed_projects(known, options.inbox, folders, options.progress)
         outcomes = _process_all(run, to_scan)
     except BaseException as exc:
         status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-        with contextlib.suppress(*HISTORY_ERRORS):
+        with contextlib.suppress(StoreError):
             store.finish_run(db, run_id, status, error=one_line(exc))
         raise
     summary = _summary(options, run_id, started_at, folders, outcomes, unchanged, interrupted)
@@ -280,8 +272,8 @@ def _locked_run(db: Database, options: _Options, folders: list[str]) -> NightlyS
             files_scanned=summary.files_scanned,
             alerts=summary.alerts,
         )
-    except HISTORY_ERRORS as exc:
-        summary = replace(summary, status="failed", history_error=one_line(exc))
+    except StoreError as exc:
+        summary = replace(summary, status="failed", history_error=_reason(exc))
         summary = _write_summary(options.out_dir, summary)
     options.log(summary.message)
     return summary
@@ -416,10 +408,6 @@ def _summary(
     )
 
 
-def _run_started_at(db: Database, run_id: str) -> str:
-    return db.conn.execute("SELECT started_at FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
-
-
 # ---------------------------------------------------------------------------
 # One project
 # ---------------------------------------------------------------------------
@@ -450,18 +438,21 @@ def _process_project(
     project's error in the summary.
     """
     log = run.options.log
-    history_error = run.history_error
+    root, settings = run.options.inbox / folder, run.options.settings
+
+    def unusable(exc: StoreError) -> None:
+        # The history broke under the scan: the report is still owed.
+        log(
+            f"history unreadable while scanning {printable(folder)} ({_reason(exc)}); "
+            "scanning it again without the history"
+        )
+
     try:
-        try:
-            result = _scan(run.options.inbox / folder, run.options.settings, run.history, before)
-        except HISTORY_ERRORS as exc:
-            # The history broke under the scan: the report is still owed.
-            history_error = one_line(exc)
-            log(
-                f"history unreadable while scanning {printable(folder)} ({history_error}); "
-                "scanning it again without the history"
-            )
-            result = _scan(run.options.inbox / folder, run.options.settings, None)
+        result, broke = store.scan_with_history(
+            lambda history: _scan(root, settings, history, before if history else None),
+            run.history,
+            unusable,
+        )
     except CollusionError as exc:
         # The folder cannot be scanned as it is (no bidders...): remember it
         # with its manifest so it is tried again only when its content changes.
@@ -475,6 +466,7 @@ def _process_project(
         detail = printable("".join(traceback.format_exception_only(type(exc), exc)).strip())
         log(f"failed {printable(folder)}: {detail}")
         return ProjectOutcome(folder=folder, status="failed", error=detail)
+    history_error = _reason(broke) if broke else run.history_error
     report = result.report
     project_id = str(report["project"]["id"])
     try:
@@ -500,15 +492,15 @@ def _process_project(
             _warn_shared_id(run, folder, project_id)
             with store.transaction(run.db):
                 counts = store.record_scan(run.db, result, run.run_id)
-                _record_manifest(run, folder, project_id, manifest, "ok", None)
+                _record_manifest(run, folder, manifest, "ok", project_id=project_id)
             outcome = replace(
                 outcome,
                 files=counts.files,
                 alerts=counts.alerts,
                 flagged_pairs=counts.flagged_pairs,
             )
-        except HISTORY_ERRORS as exc:
-            history_error = one_line(exc)
+        except StoreError as exc:
+            history_error = _reason(exc)
     if history_error is not None:
         # The report is written; the history does not know it. Failed, so
         # the summary says so, and the next run scans it again.
@@ -532,12 +524,9 @@ def _warn_shared_id(run: _Run, folder: str, project_id: str) -> None:
     replaces the earlier one's, which is right for a re-submitted project
     and wrong for two projects that reuse an id by mistake.
     """
-    rows = run.db.conn.execute(
-        "SELECT folder FROM inbox_projects WHERE project_id = ? AND folder != ? ORDER BY folder",
-        (project_id, folder),
-    ).fetchall()
-    if rows:
-        others = ", ".join(printable(r[0]) for r in rows)
+    others = store.folders_of_project(run.db, project_id, besides=folder)
+    if others:
+        others = ", ".join(printable(other) for other in others)
         run.options.log(
             f"warning: {printable(folder)} has project id {printable(project_id)}, "
             f"as {others} had; its record is replaced"
@@ -561,32 +550,34 @@ def _commit_failure(run: _Run, folder: str, manifest: Manifest, error: str) -> N
     """Remember an unscannable folder (skipped while unchanged), if the history works."""
     if run.db is None:
         return
-    with contextlib.suppress(*HISTORY_ERRORS), store.transaction(run.db):
-        _record_manifest(run, folder, None, manifest, "failed", error)
+    with contextlib.suppress(StoreError), store.transaction(run.db):
+        _record_manifest(run, folder, manifest, "failed", error=error)
 
 
 def _record_manifest(
     run: _Run,
     folder: str,
-    project_id: str | None,
     manifest: Manifest,
     status: str,
-    error: str | None,
+    *,
+    project_id: str | None = None,
+    error: str | None = None,
 ) -> None:
-    store.upsert(
-        run.db.conn,
-        "inbox_projects",
-        {
-            "folder": folder,
-            "project_id": project_id,
-            "manifest_hash": manifest.hash,
-            "file_count": manifest.files,
-            "status": status,
-            "error": error,
-            "run_id": run.run_id,
-            "recorded_at": store.utc_now(),
-        },
+    store.record_manifest(
+        run.db,
+        folder,
+        manifest_hash=manifest.hash,
+        file_count=manifest.files,
+        status=status,
+        run_id=run.run_id,
+        project_id=project_id,
+        error=error,
     )
+
+
+def _reason(exc: StoreError) -> str:
+    """Why the history failed, on one line."""
+    return printable(str(exc))
 
 
 def _deliver(run: _Run, project_id: str, report: dict[str, Any]) -> Path | None:

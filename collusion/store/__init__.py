@@ -25,18 +25,28 @@ those commit on their own in some sqlite-utils versions, which would split a
 project's rows across commits and let a killed run leave half a project.
 
 Company facts and links (issue 22) are in :mod:`collusion.store.companies`.
-The code lives in three modules, imported here so ``from collusion.store
+
+The store owns the database: every SQL statement of the package is in
+``collusion/store/``, and the drivers' exceptions leave it as
+:class:`collusion.errors.StoreError` (:mod:`collusion.store.driver`); code
+outside speaks to the history only through the functions named here.
+
+The code lives in these modules, imported here so ``from collusion.store
 import open_db`` and ``store.record_scan`` keep working:
 :mod:`collusion.store.connection` (location, opening, transactions, runs,
-claims), :mod:`collusion.store.recording` (``record_scan``) and
-:mod:`collusion.store.queries` (queries and :class:`History`).
+claims), :mod:`collusion.store.recording` (``record_scan``),
+:mod:`collusion.store.queries` (queries and :class:`History`),
+:mod:`collusion.store.inbox` (the nightly run's manifests),
+:mod:`collusion.store.fallback` (a scan with the history, and without it
+when it fails), :mod:`collusion.store.driver` (the drivers' errors) and
+:mod:`collusion.store.pgdb` (PostgreSQL).
 """
 
 from __future__ import annotations
 
 from sqlite_utils import Database
 
-from collusion.errors import StoreError
+from collusion.errors import SchemaMismatch, StoreError
 from collusion.store.companies import company_links, company_sightings
 from collusion.store.connection import (
     BAND_BUCKET_CAP,
@@ -64,11 +74,14 @@ from collusion.store.connection import (
     resolve_db,
     resolve_db_path,
     run_lock_key,
+    run_started_at,
     start_run,
     state_dir,
     transaction,
     utc_now,
 )
+from collusion.store.fallback import scan_with_history
+from collusion.store.inbox import folders_of_project, inbox_manifests, record_manifest
 from collusion.store.queries import (
     History,
     candidate_ids,
@@ -103,6 +116,7 @@ __all__ = [
     "RecordedCounts",
     "SQLITE_HEADER",
     "SQL_CHUNK",
+    "SchemaMismatch",
     "StoreError",
     "TEXT_COMMON_PROJECTS",
     "UPSERT_KEYS",
@@ -115,16 +129,21 @@ __all__ = [
     "describe",
     "dialect",
     "finish_run",
+    "folders_of_project",
     "has_project",
+    "inbox_manifests",
     "known_failure",
     "mark_stale_runs",
     "new_run_id",
     "open_db",
     "project_alerts",
+    "record_manifest",
     "record_scan",
     "resolve_db",
     "resolve_db_path",
     "run_lock_key",
+    "run_started_at",
+    "scan_with_history",
     "signature_sightings",
     "start_run",
     "state_dir",

@@ -16,8 +16,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from collusion.errors import StoreError
+from collusion.errors import SchemaMismatch, StoreError
 from collusion.store import pgdb
+from collusion.store.driver import GuardedConnection, store_error
 from collusion.store.migrations import dialect_of, migrate
 
 DB_ENV = "COLLUSION_DB"
@@ -115,24 +116,27 @@ def open_db(path: DbTarget = None) -> Database:
         return _open_pg(target)
     db_path = target
     created = _create_private(db_path)
+    if not created:
+        _check_existing(db_path)
     try:
-        if not created:
-            _check_existing(db_path)
-        conn = sqlite3.connect(str(db_path), timeout=30)
-        try:
-            # Reads the schema: a damaged first page fails here, before any write.
-            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-            # WAL lets Datasette and `collusion history` read while a nightly
-            # run writes; synchronous=NORMAL is still crash-safe in WAL mode.
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            db = Database(conn)
-            migrate(db)
-        except BaseException:
+        conn = sqlite3.connect(str(db_path), timeout=30, factory=GuardedConnection)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot use the history database {db_path}: {store_error(exc)}") from exc
+    try:
+        # Reads the schema: a damaged first page fails here, before any write.
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        # WAL lets Datasette and `collusion history` read while a nightly
+        # run writes; synchronous=NORMAL is still crash-safe in WAL mode.
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        db = Database(conn)
+        migrate(db)
+    except BaseException as exc:
+        with suppress(StoreError):
             conn.close()
-            raise
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"cannot use the history database {db_path}: {exc}") from exc
+        if isinstance(exc, StoreError) and not isinstance(exc, SchemaMismatch):
+            raise StoreError(f"cannot use the history database {db_path}: {exc}") from exc
+        raise
     if not created:
         _make_private(db_path)
     return db
@@ -142,8 +146,13 @@ def _open_pg(dsn: str) -> Any:
     db = pgdb.connect(dsn)
     try:
         migrate(db)
-    except pgdb.database_errors() as exc:
-        db.close()
+    except SchemaMismatch:
+        with suppress(StoreError):
+            db.close()
+        raise
+    except StoreError as exc:
+        with suppress(StoreError):
+            db.close()
         raise StoreError(f"cannot use the history database {pgdb.safe_dsn(dsn)}: {exc}") from exc
     except BaseException:
         db.close()
@@ -265,6 +274,14 @@ def start_run(db: Database, kind: str, inbox: str | None = None) -> str:
     return run_id
 
 
+def run_started_at(db: Database, run_id: str) -> str:
+    """When a run started, as recorded (UTC, ISO 8601)."""
+    row = db.conn.execute("SELECT started_at FROM runs WHERE id = ?", (run_id,)).fetchone()
+    if row is None:
+        raise StoreError(f"no run {run_id} in the history")
+    return str(row[0])
+
+
 def finish_run(db: Database, run_id: str, status: str, **counts: Any) -> None:
     """Record a run's end, its status and counts (projects_scanned=..., ...)."""
     allowed = {
@@ -365,7 +382,7 @@ def claim_project(
         yield CLAIM_DONE if row is not None and row[0] == manifest_hash else CLAIM_MINE
     finally:
         # A lost connection has released the lock already.
-        with suppress(*pgdb.database_errors()):
+        with suppress(StoreError):
             db.conn.execute("SELECT pg_advisory_unlock(?)", (key,))
 
 

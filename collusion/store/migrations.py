@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from collusion.analysis import minhash
-from collusion.errors import StoreError
+from collusion.errors import SchemaMismatch
 
 MIGRATIONS_TABLE = "_migrations"
 # pg_advisory_lock key held while migrating a PostgreSQL history ("collusion" in hex).
@@ -81,7 +81,7 @@ def migrate(db: Database) -> list[str]:
         done = set(applied_migrations(db))
         unknown = sorted(done - set(migration_names()))
         if unknown:
-            raise StoreError(
+            raise SchemaMismatch(
                 "the history database was made by a newer version of collusion "
                 f"(unknown migrations: {', '.join(unknown)}); upgrade collusion to use it"
             )

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import xxhash
 
 from collusion.errors import StoreError
+from collusion.store.driver import store_error
 
 DSN_SCHEMES = ("postgresql://", "postgres://")
 CONNECT_TIMEOUT_SECONDS = 10
@@ -91,23 +93,52 @@ def _params(params: Sequence[Any] | None) -> tuple[Any, ...]:
     return tuple(_clean(v) for v in params or ())
 
 
+class PgCursor:
+    """A psycopg cursor whose fetches raise StoreError (see :mod:`collusion.store.driver`)."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    @property
+    def description(self) -> Any:
+        return self.raw.description
+
+    @property
+    def rowcount(self) -> int:
+        return int(self.raw.rowcount)
+
+    def fetchone(self) -> Any:
+        with _driver_errors():
+            return self.raw.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        with _driver_errors():
+            return self.raw.fetchall()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.fetchall())
+
+
 class PgConnection:
-    """A psycopg connection shaped like the sqlite3 connection the store uses."""
+    """A psycopg connection shaped like the sqlite3 connection the store uses;
+    the driver's exceptions leave it as StoreError."""
 
     dialect = "postgresql"
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
 
-    def execute(self, sql: str, params: Sequence[Any] | None = None) -> Any:
-        return self.raw.execute(translate(sql), _params(params))
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> PgCursor:
+        with _driver_errors():
+            return PgCursor(self.raw.execute(translate(sql), _params(params)))
 
-    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> PgCursor:
         batch = [_params(r) for r in rows]
-        cursor = self.raw.cursor()
-        if batch:
-            cursor.executemany(translate(sql), batch)
-        return cursor
+        with _driver_errors():
+            cursor = self.raw.cursor()
+            if batch:
+                cursor.executemany(translate(sql), batch)
+        return PgCursor(cursor)
 
     @property
     def in_transaction(self) -> bool:
@@ -116,10 +147,20 @@ class PgConnection:
 
     def commit(self) -> None:
         if self.in_transaction:
-            self.raw.execute("COMMIT")
+            self.execute("COMMIT")
 
     def close(self) -> None:
-        self.raw.close()
+        with _driver_errors():
+            self.raw.close()
+
+
+@contextmanager
+def _driver_errors() -> Iterator[None]:
+    """psycopg's exceptions as StoreError."""
+    try:
+        yield
+    except _psycopg().Error as exc:
+        raise store_error(exc) from exc
 
 
 class PgTable:
@@ -189,12 +230,3 @@ def connect(dsn: str) -> PgDatabase:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise StoreError(f"cannot reach the PostgreSQL history {safe_dsn(dsn)}: {reason}") from None
     return PgDatabase(PgConnection(raw), dsn)
-
-
-def database_errors() -> tuple[type[BaseException], ...]:
-    """The driver's error classes, for callers that turn them into StoreError."""
-    try:
-        import psycopg
-    except ImportError:
-        return ()
-    return (psycopg.Error,)
