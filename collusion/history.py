@@ -93,7 +93,7 @@ class CompanyHistory(Protocol):
 
     def company_value_count(self, field: str, normalized: str, exclude_project: str) -> int:
         """How many companies OTHER projects tied to this contact (field address,
-        phone, email) or, for field ``holder``, to this person or company."""
+        phone, email) or, for field ``holder``, as a shareholder to this person or company."""
         ...
 
 

@@ -16,6 +16,7 @@ from collusion.analysis.companies.registry import read_registry
 from collusion.cli import main
 from collusion.detectors.company_link import LEGAL_NOTES
 from collusion.models import InputFile
+from collusion.report.build import schema_problem
 from collusion.report.terminal import format_terminal_summary
 from collusion.scan import scan_project
 from tools import synth
@@ -115,17 +116,21 @@ def test_common_controller_two_levels_up():
 
 
 def test_the_nearest_common_controller_is_reported_once():
-    """X controls H, H controls b02 and b03: one link, through H."""
+    """X controls H, H controls b02 and b03: one fact, reported through H."""
     relations = [
         f"b02,shareholder,控股公司,{HOLD[0]},60",
         f"b03,shareholder,控股公司,{HOLD[0]},70",
         f"{HOLD[0]},shareholder,集团公司,{HOLD[1]},100",
     ]
-    links = [x for x in links_of(registry(relations)) if x.kind == "common_controller"]
-    assert sorted(x.via for x in links) == sorted([HOLD[0], HOLD[1]])
-    # Both chains are kept (one fact each level), the nearest has the shorter chains.
-    nearest = next(x for x in links if x.via == HOLD[0])
-    assert all(len(t.steps) == 1 for t in nearest.ties)
+    links = links_of(registry(relations))
+    assert [(x.kind, x.via) for x in links] == [("common_controller", HOLD[0])]
+    assert all(len(t.steps) == 1 for t in links[0].ties)
+
+
+def test_a_controller_of_a_controlling_bidder_adds_nothing():
+    """A person controls b01, which controls b02: one fact, b01 controls b02."""
+    relations = [f"b02,shareholder,甲,{CODES['b01']},60", f"b01,shareholder,钱某,{PEOPLE[6]},90"]
+    assert [x.kind for x in links_of(registry(relations))] == ["control"]
 
 
 def test_cross_held_manager_is_management():
@@ -329,3 +334,4 @@ def test_legal_basis_of_each_link_kind(tmp_path):
     assert all(e["file"] == "company_relations.csv" for e in control["evidence"])
     assert by_kind["shared_phone"]["bidders"] == ["b03", "b06"]
     assert report["errors"] == []
+    assert schema_problem(report) is None

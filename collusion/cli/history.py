@@ -48,11 +48,28 @@ def _alert_line(alert: dict) -> str:
 
 
 def _sighting_line(row: dict) -> str:
+    if "role" in row:  # a company fact (collusion.store.company_sightings)
+        return _company_line(row)
     who = f"{row['bidder']} ({row['company'] or '?'})" if row["bidder"] else "tender"
     return (
         f"{row['project_id']}  {who}  {row['file'] or 'signatures.csv'}  "
         f"{row['field']}={row['value']}"
     )
+
+
+def _company_line(row: dict) -> str:
+    who = f"{row['bidder'] or '-'} ({row['company'] or '?'})"
+    where = row["file"] or "?"
+    if row["line"]:
+        where += f" line {row['line']}"
+    if row["page"]:
+        where += f" page {row['page']}"
+    if row["paragraph"] is not None:
+        where += f" paragraph {row['paragraph']}"
+    if row["section"]:
+        where += f" ({row['section']})"
+    share = f" {row['share']:g}%" if row["share"] is not None else ""
+    return f"{row['project_id']}  {who}  {where}  {row['field']}={row['value']}{share}"
 
 
 @history.command("alerts")
@@ -78,11 +95,17 @@ def history_alerts(project_id: str, db_path: Path | str | None, as_json: bool) -
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the sightings as JSON.")
 def history_seen(value: str, field: str | None, db_path: Path | str | None, as_json: bool) -> None:
-    """Where a signature VALUE has been seen: project, bidder, company, file, field."""
-    from collusion.store import signature_sightings
+    """Where a VALUE has been seen: a signature value, or a person (身份证号 or name)
+    or a company (统一社会信用代码 or name) in the bidders' company facts.
+
+    Each line: project, bidder (company), where it was read (file and page, or
+    registry file and line), and the field or role with its value.
+    """
+    from collusion.store import company_sightings, signature_sightings
 
     db = _open_existing(db_path)
     rows = signature_sightings(db, value, field)
+    rows += [r for r in company_sightings(db, value) if field in (None, r["field"])]
     db.close()
     _emit(rows, as_json, f"{value} has not been seen", _sighting_line)
 

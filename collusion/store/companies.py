@@ -171,6 +171,8 @@ def company_links(db: Any, companies: Iterable[str]) -> list[dict]:
     )
 
 
+# Columns every sighting row has, after the relation's or fact's own.
+_SIGHTING_TAIL = ("source", "file", "page", "line", "section", "paragraph", "company_name")
 _RELATION_SIGHTING = (
     "project_id",
     "project_name",
@@ -180,11 +182,7 @@ _RELATION_SIGHTING = (
     "value",
     "normalized",
     "share",
-    "source",
-    "file",
-    "page",
-    "line",
-    "company_name",
+    *_SIGHTING_TAIL,
 )
 _FACT_SIGHTING = (
     "project_id",
@@ -194,60 +192,75 @@ _FACT_SIGHTING = (
     "field",
     "value",
     "normalized",
-    "source",
-    "file",
-    "page",
-    "line",
+    *_SIGHTING_TAIL,
 )
+
+
+def _named(alias: str) -> str:
+    """SQL: the company's name in that project (its name fact, else its bidder's name)."""
+    return (
+        f"COALESCE((SELECT n.value FROM company_facts n WHERE n.project_id = {alias}.project_id "
+        f"AND n.company = {alias}.company AND n.field = 'name' ORDER BY n.value LIMIT 1), "
+        f"(SELECT b.name FROM bidders b WHERE b.project_id = {alias}.project_id "
+        f"AND b.id = {alias}.bidder_id))"
+    )
 
 
 def company_sightings(db: Any, value: str) -> list[dict]:
     """Where a person (身份证号 or name) or a company (credit code or name) was
-    seen: as a company, as a holder of a share or a post, or as a contact.
+    seen: as a company (its facts and the people and companies tied to it), as
+    a holder of a share or a post, or as a contact.
 
     Rows have the keys of ``signature_sightings`` (project_id, project_name,
-    bidder, company, file, source, field, value, normalized) and ``page``,
-    ``line``, ``role`` and ``share``; ``field`` is the role or fact.
+    bidder, company, file, source, field, value, normalized) and
+    ``credit_code``, ``page``, ``line``, ``section``, ``paragraph``, ``role``
+    and ``share``; ``field`` is the role or the fact.
     """
     text = unicodedata.normalize("NFKC", value).strip()
     if not text:
         return []
     forms = sorted({text, text.upper(), "name:" + "".join(text.split())})
     marks = ", ".join("?" for _ in forms)
+    tail = "source, file, page, line, section, paragraph"
     relation_rows = db.conn.execute(
         "SELECT r.project_id, p.name, r.bidder_id, r.company, r.role, r.holder_name, r.holder, "
-        "r.share, r.source, r.file, r.page, r.line, "
-        "(SELECT f.value FROM company_facts f WHERE f.project_id = r.project_id "
-        " AND f.company = r.company AND f.field = 'name' ORDER BY f.value LIMIT 1) "
+        f"r.share, {', '.join('r.' + c for c in tail.split(', '))}, {_named('r')} "
         "FROM company_relations r LEFT JOIN projects p ON p.id = r.project_id "
         f"WHERE r.holder IN ({marks}) OR r.holder_name = ? OR r.company IN ({marks})",
         (*forms, text, *forms),
     ).fetchall()
     fact_rows = db.conn.execute(
         "SELECT f.project_id, p.name, f.bidder_id, f.company, f.field, f.value, f.normalized, "
-        "f.source, f.file, f.page, f.line FROM company_facts f "
-        "LEFT JOIN projects p ON p.id = f.project_id "
-        f"WHERE f.normalized IN ({marks}) OR f.value = ?",
-        (*forms, text),
+        f"{', '.join('f.' + c for c in tail.split(', '))}, {_named('f')} "
+        "FROM company_facts f LEFT JOIN projects p ON p.id = f.project_id "
+        f"WHERE f.normalized IN ({marks}) OR f.value = ? OR f.company IN ({marks})",
+        (*forms, text, *forms),
     ).fetchall()
     rows = []
     for row in relation_rows:
         record = dict(zip(_RELATION_SIGHTING, row, strict=True))
-        record["company"] = record.pop("company_name") or record["credit_code"]
-        record["field"] = record["role"]
-        rows.append(record)
+        rows.append({**record, "field": record["role"]})
     for row in fact_rows:
         record = dict(zip(_FACT_SIGHTING, row, strict=True))
-        rows.append({**record, "company": record["credit_code"], "role": None, "share": None})
+        rows.append({**record, "role": None, "share": None})
     for record in rows:
+        record["company"] = record.pop("company_name") or record["credit_code"]
         if str(record["credit_code"]).startswith(BIDDER_PREFIX):
             record["credit_code"] = None
+    order = (
+        "project_id",
+        "bidder",
+        "company",
+        "field",
+        "value",
+        "file",
+        "line",
+        "page",
+        "paragraph",
+    )
+    unique = {tuple(sorted((k, str(v)) for k, v in r.items())): r for r in rows}
     return sorted(
-        rows,
-        key=lambda r: tuple(
-            "" if r[k] is None else str(r[k])
-            for k in ("project_id", "bidder", "company", "field", "value", "file", "line", "page")
-        ),
+        unique.values(), key=lambda r: tuple("" if r[k] is None else str(r[k]) for k in order)
     )
 
 
@@ -317,11 +330,12 @@ def _source(columns: list[Any], project: str) -> Source:
 def company_value_count(conn: Any, field: str, normalized: str, exclude_project: str) -> int:
     """How many different companies OTHER projects tied to this value: as a
     contact (field address, phone, email) or, for ``holder``, as the person or
-    company holding a share or a post in them."""
+    company holding shares in them."""
     if field == "holder":
         row = conn.execute(
             "SELECT COUNT(DISTINCT company) FROM company_relations "
-            "WHERE holder = ? AND project_id != ? AND company NOT LIKE 'bidder:%'",
+            "WHERE holder = ? AND role = 'shareholder' AND project_id != ? "
+            "AND company NOT LIKE 'bidder:%'",
             (normalized, exclude_project),
         ).fetchone()
     else:

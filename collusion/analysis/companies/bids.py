@@ -78,6 +78,13 @@ FORMS = (
     (FORM_PROFILE_RE, PROFILE),
 )
 
+# Every pattern below needs one of these words; a block without any is skipped.
+TRIGGER_RE = re.compile(
+    r"法定代表人|法人代表|本人|姓\s*名|委托|代理人|被授权人|身份|证件|住\s*所|地\s*址|注册|营业场所"
+)
+HEADER_RE = re.compile(
+    r"股东|出资人|投资人|发起人|姓\s*名"
+)  # a shareholder or officer table's header
 NAME_RUN = rf"[{CJK}·]{{2,5}}"
 REP_LABEL_RE = re.compile(rf"(?<![或及])(?:法定代表人|法人代表)(?:姓名)?\s*[:：]?\s*({NAME_RUN})")
 REP_SELF_RE = re.compile(
@@ -165,6 +172,8 @@ def _read_file(bidder: str, file: ExtractedFile, excerpt_chars: int) -> list[Obs
             heading = block.text.strip() or None
             table = None
             continue
+        if table is None and not _may_hold_facts(block):
+            continue
         original = block_text(block)
         text = width_folded(original)  # offsets kept: excerpts quote the original
 
@@ -204,10 +213,19 @@ def _read_file(bidder: str, file: ExtractedFile, excerpt_chars: int) -> list[Obs
     return found
 
 
+def _may_hold_facts(block: Block) -> bool:
+    """A cheap test before the full reading: a trigger word, or a table header's."""
+    if TRIGGER_RE.search(block.text):
+        return True
+    return (bool(block.cells) or "\n" in block.text) and HEADER_RE.search(block.text) is not None
+
+
 def _read_text(text: str, form: str | None, source) -> list[Observation]:  # noqa: ANN001
     """The facts of one paragraph under the form ``form``."""
     found: list[Observation] = []
     compact = text.strip()
+    if not TRIGGER_RE.search(compact):
+        return found  # most blocks: a technical plan's text names none of these
     for m in REP_LABEL_RE.finditer(compact):
         name = _name(m.group(1), compact[m.end() :])
         if name:

@@ -23,10 +23,13 @@ from collusion.analysis.companies.model import (
     NAME,
     ORGANISATION,
     PERSON,
+    PROJECT,
     SHAREHOLDER,
     Company,
     CompanyFacts,
+    Fact,
     Relation,
+    Source,
     bidder_key,
     is_name_key,
 )
@@ -69,7 +72,7 @@ def gather_companies(
     registry = project_registry(project, max_rows)
     keys = _bidder_keys(registry, [b.id for b in bidders], own_codes)
     companies = _companies(registry, keys, project)
-    facts = list(registry.facts)
+    facts = list(registry.facts) + _named_in_project(companies, registry)
     relations = [_rekey_company(r, keys) for r in registry.relations]
     for bidder in bidders:
         found, held = bid_facts(keys[bidder.id], read_bid(bidder.id, bidder.files, excerpt_chars))
@@ -114,6 +117,22 @@ def _companies(
     return sorted(companies, key=lambda c: c.key)
 
 
+def _named_in_project(companies: list[Company], registry: CompanyFacts) -> list[Fact]:
+    """The names project.json gives bidders the registry does not list."""
+    listed = {c.key for c in registry.companies}
+    return [
+        Fact(
+            c.key,
+            NAME,
+            c.name,
+            company_name_key(c.name),
+            Source(PROJECT, "project.json", bidder=c.bidder),
+        )
+        for c in companies
+        if c.name and c.bidder and c.key not in listed
+    ]
+
+
 def _rekey_company(rel: Relation, keys: dict[str, str]) -> Relation:
     if rel.company.startswith(BIDDER_PREFIX):
         return replace(rel, company=keys.get(rel.company[len(BIDDER_PREFIX) :], rel.company))
@@ -124,7 +143,10 @@ def _rekey_company(rel: Relation, keys: dict[str, str]) -> Relation:
 
 
 def _relation_class(role: str) -> str:
-    return SHAREHOLDER if role == SHAREHOLDER else "post"
+    """What a project saying anything of makes the history's rows of it stale:
+    its shareholders as a whole, each post on its own (a bid names its legal
+    representative, seldom its directors)."""
+    return role
 
 
 def _recall(
@@ -166,8 +188,7 @@ def _seen_elsewhere(
     """How many companies other projects tied to each holder and contact of this project."""
     counts: dict[str, int] = {}
     for holder in sorted({r.holder for r in known.relations if r.role == SHAREHOLDER}):
-        if not is_name_key(holder):
-            counts[holder] = history.company_value_count(HOLDER, holder, project_id)
+        counts[holder] = history.company_value_count(HOLDER, holder, project_id)
     for fact in known.facts:
         if fact.field in CONTACT_FIELDS and fact.normalized:
             key = f"{fact.field}:{fact.normalized}"

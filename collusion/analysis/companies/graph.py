@@ -304,9 +304,32 @@ def find_links(
         if is_name_key(root) and kind == PERSON:
             continue  # people known by name alone: name_links
         links.extend(entity_links(graph, root, name, kind, settings, public))
+    links = nearest_controllers(links)
     links.extend(name_links(graph, settings))
     links.extend(contact_links(graph, is_public))
     return sorted(links, key=lambda link: (link.bidders, LINK_KINDS.index(link.kind), link.via))
+
+
+def nearest_controllers(links: list[Link]) -> list[Link]:
+    """Control reported once, by the nearest controller: a link through X is
+    dropped when every chain of it passes through Y and Y's own control link
+    names the same bidders (X controls Y, which controls them: one fact)."""
+    holding = [link for link in links if link.kind in (CONTROL_LINK, COMMON_CONTROLLER)]
+    kept = []
+    for link in links:
+        if link.kind not in (CONTROL_LINK, COMMON_CONTROLLER):
+            kept.append(link)
+            continue
+        through = set.intersection(
+            *({s.company for s in tie.steps} | {tie.company} for tie in link.ties)
+        )
+        nearer = any(
+            other is not link and other.via in through and set(link.bidders) <= set(other.bidders)
+            for other in holding
+        )
+        if not nearer:
+            kept.append(link)
+    return kept
 
 
 def name_links(graph: Graph, settings: GraphSettings) -> list[Link]:

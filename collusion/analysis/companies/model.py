@@ -18,6 +18,7 @@ from collusion.keys import company_name_key, width_folded
 # Where a fact was read.
 BID = "bid"  # a page of a bid file
 REGISTRY = "registry"  # a line of companies.csv or company_relations.csv
+PROJECT = "project"  # project.json (a bidder's name)
 
 # Company fields (Fact.field).
 NAME = "name"
@@ -69,7 +70,7 @@ class Source:
     history, ``file``/``page``/``line`` then being that project's.
     """
 
-    kind: str  # bid | registry
+    kind: str  # bid | registry | project
     file: str | None
     page: int | None = None
     line: int | None = None
