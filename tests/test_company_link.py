@@ -291,6 +291,8 @@ def test_legal_basis_of_each_link_kind(tmp_path):
             f"b06,执行董事,王五,{PEOPLE[3]},",
             f"b05,shareholder,赵六,{PEOPLE[4]},20",
             f"b01,shareholder,赵六,{PEOPLE[4]},30",
+            f"b02,shareholder,乙控股,{HOLD[1]},60",
+            f"b06,shareholder,乙控股,{HOLD[1]},70",
         ]
     )
     root = tmp_path / "p"
@@ -315,10 +317,12 @@ def test_legal_basis_of_each_link_kind(tmp_path):
     assert set(by_kind) == {
         "same_legal_representative",
         "control",
+        "common_controller",
         "management",
         "shareholding",
         "shared_phone",
     }
+    assert by_kind["common_controller"]["bidders"] == ["b02", "b06"]
     for kind, alert in by_kind.items():
         expected = basis.ART40_SAME_AGENT if kind.startswith("shared_") else basis.ART34
         assert alert["basis"] == expected, kind
