@@ -88,6 +88,8 @@ def test_the_chain_is_drawn_step_by_step(report):
     for line in svg.lines:
         assert (line["x1"], line["y1"]) in bottoms
         assert (line["x2"], line["y2"]) in tops
+    # Each group names the links among its members.
+    assert "企业关联：控股关系" in page and "企业关联：法定代表人为同一人" in page
     # The sources of each step are listed with their line.
     assert "company_relations.csv" in page and "第 3 行" in page and "第 2 行" in page
 

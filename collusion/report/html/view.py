@@ -114,6 +114,7 @@ def build_view(report: Mapping[str, Any]) -> dict[str, Any]:
                 "mark": group_mark(i),
                 "members": [{"id": b, "name": names.get(b, "")} for b in g["bidders"]],
                 "score": format_score(g["score"]),
+                "links": g["links"],
             }
             for i, g in enumerate(groups)
         ],
@@ -181,10 +182,15 @@ def _groups(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     out = []
     for raw in list_of(report, "groups"):
         if isinstance(raw, Mapping):
+            links = [x for x in raw.get("company_links") or [] if isinstance(x, Mapping)]
             out.append(
                 {
                     "bidders": sorted(as_text(b) for b in raw.get("bidders") or []),
                     "score": raw.get("score"),
+                    # The company links among its members (company_link alerts).
+                    "links": sorted(
+                        {as_text(x.get("label")) or as_text(x.get("link")) for x in links}
+                    ),
                 }
             )
     return out
