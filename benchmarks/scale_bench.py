@@ -50,7 +50,17 @@ import docx
 import pymupdf
 
 GENERATOR_VERSION = 1  # bump when the generated projects change
+STOCK_VERSION = 2  # bump when the "stock" shape changes
 COPY_EVERY = 10  # bidder n*10+2 copies a chapter of bidder n*10+1
+# The "stock" shape (issue 19): bids of STOCK_PAGES pages, STOCK_SHARE of their
+# body paragraphs taken from a library of stock paragraphs (in blocks of 1 to
+# STOCK_BLOCK paragraphs), each block held by STOCK_HOLDERS bidders; bidder
+# n*REWRITE_EVERY+6 rewrites a chapter of bidder n*REWRITE_EVERY+5.
+STOCK_PAGES = (100, 180)
+STOCK_SHARE = 0.25
+STOCK_BLOCK = 4
+STOCK_HOLDERS = (3, 10)
+REWRITE_EVERY = 20
 PAGE_PARAGRAPHS = 11  # body paragraphs of a PDF page: about 1,400 characters
 TABLE_ROWS = 24  # rows of the priced bill of quantities
 GENERATION_WAIT_SECONDS = 3600  # for another run writing the same cached project
@@ -60,6 +70,12 @@ def _synth() -> Any:
     """The synthetic bid writer (tools/synth.py; tools/ is not installed)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     return importlib.import_module("tools.synth")
+
+
+def _textsim_gen() -> Any:
+    """The labelled text generator beside this script (its paraphraser)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    return importlib.import_module("textsim_gen")
 
 
 # --- the generated project ------------------------------------------------------
@@ -103,23 +119,36 @@ def _bill(rng: random.Random) -> list[list[str]]:
     return rows
 
 
-def build_project(root: Path, bidders: int, pages: int) -> None:
-    """Write the project: project.json, and per bidder a PDF and a DOCX."""
+def build_project(root: Path, bidders: int, pages: int, shape: str = "plain") -> None:
+    """Write the project: project.json, and per bidder a PDF and a DOCX.
+
+    ``plain``: every bid of ``pages`` pages. ``stock``: bids of ``STOCK_PAGES``
+    pages with stock paragraphs and a rewritten chapter (``stock_pages``).
+    """
     synth = _synth()
     meta: dict[str, Any] = {
-        "id": f"SCALE-{bidders}",
+        "id": f"SCALE-{bidders}" if shape == "plain" else f"SCALE-{shape}-{bidders}",
         "name": "规模基准测试工程",
         "industry": "construction",
         "bidders": {},
     }
     shared_logo = synth.make_png(9999)
     previous: list[list] | None = None
+    companies = [f"规模第{n}号建设工程有限公司" for n in range(1, bidders + 1)]
+    sizes = [pages] * bidders
+    if shape == "stock":
+        sizes = [random.Random(500 + n).randint(*STOCK_PAGES) for n in range(1, bidders + 1)]
+        stock = stock_blocks(synth, random.Random(7), sizes)
     for n in range(1, bidders + 1):
         bidder = f"b{n:03d}"
         rng = random.Random(1000 + n)
-        company = f"规模第{n}号建设工程有限公司"
+        company = companies[n - 1]
         meta["bidders"][bidder] = {"name": company, "price": 10_000_000 + rng.randint(0, 900_000)}
-        body = _plan_pages(synth, rng, company, pages - 1)
+        body = _plan_pages(synth, rng, company, sizes[n - 1] - 1)
+        if shape == "stock":
+            place_stock(rng, body, stock.get(n - 1, []))
+            if n % REWRITE_EVERY == 6 and previous is not None:
+                body[12:18] = rewritten(rng, previous[12:18], companies[n - 2], company)
         if n % COPY_EVERY == 2 and previous is not None:
             body[3:9] = previous[3:9]  # a copied chapter of six pages
         previous = body
@@ -141,8 +170,60 @@ def build_project(root: Path, bidders: int, pages: int) -> None:
     (root / "project.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
 
-def project_at(base: Path, bidders: int, pages: int) -> Path:
-    root = base / f"v{GENERATOR_VERSION}-b{bidders}-p{pages}"
+def stock_blocks(synth: Any, rng: random.Random, sizes: list[int]) -> dict[int, list[list[str]]]:
+    """Stock text (a consultant's library, a supplier's write-ups): blocks of
+    paragraphs, each held by ``STOCK_HOLDERS`` bidders; bidder index -> its blocks."""
+    per_bid = STOCK_SHARE * PAGE_PARAGRAPHS * sum(sizes) / len(sizes)
+    mean_holders = sum(STOCK_HOLDERS) / 2
+    mean_block = (1 + STOCK_BLOCK) / 2
+    count = round(per_bid * len(sizes) / mean_holders / mean_block)
+    held: dict[int, list[list[str]]] = {}
+    library: list[str] = []
+    while len(library) < count * STOCK_BLOCK:
+        plan = synth.technical_plan(rng, "某某咨询公司", sections=8, paragraphs_per_section=8)
+        library.extend(p for _, paragraphs in plan for p in paragraphs)
+    at = 0
+    for _ in range(count):
+        size = rng.randint(1, STOCK_BLOCK)
+        block, at = library[at : at + size], at + size
+        holders = rng.sample(range(len(sizes)), min(len(sizes), rng.randint(*STOCK_HOLDERS)))
+        for h in holders:
+            held.setdefault(h, []).append(block)
+    return held
+
+
+def place_stock(rng: random.Random, body: list[list], blocks: list[list[str]]) -> None:
+    """Each block in place of as many paragraphs of a random page."""
+    for block in blocks:
+        page = body[rng.randrange(len(body))]
+        start = rng.randrange(1, max(2, len(page) - len(block) + 1))
+        page[start : start + len(block)] = block
+
+
+def rewritten(rng: random.Random, pages: list[list], source: str, target: str) -> list[list]:
+    """Pages another bidder rewrote: every sentence with synonyms and its
+    clauses rotated, the sentences of each paragraph shuffled, names swapped."""
+    gen = _textsim_gen()
+    out = []
+    for page in pages:
+        items: list = []
+        for item in page:
+            if not isinstance(item, str):
+                items.append(item)
+                continue
+            text = gen.swap_names(item, source, target)
+            sentences = [gen.paraphrase_sentence(rng, s, True) for s in gen.sentences_of(text)]
+            rng.shuffle(sentences)
+            items.append("".join(sentences))
+        out.append(items)
+    return out
+
+
+def project_at(base: Path, bidders: int, pages: int, shape: str = "plain") -> Path:
+    if shape == "plain":
+        root = base / f"v{GENERATOR_VERSION}-b{bidders}-p{pages}"
+    else:  # pages: of the business DOCX, times ten
+        root = base / f"{shape}{STOCK_VERSION}-b{bidders}"
     done = root / ".complete"
     waited = 0.0
     while root.exists() and not done.exists() and waited < GENERATION_WAIT_SECONDS:
@@ -150,7 +231,7 @@ def project_at(base: Path, bidders: int, pages: int) -> Path:
         waited += 10
     if not done.exists():
         started = time.perf_counter()
-        build_project(root, bidders, pages)
+        build_project(root, bidders, pages, shape)
         done.write_text("ok")
         print(
             f"  (generated {bidders} bidders in {time.perf_counter() - started:.0f} s)", flush=True
@@ -305,8 +386,10 @@ def run_scan(root: Path, work: Path, db: Path | None = None) -> dict[str, Any]:
 # --- the run --------------------------------------------------------------------
 
 
-def measure(base: Path, bidders: int, pages: int, with_db: bool) -> dict[str, Any]:
-    root = project_at(base, bidders, pages)
+def measure(
+    base: Path, bidders: int, pages: int, with_db: bool, shape: str = "plain"
+) -> dict[str, Any]:
+    root = project_at(base, bidders, pages, shape)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         bare_before, cpu_before, pdf_pages, chars = bare_reading(root)
@@ -423,12 +506,20 @@ def main() -> None:
         "--db-at", type=int, default=40, help="also time scan --db at this many bidders (0: never)"
     )
     parser.add_argument("--cache", type=Path, help="keep generated projects in this folder")
+    parser.add_argument(
+        "--shape",
+        choices=("plain", "stock"),
+        default="plain",
+        help=f"stock: bids of {STOCK_PAGES[0]}-{STOCK_PAGES[1]} pages with stock paragraphs "
+        "held by 3-10 bidders and a rewritten chapter (issue 19)",
+    )
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         base = args.cache.expanduser() if args.cache else Path(tmp)
         for bidders in args.bidders:
-            row = measure(base, bidders, args.pages, bidders == args.db_at)
+            pages = args.pages if args.shape == "plain" else sum(STOCK_PAGES) // 2
+            row = measure(base, bidders, pages, bidders == args.db_at, args.shape)
             print_db(row)
             rows.append(row)
             sys.stdout.flush()
