@@ -28,7 +28,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from textsim_gen import CASES, Bid, Project, bid_items, make_project, write_project  # noqa: E402
+from passage_metrics import Stretch, merge_sentences, passage_scores  # noqa: E402
+from textsim_gen import (  # noqa: E402
+    CASES,
+    Bid,
+    Project,
+    bid_items,
+    make_project,
+    swap_names,
+    write_project,
+)
 
 from collusion.analysis.normalize import normalize  # noqa: E402
 from collusion.analysis.sections import split_sections  # noqa: E402
@@ -38,6 +47,8 @@ from collusion.models import Block, Section  # noqa: E402
 
 CHARS_PER_PAGE = 700
 CHAR_CASES = ("verbatim", "light_edit", "cross_format")  # cases with a known copied text
+VERBATIM_CASES = ("verbatim", "cross_format")  # copies word for word (names swapped)
+SIDE_RATIO_MAX = 2.0  # a passage's sides differ by more than this only when rewritten
 
 
 def blocks_from_items(items: Iterable) -> list[Block]:
@@ -118,6 +129,86 @@ def _covered(intervals: dict[int, list[tuple[int, int]]]) -> set[tuple[int, int]
     return {(sid, i) for sid, spans in intervals.items() for s, e in spans for i in range(s, e)}
 
 
+def _locate(
+    texts: list[tuple[int, str]], needle: str, after: tuple[int, int]
+) -> tuple[int, int] | None:
+    """Where ``needle`` is in a bidder's sections: the first place at or after
+    ``after`` (section id, offset), else the first anywhere."""
+    for sid, text in texts:
+        if (sid, len(text)) < after:
+            continue
+        start = text.find(needle, after[1] if sid == after[0] else 0)
+        if start >= 0:
+            return sid, start
+    for sid, text in texts:
+        start = text.find(needle)
+        if start >= 0:
+            return sid, start
+    return None
+
+
+def reuse_cases(
+    comparison: ProjectComparison, copier: Bid, source: Bid, project_no: int
+) -> list[Stretch]:
+    """The copied text as cases: consecutive copied sentences found on both
+    sides, joined while they follow each other on both sides."""
+    texts = {
+        b.bidder: sorted((p.id, p.norm.text) for p in comparison.prepared if p.bidder == b.bidder)
+        for b in (copier, source)
+    }
+    spots: list[Stretch] = []
+    at = {copier.bidder: (-1, 0), source.bidder: (-1, 0)}
+    for sentence in (s for section in copier.plan for s in section.copied):
+        original = swap_names(sentence, copier.company, source.company)
+        sides = []
+        for bid, text in ((copier, sentence), (source, original)):
+            needle = normalize(text, [bid.company]).text
+            found = _locate(texts[bid.bidder], needle, at[bid.bidder]) if needle else None
+            if found is None:
+                break
+            at[bid.bidder] = (found[0], found[1] + len(needle))
+            sides.append(((project_no, found[0]), found[1], found[1] + len(needle)))
+        if len(sides) == 2:
+            spots.append(Stretch(sides[0], sides[1]))
+    return merge_sentences(spots, slack=2)
+
+
+def reported_stretches(
+    comparison: ProjectComparison, pair_key: tuple[str, str], copier: str, project_no: int
+) -> list[Stretch]:
+    """The pair's passages, copier's side first."""
+    out = []
+    for pair in comparison.pairs:
+        if pair.bidders != pair_key:
+            continue
+        for ap in pair.passages:
+            a = ((project_no, ap.match.a), ap.passage.a_start, ap.passage.a_end)
+            b = ((project_no, ap.match.b), ap.passage.b_start, ap.passage.b_end)
+            mine = comparison.prepared[ap.match.a].bidder == copier
+            out.append(Stretch(a, b) if mine else Stretch(b, a))
+    return out
+
+
+def check_sides(comparison: ProjectComparison, settings: TextSettings, tally: dict) -> None:
+    """Count passages not marked rewritten whose two sides differ in length by
+    more than ``SIDE_RATIO_MAX`` (in the file's own text, as the report
+    locates them), or with a side shorter than the passage minimum."""
+    for pair in comparison.pairs:
+        for ap in pair.passages:
+            if getattr(ap.passage, "rewritten", False):
+                continue
+            tally["sides"]["passages"] += 1
+            a, b = comparison.prepared[ap.match.a], comparison.prepared[ap.match.b]
+            p = ap.passage
+            lengths = [
+                e - s for s, e in (a.norm.span(p.a_start, p.a_end), b.norm.span(p.b_start, p.b_end))
+            ]
+            if max(lengths) > SIDE_RATIO_MAX * max(1, min(lengths)):
+                tally["sides"]["uneven"] += 1
+            if min(p.a_end - p.a_start, p.b_end - p.b_start) < settings.min_passage_chars:
+                tally["sides"]["short"] += 1
+
+
 def evaluate(project: Project, comparison: ProjectComparison, tally: dict) -> None:
     """Add this project's pair outcomes and character overlaps to `tally`."""
     results = {pair.bidders: pair for pair in comparison.pairs}
@@ -140,6 +231,11 @@ def evaluate(project: Project, comparison: ProjectComparison, tally: dict) -> No
                 tally["chars"]["truth"] += len(truth)
                 tally["chars"]["pred"] += len(pred)
                 tally["chars"]["both"] += len(truth & pred)
+                source = bids[x if copier == y else y]
+                number = len(tally["projects"])
+                tally["cases"][case] += reuse_cases(comparison, bids[copier], source, number)
+                tally["detections"][case] += reported_stretches(comparison, (x, y), copier, number)
+    tally["projects"].append(project)
 
 
 def print_accuracy(tally: dict) -> None:
@@ -169,10 +265,47 @@ def print_accuracy(tally: dict) -> None:
         f"precision {chars['both'] / max(1, chars['pred']):.3f}  "
         f"recall {chars['both'] / max(1, chars['truth']):.3f}"
     )
+    print_passages(tally)
+
+
+def print_passages(tally: dict) -> None:
+    """PAN passage precision, recall and granularity (both sides), per case
+    and over the verbatim copies; passages with uneven or short sides."""
+    rows = [(case, tally["cases"][case], tally["detections"][case]) for case in CHAR_CASES]
+    rows.append(
+        (
+            "verbatim copies",
+            [c for case in VERBATIM_CASES for c in tally["cases"][case]],
+            [d for case in VERBATIM_CASES for d in tally["detections"][case]],
+        )
+    )
+    for name, cases, detections in rows:
+        if not cases:
+            continue
+        scores = passage_scores(cases, detections)
+        print(
+            f"passages, {name} (PAN, both sides): precision {scores.precision:.3f}  "
+            f"recall {scores.recall:.3f}  granularity {scores.granularity:.3f}  "
+            f"({scores.cases} copied stretches, {scores.detections} passages)"
+        )
+    sides = tally["sides"]
+    print(
+        f"passages not marked rewritten: {sides['passages']}; sides differing by more than "
+        f"{SIDE_RATIO_MAX:g}x: {sides['uneven']}; a side under the passage minimum: {sides['short']}"
+    )
 
 
 def new_tally() -> dict:
-    return {"pairs": Counter(), "alerted": Counter(), "high": Counter(), "chars": Counter()}
+    return {
+        "pairs": Counter(),
+        "alerted": Counter(),
+        "high": Counter(),
+        "chars": Counter(),
+        "cases": defaultdict(list),
+        "detections": defaultdict(list),
+        "sides": Counter(),
+        "projects": [],
+    }
 
 
 def accuracy(seeds: int, bidders: int, settings: TextSettings) -> None:
@@ -196,6 +329,7 @@ def accuracy(seeds: int, bidders: int, settings: TextSettings) -> None:
         compared += comparison.candidates
         all_pairs += comparison.all_pairs
         evaluate(project, comparison, tally)
+        check_sides(comparison, settings, tally)
     print(
         f"== accuracy: {seeds} projects x {bidders} bidders, real DOCX/PDF files ({pages} pages) =="
     )
@@ -214,6 +348,7 @@ def scale(bidders: int, pages: int, settings: TextSettings) -> None:
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     tally = new_tally()
     evaluate(project, comparison, tally)
+    check_sides(comparison, settings, tally)
     n_sections = sum(len(s) for s in sections.values())
     print(
         f"\n== scale: {bidders} bidders, {n_pages} pages ({n_pages // bidders} a bidder), "
