@@ -3,17 +3,20 @@
 Seed on shared non-boilerplate shingles, chain along a diagonal, extend
 exactly through boilerplate, merge across small gaps on both sides, keep
 passages with a minimum non-boilerplate length.
+
+Seeding, chaining and extension work on arrays for the whole pair at once
+(a project aligns thousands of section pairs of thousands of characters):
+no Python loop runs per shingle or per character.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from collusion.analysis.text.boilerplate import (
-    Boilerplate,
-)
+import numpy as np
+
+from collusion.analysis.text.boilerplate import Boilerplate, members
 from collusion.analysis.text.settings import TextSettings
 from collusion.analysis.text.shingles import Prepared
 
@@ -42,52 +45,116 @@ class _Run:
     b_end: int
 
 
+def seed_pairs(
+    a: Prepared, b: Prepared, removed: np.ndarray, max_positions: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every (i, j) where the shingle at position i of ``a`` is at position j
+    of ``b``, is not in ``removed`` (sorted), and occurs at most
+    ``max_positions`` times in ``b``; by i, then j."""
+    shared = np.intersect1d(a.unique, b.unique, assume_unique=True)
+    shared = shared[~members(shared, removed)]
+    a, b = a.hash_array(), b.hash_array()
+    if not len(shared):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    in_b = np.flatnonzero(members(b, shared))
+    order = np.argsort(b[in_b], kind="stable")  # by hash, then position
+    b_pos, b_hash = in_b[order], b[in_b][order]
+    first = np.searchsorted(b_hash, shared)
+    count = np.searchsorted(b_hash, shared, side="right") - first
+    i = np.flatnonzero(members(a, shared))
+    at = np.searchsorted(shared, a[i])
+    n = count[at]
+    keep = n <= max_positions
+    i, at, n = i[keep], at[keep], n[keep]
+    ii = np.repeat(i, n)
+    offsets = np.arange(len(ii)) - np.repeat(np.cumsum(n) - n, n)
+    jj = b_pos[np.repeat(first[at], n) + offsets]
+    return ii.astype(np.int64), jj.astype(np.int64)
+
+
 def seed_runs(
-    a: Prepared, b: Prepared, removed: Collection[int], settings: TextSettings
-) -> list[_Run]:
+    a: Prepared, b: Prepared, removed: np.ndarray, settings: TextSettings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Exact runs: shared non-boilerplate shingles chained along each diagonal
-    across small gaps (a short standard phrase inside a copy is bridged)."""
+    across small gaps (a short standard phrase inside a copy is bridged).
+
+    Returns ``(a_start, a_end, b_start, b_end)`` arrays, by diagonal
+    (``b_start - a_start``), then ``a_start``.
+    """
     k = settings.shingle_chars
-    positions: dict[int, list[int]] = defaultdict(list)
-    shared = (a.shingles & b.shingles) - removed
-    for j, h in enumerate(b.hashes):
-        if h in shared:
-            positions[h].append(j)
-    open_runs: dict[int, _Run] = {}
-    runs: list[_Run] = []
-    for i, h in enumerate(a.hashes):
-        js = positions.get(h)
-        if not js or len(js) > settings.max_seed_positions:
-            continue
-        for j in js:
-            diag = j - i
-            run = open_runs.get(diag)
-            if run is not None and i - (run.a_end - k) <= settings.max_gap_chars:
-                run.a_end, run.b_end = i + k, j + k
-            else:
-                run = _Run(i, i + k, j, j + k)
-                open_runs[diag] = run
-                runs.append(run)
-    return runs
+    i, j = seed_pairs(a, b, removed, settings.max_seed_positions)
+    diag = j - i
+    order = np.lexsort((i, diag))
+    i, diag = i[order], diag[order]
+    if not len(i):
+        return i, i, i, i
+    new = np.ones(len(i), dtype=bool)
+    new[1:] = (diag[1:] != diag[:-1]) | (i[1:] - i[:-1] > settings.max_gap_chars)
+    starts = np.flatnonzero(new)
+    ends = np.r_[starts[1:], len(i)] - 1
+    a_start, a_end = i[starts], i[ends] + k
+    return a_start, a_end, a_start + diag[starts], a_end + diag[starts]
 
 
-def extend_runs(a: str, b: str, runs: list[_Run], settings: TextSettings) -> list[_Run]:
-    """Extend each run character by character while both texts agree (through
-    boilerplate that seeded nothing), then keep the runs long enough."""
-    out = []
-    reach: dict[int, int] = {}  # diagonal -> end on side a of the runs extended so far
-    for run in sorted(runs, key=lambda r: (r.b_start - r.a_start, r.a_start)):
-        diagonal = run.b_start - run.a_start
-        if reach.get(diagonal, -1) >= run.a_end:
-            continue  # inside a run already extended over it
-        while run.a_start > 0 and run.b_start > 0 and a[run.a_start - 1] == b[run.b_start - 1]:
-            run.a_start, run.b_start = run.a_start - 1, run.b_start - 1
-        while run.a_end < len(a) and run.b_end < len(b) and a[run.a_end] == b[run.b_end]:
-            run.a_end, run.b_end = run.a_end + 1, run.b_end + 1
-        reach[diagonal] = run.a_end
-        if run.a_end - run.a_start >= settings.min_run_chars:
-            out.append(run)
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(
+        np.int64
+    )
+
+
+# Characters compared at once when runs extend; doubled while any run still agrees.
+_EXTEND_STEP = 8
+
+
+def _reach(x: np.ndarray, y: np.ndarray, px: np.ndarray, py: np.ndarray, step: int) -> np.ndarray:
+    """How far each pair of positions can go by ``step`` (+1 or -1) while
+    ``x[px + n*step] == y[py + n*step]``, inside both arrays."""
+    out = np.zeros(len(px), dtype=np.int64)
+    live = np.arange(len(px))
+    width = _EXTEND_STEP
+    while len(live):
+        reach = np.arange(width)
+        xs = px[live, None] + step * (out[live, None] + reach)
+        ys = py[live, None] + step * (out[live, None] + reach)
+        inside = (xs >= 0) & (xs < len(x)) & (ys >= 0) & (ys < len(y))
+        same = inside & (x[xs.clip(0, len(x) - 1)] == y[ys.clip(0, len(y) - 1)])
+        stop = ~same
+        first = np.where(stop.any(axis=1), stop.argmax(axis=1), width)
+        out[live] += first
+        live = live[first == width]
+        width *= 2
     return out
+
+
+def extend_runs(a: str, b: str, runs: tuple[np.ndarray, ...], settings: TextSettings) -> list[_Run]:
+    """Extend each run character by character while both texts agree (through
+    boilerplate that seeded nothing), then keep the runs long enough.
+
+    A run ending inside a run extended before it on its diagonal is skipped.
+    """
+    a_start, a_end, b_start, b_end = runs
+    if not len(a_start):
+        return []
+    x, y = _codes(a), _codes(b)
+    back = _reach(x, y, a_start - 1, b_start - 1, -1)
+    forth = _reach(x, y, a_end, b_end, 1)
+    new_start, new_end = a_start - back, a_end + forth
+    diag = b_start - a_start
+    # The runs already extended on a diagonal reach the largest end among
+    # them (a later run that does not pass it extends to that same end).
+    group = np.r_[0, np.cumsum(diag[1:] != diag[:-1])]
+    span = int(new_end.max()) + 1
+    reached = np.maximum.accumulate(group * span + new_end) - group * span
+    before = np.r_[-1, reached[:-1]]
+    before[np.r_[True, diag[1:] != diag[:-1]]] = -1
+    keep = (before < a_end) & (new_end - new_start >= settings.min_run_chars)
+    return [
+        _Run(s, e, s + d, e + d)
+        for s, e, d in zip(
+            new_start[keep].tolist(), new_end[keep].tolist(), diag[keep].tolist(), strict=True
+        )
+    ]
 
 
 def merge_runs(runs: list[_Run], settings: TextSettings) -> list[_Run]:
@@ -114,26 +181,41 @@ def overlaps(start: int, end: int, taken: Iterable[tuple[int, int]]) -> bool:
 
 def align(a: Prepared, b: Prepared, boiler: Boilerplate, settings: TextSettings) -> list[Passage]:
     """Passages shared by two sections, not overlapping on either side, in order."""
-    seeds = seed_runs(a, b, boiler.removed, settings)
+    seeds = seed_runs(a, b, boiler.removed_array, settings)
     runs = merge_runs(extend_runs(a.norm.text, b.norm.text, seeds, settings), settings)
     runs.sort(key=lambda r: (-(r.a_end - r.a_start), r.a_start, r.b_start))
     taken_a: list[tuple[int, int]] = []
     taken_b: list[tuple[int, int]] = []
     out = []
     k = settings.shingle_chars
+    hashes = a.hash_array()
     for run in runs:
         if overlaps(run.a_start, run.a_end, taken_a) or overlaps(run.b_start, run.b_end, taken_b):
             continue
-        live = [
-            h
-            for h in a.hashes[run.a_start : run.a_end - k + 1]
-            if h not in boiler.removed and h in b.shingles
-        ]
-        chars = min(len(live) + k - 1, run.a_end - run.a_start) if live else 0
+        live = live_shingles(hashes[run.a_start : run.a_end - k + 1], boiler, b.unique)
+        chars = min(len(live) + k - 1, run.a_end - run.a_start) if len(live) else 0
         if chars < settings.min_passage_chars:
             continue
-        rarity = sum(boiler.rarity(h) for h in live) / len(live)
         taken_a.append((run.a_start, run.a_end))
         taken_b.append((run.b_start, run.b_end))
+        rarity = mean_rarity(live, boiler)
         out.append(Passage(run.a_start, run.a_end, run.b_start, run.b_end, chars, rarity))
     return sorted(out, key=lambda p: (p.a_start, p.b_start))
+
+
+def live_shingles(
+    hashes: np.ndarray, boiler: Boilerplate, other: np.ndarray | None = None
+) -> np.ndarray:
+    """The shingles of a stretch that are not boilerplate (and that ``other``,
+    a sorted array of the other side's distinct shingles, holds too), in order."""
+    keep = ~members(hashes, boiler.removed_array)
+    if other is not None:
+        keep &= members(hashes, other)
+    return hashes[keep]
+
+
+def mean_rarity(shingles: np.ndarray, boiler: Boilerplate) -> float:
+    """The mean of ``boiler.rarity`` over the shingles, summed in their order."""
+    held = boiler.bidder_df.lookup(shingles)
+    held = np.where(held == 0, 2, held)
+    return sum((1.0 / np.maximum(1, held - 1)).tolist()) / len(shingles)

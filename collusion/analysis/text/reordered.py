@@ -22,7 +22,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from collusion.analysis.text.alignment import Passage, align, overlaps
+from collusion.analysis.text.alignment import (
+    Passage,
+    align,
+    live_shingles,
+    mean_rarity,
+    overlaps,
+)
 from collusion.analysis.text.boilerplate import Boilerplate
 from collusion.analysis.text.settings import TextSettings
 from collusion.analysis.text.shingles import Prepared
@@ -84,6 +90,7 @@ def shared_sentences(
         if not overlaps(start, end, taken_b):
             in_b[b.norm.text[start:end]].append((start, end))
     k = settings.shingle_chars
+    hashes = a.hash_array()
     out = []
     for start, end in sentence_spans(a):
         if overlaps(start, end, taken_a):
@@ -91,11 +98,11 @@ def shared_sentences(
         spots = in_b.get(a.norm.text[start:end])
         if not spots:
             continue
-        live = [h for h in a.hashes[start : end - k + 1] if h not in boiler.removed]
-        chars = min(len(live) + k - 1, end - start) if live else 0
+        live = live_shingles(hashes[start : end - k + 1], boiler)
+        chars = min(len(live) + k - 1, end - start) if len(live) else 0
         if chars < settings.reorder_min_sentence_chars:
             continue
         b_start, b_end = spots.pop(0)
-        rarity = sum(boiler.rarity(h) for h in live) / len(live)
+        rarity = mean_rarity(live, boiler)
         out.append(ReorderedPassage(start, end, b_start, b_end, chars, rarity))
     return out

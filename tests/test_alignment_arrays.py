@@ -1,0 +1,180 @@
+"""The array alignment gives exactly the passages of the per-shingle loops it
+replaced (kept here as the reference), on bids with copies, stock text,
+boilerplate, repeats and edits."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+from itertools import combinations
+
+import pytest
+
+from collusion.analysis.text import TextSettings, prepare_project
+from collusion.analysis.text.alignment import Passage, align, merge_runs, overlaps
+from collusion.analysis.text.boilerplate import Boilerplate
+from collusion.analysis.text.shingles import Prepared
+from collusion.models import Block, Section
+from tools import synth
+
+
+@dataclass
+class _Run:
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+
+
+def reference_seed_runs(
+    a: Prepared, b: Prepared, removed: Collection[int], settings: TextSettings
+) -> list[_Run]:
+    k = settings.shingle_chars
+    positions: dict[int, list[int]] = defaultdict(list)
+    shared = (a.shingles & b.shingles) - removed
+    for j, h in enumerate(b.hashes):
+        if h in shared:
+            positions[h].append(j)
+    open_runs: dict[int, _Run] = {}
+    runs: list[_Run] = []
+    for i, h in enumerate(a.hashes):
+        js = positions.get(h)
+        if not js or len(js) > settings.max_seed_positions:
+            continue
+        for j in js:
+            diag = j - i
+            run = open_runs.get(diag)
+            if run is not None and i - (run.a_end - k) <= settings.max_gap_chars:
+                run.a_end, run.b_end = i + k, j + k
+            else:
+                run = _Run(i, i + k, j, j + k)
+                open_runs[diag] = run
+                runs.append(run)
+    return runs
+
+
+def reference_extend_runs(a: str, b: str, runs: list[_Run], settings: TextSettings) -> list[_Run]:
+    out = []
+    reach: dict[int, int] = {}
+    for run in sorted(runs, key=lambda r: (r.b_start - r.a_start, r.a_start)):
+        diagonal = run.b_start - run.a_start
+        if reach.get(diagonal, -1) >= run.a_end:
+            continue
+        while run.a_start > 0 and run.b_start > 0 and a[run.a_start - 1] == b[run.b_start - 1]:
+            run.a_start, run.b_start = run.a_start - 1, run.b_start - 1
+        while run.a_end < len(a) and run.b_end < len(b) and a[run.a_end] == b[run.b_end]:
+            run.a_end, run.b_end = run.a_end + 1, run.b_end + 1
+        reach[diagonal] = run.a_end
+        if run.a_end - run.a_start >= settings.min_run_chars:
+            out.append(run)
+    return out
+
+
+def reference_align(
+    a: Prepared, b: Prepared, boiler: Boilerplate, settings: TextSettings
+) -> list[Passage]:
+    seeds = reference_seed_runs(a, b, boiler.removed, settings)
+    runs = merge_runs(reference_extend_runs(a.norm.text, b.norm.text, seeds, settings), settings)
+    runs.sort(key=lambda r: (-(r.a_end - r.a_start), r.a_start, r.b_start))
+    taken_a: list[tuple[int, int]] = []
+    taken_b: list[tuple[int, int]] = []
+    out = []
+    k = settings.shingle_chars
+    for run in runs:
+        if overlaps(run.a_start, run.a_end, taken_a) or overlaps(run.b_start, run.b_end, taken_b):
+            continue
+        live = [
+            h
+            for h in a.hashes[run.a_start : run.a_end - k + 1]
+            if h not in boiler.removed and h in b.shingles
+        ]
+        chars = min(len(live) + k - 1, run.a_end - run.a_start) if live else 0
+        if chars < settings.min_passage_chars:
+            continue
+        rarity = sum(1.0 / max(1, boiler.bidder_df.get(h, 2) - 1) for h in live) / len(live)
+        taken_a.append((run.a_start, run.a_end))
+        taken_b.append((run.b_start, run.b_end))
+        out.append(Passage(run.a_start, run.a_end, run.b_start, run.b_end, chars, rarity))
+    return sorted(out, key=lambda p: (p.a_start, p.b_start))
+
+
+def _section(bidder: str, ordinal: int, paragraphs: list[str]) -> Section:
+    blocks = [Block(text, 1 + n // 3, n) for n, text in enumerate(paragraphs)]
+    return Section(bidder, f"bids/{bidder}/技术标.docx", f"第{ordinal}节", ordinal, tuple(blocks))
+
+
+def _edited(rng: random.Random, text: str) -> str:
+    """A copy with a few characters changed, dropped or repeated."""
+    chars = list(text)
+    for _ in range(rng.randint(0, 4)):
+        at = rng.randrange(len(chars))
+        roll = rng.random()
+        if roll < 0.4:
+            chars[at] = rng.choice("的一是在不了有和")
+        elif roll < 0.7:
+            del chars[at]
+        else:
+            chars.insert(at, chars[at] * rng.randint(1, 30))
+    return "".join(chars)
+
+
+def project(seed: int) -> dict[str, list[Section]]:
+    """Five bidders: own plans, stock paragraphs held by several, copies with
+    edits, a paragraph repeated inside a section, long runs of one character."""
+    rng = random.Random(seed)
+    stock = [p for _, ps in synth.technical_plan(rng, "某咨询公司", sections=4) for p in ps]
+    plans: dict[str, list[list[str]]] = {}
+    for n in range(5):
+        bidder = f"b{n + 1:02d}"
+        chapters = synth.technical_plan(rng, f"第{n}建设有限公司", sections=5)
+        plans[bidder] = [list(ps) for _, ps in chapters]
+    for paragraph in stock:
+        for bidder in rng.sample(sorted(plans), rng.randint(2, 5)):
+            rng.choice(plans[bidder]).insert(0, paragraph)
+    source = plans["b01"]
+    for chapter in rng.sample(range(len(source)), 2):
+        target = plans["b02"][chapter % len(plans["b02"])]
+        target.extend(_edited(rng, p) for p in source[chapter])
+    plans["b03"][0].extend([plans["b03"][0][0]] * 3)
+    plans["b04"][1].append("啊" * 300 + plans["b01"][1][0] + "啊" * 50)
+    plans["b05"][1].append("啊" * 200 + plans["b01"][1][0])
+    return {b: [_section(b, i, ps) for i, ps in enumerate(chs)] for b, chs in plans.items()}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_array_alignment_equals_the_reference_loops(seed: int) -> None:
+    settings = TextSettings(min_passage_chars=20 + 10 * (seed % 3))
+    text = prepare_project(project(seed), settings=settings)
+    prepared, boiler = text.prepared, text.boilerplate
+    compared = found = 0
+    for a, b in combinations(prepared, 2):
+        if a.bidder == b.bidder or not (set(a.unique.tolist()) & set(b.unique.tolist())):
+            continue
+        expected = reference_align(a, b, boiler, settings)
+        assert align(a, b, boiler, settings) == expected
+        compared += 1
+        found += len(expected)
+    assert compared > 50 and found > 5
+
+
+def test_array_alignment_equals_the_reference_on_random_text() -> None:
+    """A small alphabet: many repeated shingles, runs broken and bridged."""
+    rng = random.Random(7)
+    settings = TextSettings(min_passage_chars=12, min_run_chars=6)
+    for _ in range(40):
+        alphabet = "甲乙丙丁戊己庚辛壬癸子丑寅卯"[: rng.randint(4, 14)]
+        base = "".join(rng.choice(alphabet) for _ in range(rng.randint(30, 400)))
+        other = _edited(rng, base[rng.randrange(len(base)) :]) + base[: rng.randint(0, 60)]
+        third = "".join(rng.choice(alphabet) for _ in range(50))
+        sections = {
+            "b01": [_section("b01", 0, [base])],
+            "b02": [_section("b02", 0, [other])],
+            "b03": [_section("b03", 0, [third])],
+        }
+        text = prepare_project(sections, settings=settings)
+        a, b = text.prepared[0], text.prepared[1]
+        assert align(a, b, text.boilerplate, settings) == reference_align(
+            a, b, text.boilerplate, settings
+        )
