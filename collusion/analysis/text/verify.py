@@ -114,7 +114,10 @@ def verify(
         shared >= settings.min_shared_shingles
         and (jaccard >= settings.jaccard_min or containment >= settings.containment_min)
     )
-    params = match_evidence(index.evidence[a.id], index.evidence[b.id], index.weight)
+    evidence_a, evidence_b = index.evidence[a.id], index.evidence[b.id]
+    if not by_text and not _masses_close(evidence_a[1], evidence_b[1], settings):
+        return None  # no parameter match is possible either
+    params = match_evidence(evidence_a, evidence_b, index.weight)
     by_params = params_match(params, settings)
     if not (by_text or by_params):
         return None

@@ -1,10 +1,12 @@
-"""The array alignment gives exactly the passages of the per-shingle loops it
-replaced (kept here as the reference), on bids with copies, stock text,
-boilerplate, repeats and edits."""
+"""The text engine's array code gives exactly what the per-item loops it
+replaced gave (kept here as the reference): passages on bids with copies,
+stock text, boilerplate, repeats and edits; folding character by character;
+the technical-parameter pattern."""
 
 from __future__ import annotations
 
 import random
+import re
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -12,7 +14,8 @@ from itertools import combinations
 
 import pytest
 
-from collusion.analysis.text import TextSettings, prepare_project
+from collusion.analysis import normalize as normalize_module
+from collusion.analysis.text import TextSettings, paramtext, prepare_project
 from collusion.analysis.text.alignment import Passage, align, merge_runs, overlaps
 from collusion.analysis.text.boilerplate import Boilerplate
 from collusion.analysis.text.shingles import Prepared
@@ -178,3 +181,65 @@ def test_array_alignment_equals_the_reference_on_random_text() -> None:
         assert align(a, b, text.boilerplate, settings) == reference_align(
             a, b, text.boilerplate, settings
         )
+
+
+ADVERSARIAL = (
+    "℃温度①②ﬁﬀ ΣΑΣ ǅ İstanbul ｶﾞ e\u0301 \u200b零\ufe0f 𠀀𝐀 ㎡㎥ ½ x",
+    "測試繁體字與℃混合，ｱｲｳ㈱㍻",
+    "混凝土强度C30，坍落度180±20mm，环境温度5℃以上",
+    "\u00ad软\u2060连\u180e字符\U000e0041",
+)
+
+
+def reference_fold_by_char(text: str) -> tuple[str, list[int]]:
+    """Each character folded on its own (``normalize._fold_char``), with the
+    original offset of each output character."""
+    out, starts = [], []
+    for n, char in enumerate(text):
+        folded = normalize_module._fold_char(char)[0]
+        out.append(folded)
+        starts += [n] * len(folded)
+    return "".join(out), starts
+
+
+@pytest.mark.parametrize("text", ADVERSARIAL)
+def test_fold_by_char_tables_equal_folding_each_character(text: str) -> None:
+    for _ in range(2):  # characters met for the first time, then from the tables
+        folded, starts, ends, concealed = normalize_module._fold_by_char(text)
+        expected, expected_starts = reference_fold_by_char(text)
+        assert folded == expected
+        assert starts.tolist() == expected_starts
+        assert (ends - starts).tolist() == [1] * len(expected_starts)
+        invisible = [n for n, c in enumerate(text) if normalize_module._fold_char(c)[1]]
+        assert concealed[normalize_module.INVISIBLE] == invisible
+
+
+def test_parameter_pattern_finds_what_the_pattern_without_its_lookahead_finds() -> None:
+    rng = random.Random(3)
+    pieces = (
+        "C30",
+        "HRB400E",
+        "QTZ80",
+        "6.0m",
+        "5℃",
+        "200mm",
+        "２０ｍ",
+        "mu10",
+        "abc-123",
+        "强度",
+        "为",
+        "不小于",
+        "，",
+        " ",
+        "3.5",
+        "kN",
+        "x9",
+        "١٢م",
+        "hpb300",
+    )
+    # the pattern without the lookahead in front of it, whatever that lookahead says
+    plain = re.compile(re.sub(r"^\(\?=[^)]*\)", "", paramtext.PARAM_PATTERN.pattern))
+    for _ in range(300):
+        text = paramtext._fold_same_length("".join(rng.choice(pieces) for _ in range(12)))
+        found = [m.span() for m in paramtext.PARAM_PATTERN.finditer(text)]
+        assert found == [m.span() for m in plain.finditer(text)]
