@@ -27,10 +27,13 @@ _UNITS = (
     "mm|cm|km|m2|m3|m²|m³|kg|kn|mpa|kpa|kw|kva|t|m|%|℃|"
     "个|台|套|辆|人|名|日历天|天|日|小时|层|米|厘米|毫米|吨|道|处|根|块|组|座|部|个月|月|周|次|遍|级"
 )
+# Every alternative starts with a digit or a Latin letter: the lookahead in
+# front lets the regex engine pass over the Chinese text between them at once.
 PARAM_PATTERN = re.compile(
+    r"(?=[\da-z])(?:"
     r"(?P<grade>(?<![a-z])(?:c|hrb|hpb|mu)\d{2,3}e?(?!\d))"
     r"|(?P<model>(?<![a-z0-9])[a-z]{2,5}-?\d{2,5}[a-z]?(?![a-z0-9]))"
-    rf"|(?P<num>(?<![\d.a-z])\d+(?:\.\d+)?)\s*(?P<unit>{_UNITS})(?![a-z])"
+    rf"|(?P<num>(?<![\d.a-z])\d+(?:\.\d+)?)\s*(?P<unit>{_UNITS})(?![a-z]))"
 )
 PARAM_TERM_CHARS = 1  # characters of the term that are part of a parameter's key
 PARAM_TERM = re.compile(r"([\u4e00-\u9fff]{1,4})$")
@@ -78,12 +81,10 @@ def extract_params(text: str) -> tuple[Param, ...]:
     out = []
     for match in PARAM_PATTERN.finditer(folded):
         if match.group("num") is not None:
-            value = f"{float(match.group('num')):g}{match.group('unit')}"
+            value = _number_value(match.group("num"), match.group("unit"))
         else:
             value = match.group(0).replace("-", "")
-        before = PARAM_FILLER.sub("", folded[max(0, match.start() - 8) : match.start()].strip())
-        term_match = PARAM_TERM.search(before)
-        term = term_match.group(1) if term_match else ""
+        term = _term_before(folded[max(0, match.start() - 8) : match.start()])
         # The value alone is too common ("5天", "4米" are in every long bid);
         # with the last character of its term it says what it measures, and
         # survives most rewording of the term (采用/使用/选用 C25).
@@ -92,6 +93,20 @@ def extract_params(text: str) -> tuple[Param, ...]:
             start, end = where[start], where[end - 1] + 1
         out.append(Param(term[-PARAM_TERM_CHARS:] + value, value, term, start, end))
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=65536)
+def _number_value(number: str, unit: str) -> str:
+    """The number as its value reads: ("6.0", "m") -> "6m"."""
+    return f"{float(number):g}{unit}"
+
+
+@functools.lru_cache(maxsize=65536)
+def _term_before(context: str) -> str:
+    """The term a parameter qualifies, from the characters before it
+    ("宽度为" -> "宽度"); bids repeat their contexts, so it is cached."""
+    term_match = PARAM_TERM.search(PARAM_FILLER.sub("", context.strip()))
+    return term_match.group(1) if term_match else ""
 
 
 SEPARATOR = "\x1f"  # never in a key, value or term (CJK terms; values of digits, letters, units)
