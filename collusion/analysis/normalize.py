@@ -31,10 +31,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from collusion.analysis.distinct import unique_sorted
 from collusion.analysis.folding import (
     CONFUSABLE,
     INVISIBLE,
     TRADITIONAL,
+    UNICODE_MAX,
     code_points,
     fold_confusables,
     ignorable_table,
@@ -212,25 +214,54 @@ def _fold_fast(codes: np.ndarray, confused: list[int]) -> Folded:
     return kept, positions, positions + 1, concealed
 
 
+class _CharFolds:
+    """``_fold_char`` of every code point met so far, as arrays over the code
+    points (its length, invisible, confusable) and a ``str.translate`` table:
+    a text is then folded character by character with array lookups, each
+    distinct character worked out once per process."""
+
+    def __init__(self) -> None:
+        self.length = np.full(UNICODE_MAX, -1, dtype=np.int8)
+        self.invisible = np.zeros(UNICODE_MAX, dtype=bool)
+        self.confusable = np.zeros(UNICODE_MAX, dtype=bool)
+        self.translate: dict[int, str] = {}
+
+    def learn(self, codes: np.ndarray) -> None:
+        """Fill in the code points of ``codes`` not met before."""
+        new = codes[self.length[codes] < 0]
+        if not len(new):
+            return
+        for code in unique_sorted(new).tolist():
+            folded, invisible, confusable = _fold_char(chr(code))
+            self.length[code] = len(folded)
+            self.invisible[code] = invisible
+            self.confusable[code] = confusable
+            if folded != chr(code):
+                self.translate[code] = folded
+
+
+_CHAR_FOLDS = _CharFolds()
+
+
 def _fold_by_char(text: str) -> Folded:
     """``_fold_char`` of every character (a character may become several, as
-    ℃ becomes °c, or none), done once per distinct character."""
+    ℃ becomes °c, or none)."""
     codes = code_points(text)
-    distinct, where = np.unique(codes, return_inverse=True)
-    folds = [_fold_char(chr(c)) for c in distinct.tolist()]
-    out = text.translate({c: f for c, (f, _, _) in zip(distinct.tolist(), folds, strict=True)})
-    lengths = np.array([len(f) for f, _, _ in folds], dtype=np.int64)[where]
-    invisible = np.array([i for _, i, _ in folds], dtype=bool)[where]
-    confusable = np.array([c for _, _, c in folds], dtype=bool)[where]
+    _CHAR_FOLDS.learn(codes)
+    out = text.translate(_CHAR_FOLDS.translate)
+    lengths = _CHAR_FOLDS.length[codes].astype(np.int64)
     starts = np.repeat(np.arange(len(text), dtype=np.int32), lengths)
     concealed = {
-        INVISIBLE: np.flatnonzero(invisible).tolist(),
-        CONFUSABLE: np.flatnonzero(confusable).tolist(),
+        INVISIBLE: np.flatnonzero(_CHAR_FOLDS.invisible[codes]).tolist(),
+        CONFUSABLE: np.flatnonzero(_CHAR_FOLDS.confusable[codes]).tolist(),
     }
     return out, starts, starts + 1, concealed
 
 
-def _mask_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
+@functools.lru_cache(maxsize=4096)
+def _mask_pattern(names: frozenset[str]) -> re.Pattern[str] | None:
+    """One regex of the folded names, longest first (cached: a bidder's
+    sections mostly mask the same names)."""
     folded = sorted(
         {f for f in map(fold, names) if len(f) >= MIN_NAME_CHARS}, key=lambda n: (-len(n), n)
     )
@@ -250,7 +281,7 @@ def normalize(text: str, names: Iterable[str] = ()) -> Normalized:
     folded, changed = to_simplified(folded)
     found[TRADITIONAL] = starts[changed].tolist()
     concealed = {kind: tuple(sorted(offsets)) for kind, offsets in found.items() if offsets}
-    pattern = _mask_pattern(expand_names(set(names) | names_in_text(visible_text(text))))
+    pattern = _mask_pattern(frozenset(expand_names(set(names) | names_in_text(visible_text(text)))))
     if pattern is None:
         return Normalized(folded, _offsets(starts), _offsets(ends), concealed)
     out: list[str] = []
