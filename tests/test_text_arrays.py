@@ -88,6 +88,9 @@ def reference_align(
     for run in runs:
         if overlaps(run.a_start, run.a_end, taken_a) or overlaps(run.b_start, run.b_end, taken_b):
             continue
+        shorter, longer = sorted((run.a_end - run.a_start, run.b_end - run.b_start))
+        if shorter < settings.min_passage_chars or longer > settings.max_side_ratio * shorter:
+            continue
         live = [
             h
             for h in a.hashes[run.a_start : run.a_end - k + 1]

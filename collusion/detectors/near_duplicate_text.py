@@ -165,8 +165,11 @@ def evidence_for(
     prepared = comparison.prepared
     out: list[Evidence] = []
     k = 0
+    part = None
     for ap in pair.passages:
-        k += 1
+        if ap.part_of is None or ap.part_of != part:
+            k += 1  # pieces of one copy over a section boundary are one passage
+        part = ap.part_of
         a, b = prepared[ap.match.a], prepared[ap.match.b]
         out.append(side_evidence(a, ap.passage.a_start, ap.passage.a_end, k, limit))
         out.append(side_evidence(b, ap.passage.b_start, ap.passage.b_end, k, limit))
@@ -197,15 +200,21 @@ def evidence_for(
     return tuple(out)
 
 
+def passage_count(pair: PairResult) -> int:
+    """The pair's passages, the pieces of one copy counted once."""
+    return len({n if ap.part_of is None else ap.part_of for n, ap in enumerate(pair.passages)})
+
+
 def details_for(
     comparison: ProjectComparison, pair: PairResult, settings: TextSettings
 ) -> dict[str, Any]:
     """The measures behind the alert, for the regulator and for review."""
     prepared = comparison.prepared
     x, y = pair.bidders
-    reordered = Counter(
-        (ap.match.a, ap.match.b) for ap in pair.passages if isinstance(ap.passage, ReorderedPassage)
-    )
+    reordered: Counter[tuple[int, int]] = Counter()  # sentences shared in another order
+    for ap in pair.passages:
+        if isinstance(ap.passage, ReorderedPassage):
+            reordered[(ap.match.a, ap.match.b)] += ap.passage.sentences
     sections = []
     for m in sorted(pair.matches, key=lambda m: (-m.shared, m.a, m.b))[:MAX_DETAIL_SECTIONS]:
         a, b = prepared[m.a], prepared[m.b]
@@ -241,9 +250,10 @@ def details_for(
         "shared_chars": pair.shared_chars,
         "weighted_chars": pair.weighted_chars,
         "share": {x: pair.share[0], y: pair.share[1]},
-        "passages": len(pair.passages),
-        # passages that are sentences shared in another order (collusion.analysis.text.reordered)
-        "reordered_passages": sum(reordered.values()),
+        "passages": passage_count(pair),
+        # passages of sentences shared in another order (collusion.analysis.text.reordered)
+        "reordered_passages": sum(isinstance(ap.passage, ReorderedPassage) for ap in pair.passages),
+        "reordered_sentences": sum(reordered.values()),
         "reorder": {
             "jaccard_min": settings.reorder_jaccard_min,
             "containment_min": settings.reorder_containment_min,
@@ -326,11 +336,13 @@ def summary_for(ctx: ScanContext, pair: PairResult, evidence: tuple[Evidence, ..
         first_x = next(e for e in evidence if e.bidder == x)
         first_y = next(e for e in evidence if e.bidder == y)
         parts.append(
-            f"有{len(pair.passages)}处非模板文字雷同，共约{pair.shared_chars}字"
+            f"有{passage_count(pair)}处非模板文字雷同，共约{pair.shared_chars}字"
             f"（分别占其非模板文字的{pair.share[0]:.0%}和{pair.share[1]:.0%}），"
             f"如{x}{_where(first_x)}与{y}{_where(first_y)}"
         )
-    reordered = sum(isinstance(ap.passage, ReorderedPassage) for ap in pair.passages)
+    reordered = sum(
+        ap.passage.sentences for ap in pair.passages if isinstance(ap.passage, ReorderedPassage)
+    )
     if reordered:
         parts.append(f"其中{reordered}句为打乱语句顺序后的逐句雷同（重排复制）")
     if pair.param_sections:

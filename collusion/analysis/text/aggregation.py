@@ -9,13 +9,14 @@ from __future__ import annotations
 import functools
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from collusion.analysis.text.alignment import (
     Passage,
     overlaps,
+    union_length,
 )
 from collusion.analysis.text.boilerplate import (
     Boilerplate,
@@ -37,10 +38,17 @@ from collusion.analysis.text.verify import (
 
 @dataclass(frozen=True)
 class AlignedPassage:
-    """A passage with the section pair it belongs to."""
+    """A passage with the section pair it belongs to.
+
+    ``part_of``: pieces of one copy that runs over the boundary of two
+    sections (or windows of a long section) on either side share it (the
+    first piece's position in the pair's passages), and are quoted as one
+    passage; None for a passage in one piece.
+    """
 
     match: SectionMatch
     passage: Passage
+    part_of: int | None = None
 
 
 @dataclass(frozen=True)
@@ -71,16 +79,6 @@ class ProjectComparison:
     candidates: int  # section pairs compared exactly
     all_pairs: int  # section pairs of different bidders
     lsh_params: tuple[int, int]
-
-
-def _union_length(spans: Iterable[tuple[int, int]]) -> int:
-    total, end = 0, -1
-    for s, e in sorted(spans):
-        if e <= end:
-            continue
-        total += e - max(s, end)
-        end = e
-    return total
 
 
 def remaining_chars(p: Prepared, boiler: Boilerplate, k: int) -> int:
@@ -190,8 +188,8 @@ def aggregate(
     for ap in aligned:
         covered[ap.match.a].append((ap.passage.a_start, ap.passage.a_end))
         covered[ap.match.b].append((ap.passage.b_start, ap.passage.b_end))
-    side_a = sum(_union_length(covered[m.a]) for m in _unique(matches, "a"))
-    side_b = sum(_union_length(covered[m.b]) for m in _unique(matches, "b"))
+    side_a = sum(union_length(covered[m.a]) for m in _unique(matches, "a"))
+    side_b = sum(union_length(covered[m.b]) for m in _unique(matches, "b"))
     non_boiler = sum(ap.passage.chars for ap in aligned)
     shared_chars = min(side_a, side_b, non_boiler)
     weighted = sum(ap.passage.weighted for ap in aligned) * (
@@ -218,7 +216,7 @@ def aggregate(
             [prepared[m.b].norm.text for m in _unique(matches, "b")],
             settings,
         )
-    aligned.sort(key=lambda ap: (-ap.passage.weighted, ap.match.a, ap.passage.a_start))
+    aligned = joined_pieces(aligned, prepared, settings)
     measures = {
         "typo_p_value": round(typo_p, 6),
         "jaccard": round(max((m.jaccard for m in matches), default=0.0), 4),
@@ -239,6 +237,66 @@ def aggregate(
         severity=severity,
         measures=measures,
     )
+
+
+def joined_pieces(
+    aligned: Sequence[AlignedPassage], prepared: Sequence[Prepared], settings: TextSettings
+) -> list[AlignedPassage]:
+    """The pair's passages, strongest first, the pieces of one copy over a
+    section boundary together and marked with ``part_of``.
+
+    A piece continues another when, on both sides, it starts within
+    ``max_gap_chars`` of where the other ends: in the same section, or at
+    the start of the next section of the same file (sections are numbered
+    in file order) when the other ends as near the end of its section.
+    """
+    order = sorted(aligned, key=lambda ap: (ap.match.a, ap.passage.a_start, ap.match.b))
+    chains: list[list[AlignedPassage]] = []
+    for ap in order:
+        for chain in chains:
+            if _continues(chain[-1], ap, prepared, settings):
+                chain.append(ap)
+                break
+        else:
+            chains.append([ap])
+
+    def strength(chain: list[AlignedPassage]) -> tuple[float, int, int]:
+        first = chain[0]
+        return (-sum(ap.passage.weighted for ap in chain), first.match.a, first.passage.a_start)
+
+    out: list[AlignedPassage] = []
+    for chain in sorted(chains, key=strength):
+        part_of = len(out) if len(chain) > 1 else None
+        out.extend(replace(ap, part_of=part_of) for ap in chain)
+    return out
+
+
+def _continues(
+    before: AlignedPassage,
+    after: AlignedPassage,
+    prepared: Sequence[Prepared],
+    settings: TextSettings,
+) -> bool:
+    gap, least = settings.max_gap_chars, -settings.shingle_chars
+    crossed = False
+    for x, y, x_end, y_start in (
+        (before.match.a, after.match.a, before.passage.a_end, after.passage.a_start),
+        (before.match.b, after.match.b, before.passage.b_end, after.passage.b_start),
+    ):
+        if x == y:
+            distance = y_start - x_end
+        elif y == x + 1 and _same_file(prepared[x], prepared[y]):
+            distance = len(prepared[x].norm.text) - x_end + y_start
+            crossed = True
+        else:
+            return False
+        if not least <= distance <= gap:
+            return False
+    return crossed
+
+
+def _same_file(x: Prepared, y: Prepared) -> bool:
+    return x.bidder == y.bidder and x.section.file == y.section.file
 
 
 def swapped(match: SectionMatch) -> SectionMatch:

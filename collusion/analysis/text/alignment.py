@@ -2,7 +2,8 @@
 
 Seed on shared non-boilerplate shingles, chain along a diagonal, extend
 exactly through boilerplate, merge across small gaps on both sides, keep
-passages with a minimum non-boilerplate length.
+passages with a minimum non-boilerplate length whose two sides are both at
+least that long and of like lengths (``sides_agree``).
 
 Seeding, chaining and extension work on arrays for the whole pair at once
 (a project aligns thousands of section pairs of thousands of characters):
@@ -158,15 +159,22 @@ def extend_runs(a: str, b: str, runs: tuple[np.ndarray, ...], settings: TextSett
 
 
 def merge_runs(runs: list[_Run], settings: TextSettings) -> list[_Run]:
-    """Merge runs across small gaps on both sides (edits shift the diagonal)."""
+    """Merge runs across small gaps on both sides (edits shift the diagonal).
+
+    The runs may overlap by at most a shingle on either side: a longer
+    overlap is the same text matched twice (a phrase of one side against its
+    repeats on the other), and merging it would pair a short stretch with a
+    long one.
+    """
     runs = sorted(runs, key=lambda r: (r.a_start, r.b_start))
     merged: list[_Run] = []
     gap = settings.max_gap_chars
+    least = -settings.shingle_chars
     for run in runs:
         for prev in reversed(merged[-4:]):
             a_gap = run.a_start - prev.a_end
             b_gap = run.b_start - prev.b_end
-            if -gap <= a_gap <= gap and -gap <= b_gap <= gap and run.b_end > prev.b_start:
+            if least <= a_gap <= gap and least <= b_gap <= gap and run.b_end > prev.b_start:
                 prev.a_end = max(prev.a_end, run.a_end)
                 prev.b_end = max(prev.b_end, run.b_end)
                 break
@@ -177,6 +185,17 @@ def merge_runs(runs: list[_Run], settings: TextSettings) -> list[_Run]:
 
 def overlaps(start: int, end: int, taken: Iterable[tuple[int, int]]) -> bool:
     return any(start < e and s < end for s, e in taken)
+
+
+def union_length(spans: Iterable[tuple[int, int]]) -> int:
+    """Characters in the union of ``[start, end)`` spans."""
+    total, end = 0, -1
+    for s, e in sorted(spans):
+        if e <= end:
+            continue
+        total += e - max(s, end)
+        end = e
+    return total
 
 
 def align(a: Prepared, b: Prepared, boiler: Boilerplate, settings: TextSettings) -> list[Passage]:
@@ -192,6 +211,8 @@ def align(a: Prepared, b: Prepared, boiler: Boilerplate, settings: TextSettings)
     for run in runs:
         if overlaps(run.a_start, run.a_end, taken_a) or overlaps(run.b_start, run.b_end, taken_b):
             continue
+        if not sides_agree(run.a_end - run.a_start, run.b_end - run.b_start, settings):
+            continue
         live = live_shingles(hashes[run.a_start : run.a_end - k + 1], boiler, b.unique)
         chars = min(len(live) + k - 1, run.a_end - run.a_start) if len(live) else 0
         if chars < settings.min_passage_chars:
@@ -201,6 +222,13 @@ def align(a: Prepared, b: Prepared, boiler: Boilerplate, settings: TextSettings)
         rarity = mean_rarity(live, boiler)
         out.append(Passage(run.a_start, run.a_end, run.b_start, run.b_end, chars, rarity))
     return sorted(out, key=lambda p: (p.a_start, p.b_start))
+
+
+def sides_agree(a_chars: int, b_chars: int, settings: TextSettings) -> bool:
+    """A literal passage: both sides at least the passage minimum, neither
+    longer than ``max_side_ratio`` times the other."""
+    shorter, longer = sorted((a_chars, b_chars))
+    return shorter >= settings.min_passage_chars and longer <= settings.max_side_ratio * shorter
 
 
 def live_shingles(

@@ -9,8 +9,11 @@ shingles overlap enough (``reorder_jaccard_min``, or
 ``reorder_containment_min`` of the smaller section) is read sentence by
 sentence: each normalized sentence of one side found identical on the other
 side, with enough non-boilerplate characters and not already inside an
-aligned passage, becomes a ``ReorderedPassage``, located on both sides like
-any passage.
+aligned passage, is a piece of a reordered copy. The pieces of one copy
+(shared sentences and short aligned passages next to each other on one side,
+lying together on the other) become one ``ReorderedPassage`` spanning them on
+both sides; a shared sentence on its own is reported only when it reaches
+the passage minimum, as any passage must (a common phrase is no copy).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -28,6 +32,7 @@ from collusion.analysis.text.alignment import (
     live_shingles,
     mean_rarity,
     overlaps,
+    union_length,
 )
 from collusion.analysis.text.boilerplate import Boilerplate
 from collusion.analysis.text.settings import TextSettings
@@ -41,7 +46,10 @@ SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 
 @dataclass(frozen=True)
 class ReorderedPassage(Passage):
-    """A sentence shared by two sections whose order differs."""
+    """Sentences two sections share in another order, as one passage
+    spanning them on both sides."""
+
+    sentences: int = 1  # the shared sentences and in-order pieces it joins
 
 
 def is_reordered(match: SectionMatch, settings: TextSettings) -> bool:
@@ -66,12 +74,14 @@ def sentence_spans(p: Prepared) -> list[tuple[int, int]]:
 def passages(
     a: Prepared, b: Prepared, match: SectionMatch, boiler: Boilerplate, settings: TextSettings
 ) -> list[Passage]:
-    """The pair's aligned passages, then, for a heavily overlapping pair, its
-    shared sentences outside them."""
+    """The pair's aligned passages; for a heavily overlapping pair, its shared
+    sentences outside them too, and neighbouring pieces of one reordered copy
+    joined into one ``ReorderedPassage`` (``reordered_blocks``)."""
     found = align(a, b, boiler, settings)
     if not is_reordered(match, settings):
         return found
-    return found + shared_sentences(a, b, found, boiler, settings)
+    pieces = found + shared_sentences(a, b, found, boiler, settings)
+    return reordered_blocks(a, b, pieces, boiler, settings)
 
 
 def shared_sentences(
@@ -106,3 +116,99 @@ def shared_sentences(
         rarity = mean_rarity(live, boiler)
         out.append(ReorderedPassage(start, end, b_start, b_end, chars, rarity))
     return out
+
+
+def reordered_blocks(
+    a: Prepared,
+    b: Prepared,
+    pieces: Sequence[Passage],
+    boiler: Boilerplate,
+    settings: TextSettings,
+) -> list[Passage]:
+    """One passage per reordered copy: pieces that follow each other on both
+    sides, whatever their order (``_groups``), become one passage spanning
+    them on both sides when they cover most of both spans
+    (``reorder_block_cover``) and the spans' lengths agree within
+    ``max_side_ratio``; a piece left alone must reach the passage minimum on
+    its own (a short common phrase is not a copy)."""
+    out: list[Passage] = []
+    for group in _groups(pieces, settings.max_gap_chars):
+        if len(group) > 1 and _block_holds(group, settings):
+            out.append(_block(a, b, group, boiler, settings))
+            continue
+        for piece in group:
+            if piece.chars >= settings.min_passage_chars:
+                out.append(piece)
+    return sorted(out, key=lambda p: (p.a_start, p.b_start))
+
+
+def _groups(pieces: Sequence[Passage], gap: int) -> list[list[Passage]]:
+    """Pieces that follow each other within ``gap`` on side a (a chain), cut
+    where, in side-b order, the chain's pieces leave a gap over ``gap``: a
+    shuffled paragraph's sentences tile one stretch on each side."""
+    out: list[list[Passage]] = []
+    for chain in _runs_of(sorted(pieces, key=lambda p: (p.a_start, p.b_start)), "a", gap):
+        out += _runs_of(sorted(chain, key=lambda p: (p.b_start, p.a_start)), "b", gap)
+    return out
+
+
+def _runs_of(pieces: Sequence[Passage], side: str, gap: int) -> list[list[Passage]]:
+    """Pieces (in order on ``side``) cut where the next starts over ``gap``
+    after the furthest end so far."""
+    runs: list[list[Passage]] = []
+    reach = 0
+    for piece in pieces:
+        start, end = getattr(piece, f"{side}_start"), getattr(piece, f"{side}_end")
+        if runs and start - reach <= gap:
+            runs[-1].append(piece)
+            reach = max(reach, end)
+        else:
+            runs.append([piece])
+            reach = end
+    return runs
+
+
+def _block_holds(chain: Sequence[Passage], settings: TextSettings) -> bool:
+    """Whether a group's pieces fill its spans on both sides, of like lengths."""
+    a_span = max(p.a_end for p in chain) - min(p.a_start for p in chain)
+    b_span = max(p.b_end for p in chain) - min(p.b_start for p in chain)
+    covered_a = union_length([(p.a_start, p.a_end) for p in chain])
+    covered_b = union_length([(p.b_start, p.b_end) for p in chain])
+    return (
+        covered_a >= settings.reorder_block_cover * a_span
+        and covered_b >= settings.reorder_block_cover * b_span
+        and max(a_span, b_span) <= settings.max_side_ratio * min(a_span, b_span)
+    )
+
+
+def _block(
+    a: Prepared,
+    b: Prepared,
+    chain: Sequence[Passage],
+    boiler: Boilerplate,
+    settings: TextSettings,
+) -> Passage:
+    """The group as one passage: its spans on both sides, the non-boilerplate
+    characters and rarity of its pieces taken together; a ``ReorderedPassage``
+    unless its pieces follow each other in order on both sides."""
+    k = settings.shingle_chars
+    hashes = a.hash_array()
+    lives = [live_shingles(hashes[p.a_start : p.a_end - k + 1], boiler, b.unique) for p in chain]
+    live = np.concatenate(lives)
+    chars = sum(
+        min(len(x) + k - 1, p.a_end - p.a_start)
+        for x, p in zip(lives, chain, strict=True)
+        if len(x)
+    )
+    spans = (
+        min(p.a_start for p in chain),
+        max(p.a_end for p in chain),
+        min(p.b_start for p in chain),
+        max(p.b_end for p in chain),
+    )
+    rarity = mean_rarity(live, boiler) if len(live) else 0.0
+    in_a_order = sorted(chain, key=lambda p: p.a_start)
+    if all(x.b_end <= y.b_start for x, y in pairwise(in_a_order)):
+        return Passage(*spans, chars, rarity)  # in order after all: one literal passage
+    sentences = sum(p.sentences if isinstance(p, ReorderedPassage) else 1 for p in chain)
+    return ReorderedPassage(*spans, chars, rarity, sentences)

@@ -104,6 +104,14 @@ class TextSettings:
     reorder_jaccard_min: float = 0.4
     reorder_containment_min: float = 0.6
     reorder_min_sentence_chars: int = 8
+    # Pieces of one reordered copy join into one passage when they cover at
+    # least this share of the span they make on each side (a shuffled
+    # paragraph copied whole covers all of it).
+    reorder_block_cover: float = 0.8
+    # A literal passage's two sides (normalized characters) differ by at
+    # most this factor: a copy keeps its length; rewriting, reported apart,
+    # may change it.
+    max_side_ratio: float = 2.0
 
     # --- group copies (collusion.analysis.text.groups) ---
     # Text held by exactly the same k bidders (group_min_bidders <= k <=
@@ -214,6 +222,7 @@ class TextSettings:
             "typo_high_p",
             "reorder_jaccard_min",
             "reorder_containment_min",
+            "reorder_block_cover",
             "group_max_p",
         )
         for name in unit:
@@ -224,6 +233,8 @@ class TextSettings:
                 f"text.lsh_bands * text.lsh_rows ({self.lsh_bands * self.lsh_rows}) must not "
                 f"exceed text.num_perm ({self.num_perm}); raise num_perm or lower the bands"
             )
+        if self.max_side_ratio < 1:
+            raise SettingsError("text.max_side_ratio must be at least 1")
         if self.rare_max_bidders < 2:
             raise SettingsError("text.rare_max_bidders must be at least 2")
         if self.medium_chars > self.high_chars:
