@@ -23,12 +23,13 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from passage_metrics import Stretch, merge_sentences, passage_scores  # noqa: E402
+from passage_metrics import Stretch, detects, merge_sentences, passage_scores  # noqa: E402
+from reuse_gen import REUSE_CASES, reuse_project  # noqa: E402
 from textsim_gen import (  # noqa: E402
     CASES,
     Bid,
@@ -129,36 +130,69 @@ def _covered(intervals: dict[int, list[tuple[int, int]]]) -> set[tuple[int, int]
     return {(sid, i) for sid, spans in intervals.items() for s, e in spans for i in range(s, e)}
 
 
+Document = tuple[str, str]  # a bidder's file
+
+
+def file_offsets(comparison: ProjectComparison) -> dict[int, tuple[Document, int]]:
+    """Each section's file and where its normalized text starts in the
+    file's (its sections' texts one after the other): a copy over the
+    boundary of two sections or windows is one stretch of its file."""
+    out: dict[int, tuple[Document, int]] = {}
+    ends: Counter[Document] = Counter()
+    ordered = sorted(
+        comparison.prepared, key=lambda p: (p.bidder, p.section.file, p.section.ordinal)
+    )
+    for p in ordered:
+        doc = (p.bidder, p.section.file)
+        out[p.id] = (doc, ends[doc])
+        ends[doc] += len(p.norm.text)
+    return out
+
+
+def file_texts(comparison: ProjectComparison, bidder: str) -> list[tuple[Document, str]]:
+    """A bidder's files as normalized texts."""
+    parts: dict[Document, list[str]] = defaultdict(list)
+    ordered = sorted(comparison.prepared, key=lambda p: (p.section.file, p.section.ordinal))
+    for p in ordered:
+        if p.bidder == bidder:
+            parts[(bidder, p.section.file)].append(p.norm.text)
+    return [(doc, "".join(texts)) for doc, texts in sorted(parts.items())]
+
+
 def _locate(
-    texts: list[tuple[int, str]], needle: str, after: tuple[int, int]
-) -> tuple[int, int] | None:
-    """Where ``needle`` is in a bidder's sections: the first place at or after
-    ``after`` (section id, offset), else the first anywhere."""
-    for sid, text in texts:
-        if (sid, len(text)) < after:
+    texts: list[tuple[Document, str]], needle: str, after: tuple[Document, int]
+) -> tuple[Document, int] | None:
+    """Where ``needle`` is in a bidder's files: the first place at or after
+    ``after`` (file, offset), else the first anywhere."""
+    for doc, text in texts:
+        if (doc, len(text)) < after:
             continue
-        start = text.find(needle, after[1] if sid == after[0] else 0)
+        start = text.find(needle, after[1] if doc == after[0] else 0)
         if start >= 0:
-            return sid, start
-    for sid, text in texts:
+            return doc, start
+    for doc, text in texts:
         start = text.find(needle)
         if start >= 0:
-            return sid, start
+            return doc, start
     return None
 
 
 def reuse_cases(
-    comparison: ProjectComparison, copier: Bid, source: Bid, project_no: int
+    comparison: ProjectComparison,
+    copier: Bid,
+    source: Bid,
+    project_no: int,
+    keep: Callable[[str], bool] | None = None,
 ) -> list[Stretch]:
-    """The copied text as cases: consecutive copied sentences found on both
-    sides, joined while they follow each other on both sides."""
-    texts = {
-        b.bidder: sorted((p.id, p.norm.text) for p in comparison.prepared if p.bidder == b.bidder)
-        for b in (copier, source)
-    }
+    """The copied text as cases, located in the files on both sides:
+    consecutive copied sentences joined while they follow each other on both
+    sides (``keep``: only the sentences it accepts)."""
+    texts = {b.bidder: file_texts(comparison, b.bidder) for b in (copier, source)}
     spots: list[Stretch] = []
-    at = {copier.bidder: (-1, 0), source.bidder: (-1, 0)}
+    at: dict[str, tuple[Document, int]] = {b.bidder: (("", ""), 0) for b in (copier, source)}
     for sentence in (s for section in copier.plan for s in section.copied):
+        if keep is not None and not keep(sentence):
+            continue
         original = swap_names(sentence, copier.company, source.company)
         sides = []
         for bid, text in ((copier, sentence), (source, original)):
@@ -167,7 +201,7 @@ def reuse_cases(
             if found is None:
                 break
             at[bid.bidder] = (found[0], found[1] + len(needle))
-            sides.append(((project_no, found[0]), found[1], found[1] + len(needle)))
+            sides.append(((project_no, *found[0]), found[1], found[1] + len(needle)))
         if len(sides) == 2:
             spots.append(Stretch(sides[0], sides[1]))
     return merge_sentences(spots, slack=2)
@@ -176,17 +210,36 @@ def reuse_cases(
 def reported_stretches(
     comparison: ProjectComparison, pair_key: tuple[str, str], copier: str, project_no: int
 ) -> list[Stretch]:
-    """The pair's passages, copier's side first."""
-    out = []
+    """The pair's passages located in the files, copier's side first; the
+    pieces of one passage (the same ``part_of``) as one stretch."""
+    where = file_offsets(comparison)
+    joined: dict[object, list[Stretch]] = defaultdict(list)
     for pair in comparison.pairs:
         if pair.bidders != pair_key:
             continue
-        for ap in pair.passages:
-            a = ((project_no, ap.match.a), ap.passage.a_start, ap.passage.a_end)
-            b = ((project_no, ap.match.b), ap.passage.b_start, ap.passage.b_end)
+        for n, ap in enumerate(pair.passages):
+            sides = []
+            for sid, start, end in (
+                (ap.match.a, ap.passage.a_start, ap.passage.a_end),
+                (ap.match.b, ap.passage.b_start, ap.passage.b_end),
+            ):
+                doc, offset = where[sid]
+                sides.append(((project_no, *doc), offset + start, offset + end))
             mine = comparison.prepared[ap.match.a].bidder == copier
-            out.append(Stretch(a, b) if mine else Stretch(b, a))
-    return out
+            part_of = getattr(ap, "part_of", None)
+            joined[n if part_of is None else ("part", part_of)].append(
+                Stretch(*sides) if mine else Stretch(sides[1], sides[0])
+            )
+    return [_spanning(pieces) for pieces in joined.values()]
+
+
+def _spanning(pieces: list[Stretch]) -> Stretch:
+    """Pieces of one passage as the stretch from their first to last character on each side."""
+    sides = []
+    for side in ("copy", "source"):
+        spans = [getattr(p, side) for p in pieces]
+        sides.append((spans[0][0], min(s[1] for s in spans), max(s[2] for s in spans)))
+    return Stretch(*sides)
 
 
 def check_sides(comparison: ProjectComparison, settings: TextSettings, tally: dict) -> None:
@@ -337,6 +390,54 @@ def accuracy(seeds: int, bidders: int, settings: TextSettings) -> None:
     print(f"section pairs compared exactly: {compared} of {all_pairs} cross-bidder pairs")
 
 
+def embedded(seeds: range, settings: TextSettings) -> None:
+    """Verbatim stretches of every length inside long bids (``reuse_gen``):
+    PAN passage precision, recall and granularity per length and overall,
+    passages with uneven or short sides, honest pairs alerted."""
+    cases: dict[str, list[Stretch]] = defaultdict(list)
+    detections: list[Stretch] = []
+    tally = new_tally()
+    honest = 0
+    for seed in seeds:
+        reuse = reuse_project(seed)
+        sections, tender, _ = sections_from_blocks(reuse.project)
+        names = {b.bidder: [b.company] for b in reuse.project.bids}
+        comparison = compare_project(sections, tender, names, settings)
+        bids = {b.bidder: b for b in reuse.project.bids}
+        copier, source = bids[reuse.copier], bids[reuse.source]
+        for case in REUSE_CASES:
+            cases[case] += reuse_cases(
+                comparison, copier, source, seed, lambda s, c=case, of=reuse.case_of: of[s] == c
+            )
+        pair = tuple(sorted((copier.bidder, source.bidder)))
+        detections += reported_stretches(comparison, pair, copier.bidder, seed)  # type: ignore[arg-type]
+        honest += sum(p.severity is not None and p.bidders != pair for p in comparison.pairs)
+        check_sides(comparison, settings, tally)
+    print(
+        f"\n== verbatim stretches inside long bids: {len(seeds)} projects (seeds "
+        f"{seeds.start}-{seeds.stop - 1}), one copier each =="
+    )
+    every = [c for found in cases.values() for c in found]
+    for name, found in [*cases.items(), ("all", every)]:
+        mine = (
+            detections
+            if name == "all"
+            else [d for d in detections if any(detects(d, c) for c in found)]
+        )
+        scores = passage_scores(found, mine)
+        print(
+            f"{name:<10} precision {scores.precision:.3f}  recall {scores.recall:.3f}  "
+            f"granularity {scores.granularity:.3f}  ({scores.cases} stretches, "
+            f"{scores.detected_cases} found, {scores.detections} passages)"
+        )
+    sides = tally["sides"]
+    print(
+        f"passages not marked rewritten: {sides['passages']}; sides differing by more than "
+        f"{SIDE_RATIO_MAX:g}x: {sides['uneven']}; a side under the passage minimum: "
+        f"{sides['short']}; honest pairs alerted: {honest}"
+    )
+
+
 def scale(bidders: int, pages: int, settings: TextSettings) -> None:
     # technical_plan paragraphs run about 115 characters: 0.6 of them a page
     paragraphs = max(4, round(pages * CHARS_PER_PAGE / (10 * 115)))
@@ -378,12 +479,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale-bidders", type=int, default=30)
     parser.add_argument("--scale-pages", type=int, default=100)
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument(
+        "--embedded-seeds",
+        type=int,
+        default=5,
+        help="projects with verbatim stretches inside long bids (seeds 101 on; 0: none)",
+    )
     parser.add_argument("--skip-accuracy", action="store_true")
     args = parser.parse_args(argv)
     settings = TextSettings()
     if not args.skip_accuracy:
         for bidders in args.bidders:
             accuracy(args.seeds, bidders, settings)
+    if args.embedded_seeds:
+        embedded(range(101, 101 + args.embedded_seeds), settings)
     if not args.skip_scale:
         scale(args.scale_bidders, args.scale_pages, settings)
 
