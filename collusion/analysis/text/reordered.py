@@ -129,17 +129,28 @@ def reordered_blocks(
     sides, whatever their order (``_groups``), become one passage spanning
     them on both sides when they cover most of both spans
     (``reorder_block_cover``) and the spans' lengths agree within
-    ``max_side_ratio``; a piece left alone must reach the passage minimum on
-    its own (a short common phrase is not a copy)."""
+    ``max_side_ratio``; any other piece must hold the unit that confirms a
+    section pair on its own (``unit_chars``: a short common phrase is no copy)."""
     out: list[Passage] = []
+    least = unit_chars(settings)
     for group in _groups(pieces, settings.max_gap_chars):
         if len(group) > 1 and _block_holds(group, settings):
             out.append(_block(a, b, group, boiler, settings))
-            continue
-        for piece in group:
-            if piece.chars >= settings.min_passage_chars:
-                out.append(piece)
+        else:
+            out += [p for p in group if p.chars >= least]
     return sorted(out, key=lambda p: (p.a_start, p.b_start))
+
+
+def unit_chars(settings: TextSettings) -> int:
+    """The least text a piece of a copy is: the shingles that confirm a
+    section pair (``min_shared_shingles``, about 24 characters)."""
+    return settings.min_shared_shingles + settings.shingle_chars - 1
+
+
+def _in_order(group: Sequence[Passage]) -> bool:
+    """Whether the pieces follow each other in the same order on both sides."""
+    in_a_order = sorted(group, key=lambda p: p.a_start)
+    return all(x.b_end <= y.b_start for x, y in pairwise(in_a_order))
 
 
 def _groups(pieces: Sequence[Passage], gap: int) -> list[list[Passage]]:
@@ -190,7 +201,7 @@ def _block(
 ) -> Passage:
     """The group as one passage: its spans on both sides, the non-boilerplate
     characters and rarity of its pieces taken together; a ``ReorderedPassage``
-    unless its pieces follow each other in order on both sides."""
+    unless its pieces follow each other in the same order on both sides."""
     k = settings.shingle_chars
     hashes = a.hash_array()
     lives = [live_shingles(hashes[p.a_start : p.a_end - k + 1], boiler, b.unique) for p in chain]
@@ -207,8 +218,7 @@ def _block(
         max(p.b_end for p in chain),
     )
     rarity = mean_rarity(live, boiler) if len(live) else 0.0
-    in_a_order = sorted(chain, key=lambda p: p.a_start)
-    if all(x.b_end <= y.b_start for x, y in pairwise(in_a_order)):
+    if _in_order(chain):
         return Passage(*spans, chars, rarity)  # in order after all: one literal passage
     sentences = sum(p.sentences if isinstance(p, ReorderedPassage) else 1 for p in chain)
     return ReorderedPassage(*spans, chars, rarity, sentences)
