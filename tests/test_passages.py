@@ -11,6 +11,7 @@ from collusion.analysis.text import TextSettings, compare_project
 from collusion.analysis.text.reordered import ReorderedPassage
 from collusion.detectors.near_duplicate_text import passage_count
 from collusion.models import Block, Section
+from collusion.report.html import pairs
 
 CHARS = (
     "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子"
@@ -130,3 +131,19 @@ def test_a_shuffled_paragraph_is_one_reordered_passage_and_a_lone_phrase_none() 
     span = len("".join(chapter)) - len(chapter)
     assert span - 5 <= p.a_end - p.a_start <= span + 5
     assert span - 5 <= p.b_end - p.b_start <= span + 5
+
+
+def test_the_pieces_of_one_passage_show_as_one_excerpt_a_side() -> None:
+    """A copy over a section boundary: four evidence items, one passage number."""
+    evidence = [
+        {"bidder": "b01", "file": "a.pdf", "page": 3, "excerpt": "甲段前半", "passage": 1},
+        {"bidder": "b01", "file": "a.pdf", "page": 4, "excerpt": "甲段后半", "passage": 1},
+        {"bidder": "b02", "file": "b.pdf", "page": 7, "excerpt": "甲段前半", "passage": 1},
+        {"bidder": "b02", "file": "b.pdf", "page": 7, "excerpt": "甲段后半", "passage": 1},
+    ]
+    (passage,) = pairs._passages(evidence, ("b01", "b02"))
+    assert [s["bidder"] for s in passage["sides"]] == ["b01", "b02"]
+    for side in passage["sides"]:
+        text = "".join(t for t, _ in side["segments"])
+        assert text == "甲段前半" + pairs.PIECE_JOINER + "甲段后半"
+    assert passage["sides"][0]["page"] == "第 3 页"

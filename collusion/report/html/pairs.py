@@ -340,6 +340,26 @@ def _link_rows(details: Mapping[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
+PIECE_JOINER = " …… "  # between the pieces of one passage over a section boundary
+
+
+def _joined_pieces(items: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """A passage's evidence, one side per bidder: a copy over the boundary of
+    two sections comes in pieces (the same passage number), shown as one
+    excerpt at the first piece's place."""
+    by_bidder: dict[str, list[Mapping[str, Any]]] = {}
+    for item in items:
+        by_bidder.setdefault(as_text(item.get("bidder")), []).append(item)
+    out: list[Mapping[str, Any]] = []
+    for pieces in by_bidder.values():
+        if len(pieces) == 1:
+            out.append(pieces[0])
+            continue
+        excerpt = PIECE_JOINER.join(as_text(p.get("excerpt")) for p in pieces)
+        out.append({**pieces[0], "excerpt": excerpt, "end": None})
+    return out
+
+
 def _passages(evidence: list[Mapping[str, Any]], pair: tuple[str, ...]) -> list[dict[str, Any]]:
     """The aligned passages of a near-duplicate alert, two sides each."""
     order = {b: i for i, b in enumerate(pair)}
@@ -360,9 +380,9 @@ def _passages(evidence: list[Mapping[str, Any]], pair: tuple[str, ...]) -> list[
         for n in range(longest):
             sides_list.append([x[n] for x in loose_lists if n < len(x)])
     out = []
-    for number, sides in enumerate(sides_list, start=1):
+    for number, pieces in enumerate(sides_list, start=1):
         sides = sorted(
-            sides,
+            _joined_pieces(pieces),
             key=lambda e: (
                 order.get(as_text(e.get("bidder")), len(order)),
                 as_text(e.get("bidder")),
