@@ -54,17 +54,17 @@ def seed_pairs(
     ``max_positions`` times in ``b``; by i, then j."""
     shared = np.intersect1d(a.unique, b.unique, assume_unique=True)
     shared = shared[~members(shared, removed)]
-    a, b = a.hash_array(), b.hash_array()
     if not len(shared):
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    in_b = np.flatnonzero(members(b, shared))
-    order = np.argsort(b[in_b], kind="stable")  # by hash, then position
-    b_pos, b_hash = in_b[order], b[in_b][order]
+    hashes_a, hashes_b = a.hash_array(), b.hash_array()
+    in_b = np.flatnonzero(members(hashes_b, shared))
+    order = np.argsort(hashes_b[in_b], kind="stable")  # by hash, then position
+    b_pos, b_hash = in_b[order], hashes_b[in_b][order]
     first = np.searchsorted(b_hash, shared)
-    count = np.searchsorted(b_hash, shared, side="right") - first
-    i = np.flatnonzero(members(a, shared))
-    at = np.searchsorted(shared, a[i])
+    count: np.ndarray = np.searchsorted(b_hash, shared, side="right") - first
+    i = np.flatnonzero(members(hashes_a, shared))
+    at = np.searchsorted(shared, hashes_a[i])
     n = count[at]
     keep = n <= max_positions
     i, at, n = i[keep], at[keep], n[keep]
