@@ -12,7 +12,7 @@ as they are.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -82,6 +82,25 @@ class SectionMatch:
     containment: float  # estimated share of the query section found in this one
 
 
+@dataclass(frozen=True)
+class RingLead:
+    """Two bidders of the project in one group the ring search found across tenders.
+
+    A lead for the regulator (they bid together more often than chance),
+    never proof of collusion.
+    """
+
+    bidders: tuple[str, str]  # bidder ids of this project
+    companies: tuple[str, str]  # their company ids across tenders
+    group: str  # the group's id in the last ring search (R001 ...)
+    members: tuple[str, ...]  # every member's company id
+    score: float
+    log10_chance: float
+    tenders: int  # tenders in which enough members bid together
+    expected: float  # ... expected under the null
+    computed_at: str | None
+
+
 class CompanyHistory(Protocol):
     """What the company stage asks of earlier projects (``collusion.store.History``)."""
 
@@ -125,6 +144,12 @@ class HistoryView(CompanyHistory, Protocol):
         self, shingles: Iterable[int], exclude_project: str | None = None
     ) -> set[int]:
         """The shingles common in the tenders or common text of several OTHER projects."""
+        ...
+
+    def ring_leads(
+        self, project_id: str, bidders: Sequence[tuple[str, str | None]]
+    ) -> list[RingLead]:
+        """Pairs of these bidders (id, company name) in one group of the last ring search."""
         ...
 
     def similar_sections(

@@ -137,15 +137,27 @@ def _rings(rng: np.random.Generator, market: Market, firms: list[_Firm]) -> list
     taken: set[int] = set()
     rings = []
     ordinary = market.large_firms + market.small_region_large
+    median = float(np.median([f.activity for f in firms[ordinary:]]))
     for size in market.ring_sizes[: market.rings]:
-        # The larger regions hold the rings (the small one has too few firms).
-        region = int(rng.integers(0, max(market.regions - 1, 1)))
-        pool = [
-            i
-            for i in range(ordinary, len(firms))
-            if i not in taken and firms[i].region == region and firms[i].start == 0
-        ]
-        pool = [i for i in pool if firms[i].end == firms[0].end] or pool
+        # Small and middle firms (at most the median activity of the ordinary
+        # ones) of one of the larger regions (the small one has too few firms),
+        # active the whole period.
+        pools = []
+        for region in range(max(market.regions - 1, 1)):
+            pool = [
+                i
+                for i in range(ordinary, len(firms))
+                if i not in taken
+                and firms[i].region == region
+                and firms[i].start == 0
+                and firms[i].end == firms[0].end
+                and firms[i].activity <= median
+            ]
+            if len(pool) >= size:
+                pools.append(pool)
+        if not pools:
+            raise ValueError(f"the market has too few small firms for a ring of {size}")
+        pool = pools[int(rng.integers(0, len(pools)))]
         members = sorted(int(i) for i in rng.choice(pool, size=size, replace=False))
         taken.update(members)
         rings.append(members)

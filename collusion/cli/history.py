@@ -151,3 +151,42 @@ def history_import(csv_path: Path, db_path: Path | str | None, encoding: str) ->
             else ""
         )
     )
+
+
+@history.command("rings")
+@db_option
+@click.option(
+    "--output",
+    default="-",
+    show_default=True,
+    help="Where to write the JSON (groups and companies); '-' for standard output.",
+)
+def history_rings(db_path: Path | str | None, output: str) -> None:
+    """Find groups of companies that bid together more often than chance across the tenders.
+
+    Reads every tender of the history (imported archives and scanned projects),
+    compares how often companies bid together with a null model that draws
+    each tender's bidders by their participation rates (per region and year),
+    and lists the groups from most to least suspicious, with their tenders,
+    rotation of winners and price screens. The groups are stored in the
+    history: a later scan cites two of its bidders in one group as a lead.
+    """
+    from collusion.report.build import check_output_paths, dumps, write_private
+    from collusion.store.rings import search_rings
+
+    try:
+        check_output_paths(output)
+    except CollusionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db = _open_existing(db_path)
+    try:
+        report = search_rings(db)
+    except CollusionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.close()
+    if output == "-":
+        click.echo(dumps(report), nl=False)
+    else:
+        write_private(output, dumps(report))
+    click.echo(report["summary"], err=True)

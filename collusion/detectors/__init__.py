@@ -20,6 +20,7 @@ from collusion.detectors import (
     mixed_documents,
     near_duplicate_text,
     price_pattern,
+    ring_leads,
     shared_identifier,
     shared_signature,
 )
@@ -63,5 +64,10 @@ REGISTRY: tuple[DetectorSpec, ...] = (
 
 
 def project_indicators(ctx: ScanContext) -> dict[str, Any]:
-    """Project-level indicators (not accusations), e.g. price screens."""
-    return {"prices": price_pattern.project_indicators(ctx)}
+    """Project-level indicators (not accusations): price screens, and with a
+    history the pairs of bidders in one group found across tenders (leads)."""
+    indicators = {"prices": price_pattern.project_indicators(ctx)}
+    rings = ring_leads.project_indicators(ctx)
+    if rings is not None:
+        indicators["rings"] = rings
+    return indicators

@@ -42,6 +42,7 @@ from collusion.nightly.output import (
     report_file_name,
     write_json_atomic,
 )
+from collusion.nightly.rings import RingsOutcome, nightly_rings
 from collusion.runtime.console import printable
 from collusion.store import Database
 
@@ -84,6 +85,8 @@ class NightlySummary:
     # Set when the history database could not be read or written: the
     # reports are written, the run is not (fully) recorded; status "failed".
     history_error: str | None = None
+    # The ring search across the history's tenders after the scans (None without a history).
+    rings: RingsOutcome | None = None
 
     def __post_init__(self) -> None:
         if self.history_error and self.status == "ok":
@@ -253,12 +256,14 @@ def _locked_run(db: Database, options: _Options, folders: list[str]) -> NightlyS
             return _run_without_history(options, folders, _reason(exc))
         to_scan, unchanged = changed_projects(known, options.inbox, folders, options.progress)
         outcomes = _process_all(run, to_scan)
+        rings = nightly_rings(db, options.out_dir, options.log)
     except BaseException as exc:
         status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
         with contextlib.suppress(StoreError):
             store.finish_run(db, run_id, status, error=one_line(exc))
         raise
     summary = _summary(options, run_id, started_at, folders, outcomes, unchanged, interrupted)
+    summary = replace(summary, rings=rings)
     summary = _write_summary(options.out_dir, summary)
     try:
         store.finish_run(

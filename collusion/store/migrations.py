@@ -551,3 +551,31 @@ def m010_company_facts_and_links(db: Database) -> None:
         CREATE INDEX idx_company_links_project ON company_links(project_id)
         """,
     )
+
+
+@migration
+def m011_ring_groups(db: Database) -> None:
+    """The groups the last ring search found (``collusion history rings``, the nightly step).
+
+    Scans read them back to cite a pair of their bidders in one group as a
+    lead (``indicators.rings`` of the report), never as proof.
+    """
+    _script(
+        db,
+        """
+        CREATE TABLE ring_groups (
+            id TEXT PRIMARY KEY,       -- R001 ... in order of suspicion
+            score REAL NOT NULL,       -- higher is more suspicious, in [0, 1]
+            log10_chance REAL,         -- log10 of the chance of its co-bidding under the null
+            tenders INTEGER,           -- tenders in which enough members bid together
+            expected REAL,             -- ... expected under the null
+            members TEXT NOT NULL,     -- JSON list of company ids
+            computed_at TEXT
+        );
+        CREATE TABLE ring_members (
+            group_id TEXT NOT NULL REFERENCES ring_groups(id),
+            company_id TEXT NOT NULL,
+            PRIMARY KEY (company_id, group_id)
+        )
+        """,
+    )

@@ -230,3 +230,19 @@ def connect(dsn: str) -> PgDatabase:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise StoreError(f"cannot reach the PostgreSQL history {safe_dsn(dsn)}: {reason}") from None
     return PgDatabase(PgConnection(raw), dsn)
+
+
+def stream(conn: PgConnection, sql: str, params: Sequence[Any], size: int) -> Iterator[list]:
+    """A query's rows in lists of ``size`` from a server-side cursor (never all at once).
+
+    The cursor lives in a transaction of its own, ended when the rows are read.
+    """
+    with (
+        _driver_errors(),
+        conn.raw.transaction(),
+        conn.raw.cursor(name="collusion_stream") as cursor,
+    ):
+        cursor.itersize = size
+        cursor.execute(translate(sql), _params(params))
+        while rows := cursor.fetchmany(size):
+            yield rows

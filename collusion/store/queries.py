@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
 from collusion.analysis import minhash
 from collusion.history import (
+    RingLead,
     SectionMatch,
     SectionPrint,
     Sighting,
@@ -176,6 +177,16 @@ class History:
     def company_value_count(self, field: str, normalized: str, exclude_project: str) -> int:
         """How many companies OTHER projects tied to this contact or holder."""
         return company_value_count(self.db.conn, field, normalized, exclude_project)
+
+    # --- rings across tenders ---
+
+    def ring_leads(
+        self, project_id: str, bidders: Sequence[tuple[str, str | None]]
+    ) -> list[RingLead]:
+        """Pairs of these bidders (id, company name) in one group of the last ring search."""
+        from collusion.store.rings import ring_leads
+
+        return ring_leads(self.db, project_id, bidders)
 
     # --- files ---
 

@@ -79,7 +79,7 @@ def company_ids(conn: Any, project_id: str, bids: Iterable[ScannedBid]) -> dict[
     out = {}
     for bid in bids:
         key = stored_company_key(bid.name)
-        out[bid.bidder_id] = known.get(key) or key or f"{project_id}/{bid.bidder_id}"
+        out[bid.bidder_id] = (known.get(key) or key) if key else f"{project_id}/{bid.bidder_id}"
     return out
 
 
@@ -99,7 +99,7 @@ def archive_ids(conn: Any, names: Iterable[str]) -> dict[str, str]:
         ).fetchall()
         for name, company_id in rows:
             key = stored_company_key(name)
-            if key in wanted:
+            if key is not None and key in wanted:
                 seen.setdefault(key, set()).add(company_id)
     return {key: next(iter(ids)) for key, ids in seen.items() if len(ids) == 1}
 
@@ -126,7 +126,7 @@ def remap_scanned_companies(conn: Any) -> int:
     held = {(t, c) for t, c, _ in rows}
     changes = []
     for tender_id, company_id, name in by_name:
-        new = known.get(stored_company_key(name))
+        new = known.get(stored_company_key(name) or "")
         if new and new != company_id and (tender_id, new) not in held:
             changes.append((new, tender_id, company_id))
             held.add((tender_id, new))

@@ -1,0 +1,67 @@
+"""Every threshold of the ring search (``RingSettings``), with its reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from collusion.errors import SettingsError
+
+
+@dataclass(frozen=True)
+class RingSettings:
+    """Every threshold of the search for groups that bid together more often than chance."""
+
+    # A pair or a group is tested only when it bid together at least this
+    # often: rotation and screens mean nothing over one or two tenders.
+    min_cobids: int = 3
+    # Chance of listing any group at all in a market without rings: a group
+    # of k companies is listed when its chance under the null model is at
+    # most alpha / (S * C(N, k)), C(N, k) the number of groups of k among the
+    # N companies that bid min_cobids times or more, and S the number of
+    # group sizes tested (Bonferroni over every group that could have been
+    # listed, however the candidates were found). Not fitted: the usual 1%.
+    alpha: float = 0.01
+    # Groups of 2 to this many members are tested (a "ring" of dozens is a
+    # market, not a group); S above is max_group_size - 1.
+    max_group_size: int = 12
+    # Candidate groups grow from pairs whose own co-bidding has at most this
+    # chance (log10). Only where the search starts: the test that lists a
+    # group is the one above, so a looser value costs time, not precision.
+    seed_log10_chance: float = -2.0
+    # Screens need this many bids (the screening literature's four, as
+    # collusion.settings.PriceSettings.min_bids_for_screens).
+    min_bids: int = 4
+    # The group's tender screens are compared with this many of the market's
+    # tenders (evenly spread over the archive); more add time, not precision.
+    market_screen_tenders: int = 20_000
+    # Group screens are scored only over at least this many priced tenders.
+    min_screened_tenders: int = 3
+    # Weights of the score's parts (each in [0, 1]); a part that cannot be
+    # measured (no prices, no winners) is left out and the rest reweighted.
+    # Equal: no labelled rings to fit them on.
+    weight_cobidding: float = 0.25
+    weight_exclusivity: float = 0.25
+    weight_rotation: float = 0.25
+    weight_prices: float = 0.25
+
+    def __post_init__(self) -> None:
+        if self.min_cobids < 2:
+            raise SettingsError("rings.min_cobids must be at least 2")
+        if not 0 < self.alpha < 1:
+            raise SettingsError("rings.alpha must be in (0, 1)")
+        if self.max_group_size < 2:
+            raise SettingsError("rings.max_group_size must be at least 2")
+        if self.seed_log10_chance >= 0:
+            raise SettingsError("rings.seed_log10_chance must be negative (a log10 chance)")
+        if self.min_bids < 4:
+            raise SettingsError("rings.min_bids must be at least 4 (kurtosis needs four bids)")
+        if self.market_screen_tenders < 1 or self.min_screened_tenders < 1:
+            raise SettingsError("rings.market_screen_tenders and min_screened_tenders must be >= 1")
+        weights = (
+            self.weight_cobidding,
+            self.weight_exclusivity,
+            self.weight_rotation,
+            self.weight_prices,
+        )
+        if any(w < 0 for w in weights) or self.weight_cobidding <= 0:
+            raise SettingsError("rings weights must be >= 0, and weight_cobidding > 0")
