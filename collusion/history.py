@@ -147,9 +147,10 @@ class HistoryView(CompanyHistory, Protocol):
         ...
 
     def ring_leads(
-        self, project_id: str, bidders: Sequence[tuple[str, str | None]]
+        self, project_id: str, bidders: Sequence[tuple[str, str | None, str | None]]
     ) -> list[RingLead]:
-        """Pairs of these bidders (id, company name) in one group of the last ring search."""
+        """Pairs of these bidders (id, company name, credit code) in one group of the
+        last ring search."""
         ...
 
     def similar_sections(

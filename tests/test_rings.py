@@ -235,8 +235,11 @@ RING_NAMES = {
 }
 
 
-def ring_archive(path: Path) -> Path:
-    """60 tenders of 7 bidders; RA, RB and RC bid together in 12 of them, in turn winning."""
+def ring_archive(path: Path, ids: dict[str, str] | None = None) -> Path:
+    """60 tenders of 7 bidders; RA, RB and RC bid together in 12 of them, in turn winning.
+
+    ``ids`` gives some of them another company id (a credit code)."""
+    ids = ids or {}
     rng = np.random.default_rng(5)
     honest = [f"H{i:02d}" for i in range(20)]
     lines = ["project_id,date,company_id,company_name,price,winner,region"]
@@ -248,7 +251,8 @@ def ring_archive(path: Path) -> Path:
         for b in sorted(bidders):
             name = RING_NAMES.get(b, f"{b}公司")
             lines.append(
-                f"P{t:03d},2024-01-{1 + t % 28:02d},{b},{name},{1000 + t},{int(b == winner)},北区"
+                f"P{t:03d},2024-01-{1 + t % 28:02d},{ids.get(b, b)},{name},{1000 + t},"
+                f"{int(b == winner)},北区"
             )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -305,3 +309,29 @@ def test_the_nightly_run_searches_for_rings_after_its_scans(project, tmp_path):
     assert written["archive"]["tenders"] == 61  # the archive and the scanned project
     latest = json.loads((tmp_path / "out" / "runs" / "latest.json").read_text(encoding="utf-8"))
     assert latest["rings"]["groups"] == 1 and latest["rings"]["path"].endswith("rings.json")
+
+
+def test_links_the_history_knows_between_members_are_in_the_group(history_target, tmp_path):
+    from test_company_store import REP, A, B, scan_with_links
+
+    from collusion.store.rings import search_rings
+
+    run(
+        "history",
+        "import",
+        ring_archive(tmp_path / "a.csv", {"RA": A, "RB": B}),
+        "--db",
+        history_target,
+    )
+    db = store.open_db(history_target)
+    try:
+        store.record_scan(db, scan_with_links("X1"))  # a scan that linked A and B
+        report = search_rings(db)
+    finally:
+        db.close()
+    (group,) = report["groups"]
+    assert sorted(group["members"]) == sorted([A, B, "RC"])
+    (link,) = group["links"]
+    assert (link["company_a"], link["company_b"]) == tuple(sorted((A, B)))
+    assert link["link"] == "same_legal_representative" and link["via"] == REP
+    assert link["summary"].startswith("法定代表人为同一人（张三）") and "X1" in link["summary"]

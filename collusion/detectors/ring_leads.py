@@ -21,7 +21,12 @@ def project_indicators(ctx: ScanContext) -> dict[str, Any] | None:
     """``indicators.rings``: the leads, or None when the scan has no history."""
     if ctx.history is None:
         return None
-    leads = ctx.history.ring_leads(ctx.project.id, [(b.id, b.name) for b in ctx.bidders])
+    companies = ctx.companies
+    bidders = []
+    for bidder in ctx.bidders:
+        company = companies.bidder_company(bidder.id) if companies is not None else None
+        bidders.append((bidder.id, bidder.name, company.credit_code if company else None))
+    leads = ctx.history.ring_leads(ctx.project.id, bidders)
     return {
         "note": NOTE,
         "leads": [

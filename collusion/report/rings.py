@@ -16,6 +16,7 @@ from collusion import __version__
 from collusion.analysis.rings import Ring, RingResult, RingSettings
 from collusion.analysis.rings.null import poisson_tail_log10
 from collusion.detectors.near_duplicate_text import chance_words
+from collusion.labels import LINK_LABELS
 from collusion.runtime import clock
 
 RINGS_SCHEMA = "collusion.rings/1"
@@ -138,15 +139,31 @@ def _group(
             "coalition": m.coalition_screens,
             "coalition_screened": m.coalition_tenders,
         },
-        "links": [
-            link
-            for i, a in enumerate(sorted(ids))
-            for b in sorted(ids)[i + 1 :]
-            for link in links.get((a, b), [])
-        ],
+        "links": _links(ids, links),
         "tenders": [_tender(archive, g) for g in m.tenders],
         "summary": _group_summary(group_id, ring, len(ids)),
     }
+
+
+def _links(
+    ids: list[str], links: dict[tuple[str, str], list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """The stored links between two members (company keys are upper-case credit codes)."""
+    keys = sorted({i.strip().upper() for i in ids})
+    found = []
+    for n, a in enumerate(keys):
+        for b in keys[n + 1 :]:
+            for link in links.get((a, b), []):
+                via = link.get("via_name") or link.get("via") or ""
+                found.append(
+                    {
+                        **link,
+                        "summary": f"{LINK_LABELS.get(link.get('link') or '', link.get('link'))}"
+                        + (f"（{via}）" if via else "")
+                        + f"，见项目 {link.get('project_id')} 预警 {link.get('alert_id')}",
+                    }
+                )
+    return found
 
 
 def _tender(archive: Any, g: Any) -> dict[str, Any]:

@@ -181,9 +181,10 @@ class History:
     # --- rings across tenders ---
 
     def ring_leads(
-        self, project_id: str, bidders: Sequence[tuple[str, str | None]]
+        self, project_id: str, bidders: Sequence[tuple[str, str | None, str | None]]
     ) -> list[RingLead]:
-        """Pairs of these bidders (id, company name) in one group of the last ring search."""
+        """Pairs of these bidders (id, company name, credit code) in one group of the
+        last ring search."""
         from collusion.store.rings import ring_leads
 
         return ring_leads(self.db, project_id, bidders)

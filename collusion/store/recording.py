@@ -222,7 +222,16 @@ def _opening_day(ctx: Any) -> str:
 
 def _scanned_bids(ctx: Any) -> list[ScannedBid]:
     winner = ctx.project.winner
-    return [ScannedBid(b.id, b.name, b.price, b.id == winner) for b in ctx.bidders]
+    return [
+        ScannedBid(b.id, b.name, b.price, b.id == winner, credit_code(ctx, b.id))
+        for b in ctx.bidders
+    ]
+
+
+def credit_code(ctx: Any, bidder: str) -> str | None:
+    """The bidder's 统一社会信用代码 as the company stage read it, or None."""
+    company = ctx.companies.bidder_company(bidder) if ctx.companies is not None else None
+    return company.credit_code if company is not None else None
 
 
 def _file_rows(ctx: Any, project_id: str) -> list[dict]:

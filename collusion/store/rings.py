@@ -21,6 +21,7 @@ from collusion.analysis.rings import Archive, RingSettings, find_rings
 from collusion.history import RingLead
 from collusion.report.rings import rings_report
 from collusion.store import pgdb
+from collusion.store.companies import company_links
 from collusion.store.connection import SQL_CHUNK, dialect, transaction, utc_now
 from collusion.store.tenders import ScannedBid, company_ids
 
@@ -132,9 +133,17 @@ def exclusive_search(db: Any) -> Iterator[bool]:
 
 
 def search_rings(db: Any, settings: RingSettings | None = None) -> dict[str, Any]:
-    """Find the rings of the history's tenders, store the groups, return the rings report."""
+    """Find the rings of the history's tenders, store the groups, return the rings report.
+
+    The links the history knows between members of a group (company facts,
+    ``collusion.store.companies.company_links``) go into the group's ``links``.
+    """
     result = find_rings(load_archive(db), settings)
-    report = rings_report(result, settings)
+    members = {result.archive.companies[i] for r in result.rings for i in r.measures.members}
+    links: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for link in company_links(db, members):
+        links.setdefault((link["company_a"], link["company_b"]), []).append(link)
+    report = rings_report(result, settings, links)
     save_rings(db, report["groups"])
     return report
 
@@ -176,10 +185,11 @@ def ring_leads(
 ) -> list[RingLead]:
     """The stored groups holding two or more of a project's bidders, one lead per pair.
 
-    ``bidders`` are (bidder id, company name); each is known across tenders
-    as the history records it (``collusion.store.tenders.company_ids``).
+    ``bidders`` are (bidder id, company name, credit code); each is known
+    across tenders as the history records it (``collusion.store.tenders.company_ids``).
     """
-    ids = company_ids(db.conn, project_id, [ScannedBid(b, n, None, False) for b, n in bidders])
+    scanned = [ScannedBid(b, name, None, False, code) for b, name, code in bidders]
+    ids = company_ids(db.conn, project_id, scanned)
     by_company: dict[str, list[str]] = {}
     for bidder, company in ids.items():
         by_company.setdefault(company, []).append(bidder)

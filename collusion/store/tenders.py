@@ -2,7 +2,8 @@
 who a scanned bidder is across tenders.
 
 A scanned bidder is known by a folder name (``bids/b01``) that means nothing in
-another tender. It takes, in order: the id the imported archive gives its
+another tender. It takes, in order: its 统一社会信用代码 when the scan read one
+(from the bid or companies.csv), the id the imported archive gives its
 company name (when exactly one id carries that name), else its name
 (``collusion.keys.stored_company_key``), else ``<project>/<bidder>`` (a bidder
 with no name, which meets nobody elsewhere). An archive imported later
@@ -34,6 +35,7 @@ class ScannedBid:
     name: str | None
     price: float | None
     winner: bool
+    credit_code: str | None = None  # from the bid or companies.csv (collusion.analysis.companies)
 
 
 def record_scanned_tender(
@@ -79,7 +81,10 @@ def company_ids(conn: Any, project_id: str, bids: Iterable[ScannedBid]) -> dict[
     out = {}
     for bid in bids:
         key = stored_company_key(bid.name)
-        out[bid.bidder_id] = (known.get(key) or key) if key else f"{project_id}/{bid.bidder_id}"
+        if bid.credit_code:
+            out[bid.bidder_id] = bid.credit_code.strip().upper()
+        else:
+            out[bid.bidder_id] = (known.get(key) or key) if key else f"{project_id}/{bid.bidder_id}"
     return out
 
 
