@@ -1,8 +1,11 @@
-"""The README tells the truth about the command line.
+"""The documents stay short, complete and pointing at things that exist.
 
-Every command and every option that ``--help`` shows appears in the README,
-and the command synopsis under "## The command" lists each command with
-exactly its options.
+What a document shows of the code's output is checked by
+tests/test_docs_current.py (cog --check). This file checks the rest: the
+README's length and its two commands, help text for every command (as
+sqlite-utils' test_docs.py does), the generated command reference, every
+command described in the guide or its topic page, and every path and link
+in the documents.
 """
 
 from __future__ import annotations
@@ -12,12 +15,37 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
 
 from collusion.cli import main
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-LONG_OPTION = re.compile(r"--[a-z][a-z0-9-]*")
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+DOCS = ROOT / "docs"
+MAX_README_LINES = 250
+# The README's first two commands, as a new user types them on a fresh machine
+# and as .ci/run runs them (it adds only pip's -q).
+SCAN_COMMAND = (
+    "python3 -m venv .venv && . .venv/bin/activate && pip install . && "
+    "collusion scan sample_bids/road-2026-017 --output r.json"
+)
+TEST_COMMAND = 'python3 -m venv .venv && . .venv/bin/activate && pip install ".[test]" && pytest'
+# Where a command is explained to its reader, besides docs/guide.md and the
+# generated docs/cli.md (a command path, or the group it is in).
+TOPIC_PAGES = {
+    ("nightly",): "operations.md",
+    ("history",): "operations.md",
+    ("history", "import"): "rings.md",
+}
+# Repository paths a document may name in backquotes.
+REPO_PATH = re.compile(
+    r"`((?:collusion|tests|benchmarks|scripts|tools|fingerprints|sample_bids|docs|\.ci)"
+    r"/[^`\s*<>…]*)`"
+)
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def documents() -> list[Path]:
+    return [README, ROOT / "CHANGELOG.md", *sorted(DOCS.glob("*.md"))]
 
 
 def commands(group: click.Group = main, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -39,57 +67,104 @@ def command_at(path: tuple[str, ...]) -> click.Command:
     return command
 
 
-def help_text(path: tuple[str, ...]) -> str:
-    result = CliRunner().invoke(main, [*path, "--help"])
-    assert result.exit_code == 0, result.output
-    return result.output
+def anchors(page: Path) -> set[str]:
+    """The heading anchors GitHub makes for a Markdown page."""
+    found = set()
+    in_code = False
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        if in_code or not line.startswith("#"):
+            continue
+        title = line.lstrip("#").strip().lower()
+        found.add(re.sub(r"[^\w\- ]", "", title).replace(" ", "-"))
+    return found
 
 
-def synopsis() -> dict[tuple[str, ...], set[str]]:
-    """Command path -> long options, from the code block under "## The command"."""
-    section = README.split("## The command", 1)[1]
-    block = section.split("```", 2)[1]
-    entries: list[str] = []
-    for line in block.splitlines():
-        if line.startswith("collusion"):
-            entries.append(line.split("#", 1)[0])
-        elif line.strip() and entries:
-            entries[-1] += " " + line.split("#", 1)[0]
-    out: dict[tuple[str, ...], set[str]] = {}
-    for entry in entries:
-        words = entry.split()[1:]
-        path = tuple(w for w in words[:2] if re.fullmatch(r"[a-z]+", w))
-        out[path] = set(LONG_OPTION.findall(entry))
-    return out
+def test_readme_is_short():
+    lines = README.read_text(encoding="utf-8").count("\n")
+    assert lines <= MAX_README_LINES, (
+        f"README.md has {lines} lines (at most {MAX_README_LINES}): "
+        "move the detail to a page under docs/"
+    )
 
 
-def long_options(command: click.Command) -> set[str]:
-    return {
-        opt
-        for param in command.params
-        if isinstance(param, click.Option)
-        for opt in (*param.opts, *param.secondary_opts)
-        if opt.startswith("--")
-    } - {"--help"}
+def test_readme_opens_with_the_two_commands_ci_runs():
+    blocks = re.findall(r"```sh\n(.*?)\n```", README.read_text(encoding="utf-8"), re.S)
+    assert blocks[:2] == [SCAN_COMMAND, TEST_COMMAND]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").replace("pip install -q", "pip install")
+    assert TEST_COMMAND in ci
+    assert "collusion scan sample_bids/road-2026-017 --output" in ci
 
 
 @pytest.mark.parametrize("path", commands(), ids=lambda p: " ".join(p) or "collusion")
-def test_every_command_and_option_in_help_is_in_the_readme(path):
-    text = help_text(path)
-    if path:
-        assert f"collusion {' '.join(path)}" in README
-    missing = sorted(o for o in set(LONG_OPTION.findall(text)) - {"--help"} if o not in README)
-    assert missing == []
+def test_every_command_has_help(path):
+    command = command_at(path)
+    assert (command.help or "").strip(), f"collusion {' '.join(path)} has no help text"
+    for param in command.params:
+        if isinstance(param, click.Option) and not param.hidden:
+            assert (param.help or "").strip(), f"{' '.join(path)} {param.opts[0]} has no help"
 
 
-def test_synopsis_lists_every_command_with_exactly_its_options():
-    listed = synopsis()
-    leaves = [p for p in commands() if not isinstance(command_at(p), click.Group)]
-    assert set(listed) == {*leaves, ()}
-    for path in leaves:
-        assert listed[path] == long_options(command_at(path)), " ".join(path)
-    assert listed[()] == long_options(main)
+def test_command_reference_is_generated_from_every_command():
+    text = (DOCS / "cli.md").read_text(encoding="utf-8")
+    assert "cli_reference()" in text and "[[[end]]]" in text
+    for path in commands():
+        assert f"## collusion {' '.join(path)}".rstrip() in text, path
 
 
-def test_synopsis_parser_reads_continuation_lines():
-    assert "--workers" in synopsis()[("scan",)]
+def topic_page(path: tuple[str, ...]) -> str | None:
+    """The page that explains a command: its own entry, else its group's."""
+    for length in range(len(path), 0, -1):
+        if path[:length] in TOPIC_PAGES:
+            return TOPIC_PAGES[path[:length]]
+    return None
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in commands() if p], ids=lambda p: " ".join(p) or "collusion"
+)
+def test_every_command_is_explained_in_the_guide_or_its_topic_page(path):
+    pages = ["guide.md", *filter(None, [topic_page(path)])]
+    said = [
+        name
+        for name in pages
+        if f"collusion {' '.join(path)}" in (DOCS / name).read_text(encoding="utf-8")
+    ]
+    assert said, f"collusion {' '.join(path)} is explained in none of {pages}"
+
+
+@pytest.mark.parametrize("page", documents(), ids=lambda p: p.name)
+def test_every_path_a_document_names_exists(page):
+    text = page.read_text(encoding="utf-8")
+    missing = sorted({p for p in REPO_PATH.findall(text) if not (ROOT / p.rstrip("/")).exists()})
+    assert missing == [], f"{page.name} names paths that do not exist"
+
+
+@pytest.mark.parametrize("page", documents(), ids=lambda p: p.name)
+def test_every_link_a_document_holds_leads_somewhere(page):
+    broken = []
+    for target in LINK.findall(page.read_text(encoding="utf-8")):
+        if re.match(r"[a-z]+:", target):
+            continue  # a web address
+        file, _, anchor = target.partition("#")
+        linked = (page.parent / file).resolve() if file else page
+        if not linked.exists():
+            broken.append(target)
+        elif anchor and linked.suffix == ".md" and anchor not in anchors(linked):
+            broken.append(target)
+    assert broken == []
+
+
+def test_anchor_maker_reads_headings_as_github_does(tmp_path):
+    page = tmp_path / "p.md"
+    page.write_text(
+        "# Limits and bad input\n## PostgreSQL: a province's shared history\n"
+        "```\n# not a heading\n```\n### identical_file\n",
+        encoding="utf-8",
+    )
+    assert anchors(page) == {
+        "limits-and-bad-input",
+        "postgresql-a-provinces-shared-history",
+        "identical_file",
+    }

@@ -753,12 +753,6 @@ def test_output_is_deterministic(tmp_path):
     assert (tmp_path / "r.html").stat().st_mode & 0o777 == 0o600  # personal data, like the JSON
 
 
-def test_docs_example_is_the_sample_report():
-    """docs/example-report.json (the README screenshot's input) stays this test's report."""
-    example = json.loads((ROOT / "docs" / "example-report.json").read_text(encoding="utf-8"))
-    assert example == sample_report()
-
-
 def test_highlight_helpers():
     left, right = highlight_shared("甲乙丙丁戊己庚辛壬癸子", "XX甲乙丙丁戊己庚辛YY")
     assert left == [("甲乙丙丁戊己庚辛", True), ("壬癸子", False)]

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_html_report import sample_report
 
 from collusion.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "docs" / "example-report.json"
 SAMPLE = ROOT / "sample_bids" / "road-2026-017"
 
 
@@ -25,6 +25,14 @@ def render(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A saved report with an alert of every kind (test_html_report's hand-made one)."""
+    path = tmp_path / "example-report.json"
+    path.write_text(json.dumps(sample_report(), ensure_ascii=False, indent=2), encoding="utf-8")
+    return path
+
+
 def one_line_error(output: str) -> str:
     lines = [line for line in output.splitlines() if line.strip()]
     assert len(lines) == 1, output
@@ -32,9 +40,9 @@ def one_line_error(output: str) -> str:
     return lines[0]
 
 
-def test_a_saved_report_renders(tmp_path):
+def test_a_saved_report_renders(tmp_path, example):
     out = tmp_path / "r.html"
-    code, output = render(str(EXAMPLE), "--html", str(out))
+    code, output = render(str(example), "--html", str(out))
     assert code == 0, output
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
@@ -61,8 +69,8 @@ def test_not_a_report_is_one_line_and_exit_1(tmp_path, content, said):
     assert not out.exists()
 
 
-def test_schema_error_names_where(tmp_path):
-    report = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+def test_schema_error_names_where(tmp_path, example):
+    report = json.loads(example.read_text(encoding="utf-8"))
     report["alerts"][0]["severity"] = "catastrophic"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
@@ -72,9 +80,9 @@ def test_schema_error_names_where(tmp_path):
 
 
 @pytest.mark.parametrize("where", ["under_a_file", "a_folder", "the_report_itself"])
-def test_unwritable_output_is_one_line_and_exit_1(tmp_path, where):
+def test_unwritable_output_is_one_line_and_exit_1(tmp_path, where, example):
     report = tmp_path / "r.json"
-    shutil.copyfile(EXAMPLE, report)
+    shutil.copyfile(example, report)
     blocker = tmp_path / "plain.txt"
     blocker.write_text("x", encoding="utf-8")
     (tmp_path / "folder").mkdir()
@@ -86,7 +94,7 @@ def test_unwritable_output_is_one_line_and_exit_1(tmp_path, where):
     code, output = render(str(report), "--html", str(target))
     assert code == 1
     one_line_error(output)
-    assert report.read_bytes() == EXAMPLE.read_bytes()  # never overwritten
+    assert report.read_bytes() == example.read_bytes()  # never overwritten
     assert blocker.read_text(encoding="utf-8") == "x"
 
 

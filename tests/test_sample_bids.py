@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from itertools import combinations
 
 import jsonschema
 import pytest
-from conftest import SAMPLE_BIDS
+from conftest import REPO, SAMPLE_BIDS
 
 from collusion.report.build import load_schema
 from collusion.scan import scan_project
@@ -80,3 +81,22 @@ def test_pairs_list_every_pair_named_by_an_alert(sample: tuple[dict, dict]) -> N
     report, _ = sample
     named = {tuple(p) for a in report["alerts"] for p in combinations(a["bidders"], 2)}
     assert named == {tuple(p["bidders"]) for p in report["pairs"]}
+
+
+def test_the_documents_screenshot_shows_this_report(sample: tuple[dict, dict]) -> None:
+    """docs/report-screenshot.png is of the school sample's report as a scan makes it today.
+
+    The picture carries the digest of the report it shows (scripts/screenshot.py);
+    when this fails, the report changed: run `python scripts/screenshot.py`.
+    """
+    report, _ = sample
+    if report["project"]["id"] != "school-2026-031":
+        pytest.skip("the screenshot is of the school sample")
+    pytest.importorskip("PIL")
+    spec = importlib.util.spec_from_file_location("screenshot", REPO / "scripts" / "screenshot.py")
+    screenshot = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(screenshot)
+    shown = screenshot.picture_digest(REPO / "docs" / "report-screenshot.png")
+    assert shown == screenshot.report_digest(report), (
+        "docs/report-screenshot.png is of another report; run `python scripts/screenshot.py`"
+    )

@@ -1,1 +1,1 @@
-"""Stage 5: the report a regulator reads: JSON, schema, terminal summary, HTML, labels and legal basis."""
+"""Stage 5: the report a regulator reads: JSON and its schema, the terminal summary, the HTML page, redaction."""

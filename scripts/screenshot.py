@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Make docs/report-screenshot.png from a real scan of the school sample.
+
+Usage:
+    python scripts/screenshot.py [--project sample_bids/school-2026-031]
+                                 [--out docs/report-screenshot.png]
+
+Scans the project (``collusion.scan.scan_project``, as ``collusion scan``
+does), writes its HTML page into a temporary folder, checks the page in
+headless Chromium and photographs it there exactly as
+``scripts/check_html_chromium.py`` does (no network, a throw-away profile,
+no console message allowed), 1280 pixels wide and 2,400 high, then reduces
+the picture to 256 colours. The PNG carries, in a text chunk named
+``collusion-report``, the digest of the report it shows (``report_digest``);
+``tests/test_sample_bids.py`` scans the sample and fails when the digest
+differs, so the picture in the documents is never of an older report.
+
+Needs Debian's ``chromium`` and a CJK font (``fonts-noto-cjk`` or
+``fonts-wqy-microhei``) for the Chinese text, and Pillow (in the test
+extras). Exit status: 0 when the picture was written, 1 when the page failed
+its check, 2 when Chromium could not be run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DIGEST_KEY = "collusion-report"
+WINDOW = "1280,2400"
+COLOURS = 256
+
+
+def report_digest(report: Mapping[str, Any]) -> str:
+    """SHA-256 of a report's content, everything but the time it was made."""
+    content = {key: value for key, value in report.items() if key != "generated_at"}
+    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def picture_digest(png: Path) -> str | None:
+    """The report digest a screenshot carries, or None."""
+    from PIL import Image
+
+    with Image.open(png) as image:
+        return image.info.get(DIGEST_KEY)
+
+
+def shrink(png: Path, digest: str) -> None:
+    """The screenshot reduced to COLOURS colours, with the report's digest in a text chunk."""
+    from PIL import Image, PngImagePlugin
+
+    with Image.open(png) as image:
+        small = image.convert("RGB").quantize(colors=COLOURS, method=Image.Quantize.MEDIANCUT)
+    info = PngImagePlugin.PngInfo()
+    info.add_text(DIGEST_KEY, digest)
+    small.save(png, optimize=True, pnginfo=info)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--project", type=Path, default=ROOT / "sample_bids" / "school-2026-031")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "report-screenshot.png")
+    parser.add_argument("--chromium", default=None, help="the Chromium binary")
+    args = parser.parse_args(argv)
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import check_html_chromium as browser
+
+    from collusion.report.html import write_html
+    from collusion.scan import scan_project
+
+    chromium = args.chromium or browser.DEFAULT_CHROMIUM
+    if not Path(chromium).exists():
+        print(f"error: {chromium} not found; install it with `apt-get install -y chromium`")
+        return 2
+    report = scan_project(args.project).report
+    with tempfile.TemporaryDirectory(prefix="collusion-screenshot-") as tmp:
+        page = Path(tmp) / "report.html"
+        shot = Path(tmp) / "shot.png"
+        write_html(report, page)
+        try:
+            notes = browser.check(
+                page, chromium, list(browser.DEFAULT_EXPECT), shot, None, WINDOW, 180.0
+            )
+        except browser.CheckFailed as exc:
+            print(f"FAILED: {exc}", file=sys.stderr)
+            return 1
+        except OSError as exc:
+            print(f"error: could not run {chromium}: {exc}", file=sys.stderr)
+            return 2
+        shrink(shot, report_digest(report))
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_bytes(shot.read_bytes())
+    for note in notes:
+        print(note)
+    print(f"wrote {args.out} ({args.out.stat().st_size:,} bytes) of {args.project.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
