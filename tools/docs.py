@@ -629,6 +629,11 @@ def score_table(weights: Sequence[float]) -> None:
     table(["pair weight W", "score", "flagged"], rows)
 
 
+def _minus(value: float) -> str:
+    """A number as printed, with a typographic minus sign."""
+    return f"{value:g}".replace("-", "−")
+
+
 def pair_terms_table(path: str | Path, bidders: Sequence[str]) -> None:
     """One pair's terms from a report, their sum and the score the formula gives."""
     import math
@@ -636,10 +641,15 @@ def pair_terms_table(path: str | Path, bidders: Sequence[str]) -> None:
     report = read_json(path)
     pair = next(p for p in report["pairs"] if p["bidders"] == sorted(bidders))
     alerts = {a["id"]: a for a in report["alerts"]}
+
+    def what(alert: Mapping[str, Any]) -> str:
+        label = alert["details"].get("label") or alert["details"].get("fact") or ""
+        return f"{alert['kind']} {label}".strip()
+
     rows = [
         (
             f"`{t['alert']}`",
-            alerts[t["alert"]]["kind"],
+            what(alerts[t["alert"]]),
             f"`{t['key']}`",
             f"{t['log10_lr']:g}",
             f"{t['counted']:g}",
@@ -647,7 +657,7 @@ def pair_terms_table(path: str | Path, bidders: Sequence[str]) -> None:
         )
         for t in pair["terms"]
     ]
-    table(["alert", "kind", "key", "log10_lr", "counted", ""], rows)
+    table(["alert", "fact", "key", "log10_lr", "counted", ""], rows)
     scoring = report["scoring"]
     total = sum(t["counted"] for t in pair["terms"])
     z = scoring["intercept"] + scoring["slope"] * pair["weight"]
@@ -656,7 +666,7 @@ def pair_terms_table(path: str | Path, bidders: Sequence[str]) -> None:
     cog.outl(
         f"W = {counted} = {total:g} "
         f"(the report's `weight`: {pair['weight']:g}); "
-        f"score = 1 / (1 + exp(−({scoring['intercept']:g} + {scoring['slope']:g} × {pair['weight']:g}))) "
+        f"score = 1 / (1 + exp(−({_minus(scoring['intercept'])} + {scoring['slope']:g} × {pair['weight']:g}))) "
         f"= {1 / (1 + math.exp(-z)):.4f} (the report's `score`: {pair['score']:g}), "
         f"{'flagged' if pair['flagged'] else 'not flagged'} at {scoring['flag_threshold']:g}."
     )
