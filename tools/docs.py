@@ -219,12 +219,19 @@ def pick(value: Mapping[str, Any], *keys: str) -> dict[str, Any]:
     return {key: value[key] for key in keys if key in value}
 
 
-def trim(value: Any, *, items: int = 2) -> Any:
-    """``value`` with every list cut to its first ``items`` entries (for an excerpt)."""
+def trim(value: Any, *, items: int = 2, whole: tuple[str, ...] = ("bidders", "fields")) -> Any:
+    """``value`` with every list cut to its first ``items`` entries (for an excerpt).
+
+    Lists under the keys ``whole`` (the bidders an alert names, the codes of
+    one fact) are never cut: an excerpt must not change what an entry says.
+    """
     if isinstance(value, Mapping):
-        return {key: trim(inner, items=items) for key, inner in value.items()}
+        return {
+            key: inner if key in whole else trim(inner, items=items, whole=whole)
+            for key, inner in value.items()
+        }
     if isinstance(value, list):
-        return [trim(inner, items=items) for inner in value[:items]]
+        return [trim(inner, items=items, whole=whole) for inner in value[:items]]
     return value
 
 
