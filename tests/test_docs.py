@@ -35,6 +35,7 @@ TOPIC_PAGES = {
     ("nightly",): "operations.md",
     ("history",): "operations.md",
     ("history", "import"): "rings.md",
+    ("history", "rings"): "rings.md",
 }
 # Repository paths a document may name in backquotes.
 REPO_PATH = re.compile(
