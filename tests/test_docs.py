@@ -36,6 +36,7 @@ TOPIC_PAGES = {
     ("history",): "operations.md",
     ("history", "import"): "rings.md",
     ("history", "rings"): "rings.md",
+    ("screens",): "prices.md",
 }
 # Repository paths a document may name in backquotes.
 REPO_PATH = re.compile(
@@ -87,6 +88,35 @@ def test_readme_is_short():
     assert lines <= MAX_README_LINES, (
         f"README.md has {lines} lines (at most {MAX_README_LINES}): "
         "move the detail to a page under docs/"
+    )
+
+
+def section(text: str, heading: str) -> str:
+    """The text under a ``## heading``, up to the next heading of that level."""
+    after = text.split(f"\n## {heading}\n", 1)[1]
+    return after.split("\n## ", 1)[0]
+
+
+def linked_pages(text: str, prefix: str) -> set[str]:
+    """The docs/ pages a Markdown text links to (links written ``prefix + name``)."""
+    return {
+        target.partition("#")[0].removeprefix(prefix)
+        for target in LINK.findall(text)
+        if target.startswith(prefix) and target.partition("#")[0].endswith(".md")
+    }
+
+
+def test_every_page_is_linked_from_the_readme_and_the_docs_index():
+    pages = {p.name for p in DOCS.glob("*.md")} - {"README.md"}
+    where_next = section(README.read_text(encoding="utf-8"), "Where to go next")
+    index = (DOCS / "README.md").read_text(encoding="utf-8")
+    unlisted = {
+        "README.md, Where to go next": sorted(pages - linked_pages(where_next, "docs/")),
+        "docs/README.md": sorted(pages - linked_pages(index, "")),
+    }
+    assert unlisted == {"README.md, Where to go next": [], "docs/README.md": []}, (
+        "add one line linking each new page to both lists (README.md stays at most "
+        f"{MAX_README_LINES} lines)"
     )
 
 
