@@ -11,9 +11,10 @@ headless Chromium and photographs it there exactly as
 ``scripts/check_html_chromium.py`` does (no network, a throw-away profile,
 no console message allowed), 1280 pixels wide and 2,400 high, then reduces
 the picture to 256 colours. The PNG carries, in a text chunk named
-``collusion-report``, the digest of the report it shows (``report_digest``);
+``collusion-report``, the digest of the page it shows (``page_digest``);
 ``tests/test_sample_bids.py`` scans the sample and fails when the digest
-differs, so the picture in the documents is never of an older report.
+differs, so the picture in the documents is never of an older report or an
+older page.
 
 Needs Debian's ``chromium`` and a CJK font (``fonts-noto-cjk`` or
 ``fonts-wqy-microhei``) for the Chinese text, and Pillow (in the test
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -36,17 +36,25 @@ ROOT = Path(__file__).resolve().parent.parent
 DIGEST_KEY = "collusion-report"
 WINDOW = "1280,2400"
 COLOURS = 256
+# The time the digest renders every page with (the page shows when it was made).
+FIXED_TIME = "2026-01-01T00:00:00Z"
 
 
-def report_digest(report: Mapping[str, Any]) -> str:
-    """SHA-256 of a report's content, everything but the time it was made."""
-    content = {key: value for key, value in report.items() if key != "generated_at"}
-    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def page_digest(report: Mapping[str, Any]) -> str:
+    """SHA-256 of the HTML page a report makes, everything but the time it was made.
+
+    The page is rendered as ``collusion render`` renders it, with the report's
+    ``generated_at`` set to a fixed time: a change to the report or to the
+    page's code (template, styles, labels) changes the digest.
+    """
+    from collusion.report.html import render_html
+
+    page = render_html({**report, "generated_at": FIXED_TIME})
+    return hashlib.sha256(page.encode("utf-8")).hexdigest()
 
 
 def picture_digest(png: Path) -> str | None:
-    """The report digest a screenshot carries, or None."""
+    """The page digest a screenshot carries, or None."""
     from PIL import Image
 
     with Image.open(png) as image:
@@ -54,7 +62,7 @@ def picture_digest(png: Path) -> str | None:
 
 
 def shrink(png: Path, digest: str) -> None:
-    """The screenshot reduced to COLOURS colours, with the report's digest in a text chunk."""
+    """The screenshot reduced to COLOURS colours, with the page's digest in a text chunk."""
     from PIL import Image, PngImagePlugin
 
     with Image.open(png) as image:
@@ -96,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as exc:
             print(f"error: could not run {chromium}: {exc}", file=sys.stderr)
             return 2
-        shrink(shot, report_digest(report))
+        shrink(shot, page_digest(report))
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_bytes(shot.read_bytes())
     for note in notes:

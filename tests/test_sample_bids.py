@@ -84,10 +84,10 @@ def test_pairs_list_every_pair_named_by_an_alert(sample: tuple[dict, dict]) -> N
 
 
 def test_the_documents_screenshot_shows_this_report(sample: tuple[dict, dict]) -> None:
-    """docs/report-screenshot.png is of the school sample's report as a scan makes it today.
+    """docs/report-screenshot.png is of the school sample's page as a scan makes it today.
 
-    The picture carries the digest of the report it shows (scripts/screenshot.py);
-    when this fails, the report changed: run `python scripts/screenshot.py`.
+    The picture carries the digest of the HTML page it shows (scripts/screenshot.py);
+    when this fails, the report or the page changed: run `python scripts/screenshot.py`.
     """
     report, _ = sample
     if report["project"]["id"] != "school-2026-031":
@@ -97,6 +97,6 @@ def test_the_documents_screenshot_shows_this_report(sample: tuple[dict, dict]) -
     screenshot = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(screenshot)
     shown = screenshot.picture_digest(REPO / "docs" / "report-screenshot.png")
-    assert shown == screenshot.report_digest(report), (
-        "docs/report-screenshot.png is of another report; run `python scripts/screenshot.py`"
+    assert shown == screenshot.page_digest(report), (
+        "docs/report-screenshot.png is of another page; run `python scripts/screenshot.py`"
     )
