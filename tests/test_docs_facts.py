@@ -1,0 +1,162 @@
+"""The numbers the documents' prose states are the code's.
+
+Command outputs, help text and tables in the documents are written by cog
+(tests/test_docs_current.py). A number inside a sentence is not: this test
+holds each one to the constant it states, so a changed limit or threshold
+fails here until the sentence says the new value. Each fact is a page, a
+phrase with ``{}`` where the number goes, and the code's value; the phrase
+is looked for with runs of white space (line breaks) read as one space.
+Measured figures are not here: they are what a benchmark printed, with its
+command and date (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+
+
+def python_floor() -> str:
+    """The oldest Python pyproject.toml allows (``>=3.11`` -> ``3.11``)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return project["requires-python"].removeprefix(">=")
+
+
+def csv_line_errors() -> int:
+    from collusion.runtime.csvinput import MAX_CSV_LINE_ERRORS
+
+    return MAX_CSV_LINE_ERRORS
+
+
+def extract_setting(name: str) -> Callable[[], Any]:
+    def value() -> Any:
+        from collusion.settings import ExtractSettings
+
+        return getattr(ExtractSettings(), name)
+
+    return value
+
+
+def ocr_dpi() -> int:
+    from collusion.extract.ocr import OCR_DPI
+
+    return OCR_DPI
+
+
+def percent(share: float) -> str:
+    return f"{share:.0%}"
+
+
+def ocr_share() -> str:
+    from collusion.extract import OCR_SHARE_OF_BUDGET
+
+    return percent(OCR_SHARE_OF_BUDGET)
+
+
+def convert_share() -> str:
+    from collusion.extract.doc import CONVERT_SHARE_OF_BUDGET
+
+    return percent(CONVERT_SHARE_OF_BUDGET)
+
+
+def input_file_mib() -> int:
+    from collusion.project import MAX_INPUT_FILE_BYTES
+
+    return MAX_INPUT_FILE_BYTES // 2**20
+
+
+def max_pages() -> str:
+    from collusion.settings import ExtractSettings
+
+    return f"{ExtractSettings().max_pages:,}"
+
+
+def price_cap() -> float:
+    from collusion.detectors.price_pattern import MAX_PRICE_LOG10_LR
+
+    return MAX_PRICE_LOG10_LR
+
+
+def price_max_chance() -> float:
+    from collusion.settings import PriceSettings
+
+    return PriceSettings().max_chance
+
+
+def control_share() -> str:
+    from collusion.settings import CompanySettings
+
+    return f"{CompanySettings().control_share:g}"
+
+
+def chain_depth() -> str:
+    from collusion.settings import CompanySettings
+
+    return WORDS[CompanySettings().max_chain_depth]
+
+
+def archive_problems() -> int:
+    from collusion.store.archive import MAX_LISTED_PROBLEMS
+
+    return MAX_LISTED_PROBLEMS
+
+
+FACTS: list[tuple[str, str, Callable[[], Any]]] = [
+    ("docs/guide.md", "Python {} or later", python_floor),
+    ("docs/guide.md", "(the first {} bad lines", csv_line_errors),
+    ("docs/guide.md", "each rendered at {} dpi", ocr_dpi),
+    (
+        "docs/guide.md",
+        "within {:g} s per file (`ocr_seconds_per_file`",
+        extract_setting("ocr_seconds_per_file"),
+    ),
+    ("docs/guide.md", "`ocr_seconds_per_file`, at most {} of the file's time", ocr_share),
+    (
+        "docs/guide.md",
+        "(a fresh profile per file, at most {} of the file's time budget)",
+        convert_share,
+    ),
+    ("docs/limits.md", "larger than {} MiB are not read", input_file_mib),
+    ("docs/limits.md", "the first {} listed by line, the rest counted", csv_line_errors),
+    ("docs/limits.md", "read to its {}-page limit", max_pages),
+    ("docs/report.md", "its weight is log10(1/chance) capped at {:g}", price_cap),
+    ("docs/report.md", "whose chance is above {:g} (`max_chance`)", price_max_chance),
+    ("docs/companies.md", "one bidder holds {}% or more of the other", control_share),
+    ("docs/companies.md", "(at most {} steps)", chain_depth),
+    ("docs/companies.md", "chains of holdings of {}% or more each", control_share),
+    ("docs/rings.md", "(the first {}, then a count)", archive_problems),
+]
+
+
+def prose(page: str) -> str:
+    return re.sub(r"\s+", " ", (ROOT / page).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(("page", "phrase", "value"), FACTS, ids=[f"{p}: {s}" for p, s, _ in FACTS])
+def test_the_number_a_sentence_states_is_the_codes(page, phrase, value):
+    said = phrase.format(value())
+    assert said in prose(page), (
+        f"{page} no longer says {said!r}: the code changed the number (or the sentence "
+        "was reworded); make the sentence say the code's value, and update this fact"
+    )
+
+
+def test_a_fact_fails_when_the_page_says_another_number(tmp_path, monkeypatch):
+    page = tmp_path / "docs" / "p.md"
+    page.parent.mkdir()
+    page.write_text("read to its\n2,000-page limit", encoding="utf-8")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert "read to its 2,000-page limit" in prose("docs/p.md")
+    with pytest.raises(AssertionError):
+        test_the_number_a_sentence_states_is_the_codes(
+            "docs/p.md", "read to its {}-page limit", max_pages
+        )
