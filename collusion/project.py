@@ -20,6 +20,7 @@ from collusion.runtime.csvinput import (
     header_columns,
     row_problem,
 )
+from collusion.runtime.lang import tr
 from collusion.settings import ExtractSettings
 
 # project.json and signatures.csv are small; a larger one is not read.
@@ -51,18 +52,29 @@ def load_project(
     """
     root_path = Path(root)
     if not root_path.is_dir():
-        raise ProjectError(f"项目文件夹不存在: {root_path}")
+        raise ProjectError(
+            tr(f"项目文件夹不存在：{root_path}", f"no such project folder: {root_path}")
+        )
     if (root_path / "bids").is_symlink():
         # Everything below would lie outside the project folder.
         raise ProjectError(
-            f"{root_path / 'bids'} 是符号链接，出于安全不读取；请把投标文件放进项目文件夹本身"
+            tr(
+                f"{root_path / 'bids'} 是符号链接，出于安全不读取；请把投标文件放进项目文件夹本身",
+                f"{root_path / 'bids'} is a symbolic link, not read for safety; "
+                "put the bids in the project folder itself",
+            )
         )
     errors: list[dict[str, Any]] = []
     meta = _read_project_json(root_path, errors)
     bidder_files, refused = _list_bid_files(root_path)
     errors.extend(refused)
     if not bidder_files:
-        raise ProjectError(f"{root_path} 下没有投标人 (bids/<投标人>/ 文件夹)")
+        raise ProjectError(
+            tr(
+                f"{root_path} 下没有投标人（bids/<投标人>/ 文件夹）",
+                f"no bidders under {root_path} (bids/<bidder>/ folders)",
+            )
+        )
     errors.extend(_missing_bidders(meta, bidder_files))
     tender = root_path / "tender"
     if tender.is_symlink():

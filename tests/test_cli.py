@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import pytest
 from click.testing import CliRunner
 from conftest import ProjectBuilder, plan_paragraphs
 
@@ -60,13 +61,48 @@ def test_scan_to_stdout_and_determinism(project: ProjectBuilder) -> None:
     root = _colluding_project(project)
     runner = CliRunner()
     first = runner.invoke(main, ["scan", str(root), "--output", "-"])
-    second = runner.invoke(main, ["scan", str(root)])
+    second = runner.invoke(main, ["scan", str(root), "-o", "-"])
     assert first.exit_code == second.exit_code == 0
     one, two = json.loads(first.stdout), json.loads(second.stdout)
     one.pop("generated_at")
     two.pop("generated_at")
     assert one == two
     assert first.stdout.splitlines()[1:3] == second.stdout.splitlines()[1:3]
+
+
+def test_scan_without_output_writes_beside_the_project_and_says_where(
+    project: ProjectBuilder,
+) -> None:
+    """No --output: PROJECT.collusion.json beside the folder (never JSON into a
+    terminal, never a file among the bids), and one line on stderr saying where."""
+    root = _colluding_project(project)
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    result = CliRunner().invoke(main, ["scan", str(root)])
+    assert result.exit_code == 0, result.output
+    beside = root.parent / f"{root.name}.collusion.json"
+    assert result.stdout == ""
+    assert result.stderr.strip() == f"报告已写入 {beside}（未指定 --output，写在项目文件夹旁）"
+    report = json.loads(beside.read_text(encoding="utf-8"))
+    assert report["alerts"] and sorted(p.relative_to(root) for p in root.rglob("*")) == before
+    english = CliRunner().invoke(main, ["--lang", "en", "scan", str(root), "-q"])
+    assert english.stderr.strip() == (
+        f"report written to {beside} (no --output given: beside the project folder)"
+    )
+    # A pipe still takes the JSON with --output -; the contract's form is unchanged.
+    piped = CliRunner().invoke(main, ["scan", str(root), "--output", "-"])
+    assert json.loads(piped.stdout)["alerts"] == report["alerts"] and piped.stderr == ""
+    named = CliRunner().invoke(main, ["scan", str(root), "--output", str(root.parent / "r.json")])
+    assert named.exit_code == 0 and named.stderr == "" and (root.parent / "r.json").is_file()
+
+
+def test_scan_of_the_current_folder_writes_beside_it(
+    project: ProjectBuilder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _colluding_project(project)
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["scan", "."])
+    assert result.exit_code == 0, result.output
+    assert (root.parent / f"{root.name}.collusion.json").is_file()
 
 
 def test_exit_status(tmp_path: Path) -> None:
@@ -89,8 +125,8 @@ def test_redact_masks_personal_data(project: ProjectBuilder) -> None:
     # (different files: an identical file would be one alert implying the rest)
     project.docx("b2", "a.docx", ["乙方联系电话 13812345678"], core={"author": "13812345678"})
     root = project.write()
-    full = CliRunner().invoke(main, ["scan", str(root)])
-    redacted = CliRunner().invoke(main, ["scan", str(root), "--redact"])
+    full = CliRunner().invoke(main, ["scan", str(root), "-o", "-"])
+    redacted = CliRunner().invoke(main, ["scan", str(root), "--redact", "-o", "-"])
     assert "13812345678" in full.stdout
     assert "13812345678" not in redacted.stdout
     assert "138****5678" in redacted.stdout
@@ -128,7 +164,9 @@ def test_limits_from_the_command_line(project: ProjectBuilder) -> None:
     project.pdf("b1", "长文件.pdf", [["第一页"], ["第二页"], ["第三页"]])
     project.docx("b2", "a.docx")
     root = project.write()
-    result = CliRunner().invoke(main, ["scan", str(root), "--max-pages", "2", "--workers", "1"])
+    result = CliRunner().invoke(
+        main, ["scan", str(root), "--max-pages", "2", "--workers", "1", "-o", "-"]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     [entry] = report["errors"]
@@ -147,14 +185,14 @@ def test_content_that_failed_before_is_not_parsed_again(
     root = project.write()
     db = tmp_path / "history.db"
     runner = CliRunner()
-    first = json.loads(runner.invoke(main, ["scan", str(root), "--db", str(db)]).stdout)
-    second = json.loads(runner.invoke(main, ["scan", str(root), "--db", str(db)]).stdout)
+    first = json.loads(runner.invoke(main, ["scan", str(root), "--db", str(db), "-o", "-"]).stdout)
+    second = json.loads(runner.invoke(main, ["scan", str(root), "--db", str(db), "-o", "-"]).stdout)
     [before] = [e for e in first["errors"] if e["file"] == "bids/b2/坏.pdf"]
     [after] = [e for e in second["errors"] if e["file"] == "bids/b2/坏.pdf"]
     assert "未重新解析" not in before["error"]
     assert after["error"] == before["error"] + "（内容与上次解析失败时相同，未重新解析）"
-    third = json.loads(runner.invoke(main, ["scan", str(root), "--db", str(db)]).stdout)
+    third = json.loads(runner.invoke(main, ["scan", str(root), "--db", str(db), "-o", "-"]).stdout)
     assert [e["error"] for e in third["errors"]] == [after["error"]]  # no pile-up
     bad.write_bytes(b"not a pdf at all")  # changed content is tried again
-    fourth = json.loads(runner.invoke(main, ["scan", str(root), "--db", str(db)]).stdout)
+    fourth = json.loads(runner.invoke(main, ["scan", str(root), "--db", str(db), "-o", "-"]).stdout)
     assert "未重新解析" not in fourth["errors"][0]["error"]

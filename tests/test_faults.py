@@ -20,13 +20,14 @@ from collusion.nightly import output as nightly_output
 from collusion.nightly import run as nightly
 from collusion.runtime.console import printable
 
-LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ |^run summary: |^Error: ")
+# A log line: the reader's time with its offset, then a [tag]; or the summary's path; or the error.
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d \[[a-z-]+\] |^错误：")
 LONG_ID = "中山市火炬开发区某某片区市政道路及配套管网综合改造提升工程" * 3  # 85+ characters
 HOSTILE_IDS = {
     "long": LONG_ID[:85],
     "slash": "x/y",
     "underscore": "x_y",
-    "newline": "ZS-1\n2026-01-01T00:00:00Z scanned FORGED (p): 0 files",
+    "newline": "ZS-1\n2026-01-01T00:00:00+08:00 [scanned] FORGED（p）：0 个文件",
 }
 
 
@@ -50,7 +51,7 @@ def invoke(*args: str | Path) -> tuple[int, str]:
 def assert_one_line_error(output: str) -> str:
     """The error is one line, and no traceback was printed."""
     assert "Traceback" not in output
-    errors = [line for line in output.splitlines() if line.startswith("Error: ")]
+    errors = [line for line in output.splitlines() if line.startswith("错误：")]
     assert len(errors) == 1, output
     return errors[0]
 
@@ -81,7 +82,7 @@ def test_hostile_ids_each_get_their_own_report(hostile_inbox, tmp_path):
     assert summary["status"] == "ok" and len(summary["scanned"]) == len(HOSTILE_IDS)
     # The newline is escaped: no line of the log is forged.
     assert all(LOG_LINE.match(line) for line in output.splitlines()), output
-    assert "ZS-1\\n2026-01-01T00:00:00Z scanned FORGED" in output
+    assert "ZS-1\\n2026-01-01T00:00:00+08:00 [scanned] FORGED" in output
 
 
 def test_safe_name_is_injective_and_bounded():
@@ -109,7 +110,7 @@ def test_one_failing_project_does_not_stop_the_night(tmp_path):
     summary = nightly.run_nightly(inbox, tmp_path / "h.db", out)
     assert [o.project_id for o in summary.scanned] == ["P-A", "P-C"]
     assert [o.folder for o in summary.failed] == ["b"]
-    assert "cannot write the report" in summary.failed[0].error
+    assert "无法写出 P-B 的报告" in summary.failed[0].error
     assert (out / "P-A.json").is_file() and (out / "P-C.json").is_file()
 
 
@@ -140,12 +141,12 @@ def test_corrupted_history_nightly_still_writes_every_report(tmp_path, where):
     code, output = invoke("nightly", inbox, "--db", db_path, "--out", out)
     assert code == 1
     error = assert_one_line_error(output)
-    assert "history" in error and "every report was written" in error
+    assert "未记入历史库" in error and "所有报告均已写出" in error
     assert (out / "P-A.json").is_file() and (out / "P-B.json").is_file()
     summary = json.loads((out / "runs" / "latest.json").read_text("utf-8"))
     assert summary["status"] == "failed" and summary["history_error"]
     assert len(summary["failed"]) == 2  # each project: written, not recorded
-    assert all(o["report"] and "history not recorded" in o["error"] for o in summary["failed"])
+    assert all(o["report"] and "未记入历史库" in o["error"] for o in summary["failed"])
 
 
 @pytest.mark.parametrize("where", ["header", "pages"])
@@ -169,7 +170,7 @@ def test_db_that_is_not_a_database_is_left_untouched(tmp_path):
     before = notes.stat()
     code, output = invoke("scan", project, "--db", notes, "-o", tmp_path / "r.json")
     assert code == 1
-    assert "not a SQLite database" in assert_one_line_error(output)
+    assert "不是 SQLite 数据库" in assert_one_line_error(output)
     after = notes.stat()
     assert stat.S_IMODE(after.st_mode) == 0o644 and after.st_size == before.st_size
     assert notes.read_text(encoding="utf-8") == "not a database\n"
@@ -223,7 +224,7 @@ def test_read_only_output_folder(tmp_path):
         code, output = invoke("scan", project, "-o", folder / "r.json")
         assert code == 1 and "无法写出报告" in assert_one_line_error(output)
         code, output = invoke("nightly", tmp_path, "--db", tmp_path / "h.db", "--out", folder)
-        assert code == 1 and "cannot write to the output folder" in assert_one_line_error(output)
+        assert code == 1 and "无法写入输出文件夹" in assert_one_line_error(output)
     finally:
         folder.chmod(0o755)
 
@@ -237,7 +238,7 @@ def test_unwritable_nightly_out(tmp_path):
         "nightly", tmp_path / "inbox", "--db", tmp_path / "h.db", "--out", blocker / "out"
     )
     assert code == 1
-    assert "cannot write to the output folder" in assert_one_line_error(output)
+    assert "无法写入输出文件夹" in assert_one_line_error(output)
 
 
 # --- no quiet failures --------------------------------------------------------
@@ -259,7 +260,7 @@ def test_inbox_without_projects_is_an_error(tmp_path):
     )
     assert code == 1
     error = assert_one_line_error(output)
-    assert "no project folder" in error and "bids/" in error
+    assert "没有项目文件夹" in error and "bids/" in error
     assert not (tmp_path / "out").exists()
 
 

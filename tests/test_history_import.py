@@ -149,7 +149,7 @@ def test_bad_rows_are_listed_by_line_and_nothing_is_imported(history_target, tmp
         "第 12 行：price 应为正数（元），实际为“-5”",
     ]
     lines = [line.strip() for line in out.splitlines()]
-    assert lines[0] == "Error: bad.csv: 未导入任何行，请改正后重新导入："
+    assert lines[0] == "错误：bad.csv: 未导入任何行，请改正后重新导入："
     assert lines[1:] == expected
     assert history_dump(history_target) == before
 

@@ -158,7 +158,7 @@ def test_killed_nightly_leaves_no_process_and_the_next_run_completes(slow_inbox,
     if signum == signal.SIGTERM:
         output = proc.stdout.read().decode()
         assert proc.returncode == 128 + signal.SIGTERM, output
-        assert "interrupted by SIGTERM" in output and "Traceback" not in output
+        assert "被 SIGTERM 中断" in output and "Traceback" not in output
         conn = sqlite3.connect(tmp_path / "h.db")
         assert conn.execute("SELECT status FROM runs").fetchall() == [("interrupted",)]
         conn.close()
@@ -201,7 +201,7 @@ def test_lock_held_for_a_dead_run_is_taken_over(tmp_path):
         lines: list[str] = []
         with nightly_lock.nightly_lock(db_path, lines.append) as path:
             assert path.read_text().strip() == str(os.getpid())
-        assert "replacing the lock file" in lines[0]
+        assert "[lock]" in lines[0] and "替换锁文件" in lines[0]
     finally:
         holder.kill()
         holder.wait()
@@ -258,7 +258,7 @@ def test_killed_scan_leaves_no_process(slow_inbox, tmp_path, signum, monkeypatch
     if signum == signal.SIGTERM:
         output = proc.stdout.read().decode()
         assert proc.returncode == 128 + signal.SIGTERM, output
-        assert "interrupted by SIGTERM" in output and "Traceback" not in output
+        assert "被 SIGTERM 中断" in output and "Traceback" not in output
     assert not report.exists() and not list(report.parent.glob(".*"))
     # The workers' temporary folder: removed on SIGTERM; after SIGKILL, by the next pool.
     pools = list(Path(tempfile.gettempdir()).glob(f"{POOL_TEMP_PREFIX}{proc.pid}-*"))

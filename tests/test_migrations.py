@@ -134,7 +134,7 @@ def test_same_migrations_build_the_same_schema_on_both_backends(tmp_path, pg_dsn
     lite.close()
 
 
-def test_schema_newer_than_the_code_is_refused(history_target):
+def test_schema_newer_than_the_code_is_refused(history_target, monkeypatch):
     """A migration this code does not know: StoreError naming it, on both backends."""
     from collusion import store
     from collusion.errors import StoreError
@@ -145,5 +145,8 @@ def test_schema_newer_than_the_code_is_refused(history_target):
     )
     db.conn.commit()
     db.close()
+    with pytest.raises(StoreError, match="更新版本的 collusion.*m999_from_the_future.*pip install"):
+        store.open_db(history_target)
+    monkeypatch.setenv("COLLUSION_LANG", "en")
     with pytest.raises(StoreError, match="newer version of collusion.*m999_from_the_future"):
         store.open_db(history_target)

@@ -184,7 +184,7 @@ def test_second_run_processes_nothing(inbox, tmp_path, history_target):
     second = run(inbox, tmp_path, history_target)
     assert second.nothing_new and second.scanned == ()
     assert second.unchanged == ("2026/p1", "2026/p2", "2026/p3")
-    assert "nothing new" in second.message
+    assert "没有新内容" in second.message
     assert history_dump(history_target) == before
     latest = json.loads((tmp_path / "out" / "runs" / "latest.json").read_text("utf-8"))
     assert latest["run_id"] == second.run_id and latest["nothing_new"] is True
@@ -331,7 +331,7 @@ def test_unreadable_file_is_recorded_by_content(tmp_path, history_target):
 
 def test_concurrent_run_refused(inbox, tmp_path):
     db_path = tmp_path / "history.db"
-    with nightly_lock.nightly_lock(db_path), pytest.raises(LockHeld, match="another nightly run"):
+    with nightly_lock.nightly_lock(db_path), pytest.raises(LockHeld, match="另一个 nightly 运行"):
         run_nightly(inbox, db_path, tmp_path / "out")
     assert not (tmp_path / "out").exists()  # nothing started
 
@@ -359,7 +359,7 @@ def test_concurrent_run_refused_across_processes(inbox, tmp_path):
             main, ["nightly", str(inbox), "--db", str(db_path), "--out", str(tmp_path / "o")]
         )
         assert result.exit_code == 1
-        assert "another nightly run" in result.output
+        assert "另一个 nightly 运行" in result.output
         assert f"pid {holder.pid}" in result.output
     finally:
         holder.kill()
@@ -500,17 +500,17 @@ def test_cli_nightly_and_history(inbox, tmp_path):
     db = str(tmp_path / "h.db")
     result = runner.invoke(main, ["nightly", str(inbox), "--db", db, "--out", str(tmp_path / "o")])
     assert result.exit_code == 0, result.output
-    assert "scanned ZS-2026-0003 (2026/p3)" in result.output  # log lines, not a bar
+    assert "[scanned] ZS-2026-0003（2026/p3）" in result.output  # log lines, not a bar
     again = runner.invoke(main, ["nightly", str(inbox), "--db", db, "--out", str(tmp_path / "o")])
-    assert "nothing new" in again.output
+    assert "[run] 没有新内容" in again.output
     alerts = runner.invoke(main, ["history", "alerts", "ZS-2026-0003", "--db", db, "--json"])
     assert alerts.exit_code == 0
     assert any(a["details"].get("scope") == "cross_project" for a in json.loads(alerts.output))
     seen = runner.invoke(main, ["history", "seen", "00A1B2C3", "--field", "rsid_root", "--db", db])
     assert seen.exit_code == 0
-    assert "ZS-2026-0001  b01 (中山市甲建设有限公司)" in seen.output
+    assert "ZS-2026-0001  b01（中山市甲建设有限公司）" in seen.output
     missing = runner.invoke(main, ["history", "seen", "x", "--db", str(tmp_path / "no.db")])
-    assert missing.exit_code == 1 and "no history database" in missing.output
+    assert missing.exit_code == 1 and "处没有历史库" in missing.output
     assert not (tmp_path / "no.db").exists()
 
 
@@ -536,7 +536,7 @@ def test_two_folders_with_one_project_id_are_reported(tmp_path, history_target):
     make_project(inbox, "b", "SAME-1", {"b01": honest("乙公司", "00A1B2C4", 2)})
     lines: list[str] = []
     run(inbox, tmp_path, history_target, log=lines.append)
-    assert any(line.startswith("warning: b has project id SAME-1, as a had") for line in lines)
+    assert "[warning] b 的项目编号 SAME-1 与 a 相同；历史库中该项目的记录被替换" in lines
     assert store.open_db(history_target)["bidders"].count == 1  # one record per id
 
 

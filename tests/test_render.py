@@ -36,7 +36,7 @@ def example(tmp_path: Path) -> Path:
 def one_line_error(output: str) -> str:
     lines = [line for line in output.splitlines() if line.strip()]
     assert len(lines) == 1, output
-    assert lines[0].startswith("Error: ") and "Traceback" not in output
+    assert lines[0].startswith("错误：") and "Traceback" not in output
     return lines[0]
 
 
@@ -125,4 +125,4 @@ def test_history_alerts_of_an_unknown_project_exits_1(tmp_path):
 
     unknown = CliRunner().invoke(main, ["history", "alerts", "NO-SUCH-0001", "--db", str(db)])
     assert unknown.exit_code == 1
-    assert "unknown project NO-SUCH-0001" in one_line_error(unknown.output)
+    assert "历史库中没有项目 NO-SUCH-0001 的扫描记录" in one_line_error(unknown.output)

@@ -175,7 +175,7 @@ def test_killed_worker_leaves_its_project_to_the_other(tmp_path, pg_dsn):
     assert len(theirs) == 1 and theirs[0] not in mine  # A's first project, committed before
     assert sorted(mine + theirs) == folders  # nothing lost, nothing twice
     assert statuses == ["ok", "running"]  # A's run is marked by the next run
-    assert any("taken over from a worker that stopped" in line for line in lines)
+    assert any(line.startswith("[taken-over] ") and "接手" in line for line in lines)
     nxt = run_nightly(inbox, pg_dsn, tmp_path / "out-next")
     assert nxt.scanned == () and nxt.interrupted_runs == 1
 

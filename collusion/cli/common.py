@@ -47,8 +47,12 @@ def ending_on_signals():  # noqa: ANN202
         with ending_on_signals():
             yield
     except Interrupted as exc:
+        from collusion.runtime.lang import tr
+
         name = signal.Signals(exc.signum).name
-        click.echo(f"interrupted by {name}; stopped cleanly", err=True)
+        click.echo(
+            tr(f"被 {name} 中断，已干净地停止", f"interrupted by {name}; stopped cleanly"), err=True
+        )
         sys.exit(128 + exc.signum)
 
 
@@ -101,6 +105,7 @@ def db_option(func):  # noqa: ANN001, ANN202
 
 def db_target(value: str | None) -> Path | str | None:
     """--db: a SQLite path, or a postgresql:// connection string without a password."""
+    from collusion.runtime.lang import tr
     from collusion.store import pgdb
 
     if value is None or not pgdb.is_dsn(value):
@@ -111,17 +116,20 @@ def db_target(value: str | None) -> Path | str | None:
         raise click.BadParameter(str(exc)) from exc
     if secret:
         raise click.BadParameter(
-            "a password on the command line is visible to every user of the machine; "
-            "put it in ~/.pgpass (PGPASSFILE) or a service file (PGSERVICEFILE), not in --db"
+            tr(
+                "命令行上的密码本机所有用户都看得到；请把它放进 ~/.pgpass（PGPASSFILE）"
+                "或服务文件（PGSERVICEFILE），不要写在 --db 里",
+                "a password on the command line is visible to every user of the machine; "
+                "put it in ~/.pgpass (PGPASSFILE) or a service file (PGSERVICEFILE), not in --db",
+            )
         )
     return value
 
 
 def log_line(line: str) -> None:
-    """A plain, timestamped log line: what cron mails or a log file keeps."""
-    import time
-
+    """A plain log line, its time in the reader's zone with the offset
+    (``2026-12-07T02:00:13+08:00 [scanned] …``): what cron mails or a log file keeps."""
+    from collusion.runtime import clock
     from collusion.runtime.console import printable
 
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    click.echo(f"{stamp} {printable(line)}")
+    click.echo(f"{clock.now().isoformat()} {printable(line)}")

@@ -9,24 +9,29 @@ import click
 
 from collusion.cli.common import db_option
 from collusion.errors import CollusionError
+from collusion.runtime.console import printable
+from collusion.runtime.lang import tr
 
 
 @click.group()
 def history() -> None:
-    """Query the history database: a project's alerts, where a value was seen."""
+    """Query the history database: a project's alerts, where a value was seen.
+
+    Queries never write: a read-only SQLite file or a PostgreSQL role with
+    only SELECT serves them. After an upgrade of collusion, run `collusion
+    history migrate` once with write access (a scan or nightly run with --db
+    migrates too).
+    """
 
 
-def _open_existing(db_path: Path | str | None):  # noqa: ANN202
-    """Open the history for reading; never create an empty one by mistake."""
+def _open_for_reading(db_path: Path | str | None):  # noqa: ANN202
+    """Open the history read-only; never create, migrate or change it."""
     from collusion import store
 
-    path = store.resolve_db(db_path)
-    if isinstance(path, Path) and not path.exists():
-        raise click.ClickException(f"no history database at {path} (see --db, $COLLUSION_DB)")
     try:
-        return store.open_db(path)
+        return store.open_db(db_path, read_only=True)
     except CollusionError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(printable(str(exc))) from exc
 
 
 def _emit(rows: list[dict], as_json: bool, empty: str, line) -> None:  # noqa: ANN001
@@ -35,22 +40,31 @@ def _emit(rows: list[dict], as_json: bool, empty: str, line) -> None:  # noqa: A
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not rows:
-        click.echo(empty)
+        click.echo(printable(empty))
     for row in rows:
-        click.echo(line(row))
+        click.echo(printable(line(row)))
 
 
 def _alert_line(alert: dict) -> str:
-    return (
-        f"{alert['id']}  {alert['severity']:<6} {alert['kind']:<20} "
-        f"{','.join(alert['bidders'])}  {alert['summary']}"
+    from collusion.labels import KIND_LABELS, SEVERITY_LABELS
+
+    severity, kind, bidders = alert["severity"], alert["kind"], ",".join(alert["bidders"])
+    return tr(
+        f"{alert['id']}  {SEVERITY_LABELS.get(severity, severity)}  "
+        f"{KIND_LABELS.get(kind, kind)}（{kind}）  {bidders}  {alert['summary']}",
+        f"{alert['id']}  {severity:<6} {kind:<20} {bidders}  {alert['summary']}",
     )
 
 
 def _sighting_line(row: dict) -> str:
     if "role" in row:  # a company fact (collusion.store.company_sightings)
         return _company_line(row)
-    who = f"{row['bidder']} ({row['company'] or '?'})" if row["bidder"] else "tender"
+    company = row["company"] or "?"
+    who = (
+        tr(f"{row['bidder']}（{company}）", f"{row['bidder']} ({company})")
+        if row["bidder"]
+        else tr("招标文件", "tender")
+    )
     return (
         f"{row['project_id']}  {who}  {row['file'] or 'signatures.csv'}  "
         f"{row['field']}={row['value']}"
@@ -58,14 +72,15 @@ def _sighting_line(row: dict) -> str:
 
 
 def _company_line(row: dict) -> str:
-    who = f"{row['bidder'] or '-'} ({row['company'] or '?'})"
+    company = row["company"] or "?"
+    who = tr(f"{row['bidder'] or '-'}（{company}）", f"{row['bidder'] or '-'} ({company})")
     where = row["file"] or "?"
     if row["line"]:
-        where += f" line {row['line']}"
+        where += tr(f" 第 {row['line']} 行", f" line {row['line']}")
     if row["page"]:
-        where += f" page {row['page']}"
+        where += tr(f" 第 {row['page']} 页", f" page {row['page']}")
     if row["paragraph"] is not None:
-        where += f" paragraph {row['paragraph']}"
+        where += tr(f" 第 {row['paragraph']} 段", f" paragraph {row['paragraph']}")
     if row["section"]:
         where += f" ({row['section']})"
     share = f" {row['share']:g}%" if row["share"] is not None else ""
@@ -80,13 +95,25 @@ def history_alerts(project_id: str, db_path: Path | str | None, as_json: bool) -
     """List the stored alerts of PROJECT_ID (exits 1 when the history does not know it)."""
     from collusion.store import has_project, project_alerts
 
-    db = _open_existing(db_path)
-    known = has_project(db, project_id)
-    alerts = project_alerts(db, project_id) if known else []
-    db.close()
+    db = _open_for_reading(db_path)
+    try:
+        known = has_project(db, project_id)
+        alerts = project_alerts(db, project_id) if known else []
+    except CollusionError as exc:
+        raise click.ClickException(printable(str(exc))) from exc
+    finally:
+        db.close()
     if not known:
-        raise click.ClickException(f"unknown project {project_id}: the history has no scan of it")
-    _emit(alerts, as_json, f"no alerts stored for {project_id}", _alert_line)
+        raise click.ClickException(
+            printable(
+                tr(
+                    f"历史库中没有项目 {project_id} 的扫描记录",
+                    f"unknown project {project_id}: the history has no scan of it",
+                )
+            )
+        )
+    empty = tr(f"历史库中没有项目 {project_id} 的预警", f"no alerts stored for {project_id}")
+    _emit(alerts, as_json, empty, _alert_line)
 
 
 @history.command("seen")
@@ -103,11 +130,50 @@ def history_seen(value: str, field: str | None, db_path: Path | str | None, as_j
     """
     from collusion.store import company_sightings, signature_sightings
 
-    db = _open_existing(db_path)
-    rows = signature_sightings(db, value, field)
-    rows += [r for r in company_sightings(db, value) if field in (None, r["field"])]
-    db.close()
-    _emit(rows, as_json, f"{value} has not been seen", _sighting_line)
+    db = _open_for_reading(db_path)
+    try:
+        rows = signature_sightings(db, value, field)
+        rows += [r for r in company_sightings(db, value) if field in (None, r["field"])]
+    except CollusionError as exc:
+        raise click.ClickException(printable(str(exc))) from exc
+    finally:
+        db.close()
+    _emit(
+        rows, as_json, tr(f"历史库中没有见过 {value}", f"{value} has not been seen"), _sighting_line
+    )
+
+
+@history.command("migrate")
+@db_option
+def history_migrate(db_path: Path | str | None) -> None:
+    """Bring the history database to this version's schema (needs write access).
+
+    The queries never migrate: after an upgrade of collusion they ask for
+    this once. Prints the migrations applied; a database already current is
+    left as it is.
+    """
+    from collusion import store
+
+    where = store.describe(store.resolve_db(db_path))
+    try:
+        applied = store.upgrade_db(db_path)
+    except CollusionError as exc:
+        raise click.ClickException(printable(str(exc))) from exc
+    if applied:
+        names = ", ".join(applied)
+        click.echo(
+            tr(
+                f"历史库 {where}：已应用 {len(applied)} 项迁移：{names}",
+                f"the history database {where}: applied {len(applied)} migration(s): {names}",
+            )
+        )
+    else:
+        click.echo(
+            tr(
+                f"历史库 {where} 已是本版的结构，无需迁移",
+                f"the history database {where} is up to date; nothing to migrate",
+            )
+        )
 
 
 @history.command("import")
@@ -178,7 +244,12 @@ def history_rings(db_path: Path | str | None, output: str) -> None:
         check_output_paths(output)
     except CollusionError as exc:
         raise click.ClickException(str(exc)) from exc
-    db = _open_existing(db_path)
+    from collusion import store
+
+    try:
+        db = store.open_db(db_path, create=False)  # it stores the groups it finds
+    except CollusionError as exc:
+        raise click.ClickException(printable(str(exc))) from exc
     try:
         report = search_rings(db)
     except CollusionError as exc:

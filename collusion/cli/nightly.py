@@ -30,8 +30,8 @@ from collusion.errors import CollusionError
     "--regulators",
     "regulators_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="JSON or TOML file mapping industry to regulator, e.g. "
-    '{"construction": "住建局"}; "default" catches the rest.',
+    help="TOML (or JSON) file mapping industry to regulator, one line each, e.g. "
+    'construction = "住建局"; the key "default" catches the rest.',
 )
 def nightly(
     inbox: Path,
@@ -42,14 +42,18 @@ def nightly(
 ) -> None:
     """Scan the project folders under INBOX that are new or changed since the last run.
 
-    A progress bar in a terminal, plain log lines otherwise (cron). Exits 1
+    A progress bar in a terminal, plain log lines otherwise (cron): the time
+    with its offset, a fixed [tag] to grep, and a sentence in the chosen
+    language (see --lang on collusion). Exits 1
     when the inbox is missing or holds no project folder, another run holds
     the lock, or the history database could not be used (the reports are
     still written).
     """
     from collusion.errors import LockHeld
+    from collusion.nightly import messages
     from collusion.nightly.run import run_nightly
     from collusion.runtime.console import printable
+    from collusion.runtime.lang import tr
 
     interactive = sys.stdout.isatty()
     progress = ProgressBar() if interactive else None
@@ -65,7 +69,9 @@ def nightly(
                 log=None if interactive else log_line,
             )
     except LockHeld as exc:
-        raise click.ClickException(printable(f"{exc}; not starting a second run")) from exc
+        raise click.ClickException(
+            printable(tr(f"{exc}；不启动第二个运行", f"{exc}; not starting a second run"))
+        ) from exc
     except CollusionError as exc:
         raise click.ClickException(printable(str(exc))) from exc
     finally:
@@ -73,13 +79,20 @@ def nightly(
             progress.close()
     if interactive:
         for outcome in summary.failed:
-            click.echo(printable(f"failed {outcome.folder}: {outcome.error}"), err=True)
+            click.echo(messages.failed(outcome.folder, outcome.error or ""), err=True)
         click.echo(printable(summary.message))
-    click.echo(printable(f"run summary: {summary.summary_path}"))
+    written = messages.summary_written(str(summary.summary_path))
+    if interactive:
+        click.echo(written.split("] ", 1)[1])  # a terminal: the sentence alone
+    else:
+        log_line(written)
     if summary.history_error:
         raise click.ClickException(
             printable(
-                f"history database {summary.database} not recorded: {summary.history_error}; "
-                "every report was written"
+                tr(
+                    f"未记入历史库 {summary.database}：{summary.history_error}；所有报告均已写出",
+                    f"history database {summary.database} not recorded: "
+                    f"{summary.history_error}; every report was written",
+                )
             )
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,29 @@ from collusion.cli.common import (
 )
 from collusion.errors import CollusionError, StoreError
 from collusion.report.build import dumps, write_report
+from collusion.runtime.lang import tr
+
+# A report written where --output did not say: beside the project folder.
+REPORT_SUFFIX = ".collusion.json"
+
+
+def report_beside(project: Path) -> Path:
+    """``PROJECT.collusion.json`` in the folder that holds PROJECT.
+
+    Never inside the project: the nightly run hashes every file there, and
+    a report among the bids would make the project look changed.
+    """
+    folder = project
+    if folder.name in ("", ".", ".."):
+        folder = Path(os.path.abspath(folder))
+    if not folder.name:
+        raise click.UsageError(
+            tr(
+                f"无法在 {project} 旁写出报告（它是根目录）：请用 --output 指定报告文件",
+                f"no place beside {project} for the report (it is the root): give --output",
+            )
+        )
+    return folder.parent / f"{folder.name}{REPORT_SUFFIX}"
 
 
 @click.command()
@@ -23,9 +47,9 @@ from collusion.report.build import dumps, write_report
 @click.option(
     "--output",
     "-o",
-    default="-",
-    show_default=True,
-    help="Where to write the JSON report; '-' for standard output.",
+    help="Where to write the JSON report, or '-' for standard output (a pipe). "
+    f"Default: beside the PROJECT folder, named after it (PROJECT{REPORT_SUFFIX}); "
+    "the path is then said on standard error.",
 )
 @click.option(
     "--html",
@@ -72,7 +96,7 @@ from collusion.report.build import dumps, write_report
 )
 def scan(
     project: Path,
-    output: str,
+    output: str | None,
     html_path: Path | None,
     db_path: Path | str | None,
     redact: bool,
@@ -96,6 +120,9 @@ def scan(
     )
 
     settings = settings_from_options(max_file_mb, max_pages, seconds_per_file, workers)
+    beside = output is None
+    if output is None:
+        output = str(report_beside(project))
     progress = ProgressBar() if not quiet and sys.stderr.isatty() else None
     try:
         check_output_paths(output, html_path)
@@ -127,7 +154,18 @@ def scan(
                 write_html(report, html_path)
     except OSError as exc:
         history.close()
-        raise click.ClickException(f"无法写出报告: {exc}") from exc
+        hint = tr("（可用 --output 指定别处）", " (choose another place with --output)")
+        raise click.ClickException(
+            tr(f"无法写出报告：{exc}", f"cannot write the report: {exc}") + (hint if beside else "")
+        ) from exc
+    if beside:
+        click.echo(
+            tr(
+                f"报告已写入 {output}（未指定 --output，写在项目文件夹旁）",
+                f"report written to {output} (no --output given: beside the project folder)",
+            ),
+            err=True,
+        )
     # The report is out; only now is the scan recorded.
     history.record(result)
     if not quiet and sys.stderr.isatty():
@@ -138,7 +176,12 @@ def scan(
         from collusion.runtime.console import printable
 
         raise click.ClickException(
-            printable(f"报告已写出，但未记入历史库 {db_path}: {history.error}")
+            printable(
+                tr(
+                    f"报告已写出，但未记入历史库 {db_path}：{history.error}",
+                    f"report written, but not recorded in the history {db_path}: {history.error}",
+                )
+            )
         )
 
 
@@ -217,12 +260,20 @@ def render(report_file: Path, html_path: Path) -> None:
     except CollusionError as exc:
         raise click.ClickException(str(exc)) from exc
     except OSError as exc:
+        reason = os_reason(exc, report_file)
         raise click.ClickException(
-            f"无法读取报告 {report_file}：{os_reason(exc, report_file)}"
+            tr(
+                f"无法读取报告 {report_file}：{reason}",
+                f"cannot read the report {report_file}: {reason}",
+            )
         ) from exc
     try:
         write_html(report, html_path)
     except OSError as exc:
+        reason = os_reason(exc, html_path)
         raise click.ClickException(
-            f"无法写出 HTML {html_path}：{os_reason(exc, html_path)}"
+            tr(
+                f"无法写出 HTML {html_path}：{reason}",
+                f"cannot write the HTML {html_path}: {reason}",
+            )
         ) from exc

@@ -14,6 +14,8 @@ from collusion.errors import (
     LockHeld,
     StoreError,
 )
+from collusion.nightly import messages
+from collusion.runtime.lang import tr
 from collusion.runtime.lifecycle import (
     close_in_forked_children,
     keep_in_forked_children,
@@ -67,19 +69,24 @@ def _take_lock(path: Path, db_path: Path, log: Log) -> int:
             if not _pid_is_dead(holder) or not _same_file(fd, path):
                 os.close(fd)
                 raise LockHeld(
-                    f"another nightly run (pid {holder}) is using {db_path}; it holds {path}"
+                    tr(
+                        f"另一个 nightly 运行（pid {holder}）正在使用 {db_path}，它持有 {path}",
+                        f"another nightly run (pid {holder}) is using {db_path}; it holds {path}",
+                    )
                 ) from None
-            log(
-                f"the lock {path} was held after its run (pid {holder}) died, by a leftover "
-                "process; replacing the lock file"
-            )
+            log(messages.lock_replaced(str(path), holder))
             path.unlink(missing_ok=True)
             os.close(fd)
             continue
         if _same_file(fd, path):
             return fd
         os.close(fd)  # replaced under us by a run taking over: lock the new file
-    raise LockHeld(f"cannot take the lock {path}: it keeps being replaced")
+    raise LockHeld(
+        tr(
+            f"无法取得锁 {path}：它不断被替换",
+            f"cannot take the lock {path}: it keeps being replaced",
+        )
+    )
 
 
 def _open_lock_file(path: Path) -> int:
@@ -87,7 +94,9 @@ def _open_lock_file(path: Path) -> int:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     except OSError as exc:
-        raise StoreError(f"cannot create the lock file {path}: {exc}") from exc
+        raise StoreError(
+            tr(f"无法创建锁文件 {path}：{exc}", f"cannot create the lock file {path}: {exc}")
+        ) from exc
 
 
 def _same_file(fd: int, path: Path) -> bool:

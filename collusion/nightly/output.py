@@ -23,6 +23,7 @@ from collusion.errors import (
 )
 from collusion.report.build import dumps, write_private
 from collusion.runtime.console import printable
+from collusion.runtime.lang import tr
 
 UNROUTED = "_unrouted"  # outbox folder for flagged reports whose industry has no regulator
 DEFAULT_REGULATOR_KEY = "default"  # a regulators-config key used for unmapped industries
@@ -101,7 +102,12 @@ def prepare_output(out_dir: Path, outbox: Path | None, *, shared: bool = False) 
                         stale.unlink()
             _probe_writable(folder)
     except OSError as exc:
-        raise OutputError(f"cannot write to the output folder: {one_line(exc)}") from exc
+        raise OutputError(
+            tr(
+                f"无法写入输出文件夹：{one_line(exc)}",
+                f"cannot write to the output folder: {one_line(exc)}",
+            )
+        ) from exc
 
 
 def _probe_writable(folder: Path) -> None:
@@ -121,13 +127,26 @@ def load_regulators(path: str | os.PathLike[str]) -> dict[str, str]:
         else:
             data = json.loads(text)
     except (OSError, ValueError) as exc:
-        raise SettingsError(f"cannot read the regulators file {config}: {exc}") from exc
+        raise SettingsError(
+            tr(
+                f"无法读取监管部门分派文件 {config}：{exc}",
+                f"cannot read the regulators file {config}: {exc}",
+            )
+        ) from exc
     if not isinstance(data, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in data.items()
     ):
+        example = (
+            'construction = "住建局"'
+            if config.suffix.lower() == ".toml"
+            else '{"construction": "住建局", "water": "水务局"}'
+        )
         raise SettingsError(
-            f"the regulators file {config} must map each industry to a regulator name, "
-            'e.g. {"construction": "住建局", "water": "水务局"}'
+            tr(
+                f"监管部门分派文件 {config} 应把每个行业对应到一个监管部门名称，例如 {example}",
+                f"the regulators file {config} must map each industry to a regulator name, "
+                f"e.g. {example}",
+            )
         )
     return {k.strip(): v.strip() for k, v in data.items()}
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from collusion.errors import StoreError
+from collusion.nightly import messages
 from collusion.nightly.output import one_line, write_json_atomic
 from collusion.store.rings import exclusive_search, search_rings
 
@@ -40,19 +41,17 @@ def nightly_rings(db: Any, out_dir: Path, log: Callable[[str], None]) -> RingsOu
     try:
         with exclusive_search(db) as mine:
             if not mine:
-                log("ring search: another worker is running it")
+                log(messages.rings_elsewhere())
                 return RingsOutcome(skipped=True)
             report = search_rings(db)
     except StoreError as exc:
-        log(f"ring search failed: {one_line(exc)}")
+        log(messages.rings_failed(one_line(exc)))
         return RingsOutcome(error=one_line(exc))
     path = out_dir / RINGS_FOLDER / RINGS_FILE
     try:
         write_json_atomic(path, report)
     except OSError as exc:
-        log(f"ring search: cannot write {path}: {one_line(exc)}")
+        log(messages.rings_unwritten(str(path), one_line(exc)))
         return RingsOutcome(groups=len(report["groups"]), error=one_line(exc))
-    log(
-        f"ring search: {len(report['groups'])} group(s) over {report['archive']['tenders']} tenders, {path}"
-    )
+    log(messages.rings_found(len(report["groups"]), report["archive"]["tenders"], str(path)))
     return RingsOutcome(path=str(path), groups=len(report["groups"]))

@@ -16,6 +16,7 @@ project, never a project twice.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import time
 import traceback
@@ -31,6 +32,8 @@ from collusion.errors import (
     ProjectError,
     StoreError,
 )
+from collusion.history import HistoryView
+from collusion.nightly import messages
 from collusion.nightly.inbox import Manifest, Progress, changed_projects, find_projects
 from collusion.nightly.lock import Log, nightly_lock
 from collusion.nightly.output import (
@@ -43,7 +46,9 @@ from collusion.nightly.output import (
     write_json_atomic,
 )
 from collusion.nightly.rings import RingsOutcome, nightly_rings
+from collusion.runtime import clock
 from collusion.runtime.console import printable
+from collusion.runtime.lang import tr
 from collusion.store import Database
 
 # How often a PostgreSQL worker looks again at the earlier projects it waits for.
@@ -106,21 +111,8 @@ class NightlySummary:
 
     @property
     def message(self) -> str:
-        """One line for the log."""
-        if self.nothing_new:
-            line = (
-                f"nothing new: {self.projects_found} project folder(s) unchanged since the last run"
-            )
-        else:
-            flagged = sum(1 for p in self.scanned if p.flagged_pairs)
-            line = (
-                f"scanned {len(self.scanned)} of {self.projects_found} project folder(s) "
-                f"({self.files_scanned} files, {self.alerts} alerts, {flagged} with flagged "
-                f"pairs); {len(self.unchanged)} unchanged, {len(self.failed)} failed"
-            )
-        if self.history_error:
-            line += f"; history not recorded: {self.history_error}"
-        return line
+        """The run in one sentence, in the reader's language."""
+        return messages.run_sentence(self)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -224,13 +216,20 @@ def inbox_projects(inbox: Path) -> list[str]:
     """
     if not inbox.is_dir():
         raise ProjectError(
-            f"the inbox {inbox} is not a folder (looked for project folders with a bids/ subfolder)"
+            tr(
+                f"收件夹 {inbox} 不是文件夹（应在其中查找含 bids/ 子文件夹的项目文件夹）",
+                f"the inbox {inbox} is not a folder "
+                "(looked for project folders with a bids/ subfolder)",
+            )
         )
     folders = find_projects(inbox)
     if not folders:
         raise ProjectError(
-            f"no project folder under the inbox {inbox} "
-            "(looked for folders holding a bids/ subfolder, at any depth)"
+            tr(
+                f"收件夹 {inbox} 下没有项目文件夹（查找了任意深度下含 bids/ 子文件夹的文件夹）",
+                f"no project folder under the inbox {inbox} "
+                "(looked for folders holding a bids/ subfolder, at any depth)",
+            )
         )
     return folders
 
@@ -244,7 +243,7 @@ def _locked_run(db: Database, options: _Options, folders: list[str]) -> NightlyS
     except StoreError as exc:
         return _run_without_history(options, folders, _reason(exc))
     if interrupted:
-        options.log(f"{interrupted} earlier run(s) had died and are marked interrupted")
+        options.log(messages.interrupted_runs(interrupted))
     run = _Run(options=options, db=db, history=store.History(db), run_id=run_id)
     try:
         prepare_output(options.out_dir, options.outbox, shared=store.dialect(db) != "sqlite")
@@ -280,16 +279,13 @@ def _locked_run(db: Database, options: _Options, folders: list[str]) -> NightlyS
     except StoreError as exc:
         summary = replace(summary, status="failed", history_error=_reason(exc))
         summary = _write_summary(options.out_dir, summary)
-    options.log(summary.message)
+    options.log(messages.run_line(summary))
     return summary
 
 
 def _run_without_history(options: _Options, folders: list[str], error: str) -> NightlySummary:
     """Every project scanned and reported, nothing recorded: the history is unusable."""
-    options.log(
-        f"history database {options.database} unusable ({error}); "
-        "scanning every project without it, recording nothing"
-    )
+    options.log(messages.history_unusable(store.describe(options.database), error))
     run = _Run(options, db=None, history=None, run_id=store.new_run_id(), history_error=error)
     started_at = store.utc_now()
     prepare_output(options.out_dir, options.outbox)
@@ -297,7 +293,7 @@ def _run_without_history(options: _Options, folders: list[str], error: str) -> N
     outcomes = _process_all(run, manifests)
     summary = _summary(options, run.run_id, started_at, folders, outcomes, [], 0)
     summary = _write_summary(options.out_dir, replace(summary, history_error=error))
-    options.log(summary.message)
+    options.log(messages.run_line(summary))
     return summary
 
 
@@ -351,7 +347,7 @@ def _wait_for_earlier(
                 state = store.claim_state(db, folder, manifest.hash)
                 if state == store.CLAIM_FREE and folder not in taken_over:
                     taken_over.add(folder)
-                    run.options.log(f"{printable(folder)}: taken over from a worker that stopped")
+                    run.options.log(messages.taken_over(folder))
                     position = earlier.index((folder, manifest))
                     before = _wait_for_earlier(run, earlier[:position], outcomes, taken_over)
                     if _claimed_process(run, folder, manifest, outcomes, wait=False, before=before):
@@ -385,7 +381,7 @@ def _claimed_process(
         if claim == store.CLAIM_MINE:
             outcomes.append(_process_project(run, folder, manifest, before))
         else:
-            run.options.log(f"{printable(folder)}: recorded by another worker meanwhile")
+            run.options.log(messages.recorded_elsewhere(folder))
     return True
 
 
@@ -401,8 +397,8 @@ def _summary(
     return NightlySummary(
         run_id=run_id,
         status="ok",
-        started_at=started_at,
-        finished_at=store.utc_now(),
+        started_at=_local(started_at),
+        finished_at=_local(store.utc_now()),
         inbox=str(options.inbox),
         database=store.describe(options.database),
         projects_found=len(folders),
@@ -421,7 +417,7 @@ def _summary(
 def _scan(
     root: Path,
     settings: Any,
-    history: store.History | None,
+    history: HistoryView | None,
     before_history: Callable[[], None] | None = None,
 ) -> Any:
     """Run the scan pipeline (imported here: it pulls in every detector)."""
@@ -447,10 +443,7 @@ def _process_project(
 
     def unusable(exc: StoreError) -> None:
         # The history broke under the scan: the report is still owed.
-        log(
-            f"history unreadable while scanning {printable(folder)} ({_reason(exc)}); "
-            "scanning it again without the history"
-        )
+        log(messages.history_broke_under(folder, _reason(exc)))
 
     try:
         result, broke = store.scan_with_history(
@@ -463,13 +456,13 @@ def _process_project(
         # with its manifest so it is tried again only when its content changes.
         error = printable(str(exc))
         _commit_failure(run, folder, manifest, error)
-        log(f"failed {printable(folder)}: {error}")
+        log(messages.failed(folder, error))
         return ProjectOutcome(folder=folder, status="failed", error=error)
     except Exception as exc:
         # A bug in one project's scan must not cost the other projects their
         # night. Not recorded as done, so the next run tries it again.
         detail = printable("".join(traceback.format_exception_only(type(exc), exc)).strip())
-        log(f"failed {printable(folder)}: {detail}")
+        log(messages.failed(folder, detail))
         return ProjectOutcome(folder=folder, status="failed", error=detail)
     history_error = _reason(broke) if broke else run.history_error
     report = result.report
@@ -478,8 +471,8 @@ def _process_project(
         report_path = write_json_atomic(run.options.out_dir / report_file_name(project_id), report)
         delivered = _deliver(run, project_id, report)
     except OSError as exc:
-        error = f"cannot write the report of {printable(project_id)}: {one_line(exc)}"
-        log(f"failed {printable(folder)}: {error}")
+        error = messages.report_not_written(project_id, one_line(exc))
+        log(messages.failed(folder, error))
         return ProjectOutcome(folder=folder, status="failed", project_id=project_id, error=error)
     outcome = ProjectOutcome(
         folder=folder,
@@ -492,12 +485,13 @@ def _process_project(
         report=str(report_path),
         delivered=str(delivered) if delivered else None,
     )
-    if history_error is None:
+    if history_error is None and run.db is not None:
+        db = run.db
         try:
-            _warn_shared_id(run, folder, project_id)
-            with store.transaction(run.db):
-                counts = store.record_scan(run.db, result, run.run_id)
-                _record_manifest(run, folder, manifest, "ok", project_id=project_id)
+            _warn_shared_id(run, db, folder, project_id)
+            with store.transaction(db):
+                counts = store.record_scan(db, result, run.run_id)
+                _record_manifest(run, db, folder, manifest, "ok", project_id=project_id)
             outcome = replace(
                 outcome,
                 files=counts.files,
@@ -509,10 +503,10 @@ def _process_project(
     if history_error is not None:
         # The report is written; the history does not know it. Failed, so
         # the summary says so, and the next run scans it again.
-        error = f"report written, history not recorded: {history_error}"
-        log(f"failed {printable(folder)}: {error}")
+        error = messages.not_recorded(history_error)
+        log(messages.failed(folder, error))
         return replace(outcome, status="failed", error=error)
-    log(_outcome_line(outcome))
+    log(messages.scanned(outcome))
     return outcome
 
 
@@ -522,33 +516,16 @@ def _files(report: dict[str, Any]) -> int:
     return bidders + len((report.get("tender") or {}).get("files", []))
 
 
-def _warn_shared_id(run: _Run, folder: str, project_id: str) -> None:
+def _warn_shared_id(run: _Run, db: Database, folder: str, project_id: str) -> None:
     """Say so when another folder already stands for this project id.
 
     The history keeps one record per project id: the later folder's scan
     replaces the earlier one's, which is right for a re-submitted project
     and wrong for two projects that reuse an id by mistake.
     """
-    others = store.folders_of_project(run.db, project_id, besides=folder)
+    others = store.folders_of_project(db, project_id, besides=folder)
     if others:
-        others = ", ".join(printable(other) for other in others)
-        run.options.log(
-            f"warning: {printable(folder)} has project id {printable(project_id)}, "
-            f"as {others} had; its record is replaced"
-        )
-
-
-def _outcome_line(o: ProjectOutcome) -> str:
-    line = (
-        f"scanned {printable(o.project_id or '')} ({printable(o.folder)}): "
-        f"{o.files} files, {o.alerts} alerts, "
-        f"{o.flagged_pairs} flagged pair(s)"
-    )
-    if o.file_errors:
-        line += f", {o.file_errors} unreadable"
-    if o.delivered:
-        line += f"; delivered to {printable(o.delivered)}"
-    return line
+        run.options.log(messages.shared_project_id(folder, project_id, others))
 
 
 def _commit_failure(run: _Run, folder: str, manifest: Manifest, error: str) -> None:
@@ -556,11 +533,12 @@ def _commit_failure(run: _Run, folder: str, manifest: Manifest, error: str) -> N
     if run.db is None:
         return
     with contextlib.suppress(StoreError), store.transaction(run.db):
-        _record_manifest(run, folder, manifest, "failed", error=error)
+        _record_manifest(run, run.db, folder, manifest, "failed", error=error)
 
 
 def _record_manifest(
     run: _Run,
+    db: Database,
     folder: str,
     manifest: Manifest,
     status: str,
@@ -569,7 +547,7 @@ def _record_manifest(
     error: str | None = None,
 ) -> None:
     store.record_manifest(
-        run.db,
+        db,
         folder,
         manifest_hash=manifest.hash,
         file_count=manifest.files,
@@ -578,6 +556,11 @@ def _record_manifest(
         project_id=project_id,
         error=error,
     )
+
+
+def _local(utc: str) -> str:
+    """A time the history keeps in UTC, in the reader's zone with its offset."""
+    return clock.local_iso(dt.datetime.fromisoformat(utc))
 
 
 def _reason(exc: StoreError) -> str:
@@ -604,5 +587,10 @@ def _write_summary(out_dir: Path, summary: NightlySummary) -> NightlySummary:
         write_json_atomic(path, data)
         write_json_atomic(runs / "latest.json", data)
     except OSError as exc:
-        raise OutputError(f"cannot write the run summary {path}: {one_line(exc)}") from exc
+        raise OutputError(
+            tr(
+                f"无法写出运行摘要 {path}：{one_line(exc)}",
+                f"cannot write the run summary {path}: {one_line(exc)}",
+            )
+        ) from exc
     return summary

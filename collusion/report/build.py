@@ -16,6 +16,7 @@ from collusion.basis import DISCLAIMER
 from collusion.errors import NotAReport, OutputError
 from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput
 from collusion.project import BIDDER_STATUSES, EMPTY_BIDDER, MISSING_BIDDER
+from collusion.runtime.lang import tr
 from collusion.scoring.score import PairScore, flagged_groups, model_description
 from collusion.settings import ScoreSettings
 
@@ -50,18 +51,44 @@ def read_report(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise NotAReport(f"{path} 不是 UTF-8 编码的 JSON 文件，不是 collusion 报告") from exc
+        raise NotAReport(
+            tr(
+                f"{path} 不是 UTF-8 编码的 JSON 文件，不是 collusion 报告",
+                f"{path} is not UTF-8 JSON, not a collusion report",
+            )
+        ) from exc
     except json.JSONDecodeError as exc:
         raise NotAReport(
-            f"{path} 不是 JSON 文件（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}），不是 collusion 报告"
+            tr(
+                f"{path} 不是 JSON 文件（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}），"
+                "不是 collusion 报告",
+                f"{path} is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}), "
+                "not a collusion report",
+            )
         ) from exc
     except RecursionError as exc:
-        raise NotAReport(f"{path} 的 JSON 嵌套过深，不是 collusion 报告") from exc
+        raise NotAReport(
+            tr(
+                f"{path} 的 JSON 嵌套过深，不是 collusion 报告",
+                f"{path} nests its JSON too deep, not a collusion report",
+            )
+        ) from exc
     if not isinstance(data, dict):
-        raise NotAReport(f"{path} 的顶层是{_json_type(data)}，不是 collusion 报告（应为对象）")
+        raise NotAReport(
+            tr(
+                f"{path} 的顶层是{_json_type(data)}，不是 collusion 报告（应为对象）",
+                f"{path} holds a JSON {type(data).__name__} at the top, "
+                "not a collusion report (an object)",
+            )
+        )
     problem = schema_problem(data)
     if problem:
-        raise NotAReport(f"{path} 不是 collusion 报告（不符合 {SCHEMA_FILE}）：{problem}")
+        raise NotAReport(
+            tr(
+                f"{path} 不是 collusion 报告（不符合 {SCHEMA_FILE}）：{problem}",
+                f"{path} is not a collusion report (against {SCHEMA_FILE}): {problem}",
+            )
+        )
     return data
 
 
@@ -342,10 +369,21 @@ def check_output_paths(*paths: str | os.PathLike[str] | None) -> None:
             continue
         path = Path(given)
         if path.exists() and not path.is_file():
-            raise OutputError(f"输出路径 {path} 已存在且不是普通文件（文件夹或设备），未写出报告")
+            raise OutputError(
+                tr(
+                    f"输出路径 {path} 已存在且不是普通文件（文件夹或设备），未写出报告",
+                    f"the output {path} exists and is not a regular file (a folder or a device); "
+                    "no report written",
+                )
+            )
         real = os.path.realpath(path)
         if real in seen:
-            raise OutputError(f"输出路径 {path} 与 {seen[real]} 是同一个文件，请分别指定")
+            raise OutputError(
+                tr(
+                    f"输出路径 {path} 与 {seen[real]} 是同一个文件，请分别指定",
+                    f"the outputs {path} and {seen[real]} are one file; give two",
+                )
+            )
         seen[real] = str(path)
 
 

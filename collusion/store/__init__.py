@@ -78,6 +78,7 @@ from collusion.store.connection import (
     start_run,
     state_dir,
     transaction,
+    upgrade_db,
     utc_now,
 )
 from collusion.store.fallback import scan_with_history
@@ -149,6 +150,7 @@ __all__ = [
     "state_dir",
     "transaction",
     "unpack_hashes",
+    "upgrade_db",
     "upsert",
     "utc_now",
 ]

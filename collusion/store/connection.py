@@ -17,9 +17,10 @@ from typing import Any
 from sqlite_utils import Database
 
 from collusion.errors import SchemaMismatch, StoreError
+from collusion.runtime.lang import tr
 from collusion.store import pgdb
 from collusion.store.driver import GuardedConnection, store_error
-from collusion.store.migrations import dialect_of, migrate
+from collusion.store.migrations import check_current, dialect_of, migrate
 
 DB_ENV = "COLLUSION_DB"
 HOME_ENV = "COLLUSION_HOME"
@@ -91,73 +92,155 @@ def dialect(db: Database) -> str:
     return dialect_of(db)
 
 
-def open_db(path: DbTarget = None) -> Database:
-    """Open and migrate the history database.
+def open_db(path: DbTarget = None, *, read_only: bool = False, create: bool = True) -> Database:
+    """Open the history database: migrated for writing, or as it is for reading.
 
     Args:
         path: a SQLite file (created 0600 if needed) or a ``postgresql://``
             connection string; None for the default (see :func:`resolve_db`:
             ``$COLLUSION_DB``, else ``$COLLUSION_HOME/history.db``, else
             ``~/.local/share/collusion/history.db``).
+        read_only: open for queries that never write: nothing is created,
+            migrated or re-permissioned, SQLite opens the file read-only and
+            a PostgreSQL session is read-only, so a read-only file or a role
+            with only SELECT serves. The schema must then be this code's
+            (SchemaMismatch says what to run otherwise).
+        create: False: a SQLite file that does not exist is an error, not a
+            new, empty history (for commands that work on an existing one).
 
     Returns:
-        A ``sqlite_utils.Database`` or a ``collusion.store.pgdb.PgDatabase``, migrated
-        to the current schema, which the functions of this module take alike.
-        Close it with ``db.close()``.
+        A ``sqlite_utils.Database`` or a ``collusion.store.pgdb.PgDatabase``,
+        which the functions of this package take alike. Close it with
+        ``db.close()``.
 
     Raises:
-        StoreError: the database cannot be reached or opened, or was made by
-            a newer collusion. An existing SQLite file is checked before
-            anything changes it: a file that is not a SQLite database is
-            refused untouched (mode, content, size).
+        StoreError: the database cannot be reached or opened, or (for
+            reading) does not exist. SchemaMismatch: it was made by a newer
+            collusion, or (for reading) by an older one. An existing SQLite
+            file is checked before anything changes it: a file that is not a
+            SQLite database is refused untouched (mode, content, size).
     """
     target = resolve_db(path)
+    if read_only:
+        return _open_for_reading(target)
+    if not create and isinstance(target, Path) and not target.exists():
+        raise StoreError(_no_history(target))
+    db, _ = _open_for_writing(target)
+    return db
+
+
+def upgrade_db(path: DbTarget = None) -> list[str]:
+    """Bring an existing history to this code's schema; the migrations applied now.
+
+    What ``collusion history migrate`` runs, as a user who may write to the
+    database, after an upgrade of collusion and before read-only queries.
+    """
+    target = resolve_db(path)
+    if isinstance(target, Path) and not target.exists():
+        raise StoreError(_no_history(target))
+    db, applied = _open_for_writing(target)
+    db.close()
+    return applied
+
+
+def _open_for_writing(target: Path | str) -> tuple[Any, list[str]]:
+    """The history migrated (see :func:`open_db`), and the migrations applied now."""
+    applied: list[str] = []
     if isinstance(target, str):
-        return _open_pg(target)
+        db = pgdb.connect(target)
+        where = pgdb.safe_dsn(target)
+        _or_close(db, lambda: applied.extend(migrate(db, where=where)), where)
+        return db, applied
     db_path = target
     created = _create_private(db_path)
     if not created:
         _check_existing(db_path)
-    try:
-        conn = sqlite3.connect(str(db_path), timeout=30, factory=GuardedConnection)
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot use the history database {db_path}: {store_error(exc)}") from exc
-    try:
+    conn = _connect_sqlite(str(db_path), db_path)
+
+    def prepare() -> None:
         # Reads the schema: a damaged first page fails here, before any write.
         conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
         # WAL lets Datasette and `collusion history` read while a nightly
         # run writes; synchronous=NORMAL is still crash-safe in WAL mode.
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        db = Database(conn)
-        migrate(db)
+        applied.extend(migrate(Database(conn), where=str(db_path)))
+
+    _or_close(conn, prepare, str(db_path))
+    if not created:
+        _make_private(db_path)
+    return Database(conn), applied
+
+
+def _connect_sqlite(address: str, db_path: Path, **options: Any) -> Any:
+    try:
+        return sqlite3.connect(address, timeout=30, factory=GuardedConnection, **options)
+    except sqlite3.Error as exc:
+        raise StoreError(_unusable(str(db_path), store_error(exc))) from exc
+
+
+def _or_close(conn: Any, prepare: Any, where: str) -> None:
+    """Run ``prepare()`` on a new connection; close it when that fails.
+
+    A driver error names the database; SchemaMismatch says what to run as it is.
+    """
+    try:
+        prepare()
     except BaseException as exc:
         with suppress(StoreError):
             conn.close()
         if isinstance(exc, StoreError) and not isinstance(exc, SchemaMismatch):
-            raise StoreError(f"cannot use the history database {db_path}: {exc}") from exc
+            raise StoreError(_unusable(where, exc)) from exc
         raise
-    if not created:
-        _make_private(db_path)
-    return db
 
 
-def _open_pg(dsn: str) -> Any:
-    db = pgdb.connect(dsn)
+def _open_for_reading(target: Path | str) -> Any:
+    """The history as it is, for queries: see :func:`open_db` (``read_only``)."""
+    where = describe(target)
+    if isinstance(target, str):
+        db = pgdb.connect(target)
+
+        def prepare_pg() -> None:
+            # Every statement of this session is read-only, whatever the role may do.
+            db.conn.execute("SET default_transaction_read_only = on")
+            check_current(db, where)
+
+        _or_close(db, prepare_pg, where)
+        return db
+    if not target.exists():
+        raise StoreError(_no_history(target))
+    _check_existing(target)
+    address = target.resolve().as_uri()
     try:
-        migrate(db)
+        return _read_sqlite(f"{address}?mode=ro", target, where)
     except SchemaMismatch:
-        with suppress(StoreError):
-            db.close()
         raise
-    except StoreError as exc:
-        with suppress(StoreError):
-            db.close()
-        raise StoreError(f"cannot use the history database {pgdb.safe_dsn(dsn)}: {exc}") from exc
-    except BaseException:
-        db.close()
-        raise
-    return db
+    except StoreError:
+        # A WAL database needs its -shm file, which a reader in a folder it
+        # cannot write cannot create. With no -wal file beside it, every
+        # committed row is in the file itself: read it as it stands.
+        if Path(f"{target}-wal").exists():
+            raise
+    return _read_sqlite(f"{address}?mode=ro&immutable=1", target, where)
+
+
+def _read_sqlite(address: str, path: Path, where: str) -> Database:
+    conn = _connect_sqlite(address, path, uri=True)
+    _or_close(conn, lambda: check_current(Database(conn), where), where)
+    return Database(conn)
+
+
+def _unusable(where: str, reason: object) -> str:
+    return tr(
+        f"无法使用历史库 {where}：{reason}", f"cannot use the history database {where}: {reason}"
+    )
+
+
+def _no_history(path: Path) -> str:
+    return tr(
+        f"{path} 处没有历史库（见 --db、${DB_ENV}）",
+        f"no history database at {path} (see --db, ${DB_ENV})",
+    )
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -168,15 +251,30 @@ def _check_existing(db_path: Path) -> None:
     try:
         info = db_path.stat()
         if not stat.S_ISREG(info.st_mode):
-            raise StoreError(f"the history database {db_path} is not a regular file")
+            raise StoreError(
+                tr(
+                    f"历史库 {db_path} 不是普通文件",
+                    f"the history database {db_path} is not a regular file",
+                )
+            )
         if info.st_size == 0:
             return  # an empty file becomes a database
         with open(db_path, "rb") as handle:
             header = handle.read(len(SQLITE_HEADER))
     except OSError as exc:
-        raise StoreError(f"cannot read the history database {db_path}: {exc}") from exc
+        raise StoreError(
+            tr(
+                f"无法读取历史库 {db_path}：{exc}",
+                f"cannot read the history database {db_path}: {exc}",
+            )
+        ) from exc
     if header != SQLITE_HEADER:
-        raise StoreError(f"{db_path} is not a SQLite database; not using it as the history")
+        raise StoreError(
+            tr(
+                f"{db_path} 不是 SQLite 数据库，未把它当作历史库（未作任何改动）",
+                f"{db_path} is not a SQLite database; not using it as the history",
+            )
+        )
 
 
 def _create_private(db_path: Path) -> bool:
@@ -191,7 +289,12 @@ def _create_private(db_path: Path) -> bool:
     except FileExistsError:
         return False
     except OSError as exc:
-        raise StoreError(f"cannot create the history database {db_path}: {exc}") from exc
+        raise StoreError(
+            tr(
+                f"无法创建历史库 {db_path}：{exc}",
+                f"cannot create the history database {db_path}: {exc}",
+            )
+        ) from exc
     try:
         # os.open's mode is filtered by the umask. SQLite gives its -wal and
         # -shm files the database file's permissions.
@@ -207,7 +310,12 @@ def _make_private(db_path: Path) -> None:
         if stat.S_IMODE(db_path.stat().st_mode) != 0o600:
             os.chmod(db_path, 0o600)
     except OSError as exc:
-        raise StoreError(f"cannot make the history database {db_path} private: {exc}") from exc
+        raise StoreError(
+            tr(
+                f"无法把历史库 {db_path} 设为仅属主可读写：{exc}",
+                f"cannot make the history database {db_path} private: {exc}",
+            )
+        ) from exc
 
 
 @contextmanager

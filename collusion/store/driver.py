@@ -55,16 +55,16 @@ class GuardedConnection(sqlite3.Connection):
     """A sqlite3 connection (``sqlite3.connect(..., factory=GuardedConnection)``)
     whose statements, cursors and transactions raise StoreError."""
 
-    def cursor(self, factory: Any = GuardedCursor) -> Any:  # type: ignore[override]
+    def cursor(self, factory: Any = GuardedCursor) -> Any:
         return super().cursor(factory)
 
-    def execute(self, *args: Any) -> Any:  # type: ignore[override]
+    def execute(self, *args: Any) -> Any:
         return self.cursor().execute(*args)
 
-    def executemany(self, *args: Any) -> Any:  # type: ignore[override]
+    def executemany(self, *args: Any) -> Any:
         return self.cursor().executemany(*args)
 
-    def executescript(self, *args: Any) -> Any:  # type: ignore[override]
+    def executescript(self, *args: Any) -> Any:
         return self.cursor().executescript(*args)
 
     commit = _guarded(sqlite3.Connection.commit)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shlex
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,6 +32,7 @@ from typing import Any
 
 from collusion.analysis import minhash
 from collusion.errors import SchemaMismatch
+from collusion.runtime.lang import tr
 
 MIGRATIONS_TABLE = "_migrations"
 # pg_advisory_lock key held while migrating a PostgreSQL history ("collusion" in hex).
@@ -69,22 +71,19 @@ def applied_migrations(db: Database) -> list[str]:
     return sorted((row[0] for row in rows), key=lambda name: (order.get(name, len(order)), name))
 
 
-def migrate(db: Database) -> list[str]:
+def migrate(db: Database, where: str = "") -> list[str]:
     """Apply every pending migration in order; return the names applied now.
 
-    Raises StoreError when the database has run migrations this code does
-    not know: it was made by a newer collusion, whose rows this one would
-    misread.
+    Raises SchemaMismatch when the database has run migrations this code
+    does not know: it was made by a newer collusion, whose rows this one
+    would misread. ``where`` names the database in that message.
     """
     with _migration_lock(db):
         _ensure_migrations_table(db)
         done = set(applied_migrations(db))
         unknown = sorted(done - set(migration_names()))
         if unknown:
-            raise SchemaMismatch(
-                "the history database was made by a newer version of collusion "
-                f"(unknown migrations: {', '.join(unknown)}); upgrade collusion to use it"
-            )
+            raise SchemaMismatch(_newer(where, unknown))
         applied: list[str] = []
         for name, fn in _MIGRATIONS:
             if name in done:
@@ -92,6 +91,42 @@ def migrate(db: Database) -> list[str]:
             _apply(db, name, fn)
             applied.append(name)
     return applied
+
+
+def check_current(db: Database, where: str) -> None:
+    """Raise SchemaMismatch, one line saying what to run, unless the schema is this code's.
+
+    For readers that must not write (``collusion history alerts|seen``): they
+    neither create ``_migrations`` nor migrate, so a read-only PostgreSQL
+    role or a read-only SQLite file serves them.
+    """
+    done = applied_migrations(db)
+    unknown = sorted(set(done) - set(migration_names()))
+    if unknown:
+        raise SchemaMismatch(_newer(where, unknown))
+    pending = [name for name in migration_names() if name not in set(done)]
+    if pending:
+        command = f"collusion history migrate --db {shlex.quote(where)}"
+        raise SchemaMismatch(
+            tr(
+                f"历史库 {where} 的结构比本版 collusion 旧（缺 {len(pending)} 项迁移，"
+                f"自 {pending[0]} 起）：请用有写权限的账户运行 {command}，再查询",
+                f"the history database {where} has an older schema than this collusion "
+                f"({len(pending)} migration(s) missing, from {pending[0]}): run {command} "
+                "as a user who may write to it, then query again",
+            )
+        )
+
+
+def _newer(where: str, unknown: list[str]) -> str:
+    names = ", ".join(unknown)
+    place = f" {where}" if where else ""
+    return tr(
+        f"历史库{place} 由更新版本的 collusion 写入（本版不认识的迁移：{names}）："
+        "请升级 collusion（pip install -U collusion）后再使用",
+        f"the history database{place} was made by a newer version of collusion "
+        f"(unknown migrations: {names}); upgrade collusion (pip install -U collusion) to use it",
+    )
 
 
 @contextmanager
