@@ -54,13 +54,13 @@ def test_import_then_reimport_changes_nothing(history_target, archive):
     code, out = run("history", "import", path, "--db", history_target)
     assert code == 0, out
     projects = {r["project_id"] for r in rows}
-    assert f"{len(rows):,} bids in {len(projects):,} tenders ({len(projects):,} new" in out
+    assert f"{len(projects):,} 个标段的 {len(rows):,} 条投标（新增 {len(projects):,}，" in out
     before = history_dump(history_target)
     assert len(before["tender_bids"]) == len(rows)
     assert len(before["tenders"]) == len(projects)
     code, out = run("history", "import", path, "--db", history_target)
     assert code == 0, out
-    assert f"0 new, 0 replaced, {len(projects):,} unchanged" in out
+    assert f"（新增 0，替换 0，未变 {len(projects):,}）" in out
     assert history_dump(history_target) == before
 
 
@@ -103,7 +103,7 @@ def test_a_changed_tender_is_replaced_and_the_others_kept(history_target, tmp_pa
         "history", "import", tenders.write_csv(edited, tmp_path / "e.csv"), "--db", history_target
     )
     assert code == 0, out
-    assert "0 new, 1 replaced" in out
+    assert "新增 0，替换 1" in out
     stored = [b for b in bids(history_target) if b[0] == target]
     assert len(stored) == sum(1 for r in rows if r["project_id"] == target) - 1
     assert (target, edited[0]["company_id"], edited[0]["company_name"], 123.45) in [
@@ -267,7 +267,7 @@ def test_a_scanned_project_adds_its_bidders_prices_and_winner(history_target, pr
     )
     code, out = run("history", "import", archive, "--db", history_target)
     assert code == 0, out
-    assert "1 scanned bids now under the archive's company id" in out
+    assert "1 条已扫描的投标改用档案中的公司编号" in out
     _, rows = tender_rows(history_target, "T-0001")
     assert ("91440101MA59XXXX1X", "中山市甲建设有限公司", 1_000_000.0, 0) in rows
     # Scanned again: the archive's id at once.
@@ -286,7 +286,7 @@ def test_the_archive_owns_the_tenders_it_holds(history_target, project, tmp_path
     run("scan", root, "--output", tmp_path / "r.json", "--db", history_target)
     code, out = run("history", "import", archive, "--db", history_target)
     assert code == 0, out
-    assert "0 new, 1 replaced" in out
+    assert "新增 0，替换 1" in out
     expected = (
         ("2025-06-29", "import", 2),
         [("C1", "中山市甲建设有限公司", 999.0, 0), ("C2", "乙建设有限公司", 998.0, 1)],

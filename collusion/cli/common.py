@@ -13,6 +13,9 @@ import click
 
 from collusion.errors import CollusionError
 
+# The library's progress stages, as the bar labels them in Chinese.
+STAGE_LABELS = {"extract": "读取文件", "detect": "检测", "hash": "核对内容", "scan": "扫描项目"}
+
 
 class ProgressBar:
     """Fills a click progress bar from the library's progress callback."""
@@ -25,7 +28,10 @@ class ProgressBar:
         if stage != self.stage:
             self.close()
             self.stage = stage
-            self.bar = click.progressbar(length=total, label=stage, file=sys.stderr)
+            from collusion.runtime.lang import tr
+
+            label = tr(STAGE_LABELS.get(stage, stage), stage)
+            self.bar = click.progressbar(length=total, label=label, file=sys.stderr)
             self.bar.__enter__()
         self.bar.update(done - self.bar.pos)
 

@@ -207,14 +207,22 @@ def history_import(csv_path: Path, db_path: Path | str | None, encoding: str) ->
         raise click.ClickException(str(exc)) from exc
     finally:
         db.close()
+    renamed_zh = (
+        f"；{counts.renamed:,} 条已扫描的投标改用档案中的公司编号" if counts.renamed else ""
+    )
+    renamed_en = (
+        f"; {counts.renamed:,} scanned bids now under the archive's company id"
+        if counts.renamed
+        else ""
+    )
     click.echo(
-        f"{csv_path.name}: {counts.rows:,} bids in {counts.tenders:,} tenders "
-        f"({counts.new:,} new, {counts.changed:,} replaced, {counts.unchanged:,} unchanged), "
-        f"{counts.companies:,} companies"
-        + (
-            f"; {counts.renamed:,} scanned bids now under the archive's company id"
-            if counts.renamed
-            else ""
+        tr(
+            f"{csv_path.name}：{counts.tenders:,} 个标段的 {counts.rows:,} 条投标（新增 {counts.new:,}，"
+            f"替换 {counts.changed:,}，未变 {counts.unchanged:,}），{counts.companies:,} 家公司"
+            + renamed_zh,
+            f"{csv_path.name}: {counts.rows:,} bids in {counts.tenders:,} tenders "
+            f"({counts.new:,} new, {counts.changed:,} replaced, {counts.unchanged:,} unchanged), "
+            f"{counts.companies:,} companies" + renamed_en,
         )
     )
 
