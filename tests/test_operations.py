@@ -341,6 +341,7 @@ def test_messages_follow_lang_and_the_environment(tmp_path):
     assert one_error_line(invoke("scan", missing)) == f"错误：项目文件夹不存在：{missing}"
     english = f"Error: no such project folder: {missing}"
     assert one_error_line(invoke("--lang", "en", "scan", missing)) == english
+    assert one_error_line(invoke("scan", missing, "--lang=en")) == english  # anywhere
     assert one_error_line(invoke("scan", missing, env={"COLLUSION_LANG": "en_US.UTF-8"})) == english
     # --lang wins over the environment.
     said = one_error_line(invoke("--lang", "zh", "scan", missing, env={"COLLUSION_LANG": "en"}))

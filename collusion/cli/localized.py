@@ -129,16 +129,20 @@ def show_error(exc: click.ClickException, file: IO[Any] | None = None) -> None:
     click.echo(f"错误：{message}", file=out)
 
 
-def language_in(args: Sequence[str]) -> str | None:
-    """The value of ``--lang`` among the arguments, before click parses them."""
+def language_in(args: Sequence[str]) -> tuple[str | None, list[str]]:
+    """The value of ``--lang`` wherever it is among the arguments, and the
+    arguments without it (a valid one only: click refuses a wrong one)."""
     for n, arg in enumerate(args):
         if arg == "--":
             break
         if arg == LANG_OPTION and n + 1 < len(args):
-            return args[n + 1]
-        if arg.startswith(LANG_OPTION + "="):
-            return arg.split("=", 1)[1]
-    return None
+            value, rest = args[n + 1], [*args[:n], *args[n + 2 :]]
+        elif arg.startswith(LANG_OPTION + "="):
+            value, rest = arg.split("=", 1)[1], [*args[:n], *args[n + 1 :]]
+        else:
+            continue
+        return value, rest if value in LANGUAGES else list(args)
+    return None, list(args)
 
 
 class LocalizedGroup(click.Group):
@@ -152,8 +156,8 @@ class LocalizedGroup(click.Group):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        argv = list(sys.argv[1:] if args is None else args)
-        chosen = language_in(argv)
+        # --lang may stand anywhere (`collusion history alerts X --lang en`).
+        chosen, argv = language_in(list(sys.argv[1:] if args is None else args))
         if chosen not in LANGUAGES:  # none given, or a wrong one click will refuse
             chosen = None
             try:
@@ -189,5 +193,6 @@ def lang_option(func: Any) -> Any:
         type=click.Choice(LANGUAGES),
         expose_value=False,
         is_eager=True,
-        help=f"Language of messages, logs and query output: zh (default) or en (also ${LANG_ENV}).",
+        help="Language of messages, logs and query output: zh (default) or en; "
+        f"anywhere on the command line (also ${LANG_ENV}).",
     )(func)

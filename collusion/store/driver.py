@@ -53,7 +53,7 @@ class GuardedCursor(sqlite3.Cursor):
     fetchall = _guarded(sqlite3.Cursor.fetchall)
     __next__ = _guarded(sqlite3.Cursor.__next__)
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[Any]:  # type: ignore[override]
         """Rows fetched in guarded batches, iterated in C: no Python call per row."""
         batches = iter(functools.partial(self.fetchmany, ROW_BATCH), [])
         return itertools.chain.from_iterable(batches)
