@@ -286,18 +286,21 @@ def test_the_cron_line_delivers_by_the_toml_file_and_logs_in_beijing_time(tmp_pa
     assert (srv / "outbox" / "住建局" / "OPS-1.json").is_file()
     first = log_lines(srv / "nightly.log")
     assert {m["offset"] for m in first} == {"+08:00"}
-    assert [m["tag"] for m in first] == ["scanned", "run", "run"]
+    assert [m["tag"] for m in first] == ["scanned", "rings", "run", "run"]
     assert first[0]["text"].startswith("OPS-1（OPS-1）：")
-    assert "扫描了 1 个项目文件夹中的 1 个" in first[1]["text"]
-    assert first[2]["text"].startswith(f"运行摘要：{srv / 'reports' / 'runs'}")
+    assert first[1]["text"].startswith("围标团伙搜索：")
+    assert "扫描了 1 个项目文件夹中的 1 个" in first[2]["text"]
+    assert first[3]["text"].startswith(f"运行摘要：{srv / 'reports' / 'runs'}")
     summary = json.loads((srv / "reports" / "runs" / "latest.json").read_text(encoding="utf-8"))
     assert summary["started_at"].endswith("+08:00") and summary["finished_at"].endswith("+08:00")
     # The same run in English and UTC: the tags stay, so one grep serves both.
     env.update(COLLUSION_LANG="en", COLLUSION_TZ="UTC")
     subprocess.run(["sh", "-c", command], env=env, check=True, timeout=600)
     second = log_lines(srv / "nightly.log")[len(first) :]
-    assert [(m["offset"], m["tag"]) for m in second] == [("+00:00", "run")] * 2
-    assert second[0]["text"] == "nothing new: 1 project folder(s) unchanged since the last run"
+    assert [m["tag"] for m in second] == ["rings", "run", "run"]
+    assert {m["offset"] for m in second} == {"+00:00"}
+    assert second[0]["text"].startswith("ring search: ")
+    assert second[1]["text"] == "nothing new: 1 project folder(s) unchanged since the last run"
     assert all(m["tag"] in TAGS for m in first + second)
 
 
