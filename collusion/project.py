@@ -93,7 +93,7 @@ def load_project(
         _read_named_input(root_path, given, default, errors)
         for given, default in ((companies, COMPANIES_FILE), (relations, RELATIONS_FILE))
     )
-    bidder_meta = meta.get("bidders") if isinstance(meta.get("bidders"), dict) else {}
+    bidder_meta = _named_bidders(meta)
     winner, date = _winner(meta, bidder_files, errors), _opening_date(meta, errors)
     return ProjectInput(
         root=str(root_path),
@@ -128,6 +128,12 @@ def _read_named_input(
         return None
     data = _read_input_bytes(root, shown, errors, path)
     return InputFile(shown, data) if data is not None else None
+
+
+def _named_bidders(meta: dict[str, Any]) -> dict[Any, Any]:
+    """project.json's ``bidders`` object (empty when absent or not an object)."""
+    named = meta.get("bidders")
+    return named if isinstance(named, dict) else {}
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -344,7 +350,7 @@ def _missing_bidders(
     meta: dict[str, Any], bidder_files: dict[str, tuple[str, ...]]
 ) -> list[dict[str, Any]]:
     """Bidders project.json names that have no folder under bids/."""
-    named = meta.get("bidders") if isinstance(meta.get("bidders"), dict) else {}
+    named = _named_bidders(meta)
     missing = sorted(str(b) for b in named if str(b) not in bidder_files)
     return [
         {

@@ -457,15 +457,14 @@ def find_in_block(
             continue  # an account without a bank named nearby is too often something else
         # The person it was written with, else a role in its label
         # (委托代理人身份证号码：…).
-        role = next((p[1] for p in people if p[2] <= m.start < p[3]), None) or canonical_role(
-            text[max(m.start - LABEL_WINDOW, 0) : m.start]
-        )
+        written_with = next((p[1] for p in people if p[2] <= m.start < p[3]), None)
+        label_role = written_with or canonical_role(text[max(m.start - LABEL_WINDOW, 0) : m.start])
         found.append(
             Found(
                 m.kind,
                 m.value,
                 m.raw,
-                role,
+                label_role,
                 block.page,
                 block.index,
                 quote(m.start, m.end),

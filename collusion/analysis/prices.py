@@ -472,6 +472,8 @@ def progressions(
 
 SCREEN_NAMES = ("cv", "spread", "diffp", "rd", "skewness", "kurtosis", "ks")
 SCREEN_DECIMALS = 6
+# One screen: its value, or None with the reason it could not be computed.
+Screen = dict[str, float | str | None]
 
 
 def _sample_sd(xs: Sequence[float]) -> float:
@@ -479,7 +481,7 @@ def _sample_sd(xs: Sequence[float]) -> float:
     return math.sqrt(sum((x - mean) ** 2 for x in xs) / (len(xs) - 1))
 
 
-def screens(prices: Iterable[float], min_bids: int) -> dict[str, dict[str, object]]:
+def screens(prices: Iterable[float], min_bids: int) -> dict[str, Screen]:
     """The bid-rigging screens over one project's bids, each with its value or why not.
 
     Over the bids sorted b1 <= ... <= bn, with s the sample standard deviation
@@ -501,9 +503,9 @@ def screens(prices: Iterable[float], min_bids: int) -> dict[str, dict[str, objec
     """
     bids = sorted(float(p) for p in prices)
     n = len(bids)
-    result: dict[str, dict[str, object]] = {}
+    result: dict[str, Screen] = {}
 
-    def unavailable(reason: str) -> dict[str, object]:
+    def unavailable(reason: str) -> Screen:
         return {"value": None, "reason": reason}
 
     if n < min_bids:
@@ -535,6 +537,7 @@ def screens(prices: Iterable[float], min_bids: int) -> dict[str, dict[str, objec
         cdf = [(b - b1) / (bn - b1) for b in bids]
         result["ks"] = {"value": max(max((i + 1) / n - f, f - i / n) for i, f in enumerate(cdf))}
     for entry in result.values():
-        if entry["value"] is not None:  # six decimals: stable, readable report values
-            entry["value"] = round(float(entry["value"]), SCREEN_DECIMALS)
+        value = entry["value"]
+        if isinstance(value, (int, float)):  # six decimals: stable, readable report values
+            entry["value"] = round(float(value), SCREEN_DECIMALS)
     return {name: result[name] for name in SCREEN_NAMES}

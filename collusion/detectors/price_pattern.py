@@ -29,6 +29,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import combinations
+from typing import Any
 
 from collusion import basis
 from collusion.analysis.bills import BoqComparison, BoqItem, compare_boq, parse_boq
@@ -129,11 +130,24 @@ def _most_stated(stated: list[tuple[str, PriceFinding]]) -> tuple[str, PriceFind
 # --- project indicators ------------------------------------------------------------------
 
 
+def _mismatch(file: str, f: PriceFinding) -> dict[str, Any]:
+    """One place where the numeric and the uppercase amount disagree (so both are there)."""
+    assert f.numeric is not None and f.uppercase is not None
+    return {
+        "file": file,
+        "page": f.page,
+        "numeric": float(f.numeric),
+        "uppercase": float(f.uppercase),
+        "uppercase_text": f.uppercase_raw,
+        "excerpt": f.excerpt,
+    }
+
+
 def project_indicators(ctx: ScanContext) -> dict:
     """The project's price screens for ``indicators.prices``, with every bid price used."""
     settings = _settings(ctx)
     prices = bid_prices(ctx)
-    known = [p for p in prices.values() if p.price is not None]
+    known = [p.price for p in prices.values() if p.price is not None]
     ceiling = ceiling_price(ctx)
     return {
         "note": INDICATOR_NOTE,
@@ -142,7 +156,7 @@ def project_indicators(ctx: ScanContext) -> dict:
         "ceiling": None
         if ceiling is None
         else {"price": float(ceiling.price), "page": ceiling.page, "excerpt": ceiling.excerpt},
-        "screens": screens([float(p.price) for p in known], settings.min_bids_for_screens),
+        "screens": screens([float(price) for price in known], settings.min_bids_for_screens),
         "prices": [
             {
                 "bidder": p.bidder,
@@ -157,17 +171,7 @@ def project_indicators(ctx: ScanContext) -> dict:
                     if ceiling and p.price is not None and ceiling.price > 0
                     else None
                 ),
-                "amount_mismatches": [
-                    {
-                        "file": file,
-                        "page": f.page,
-                        "numeric": float(f.numeric),
-                        "uppercase": float(f.uppercase),
-                        "uppercase_text": f.uppercase_raw,
-                        "excerpt": f.excerpt,
-                    }
-                    for file, f in p.mismatches
-                ],
+                "amount_mismatches": [_mismatch(file, f) for file, f in p.mismatches],
             }
             for p in sorted(prices.values(), key=lambda p: p.bidder)
         ],
@@ -245,7 +249,7 @@ class PriceChance:
     def of(cls, values: list[Decimal]) -> PriceChance:
         positive = [v for v in values if v > 0] or [Decimal(1)]
         spread = max(positive) - min(positive)
-        mean = sum(positive) / len(positive)
+        mean = sum(positive, Decimal(0)) / len(positive)
         # A tight cluster still spreads over at least a thousandth of its value.
         spread = max(spread, mean / 1000, Decimal(1))
         return cls(len(values), spread, resolution_of(positive), mean)
@@ -315,6 +319,12 @@ def _yuan(value: Decimal) -> str:
     return f"{value:,.2f}元"
 
 
+def _priced(p: BidPrice) -> Decimal:
+    """The price of a bid in an alert: alerts are only made from bids with a price."""
+    assert p.price is not None, p.bidder
+    return p.price
+
+
 def _price_evidence(
     ctx: ScanContext,
     bidders: tuple[str, ...],
@@ -333,14 +343,14 @@ def _price_evidence(
                     section=titles.get((bidder, p.file, p.finding.index)),
                     excerpt=p.finding.excerpt,
                     field="bid_price",
-                    value=_yuan(p.price),
+                    value=_yuan(_priced(p)),
                     paragraph=p.finding.index,
                 )
             )
         else:
             evidence.append(
                 Evidence(
-                    bidder=bidder, file="project.json", field="bid_price", value=_yuan(p.price)
+                    bidder=bidder, file="project.json", field="bid_price", value=_yuan(_priced(p))
                 )
             )
     return tuple(evidence)
@@ -359,7 +369,7 @@ def _identical_alert(
     Bidders often bid 最高投标限价 x (1 - a round rate) or a round sum, and two
     honest bidders can pick the same one.
     """
-    price = prices[group[0]].price
+    price = _priced(prices[group[0]])
     rate = (
         discount(
             price, control.price, settings.ratio_decimals, money(settings.progression_abs_tolerance)
@@ -508,17 +518,14 @@ def _boq_alerts(
         )
         # One priced bill per pair is one fact, whatever it shows: its lines
         # (as text too) are what the alert covers.
-        fact = {
-            "key": f"boq:{a}|{b}",
-            "covers": frozenset((f, i.index) for x in (a, b) for f, i in boqs[x]),
-        }
+        key = f"boq:{a}|{b}"
+        covers = frozenset((f, i.index) for x in (a, b) for f, i in boqs[x])
         alert = _unit_price_alert(ctx, a, b, comparison, settings, files, titles)
         if alert is not None:
-            alerts.append(replace(alert, **fact))
+            alerts.append(replace(alert, key=key, covers=covers))
         if comparison.shared_errors:
-            alerts.append(
-                replace(_error_alert(ctx, a, b, comparison, settings, files, titles), **fact)
-            )
+            error = _error_alert(ctx, a, b, comparison, settings, files, titles)
+            alerts.append(replace(error, key=key, covers=covers))
     return alerts
 
 
@@ -651,7 +658,7 @@ def _error_alert(
                     "key": x.key,
                     "quantity": float(x.quantity),
                     "unit_price": [float(x.unit_price), float(y.unit_price)],
-                    "total": [float(x.total), float(y.total)],
+                    "total": [_amount(x.total), _amount(y.total)],
                 }
                 for x, y in shared
             ],
@@ -660,3 +667,7 @@ def _error_alert(
             a, b, shared, settings, files, titles, ctx.settings.excerpt_chars, "arithmetic_error"
         ),
     )
+
+
+def _amount(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from itertools import combinations
+from typing import Any
 
 from collusion import basis
 from collusion.analysis.identifier_patterns import (
@@ -143,12 +144,13 @@ def _number_alert(
     deposit = any(f.deposit for occ in by_bidder.values() for _, f in occ)
     severity, score = _strength(kind, deposit, settings)
     first = by_bidder[bidders[0]][0][1]
-    details = {
+    named = {b: sorted({name for name, _ in names.get(b, ())}) for b in bidders}
+    details: dict[str, Any] = {
         "field": kind,
         "label": IDENTIFIER_LABELS[kind],
         "value": value,
         "roles": roles,
-        "names": {b: sorted({name for name, _ in names.get(b, ())}) for b in bidders},
+        "names": named,
         "carriers": len(bidders),
         "project_bidders": len(ctx.bidders),
     }
@@ -164,9 +166,7 @@ def _number_alert(
         ),
         bidders=bidders,
         basis=_basis(kind, roles),
-        summary=_number_summary(
-            ctx, kind, first.raw, bidders, roles, details["names"], first.bank, deposit
-        ),
+        summary=_number_summary(ctx, kind, first.raw, bidders, roles, named, first.bank, deposit),
         details=details,
         evidence=_evidence(by_bidder, bidders, settings, titles),
         key=fact_key(value, kind),

@@ -211,20 +211,20 @@ def _extract_by_format(
             ocr_pages=ocr_pages,
         )
     if fmt == "docx":
-        content = read_docx(Path(rel), rel, settings, data=data)
-        chars = sum(len(b.text) for b in content.blocks)
+        doc = read_docx(Path(rel), rel, settings, data=data)
+        chars = sum(len(b.text) for b in doc.blocks)
         status = "ok" if chars else "no_text"
         error = None if chars else "DOCX 正文没有文字"
         return ExtractedFile(
             rel,
             sha,
             "docx",
-            content.pages,
+            doc.pages,
             chars,
             status,
-            _join(note, *content.notes, error),
-            content.blocks,
-            content.signatures,
+            _join(note, *doc.notes, error),
+            doc.blocks,
+            doc.signatures,
         )
     if fmt in READERS:
         return _from_content(rel, sha, fmt, READERS[fmt](rel, data, settings), note)

@@ -148,7 +148,7 @@ def alert_dict(alert: Alert) -> dict[str, Any]:
 
 
 def file_entry(file: ExtractedFile) -> dict[str, Any]:
-    entry = {
+    entry: dict[str, Any] = {
         "path": file.path,
         "sha256": file.sha256,
         "format": file.format,
@@ -268,7 +268,10 @@ def build_report(
         A JSON-ready dict valid against ``report.schema.json``.
     """
     groups = with_company_links(flagged_groups(pairs), alerts)
-    all_files = [(b.id, f) for b in bidders for f in b.files] + [(None, f) for f in tender_files]
+    all_files: list[tuple[str | None, ExtractedFile]] = [
+        (b.id, f) for b in bidders for f in b.files
+    ]
+    all_files += [(None, f) for f in tender_files]
     errors = error_entries(project, all_files)
     moment = (generated_at or datetime.now(UTC)).astimezone(UTC)
     return {

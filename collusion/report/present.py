@@ -28,6 +28,11 @@ def as_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def as_mapping(value: Any) -> Mapping[str, Any]:
+    """A report field that should be an object, or an empty one."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def score_value(value: Any) -> float:
     """A score as a float for sorting; anything not a number counts as 0."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
@@ -120,7 +125,7 @@ def tender_files(report: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def bidder_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for raw in list_of(report, "bidders"):
         if not isinstance(raw, Mapping):
             continue
@@ -158,7 +163,7 @@ def problem_rows(report: Mapping[str, Any], bidders: list[dict[str, Any]]) -> li
     for owner_id, files in owners:
         for f in files:
             if not f["ok"]:
-                row = {
+                row: dict[str, str] = {
                     "file": f["path"],
                     "bidder": owner_id,
                     "status": f["status_label"],
@@ -171,9 +176,9 @@ def problem_rows(report: Mapping[str, Any], bidders: list[dict[str, Any]]) -> li
         if not isinstance(err, Mapping):
             continue
         path, reason = as_text(err.get("file")), as_text(err.get("error")) or "—"
-        row = by_path.get(path)
-        if row is not None and row["reason"] in (reason, row["status"]):
-            row["reason"] = reason  # the same problem, told by errors in more words
+        known = by_path.get(path)
+        if known is not None and known["reason"] in (reason, known["status"]):
+            known["reason"] = reason  # the same problem, told by errors in more words
             continue
         rows.append(
             {

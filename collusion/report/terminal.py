@@ -10,6 +10,7 @@ from collusion.basis import DISCLAIMER
 from collusion.labels import KIND_LABELS
 from collusion.report.present import (
     SEVERITY_ORDER,
+    as_mapping,
     format_score,
     group_mark,
     score_value,
@@ -23,10 +24,6 @@ _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\
 
 def _clean(value: Any) -> str:
     return _UNPRINTABLE.sub(" ", "" if value is None else str(value)).strip()
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
 
 
 def _bidder(bidder_id: str, names: Mapping[str, str]) -> str:
@@ -63,9 +60,10 @@ def format_terminal_summary(report: Mapping[str, Any]) -> str:
             members = sorted(_clean(b) for b in pair.get("bidders") or [])
             kinds: dict[str, int] = {}
             for alert_id in pair.get("alerts") or []:
-                alert = alerts.get(_clean(alert_id))
-                if alert is not None:
-                    label = KIND_LABELS.get(alert.get("kind"), _clean(alert.get("kind")))
+                found = alerts.get(_clean(alert_id))
+                if found is not None:
+                    kind = _clean(found.get("kind"))
+                    label = KIND_LABELS.get(kind, kind)
                     kinds[label] = kinds.get(label, 0) + 1
             kind_text = "、".join(f"{k}×{n}" if n > 1 else k for k, n in kinds.items())
             lines.append(
@@ -80,8 +78,8 @@ def format_terminal_summary(report: Mapping[str, Any]) -> str:
     if links:
         lines.append(f"投标人之间的企业关联 {len(links)} 条：")
         for alert in sorted(links, key=lambda a: _clean(a.get("id"))):
-            details = _mapping(alert.get("details"))
-            via = _mapping(details.get("via"))
+            details = as_mapping(alert.get("details"))
+            via = as_mapping(details.get("via"))
             linked = " ↔ ".join(_bidder(_clean(b), names) for b in alert.get("bidders") or [])
             label = _clean(details.get("label")) or _clean(details.get("link"))
             lines.append(
@@ -91,7 +89,7 @@ def format_terminal_summary(report: Mapping[str, Any]) -> str:
     if groups:
         lines.append(f"关联组 {len(groups)} 个：")
         for index, group in enumerate(groups):
-            members = "、".join(sorted(_clean(b) for b in group.get("bidders") or []))
+            group_members = "、".join(sorted(_clean(b) for b in group.get("bidders") or []))
             related = sorted(
                 {
                     _clean(x.get("label"))
@@ -100,7 +98,7 @@ def format_terminal_summary(report: Mapping[str, Any]) -> str:
                 }
             )
             lines.append(
-                f"  {group_mark(index)}  {members}  分值 {format_score(group.get('score'))}"
+                f"  {group_mark(index)}  {group_members}  分值 {format_score(group.get('score'))}"
                 + (f"  企业关联：{'、'.join(related)}" if related else "")
             )
     problems = unanalysed_files(report)

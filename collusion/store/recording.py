@@ -311,7 +311,7 @@ def _section_rows(ctx: Any, project_id: str, text: TextFingerprints) -> list[dic
 def _section_bands(ctx: Any, text: TextFingerprints) -> list[list[int] | None]:
     """Each section's LSH band keys, in ``_section_rows`` order, from the
     MinHashes the scan made (not from their bytes: no second decoding)."""
-    bands = []
+    bands: list[list[int] | None] = []
     for bidder_id, section in _owned_sections(ctx):
         found = text.prints.get((bidder_id, section.file, section.ordinal))
         if found is None or found.minhash is None:
@@ -336,7 +336,7 @@ def _number_sections(
     the bucket is recorded in ``common_bands``.
     """
     ids = _new_section_ids(db, len(rows["sections"]))
-    owned = []  # (key, section id, project id): one row of section_bands each
+    owned: list[tuple[int, int, str]] = []  # (key, section id, project id): a section_bands row
     for number, row, keys in zip(ids, rows["sections"], bands, strict=True):
         row["id"] = number
         owned.extend((key, number, row["project_id"]) for key in keys or ())

@@ -181,7 +181,7 @@ def save_rings(db: Any, groups: Sequence[dict[str, Any]]) -> None:
 
 
 def ring_leads(
-    db: Any, project_id: str, bidders: Sequence[tuple[str, str | None]]
+    db: Any, project_id: str, bidders: Sequence[tuple[str, str | None, str | None]]
 ) -> list[RingLead]:
     """The stored groups holding two or more of a project's bidders, one lead per pair.
 

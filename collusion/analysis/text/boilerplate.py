@@ -80,28 +80,29 @@ class ShingleCounts(Mapping[int, int]):
     """How many bidders hold each shingle, as two sorted arrays (a dict of a
     project's millions of shingles would take hundreds of megabytes)."""
 
-    def __init__(self, keys: np.ndarray, counts: np.ndarray) -> None:
-        self.keys = keys  # sorted distinct shingles (uint32)
+    def __init__(self, shingles: np.ndarray, counts: np.ndarray) -> None:
+        # Not ``keys``: that would hide Mapping.keys().
+        self.shingles = shingles  # sorted distinct shingles (uint32)
         self.counts = counts  # bidders holding each
 
-    def lookup(self, shingles: np.ndarray) -> np.ndarray:
+    def lookup(self, wanted: np.ndarray) -> np.ndarray:
         """The count of each shingle of an array, 0 for those not held."""
-        if not len(self.keys):
-            return np.zeros(len(shingles), dtype=self.counts.dtype)
-        at = np.searchsorted(self.keys, shingles).clip(0, len(self.keys) - 1)
-        return np.where(self.keys[at] == shingles, self.counts[at], 0)
+        if not len(self.shingles):
+            return np.zeros(len(wanted), dtype=self.counts.dtype)
+        at = np.searchsorted(self.shingles, wanted).clip(0, len(self.shingles) - 1)
+        return np.where(self.shingles[at] == wanted, self.counts[at], 0)
 
     def __getitem__(self, shingle: int) -> int:
-        at = int(np.searchsorted(self.keys, shingle))
-        if at < len(self.keys) and int(self.keys[at]) == shingle:
+        at = int(np.searchsorted(self.shingles, shingle))
+        if at < len(self.shingles) and int(self.shingles[at]) == shingle:
             return int(self.counts[at])
         raise KeyError(shingle)
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self.keys.tolist())
+        return iter(self.shingles.tolist())
 
     def __len__(self) -> int:
-        return len(self.keys)
+        return len(self.shingles)
 
 
 def sorted_array(shingles: Iterable[int]) -> np.ndarray:
@@ -187,13 +188,13 @@ def build_boilerplate(
         tender_shingles.update(shingle_hashes(normalize(section.text).text, settings.shingle_chars))
     df = bidder_counts(prepared)
     cutoff = common_cutoff(len(df.bidders), settings)
-    common = frozenset(df.keys[df.counts >= cutoff].tolist())
+    common = frozenset(df.shingles[df.counts >= cutoff].tolist())
     reference = (
         reference_shingles(settings.shingle_chars)
         if settings.use_reference_boilerplate
         else frozenset()
     )
-    shared = df.keys[df.counts >= 2].tolist()
+    shared = df.shingles[df.counts >= 2].tolist()
     past = history_hits(history, shared)
     removed = sorted_array(frozenset(tender_shingles) | common | reference | past)
     groups = find_group_copies(prepared, removed, settings)
@@ -214,8 +215,8 @@ class _BidderCounts:
     bidders: tuple[str, ...]
 
     @property
-    def keys(self) -> np.ndarray:
-        return self.table.keys
+    def shingles(self) -> np.ndarray:
+        return self.table.shingles
 
     @property
     def counts(self) -> np.ndarray:

@@ -171,6 +171,7 @@ def page_at(section: Section, offset: int) -> tuple[int | None, int]:
     for block in section.blocks:
         starts.append(pos)
         pos += len(block.text) + 1
-    i = max(0, bisect_right(starts, offset) - 1)
-    block = section.blocks[i] if section.blocks else None
-    return (block.page if block else None, block.index if block else 0)
+    if not section.blocks:
+        return (None, 0)
+    block = section.blocks[max(0, bisect_right(starts, offset) - 1)]
+    return (block.page, block.index)

@@ -47,7 +47,7 @@ def fingerprint_project(
     """Every bidder and tender section's print, and the project's common text."""
     layers = sorted_array(boiler.tender | boiler.common | boiler.reference)
     recipe = minhash.recipe(settings.shingle_chars, SHINGLE_HASH_SEED)
-    prints = {
+    prints: dict[tuple[str | None, str, int], SectionPrint] = {
         (p.bidder, p.section.file, p.section.ordinal): section_print(
             p.unique[~members(p.unique, layers)].tolist(), len(p.norm.text), recipe
         )

@@ -126,7 +126,8 @@ def holder_sets(
     order = np.lexsort((holders, shingles))
     shingles, holders = shingles[order], holders[order]
     keys, starts, counts = np.unique(shingles, return_index=True, return_counts=True)
-    all_keys, all_sets, sets = [_empty_keys()], [np.zeros(0, dtype=np.int64)], []
+    all_keys, all_sets = [_empty_keys()], [np.zeros(0, dtype=np.int64)]
+    sets: list[tuple[int, ...]] = []
     for k in np.unique(counts[counts >= min_holders]).tolist():
         chosen = counts == k
         matrix = holders[starts[chosen][:, None] + np.arange(k)[None, :]]

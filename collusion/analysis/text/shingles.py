@@ -124,7 +124,7 @@ class Prepared:
     bidder: str
     section: Section
     norm: Normalized
-    hashes: Sequence[int]  # the shingle hash at each normalized position
+    hashes: array[int]  # array("I"): the shingle hash at each normalized position
     unique: np.ndarray  # the distinct hashes, sorted (uint32)
     params: ParamColumns  # technical parameters, offsets in section.text
 
@@ -145,7 +145,7 @@ class SectionPrep:
     """Stage 1 of one section, made wherever its file was read."""
 
     norm: Normalized
-    hashes: array  # array("I"): the shingle hash at each normalized position
+    hashes: array[int]  # array("I"): the shingle hash at each normalized position
     unique: np.ndarray
     params: ParamColumns
 

@@ -203,7 +203,7 @@ def _pair_held(
     the two bidders of each (indexes into the sorted bidder ids, first < second)."""
     names = {b: n for n, b in enumerate(sorted({p.bidder for p in prepared}))}
     table = boiler.bidder_df
-    two = table.keys[table.counts == 2]
+    two = table.shingles[table.counts == 2]
     two = two[~_members(two, boiler.removed_array)]
     shingles: list[np.ndarray] = []
     owners: list[np.ndarray] = []

@@ -24,6 +24,7 @@ from collusion.report.html.links import link_graph
 from collusion.report.present import (
     SEVERITY_ORDER,
     alert_sort_key,
+    as_mapping,
     as_text,
     field_label,
     format_number,
@@ -325,7 +326,7 @@ def alert_view(
 
 def _link_rows(details: Mapping[str, Any]) -> list[dict[str, str]]:
     """A company link's kind, entity and legal note, in Chinese."""
-    via = details.get("via") if isinstance(details.get("via"), Mapping) else {}
+    via = as_mapping(details.get("via"))
     rows = [
         {
             "name": "关联类型",

@@ -291,7 +291,7 @@ def _matrix(bidders: list[dict[str, Any]], pairs: list[dict[str, Any]]) -> dict[
     }
     rows = []
     for row in bidders:
-        cells = []
+        cells: list[dict[str, Any]] = []
         for col in bidders:
             if row["id"] == col["id"]:
                 cells.append({"kind": "self"})
