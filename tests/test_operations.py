@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import uuid
@@ -138,6 +139,77 @@ def test_history_queries_on_a_read_only_sqlite_file(tmp_path):
             store.open_db(db).close()
         assert_queries_answer(db)
     assert folder_state(db.parent) == before
+
+
+# Root ignores file modes through these capabilities; without them (uid 0
+# still, so the interpreter under /root stays readable) chmod binds it too.
+DROP_DAC = ("setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner,-linux_immutable")
+
+
+def bound_by_file_modes(argv: list[str]) -> list[str]:
+    """``argv`` run so that file modes bind it, as they bind any user but root."""
+    if os.geteuid() != 0:
+        return argv
+    if not shutil.which(DROP_DAC[0]):
+        pytest.skip("running as root and setpriv is missing: chmod would not bind the commands")
+    return [*DROP_DAC, *argv]
+
+
+def test_history_queries_on_a_chmod_444_file_in_a_chmod_555_folder(tmp_path):
+    """`chmod 444` on the history and `chmod 555` on its folder, as an administrator
+    hands a copy to a regulator: the commands (a real process each) answer and
+    leave every byte and mode as it was."""
+    db = tmp_path / "history" / "history.db"
+    scanned_history(tmp_path, db)
+    db.chmod(0o444)
+    db.parent.chmod(0o555)
+    before = {p.name: (p.stat().st_mode, p.read_bytes()) for p in db.parent.iterdir()}
+    collusion = str(Path(sys.executable).parent / "collusion")
+    env = {k: v for k, v in os.environ.items() if k not in ("COLLUSION_DB", "COLLUSION_LANG")}
+    try:
+        # The modes really bind these processes: appending to the file fails.
+        append = [sys.executable, "-c", "import sys; open(sys.argv[1], 'ab')", str(db)]
+        refused = subprocess.run(bound_by_file_modes(append), capture_output=True, text=True)
+        assert refused.returncode != 0 and "PermissionError" in refused.stderr
+        alerts = subprocess.run(
+            bound_by_file_modes([collusion, "history", "alerts", "OPS-1", "--db", str(db)]),
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert alerts.returncode == 0, alerts.stderr
+        assert re.search(
+            r"^A\d{4}  高  特征码相同（shared_signature）  b01,b02  ", alerts.stdout, re.M
+        )
+        seen = subprocess.run(
+            bound_by_file_modes(
+                [
+                    collusion,
+                    "history",
+                    "seen",
+                    MACHINE_CODE,
+                    "--field",
+                    "machine_code",
+                    "--db",
+                    str(db),
+                ]
+            ),
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert seen.returncode == 0, seen.stderr
+        assert [line.split("  ")[1] for line in seen.stdout.splitlines()] == [
+            "b01（中山市b01建设有限公司）",
+            "b02（中山市b02建设有限公司）",
+        ]
+        after = {p.name: (p.stat().st_mode, p.read_bytes()) for p in db.parent.iterdir()}
+        assert after == before
+    finally:
+        db.parent.chmod(0o755)
+        db.chmod(0o644)
 
 
 def test_history_queries_leave_a_writable_sqlite_history_as_it_was(tmp_path):
