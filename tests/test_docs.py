@@ -124,7 +124,13 @@ def test_readme_opens_with_the_two_commands_ci_runs():
     blocks = re.findall(r"```sh\n(.*?)\n```", README.read_text(encoding="utf-8"), re.S)
     assert blocks[:2] == [SCAN_COMMAND, TEST_COMMAND]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").replace("pip install -q", "pip install")
-    assert TEST_COMMAND in ci
+    # CI installs as the README says, then runs make check, whose last step is
+    # the README's last word, pytest (after ruff, the format check and mypy).
+    install, test = TEST_COMMAND.rsplit(" && ", 1)
+    assert install in ci and re.search(r"&& make check$", ci, re.M)
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^check: lint format-check types test$", makefile, re.M)
+    assert re.search(rf"^test:\n\t(\$\(PYTHON\) -m )?{test}$", makefile, re.M)
     assert "collusion scan sample_bids/road-2026-017 --output" in ci
 
 
