@@ -104,11 +104,11 @@ def test_history_seen_answers_for_a_person_and_a_credit_code(tmp_path, history_t
     assert by_code.exit_code == 0, by_code.output
     lines = by_code.output.splitlines()
     assert (
-        f"P-2025-1  b01 ({NAMES['b01']})  company_relations.csv line 2  shareholder=中山市宏达控股有限公司 60%"
+        f"P-2025-1  b01（{NAMES['b01']}）  company_relations.csv 第 2 行  shareholder=中山市宏达控股有限公司 60%"
         in lines
     )
     assert (
-        f"P-2025-1  b02 ({NAMES['b02']})  company_relations.csv line 3  shareholder=中山市宏达控股有限公司 80%"
+        f"P-2025-1  b02（{NAMES['b02']}）  company_relations.csv 第 3 行  shareholder=中山市宏达控股有限公司 80%"
         in lines
     )
     by_person = runner.invoke(main, ["history", "seen", PEOPLE[0], "--db", target, "--json"])
@@ -120,4 +120,4 @@ def test_history_seen_answers_for_a_person_and_a_credit_code(tmp_path, history_t
     by_name = runner.invoke(main, ["history", "seen", "孙八", "--db", target])
     assert "shareholder=孙八 100%" in by_name.output
     nobody = runner.invoke(main, ["history", "seen", "无此人", "--db", target])
-    assert nobody.output.strip() == "无此人 has not been seen"
+    assert nobody.output.strip() == "历史库中没有见过 无此人"

@@ -130,7 +130,7 @@ def test_without_regions_the_report_warns(tmp_path):
 
 def test_rings_on_a_missing_or_empty_history(tmp_path):
     code, out = run("history", "rings", "--db", tmp_path / "none.db")
-    assert code == 1 and "no history database" in out
+    assert code == 1 and "处没有历史库" in out
     store.open_db(tmp_path / "empty.db").close()
     report = rings_json(tmp_path / "empty.db", tmp_path)
     assert report["groups"] == [] and report["companies"] == []
