@@ -29,7 +29,10 @@ SUMMARY_MAX_ITEMS = 10  # pairs and groups named in the summary; the rest are in
 
 def load_schema() -> dict[str, Any]:
     """The JSON Schema of the report, shipped in the package."""
-    return json.loads(resources.files("collusion.report").joinpath(SCHEMA_FILE).read_text("utf-8"))
+    schema: dict[str, Any] = json.loads(
+        resources.files("collusion.report").joinpath(SCHEMA_FILE).read_text("utf-8")
+    )
+    return schema
 
 
 def read_report(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -191,8 +194,8 @@ def project_summary(
     bidders: list[Bidder],
     alerts: list[Alert],
     pairs: list[PairScore],
-    groups: list[dict],
-    errors: list[dict],
+    groups: list[dict[str, Any]],
+    errors: list[dict[str, Any]],
 ) -> str:
     """One paragraph in Chinese for the regulator."""
     files = sum(len(b.files) for b in bidders)
@@ -220,7 +223,7 @@ def project_summary(
     return text + f"{len(flagged)} 对投标人建议移交核查：{pair_text}。关联投标人组：{group_text}。"
 
 
-def _bidder_problems(bidders: list[Bidder], errors: list[dict]) -> str:
+def _bidder_problems(bidders: list[Bidder], errors: list[dict[str, Any]]) -> str:
     """Bidders without files or without a folder, and a project with nothing
     to compare, said in the summary (they are in errors too)."""
     notes = []
@@ -247,7 +250,7 @@ def build_report(
     pairs: list[PairScore],
     *,
     score_settings: ScoreSettings | None = None,
-    ignored_signatures: list[dict] | None = None,
+    ignored_signatures: list[dict[str, Any]] | None = None,
     indicators: dict[str, Any] | None = None,
     generated_at: datetime | None = None,
 ) -> dict[str, Any]:
@@ -315,7 +318,7 @@ def build_report(
     }
 
 
-def with_company_links(groups: list[dict], alerts: list[Alert]) -> list[dict]:
+def with_company_links(groups: list[dict[str, Any]], alerts: list[Alert]) -> list[dict[str, Any]]:
     """Each group with the company_link alerts among its members, if any."""
     out = []
     for group in groups:
