@@ -155,14 +155,15 @@ def bound_by_file_modes(argv: list[str]) -> list[str]:
     return [*DROP_DAC, *argv]
 
 
-def test_history_queries_on_a_chmod_444_file_in_a_chmod_555_folder(tmp_path):
-    """`chmod 444` on the history and `chmod 555` on its folder, as an administrator
-    hands a copy to a regulator: the commands (a real process each) answer and
-    leave every byte and mode as it was."""
+@pytest.mark.parametrize("folder_mode", [0o555, 0o755], ids=["folder 555", "folder 755"])
+def test_history_queries_on_a_chmod_444_file(tmp_path, folder_mode):
+    """`chmod 444` on the history, in a read-only folder or a writable one, as an
+    administrator hands a copy to a regulator: the commands (a real process
+    each) answer and leave every byte, mode and file of the folder as it was."""
     db = tmp_path / "history" / "history.db"
     scanned_history(tmp_path, db)
     db.chmod(0o444)
-    db.parent.chmod(0o555)
+    db.parent.chmod(folder_mode)
     before = {p.name: (p.stat().st_mode, p.read_bytes()) for p in db.parent.iterdir()}
     collusion = str(Path(sys.executable).parent / "collusion")
     env = {k: v for k, v in os.environ.items() if k not in ("COLLUSION_DB", "COLLUSION_LANG")}

@@ -211,6 +211,14 @@ def _open_for_reading(target: Path | str) -> Any:
         raise StoreError(_no_history(target))
     _check_existing(target)
     address = target.resolve().as_uri()
+    # With no -wal file beside it no connection is open on the history, and
+    # every committed row is in the file itself. A reader that may not write
+    # the file then reads it as it stands: a WAL reader would leave its own
+    # -shm and -wal files beside it (in a folder it cannot write it cannot
+    # make them at all), and a -shm file the nightly run's account cannot
+    # write would stop that run's writes.
+    if not Path(f"{target}-wal").exists() and not os.access(target, os.W_OK):
+        return _read_sqlite(f"{address}?mode=ro&immutable=1", target, where)
     try:
         return _read_sqlite(f"{address}?mode=ro", target, where)
     except SchemaMismatch:
