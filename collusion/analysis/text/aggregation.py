@@ -22,6 +22,7 @@ from collusion.analysis.text.boilerplate import (
     Boilerplate,
     members,
 )
+from collusion.analysis.text.meaning import RewrittenPassage, Unit
 from collusion.analysis.text.parameters import (
     ParamMatch,
 )
@@ -67,6 +68,9 @@ class PairResult:
     score: float
     severity: str | None  # None: below reporting
     measures: dict = field(default_factory=dict)
+    # passages rewritten in other words (collusion.analysis.text.meaning), side a
+    # in a unit of bidders[0]; their units are ProjectComparison.units
+    rewritten: tuple[RewrittenPassage, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class ProjectComparison:
     candidates: int  # section pairs compared exactly
     all_pairs: int  # section pairs of different bidders
     lsh_params: tuple[int, int]
+    units: tuple[Unit, ...] = ()  # the heading-sections rewritten passages are located in
 
 
 def remaining_chars(p: Prepared, boiler: Boilerplate, k: int) -> int:

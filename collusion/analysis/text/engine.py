@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from itertools import combinations
 
 from collusion.analysis.text.aggregation import (
+    PairResult,
     ProjectComparison,
     aggregate,
     remaining_chars,
@@ -25,6 +26,12 @@ from collusion.analysis.text.candidates import (
     lsh_candidates,
     param_candidates,
     rare_candidates,
+)
+from collusion.analysis.text.meaning import (
+    Rewritten,
+    Unit,
+    build_units,
+    rewritten_passages,
 )
 from collusion.analysis.text.parameters import (
     build_param_index,
@@ -87,12 +94,15 @@ def compare_project(
     settings = settings or TextSettings()
     text = prepared_text or prepare_project(sections, tender, names, settings, history)
     prepared, boiler = list(text.prepared), text.boilerplate
-    # Shared typos and each bidder's remaining text depend on neither the
-    # candidates nor their confirmation: a second core works them out.
-    (typos, remaining), (pairs, by_bidders) = beside(
+    units = build_units([p.bidder for p in prepared], [p.section for p in prepared])
+    # Shared typos, each bidder's remaining text and rewritten passages depend
+    # on neither the candidates nor their confirmation: a second core works
+    # them out.
+    (typos, remaining, rewritten), (pairs, by_bidders) = beside(
         lambda: (
             shared_typos(prepared, boiler, settings),
             remaining_by_bidder(prepared, boiler, settings),
+            rewritten_of(units, prepared, tender, settings),
         ),
         lambda: confirmed_pairs(prepared, boiler, tender, settings),
         weight=sum(len(p.norm.text) for p in prepared),
@@ -101,6 +111,7 @@ def compare_project(
     keys = sorted(
         set(by_bidders)
         | {key for key, found in typos.items() if typo_level(len(found), typo_p[key], settings)}
+        | set(rewritten.passages)
     )
     results = [
         aggregate(
@@ -115,6 +126,9 @@ def compare_project(
         )
         for key in keys
     ]
+    results = [with_rewritten(r, rewritten, units, prepared, settings) for r in results]
+    # a pair known only by rewritten passages the literal ones cover is no result
+    results = [r for r in results if r.rewritten or r.matches or r.typos or r.severity]
     counts = Counter(p.bidder for p in prepared)
     all_pairs = sum(counts[x] * counts[y] for x, y in combinations(sorted(counts), 2))
     return ProjectComparison(
@@ -124,7 +138,87 @@ def compare_project(
         candidates=len(pairs),
         all_pairs=all_pairs,
         lsh_params=(settings.lsh_bands, settings.lsh_rows),
+        units=tuple(units),
     )
+
+
+def rewritten_of(
+    units: Sequence[Unit],
+    prepared: Sequence[Prepared],
+    tender: Sequence[Section],
+    settings: TextSettings,
+) -> Rewritten:
+    """Stage 5b: passages rewritten in other words (``meaning``), unless switched off."""
+    if not settings.rewrite_search:
+        return Rewritten({}, 0, 0)
+    return rewritten_passages(units, [p.words for p in prepared], tender, settings)
+
+
+def with_rewritten(
+    result: PairResult,
+    rewritten: Rewritten,
+    units: Sequence[Unit],
+    prepared: Sequence[Prepared],
+    settings: TextSettings,
+) -> PairResult:
+    """The pair's result with its rewritten passages, those that its literal
+    passages do not already cover (one fact once), and the severity they give."""
+    found = rewritten.passages.get(result.bidders, ())
+    if not found:
+        return result
+    literal = literal_spans(result, units, prepared)
+    kept = tuple(
+        p
+        for p in found
+        if not (
+            covered_share(literal.get(p.a, []), p.a_start, p.a_end)
+            >= settings.rewrite_literal_share
+            and covered_share(literal.get(p.b, []), p.b_start, p.b_end)
+            >= settings.rewrite_literal_share
+        )
+    )
+    if not kept:
+        return result
+    best = min(p.p_value for p in kept)
+    level = "high" if best <= settings.rewrite_high_p else "medium"
+    severity = "high" if "high" in (level, result.severity) else level
+    return replace(
+        result, rewritten=kept, severity=severity, score=round(max(result.score, 1 - best), 4)
+    )
+
+
+def literal_spans(
+    result: PairResult, units: Sequence[Unit], prepared: Sequence[Prepared]
+) -> dict[int, list[tuple[int, int]]]:
+    """The pair's literal passages as spans of unit text, by unit."""
+    where = {
+        sid: (n, start)
+        for n, u in enumerate(units)
+        for sid, start in zip(u.sections, u.starts, strict=True)
+    }
+    out: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for ap in result.passages:
+        for sid, start, end in (
+            (ap.match.a, ap.passage.a_start, ap.passage.a_end),
+            (ap.match.b, ap.passage.b_start, ap.passage.b_end),
+        ):
+            unit, offset = where[sid]
+            o_start, o_end = prepared[sid].norm.span(start, end)
+            out[unit].append((o_start + offset, o_end + offset))
+    return out
+
+
+def covered_share(spans: Sequence[tuple[int, int]], start: int, end: int) -> float:
+    """The share of ``[start, end)`` inside the union of ``spans``."""
+    if end <= start:
+        return 0.0
+    covered, reach = 0, start
+    for s, e in sorted(spans):
+        s, e = max(s, reach), min(e, end)
+        if e > s:
+            covered += e - s
+            reach = e
+    return covered / (end - start)
 
 
 def confirmed_pairs(

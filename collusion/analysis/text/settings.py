@@ -131,6 +131,44 @@ class TextSettings:
     group_min_shingles: int = 20
     group_max_p: float = 0.01
 
+    # --- rewritten passages (collusion.analysis.text.meaning) ---
+    # The word view (collusion.analysis.text.words) aligned sentence by
+    # sentence: a copy rewritten in other words keeps content words, numbers
+    # and terms. Set `rewrite_search` False to skip it.
+    rewrite_search: bool = True
+    # A word in more than this share of the project's sentences (the tender's
+    # sentences counted once per bidder) is a function word: weighs in the
+    # tf-idf cosine but is not a content word for Dice.
+    rewrite_content_share: float = 0.02
+    # Candidate sentence pairs share an anchor: a content word, number or term
+    # held by at least two bidders and by at most this many sentences, never
+    # by the tender. Only these pairs are compared (never all pairs).
+    rewrite_anchor_postings: int = 48
+    # A sentence pair seeds a passage at tf-idf cosine and content-word Dice
+    # at least these (Sanchez-Perez, Sidorov & Gelbukh 2014 use 0.33 and
+    # 0.33); when both sentences hold numbers, at least this share of them
+    # (of the fewer, counted with repeats) must agree: a rewrite keeps its
+    # parameters, two honest bidders filling one phrase differ in one.
+    rewrite_seed_cosine: float = 0.4
+    rewrite_seed_dice: float = 0.3
+    rewrite_seed_numbers: float = 0.8
+    # Seeds closer than this many sentences on both sides are one passage.
+    rewrite_max_gap: int = 4
+    rewrite_min_sentences: int = 3  # aligned sentence pairs a passage needs
+    # The chance that an honest bidder writes a sentence matching one of
+    # another's: the share of third bidders whose text matches it, smoothed
+    # towards `rewrite_prior_rate` with the weight of `rewrite_prior_bidders`
+    # bidders (all a two-bidder project has). A passage is reported when the
+    # chance of aligning as many sentences, times the section pairs tested,
+    # is at most `rewrite_max_p`.
+    rewrite_prior_rate: float = 0.1
+    rewrite_prior_bidders: float = 2.0
+    rewrite_max_p: float = 0.01
+    rewrite_high_p: float = 1e-4  # a passage this unlikely is high severity alone
+    # A rewritten passage that literal passages already cover this much (on
+    # both sides) is not reported again: one fact once.
+    rewrite_literal_share: float = 0.5
+
     # --- shared typos (short spans shared by exactly two bidders) ---
     # A typo both bidders wrote, in a context of four characters where at
     # least `typo_min_other_bidders` other bidders write another character
@@ -200,6 +238,10 @@ class TextSettings:
             "group_max_bidders",
             "group_min_sections",
             "group_min_shingles",
+            "rewrite_anchor_postings",
+            "rewrite_max_gap",
+            "rewrite_min_sentences",
+            "rewrite_prior_bidders",
         )
         for name in positive:
             if getattr(self, name) <= 0:
@@ -224,6 +266,14 @@ class TextSettings:
             "reorder_containment_min",
             "reorder_block_cover",
             "group_max_p",
+            "rewrite_content_share",
+            "rewrite_seed_cosine",
+            "rewrite_seed_dice",
+            "rewrite_seed_numbers",
+            "rewrite_prior_rate",
+            "rewrite_max_p",
+            "rewrite_high_p",
+            "rewrite_literal_share",
         )
         for name in unit:
             if not 0 < getattr(self, name) <= 1:

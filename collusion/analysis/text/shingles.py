@@ -21,6 +21,7 @@ from collusion.analysis.distinct import unique_sorted
 from collusion.analysis.normalize import Normalized, normalize
 from collusion.analysis.text.paramtext import ParamColumns, extract_params
 from collusion.analysis.text.settings import TextSettings
+from collusion.analysis.text.words import SectionWords, section_words
 from collusion.models import Section
 from collusion.runtime.parallel import split_map
 
@@ -127,6 +128,7 @@ class Prepared:
     hashes: array[int]  # array("I"): the shingle hash at each normalized position
     unique: np.ndarray  # the distinct hashes, sorted (uint32)
     params: ParamColumns  # technical parameters, offsets in section.text
+    words: SectionWords  # the word view: sentences and their words (``words``)
 
     @functools.cached_property
     def shingles(self) -> frozenset[int]:
@@ -148,6 +150,7 @@ class SectionPrep:
     hashes: array[int]  # array("I"): the shingle hash at each normalized position
     unique: np.ndarray
     params: ParamColumns
+    words: SectionWords
 
 
 def section_key(bidder: str, section: Section) -> SectionKey:
@@ -155,12 +158,14 @@ def section_key(bidder: str, section: Section) -> SectionKey:
 
 
 def prepare_section(section: Section, names: Iterable[str], k: int) -> SectionPrep:
-    """One section normalized (``names`` masked), shingled, its parameters found."""
+    """One section normalized (``names`` masked), shingled, its parameters
+    found, its word view made."""
     norm = normalize(section.text, names)
     found = shingle_array(norm.text, k)
     hashes = array("I", found.tobytes())
     unique = unique_sorted(found)
-    return SectionPrep(norm, hashes, unique, ParamColumns.of(extract_params(section.text)))
+    params = ParamColumns.of(extract_params(section.text))
+    return SectionPrep(norm, hashes, unique, params, section_words(section))
 
 
 def prepare(
@@ -187,5 +192,9 @@ def prepare(
     out = []
     for n, (bidder, section) in enumerate(ordered):
         prep = found[section_key(bidder, section)]
-        out.append(Prepared(n, bidder, section, prep.norm, prep.hashes, prep.unique, prep.params))
+        out.append(
+            Prepared(
+                n, bidder, section, prep.norm, prep.hashes, prep.unique, prep.params, prep.words
+            )
+        )
     return out

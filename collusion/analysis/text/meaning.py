@@ -1,0 +1,491 @@
+"""Rewritten passages: sentences aligned by meaning, between bidders.
+
+A copy rewritten in other words (synonyms, clauses in another order,
+sentences dropped, added or summarised) keeps few literal runs, so the
+character engine misses it. It keeps its content words, numbers and terms,
+and the order of its sentences. Here, in the manner of the PAN text-alignment
+winners (Sanchez-Perez, Sidorov & Gelbukh 2014):
+
+1. Units: the heading-sections of every bidder's files (their windows joined),
+   each a sequence of sentences in the word view (``words``).
+2. Weights from this project: a word's weight is the log of the project's
+   sentences over the sentences holding it (the tender's sentences counted
+   once per bidder), so function words and the tender's own vocabulary weigh
+   little. Content words are the words in at most ``rewrite_content_share`` of
+   the sentences.
+3. Candidates: sentence pairs of different bidders sharing an anchor, a
+   content word, number or term held by two bidders or more and by at most
+   ``rewrite_anchor_postings`` sentences (an inverted index as a sparse
+   product; never all pairs).
+4. Seeds: candidates whose tf-idf cosine and content-word Dice reach the
+   seed thresholds and whose numbers agree (when both hold numbers).
+5. Passages: a unit pair's seeds clustered by their sentence positions on
+   both sides (gaps of at most ``rewrite_max_gap`` sentences), each sentence
+   used once; a cluster of ``rewrite_min_sentences`` aligned sentences is a
+   candidate passage, spanning its first to last aligned sentence.
+6. Chance: each sentence's chance to be matched by an honest bidder is the
+   share of the project's third bidders whose text matches it (smoothed
+   towards ``rewrite_prior_rate``). A passage's p-value is the Poisson-binomial
+   chance of matching as many of its sentences, on the weaker side, times the
+   number of unit pairs tested; passages at ``rewrite_max_p`` or below are kept.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from collusion.analysis.text.settings import TextSettings
+from collusion.analysis.text.words import NUMBER, SectionWords, text_words
+from collusion.models import Section
+
+WINDOW_SUFFIX = re.compile(r"（第\d+段）$")
+BLOCK_ROWS = 4096  # sentences per block of the candidate product (bounds its memory)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A heading-section of one bidder's file: its windows joined."""
+
+    bidder: str
+    section: Section  # the windows' blocks as one section
+    sections: tuple[int, ...]  # the windows (ids of the prepared sections)
+    starts: tuple[int, ...]  # where each window's text starts in the unit's text
+
+
+@dataclass(frozen=True)
+class AlignedSentence:
+    """Two sentences aligned by meaning, in their units' text offsets."""
+
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+    cosine: float
+    dice: float
+
+
+@dataclass(frozen=True)
+class RewrittenPassage:
+    """A passage of unit ``a`` rewritten in unit ``b`` (units of two bidders)."""
+
+    a: int  # unit ids
+    b: int
+    a_start: int  # offsets in the units' text: first to last aligned sentence
+    a_end: int
+    b_start: int
+    b_end: int
+    sentences: tuple[AlignedSentence, ...]
+    similarity: float  # tf-idf cosine of the two sides' words
+    p_value: float  # chance of such an alignment between honest bidders, times tests
+    tests: int  # unit pairs tested in the project
+
+
+@dataclass(frozen=True)
+class Rewritten:
+    """The project's rewritten passages by bidder pair (units by their index
+    in ``build_units`` of the project's sections)."""
+
+    passages: dict[tuple[str, str], tuple[RewrittenPassage, ...]]
+    candidates: int  # sentence pairs compared
+    seeds: int
+
+
+def unit_sections(
+    bidders: Sequence[str], sections: Sequence[Section]
+) -> list[tuple[str, list[int]]]:
+    """Consecutive windows of one heading-section grouped: (bidder, indexes)."""
+    groups: list[tuple[str, list[int]]] = []
+    key = None
+    for n, (bidder, section) in enumerate(zip(bidders, sections, strict=True)):
+        here = (bidder, section.file, WINDOW_SUFFIX.sub("", section.title))
+        windowed = WINDOW_SUFFIX.search(section.title) is not None
+        if windowed and here == key and not section.title.endswith("（第1段）"):
+            groups[-1][1].append(n)
+        else:
+            groups.append((bidder, [n]))
+        key = here
+    return groups
+
+
+def build_units(bidders: Sequence[str], sections: Sequence[Section]) -> list[Unit]:
+    """The units of a project's sections (in their order)."""
+    units = []
+    for bidder, members in unit_sections(bidders, sections):
+        parts = [sections[i] for i in members]
+        starts, pos = [], 0
+        for part in parts:
+            starts.append(pos)
+            pos += len(part.text) + 1
+        first = parts[0]
+        title = WINDOW_SUFFIX.sub("", first.title) if len(parts) > 1 else first.title
+        blocks = tuple(b for part in parts for b in part.blocks)
+        whole = Section(first.bidder, first.file, title, first.ordinal, blocks)
+        units.append(Unit(bidder, whole, tuple(members), tuple(starts)))
+    return units
+
+
+@dataclass(frozen=True)
+class Table:
+    """Every sentence of the project's units, with its words as a sparse row."""
+
+    unit: np.ndarray  # per sentence
+    pos: np.ndarray  # position in its unit
+    bidder: np.ndarray  # bidder index
+    start: np.ndarray  # offsets in the unit's text
+    end: np.ndarray
+    counts: sparse.csr_matrix  # sentences x words, occurrences
+    kinds: np.ndarray  # per word
+
+
+def sentence_table(
+    units: Sequence[Unit], words: Sequence[SectionWords]
+) -> tuple[Table, np.ndarray]:
+    """The sentences of every unit and their words; also the words' hashes."""
+    bidder_ids = {b: n for n, b in enumerate(sorted({u.bidder for u in units}))}
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("unit", "bidder", "start", "end")}
+    lengths, hashes, kinds = [], [], []
+    for n, unit in enumerate(units):
+        for sid, offset in zip(unit.sections, unit.starts, strict=True):
+            w = words[sid]
+            if not w.sentences:
+                continue
+            cols["unit"].append(np.full(w.sentences, n, dtype=np.int32))
+            cols["bidder"].append(np.full(w.sentences, bidder_ids[unit.bidder], dtype=np.int32))
+            cols["start"].append(w.spans[:, 0].astype(np.int64) + offset)
+            cols["end"].append(w.spans[:, 1].astype(np.int64) + offset)
+            lengths.append(np.diff(w.ptr))
+            hashes.append(w.words)
+            kinds.append(w.kinds)
+    if not lengths:
+        empty = np.zeros(0, dtype=np.int64)
+        return Table(empty, empty, empty, empty, empty, sparse.csr_matrix((0, 0)), empty), empty
+    unit = np.concatenate(cols["unit"])
+    first = np.flatnonzero(np.diff(unit, prepend=-1))
+    pos = np.arange(len(unit)) - np.repeat(first, np.diff(np.append(first, len(unit))))
+    flat = np.concatenate(hashes)
+    vocab, index, inverse = np.unique(flat, return_index=True, return_inverse=True)
+    rows = np.repeat(np.arange(len(unit)), np.concatenate(lengths))
+    counts = sparse.csr_matrix(
+        (np.ones(len(flat), dtype=np.float32), (rows, inverse.ravel())),
+        shape=(len(unit), len(vocab)),
+    )
+    counts.sum_duplicates()
+    table = Table(
+        unit,
+        pos,
+        np.concatenate(cols["bidder"]),
+        np.concatenate(cols["start"]),
+        np.concatenate(cols["end"]),
+        counts,
+        np.concatenate(kinds)[index],
+    )
+    return table, vocab
+
+
+def tender_frequency(vocab: np.ndarray, tender: Sequence[Section]) -> np.ndarray:
+    """For each word of the project, the tender's sentences holding it."""
+    out = np.zeros(len(vocab), dtype=np.int64)
+    for section in tender:
+        w = text_words(section.text)
+        if not w.sentences or not len(vocab):
+            continue
+        sentence = np.repeat(np.arange(w.sentences), np.diff(w.ptr))
+        pairs = np.unique(np.stack([sentence, w.words.astype(np.int64)], axis=1), axis=0)
+        at = np.minimum(np.searchsorted(vocab, pairs[:, 1]), len(vocab) - 1)
+        np.add.at(out, at[vocab[at] == pairs[:, 1]], 1)
+    return out
+
+
+def rowwise_dot(m: sparse.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """``m[i[k]] . m[j[k]]`` for every k."""
+    if not len(i):
+        return np.zeros(0)
+    return np.asarray(m[i].multiply(m[j]).sum(axis=1)).ravel()
+
+
+def rowwise_min(m: sparse.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """The sum of ``min(m[i[k]], m[j[k]])`` for every k (a multiset intersection)."""
+    if not len(i):
+        return np.zeros(0)
+    return np.asarray(m[i].minimum(m[j]).sum(axis=1)).ravel()
+
+
+def candidate_pairs(
+    anchors: sparse.csr_matrix, bidder: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sentence pairs (i < j) of different bidders sharing an anchor."""
+    at = anchors.T.tocsr()
+    out_i, out_j = [], []
+    for lo in range(0, anchors.shape[0], BLOCK_ROWS):
+        block = (anchors[lo : lo + BLOCK_ROWS] @ at).tocoo()
+        i = block.row.astype(np.int64) + lo
+        j = block.col.astype(np.int64)
+        keep = (j > i) & (bidder[i] != bidder[j])
+        out_i.append(i[keep])
+        out_j.append(j[keep])
+    if not out_i:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(out_i), np.concatenate(out_j)
+
+
+def binary(m: sparse.csr_matrix) -> sparse.csr_matrix:
+    out = m.copy()
+    out.data[:] = 1.0
+    return out
+
+
+@dataclass(frozen=True)
+class Seeds:
+    """Sentence pairs (i < j) that seed passages, with their measures."""
+
+    i: np.ndarray
+    j: np.ndarray
+    cosine: np.ndarray
+    dice: np.ndarray
+    compared: int  # candidate pairs compared
+    weighted: sparse.csr_matrix  # sentences x words, tf-idf, rows of unit length
+
+
+def seeds_of(table: Table, tender_df: np.ndarray, settings: TextSettings) -> Seeds:
+    """Candidate sentence pairs from anchors, kept as seeds when alike enough."""
+    counts = table.counts
+    n_sent = counts.shape[0]
+    bidders = int(table.bidder.max()) + 1 if n_sent else 0
+    present = binary(counts)
+    df = np.bincount(present.indices, minlength=counts.shape[1])
+    frequency = df + tender_df * max(1, bidders)
+    idf = np.log(np.maximum(1.0, (n_sent + 1) / (frequency + 1))).astype(np.float32)
+    weighted = counts.multiply(idf.reshape(1, -1)).tocsr()
+    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+    weighted = sparse.diags(1.0 / np.maximum(norms, 1e-9)).dot(weighted).tocsr()
+    content = frequency <= settings.rewrite_content_share * n_sent
+    word_bidders = np.bincount(
+        np.unique(
+            present.indices.astype(np.int64) * bidders
+            + np.repeat(table.bidder, np.diff(present.indptr))
+        )
+        // bidders,
+        minlength=counts.shape[1],
+    )
+    anchor = (
+        content & (word_bidders >= 2) & (df <= settings.rewrite_anchor_postings) & (tender_df == 0)
+    )
+    i, j = candidate_pairs(present[:, np.flatnonzero(anchor)].tocsr(), table.bidder)
+    compared = len(i)
+    cosine = rowwise_dot(weighted, i, j)
+    ok = cosine >= settings.rewrite_seed_cosine
+    i, j, cosine = i[ok], j[ok], cosine[ok]
+    kept = present[:, np.flatnonzero(content)].tocsr()
+    sizes = np.diff(kept.indptr)
+    dice = 2 * rowwise_dot(kept, i, j) / np.maximum(1, sizes[i] + sizes[j])
+    numbers = counts[:, np.flatnonzero(table.kinds == NUMBER)].tocsr()
+    n_numbers = np.asarray(numbers.sum(axis=1)).ravel()
+    fewer = np.minimum(n_numbers[i], n_numbers[j])
+    agree = rowwise_min(numbers, i, j) / np.maximum(1, fewer)
+    ok = (dice >= settings.rewrite_seed_dice) & ((fewer == 0) | (agree >= settings.rewrite_seed_numbers))
+    return Seeds(i[ok], j[ok], cosine[ok], dice[ok], compared, weighted)
+
+
+def partners(
+    i: np.ndarray, j: np.ndarray, bidder: np.ndarray, n_sent: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per sentence, the number of other bidders it seeds with; and the
+    (sentence, bidder) keys of those matches (sorted), to leave one out."""
+    if not len(i):
+        return np.zeros(n_sent, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    bidders = int(bidder.max()) + 1
+    keys = np.unique(np.concatenate([i * bidders + bidder[j], j * bidders + bidder[i]]))
+    return np.bincount(keys // bidders, minlength=n_sent), keys
+
+
+def clusters(a: np.ndarray, b: np.ndarray, gap: int) -> list[np.ndarray]:
+    """Seeds grouped so that, on each side, neighbours are at most ``gap``
+    sentences apart (split alternately on either side until stable)."""
+    groups = [np.arange(len(a))]
+    side = 0
+    stable = 0
+    while stable < 2:
+        key = a if side == 0 else b
+        out = []
+        for g in groups:
+            order = g[np.argsort(key[g], kind="stable")]
+            breaks = np.flatnonzero(np.diff(key[order]) > gap) + 1
+            out.extend(np.split(order, breaks))
+        stable = stable + 1 if len(out) == len(groups) else 0
+        groups = out
+        side = 1 - side
+    return groups
+
+
+def one_to_one(order: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[int]:
+    """Seeds (indexes, strongest first) keeping each sentence once per side."""
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    out = []
+    for k in order.tolist():
+        if a[k] in used_a or b[k] in used_b:
+            continue
+        used_a.add(int(a[k]))
+        used_b.add(int(b[k]))
+        out.append(k)
+    return out
+
+
+def tail_at_least(probabilities: np.ndarray, k: int) -> float:
+    """P(X >= k), X the number of successes of independent trials (Poisson-binomial)."""
+    if k <= 0:
+        return 1.0
+    if k > len(probabilities):
+        return 0.0
+    dist = np.zeros(k + 1)  # dist[m]: P(m successes), m = k meaning k or more
+    dist[0] = 1.0
+    for p in probabilities.tolist():
+        top = dist[k] + dist[k - 1] * p
+        dist[1:k] = dist[1:k] * (1 - p) + dist[: k - 1] * p
+        dist[0] *= 1 - p
+        dist[k] = top
+    return float(min(1.0, dist[k]))
+
+
+def rewritten_passages(
+    units: Sequence[Unit],
+    words: Sequence[SectionWords],
+    tender: Sequence[Section],
+    settings: TextSettings,
+) -> Rewritten:
+    """The project's rewritten passages between its ``units`` (``build_units``);
+    ``words[n]`` is the word view of the project's section ``n``."""
+    table, vocab = sentence_table(units, words)
+    if not len(table.unit):
+        return Rewritten({}, 0, 0)
+    tender_df = tender_frequency(vocab, tender)
+    seeds = seeds_of(table, tender_df, settings)
+    i, j, cosine, dice = seeds.i, seeds.j, seeds.cosine, seeds.dice
+    partnered = partners(i, j, table.bidder, len(table.unit))
+    pair_units = table.unit[i].astype(np.int64) * len(units) + table.unit[j]
+    order = np.lexsort((table.pos[i], pair_units))
+    i, j, cosine, dice, pair_units = (
+        i[order],
+        j[order],
+        cosine[order],
+        dice[order],
+        pair_units[order],
+    )
+    groups, starts = np.unique(pair_units, return_index=True)
+    tests = max(1, len(groups))
+    bounds = np.append(starts, len(i))
+    found: dict[tuple[str, str], list[RewrittenPassage]] = {}
+    names = sorted({u.bidder for u in units})
+    for g in range(len(groups)):
+        lo, hi = bounds[g], bounds[g + 1]
+        if hi - lo < settings.rewrite_min_sentences:
+            continue
+        at = slice(lo, hi)
+        for passage in _unit_pair_passages(
+            table, seeds.weighted, i[at], j[at], cosine[at], dice[at], partnered, tests, settings
+        ):
+            x, y = names[table.bidder[i[lo]]], names[table.bidder[j[lo]]]
+            found.setdefault((x, y), []).append(passage)
+    return Rewritten(
+        {
+            k: tuple(sorted(v, key=lambda p: (p.p_value, p.a, p.a_start)))
+            for k, v in sorted(found.items())
+        },
+        seeds.compared,
+        len(i),
+    )
+
+
+def _unit_pair_passages(
+    table: Table,
+    weighted: sparse.csr_matrix,
+    i: np.ndarray,
+    j: np.ndarray,
+    cosine: np.ndarray,
+    dice: np.ndarray,
+    partnered: tuple[np.ndarray, np.ndarray],
+    tests: int,
+    settings: TextSettings,
+) -> list[RewrittenPassage]:
+    """The passages of one unit pair's seeds."""
+    pa, pb = table.pos[i], table.pos[j]
+    ua, ub = int(table.unit[i[0]]), int(table.unit[j[0]])
+    first_a = int(i[0] - pa[0])  # the sentence id of position 0 of each unit
+    first_b = int(j[0] - pb[0])
+    out = []
+    for group in clusters(pa, pb, settings.rewrite_max_gap):
+        if len(group) < settings.rewrite_min_sentences:
+            continue
+        best = group[np.lexsort((-dice[group], -cosine[group]))]
+        chosen = one_to_one(best, pa, pb)
+        if len(chosen) < settings.rewrite_min_sentences:
+            continue
+        chosen.sort(key=lambda k: (pa[k], pb[k]))
+        ka = np.array(chosen)
+        lo_a, hi_a = int(pa[ka].min()), int(pa[ka].max())
+        lo_b, hi_b = int(pb[ka].min()), int(pb[ka].max())
+        rows_a = np.arange(first_a + lo_a, first_a + hi_a + 1)
+        rows_b = np.arange(first_b + lo_b, first_b + hi_b + 1)
+        bx, by = int(table.bidder[i[0]]), int(table.bidder[j[0]])
+        p_a = tail_at_least(_honest_rates(table, rows_a, by, partnered, settings), len(chosen))
+        p_b = tail_at_least(_honest_rates(table, rows_b, bx, partnered, settings), len(chosen))
+        p_value = min(1.0, max(p_a, p_b) * tests)
+        if p_value > settings.rewrite_max_p:
+            continue
+        out.append(
+            RewrittenPassage(
+                a=ua,
+                b=ub,
+                a_start=int(table.start[rows_a[0]]),
+                a_end=int(table.end[rows_a[-1]]),
+                b_start=int(table.start[rows_b[0]]),
+                b_end=int(table.end[rows_b[-1]]),
+                sentences=tuple(
+                    AlignedSentence(
+                        int(table.start[i[k]]),
+                        int(table.end[i[k]]),
+                        int(table.start[j[k]]),
+                        int(table.end[j[k]]),
+                        round(float(cosine[k]), 4),
+                        round(float(dice[k]), 4),
+                    )
+                    for k in chosen
+                ),
+                similarity=round(_side_cosine(weighted, rows_a, rows_b), 4),
+                p_value=p_value,
+                tests=tests,
+            )
+        )
+    return out
+
+
+def _honest_rates(
+    table: Table,
+    rows: np.ndarray,
+    other: int,
+    partnered: tuple[np.ndarray, np.ndarray],
+    settings: TextSettings,
+) -> np.ndarray:
+    """Each sentence's chance of a match in an honest bidder's text: the share
+    of third bidders (all but its own and ``other``) matching it, smoothed."""
+    matched, keys = partnered
+    n_bidders = int(table.bidder.max()) + 1
+    with_other = np.isin(rows * n_bidders + other, keys)
+    third = matched[rows] - with_other
+    prior = settings.rewrite_prior_bidders
+    rate = settings.rewrite_prior_rate
+    return (third + prior * rate) / (max(0, n_bidders - 2) + prior)
+
+
+def _side_cosine(weighted: sparse.csr_matrix, rows_a: np.ndarray, rows_b: np.ndarray) -> float:
+    """Cosine of the two sides' summed tf-idf rows (the passage's overall likeness)."""
+    a = np.asarray(weighted[rows_a].sum(axis=0)).ravel()
+    b = np.asarray(weighted[rows_b].sum(axis=0)).ravel()
+    norm = math.sqrt(float(a @ a) * float(b @ b))
+    return float(a @ b) / norm if norm else 0.0
