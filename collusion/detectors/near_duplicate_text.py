@@ -31,6 +31,13 @@ from collusion.analysis.text import (
 from collusion.analysis.text.groups import GroupCopy
 from collusion.analysis.text.reordered import ReorderedPassage
 from collusion.basis import ART40_ABNORMAL_CONSISTENCY
+from collusion.detectors.rewritten_text import (
+    rewritten_blocks,
+    rewritten_details,
+    rewritten_evidence,
+    rewritten_weight,
+    rewritten_words,
+)
 from collusion.labels import STORY_LABELS
 from collusion.models import Alert, Evidence, ScanContext, Section, Weight
 
@@ -81,23 +88,37 @@ def side_evidence(
     """One side of a passage: file, page, section, original offsets, excerpt
     (with `context` characters either side, for a short span)."""
     o_start, o_end = p.norm.span(start, end)
-    page, block = page_at(p.section, o_start)
-    text = p.section.text
+    return located(p.bidder, p.section, o_start, o_end, passage, limit, context)
+
+
+def located(
+    bidder: str,
+    section: Section,
+    o_start: int,
+    o_end: int,
+    passage: int,
+    limit: int,
+    context: int = 0,
+) -> Evidence:
+    """The evidence of ``section.text[o_start:o_end]``: file, page, section,
+    paragraph and character locators, excerpt."""
+    page, block = page_at(section, o_start)
+    text = section.text
     first, last = (
-        block_offsets(p.section, o_start),
-        block_offsets(p.section, max(o_start, o_end - 1)),
+        block_offsets(section, o_start),
+        block_offsets(section, max(o_start, o_end - 1)),
     )
     return Evidence(
-        bidder=p.bidder,
-        file=p.section.file,
+        bidder=bidder,
+        file=section.file,
         page=page,
-        section=p.section.title,
+        section=section.title,
         excerpt=excerpt(text[max(0, o_start - context) : o_end + context], limit),
         paragraph=block,
         start=o_start,
         end=o_end,
         passage=passage,
-        story=story_of(p.section, o_start, o_end),
+        story=story_of(section, o_start, o_end),
         char_start=first[1],
         paragraph_end=last[0],
         char_end=last[1] + 1,
@@ -173,6 +194,15 @@ def evidence_for(
         a, b = prepared[ap.match.a], prepared[ap.match.b]
         out.append(side_evidence(a, ap.passage.a_start, ap.passage.a_end, k, limit))
         out.append(side_evidence(b, ap.passage.b_start, ap.passage.b_end, k, limit))
+    out.extend(
+        rewritten_evidence(
+            comparison,
+            pair,
+            k + 1,
+            lambda bidder, section, start, end, n: located(bidder, section, start, end, n, limit),
+        )
+    )
+    k += len(pair.rewritten)
     cap = k + settings.max_evidence_passages
     for typo in pair.typos:
         if k >= cap:
@@ -265,6 +295,10 @@ def details_for(
         "section_pairs": len(pair.matches),
         "parameter_section_pairs": len(pair.param_sections),
         "sections": sections,
+        # passages rewritten in other words, aligned sentence by sentence
+        # (collusion.analysis.text.meaning); `passage` numbers their evidence
+        "rewritten": bool(pair.rewritten),
+        "rewritten_passages": rewritten_details(comparison, pair, literal_numbers(pair) + 1),
         "tfidf_cosine": pair.tfidf,
         "lsh": {
             "num_perm": settings.num_perm,
@@ -328,6 +362,22 @@ def _where(e: Evidence) -> str:
     return f"《{e.section}》{page}" + (f"（{story}）" if shown else "")
 
 
+def literal_numbers(pair: PairResult) -> int:
+    """How many passage numbers the literal passages take (pieces of one copy
+    over a section boundary share one); rewritten passages are numbered on."""
+    k, part = 0, None
+    for ap in pair.passages:
+        if ap.part_of is None or ap.part_of != part:
+            k += 1
+        part = ap.part_of
+    return k
+
+
+def rewritten_number(evidence: Sequence[Evidence], pair: PairResult) -> int:
+    """The passage number of the pair's first rewritten passage."""
+    return literal_numbers(pair) + 1
+
+
 def summary_for(ctx: ScanContext, pair: PairResult, evidence: tuple[Evidence, ...]) -> str:
     """One Chinese line: both bidders, where, how much, how it was matched."""
     x, y = pair.bidders
@@ -340,6 +390,12 @@ def summary_for(ctx: ScanContext, pair: PairResult, evidence: tuple[Evidence, ..
             f"（分别占其非模板文字的{pair.share[0]:.0%}和{pair.share[1]:.0%}），"
             f"如{x}{_where(first_x)}与{y}{_where(first_y)}"
         )
+    if pair.rewritten:
+        n = rewritten_number(evidence, pair)
+        first_x = next(e for e in evidence if e.passage == n and e.bidder == x)
+        first_y = next(e for e in evidence if e.passage == n and e.bidder == y)
+        where = f"如{x}{_where(first_x)}与{y}{_where(first_y)}"
+        parts.append(rewritten_words(pair.rewritten, bool(pair.passages)) + f"，{where}")
     reordered = sum(
         ap.passage.sentences for ap in pair.passages if isinstance(ap.passage, ReorderedPassage)
     )
@@ -381,6 +437,7 @@ def covered_blocks(comparison: ProjectComparison, pair: PairResult) -> frozenset
         for sid in (m.a, m.b):
             section = prepared[sid].section
             found |= {(section.file, block.index) for block in section.blocks}
+    found |= rewritten_blocks(comparison, pair)
     return frozenset(found)
 
 
@@ -418,7 +475,8 @@ def text_weight(pair: PairResult, groups: Sequence[GroupCopy] = ()) -> Weight:
         else 0.0
     )
     group = group_weight(groups)
-    total = min(TEXT_MAX_LOG10_LR, chars + params + typos + group)
+    rewritten = rewritten_weight(pair)
+    total = min(TEXT_MAX_LOG10_LR, chars + params + typos + group + rewritten)
     inputs = {
         "weighted_chars": round(pair.weighted_chars, 1),
         "chars_per_unit": TEXT_CHARS_PER_UNIT,
@@ -428,6 +486,8 @@ def text_weight(pair: PairResult, groups: Sequence[GroupCopy] = ()) -> Weight:
     }
     if groups:
         inputs["from_group_copy"] = round(group, 4)
+    if pair.rewritten:
+        inputs["from_rewritten"] = rewritten
     return Weight(log10_lr=total, method="text", inputs=inputs)
 
 

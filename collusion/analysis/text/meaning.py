@@ -288,7 +288,9 @@ def seeds_of(table: Table, tender_df: np.ndarray, settings: TextSettings) -> See
     n_numbers = np.asarray(numbers.sum(axis=1)).ravel()
     fewer = np.minimum(n_numbers[i], n_numbers[j])
     agree = rowwise_min(numbers, i, j) / np.maximum(1, fewer)
-    ok = (dice >= settings.rewrite_seed_dice) & ((fewer == 0) | (agree >= settings.rewrite_seed_numbers))
+    ok = (dice >= settings.rewrite_seed_dice) & (
+        (fewer == 0) | (agree >= settings.rewrite_seed_numbers)
+    )
     return Seeds(i[ok], j[ok], cosine[ok], dice[ok], compared, weighted)
 
 
