@@ -475,7 +475,7 @@ def text_weight(pair: PairResult, groups: Sequence[GroupCopy] = ()) -> Weight:
         else 0.0
     )
     group = group_weight(groups)
-    rewritten = rewritten_weight(pair)
+    rewritten = rewritten_weight(pair, TEXT_CHARS_PER_UNIT)
     total = min(TEXT_MAX_LOG10_LR, chars + params + typos + group + rewritten)
     inputs = {
         "weighted_chars": round(pair.weighted_chars, 1),

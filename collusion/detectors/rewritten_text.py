@@ -26,9 +26,14 @@ REWRITTEN_MAX_LOG10_LR = 4.0
 Locate = Callable[[str, Section, int, int, int], Evidence]
 
 
-def rewritten_weight(pair: PairResult) -> float:
-    """The log10 likelihood ratio of the pair's rewritten passages."""
-    total = sum(-math.log10(max(p.p_value, 1e-12)) for p in pair.rewritten)
+def rewritten_weight(pair: PairResult, chars_per_unit: float) -> float:
+    """The log10 likelihood ratio of the pair's rewritten passages, beyond
+    what the literal passages folded into them weigh already (their
+    characters count in the text weight, ``chars_per_unit`` a unit)."""
+    total = sum(
+        max(0.0, -math.log10(max(p.p_value, 1e-12)) - p.absorbed / chars_per_unit)
+        for p in pair.rewritten
+    )
     return round(min(REWRITTEN_MAX_LOG10_LR, total), 4)
 
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 from itertools import combinations
 
 from collusion.analysis.text.aggregation import (
-    PairResult,
     ProjectComparison,
     aggregate,
     remaining_chars,
@@ -36,6 +35,7 @@ from collusion.analysis.text.meaning import (
 from collusion.analysis.text.parameters import (
     build_param_index,
 )
+from collusion.analysis.text.rewrite_merge import with_rewritten
 from collusion.analysis.text.settings import TextSettings
 from collusion.analysis.text.shingles import Prepared, SectionKey, SectionPrep, prepare
 from collusion.analysis.text.typos import (
@@ -152,73 +152,6 @@ def rewritten_of(
     if not settings.rewrite_search:
         return Rewritten({}, 0, 0)
     return rewritten_passages(units, [p.words for p in prepared], tender, settings)
-
-
-def with_rewritten(
-    result: PairResult,
-    rewritten: Rewritten,
-    units: Sequence[Unit],
-    prepared: Sequence[Prepared],
-    settings: TextSettings,
-) -> PairResult:
-    """The pair's result with its rewritten passages, those that its literal
-    passages do not already cover (one fact once), and the severity they give."""
-    found = rewritten.passages.get(result.bidders, ())
-    if not found:
-        return result
-    literal = literal_spans(result, units, prepared)
-    kept = tuple(
-        p
-        for p in found
-        if not (
-            covered_share(literal.get(p.a, []), p.a_start, p.a_end)
-            >= settings.rewrite_literal_share
-            and covered_share(literal.get(p.b, []), p.b_start, p.b_end)
-            >= settings.rewrite_literal_share
-        )
-    )
-    if not kept:
-        return result
-    best = min(p.p_value for p in kept)
-    level = "high" if best <= settings.rewrite_high_p else "medium"
-    severity = "high" if "high" in (level, result.severity) else level
-    return replace(
-        result, rewritten=kept, severity=severity, score=round(max(result.score, 1 - best), 4)
-    )
-
-
-def literal_spans(
-    result: PairResult, units: Sequence[Unit], prepared: Sequence[Prepared]
-) -> dict[int, list[tuple[int, int]]]:
-    """The pair's literal passages as spans of unit text, by unit."""
-    where = {
-        sid: (n, start)
-        for n, u in enumerate(units)
-        for sid, start in zip(u.sections, u.starts, strict=True)
-    }
-    out: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for ap in result.passages:
-        for sid, start, end in (
-            (ap.match.a, ap.passage.a_start, ap.passage.a_end),
-            (ap.match.b, ap.passage.b_start, ap.passage.b_end),
-        ):
-            unit, offset = where[sid]
-            o_start, o_end = prepared[sid].norm.span(start, end)
-            out[unit].append((o_start + offset, o_end + offset))
-    return out
-
-
-def covered_share(spans: Sequence[tuple[int, int]], start: int, end: int) -> float:
-    """The share of ``[start, end)`` inside the union of ``spans``."""
-    if end <= start:
-        return 0.0
-    covered, reach = 0, start
-    for s, e in sorted(spans):
-        s, e = max(s, reach), min(e, end)
-        if e > s:
-            covered += e - s
-            reach = e
-    return covered / (end - start)
 
 
 def confirmed_pairs(

@@ -41,7 +41,7 @@ import numpy as np
 from scipy import sparse
 
 from collusion.analysis.text.settings import TextSettings
-from collusion.analysis.text.words import NUMBER, SectionWords, text_words
+from collusion.analysis.text.words import NUMBER, TERM, SectionWords, quantities, text_words
 from collusion.models import Section
 
 WINDOW_SUFFIX = re.compile(r"（第\d+段）$")
@@ -84,6 +84,7 @@ class RewrittenPassage:
     similarity: float  # tf-idf cosine of the two sides' words
     p_value: float  # chance of such an alignment between honest bidders, times tests
     tests: int  # unit pairs tested in the project
+    absorbed: float = 0.0  # weighted characters of literal passages folded into it
 
 
 @dataclass(frozen=True)
@@ -168,9 +169,13 @@ def sentence_table(
     unit = np.concatenate(cols["unit"])
     first = np.flatnonzero(np.diff(unit, prepend=-1))
     pos = np.arange(len(unit)) - np.repeat(first, np.diff(np.append(first, len(unit))))
-    flat = np.concatenate(hashes)
-    vocab, index, inverse = np.unique(flat, return_index=True, return_inverse=True)
+    flat, kind = np.concatenate(hashes), np.concatenate(kinds)
     rows = np.repeat(np.arange(len(unit)), np.concatenate(lengths))
+    extra = quantities(flat, kind, rows)
+    flat = np.concatenate([flat, extra[0]])
+    kind = np.concatenate([kind, extra[1]])
+    rows = np.concatenate([rows, extra[2]])
+    vocab, index, inverse = np.unique(flat, return_index=True, return_inverse=True)
     counts = sparse.csr_matrix(
         (np.ones(len(flat), dtype=np.float32), (rows, inverse.ravel())),
         shape=(len(unit), len(vocab)),
@@ -183,7 +188,7 @@ def sentence_table(
         np.concatenate(cols["start"]),
         np.concatenate(cols["end"]),
         counts,
-        np.concatenate(kinds)[index],
+        kind[index],
     )
     return table, vocab
 
@@ -196,7 +201,9 @@ def tender_frequency(vocab: np.ndarray, tender: Sequence[Section]) -> np.ndarray
         if not w.sentences or not len(vocab):
             continue
         sentence = np.repeat(np.arange(w.sentences), np.diff(w.ptr))
-        pairs = np.unique(np.stack([sentence, w.words.astype(np.int64)], axis=1), axis=0)
+        extra, _, extra_rows = quantities(w.words, w.kinds, sentence)
+        found = np.concatenate([w.words, extra]).astype(np.int64)
+        pairs = np.unique(np.stack([np.concatenate([sentence, extra_rows]), found], axis=1), axis=0)
         at = np.minimum(np.searchsorted(vocab, pairs[:, 1]), len(vocab) - 1)
         np.add.at(out, at[vocab[at] == pairs[:, 1]], 1)
     return out
@@ -284,7 +291,7 @@ def seeds_of(table: Table, tender_df: np.ndarray, settings: TextSettings) -> See
     kept = present[:, np.flatnonzero(content)].tocsr()
     sizes = np.diff(kept.indptr)
     dice = 2 * rowwise_dot(kept, i, j) / np.maximum(1, sizes[i] + sizes[j])
-    numbers = counts[:, np.flatnonzero(table.kinds == NUMBER)].tocsr()
+    numbers = counts[:, np.flatnonzero(np.isin(table.kinds, (NUMBER, TERM)))].tocsr()
     n_numbers = np.asarray(numbers.sum(axis=1)).ravel()
     fewer = np.minimum(n_numbers[i], n_numbers[j])
     agree = rowwise_min(numbers, i, j) / np.maximum(1, fewer)
@@ -294,16 +301,25 @@ def seeds_of(table: Table, tender_df: np.ndarray, settings: TextSettings) -> See
     return Seeds(i[ok], j[ok], cosine[ok], dice[ok], compared, weighted)
 
 
-def partners(
-    i: np.ndarray, j: np.ndarray, bidder: np.ndarray, n_sent: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per sentence, the number of other bidders it seeds with; and the
-    (sentence, bidder) keys of those matches (sorted), to leave one out."""
-    if not len(i):
-        return np.zeros(n_sent, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    bidders = int(bidder.max()) + 1
-    keys = np.unique(np.concatenate([i * bidders + bidder[j], j * bidders + bidder[i]]))
-    return np.bincount(keys // bidders, minlength=n_sent), keys
+@dataclass(frozen=True)
+class Matches:
+    """Each sentence's best seed cosine with each other bidder, keyed
+    ``sentence * bidders + bidder`` (sorted): how third bidders match it."""
+
+    keys: np.ndarray
+    best: np.ndarray
+    bidders: int
+
+
+def matches_of(i: np.ndarray, j: np.ndarray, cosine: np.ndarray, bidder: np.ndarray) -> Matches:
+    """The best cosine of every (sentence, other bidder) among the seeds."""
+    bidders = int(bidder.max()) + 1 if len(bidder) else 1
+    keys = np.concatenate([i * bidders + bidder[j], j * bidders + bidder[i]])
+    values = np.concatenate([cosine, cosine])
+    order = np.lexsort((-values, keys))
+    keys, values = keys[order], values[order]
+    first = np.flatnonzero(np.diff(keys, prepend=-1))
+    return Matches(keys[first], values[first], bidders)
 
 
 def clusters(a: np.ndarray, b: np.ndarray, gap: int) -> list[np.ndarray]:
@@ -323,6 +339,26 @@ def clusters(a: np.ndarray, b: np.ndarray, gap: int) -> list[np.ndarray]:
         groups = out
         side = 1 - side
     return groups
+
+
+def merged(
+    groups: list[np.ndarray], a: np.ndarray, b: np.ndarray, settings: TextSettings
+) -> list[np.ndarray]:
+    """Clusters that follow each other on both sides within
+    ``rewrite_merge_gap`` sentences joined (the pieces of one rewritten
+    section, split where sentences were dropped or added)."""
+    gap = settings.rewrite_merge_gap
+    out: list[np.ndarray] = []
+    for g in sorted(groups, key=lambda g: (int(a[g].min()), int(b[g].min()))):
+        if out:
+            prev = out[-1]
+            a_gap = int(a[g].min()) - int(a[prev].max())
+            b_gap = int(b[g].min()) - int(b[prev].max())
+            if 0 < a_gap <= gap and 0 < b_gap <= gap:
+                out[-1] = np.concatenate([prev, g])
+                continue
+        out.append(g)
+    return out
 
 
 def one_to_one(order: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[int]:
@@ -369,7 +405,7 @@ def rewritten_passages(
     tender_df = tender_frequency(vocab, tender)
     seeds = seeds_of(table, tender_df, settings)
     i, j, cosine, dice = seeds.i, seeds.j, seeds.cosine, seeds.dice
-    partnered = partners(i, j, table.bidder, len(table.unit))
+    partnered = matches_of(i, j, cosine, table.bidder)
     pair_units = table.unit[i].astype(np.int64) * len(units) + table.unit[j]
     order = np.lexsort((table.pos[i], pair_units))
     i, j, cosine, dice, pair_units = (
@@ -380,7 +416,8 @@ def rewritten_passages(
         pair_units[order],
     )
     groups, starts = np.unique(pair_units, return_index=True)
-    tests = max(1, len(groups))
+    sizes = np.diff(np.append(starts, len(i)))
+    tests = max(1, int((sizes >= settings.rewrite_min_sentences).sum()))
     bounds = np.append(starts, len(i))
     found: dict[tuple[str, str], list[RewrittenPassage]] = {}
     names = sorted({u.bidder for u in units})
@@ -411,7 +448,7 @@ def _unit_pair_passages(
     j: np.ndarray,
     cosine: np.ndarray,
     dice: np.ndarray,
-    partnered: tuple[np.ndarray, np.ndarray],
+    partnered: Matches,
     tests: int,
     settings: TextSettings,
 ) -> list[RewrittenPassage]:
@@ -421,9 +458,7 @@ def _unit_pair_passages(
     first_a = int(i[0] - pa[0])  # the sentence id of position 0 of each unit
     first_b = int(j[0] - pb[0])
     out = []
-    for group in clusters(pa, pb, settings.rewrite_max_gap):
-        if len(group) < settings.rewrite_min_sentences:
-            continue
+    for group in merged(clusters(pa, pb, settings.rewrite_max_gap), pa, pb, settings):
         best = group[np.lexsort((-dice[group], -cosine[group]))]
         chosen = one_to_one(best, pa, pb)
         if len(chosen) < settings.rewrite_min_sentences:
@@ -435,9 +470,9 @@ def _unit_pair_passages(
         rows_a = np.arange(first_a + lo_a, first_a + hi_a + 1)
         rows_b = np.arange(first_b + lo_b, first_b + hi_b + 1)
         bx, by = int(table.bidder[i[0]]), int(table.bidder[j[0]])
-        p_a = tail_at_least(_honest_rates(table, rows_a, by, partnered, settings), len(chosen))
-        p_b = tail_at_least(_honest_rates(table, rows_b, bx, partnered, settings), len(chosen))
-        p_value = min(1.0, max(p_a, p_b) * tests)
+        p_value = min(
+            1.0, tests * chance(cosine[ka], rows_a, rows_b, (bx, by), partnered, settings)
+        )
         if p_value > settings.rewrite_max_p:
             continue
         out.append(
@@ -467,22 +502,43 @@ def _unit_pair_passages(
     return out
 
 
-def _honest_rates(
-    table: Table,
-    rows: np.ndarray,
-    other: int,
-    partnered: tuple[np.ndarray, np.ndarray],
+def chance(
+    cosines: np.ndarray,
+    rows_a: np.ndarray,
+    rows_b: np.ndarray,
+    bidders: tuple[int, int],
+    matches: Matches,
     settings: TextSettings,
+) -> float:
+    """The chance that honest bidders align this many sentences of the two
+    ranges at these cosines: at each level of ``rewrite_levels``, the
+    Poisson-binomial tail of the aligned sentences reaching it, each
+    sentence's rate the share of third bidders matching it there; the
+    stronger side times two, the strongest level times the levels tried."""
+    best = 1.0
+    for level in settings.rewrite_levels:
+        k = int((cosines >= level).sum())
+        if k < settings.rewrite_min_sentences:
+            continue
+        p_a = tail_at_least(honest_rates(rows_a, bidders[1], level, matches, settings), k)
+        p_b = tail_at_least(honest_rates(rows_b, bidders[0], level, matches, settings), k)
+        best = min(best, 2 * min(p_a, p_b))
+    return min(1.0, best * len(settings.rewrite_levels))
+
+
+def honest_rates(
+    rows: np.ndarray, other: int, level: float, matches: Matches, settings: TextSettings
 ) -> np.ndarray:
-    """Each sentence's chance of a match in an honest bidder's text: the share
-    of third bidders (all but its own and ``other``) matching it, smoothed."""
-    matched, keys = partnered
-    n_bidders = int(table.bidder.max()) + 1
-    with_other = np.isin(rows * n_bidders + other, keys)
-    third = matched[rows] - with_other
+    """Each sentence's chance of a match at ``level`` in an honest bidder's
+    text: the share of third bidders (all but its own and ``other``) whose
+    best match reaches it, smoothed towards ``rewrite_prior_rate``."""
+    n = matches.bidders
+    lo, hi = np.searchsorted(matches.keys, [rows[0] * n, (rows[-1] + 1) * n])
+    keys, best = matches.keys[lo:hi], matches.best[lo:hi]
+    hit = (best >= level) & (keys % n != other)
+    third = np.bincount(keys[hit] // n - rows[0], minlength=len(rows))
     prior = settings.rewrite_prior_bidders
-    rate = settings.rewrite_prior_rate
-    return (third + prior * rate) / (max(0, n_bidders - 2) + prior)
+    return (third + prior * settings.rewrite_prior_rate) / (max(0, n - 2) + prior)
 
 
 def _side_cosine(weighted: sparse.csr_matrix, rows_a: np.ndarray, rows_b: np.ndarray) -> float:

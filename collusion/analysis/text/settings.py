@@ -154,6 +154,10 @@ class TextSettings:
     rewrite_seed_numbers: float = 0.8
     # Seeds closer than this many sentences on both sides are one passage.
     rewrite_max_gap: int = 4
+    # Passages that follow each other on both sides within this many
+    # sentences are one (a rewritten section split where sentences were
+    # dropped or added), as the PAN winners merge neighbouring passages.
+    rewrite_merge_gap: int = 8
     rewrite_min_sentences: int = 3  # aligned sentence pairs a passage needs
     # The chance that an honest bidder writes a sentence matching one of
     # another's: the share of third bidders whose text matches it, smoothed
@@ -162,12 +166,17 @@ class TextSettings:
     # chance of aligning as many sentences, times the section pairs tested,
     # is at most `rewrite_max_p`.
     rewrite_prior_rate: float = 0.1
+    # The cosine levels at which the chance is worked out (the matches of
+    # third bidders counted at the same level as the pair's): the strongest
+    # level counts, times the number of levels.
+    rewrite_levels: tuple[float, ...] = (0.4, 0.6, 0.8)
     rewrite_prior_bidders: float = 2.0
     rewrite_max_p: float = 0.01
     rewrite_high_p: float = 1e-4  # a passage this unlikely is high severity alone
     # A rewritten passage that literal passages already cover this much (on
-    # both sides) is not reported again: one fact once.
-    rewrite_literal_share: float = 0.5
+    # both sides) is a literal copy and not reported again; below, the
+    # literal passages inside it are folded into it (one fact once).
+    rewrite_literal_share: float = 0.8
 
     # --- shared typos (short spans shared by exactly two bidders) ---
     # A typo both bidders wrote, in a context of four characters where at
@@ -240,6 +249,7 @@ class TextSettings:
             "group_min_shingles",
             "rewrite_anchor_postings",
             "rewrite_max_gap",
+            "rewrite_merge_gap",
             "rewrite_min_sentences",
             "rewrite_prior_bidders",
         )

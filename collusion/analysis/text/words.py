@@ -30,7 +30,7 @@ import numpy as np
 from collusion.models import Section
 
 # Kinds of word, by their first character and content.
-CJK, LATIN, NUMBER, TERM = 0, 1, 2, 3
+CJK, LATIN, NUMBER, TERM, QUANTITY = 0, 1, 2, 3, 4
 SENTENCE_ENDS = np.array([ord(c) for c in "。！？!?；;\n"], dtype=np.uint32)
 BMP = 0x10000
 
@@ -214,10 +214,29 @@ def text_words(text: str) -> SectionWords:
 
 
 def sentence_bounds(codes: np.ndarray) -> np.ndarray:
-    """0 and the offset after each run of sentence-ending characters."""
+    """0 and the offset after each run of sentence-ending characters.
+
+    A line break ends a sentence after a short line (a heading, a table
+    cell) or after sentence punctuation; after a long line that stops
+    mid-sentence (a paragraph cut by a page break) it is a space.
+    """
     end = np.zeros(len(codes) + 1, dtype=bool)
     end[:-1] = np.isin(codes, SENTENCE_ENDS)
+    # A full stop ends a Western sentence when a space or the end follows it.
+    stops = np.flatnonzero(codes == FULL_STOP)
+    after = np.append(codes, SPACE)[stops + 1]
+    end[stops[np.isin(after, SPACES)]] = True
+    breaks = np.flatnonzero(codes == NEWLINE)
+    if len(breaks):
+        line = np.diff(np.concatenate(([-1], breaks))) - 1
+        before = codes[np.maximum(breaks - 1, 0)]
+        soft = (line >= SOFT_BREAK_MIN_CHARS) & ~np.isin(before, SENTENCE_ENDS)
+        end[breaks[soft]] = False
     return np.concatenate(([0], np.flatnonzero(end[:-1] & ~end[1:]) + 1)).astype(np.int64)
+
+
+NEWLINE, FULL_STOP, SPACE = ord("\n"), ord("."), ord(" ")
+SOFT_BREAK_MIN_CHARS = 20  # a line this long that stops mid-sentence runs on
 
 
 SPACES = np.array([ord(c) for c in " \t\r\n\u3000\xa0"], dtype=np.uint32)
@@ -230,3 +249,33 @@ def _stem_hashes(words: list[str]) -> np.ndarray:
     ends = np.cumsum(lengths)
     codes = np.frombuffer("".join(stems).encode("utf-32-le"), dtype=np.uint32)
     return span_hashes(codes, ends - lengths, ends)
+
+
+_AFTER, _BEFORE = np.uint64(0x85EBCA77C2B2AE63), np.uint64(0x27D4EB2F165667C5)
+
+
+def quantities(
+    words: np.ndarray, kinds: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Numbers with their units: for each number, a word made of it and the
+    word after it ("5|米", "95|%"), and one of the word before it and it
+    ("洒水车|3"), in the same sentence (``rows`` per word). Far rarer than
+    their parts, they survive synonyms of the words around them. Returns the
+    new words, their kind (QUANTITY) and their rows."""
+    at = np.flatnonzero(kinds == NUMBER)
+    after = at[(at + 1 < len(words)) & (rows[np.minimum(at + 1, len(rows) - 1)] == rows[at])]
+    before = at[(at > 0) & (rows[np.maximum(at - 1, 0)] == rows[at])]
+    w = words.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        made = np.concatenate(
+            [
+                (w[after] * _AFTER + w[after + 1]) ^ (w[after + 1] >> np.uint64(7)),
+                (w[before - 1] * _BEFORE + w[before]) ^ (w[before - 1] >> np.uint64(11)),
+            ]
+        )
+    hashes = ((made ^ (made >> np.uint64(32))) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    return (
+        hashes,
+        np.full(len(hashes), QUANTITY, dtype=np.uint8),
+        np.concatenate([rows[after], rows[before]]),
+    )

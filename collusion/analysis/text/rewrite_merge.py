@@ -1,0 +1,118 @@
+"""Rewritten passages joined to a pair's literal result: one fact once.
+
+A rewritten passage that one literal passage of the pair covers almost
+whole (``rewrite_literal_share`` on both sides) is a literal copy: it is not
+reported again. Otherwise the literal passages inside it (the sentences the
+rewriter left as they were) are folded into it, so that one rewritten
+section is one passage; their weight is kept in ``absorbed`` and the
+rewritten passage adds only what it weighs beyond them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from collusion.analysis.text.aggregation import AlignedPassage, PairResult
+from collusion.analysis.text.meaning import Rewritten, RewrittenPassage, Unit
+from collusion.analysis.text.settings import TextSettings
+from collusion.analysis.text.shingles import Prepared
+
+Span = tuple[int, int, int]  # unit, start, end (offsets in the unit's text)
+
+
+def with_rewritten(
+    result: PairResult,
+    rewritten: Rewritten,
+    units: Sequence[Unit],
+    prepared: Sequence[Prepared],
+    settings: TextSettings,
+) -> PairResult:
+    """The pair's result with its rewritten passages, the literal passages
+    inside them folded in, and the severity they give."""
+    found = rewritten.passages.get(result.bidders, ())
+    if not found:
+        return result
+    sides = [literal_sides(ap, units, prepared) for ap in result.passages]
+    kept: list[RewrittenPassage] = []
+    absorbed: set[int] = set()
+    for p in found:
+        share = settings.rewrite_literal_share
+        if any(
+            a[0] == p.a
+            and b[0] == p.b
+            and covered_share([a[1:]], p.a_start, p.a_end) >= share
+            and covered_share([b[1:]], p.b_start, p.b_end) >= share
+            for a, b in sides
+        ):
+            continue  # a literal copy, reported as such
+        inside = [
+            n
+            for n, (a, b) in enumerate(sides)
+            if n not in absorbed
+            and a[0] == p.a
+            and b[0] == p.b
+            and p.a_start <= a[1] < p.a_end
+            and p.b_start <= b[1] < p.b_end
+        ]
+        absorbed.update(inside)
+        weight = sum(result.passages[n].passage.weighted for n in inside)
+        kept.append(replace(p, absorbed=round(weight, 1)))
+    if not kept:
+        return result
+    best = min(p.p_value for p in kept)
+    level = "high" if best <= settings.rewrite_high_p else "medium"
+    severity = "high" if "high" in (level, result.severity) else level
+    return replace(
+        result,
+        passages=tuple(ap for n, ap in enumerate(result.passages) if n not in absorbed),
+        rewritten=tuple(kept),
+        severity=severity,
+        score=round(max(result.score, 1 - best), 4),
+    )
+
+
+def literal_sides(
+    ap: AlignedPassage, units: Sequence[Unit], prepared: Sequence[Prepared]
+) -> tuple[Span, Span]:
+    """Both sides of a literal passage as spans of unit text."""
+    out = []
+    for sid, start, end in (
+        (ap.match.a, ap.passage.a_start, ap.passage.a_end),
+        (ap.match.b, ap.passage.b_start, ap.passage.b_end),
+    ):
+        unit, offset = _where(units)[sid]
+        o_start, o_end = prepared[sid].norm.span(start, end)
+        out.append((unit, o_start + offset, o_end + offset))
+    return out[0], out[1]
+
+
+def _where(units: Sequence[Unit]) -> dict[int, tuple[int, int]]:
+    """Each prepared section's unit and where its text starts in it."""
+    found = _WHERE.get(id(units))
+    if found is None or found[0] is not units:
+        table = {
+            sid: (n, start)
+            for n, u in enumerate(units)
+            for sid, start in zip(u.sections, u.starts, strict=True)
+        }
+        found = (units, table)
+        _WHERE.clear()
+        _WHERE[id(units)] = found
+    return found[1]
+
+
+_WHERE: dict[int, tuple[Sequence[Unit], dict[int, tuple[int, int]]]] = {}
+
+
+def covered_share(spans: Sequence[tuple[int, int]], start: int, end: int) -> float:
+    """The share of ``[start, end)`` inside the union of ``spans``."""
+    if end <= start:
+        return 0.0
+    covered, reach = 0, start
+    for s, e in sorted(spans):
+        s, e = max(s, reach), min(e, end)
+        if e > s:
+            covered += e - s
+            reach = e
+    return covered / (end - start)
