@@ -2,7 +2,7 @@
 honest pairs alerted and flagged.
 
     python benchmarks/rewrite_bench.py [--seeds 1 2 3] [--languages zh en]
-                                       [--bidders 12] [--paragraphs 12]
+                                       [--bidders 12] [--paragraphs 8]
 
 Projects from ``rewrite_gen.py`` (Chinese and English, long bids with stock
 paragraphs 3-10 bidders share), written as real DOCX and PDF files, read back
@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--languages", nargs="+", default=list(LANGUAGES), choices=LANGUAGES)
     parser.add_argument("--bidders", type=int, default=12)
-    parser.add_argument("--paragraphs", type=int, default=12, help="paragraphs per plan section")
+    parser.add_argument("--paragraphs", type=int, default=8, help="paragraphs per plan section")
     args = parser.parse_args(argv)
     settings = TextSettings()
     off = replace(settings, rewrite_search=False)

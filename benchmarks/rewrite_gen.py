@@ -269,6 +269,16 @@ EN_TABLES = {
         "external works",
     ),
 }
+EN_TABLES.update(
+    {
+        "eq_earth": ("a 20 t excavator", "a 22 t excavator", "a wheel loader"),
+        "eq_roller": ("a 12 t vibratory roller", "a pneumatic tyred roller", "a tandem roller"),
+        "eq_pump": ("a 60 m3/h line pump", "an 80 m3/h line pump", "a 42 m boom pump"),
+        "eq_survey": ("total station", "digital level", "GNSS rover"),
+        "eq": ("excavator", "wheel loader", "tower crane", "mobile crane", "dumper", "roller"),
+    }
+)
+EN_SLOT = re.compile(r"\{(" + "|".join(EN_TABLES) + r")\}")
 EN_STANDARDS = (
     "BS EN 206 Concrete. Specification, performance, production and conformity.",
     "BS 8000 Workmanship on construction sites.",
@@ -376,9 +386,12 @@ def en_paragraph(rng: random.Random, title: str, context: dict, opener: bool) ->
         templates.insert(0, rng.choice(EN_OPENERS))
     out = []
     for t in templates:
+        t = EN_SLOT.sub(lambda m: rng.choice(EN_TABLES[m.group(1)]), t)
         text = synth._fill(t, rng, {**context, "title": title.lower()})
-        text = re.sub(r"\{(\w+)\}", lambda m: rng.choice(EN_TABLES[m.group(1)]), text)
-        sentence = rng.choice(EN_CONNECTORS) + text
+        connector = rng.choice(EN_CONNECTORS)
+        if connector and not text.startswith(("We ", "Our ")):
+            text = text[0].lower() + text[1:]
+        sentence = connector + text
         out.append(sentence[0].upper() + sentence[1:])
     return out
 

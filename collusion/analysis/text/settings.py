@@ -305,6 +305,10 @@ class TextSettings:
             raise SettingsError(
                 "text.group_min_bidders must be at least 3 and not exceed text.group_max_bidders"
             )
+        if not self.rewrite_levels or not all(0 < x <= 1 for x in self.rewrite_levels):
+            raise SettingsError("text.rewrite_levels must be cosines in (0, 1]")
+        if self.rewrite_high_p > self.rewrite_max_p:
+            raise SettingsError("text.rewrite_high_p must not exceed text.rewrite_max_p")
         if self.typo_high_p > self.typo_max_p:
             raise SettingsError("text.typo_high_p must not exceed text.typo_max_p")
         if self.shingle_chars < max(TYPO_POSITIONS) + 2:

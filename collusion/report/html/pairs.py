@@ -298,12 +298,14 @@ def alert_view(
     view["raw"] = _raw_details(details)
     view["sections"] = []
     view["passages"] = []
+    view["rewritten"] = []
     view["chart"] = None
     view["link_graph"] = None
     view["evidence"] = []
     if alert["kind"] == "near_duplicate_text":
         view["sections"] = _section_pairs(details, pair)
         view["passages"] = _passages(alert["evidence"], pair)
+        view["rewritten"] = _rewritten(details, pair)
         return view
     if alert["kind"] == "price_pattern" and details.get("pattern") in CHART_PATTERNS:
         view["chart"] = price_chart(alert, bidders)
@@ -358,6 +360,26 @@ def _joined_pieces(items: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
             continue
         excerpt = PIECE_JOINER.join(as_text(p.get("excerpt")) for p in pieces)
         out.append({**pieces[0], "excerpt": excerpt, "end": None})
+    return out
+
+
+def _rewritten(details: Mapping[str, Any], pair: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The passages rewritten in other words: their aligned sentences as pairs."""
+    out = []
+    for item in details.get("rewritten_passages") or []:
+        sentences = item.get("sentences") or []
+        out.append(
+            {
+                "number": item.get("passage"),
+                "similarity": item.get("similarity"),
+                "p_value": item.get("p_value"),
+                "bidders": list(pair),
+                "rows": [
+                    {"sides": [as_text(s.get(b)) for b in pair], "cosine": s.get("cosine")}
+                    for s in sentences
+                ],
+            }
+        )
     return out
 
 

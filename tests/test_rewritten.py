@@ -1,0 +1,202 @@
+"""Rewritten copies: the word view, sentence alignment by meaning, the alert and its evidence."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from docx import Document
+
+from collusion.analysis.text import TextSettings
+from collusion.analysis.text.meaning import tail_at_least
+from collusion.analysis.text.words import CJK, LATIN, NUMBER, TERM, text_words
+from collusion.errors import SettingsError
+from collusion.report.html import render_html
+from collusion.settings import Settings
+from tools import synth
+
+# The test's own rewriting, unlike the benchmark's lists: synonyms, then the
+# clauses of each sentence rotated.
+REWORDING = {
+    "采用": "使用",
+    "设置": "布置",
+    "不少于": "至少",
+    "不超过": "不大于",
+    "进行": "开展",
+    "检查": "检验",
+    "管理": "管控",
+    "人员": "员工",
+    "现场": "工地",
+    "配备": "配置",
+    "组织": "安排",
+    "覆盖": "遮盖",
+    "做好": "落实",
+}
+
+
+def words_of(text: str) -> list[tuple[str, int, int]]:
+    """(sentence text, number of words, number of kinds) for each sentence."""
+    w = text_words(text)
+    return [
+        (text[s:e], int(w.ptr[i + 1] - w.ptr[i]), len(set(w.kinds[w.ptr[i] : w.ptr[i + 1]])))
+        for i, (s, e) in enumerate(w.spans.tolist())
+    ]
+
+
+def test_word_view_cuts_sentences_and_kinds_of_words() -> None:
+    text = (
+        "土方开挖采用挖掘机PC200配合人工清底，分层开挖厚度不超过1.5米。\n"
+        "The concrete is CURED for 28 days; slump 1.5m.\n第三章 主要施工方法\n"
+    )
+    w = text_words(text)
+    sentences = [text[s:e] for s, e in w.spans.tolist()]
+    assert sentences == [
+        "土方开挖采用挖掘机PC200配合人工清底，分层开挖厚度不超过1.5米。",
+        "The concrete is CURED for 28 days;",
+        "slump 1.5m.",
+        "第三章 主要施工方法",
+    ]
+    first = w.kinds[w.ptr[0] : w.ptr[1]]
+    assert TERM in first and NUMBER in first and CJK in first  # pc200, 1.5, 开挖
+    assert LATIN in w.kinds[w.ptr[1] : w.ptr[2]]
+    # "1.5米" and "1.5m": the same number, cut from its unit either way
+    numbers = [set(w.words[w.ptr[i] : w.ptr[i + 1]][w.kinds[w.ptr[i] : w.ptr[i + 1]] == NUMBER])
+               for i in (0, 2)]  # fmt: skip
+    assert numbers[0] == numbers[1] and len(numbers[0]) == 1
+
+
+def test_latin_words_are_stemmed_and_cased_alike() -> None:
+    a, b = text_words("Curing concrete."), text_words("the concrete is CURED.")
+    assert set(a.words) <= set(b.words)
+
+
+def test_a_sentence_cut_by_a_page_break_stays_one_sentence() -> None:
+    head = "混凝土浇筑完成后应在十二小时以内覆盖并开始洒水养护工作，养护时间"
+    text = f"质量保证措施\n{head}\n不少于七天。下一句。"
+    spans = text_words(text).spans.tolist()
+    assert [text[s:e] for s, e in spans] == [
+        "质量保证措施",
+        f"{head}\n不少于七天。",
+        "下一句。",
+    ]
+
+
+def test_word_hashes_are_the_same_in_every_process() -> None:
+    # fixed polynomial hashes, no Python hash(): the values are part of the behaviour
+    w = text_words("钢筋采用HRB400。")
+    assert w.words.dtype == np.uint32
+    assert list(w.words) == list(text_words("钢筋采用HRB400。").words)
+    assert len(set(w.words.tolist())) == len(w.words)
+
+
+def test_poisson_binomial_tail_matches_the_binomial() -> None:
+    p = np.full(12, 0.2)
+    for k in (0, 1, 5, 12, 13):
+        exact = sum(math.comb(12, m) * 0.2**m * 0.8 ** (12 - m) for m in range(k, 13))
+        assert tail_at_least(p, k) == pytest.approx(exact, rel=1e-9, abs=1e-15)
+
+
+def test_rewrite_settings_are_checked() -> None:
+    with pytest.raises(SettingsError):
+        TextSettings(rewrite_seed_cosine=0)
+    with pytest.raises(SettingsError):
+        TextSettings(rewrite_levels=(0.5, 1.5))
+    with pytest.raises(SettingsError):
+        TextSettings(rewrite_max_gap=0)
+
+
+# --- the alert, end to end on real DOCX files ---------------------------------------
+
+
+def reworded(sentence: str, rng: random.Random) -> str:
+    for word, other in REWORDING.items():
+        sentence = sentence.replace(word, other)
+    clauses = [c for c in sentence.rstrip("。").split("，") if c]
+    if len(clauses) > 1 and rng.random() < 0.7:
+        clauses = clauses[1:] + clauses[:1]
+    return "，".join(clauses) + "。"
+
+
+def rewritten_project(project, copies: bool = True) -> tuple[list[str], list[str]]:  # noqa: ANN001
+    """Five bidders writing their own plans on the same topics; b04 rewrote a
+    section of b02's. Returns the source's and the copy's paragraphs."""
+    rng = random.Random(7)
+    plans = {}
+    for n, bidder in enumerate(("b01", "b02", "b03", "b04", "b05"), start=1):
+        company = f"中山市第{n}建设有限公司"
+        plan = synth.technical_plan(
+            random.Random(100 + n), company, sections=6, paragraphs_per_section=5
+        )
+        plans[bidder] = (company, plan)
+    source_title, source = plans["b02"][1][3]
+    copy = [
+        "".join(reworded(s, rng) for s in re.findall(r"[^。]+。", paragraph))
+        for paragraph in source
+    ]
+    if copies:
+        company, plan = plans["b04"]
+        plan[3] = (plan[3][0], copy)
+    for bidder, (company, plan) in plans.items():
+        project.bidder(bidder, name=company)
+        project.docx(bidder, "技术标.docx", synth.sections_to_paragraphs(plan))
+    return source, copy
+
+
+def paragraphs_of(path: Path) -> list[str]:
+    return [p.text for p in Document(str(path)).paragraphs]
+
+
+def test_rewritten_section_is_one_passage_with_aligned_sentences(project, scan) -> None:  # noqa: ANN001
+    source, copy = rewritten_project(project)
+    root = project.write()
+    report = scan(root)
+    text_alerts = [a for a in report["alerts"] if a["kind"] == "near_duplicate_text"]
+    assert [a["bidders"] for a in text_alerts] == [["b02", "b04"]]
+    alert = text_alerts[0]
+    details = alert["details"]
+    assert details["rewritten"] is True
+    [passage] = details["rewritten_passages"]
+    assert passage["p_value"] <= TextSettings().rewrite_max_p
+    assert 0 < passage["similarity"] <= 1
+    assert len(passage["sentences"]) >= len(source)  # a sentence or more a paragraph
+    for pair in passage["sentences"]:
+        assert pair["b02"] in "".join(source) and pair["b04"] in "".join(copy)
+    # Both sides located: paragraph and character locators lead to the text.
+    sides = [e for e in alert["evidence"] if e.get("passage") == passage["passage"]]
+    assert sorted(e["bidder"] for e in sides) == ["b02", "b04"]
+    for e in sides:
+        paragraphs = paragraphs_of(root / e["file"])
+        first = paragraphs[e["paragraph"]][e["char_start"] :]
+        last = paragraphs[e["paragraph_end"]][: e["char_end"]]
+        assert e["excerpt"].startswith(first[:20])
+        assert last[-10:] in "".join(source + copy)
+        assert e["section"] and e["page"] is None  # DOCX: no pages
+    assert "改写" in alert["summary"]
+    assert alert["weight"]["from_rewritten"] > 0
+    # the weight alone flags the pair
+    assert [p["flagged"] for p in report["pairs"] if p["bidders"] == ["b02", "b04"]] == [True]
+    html = render_html(report)
+    assert "改写段落" in html and passage["sentences"][0]["b04"][:10] in html
+
+
+def test_honest_bidders_on_the_same_topics_are_not_a_pair(project, scan) -> None:  # noqa: ANN001
+    rewritten_project(project, copies=False)
+    report = scan(project.write())
+    assert [a for a in report["alerts"] if a["kind"] == "near_duplicate_text"] == []
+    assert not any(p["flagged"] for p in report["pairs"])
+
+
+def test_rewritten_search_can_be_switched_off(project, scan) -> None:  # noqa: ANN001
+    rewritten_project(project)
+    settings = Settings()
+    settings = dataclasses.replace(
+        settings, text=dataclasses.replace(settings.text, rewrite_search=False)
+    )
+    report = scan(project.write(), settings=settings)
+    for alert in report["alerts"]:
+        assert not alert["details"].get("rewritten")
