@@ -18,6 +18,7 @@ from collusion.analysis.text import fingerprint_project, prepare_project
 from collusion.analysis.text.aggregation import tfidf_tools
 from collusion.analysis.text.boilerplate import reference_shingles
 from collusion.analysis.text.shingles import SectionKey, SectionPrep, prepare_section, section_key
+from collusion.analysis.text.words import ready as words_ready
 from collusion.detectors import (
     REGISTRY,
     DetectorSpec,
@@ -220,8 +221,10 @@ def file_text_maker(
     project: ProjectInput, settings: Settings
 ) -> Callable[[ExtractedFile], FileText]:
     """The function a worker runs on each file it has read (the folding
-    tables it needs are built here, before the workers fork)."""
+    tables and the word segmenter it needs are loaded here, before the
+    workers fork)."""
     load_tables()
+    words_ready()
     owners = {path: bidder for bidder, files in project.bidder_files.items() for path in files}
     names = project.own_names()
     text_settings = settings.text

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from collusion.analysis.distinct import unique_sorted
 from collusion.analysis.text.settings import TextSettings
 from collusion.analysis.text.words import NUMBER, TERM, SectionWords, quantities, text_words
 from collusion.models import Section
@@ -224,16 +225,17 @@ def rowwise_min(m: sparse.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarra
 
 
 def candidate_pairs(
-    anchors: sparse.csr_matrix, bidder: np.ndarray
+    anchors: sparse.csr_matrix, bidder: np.ndarray, least: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Sentence pairs (i < j) of different bidders sharing an anchor."""
+    """Sentence pairs (i < j) of different bidders whose shared anchors weigh
+    ``least`` or more (the product of the weighted anchor matrix)."""
     at = anchors.T.tocsr()
     out_i, out_j = [], []
     for lo in range(0, anchors.shape[0], BLOCK_ROWS):
         block = (anchors[lo : lo + BLOCK_ROWS] @ at).tocoo()
         i = block.row.astype(np.int64) + lo
         j = block.col.astype(np.int64)
-        keep = (j > i) & (bidder[i] != bidder[j])
+        keep = (j > i) & (bidder[i] != bidder[j]) & (block.data >= least)
         out_i.append(i[keep])
         out_j.append(j[keep])
     if not out_i:
@@ -273,7 +275,7 @@ def seeds_of(table: Table, tender_df: np.ndarray, settings: TextSettings) -> See
     weighted = sparse.diags(1.0 / np.maximum(norms, 1e-9)).dot(weighted).tocsr()
     content = frequency <= settings.rewrite_content_share * n_sent
     word_bidders = np.bincount(
-        np.unique(
+        unique_sorted(
             present.indices.astype(np.int64) * bidders
             + np.repeat(table.bidder, np.diff(present.indptr))
         )
@@ -283,7 +285,11 @@ def seeds_of(table: Table, tender_df: np.ndarray, settings: TextSettings) -> See
     anchor = (
         content & (word_bidders >= 2) & (df <= settings.rewrite_anchor_postings) & (tender_df == 0)
     )
-    i, j = candidate_pairs(present[:, np.flatnonzero(anchor)].tocsr(), table.bidder)
+    # A rare anchor counts twice: its square root weight squares to 2 in the product.
+    columns = np.flatnonzero(anchor)
+    scale = np.where(df[columns] <= settings.rewrite_rare_postings, math.sqrt(2.0), 1.0)
+    anchors = (present[:, columns] @ sparse.diags(scale)).tocsr()
+    i, j = candidate_pairs(anchors, table.bidder, settings.rewrite_min_anchors - 1e-6)
     compared = len(i)
     cosine = rowwise_dot(weighted, i, j)
     ok = cosine >= settings.rewrite_seed_cosine
@@ -322,43 +328,53 @@ def matches_of(i: np.ndarray, j: np.ndarray, cosine: np.ndarray, bidder: np.ndar
     return Matches(keys[first], values[first], bidders)
 
 
-def clusters(a: np.ndarray, b: np.ndarray, gap: int) -> list[np.ndarray]:
-    """Seeds grouped so that, on each side, neighbours are at most ``gap``
-    sentences apart (split alternately on either side until stable)."""
-    groups = [np.arange(len(a))]
-    side = 0
-    stable = 0
-    while stable < 2:
+def clusters(group: np.ndarray, a: np.ndarray, b: np.ndarray, gap: int) -> np.ndarray:
+    """A cluster label per seed: seeds of one group (unit pair) whose
+    neighbours are at most ``gap`` sentences apart on each side, split
+    alternately on either side until stable (all groups at once)."""
+    labels = np.unique(group, return_inverse=True)[1].ravel()
+    count, side, stable = int(labels.max()) + 1 if len(labels) else 0, 0, 0
+    while stable < 2 and len(labels):
         key = a if side == 0 else b
-        out = []
-        for g in groups:
-            order = g[np.argsort(key[g], kind="stable")]
-            breaks = np.flatnonzero(np.diff(key[order]) > gap) + 1
-            out.extend(np.split(order, breaks))
-        stable = stable + 1 if len(out) == len(groups) else 0
-        groups = out
-        side = 1 - side
-    return groups
+        order = np.lexsort((key, labels))
+        lab, k = labels[order], key[order]
+        new = np.ones(len(order), dtype=bool)
+        new[1:] = (lab[1:] != lab[:-1]) | (np.diff(k) > gap)
+        labels = np.empty(len(order), dtype=np.int64)
+        labels[order] = np.cumsum(new) - 1
+        found = int(labels.max()) + 1
+        stable = stable + 1 if found == count else 0
+        count, side = found, 1 - side
+    return labels
 
 
 def merged(
-    groups: list[np.ndarray], a: np.ndarray, b: np.ndarray, settings: TextSettings
-) -> list[np.ndarray]:
-    """Clusters that follow each other on both sides within
-    ``rewrite_merge_gap`` sentences joined (the pieces of one rewritten
-    section, split where sentences were dropped or added)."""
+    labels: np.ndarray, group: np.ndarray, a: np.ndarray, b: np.ndarray, settings: TextSettings
+) -> np.ndarray:
+    """Cluster labels with the clusters that follow each other on both sides
+    within ``rewrite_merge_gap`` sentences joined (the pieces of one
+    rewritten section, split where sentences were dropped or added)."""
+    if not len(labels):
+        return labels
+    n = int(labels.max()) + 1
+    lo_a, hi_a = np.full(n, np.iinfo(np.int64).max), np.full(n, -1)
+    lo_b, hi_b = lo_a.copy(), hi_a.copy()
+    np.minimum.at(lo_a, labels, a)
+    np.maximum.at(hi_a, labels, a)
+    np.minimum.at(lo_b, labels, b)
+    np.maximum.at(hi_b, labels, b)
+    owner = np.zeros(n, dtype=np.int64)
+    owner[labels] = group
+    order = np.lexsort((lo_b, lo_a, owner))
     gap = settings.rewrite_merge_gap
-    out: list[np.ndarray] = []
-    for g in sorted(groups, key=lambda g: (int(a[g].min()), int(b[g].min()))):
-        if out:
-            prev = out[-1]
-            a_gap = int(a[g].min()) - int(a[prev].max())
-            b_gap = int(b[g].min()) - int(b[prev].max())
-            if 0 < a_gap <= gap and 0 < b_gap <= gap:
-                out[-1] = np.concatenate([prev, g])
-                continue
-        out.append(g)
-    return out
+    a_gap = lo_a[order][1:] - hi_a[order][:-1]
+    b_gap = lo_b[order][1:] - hi_b[order][:-1]
+    joins = (owner[order][1:] == owner[order][:-1]) & (0 < a_gap) & (a_gap <= gap)
+    joins &= (0 < b_gap) & (b_gap <= gap)
+    chain = np.cumsum(np.concatenate(([True], ~joins))) - 1
+    relabel = np.empty(n, dtype=np.int64)
+    relabel[order] = chain
+    return relabel[labels]
 
 
 def one_to_one(order: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[int]:
@@ -418,18 +434,19 @@ def rewritten_passages(
     groups, starts = np.unique(pair_units, return_index=True)
     sizes = np.diff(np.append(starts, len(i)))
     tests = max(1, int((sizes >= settings.rewrite_min_sentences).sum()))
-    bounds = np.append(starts, len(i))
+    pa, pb = table.pos[i], table.pos[j]
+    labels = merged(
+        clusters(pair_units, pa, pb, settings.rewrite_max_gap), pair_units, pa, pb, settings
+    )
     found: dict[tuple[str, str], list[RewrittenPassage]] = {}
     names = sorted({u.bidder for u in units})
-    for g in range(len(groups)):
-        lo, hi = bounds[g], bounds[g + 1]
-        if hi - lo < settings.rewrite_min_sentences:
-            continue
-        at = slice(lo, hi)
-        for passage in _unit_pair_passages(
-            table, seeds.weighted, i[at], j[at], cosine[at], dice[at], partnered, tests, settings
-        ):
-            x, y = names[table.bidder[i[lo]]], names[table.bidder[j[lo]]]
+    for members in candidate_clusters(labels, pa, pb, settings):
+        at = members[np.lexsort((-dice[members], -cosine[members]))]
+        passage = cluster_passage(
+            table, seeds.weighted, i, j, cosine, dice, at, partnered, tests, settings
+        )
+        if passage is not None:
+            x, y = names[table.bidder[i[at[0]]]], names[table.bidder[j[at[0]]]]
             found.setdefault((x, y), []).append(passage)
     return Rewritten(
         {
@@ -441,65 +458,75 @@ def rewritten_passages(
     )
 
 
-def _unit_pair_passages(
+def candidate_clusters(
+    labels: np.ndarray, a: np.ndarray, b: np.ndarray, settings: TextSettings
+) -> list[np.ndarray]:
+    """The seeds of each cluster with enough distinct sentences on both sides
+    to align ``rewrite_min_sentences`` (sorted by label)."""
+    if not len(labels):
+        return []
+    least = settings.rewrite_min_sentences
+    n = int(labels.max()) + 1
+    distinct_a = np.bincount(
+        unique_sorted(labels * (a.max() + 1) + a) // (a.max() + 1), minlength=n
+    )
+    distinct_b = np.bincount(
+        unique_sorted(labels * (b.max() + 1) + b) // (b.max() + 1), minlength=n
+    )
+    keep = np.flatnonzero(np.minimum(distinct_a, distinct_b) >= least)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(n + 1))
+    return [order[bounds[c] : bounds[c + 1]] for c in keep.tolist()]
+
+
+def cluster_passage(
     table: Table,
     weighted: sparse.csr_matrix,
     i: np.ndarray,
     j: np.ndarray,
     cosine: np.ndarray,
     dice: np.ndarray,
+    seeds: np.ndarray,
     partnered: Matches,
     tests: int,
     settings: TextSettings,
-) -> list[RewrittenPassage]:
-    """The passages of one unit pair's seeds."""
+) -> RewrittenPassage | None:
+    """The passage of one cluster (``seeds`` strongest first), or None when
+    it aligns too few sentences or honest bidders would align as many."""
     pa, pb = table.pos[i], table.pos[j]
-    ua, ub = int(table.unit[i[0]]), int(table.unit[j[0]])
-    first_a = int(i[0] - pa[0])  # the sentence id of position 0 of each unit
-    first_b = int(j[0] - pb[0])
-    out = []
-    for group in merged(clusters(pa, pb, settings.rewrite_max_gap), pa, pb, settings):
-        best = group[np.lexsort((-dice[group], -cosine[group]))]
-        chosen = one_to_one(best, pa, pb)
-        if len(chosen) < settings.rewrite_min_sentences:
-            continue
-        chosen.sort(key=lambda k: (pa[k], pb[k]))
-        ka = np.array(chosen)
-        lo_a, hi_a = int(pa[ka].min()), int(pa[ka].max())
-        lo_b, hi_b = int(pb[ka].min()), int(pb[ka].max())
-        rows_a = np.arange(first_a + lo_a, first_a + hi_a + 1)
-        rows_b = np.arange(first_b + lo_b, first_b + hi_b + 1)
-        bx, by = int(table.bidder[i[0]]), int(table.bidder[j[0]])
-        p_value = min(
-            1.0, tests * chance(cosine[ka], rows_a, rows_b, (bx, by), partnered, settings)
-        )
-        if p_value > settings.rewrite_max_p:
-            continue
-        out.append(
-            RewrittenPassage(
-                a=ua,
-                b=ub,
-                a_start=int(table.start[rows_a[0]]),
-                a_end=int(table.end[rows_a[-1]]),
-                b_start=int(table.start[rows_b[0]]),
-                b_end=int(table.end[rows_b[-1]]),
-                sentences=tuple(
-                    AlignedSentence(
-                        int(table.start[i[k]]),
-                        int(table.end[i[k]]),
-                        int(table.start[j[k]]),
-                        int(table.end[j[k]]),
-                        round(float(cosine[k]), 4),
-                        round(float(dice[k]), 4),
-                    )
-                    for k in chosen
-                ),
-                similarity=round(_side_cosine(weighted, rows_a, rows_b), 4),
-                p_value=p_value,
-                tests=tests,
+    chosen = one_to_one(seeds, pa, pb)
+    if len(chosen) < settings.rewrite_min_sentences:
+        return None
+    chosen.sort(key=lambda k: (pa[k], pb[k]))
+    ka = np.array(chosen)
+    rows_a = np.arange(int(i[ka].min()), int(i[ka].max()) + 1)
+    rows_b = np.arange(int(j[ka].min()), int(j[ka].max()) + 1)
+    bx, by = int(table.bidder[i[ka[0]]]), int(table.bidder[j[ka[0]]])
+    p_value = min(1.0, tests * chance(cosine[ka], rows_a, rows_b, (bx, by), partnered, settings))
+    if p_value > settings.rewrite_max_p:
+        return None
+    return RewrittenPassage(
+        a=int(table.unit[rows_a[0]]),
+        b=int(table.unit[rows_b[0]]),
+        a_start=int(table.start[rows_a[0]]),
+        a_end=int(table.end[rows_a[-1]]),
+        b_start=int(table.start[rows_b[0]]),
+        b_end=int(table.end[rows_b[-1]]),
+        sentences=tuple(
+            AlignedSentence(
+                int(table.start[i[k]]),
+                int(table.end[i[k]]),
+                int(table.start[j[k]]),
+                int(table.end[j[k]]),
+                round(float(cosine[k]), 4),
+                round(float(dice[k]), 4),
             )
-        )
-    return out
+            for k in chosen
+        ),
+        similarity=round(_side_cosine(weighted, rows_a, rows_b), 4),
+        p_value=p_value,
+        tests=tests,
+    )
 
 
 def chance(

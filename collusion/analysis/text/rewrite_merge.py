@@ -3,8 +3,9 @@
 A rewritten passage that one literal passage of the pair covers almost
 whole (``rewrite_literal_share`` on both sides) is a literal copy: it is not
 reported again. Otherwise the literal passages inside it (the sentences the
-rewriter left as they were) are folded into it, so that one rewritten
-section is one passage; their weight is kept in ``absorbed`` and the
+rewriter left as they were, at least half inside it on both sides) are
+folded into it, its span grown to hold them, so that one rewritten section
+is one passage; their weight is kept in ``absorbed`` and the
 rewritten passage adds only what it weighs beyond them.
 """
 
@@ -19,6 +20,7 @@ from collusion.analysis.text.settings import TextSettings
 from collusion.analysis.text.shingles import Prepared
 
 Span = tuple[int, int, int]  # unit, start, end (offsets in the unit's text)
+HALF = 0.5  # a literal passage at least half inside a rewritten one is part of it
 
 
 def with_rewritten(
@@ -52,12 +54,21 @@ def with_rewritten(
             if n not in absorbed
             and a[0] == p.a
             and b[0] == p.b
-            and p.a_start <= a[1] < p.a_end
-            and p.b_start <= b[1] < p.b_end
+            and covered_share([(p.a_start, p.a_end)], a[1], a[2]) >= HALF
+            and covered_share([(p.b_start, p.b_end)], b[1], b[2]) >= HALF
         ]
         absorbed.update(inside)
         weight = sum(result.passages[n].passage.weighted for n in inside)
-        kept.append(replace(p, absorbed=round(weight, 1)))
+        kept.append(
+            replace(
+                p,
+                a_start=min([p.a_start, *(sides[n][0][1] for n in inside)]),
+                a_end=max([p.a_end, *(sides[n][0][2] for n in inside)]),
+                b_start=min([p.b_start, *(sides[n][1][1] for n in inside)]),
+                b_end=max([p.b_end, *(sides[n][1][2] for n in inside)]),
+                absorbed=round(weight, 1),
+            )
+        )
     if not kept:
         return result
     best = min(p.p_value for p in kept)

@@ -144,6 +144,10 @@ class TextSettings:
     # held by at least two bidders and by at most this many sentences, never
     # by the tender. Only these pairs are compared (never all pairs).
     rewrite_anchor_postings: int = 48
+    # A candidate pair shares this many anchors (a number and its unit are
+    # two), an anchor in at most `rewrite_rare_postings` sentences counting twice.
+    rewrite_min_anchors: int = 2
+    rewrite_rare_postings: int = 12
     # A sentence pair seeds a passage at tf-idf cosine and content-word Dice
     # at least these (Sanchez-Perez, Sidorov & Gelbukh 2014 use 0.33 and
     # 0.33); when both sentences hold numbers, at least this share of them
@@ -248,6 +252,8 @@ class TextSettings:
             "group_min_sections",
             "group_min_shingles",
             "rewrite_anchor_postings",
+            "rewrite_min_anchors",
+            "rewrite_rare_postings",
             "rewrite_max_gap",
             "rewrite_merge_gap",
             "rewrite_min_sentences",

@@ -90,10 +90,18 @@ HASH_INVERSE = np.uint64(pow(0x9E3779B97F4A7C15, -1, 2**64))
 
 
 def _powers(base: np.uint64, n: int) -> np.ndarray:
-    out = np.full(n, base, dtype=np.uint64)
-    out[0] = 1
-    with np.errstate(over="ignore"):
-        return np.cumprod(out, dtype=np.uint64)
+    """``base ** k`` modulo 2**64 for k < n (kept, grown by doubling)."""
+    have = _POWERS.get(int(base))
+    if have is None or len(have) < n:
+        size = max(n, 2 * len(have) if have is not None else 4096)
+        out = np.full(size, base, dtype=np.uint64)
+        out[0] = 1
+        with np.errstate(over="ignore"):
+            have = _POWERS[int(base)] = np.cumprod(out, dtype=np.uint64)
+    return have[:n]
+
+
+_POWERS: dict[int, np.ndarray] = {}
 
 
 def span_hashes(codes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -140,6 +148,15 @@ def _stemmer():  # noqa: ANN202 - Stemmer.Stemmer
     import Stemmer
 
     return Stemmer.Stemmer("english")
+
+
+def ready() -> None:
+    """Load the segmenter's dictionary (about a second), the stemmer and the
+    tables, so that processes forked afterwards share them."""
+    _segmenter().cut("预热", False)
+    _stemmer()
+    _fold_table()
+    _char_classes()
 
 
 def boundaries(text: str, codes: np.ndarray, classes: np.ndarray) -> np.ndarray:
@@ -204,7 +221,7 @@ def text_words(text: str) -> SectionWords:
     owner = np.searchsorted(bounds, starts[keep], side="right") - 1
     present, first_word = np.unique(owner, return_index=True)
     # A sentence runs from its first word to its last visible character.
-    visible = np.flatnonzero(~np.isin(codes[starts], SPACES))
+    visible = np.flatnonzero(~_member(SPACES)[_clamped(codes[starts])])
     last = np.searchsorted(bounds, starts[visible], side="right") - 1
     final = np.full(len(bounds), -1, dtype=np.int64)
     final[last] = ends[visible]  # later tokens overwrite earlier ones
@@ -221,22 +238,40 @@ def sentence_bounds(codes: np.ndarray) -> np.ndarray:
     mid-sentence (a paragraph cut by a page break) it is a space.
     """
     end = np.zeros(len(codes) + 1, dtype=bool)
-    end[:-1] = np.isin(codes, SENTENCE_ENDS)
+    ends_table = _member(SENTENCE_ENDS)
+    end[:-1] = ends_table[_clamped(codes)]
     # A full stop ends a Western sentence when a space or the end follows it.
     stops = np.flatnonzero(codes == FULL_STOP)
     after = np.append(codes, SPACE)[stops + 1]
-    end[stops[np.isin(after, SPACES)]] = True
+    end[stops[_member(SPACES)[_clamped(after)]]] = True
     breaks = np.flatnonzero(codes == NEWLINE)
     if len(breaks):
         line = np.diff(np.concatenate(([-1], breaks))) - 1
         before = codes[np.maximum(breaks - 1, 0)]
-        soft = (line >= SOFT_BREAK_MIN_CHARS) & ~np.isin(before, SENTENCE_ENDS)
+        soft = (line >= SOFT_BREAK_MIN_CHARS) & ~ends_table[_clamped(before)]
         end[breaks[soft]] = False
     return np.concatenate(([0], np.flatnonzero(end[:-1] & ~end[1:]) + 1)).astype(np.int64)
 
 
 NEWLINE, FULL_STOP, SPACE = ord("\n"), ord("."), ord(" ")
 SOFT_BREAK_MIN_CHARS = 20  # a line this long that stops mid-sentence runs on
+
+
+def _clamped(codes: np.ndarray) -> np.ndarray:
+    """Code points as indexes of a BMP table (beyond it: the last entry, no member)."""
+    return np.minimum(codes, BMP - 1)
+
+
+@functools.cache
+def _member_table(chars: bytes) -> np.ndarray:
+    table = np.zeros(BMP, dtype=bool)
+    table[np.frombuffer(chars, dtype=np.uint32)] = True
+    return table
+
+
+def _member(chars: np.ndarray) -> np.ndarray:
+    """A BMP table: whether each code point is one of ``chars``."""
+    return _member_table(chars.tobytes())
 
 
 SPACES = np.array([ord(c) for c in " \t\r\n\u3000\xa0"], dtype=np.uint32)
