@@ -176,7 +176,9 @@ def flag_threshold_weight() -> float:
 
 def print_tally(title: str, tally: dict) -> None:
     print(f"== {title} ==")
-    print(f"{'strength':<10}{'cases':>6}{'recall':>8}{'found':>7}{'gran.':>7}{'prec.':>7}{'flag':>6}")
+    print(
+        f"{'strength':<10}{'cases':>6}{'recall':>8}{'found':>7}{'gran.':>7}{'prec.':>7}{'flag':>6}"
+    )
     for strength in STRENGTHS:
         s = tally[strength]
         if not s["cases"]:

@@ -443,7 +443,9 @@ def clauses(language: str, sentence: str) -> tuple[list[str], str]:
     """The sentence's clauses (without its final stop) and the stop."""
     stop = sentence[-1] if sentence and sentence[-1] in "。；." else ""
     body = sentence[: len(sentence) - len(stop)]
-    parts = [c.rstrip("，") for c in CLAUSE_ZH.split(body)] if language == "zh" else body.split(", ")
+    parts = (
+        [c.rstrip("，") for c in CLAUSE_ZH.split(body)] if language == "zh" else body.split(", ")
+    )
     return [p for p in parts if p], stop
 
 
@@ -565,16 +567,22 @@ def add_stock(rng: random.Random, language: str, bids: list[Bid], count: int = 1
     for _ in range(count):
         if language == "zh":
             title = stock_rng.choice(synth.SECTION_TITLES[1:])
-            text = synth._paragraph(stock_rng, title, {"co": "我公司", "short": "我公司", "proj": "本工程"}, False)
+            text = synth._paragraph(
+                stock_rng, title, {"co": "我公司", "short": "我公司", "proj": "本工程"}, False
+            )
             sentences = split_zh(text)
         else:
-            sentences = en_paragraph(stock_rng, stock_rng.choice(EN_TITLES[1:]), {"co": "We"}, False)
+            sentences = en_paragraph(
+                stock_rng, stock_rng.choice(EN_TITLES[1:]), {"co": "We"}, False
+            )
         for bid in rng.sample(bids, rng.randint(3, min(10, len(bids)))):
             section = rng.choice(bid.plan[1:])
             section.paragraphs.insert(rng.randrange(len(section.paragraphs) + 1), list(sentences))
 
 
-def plant(rng: random.Random, language: str, strength: str, src: Bid, dst: Bid, copied: int) -> Case:
+def plant(
+    rng: random.Random, language: str, strength: str, src: Bid, dst: Bid, copied: int
+) -> Case:
     """``dst`` replaces one section of its plan with a rewrite of ``src``'s."""
     index = rng.randrange(1, len(src.plan))
     source = src.plan[index]

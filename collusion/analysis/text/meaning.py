@@ -151,7 +151,9 @@ def sentence_table(
     """The sentences of every unit and their words; also the words' hashes."""
     bidder_ids = {b: n for n, b in enumerate(sorted({u.bidder for u in units}))}
     cols: dict[str, list[np.ndarray]] = {k: [] for k in ("unit", "bidder", "start", "end")}
-    lengths, hashes, kinds = [], [], []
+    lengths: list[np.ndarray] = []
+    hashes: list[np.ndarray] = []
+    kinds: list[np.ndarray] = []
     for n, unit in enumerate(units):
         for sid, offset in zip(unit.sections, unit.starts, strict=True):
             w = words[sid]
@@ -167,11 +169,11 @@ def sentence_table(
     if not lengths:
         empty = np.zeros(0, dtype=np.int64)
         return Table(empty, empty, empty, empty, empty, sparse.csr_matrix((0, 0)), empty), empty
-    unit = np.concatenate(cols["unit"])
-    first = np.flatnonzero(np.diff(unit, prepend=-1))
-    pos = np.arange(len(unit)) - np.repeat(first, np.diff(np.append(first, len(unit))))
+    owner = np.concatenate(cols["owner"])
+    first = np.flatnonzero(np.diff(owner, prepend=-1))
+    pos = np.arange(len(owner)) - np.repeat(first, np.diff(np.append(first, len(owner))))
     flat, kind = np.concatenate(hashes), np.concatenate(kinds)
-    rows = np.repeat(np.arange(len(unit)), np.concatenate(lengths))
+    rows = np.repeat(np.arange(len(owner)), np.concatenate(lengths))
     extra = quantities(flat, kind, rows)
     flat = np.concatenate([flat, extra[0]])
     kind = np.concatenate([kind, extra[1]])
@@ -179,11 +181,11 @@ def sentence_table(
     vocab, index, inverse = np.unique(flat, return_index=True, return_inverse=True)
     counts = sparse.csr_matrix(
         (np.ones(len(flat), dtype=np.float32), (rows, inverse.ravel())),
-        shape=(len(unit), len(vocab)),
+        shape=(len(owner), len(vocab)),
     )
     counts.sum_duplicates()
     table = Table(
-        unit,
+        owner,
         pos,
         np.concatenate(cols["bidder"]),
         np.concatenate(cols["start"]),
