@@ -3,6 +3,7 @@ honest pairs alerted and flagged.
 
     python benchmarks/rewrite_bench.py [--seeds 1 2 3] [--languages zh en]
                                        [--bidders 12] [--paragraphs 8]
+                                       [--scale-bidders 40] [--scale-pages 100]
 
 Projects from ``rewrite_gen.py`` (Chinese and English, long bids with stock
 paragraphs 3-10 bidders share), written as real DOCX and PDF files, read back
@@ -21,8 +22,10 @@ the characters of both files (whitespace left out):
   the scoring's flag threshold).
 
 Tuning used seeds 101-103; the figures in docs/text.md are from seeds 1-3.
-Also prints the text engine's time with the rewritten-passage search on and
-off, side by side.
+Then the cost (``--scale-bidders``, ``--scale-pages``): on one long project
+of ``textsim_gen`` text, the character engine, the word view and the
+rewritten-passage search timed one after the other in one process, and the
+process's peak memory.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import sys
 import tempfile
 import time
@@ -43,6 +47,9 @@ from rewrite_gen import LANGUAGES, STRENGTHS, Project, make_project, write_proje
 
 from collusion.analysis.sections import split_sections  # noqa: E402
 from collusion.analysis.text import ProjectComparison, TextSettings, compare_project  # noqa: E402
+from collusion.analysis.text.meaning import build_units, rewritten_passages  # noqa: E402
+from collusion.analysis.text.words import ready as words_ready  # noqa: E402
+from collusion.analysis.text.words import section_words  # noqa: E402
 from collusion.detectors.near_duplicate_text import text_weight  # noqa: E402
 from collusion.extract import extract_file  # noqa: E402
 from collusion.models import Section  # noqa: E402
@@ -201,20 +208,20 @@ def new_tally() -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--seeds", type=int, nargs="*", default=[1, 2, 3])
     parser.add_argument("--languages", nargs="+", default=list(LANGUAGES), choices=LANGUAGES)
     parser.add_argument("--bidders", type=int, default=12)
     parser.add_argument("--paragraphs", type=int, default=8, help="paragraphs per plan section")
+    parser.add_argument("--scale-bidders", type=int, default=40, help="0: no cost measurement")
+    parser.add_argument("--scale-pages", type=int, default=100)
     args = parser.parse_args(argv)
     settings = TextSettings()
-    off = replace(settings, rewrite_search=False)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
     every = new_tally()
-    seconds = Counter()
     chars = 0
-    for language in args.languages:
+    for language in args.languages if args.seeds else ():
         tally = new_tally()
         for seed in args.seeds:
             project = make_project(seed, language, bidders=args.bidders, paragraphs=args.paragraphs)
@@ -222,21 +229,55 @@ def main(argv: list[str] | None = None) -> None:
                 sections, tender, texts = read(project, Path(tmp))
             names = {b.bidder: [b.company] for b in project.bids}
             chars += sum(len(s.text) for secs in sections.values() for s in secs)
-            for label, which in (("off", off), ("on", settings)):
-                started = time.perf_counter()
-                comparison = compare_project(sections, tender, names, which)
-                seconds[label] += time.perf_counter() - started
+            comparison = compare_project(sections, tender, names, settings)
             for t in (tally, every):
                 evaluate(project, comparison, texts, t)
         print_tally(
             f"{language}: {len(args.seeds)} projects x {args.bidders} bidders (seeds {args.seeds})",
             tally,
         )
-    if len(args.languages) > 1:
+    if len(args.languages) > 1 and args.seeds:
         print_tally("both languages", every)
+    if args.seeds:
+        print(f"({chars} characters of bids)")
+    if args.scale_bidders:
+        scale(args.scale_bidders, args.scale_pages, settings)
+
+
+def scale(bidders: int, pages: int, settings: TextSettings) -> None:
+    """The cost of the word view and of the rewritten-passage search beside the
+    character engine's, on one long project (``textsim_gen``, built as
+    blocks: no file reading), one process, measured in one run."""
+    from textsim_bench import CHARS_PER_PAGE, sections_from_blocks
+    from textsim_gen import make_project as literal_project
+
+    paragraphs = max(4, round(pages * CHARS_PER_PAGE / (10 * 115)))
+    project = literal_project(1000 + bidders, bidders=bidders, sections=10, paragraphs=paragraphs)
+    sections, tender, n_pages = sections_from_blocks(project)
+    names = {b.bidder: [b.company] for b in project.bids}
+    flat = [(b, s) for b in sorted(sections) for s in sections[b]]
+    words_ready()
+    started = time.perf_counter()
+    words = [section_words(s) for _, s in flat]
+    word_view = time.perf_counter() - started
+    started = time.perf_counter()
+    compare_project(sections, tender, names, replace(settings, rewrite_search=False))
+    engine = time.perf_counter() - started
+    started = time.perf_counter()
+    units = build_units([b for b, _ in flat], [s for _, s in flat])
+    found = rewritten_passages(units, words, tender, settings)
+    search = time.perf_counter() - started
+    chars = sum(len(s.text) for _, s in flat)
+    before = engine - word_view
+    print(f"\n== cost: {bidders} bidders, {n_pages} pages, {chars} characters (one process) ==")
     print(
-        f"text engine over {chars} characters: {seconds['off']:.1f} s without the rewritten-"
-        f"passage search, {seconds['on']:.1f} s with it ({seconds['on'] / seconds['off']:.2f}x)"
+        f"character engine {before:.1f} s; word view {word_view:.1f} s "
+        f"({chars / word_view / 1e6:.2f} M characters/s); rewritten search {search:.1f} s "
+        f"({found.candidates} sentence pairs compared, {found.seeds} seeds)"
+    )
+    print(
+        f"text engine with the rewritten search: {(engine + search) / before:.2f}x its time "
+        f"without it; peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
     )
 
 

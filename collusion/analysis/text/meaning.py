@@ -169,7 +169,7 @@ def sentence_table(
     if not lengths:
         empty = np.zeros(0, dtype=np.int64)
         return Table(empty, empty, empty, empty, empty, sparse.csr_matrix((0, 0)), empty), empty
-    owner = np.concatenate(cols["owner"])
+    owner = np.concatenate(cols["unit"])
     first = np.flatnonzero(np.diff(owner, prepend=-1))
     pos = np.arange(len(owner)) - np.repeat(first, np.diff(np.append(first, len(owner))))
     flat, kind = np.concatenate(hashes), np.concatenate(kinds)
