@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -317,6 +318,13 @@ class Matches:
     keys: np.ndarray
     best: np.ndarray
     bidders: int
+    sentences: int  # in the project
+
+    def base_rate(self, level: float) -> float:
+        """The project's own rate: the share of (sentence, other bidder)
+        pairs matched at ``level``, over every sentence of the project."""
+        pairs = self.sentences * max(1, self.bidders - 1)
+        return float((self.best >= level).sum()) / max(1, pairs)
 
 
 def matches_of(i: np.ndarray, j: np.ndarray, cosine: np.ndarray, bidder: np.ndarray) -> Matches:
@@ -327,7 +335,7 @@ def matches_of(i: np.ndarray, j: np.ndarray, cosine: np.ndarray, bidder: np.ndar
     order = np.lexsort((-values, keys))
     keys, values = keys[order], values[order]
     first = np.flatnonzero(np.diff(keys, prepend=-1))
-    return Matches(keys[first], values[first], bidders)
+    return Matches(keys[first], values[first], bidders, len(bidder))
 
 
 def clusters(group: np.ndarray, a: np.ndarray, b: np.ndarray, gap: int) -> np.ndarray:
@@ -391,6 +399,27 @@ def one_to_one(order: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[int]:
         used_b.add(int(b[k]))
         out.append(k)
     return out
+
+
+def in_order(chosen: list[int], b: np.ndarray) -> list[int]:
+    """The longest run of ``chosen`` (sorted by their side-a position) whose
+    side-b positions increase too: a rewrite keeps the order of its
+    sentences, two honest texts on one topic match in any order."""
+    tails: list[int] = []  # tails[n]: index in chosen ending a chain of n + 1
+    before = [-1] * len(chosen)
+    for n, k in enumerate(chosen):
+        at = bisect_left([int(b[chosen[t]]) for t in tails], int(b[k]))
+        before[n] = tails[at - 1] if at else -1
+        if at == len(tails):
+            tails.append(n)
+        else:
+            tails[at] = n
+    chain = []
+    n = tails[-1] if tails else -1
+    while n >= 0:
+        chain.append(chosen[n])
+        n = before[n]
+    return chain[::-1]
 
 
 def tail_at_least(probabilities: np.ndarray, k: int) -> float:
@@ -500,6 +529,9 @@ def cluster_passage(
     if len(chosen) < settings.rewrite_min_sentences:
         return None
     chosen.sort(key=lambda k: (pa[k], pb[k]))
+    chosen = in_order(chosen, pb)
+    if len(chosen) < settings.rewrite_min_sentences:
+        return None
     ka = np.array(chosen)
     rows_a = np.arange(int(i[ka].min()), int(i[ka].max()) + 1)
     rows_b = np.arange(int(j[ka].min()), int(j[ka].max()) + 1)
@@ -560,14 +592,19 @@ def honest_rates(
 ) -> np.ndarray:
     """Each sentence's chance of a match at ``level`` in an honest bidder's
     text: the share of third bidders (all but its own and ``other``) whose
-    best match reaches it, smoothed towards ``rewrite_prior_rate``."""
+    best match reaches it, smoothed towards the highest of the stretch's
+    mean share, the project's own rate at that level (``Matches.base_rate``)
+    and ``rewrite_prior_rate``."""
     n = matches.bidders
     lo, hi = np.searchsorted(matches.keys, [rows[0] * n, (rows[-1] + 1) * n])
     keys, best = matches.keys[lo:hi], matches.best[lo:hi]
     hit = (best >= level) & (keys % n != other)
     third = np.bincount(keys[hit] // n - rows[0], minlength=len(rows))
     prior = settings.rewrite_prior_bidders
-    return (third + prior * settings.rewrite_prior_rate) / (max(0, n - 2) + prior)
+    # how stock-like this stretch of text is: its sentences' mean share of third bidders
+    local = float(third.mean()) / (n - 2) if n > 2 else 0.0
+    rate = max(settings.rewrite_prior_rate, matches.base_rate(level), local)
+    return (third + prior * rate) / (max(0, n - 2) + prior)
 
 
 def _side_cosine(weighted: sparse.csr_matrix, rows_a: np.ndarray, rows_b: np.ndarray) -> float:

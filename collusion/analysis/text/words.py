@@ -189,8 +189,37 @@ def boundaries(text: str, codes: np.ndarray, classes: np.ndarray) -> np.ndarray:
 
 
 def section_words(section: Section) -> SectionWords:
-    """The word view of one section (``SectionWords``)."""
-    return text_words(section.text)
+    """The word view of one section (``SectionWords``), without its headings
+    (the outline every bid follows) and the rows of its tables: a bill of
+    quantities or an equipment list repeats the tender's items and figures
+    in every bid, and is not prose to rewrite (the character engine and the
+    parameters compare tables)."""
+    words = text_words(section.text)
+    tables, pos = [], 0
+    for block in section.blocks:
+        if block.kind in SKIPPED_KINDS:
+            tables.append((pos, pos + len(block.text)))
+        pos += len(block.text) + 1
+    if not tables or not words.sentences:
+        return words
+    starts = words.spans[:, 0]
+    inside = np.zeros(len(starts), dtype=bool)
+    for lo, hi in tables:
+        inside |= (starts >= lo) & (starts < hi)
+    return keep_sentences(words, ~inside)
+
+
+SKIPPED_KINDS = ("table", "toc", "heading")  # headings: the tender's outline, not content
+
+
+def keep_sentences(words: SectionWords, keep: np.ndarray) -> SectionWords:
+    """Only the sentences where ``keep`` is true."""
+    if keep.all():
+        return words
+    lengths = np.diff(words.ptr)
+    per_word = np.repeat(keep, lengths)
+    ptr = np.concatenate(([0], np.cumsum(lengths[keep]))).astype(np.int32)
+    return SectionWords(words.spans[keep], ptr, words.words[per_word], words.kinds[per_word])
 
 
 def text_words(text: str) -> SectionWords:
