@@ -36,6 +36,14 @@ REWORDING = {
     "组织": "安排",
     "覆盖": "遮盖",
     "做好": "落实",
+    "施工": "作业",
+    "要求": "规定",
+    "确保": "保证",
+    "材料": "物料",
+    "提前": "预先",
+    "工程": "项目",
+    "按照": "依照",
+    "质量": "品质",
 }
 
 
@@ -117,7 +125,7 @@ def reworded(sentence: str, rng: random.Random) -> str:
     for word, other in REWORDING.items():
         sentence = sentence.replace(word, other)
     clauses = [c for c in sentence.rstrip("。").split("，") if c]
-    if len(clauses) > 1 and rng.random() < 0.7:
+    if len(clauses) > 1:
         clauses = clauses[1:] + clauses[:1]
     return "，".join(clauses) + "。"
 

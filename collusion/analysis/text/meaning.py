@@ -320,12 +320,6 @@ class Matches:
     bidders: int
     sentences: int  # in the project
 
-    def base_rate(self, level: float) -> float:
-        """The project's own rate: the share of (sentence, other bidder)
-        pairs matched at ``level``, over every sentence of the project."""
-        pairs = self.sentences * max(1, self.bidders - 1)
-        return float((self.best >= level).sum()) / max(1, pairs)
-
 
 def matches_of(i: np.ndarray, j: np.ndarray, cosine: np.ndarray, bidder: np.ndarray) -> Matches:
     """The best cosine of every (sentence, other bidder) among the seeds."""
@@ -592,19 +586,14 @@ def honest_rates(
 ) -> np.ndarray:
     """Each sentence's chance of a match at ``level`` in an honest bidder's
     text: the share of third bidders (all but its own and ``other``) whose
-    best match reaches it, smoothed towards the highest of the stretch's
-    mean share, the project's own rate at that level (``Matches.base_rate``)
-    and ``rewrite_prior_rate``."""
+    best match reaches it, smoothed towards ``rewrite_prior_rate``."""
     n = matches.bidders
     lo, hi = np.searchsorted(matches.keys, [rows[0] * n, (rows[-1] + 1) * n])
     keys, best = matches.keys[lo:hi], matches.best[lo:hi]
     hit = (best >= level) & (keys % n != other)
     third = np.bincount(keys[hit] // n - rows[0], minlength=len(rows))
     prior = settings.rewrite_prior_bidders
-    # how stock-like this stretch of text is: its sentences' mean share of third bidders
-    local = float(third.mean()) / (n - 2) if n > 2 else 0.0
-    rate = max(settings.rewrite_prior_rate, matches.base_rate(level), local)
-    return (third + prior * rate) / (max(0, n - 2) + prior)
+    return (third + prior * settings.rewrite_prior_rate) / (max(0, n - 2) + prior)
 
 
 def _side_cosine(weighted: sparse.csr_matrix, rows_a: np.ndarray, rows_b: np.ndarray) -> float:

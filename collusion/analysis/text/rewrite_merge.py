@@ -1,12 +1,17 @@
 """Rewritten passages joined to a pair's literal result: one fact once.
 
 A rewritten passage that one literal passage of the pair covers almost
-whole (``rewrite_literal_share`` on both sides) is a literal copy: it is not
-reported again. Otherwise the literal passages inside it (the sentences the
-rewriter left as they were, at least half inside it on both sides) are
-folded into it, its span grown to hold them, so that one rewritten section
-is one passage; their weight is kept in ``absorbed`` and the
-rewritten passage adds only what it weighs beyond them.
+whole (``rewrite_literal_share`` on both sides), or that literal passages in
+another order on the two sides cover as much (sentences copied word for word
+and shuffled), or that lies in a section pair where the character engine
+found sentences copied in another order (``reordered``, which it looks for
+only in heavily overlapping pairs), is a literal copy: it is not reported
+again.
+Otherwise the literal passages inside it (the sentences the rewriter left as
+they were, at least half inside it on both sides) are folded into it, its
+span grown to hold them, so that one rewritten section is one passage; their
+weight is kept in ``absorbed`` and the rewritten passage adds only what it
+weighs beyond them.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import replace
 
 from collusion.analysis.text.aggregation import AlignedPassage, PairResult
 from collusion.analysis.text.meaning import Rewritten, RewrittenPassage, Unit
+from collusion.analysis.text.reordered import ReorderedPassage
 from collusion.analysis.text.settings import TextSettings
 from collusion.analysis.text.shingles import Prepared
 
@@ -38,25 +44,17 @@ def with_rewritten(
     sides = [literal_sides(ap, units, prepared) for ap in result.passages]
     kept: list[RewrittenPassage] = []
     absorbed: set[int] = set()
+    # section pairs whose sentences the character engine found copied in
+    # another order: it judged them a heavy literal overlap already
+    shuffled = {
+        (a[0], b[0])
+        for (a, b), ap in zip(sides, result.passages, strict=True)
+        if isinstance(ap.passage, ReorderedPassage)
+    }
     for p in found:
-        share = settings.rewrite_literal_share
-        if any(
-            a[0] == p.a
-            and b[0] == p.b
-            and covered_share([a[1:]], p.a_start, p.a_end) >= share
-            and covered_share([b[1:]], p.b_start, p.b_end) >= share
-            for a, b in sides
-        ):
+        inside = pieces_inside(p, sides, absorbed)
+        if (p.a, p.b) in shuffled or is_literal(p, sides, inside, settings.rewrite_literal_share):
             continue  # a literal copy, reported as such
-        inside = [
-            n
-            for n, (a, b) in enumerate(sides)
-            if n not in absorbed
-            and a[0] == p.a
-            and b[0] == p.b
-            and covered_share([(p.a_start, p.a_end)], a[1], a[2]) >= HALF
-            and covered_share([(p.b_start, p.b_end)], b[1], b[2]) >= HALF
-        ]
         absorbed.update(inside)
         weight = sum(result.passages[n].passage.weighted for n in inside)
         kept.append(
@@ -80,6 +78,47 @@ def with_rewritten(
         rewritten=tuple(kept),
         severity=severity,
         score=round(max(result.score, 1 - best), 4),
+    )
+
+
+def pieces_inside(
+    p: RewrittenPassage, sides: Sequence[tuple[Span, Span]], taken: set[int]
+) -> list[int]:
+    """The literal passages at least half inside ``p`` on both sides, by
+    their start on side a."""
+    inside = [
+        n
+        for n, (a, b) in enumerate(sides)
+        if n not in taken
+        and a[0] == p.a
+        and b[0] == p.b
+        and covered_share([(p.a_start, p.a_end)], a[1], a[2]) >= HALF
+        and covered_share([(p.b_start, p.b_end)], b[1], b[2]) >= HALF
+    ]
+    return sorted(inside, key=lambda n: sides[n][0][1])
+
+
+def is_literal(
+    p: RewrittenPassage, sides: Sequence[tuple[Span, Span]], inside: list[int], share: float
+) -> bool:
+    """One literal passage covers ``p`` (``share`` of both sides), or literal
+    passages in another order on the two sides cover as much."""
+    for n in range(len(sides)):
+        a, b = sides[n]
+        if (
+            a[0] == p.a
+            and b[0] == p.b
+            and covered_share([a[1:]], p.a_start, p.a_end) >= share
+            and covered_share([b[1:]], p.b_start, p.b_end) >= share
+        ):
+            return True
+    in_order = all(
+        sides[m][1][1] < sides[n][1][1] for m, n in zip(inside, inside[1:], strict=False)
+    )
+    return (
+        not in_order
+        and covered_share([sides[n][0][1:] for n in inside], p.a_start, p.a_end) >= share
+        and covered_share([sides[n][1][1:] for n in inside], p.b_start, p.b_end) >= share
     )
 
 

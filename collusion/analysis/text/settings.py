@@ -174,7 +174,7 @@ class TextSettings:
     # third bidders counted at the same level as the pair's): the strongest
     # level counts, times the number of levels.
     rewrite_levels: tuple[float, ...] = (0.4, 0.6, 0.8)
-    rewrite_prior_bidders: float = 5.0
+    rewrite_prior_bidders: float = 2.0
     rewrite_max_p: float = 0.01
     rewrite_high_p: float = 1e-4  # a passage this unlikely is high severity alone
     # A rewritten passage that literal passages already cover this much (on
