@@ -396,8 +396,8 @@ def one_to_one(order: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[int]:
 
 
 def in_order(chosen: list[int], b: np.ndarray) -> list[int]:
-    """The longest run of ``chosen`` (sorted by their side-a position) whose
-    side-b positions increase too: a rewrite keeps the order of its
+    """The longest chain of ``chosen`` (sorted by their side-a position) whose
+    side-b positions increase strictly too: a rewrite keeps the order of its
     sentences, two honest texts on one topic match in any order."""
     tails: list[int] = []  # tails[n]: index in chosen ending a chain of n + 1
     before = [-1] * len(chosen)
@@ -519,11 +519,10 @@ def cluster_passage(
     """The passage of one cluster (``seeds`` strongest first), or None when
     it aligns too few sentences or honest bidders would align as many."""
     pa, pb = table.pos[i], table.pos[j]
-    chosen = one_to_one(seeds, pa, pb)
-    if len(chosen) < settings.rewrite_min_sentences:
-        return None
-    chosen.sort(key=lambda k: (pa[k], pb[k]))
-    chosen = in_order(chosen, pb)
+    # every seed, by side-a position (ties: side b descending, so that a
+    # chain increasing on side b uses each sentence once)
+    ordered = sorted(seeds.tolist(), key=lambda k: (int(pa[k]), -int(pb[k])))
+    chosen = in_order(ordered, pb)
     if len(chosen) < settings.rewrite_min_sentences:
         return None
     ka = np.array(chosen)
