@@ -20,14 +20,18 @@ winners (Sanchez-Perez, Sidorov & Gelbukh 2014):
 4. Seeds: candidates whose tf-idf cosine and content-word Dice reach the
    seed thresholds and whose numbers agree (when both hold numbers).
 5. Passages: a unit pair's seeds clustered by their sentence positions on
-   both sides (gaps of at most ``rewrite_max_gap`` sentences), each sentence
-   used once; a cluster of ``rewrite_min_sentences`` aligned sentences is a
-   candidate passage, spanning its first to last aligned sentence.
+   both sides (gaps of at most ``rewrite_max_gap`` sentences), neighbouring
+   clusters merged (``rewrite_merge_gap``); in each, the longest chain of
+   seeds in the same order on both sides, each sentence once, is the
+   passage, from its first to its last aligned sentence, when it aligns
+   ``rewrite_min_sentences``.
 6. Chance: each sentence's chance to be matched by an honest bidder is the
-   share of the project's third bidders whose text matches it (smoothed
-   towards ``rewrite_prior_rate``). A passage's p-value is the Poisson-binomial
-   chance of matching as many of its sentences, on the weaker side, times the
-   number of unit pairs tested; passages at ``rewrite_max_p`` or below are kept.
+   share of the project's third bidders whose text matches it at the same
+   cosine level (smoothed towards ``rewrite_prior_rate``). A passage's
+   p-value is the Poisson-binomial chance of aligning as many of its
+   sentences (the stronger side, times two; the strongest of
+   ``rewrite_levels``, times their number), times the number of unit pairs
+   tested; passages at ``rewrite_max_p`` or below are kept.
 """
 
 from __future__ import annotations
@@ -381,20 +385,6 @@ def merged(
     return relabel[labels]
 
 
-def one_to_one(order: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[int]:
-    """Seeds (indexes, strongest first) keeping each sentence once per side."""
-    used_a: set[int] = set()
-    used_b: set[int] = set()
-    out = []
-    for k in order.tolist():
-        if a[k] in used_a or b[k] in used_b:
-            continue
-        used_a.add(int(a[k]))
-        used_b.add(int(b[k]))
-        out.append(k)
-    return out
-
-
 def in_order(chosen: list[int], b: np.ndarray) -> list[int]:
     """The longest chain of ``chosen`` (sorted by their side-a position) whose
     side-b positions increase strictly too: a rewrite keeps the order of its
@@ -466,12 +456,11 @@ def rewritten_passages(
     found: dict[tuple[str, str], list[RewrittenPassage]] = {}
     names = sorted({u.bidder for u in units})
     for members in candidate_clusters(labels, pa, pb, settings):
-        at = members[np.lexsort((-dice[members], -cosine[members]))]
         passage = cluster_passage(
-            table, seeds.weighted, i, j, cosine, dice, at, partnered, tests, settings
+            table, seeds.weighted, i, j, cosine, dice, members, partnered, tests, settings
         )
         if passage is not None:
-            x, y = names[table.bidder[i[at[0]]]], names[table.bidder[j[at[0]]]]
+            x, y = names[table.bidder[i[members[0]]]], names[table.bidder[j[members[0]]]]
             found.setdefault((x, y), []).append(passage)
     return Rewritten(
         {
