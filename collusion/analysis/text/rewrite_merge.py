@@ -3,10 +3,9 @@
 A rewritten passage that one literal passage of the pair covers almost
 whole (``rewrite_literal_share`` on both sides), or that literal passages in
 another order on the two sides cover as much (sentences copied word for word
-and shuffled), or that lies in a section pair where the character engine
-found sentences copied in another order (``reordered``, which it looks for
-only in heavily overlapping pairs), is a literal copy: it is not reported
-again.
+and shuffled), or half of which the sentences the character engine found
+copied in another order cover (``reordered``), is a literal copy: it is not
+reported again.
 Otherwise the literal passages inside it (the sentences the rewriter left as
 they were, at least half inside it on both sides) are folded into it, its
 span grown to hold them, so that one rewritten section is one passage; their
@@ -44,16 +43,14 @@ def with_rewritten(
     sides = [literal_sides(ap, units, prepared) for ap in result.passages]
     kept: list[RewrittenPassage] = []
     absorbed: set[int] = set()
-    # section pairs whose sentences the character engine found copied in
-    # another order: it judged them a heavy literal overlap already
-    shuffled = {
-        (a[0], b[0])
-        for (a, b), ap in zip(sides, result.passages, strict=True)
-        if isinstance(ap.passage, ReorderedPassage)
-    }
+    shuffled = [
+        n for n, ap in enumerate(result.passages) if isinstance(ap.passage, ReorderedPassage)
+    ]
     for p in found:
         inside = pieces_inside(p, sides, absorbed)
-        if (p.a, p.b) in shuffled or is_literal(p, sides, inside, settings.rewrite_literal_share):
+        if copied_in_another_order(p, sides, shuffled) or is_literal(
+            p, sides, inside, settings.rewrite_literal_share
+        ):
             continue  # a literal copy, reported as such
         absorbed.update(inside)
         weight = sum(result.passages[n].passage.weighted for n in inside)
@@ -96,6 +93,19 @@ def pieces_inside(
         and covered_share([(p.b_start, p.b_end)], b[1], b[2]) >= HALF
     ]
     return sorted(inside, key=lambda n: sides[n][0][1])
+
+
+def copied_in_another_order(
+    p: RewrittenPassage, sides: Sequence[tuple[Span, Span]], shuffled: list[int]
+) -> bool:
+    """Sentences the character engine found copied word for word in another
+    order (``reordered``) cover at least half of ``p`` on both sides."""
+    a_spans = [sides[n][0][1:] for n in shuffled if sides[n][0][0] == p.a]
+    b_spans = [sides[n][1][1:] for n in shuffled if sides[n][1][0] == p.b]
+    return (
+        covered_share(a_spans, p.a_start, p.a_end) >= HALF
+        and covered_share(b_spans, p.b_start, p.b_end) >= HALF
+    )
 
 
 def is_literal(
