@@ -8,7 +8,10 @@
 3. ``candidates``: section pairs from MinHashLSH, from rare shingles and from
    rare technical parameters (``parameters``), sorted.
 4. ``verify``: every candidate confirmed by exact measures, or dropped.
-5. ``alignment.align``: the passages of each confirmed pair.
+5. ``alignment.align``: the passages of each confirmed pair; beside it,
+   ``meaning.rewritten_passages``: passages rewritten in other words, found
+   on the word view (``words``) sentence by sentence, joined to the pair's
+   literal result by ``rewrite_merge`` (docs/text.md).
 6. ``typos.shared_typos``: input-method slips exactly two bidders share.
 7. ``aggregation.aggregate``: one result per bidder pair, with its severity.
 
