@@ -46,10 +46,11 @@ def with_rewritten(
     shuffled = [
         n for n, ap in enumerate(result.passages) if isinstance(ap.passage, ReorderedPassage)
     ]
+    copies = one_copy_each(result.passages)
     for p in found:
         inside = pieces_inside(p, sides, absorbed)
         if copied_in_another_order(p, sides, shuffled) or is_literal(
-            p, sides, inside, settings.rewrite_literal_share
+            p, sides, inside, copies, settings.rewrite_literal_share
         ):
             continue  # a literal copy, reported as such
         absorbed.update(inside)
@@ -108,18 +109,31 @@ def copied_in_another_order(
     )
 
 
+def one_copy_each(passages: Sequence[AlignedPassage]) -> list[list[int]]:
+    """The literal passages grouped by copy: the pieces of one copy over a
+    window or section boundary (``part_of``) together, every other alone."""
+    groups: dict[object, list[int]] = {}
+    for n, ap in enumerate(passages):
+        groups.setdefault(("part", ap.part_of) if ap.part_of is not None else n, []).append(n)
+    return list(groups.values())
+
+
 def is_literal(
-    p: RewrittenPassage, sides: Sequence[tuple[Span, Span]], inside: list[int], share: float
+    p: RewrittenPassage,
+    sides: Sequence[tuple[Span, Span]],
+    inside: list[int],
+    copies: Sequence[Sequence[int]],
+    share: float,
 ) -> bool:
-    """One literal passage covers ``p`` (``share`` of both sides), or literal
-    passages in another order on the two sides cover as much."""
-    for n in range(len(sides)):
-        a, b = sides[n]
+    """One literal copy (a passage, or the pieces of one over window
+    boundaries) covers ``p`` (``share`` of both sides), or literal passages
+    in another order on the two sides cover as much."""
+    for copy in copies:
+        a_spans = [sides[n][0][1:] for n in copy if sides[n][0][0] == p.a]
+        b_spans = [sides[n][1][1:] for n in copy if sides[n][1][0] == p.b]
         if (
-            a[0] == p.a
-            and b[0] == p.b
-            and covered_share([a[1:]], p.a_start, p.a_end) >= share
-            and covered_share([b[1:]], p.b_start, p.b_end) >= share
+            covered_share(a_spans, p.a_start, p.a_end) >= share
+            and covered_share(b_spans, p.b_start, p.b_end) >= share
         ):
             return True
     in_order = all(
