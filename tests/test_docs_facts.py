@@ -110,6 +110,37 @@ def archive_problems() -> int:
     return MAX_LISTED_PROBLEMS
 
 
+def text_setting(name: str, shown: Callable[[Any], Any] = lambda v: v) -> Callable[[], Any]:
+    def value() -> Any:
+        from collusion.analysis.text.settings import TextSettings
+
+        return shown(getattr(TextSettings(), name))
+
+    return value
+
+
+def rewrite_levels() -> tuple[str, ...]:
+    from collusion.analysis.text.settings import TextSettings
+
+    *first, last = (f"{level:g}" for level in TextSettings().rewrite_levels)
+    return (", ".join(first), last, WORDS[len(first) + 1])
+
+
+def rewrite_cap() -> str:
+    from collusion.detectors.rewritten_text import REWRITTEN_MAX_LOG10_LR
+
+    return f"{REWRITTEN_MAX_LOG10_LR:g}"
+
+
+def flag_chance() -> str:
+    """1 in N: the chance whose -log10 is the weight that flags a pair, to two figures."""
+    from collusion.settings import ScoreSettings
+
+    score = ScoreSettings()
+    weight = -score.calibration_intercept / score.calibration_slope
+    return f"{round(10**weight, -2):,.0f}"
+
+
 FACTS: list[tuple[str, str, Callable[[], Any]]] = [
     ("docs/guide.md", "Python {} or later", python_floor),
     ("docs/guide.md", "(the first {} bad lines", csv_line_errors),
@@ -134,6 +165,58 @@ FACTS: list[tuple[str, str, Callable[[], Any]]] = [
     ("docs/companies.md", "(at most {} steps)", chain_depth),
     ("docs/companies.md", "chains of holdings of {}% or more each", control_share),
     ("docs/rings.md", "(the first {}, then a count)", archive_problems),
+    (
+        "docs/text.md",
+        "Content words are those in at most {} of the sentences",
+        text_setting("rewrite_content_share", percent),
+    ),
+    (
+        "docs/text.md",
+        "by at most {} sentences, never by the tender",
+        text_setting("rewrite_anchor_postings"),
+    ),
+    (
+        "docs/text.md",
+        "(a rare anchor, in at most {} sentences, counts twice; a pair needs {})",
+        lambda: (text_setting("rewrite_rare_postings")(), text_setting("rewrite_min_anchors")()),
+    ),
+    (
+        "docs/text.md",
+        "tf-idf cosine reaches {:g} and whose Dice over content words reaches {:g}",
+        lambda: (text_setting("rewrite_seed_cosine")(), text_setting("rewrite_seed_dice")()),
+    ),
+    (
+        "docs/text.md",
+        "whose fewer numbers agree at {} or more",
+        text_setting("rewrite_seed_numbers", percent),
+    ),
+    ("docs/text.md", "neighbours at most {} sentences apart", text_setting("rewrite_max_gap")),
+    (
+        "docs/text.md",
+        "within {} sentences on both sides are merged",
+        text_setting("rewrite_merge_gap"),
+    ),
+    (
+        "docs/text.md",
+        "aligned sentence on each side and needs {} of them",
+        text_setting("rewrite_min_sentences"),
+    ),
+    (
+        "docs/text.md",
+        "smoothed towards {:g} with the weight of {} bidders",
+        lambda: (
+            text_setting("rewrite_prior_rate")(),
+            text_setting("rewrite_prior_bidders", lambda v: WORDS[int(v)])(),
+        ),
+    ),
+    ("docs/text.md", "the cosine levels {} and {} (times {})", rewrite_levels),
+    (
+        "docs/text.md",
+        "A passage is reported at a chance of {} or less",
+        text_setting("rewrite_max_p", percent),
+    ),
+    ("docs/text.md", "its weight is −log10 of the chance (capped at {},", rewrite_cap),
+    ("docs/text.md", "a chance below about 1 in {} flags the pair by itself", flag_chance),
 ]
 
 
@@ -143,7 +226,8 @@ def prose(page: str) -> str:
 
 @pytest.mark.parametrize(("page", "phrase", "value"), FACTS, ids=[f"{p}: {s}" for p, s, _ in FACTS])
 def test_the_number_a_sentence_states_is_the_codes(page, phrase, value):
-    said = phrase.format(value())
+    found = value()
+    said = phrase.format(*found) if isinstance(found, tuple) else phrase.format(found)
     assert said in prose(page), (
         f"{page} no longer says {said!r}: the code changed the number (or the sentence "
         "was reworded); make the sentence say the code's value, and update this fact"

@@ -63,6 +63,7 @@ from tools.docs_tables import (
     settings_table,
     signature_fields_table,
     tree,
+    unplanted_alerts,
 )
 
 __all__ = [
@@ -101,5 +102,6 @@ __all__ = [
     "terminal_summary",
     "text_block",
     "tree",
+    "unplanted_alerts",
     "trim",
 ]

@@ -464,3 +464,35 @@ def architecture_limits() -> None:
         + " < ".join(f"`{s}`" for s in arch.STAGES)
         + "."
     )
+
+
+def unplanted_alerts(path: str | Path, project: str) -> None:
+    """A sentence on every alert between bidders the sample's answer key calls honest.
+
+    The documents show a sample's report as it is; an alert the sample did
+    not plant is said to be one, with its weight and whether it flags the
+    pair, so that the page never passes a false lead off as a found one.
+    """
+    from collusion.labels import KIND_LABELS, SEVERITY_LABELS
+
+    report = read_json(path)
+    key = json.loads((ROOT / "sample_bids" / "answer_key.json").read_text(encoding="utf-8"))
+    honest = set(key[project]["honest"])
+    threshold = report["scoring"]["flag_threshold"]
+    flag_weight = -report["scoring"]["intercept"] / report["scoring"]["slope"]
+    pairs = {tuple(p["bidders"]): p for p in report["pairs"]}
+    found = [a for a in report["alerts"] if set(a["bidders"]) <= honest]
+    if not found:
+        cog.outl("Every alert is between bidders the sample plants as colluding.")
+        return
+    for alert in found:
+        pair = pairs.get(tuple(alert["bidders"][:2]), {})
+        flagged = "flags the pair" if pair.get("flagged") else "does not flag the pair"
+        cog.outl(
+            f"`{alert['id']}` ({KIND_LABELS.get(alert['kind'], alert['kind'])}, "
+            f"{alert['severity']} {SEVERITY_LABELS.get(alert['severity'], '')}) is between "
+            f"{' and '.join(alert['bidders'])}, bidders the sample plants as honest "
+            f"(`sample_bids/answer_key.json`): a lead the sample did not plant. Its weight, "
+            f"{alert['weight']['log10_lr']:g}, {flagged} (pair score {pair.get('score', 0):g}; "
+            f"a pair is flagged at {threshold:g}, from weight {flag_weight:.2f})."
+        )
