@@ -141,6 +141,39 @@ def flag_chance() -> str:
     return f"{round(10**weight, -2):,.0f}"
 
 
+def minhash_recipe() -> tuple[int, int, int, int]:
+    from collusion.analysis import minhash
+
+    return (minhash.NUM_PERM, minhash.MINHASH_SEED, minhash.LSH_BANDS, minhash.LSH_ROWS)
+
+
+def history_bands() -> int:
+    from collusion.analysis import minhash
+
+    return minhash.LSH_BANDS
+
+
+def nightly_output(name: str) -> Callable[[], Any]:
+    def value() -> Any:
+        from collusion.nightly import output
+
+        return getattr(output, name)
+
+    return value
+
+
+def bucket_cap() -> int:
+    from collusion.store import BAND_BUCKET_CAP
+
+    return BAND_BUCKET_CAP
+
+
+def connect_timeout() -> int:
+    from collusion.store.pgdb import CONNECT_TIMEOUT_SECONDS
+
+    return CONNECT_TIMEOUT_SECONDS
+
+
 FACTS: list[tuple[str, str, Callable[[], Any]]] = [
     ("docs/guide.md", "Python {} or later", python_floor),
     ("docs/guide.md", "(the first {} bad lines", csv_line_errors),
@@ -217,6 +250,24 @@ FACTS: list[tuple[str, str, Callable[[], Any]]] = [
     ),
     ("docs/text.md", "its weight is −log10 of the chance (capped at {},", rewrite_cap),
     ("docs/text.md", "a chance below about 1 in {} flags the pair by itself", flag_chance),
+    (
+        "docs/operations.md",
+        "The MinHash recipe ({} permutations, seed {}, {} LSH bands of {} rows",
+        minhash_recipe,
+    ),
+    (
+        "docs/operations.md",
+        "at most {} bytes); any other id",
+        nightly_output("FILE_NAME_MAX_BYTES"),
+    ),
+    (
+        "docs/operations.md",
+        "plus `-` and {} hex digits of its SHA-256",
+        nightly_output("FILE_NAME_HASH_CHARS"),
+    ),
+    ("docs/operations.md", "Every stored section's {} LSH band keys", history_bands),
+    ("docs/operations.md", "fills up with {} sections (`BAND_BUCKET_CAP`", bucket_cap),
+    ("docs/operations.md", "cannot be reached ({} s timeout)", connect_timeout),
 ]
 
 
