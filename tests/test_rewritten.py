@@ -208,3 +208,54 @@ def test_rewritten_search_can_be_switched_off(project, scan) -> None:  # noqa: A
     report = scan(project.write(), settings=settings)
     for alert in report["alerts"]:
         assert not alert["details"].get("rewritten")
+
+
+# --- one fact once: sentences copied word for word are literal evidence ---------------
+
+
+def sections_of(plans: dict) -> dict:  # noqa: ANN001
+    from collusion.analysis.sections import split_sections
+    from collusion.models import Block
+
+    out = {}
+    for bidder, plan in plans.items():
+        blocks: list[Block] = []
+        for title, paragraphs in plan:
+            blocks.append(Block(title, 1, len(blocks), heading_level=1, kind="heading"))
+            blocks += [Block(p, 1, len(blocks)) for p in paragraphs]
+        out[bidder] = list(split_sections(bidder, f"bids/{bidder}/技术标.docx", blocks))
+    return out
+
+
+def test_sentences_copied_word_for_word_are_no_rewritten_passage() -> None:
+    """The same source section put into b04's plan: reworded, the search by
+    meaning finds it; word for word, it leaves it to the character engine."""
+    from collusion.analysis.text.engine import prepare_project
+    from collusion.analysis.text.meaning import build_units, rewritten_passages
+
+    found = {}
+    for copied in ("reworded", "verbatim"):
+        plans = {
+            f"b0{n}": synth.technical_plan(
+                random.Random(100 + n),
+                f"中山市第{n}建设有限公司",
+                sections=6,
+                paragraphs_per_section=5,
+            )
+            for n in range(1, 6)
+        }
+        title, source = plans["b02"][3]
+        rng = random.Random(7)
+        copy = [
+            "".join(reworded(s, rng) for s in re.findall(r"[^。]+。", p))
+            if copied == "reworded"
+            else p
+            for p in source
+        ]
+        plans["b04"][3] = (plans["b04"][3][0], copy)
+        settings = TextSettings()
+        prepared = prepare_project(sections_of(plans), settings=settings).prepared
+        units = build_units([p.bidder for p in prepared], [p.section for p in prepared])
+        found[copied] = rewritten_passages(units, [p.words for p in prepared], (), settings)
+    assert list(found["reworded"].passages) == [("b02", "b04")]
+    assert found["verbatim"].seeds > 0 and found["verbatim"].passages == {}

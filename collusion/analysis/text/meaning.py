@@ -148,6 +148,7 @@ class Table:
     end: np.ndarray
     counts: sparse.csr_matrix  # sentences x words, occurrences
     kinds: np.ndarray  # per word
+    literal: np.ndarray  # per sentence, a hash of its letters (``SectionWords.literal``)
 
 
 def sentence_table(
@@ -159,6 +160,7 @@ def sentence_table(
     lengths: list[np.ndarray] = []
     hashes: list[np.ndarray] = []
     kinds: list[np.ndarray] = []
+    literals: list[np.ndarray] = []
     for n, unit in enumerate(units):
         for sid, offset in zip(unit.sections, unit.starts, strict=True):
             w = words[sid]
@@ -171,9 +173,12 @@ def sentence_table(
             lengths.append(np.diff(w.ptr))
             hashes.append(w.words)
             kinds.append(w.kinds)
+            literals.append(w.literal)
     if not lengths:
         empty = np.zeros(0, dtype=np.int64)
-        return Table(empty, empty, empty, empty, empty, sparse.csr_matrix((0, 0)), empty), empty
+        return Table(
+            empty, empty, empty, empty, empty, sparse.csr_matrix((0, 0)), empty, empty
+        ), empty
     owner = np.concatenate(cols["unit"])
     first = np.flatnonzero(np.diff(owner, prepend=-1))
     pos = np.arange(len(owner)) - np.repeat(first, np.diff(np.append(first, len(owner))))
@@ -197,6 +202,7 @@ def sentence_table(
         np.concatenate(cols["end"]),
         counts,
         kind[index],
+        np.concatenate(literals),
     )
     return table, vocab
 
@@ -515,6 +521,12 @@ def cluster_passage(
     if len(chosen) < settings.rewrite_min_sentences:
         return None
     ka = np.array(chosen)
+    # A passage of sentences copied word for word is the character engine's
+    # (one fact once, weighed there by how many bidders hold its text): a
+    # rewritten passage needs ``rewrite_min_sentences`` in other words.
+    reworded = int((table.literal[i[ka]] != table.literal[j[ka]]).sum())
+    if reworded < settings.rewrite_min_sentences:
+        return None
     rows_a = np.arange(int(i[ka].min()), int(i[ka].max()) + 1)
     rows_b = np.arange(int(j[ka].min()), int(j[ka].max()) + 1)
     bx, by = int(table.bidder[i[ka[0]]]), int(table.bidder[j[ka[0]]])

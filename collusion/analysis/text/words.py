@@ -41,13 +41,16 @@ class SectionWords:
 
     ``spans[i]`` is the ``[start, end)`` of sentence ``i`` in ``section.text``;
     its words are ``words[ptr[i]:ptr[i + 1]]`` in order, of kinds
-    ``kinds[...]`` (CJK, LATIN, NUMBER, TERM).
+    ``kinds[...]`` (CJK, LATIN, NUMBER, TERM); ``literal[i]`` hashes its
+    letters and digits (folded; spaces, line breaks and punctuation left
+    out), the same for a sentence copied word for word.
     """
 
     spans: np.ndarray  # int32, (sentences, 2)
     ptr: np.ndarray  # int32, sentences + 1
     words: np.ndarray  # uint32 hashes
     kinds: np.ndarray  # uint8
+    literal: np.ndarray  # uint32, per sentence
 
     @property
     def sentences(self) -> int:
@@ -59,6 +62,7 @@ EMPTY = SectionWords(
     np.zeros(1, dtype=np.int32),
     np.zeros(0, dtype=np.uint32),
     np.zeros(0, dtype=np.uint8),
+    np.zeros(0, dtype=np.uint32),
 )
 
 
@@ -219,7 +223,9 @@ def keep_sentences(words: SectionWords, keep: np.ndarray) -> SectionWords:
     lengths = np.diff(words.ptr)
     per_word = np.repeat(keep, lengths)
     ptr = np.concatenate(([0], np.cumsum(lengths[keep]))).astype(np.int32)
-    return SectionWords(words.spans[keep], ptr, words.words[per_word], words.kinds[per_word])
+    return SectionWords(
+        words.spans[keep], ptr, words.words[per_word], words.kinds[per_word], words.literal[keep]
+    )
 
 
 def text_words(text: str) -> SectionWords:
@@ -256,7 +262,10 @@ def text_words(text: str) -> SectionWords:
     final[last] = ends[visible]  # later tokens overwrite earlier ones
     spans = np.stack([starts[keep][first_word], final[present]], axis=1)
     ptr = np.append(first_word, len(keep)).astype(np.int32)
-    return SectionWords(spans.astype(np.int32), ptr, hashes, kind[keep])
+    shown = classes > 0
+    before = np.concatenate(([0], np.cumsum(shown)))
+    literal = span_hashes(codes[shown], before[spans[:, 0]], before[spans[:, 1]])
+    return SectionWords(spans.astype(np.int32), ptr, hashes, kind[keep], literal)
 
 
 def sentence_bounds(codes: np.ndarray) -> np.ndarray:
