@@ -395,15 +395,19 @@ def in_order(chosen: list[int], b: np.ndarray) -> list[int]:
     """The longest chain of ``chosen`` (sorted by their side-a position) whose
     side-b positions increase strictly too: a rewrite keeps the order of its
     sentences, two honest texts on one topic match in any order."""
+    values = b[chosen].tolist() if len(chosen) else []
     tails: list[int] = []  # tails[n]: index in chosen ending a chain of n + 1
+    ends: list[int] = []  # ends[n]: its side-b position
     before = [-1] * len(chosen)
-    for n, k in enumerate(chosen):
-        at = bisect_left([int(b[chosen[t]]) for t in tails], int(b[k]))
+    for n, value in enumerate(values):
+        at = bisect_left(ends, value)
         before[n] = tails[at - 1] if at else -1
         if at == len(tails):
             tails.append(n)
+            ends.append(value)
         else:
             tails[at] = n
+            ends[at] = value
     chain = []
     n = tails[-1] if tails else -1
     while n >= 0:
@@ -461,7 +465,8 @@ def rewritten_passages(
     )
     found: dict[tuple[str, str], list[RewrittenPassage]] = {}
     names = sorted({u.bidder for u in units})
-    for members in candidate_clusters(labels, pa, pb, settings):
+    reworded = table.literal[i] != table.literal[j]
+    for members in candidate_clusters(labels, pa, pb, reworded, settings):
         passage = cluster_passage(
             table, seeds.weighted, i, j, cosine, dice, members, partnered, tests, settings
         )
@@ -479,24 +484,33 @@ def rewritten_passages(
 
 
 def candidate_clusters(
-    labels: np.ndarray, a: np.ndarray, b: np.ndarray, settings: TextSettings
+    labels: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    reworded: np.ndarray,
+    settings: TextSettings,
 ) -> list[np.ndarray]:
-    """The seeds of each cluster with enough distinct sentences on both sides
-    to align ``rewrite_min_sentences`` (sorted by label)."""
+    """The seeds of each cluster with enough distinct sentences on both sides,
+    and enough in other words, to align ``rewrite_min_sentences`` (sorted by
+    label; ``reworded``: whether a seed's sentences differ in their letters)."""
     if not len(labels):
         return []
-    least = settings.rewrite_min_sentences
     n = int(labels.max()) + 1
-    distinct_a = np.bincount(
-        unique_sorted(labels * (a.max() + 1) + a) // (a.max() + 1), minlength=n
+    keep = (distinct_per_label(labels, a, n) >= settings.rewrite_min_sentences) & (
+        distinct_per_label(labels, b, n) >= settings.rewrite_min_sentences
     )
-    distinct_b = np.bincount(
-        unique_sorted(labels * (b.max() + 1) + b) // (b.max() + 1), minlength=n
-    )
-    keep = np.flatnonzero(np.minimum(distinct_a, distinct_b) >= least)
+    keep &= distinct_per_label(labels[reworded], a[reworded], n) >= settings.rewrite_min_sentences
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(n + 1))
-    return [order[bounds[c] : bounds[c + 1]] for c in keep.tolist()]
+    return [order[bounds[c] : bounds[c + 1]] for c in np.flatnonzero(keep).tolist()]
+
+
+def distinct_per_label(labels: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """For each of ``n`` labels, how many distinct values its members hold."""
+    if not len(labels):
+        return np.zeros(n, dtype=np.int64)
+    span = int(values.max()) + 1
+    return np.bincount(unique_sorted(labels * span + values) // span, minlength=n)
 
 
 def cluster_passage(
@@ -516,7 +530,7 @@ def cluster_passage(
     pa, pb = table.pos[i], table.pos[j]
     # every seed, by side-a position (ties: side b descending, so that a
     # chain increasing on side b uses each sentence once)
-    ordered = sorted(seeds.tolist(), key=lambda k: (int(pa[k]), -int(pb[k])))
+    ordered = seeds[np.lexsort((-pb[seeds], pa[seeds]))].tolist()
     chosen = in_order(ordered, pb)
     if len(chosen) < settings.rewrite_min_sentences:
         return None
