@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import unicodedata
 from array import array
 from collections.abc import Sequence
@@ -136,10 +137,13 @@ class ParamColumns:
         if not self.spans:
             return ()
         starts, ends = self.spans[0::2], self.spans[1::2]
+        # Interned: a project's few thousand keys, values and terms repeat
+        # over hundreds of thousands of parameters (71 MB of copies at 40
+        # bidders of 100-180 pages).
         columns = (
-            self.keys.split(SEPARATOR),
-            self.values.split(SEPARATOR),
-            self.terms.split(SEPARATOR),
+            map(sys.intern, self.keys.split(SEPARATOR)),
+            map(sys.intern, self.values.split(SEPARATOR)),
+            map(sys.intern, self.terms.split(SEPARATOR)),
             starts,
             ends,
             repeat(section),
