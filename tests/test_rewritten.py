@@ -259,3 +259,33 @@ def test_sentences_copied_word_for_word_are_no_rewritten_passage() -> None:
         found[copied] = rewritten_passages(units, [p.words for p in prepared], (), settings)
     assert list(found["reworded"].passages) == [("b02", "b04")]
     assert found["verbatim"].seeds > 0 and found["verbatim"].passages == {}
+
+
+def test_chains_of_one_copy_are_joined_when_they_follow_on_both_sides() -> None:
+    from collusion.analysis.text.meaning import joined_chains
+
+    # seeds 0-5: unit pair 7; seeds 6-7: unit pair 8 (same positions)
+    group = np.array([7, 7, 7, 7, 7, 7, 8, 8])
+    pa = np.array([0, 1, 2, 6, 7, 30, 8, 9])
+    pb = np.array([0, 1, 2, 4, 5, 6, 6, 7])
+    chains = [[3, 4], [0, 1, 2], [5], [6, 7]]
+    # [0, 1, 2] and [3, 4]: 4 and 2 sentences apart -> one; [5]: 23 apart on
+    # side a -> alone; [6, 7]: another unit pair -> alone
+    assert joined_chains(chains, group, pa, pb, gap=8) == [[0, 1, 2, 3, 4], [5], [6, 7]]
+    assert joined_chains(chains, group, pa, pb, gap=3) == [[0, 1, 2], [3, 4], [5], [6, 7]]
+
+
+def test_rowwise_measures_in_blocks_equal_the_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scipy import sparse
+
+    from collusion.analysis.text import meaning
+
+    rng = np.random.default_rng(3)
+    m = sparse.random(50, 30, density=0.2, format="csr", random_state=4, dtype=np.float64)
+    i, j = rng.integers(0, 50, 200), rng.integers(0, 50, 200)
+    dense = m.toarray()
+    want_dot = (dense[i] * dense[j]).sum(axis=1)
+    want_min = np.minimum(dense[i], dense[j]).sum(axis=1)
+    monkeypatch.setattr(meaning, "BLOCK_PAIRS", 7)
+    assert np.allclose(meaning.rowwise_dot(m, i, j), want_dot)
+    assert np.allclose(meaning.rowwise_min(m, i, j), want_min)

@@ -22,9 +22,12 @@ winners (Sanchez-Perez, Sidorov & Gelbukh 2014):
 5. Passages: a unit pair's seeds clustered by their sentence positions on
    both sides (gaps of at most ``rewrite_max_gap`` sentences), neighbouring
    clusters merged (``rewrite_merge_gap``); in each, the longest chain of
-   seeds in the same order on both sides, each sentence once, is the
-   passage, from its first to its last aligned sentence, when it aligns
-   ``rewrite_min_sentences``.
+   seeds in the same order on both sides, each sentence once; chains that
+   follow each other on both sides within ``rewrite_merge_gap`` sentences
+   joined (stray seeds can keep the clusters of one rewritten section
+   apart). A chain is a passage, from its first to its last aligned
+   sentence, when it aligns ``rewrite_min_sentences`` in other words
+   (sentences copied word for word are the character engine's).
 6. Chance: each sentence's chance to be matched by an honest bidder is the
    share of the project's third bidders whose text matches it at the same
    cosine level (smoothed towards ``rewrite_prior_rate``). A passage's
@@ -39,7 +42,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +55,7 @@ from collusion.models import Section
 
 WINDOW_SUFFIX = re.compile(r"（第\d+段）$")
 BLOCK_ROWS = 4096  # sentences per block of the candidate product (bounds its memory)
+BLOCK_PAIRS = 32768  # sentence pairs compared at a time (bounds their rows' memory)
 
 
 @dataclass(frozen=True)
@@ -183,16 +187,24 @@ def sentence_table(
     first = np.flatnonzero(np.diff(owner, prepend=-1))
     pos = np.arange(len(owner)) - np.repeat(first, np.diff(np.append(first, len(owner))))
     flat, kind = np.concatenate(hashes), np.concatenate(kinds)
-    rows = np.repeat(np.arange(len(owner)), np.concatenate(lengths))
+    rows = np.repeat(np.arange(len(owner), dtype=np.int32), np.concatenate(lengths))
     extra = quantities(flat, kind, rows)
     flat = np.concatenate([flat, extra[0]])
     kind = np.concatenate([kind, extra[1]])
     rows = np.concatenate([rows, extra[2]])
-    vocab, index, inverse = np.unique(flat, return_index=True, return_inverse=True)
+    # np.unique(return_index, return_inverse) holds five times the words' size
+    # at once (200 MB at 40 bidders of 100-180 pages): the vocabulary sorted,
+    # then each word found in it.
+    vocab = unique_sorted(flat)
+    inverse = np.searchsorted(vocab, flat).astype(np.int32)
+    del flat
+    vocab_kind = np.zeros(len(vocab), dtype=kind.dtype)
+    vocab_kind[inverse[::-1]] = kind[::-1]  # each word's kind where it first occurs
     counts = sparse.csr_matrix(
-        (np.ones(len(flat), dtype=np.float32), (rows, inverse.ravel())),
+        (np.ones(len(rows), dtype=np.float32), (rows, inverse)),
         shape=(len(owner), len(vocab)),
     )
+    del rows, inverse
     counts.sum_duplicates()
     table = Table(
         owner,
@@ -201,7 +213,7 @@ def sentence_table(
         np.concatenate(cols["start"]),
         np.concatenate(cols["end"]),
         counts,
-        kind[index],
+        vocab_kind,
         np.concatenate(literals),
     )
     return table, vocab
@@ -225,16 +237,27 @@ def tender_frequency(vocab: np.ndarray, tender: Sequence[Section]) -> np.ndarray
 
 def rowwise_dot(m: sparse.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """``m[i[k]] . m[j[k]]`` for every k."""
-    if not len(i):
-        return np.zeros(0)
-    return np.asarray(m[i].multiply(m[j]).sum(axis=1)).ravel()
+    return _rowwise(m, i, j, lambda x, y: x.multiply(y))
 
 
 def rowwise_min(m: sparse.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """The sum of ``min(m[i[k]], m[j[k]])`` for every k (a multiset intersection)."""
-    if not len(i):
-        return np.zeros(0)
-    return np.asarray(m[i].minimum(m[j]).sum(axis=1)).ravel()
+    return _rowwise(m, i, j, lambda x, y: x.minimum(y))
+
+
+def _rowwise(
+    m: sparse.csr_matrix,
+    i: np.ndarray,
+    j: np.ndarray,
+    op: Callable[[sparse.csr_matrix, sparse.csr_matrix], sparse.spmatrix],
+) -> np.ndarray:
+    """The row sums of ``op(m[i], m[j])``, ``BLOCK_PAIRS`` pairs at a time
+    (the rows of hundreds of thousands of pairs at once take hundreds of MB)."""
+    out = np.zeros(len(i))
+    for lo in range(0, len(i), BLOCK_PAIRS):
+        hi = lo + BLOCK_PAIRS
+        out[lo:hi] = np.asarray(op(m[i[lo:hi]], m[j[lo:hi]]).sum(axis=1)).ravel()
+    return out
 
 
 def candidate_pairs(
@@ -257,9 +280,8 @@ def candidate_pairs(
 
 
 def binary(m: sparse.csr_matrix) -> sparse.csr_matrix:
-    out = m.copy()
-    out.data[:] = 1.0
-    return out
+    """``m`` with every stored value 1 (its index arrays shared, not copied)."""
+    return sparse.csr_matrix((np.ones_like(m.data), m.indices, m.indptr), shape=m.shape, copy=False)
 
 
 @dataclass(frozen=True)
@@ -466,12 +488,17 @@ def rewritten_passages(
     found: dict[tuple[str, str], list[RewrittenPassage]] = {}
     names = sorted({u.bidder for u in units})
     reworded = table.literal[i] != table.literal[j]
-    for members in candidate_clusters(labels, pa, pb, reworded, settings):
-        passage = cluster_passage(
-            table, seeds.weighted, i, j, cosine, dice, members, partnered, tests, settings
+    chains = [
+        chain
+        for members in candidate_clusters(labels, pa, pb, reworded, settings)
+        if len(chain := cluster_chain(pa, pb, members)) >= settings.rewrite_min_sentences
+    ]
+    for chain in joined_chains(chains, pair_units, pa, pb, settings.rewrite_merge_gap):
+        passage = chain_passage(
+            table, seeds.weighted, i, j, cosine, dice, chain, partnered, tests, settings
         )
         if passage is not None:
-            x, y = names[table.bidder[i[members[0]]]], names[table.bidder[j[members[0]]]]
+            x, y = names[table.bidder[i[chain[0]]]], names[table.bidder[j[chain[0]]]]
             found.setdefault((x, y), []).append(passage)
     return Rewritten(
         {
@@ -513,27 +540,49 @@ def distinct_per_label(labels: np.ndarray, values: np.ndarray, n: int) -> np.nda
     return np.bincount(unique_sorted(labels * span + values) // span, minlength=n)
 
 
-def cluster_passage(
+def cluster_chain(pa: np.ndarray, pb: np.ndarray, seeds: np.ndarray) -> list[int]:
+    """The longest chain of a cluster's ``seeds`` in the same order on both
+    sides, each sentence once (seed indexes, by side-a position)."""
+    # every seed, by side-a position (ties: side b descending, so that a
+    # chain increasing on side b uses each sentence once)
+    return in_order(seeds[np.lexsort((-pb[seeds], pa[seeds]))].tolist(), pb)
+
+
+def joined_chains(
+    chains: list[list[int]], group: np.ndarray, pa: np.ndarray, pb: np.ndarray, gap: int
+) -> list[list[int]]:
+    """Chains of one unit pair that follow each other on both sides, at most
+    ``gap`` sentences apart, joined: the pieces of one rewritten section
+    whose clusters stray seeds kept apart (one copy, one passage)."""
+    out: list[list[int]] = []
+    for chain in sorted(chains, key=lambda c: (int(group[c[0]]), int(pa[c[0]]))):
+        if out:
+            last, first = out[-1][-1], chain[0]
+            if (
+                group[last] == group[first]
+                and 0 < pa[first] - pa[last] <= gap
+                and 0 < pb[first] - pb[last] <= gap
+            ):
+                out[-1] = out[-1] + chain
+                continue
+        out.append(chain)
+    return out
+
+
+def chain_passage(
     table: Table,
     weighted: sparse.csr_matrix,
     i: np.ndarray,
     j: np.ndarray,
     cosine: np.ndarray,
     dice: np.ndarray,
-    seeds: np.ndarray,
+    chosen: list[int],
     partnered: Matches,
     tests: int,
     settings: TextSettings,
 ) -> RewrittenPassage | None:
-    """The passage of one cluster (``seeds`` strongest first), or None when
+    """The passage of a chain of seeds (``cluster_chain``), or None when
     it aligns too few sentences or honest bidders would align as many."""
-    pa, pb = table.pos[i], table.pos[j]
-    # every seed, by side-a position (ties: side b descending, so that a
-    # chain increasing on side b uses each sentence once)
-    ordered = seeds[np.lexsort((-pb[seeds], pa[seeds]))].tolist()
-    chosen = in_order(ordered, pb)
-    if len(chosen) < settings.rewrite_min_sentences:
-        return None
     ka = np.array(chosen)
     # A passage of sentences copied word for word is the character engine's
     # (one fact once, weighed there by how many bidders hold its text): a
