@@ -120,6 +120,10 @@ class ScoreSettings:
     # Weak facts (CPU model id, title, upload IP, generic fields) add at most
     # this much together: less than the weight a pair needs to be flagged.
     weak_cap: float = 1.0
+    # Severity follows weight (collusion/scoring/severity.py): an alert is
+    # high when its weight alone flags a pair, medium from this share of that
+    # weight (two such facts flag a pair together), low below.
+    medium_share: float = 0.5
 
     def __post_init__(self) -> None:
         if not 0 < self.flag_threshold <= 1:
@@ -128,6 +132,8 @@ class ScoreSettings:
             raise SettingsError("calibration_slope must be positive")
         if self.weak_cap < 0:
             raise SettingsError("weak_cap must be 0 or more")
+        if not 0 < self.medium_share < 1:
+            raise SettingsError("medium_share must be in (0, 1)")
 
 
 @dataclass(frozen=True)

@@ -100,3 +100,23 @@ def test_the_documents_screenshot_shows_this_report(sample: tuple[dict, dict]) -
     assert shown == screenshot.page_digest(report), (
         "docs/report-screenshot.png is of another page; run `python scripts/screenshot.py`"
     )
+
+
+def test_severity_and_score_agree_for_every_alert(sample: tuple[dict, dict]) -> None:
+    """Severity is the documented function of the weight (scoring.severity) for
+    every alert, the score follows the same weight, and no alert whose words
+    call it possibly chance weighs as anything but a weak fact."""
+    from test_severity import assert_severity_and_score_agree
+
+    from collusion.scoring.severity import flag_weight, says_chance
+    from collusion.settings import ScoreSettings
+
+    report, _ = sample
+    settings = ScoreSettings()
+    assert report["alerts"]
+    assert_severity_and_score_agree(report["alerts"], settings)
+    rule = report["scoring"]["severity"]
+    assert rule["flag_weight"] == round(flag_weight(settings), 4)
+    for alert in report["alerts"]:
+        if says_chance(alert["summary"]):
+            assert alert["weight"]["weak"] and alert["severity"] == "low", alert["id"]

@@ -83,9 +83,10 @@ def report(**extra) -> dict:
                 "score": 0.99,
                 "flagged": True,
                 "alerts": ["A0001", "A0002", "A0003"],
+                "weight": 4.77,
             },
         ],
-        "groups": [{"bidders": ["b01", "b03"], "score": 0.99}],
+        "groups": [{"bidders": ["b01", "b03"], "score": 0.99, "weight": 4.77}],
         "errors": [{"file": "bids/b02/报价.pdf", "error": "encrypted PDF, no password"}],
     }
     data.update(extra)
@@ -99,11 +100,11 @@ def test_summary_lists_flagged_pairs_groups_and_errors():
     )
     assert "标记的投标人对 1 对：" in text
     assert (
-        "  1. b01 中山市甲建设有限公司 ↔ b03 中山市丙路桥有限公司  分值 0.99  特征码相同×2、文本雷同"
-        in text
+        "  1. b01 中山市甲建设有限公司 ↔ b03 中山市丙路桥有限公司  分值 0.99  证据权重 4.8"
+        "  特征码相同×2、文本雷同" in text
     )
     assert "b02 广东乙工程有限公司" not in text  # not flagged
-    assert "关联组 1 个：\n  组A  b01、b03  分值 0.99" in text
+    assert "关联组 1 个：\n  组A  b01、b03  分值 0.99  证据权重 4.8" in text
     # one error entry and one file without text
     assert "未能分析的文件 2 个" in text
     assert "风险线索" in text
@@ -127,3 +128,21 @@ def test_summary_strips_terminal_control_characters():
 
 def test_summary_tolerates_a_minimal_report():
     assert "未命名项目" in format_terminal_summary({})
+
+
+def test_flagged_pairs_rank_by_weight_when_scores_round_alike():
+    """Two flagged pairs both at >0.99: the heavier evidence is listed first,
+    with its weight shown, and no score reads 1.00 or 0.00."""
+    data = report()
+    data["pairs"] = [
+        {"bidders": ["b01", "b02"], "score": 1.0, "flagged": True, "alerts": [], "weight": 8.0},
+        {"bidders": ["b01", "b03"], "score": 1.0, "flagged": True, "alerts": [], "weight": 16.5},
+        {"bidders": ["b02", "b03"], "score": 0.0001, "flagged": False, "alerts": [], "weight": 0},
+    ]
+    text = format_terminal_summary(data)
+    first, second = (
+        line for line in text.splitlines() if line.startswith("  1.") or line.startswith("  2.")
+    )
+    assert "b03" in first and "证据权重 16.5" in first and "分值 >0.99" in first
+    assert "b02" in second and "证据权重 8.0" in second
+    assert "1.00" not in text and "0.00" not in text

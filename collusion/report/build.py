@@ -16,6 +16,7 @@ from collusion.basis import DISCLAIMER
 from collusion.errors import NotAReport, OutputError
 from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput
 from collusion.project import BIDDER_STATUSES, EMPTY_BIDDER, MISSING_BIDDER
+from collusion.report.present import format_score, format_weight
 from collusion.runtime.lang import tr
 from collusion.scoring.score import PairScore, flagged_groups, model_description
 from collusion.settings import ScoreSettings
@@ -210,9 +211,10 @@ def project_summary(
         text += f"其中 {leads} 条为跨项目线索（与历史上其他项目投标文件相同，不参与本项目评分），"
     if not flagged:
         return text + "没有达到移交阈值的投标人组合。"
-    strongest = sorted(flagged, key=lambda p: (-p.score, p.bidders))
+    strongest = sorted(flagged, key=lambda p: (-p.weight, -p.score, p.bidders))
     pair_text = "；".join(
-        f"{p.bidders[0]} 与 {p.bidders[1]}（评分 {p.score:.2f}）"
+        f"{p.bidders[0]} 与 {p.bidders[1]}"
+        f"（分值 {format_score(p.score)}，证据权重 {format_weight(p.weight)}）"
         for p in strongest[:SUMMARY_MAX_ITEMS]
     )
     if len(strongest) > SUMMARY_MAX_ITEMS:

@@ -40,11 +40,43 @@ def score_value(value: Any) -> float:
     return 0.0
 
 
+# Scores are shown with two decimals; one that would read 0.00 or 1.00 is
+# shown as a bound, never as certainty (the weight beside it ranks the pair).
+SCORE_FLOOR, SCORE_CEILING = 0.005, 0.995
+
+
 def format_score(value: Any) -> str:
-    """A score in [0, 1] with two decimals, or a dash."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    """A score in [0, 1] with two decimals (below 0.01 as "<0.01", above
+    0.99 as ">0.99"), or a dash."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        if value < SCORE_FLOOR:
+            return "<0.01"
+        if SCORE_CEILING <= value:
+            return ">0.99"
         return f"{float(value):.2f}"
     return "—"
+
+
+def weight_value(value: Any) -> float:
+    """A weight of evidence as a float for sorting; anything not a number counts as 0."""
+    return score_value(value)
+
+
+def format_weight(value: Any) -> str:
+    """A weight of evidence (log10 of the likelihood ratio) with one decimal, or a dash."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return f"{float(value):.1f}"
+    return "—"
+
+
+def pair_rank_key(pair: Mapping[str, Any]) -> tuple:
+    """The order of pairs for people: strongest evidence first (weight, then
+    score), then by bidders. The terminal and the HTML number pairs by it."""
+    return (
+        -weight_value(pair.get("weight")),
+        -score_value(pair.get("score")),
+        sorted(as_text(b) for b in pair.get("bidders") or []),
+    )
 
 
 def format_price(value: Any) -> str:

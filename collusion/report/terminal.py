@@ -12,8 +12,9 @@ from collusion.report.present import (
     SEVERITY_ORDER,
     as_mapping,
     format_score,
+    format_weight,
     group_mark,
-    score_value,
+    pair_rank_key,
     unanalysed_files,
 )
 
@@ -29,6 +30,12 @@ def _clean(value: Any) -> str:
 def _bidder(bidder_id: str, names: Mapping[str, str]) -> str:
     name = names.get(bidder_id, "")
     return f"{bidder_id} {name}" if name else bidder_id
+
+
+def _weight_text(item: Mapping[str, Any]) -> str:
+    """The weight of evidence beside a score, when the report gives one."""
+    weight = format_weight(item.get("weight"))
+    return f"  证据权重 {weight}" if weight != "—" else ""
 
 
 def format_terminal_summary(report: Mapping[str, Any]) -> str:
@@ -51,9 +58,7 @@ def format_terminal_summary(report: Mapping[str, Any]) -> str:
     ]
     flagged = [p for p in report.get("pairs") or [] if isinstance(p, Mapping) and p.get("flagged")]
     # The same order, and so the same numbers, as the HTML report's pair sections.
-    flagged.sort(
-        key=lambda p: (-score_value(p.get("score")), sorted(map(_clean, p.get("bidders") or [])))
-    )
+    flagged.sort(key=pair_rank_key)
     if flagged:
         lines.append(f"标记的投标人对 {len(flagged)} 对：")
         for number, pair in enumerate(flagged, start=1):
@@ -70,6 +75,7 @@ def format_terminal_summary(report: Mapping[str, Any]) -> str:
                 f"  {number}. "
                 + " ↔ ".join(_bidder(b, names) for b in members)
                 + f"  分值 {format_score(pair.get('score'))}"
+                + _weight_text(pair)
                 + (f"  {kind_text}" if kind_text else "")
             )
     else:
@@ -99,6 +105,7 @@ def format_terminal_summary(report: Mapping[str, Any]) -> str:
             )
             lines.append(
                 f"  {group_mark(index)}  {group_members}  分值 {format_score(group.get('score'))}"
+                + _weight_text(group)
                 + (f"  企业关联：{'、'.join(related)}" if related else "")
             )
     problems = unanalysed_files(report)

@@ -36,6 +36,9 @@ The model: likelihood ratios over distinct facts, calibrated.
    (``benchmarks/collusion_bench.py --fit``) and are in the report, so a
    regulator can redo the arithmetic from ``pairs[].terms``. A pair is
    flagged at ``ScoreSettings.flag_threshold``.
+5. Each alert's severity is a function of its weight
+   (``collusion.scoring.severity``: high when it alone would flag its pair),
+   and its score is what it alone would score, so words and numbers agree.
 
 Summing log-ratios treats the facts as independent given the pair's status;
 that is why one fact (all the ids of one document, everything an identical
@@ -51,6 +54,7 @@ from itertools import combinations
 from typing import Any
 
 from collusion.models import Alert, Weight
+from collusion.scoring.severity import counted_weight, describe, says_chance, severity_of
 from collusion.settings import ScoreSettings
 
 
@@ -110,12 +114,17 @@ def alert_weight(alert: Alert, settings: ScoreSettings) -> Weight:
 
 
 def weigh_alerts(alerts: list[Alert], settings: ScoreSettings) -> list[Alert]:
-    """Each alert with its weight and, as its score, what it alone would score."""
+    """Each alert with its weight, its severity from that weight
+    (``collusion.scoring.severity``) and, as its score, what it alone would
+    score. An alert whose words call it possibly chance weighs as a weak fact."""
     out = []
     for alert in alerts:
         weight = alert_weight(alert, settings)
+        if says_chance(alert.summary) and not weight.weak:
+            weight = replace(weight, weak=True)
+        score = round(probability(counted_weight(weight, settings), settings), 4)
         out.append(
-            replace(alert, weight=weight, score=round(probability(weight.log10_lr, settings), 4))
+            replace(alert, weight=weight, score=score, severity=severity_of(weight, settings))
         )
     return out
 
@@ -187,11 +196,13 @@ def model_description(settings: ScoreSettings) -> dict[str, Any]:
         "slope": settings.calibration_slope,
         "weak_cap": settings.weak_cap,
         "flag_threshold": settings.flag_threshold,
+        "severity": describe(settings),
     }
 
 
 def flagged_groups(pairs: list[PairScore]) -> list[dict]:
-    """Connected sets of flagged pairs, each with its strongest pair's score."""
+    """Connected sets of flagged pairs, each with its strongest pair's score
+    and weight, the strongest first."""
     parent: dict[str, str] = {}
 
     def find(node: str) -> str:
@@ -207,9 +218,14 @@ def flagged_groups(pairs: list[PairScore]) -> list[dict]:
             parent[max(left, right)] = min(left, right)
     members: dict[str, set[str]] = defaultdict(set)
     best: dict[str, float] = defaultdict(float)
+    heaviest: dict[str, float] = defaultdict(float)
     for pair in flagged:
         root = find(pair.bidders[0])
         members[root].update(pair.bidders)
         best[root] = max(best[root], pair.score)
-    groups = [{"bidders": sorted(m), "score": best[root]} for root, m in members.items()]
-    return sorted(groups, key=lambda g: (-g["score"], g["bidders"]))
+        heaviest[root] = max(heaviest[root], pair.weight)
+    groups = [
+        {"bidders": sorted(m), "score": best[root], "weight": heaviest[root]}
+        for root, m in members.items()
+    ]
+    return sorted(groups, key=lambda g: (-g["weight"], -g["score"], g["bidders"]))

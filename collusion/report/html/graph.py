@@ -7,8 +7,9 @@ from typing import Any
 
 from collusion.report.present import (
     format_score,
+    format_weight,
     group_mark,
-    score_value,
+    weight_value,
 )
 
 # The bidder graph is drawn this many pixels square; small projects get a
@@ -21,10 +22,13 @@ GRAPH_BESIDE_MAX = 9
 # Group fills in the graph (the template's .g0 to .g5); the group mark is
 # written beside the node too, so colour is never the only sign.
 GROUP_FILLS = 6
-# Where along an edge (from its first bidder) its score is written.
+# Where along an edge (from its first bidder) its weight is written.
 EDGE_LABEL_AT = 0.4
-# Edge score labels in the graph are drawn only when there are few edges.
+# Edge labels in the graph are drawn only when there are few edges.
 MAX_EDGE_LABELS = 15
+# An edge is drawn at full width from this weight of evidence (three strong
+# facts); lighter pairs get thinner edges.
+EDGE_FULL_WEIGHT = 12.0
 
 
 def graph_view(
@@ -72,7 +76,7 @@ def graph_view(
         if a not in where or b not in where:
             continue
         (x1, y1), (x2, y2) = where[a], where[b]
-        score = score_value(pair["score"])
+        weight = weight_value(pair.get("weight"))
         edges.append(
             {
                 "x1": round(x1, 1),
@@ -83,9 +87,10 @@ def graph_view(
                 # on top of each other.
                 "mx": round(x1 + (x2 - x1) * EDGE_LABEL_AT, 1),
                 "my": round(y1 + (y2 - y1) * EDGE_LABEL_AT, 1),
-                "width": round(1.5 + 4.5 * min(max(score, 0.0), 1.0), 1),
-                "score": format_score(pair["score"]),
-                "title": f"{a} — {b}：分值 {format_score(pair['score'])}",
+                "width": round(1.5 + 4.5 * min(max(weight, 0.0) / EDGE_FULL_WEIGHT, 1.0), 1),
+                "label": format_weight(pair.get("weight")),
+                "title": f"{a} — {b}：分值 {format_score(pair['score'])}，"
+                f"证据权重 {format_weight(pair.get('weight'))}",
             }
         )
     return {
@@ -96,7 +101,7 @@ def graph_view(
         "edge_labels": len(edges) <= MAX_EDGE_LABELS,
         "description": (
             f"投标人关联图：{len(bidders)} 家投标人均匀排列在圆周上，"
-            f"{len(edges)} 条连线表示已标记的投标人对，线越粗分值越高"
+            f"{len(edges)} 条连线表示已标记的投标人对，线上数字为证据权重，线越粗证据越强"
             + (f"；{len(groups)} 个关联组在节点旁以组号标出" if groups else "")
             + "。"
         ),

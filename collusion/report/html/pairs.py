@@ -30,6 +30,7 @@ from collusion.report.present import (
     format_number,
     format_price,
     format_score,
+    format_weight,
 )
 
 # Details that are shares, shown as percentages.
@@ -123,6 +124,7 @@ def pair_view(
         "a_name": names.get(a, ""),
         "b_name": names.get(b, ""),
         "score": format_score(pair["score"]),
+        "weight": format_weight(pair["weight"]),
         "shade": shade(pair["score"]),
         "kinds": [f"{k}×{v}" if v > 1 else k for k, v in kinds.items()],
         "blocks": blocks,

@@ -30,10 +30,11 @@ from collusion.report.present import (
     format_number,
     format_price,
     format_score,
+    format_weight,
     group_mark,
     list_of,
+    pair_rank_key,
     problem_rows,
-    score_value,
     severity_of,
     tender_files,
 )
@@ -115,6 +116,7 @@ def build_view(report: Mapping[str, Any]) -> dict[str, Any]:
                 "members": [{"id": b, "name": names.get(b, "")} for b in g["bidders"]],
                 "score": format_score(g["score"]),
                 "links": g["links"],
+                "weight": format_weight(g["weight"]),
             }
             for i, g in enumerate(groups)
         ],
@@ -126,6 +128,7 @@ def build_view(report: Mapping[str, Any]) -> dict[str, Any]:
                 "a_name": names.get(p["bidders"][0], ""),
                 "b_name": names.get(p["bidders"][1], ""),
                 "score": format_score(p["score"]),
+                "weight": format_weight(p["weight"]),
                 "alerts": [alert_brief(alerts[i]) for i in p["alert_ids"] if i in alerts],
             }
             for p in unflagged
@@ -170,11 +173,12 @@ def _pairs(report: Mapping[str, Any], alerts: dict[str, dict[str, Any]]) -> list
             {
                 "bidders": members,
                 "score": raw.get("score"),
+                "weight": raw.get("weight"),
                 "flagged": bool(raw.get("flagged")),
                 "alert_ids": ids,
             }
         )
-    out.sort(key=lambda p: (not p["flagged"], -score_value(p["score"]), p["bidders"]))
+    out.sort(key=lambda p: (not p["flagged"], pair_rank_key(p)))
     return out
 
 
@@ -191,6 +195,7 @@ def _groups(report: Mapping[str, Any]) -> list[dict[str, Any]]:
                     "links": sorted(
                         {as_text(x.get("label")) or as_text(x.get("link")) for x in links}
                     ),
+                    "weight": raw.get("weight"),
                 }
             )
     return out
@@ -305,10 +310,12 @@ def _matrix(bidders: list[dict[str, Any]], pairs: list[dict[str, Any]]) -> dict[
                 {
                     "kind": "pair",
                     "score": format_score(pair["score"]),
+                    "weight": format_weight(pair["weight"]),
                     "shade": shade(pair["score"]),
                     "flagged": pair["flagged"],
                     "anchor": flagged_index.get(key),
-                    "title": f"{key[0]} 与 {key[1]}：分值 {format_score(pair['score'])}"
+                    "title": f"{key[0]} 与 {key[1]}：分值 {format_score(pair['score'])}，"
+                    f"证据权重 {format_weight(pair['weight'])}"
                     + ("，已标记" if pair["flagged"] else "，未达标记阈值"),
                 }
             )
