@@ -31,7 +31,9 @@ def test_rare_lineage_id_is_high_and_flags_the_pair(project: ProjectBuilder, sca
     assert {e["file"] for e in alert["evidence"]} == {"bids/b1/技术标.docx", "bids/b2/技术标.docx"}
     pair = next(p for p in report["pairs"] if p["bidders"] == ["b1", "b2"])
     assert pair["flagged"] is True
-    assert report["groups"] == [{"bidders": ["b1", "b2"], "score": pair["score"]}]
+    assert report["groups"] == [
+        {"bidders": ["b1", "b2"], "score": pair["score"], "weight": pair["weight"]}
+    ]
 
 
 def test_known_common_values_are_never_evidence(project: ProjectBuilder, scan) -> None:
@@ -88,9 +90,12 @@ def test_weak_value_shared_by_most_bidders_is_ignored(project: ProjectBuilder, s
     assert machine["evidence"][0]["file"] == "signatures.csv"
 
 
-def test_lineage_id_shared_by_most_bidders_is_kept_but_downgraded(
+def test_lineage_id_shared_by_most_bidders_is_kept_with_a_caution(
     project: ProjectBuilder, scan
 ) -> None:
+    """Three of four bidders can be a ring: the id keeps its weight (a ring of
+    up to four needs no honest carrier), so its severity is what that weight
+    says (scoring.severity); the note asks the regulator to check the tender."""
     for n in range(1, 5):
         project.docx(
             f"b{n}",
@@ -101,7 +106,8 @@ def test_lineage_id_shared_by_most_bidders_is_kept_but_downgraded(
     report = scan(project.write())
     [alert] = _signature_alerts(report, "rsid_root")
     assert alert["bidders"] == ["b1", "b2", "b3"]
-    assert alert["severity"] == "medium"
+    assert alert["weight"]["log10_lr"] == 4.0
+    assert alert["severity"] == "high"
     assert "3/4" in alert["details"]["note"]
 
 
