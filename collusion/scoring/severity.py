@@ -24,8 +24,9 @@ summary) come only with a weak weight: such an alert is low and never flags a
 pair on its own or with other weak facts.
 
 The scoring stage (``score.weigh_alerts``) applies this rule to every
-alert, whatever a detector proposed; a detector that knows its weight may
-call ``severity_of`` itself so that its alert reads the same before scoring.
+alert of every detector, whatever severity the detector proposed (detectors
+sit below scoring and do not import it): a detector decides an alert's
+weight and words, and its severity and score follow from the weight here.
 """
 
 from __future__ import annotations
