@@ -82,6 +82,7 @@ FIELD_LABELS: dict[str, str] = {
     "xmp_original_document_id": "XMP 原始文档标识 OriginalDocumentID",
     "image_sha256": "内嵌图片（哈希相同）",
     "image": "内嵌图片（像素相同）",
+    "image_near": "内嵌图片（像素近似）",
     "machine_code": "文件制作机器码",
     "mac": "网卡 MAC 地址",
     "disk_serial": "硬盘序列号",
@@ -138,6 +139,11 @@ IDENTIFIER_LABELS = {
 }
 
 MEASURE_LABELS = {
+    "match": "比对结果",
+    "pixel_hashes": "各方图片的像素哈希",
+    "compared_at": "比对尺寸（像素）",
+    "mean_difference": "平均灰度差（0–255）",
+    "worst_block": "最大局部灰度差（0–255）",
     "jaccard": "Jaccard 相似度",
     "containment": "包含度",
     "shared_chars": "雷同字数",

@@ -38,6 +38,17 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Thumbnail:
+    """An embedded image's decoded pixels as 8-bit grey, scaled down to at
+    most ``collusion.extract.images.THUMB_MAX_PIXELS``: what near-identical
+    copies (re-encoded, re-scaled) are compared on."""
+
+    width: int
+    height: int
+    grey: bytes  # zlib-compressed, width * height samples row by row
+
+
+@dataclass(frozen=True)
 class SignatureValue:
     """One signature code (特征码) read from a file or from signatures.csv."""
 
@@ -47,6 +58,8 @@ class SignatureValue:
     normalized: str  # what is compared
     file: str | None = None  # project-relative path; None for csv rows
     bidder: str | None = None
+    # An embedded image's pixels (field ``image``); never stored or shown.
+    thumbnail: Thumbnail | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

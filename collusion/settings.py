@@ -98,6 +98,39 @@ class SignatureSettings:
 
 
 @dataclass(frozen=True)
+class ImageSettings:
+    """When two decoded images are one picture saved again or scaled (近似);
+    see collusion/analysis/images.py."""
+
+    # Candidates only: copies differ in up to 15 of the dHash's 256 bits,
+    # unrelated pictures in about half; look-alikes in a few, so the pixels decide.
+    candidate_bits: int = 40
+    # |log(aspect ratio a / aspect ratio b)|: a scaled copy keeps its shape
+    # within a rounded pixel.
+    aspect_tolerance: float = 0.03
+    # Gaussian smoothing (pixels) before comparing: what a scaler's filter and
+    # sub-pixel placement change, not what a changed character changes.
+    blur_sigma: float = 0.7
+    block: int = 8  # pixels of a block side
+    # Largest block mean absolute grey difference (0-255) of one picture.
+    # Chosen on generated logos and seals (seed 1 of
+    # benchmarks/image_lookalike_bench.py): re-encoded and scaled copies
+    # measured at most 13.6, two companies' look-alikes at least 31.4; 20 is
+    # near their geometric mean (20.7). Seeds 2 and 3 are the figures.
+    max_block_difference: float = 20.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.candidate_bits <= 256:
+            raise SettingsError("images.candidate_bits must be in [0, 256]")
+        if self.aspect_tolerance < 0 or self.blur_sigma < 0:
+            raise SettingsError("images.aspect_tolerance and blur_sigma must be 0 or more")
+        if self.block < 1:
+            raise SettingsError("images.block must be at least 1")
+        if not 0 <= self.max_block_difference <= 255:
+            raise SettingsError("images.max_block_difference must be in [0, 255]")
+
+
+@dataclass(frozen=True)
 class ScoreSettings:
     """How a pair's facts combine into one score (see scoring.py).
 
@@ -354,6 +387,7 @@ class Settings:
 
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     signatures: SignatureSettings = field(default_factory=SignatureSettings)
+    images: ImageSettings = field(default_factory=ImageSettings)
     score: ScoreSettings = field(default_factory=ScoreSettings)
     text: TextSettings = field(default_factory=TextSettings)
     identifiers: IdentifierSettings = field(default_factory=IdentifierSettings)
@@ -385,6 +419,7 @@ class Settings:
 SETTINGS_TYPES: dict[str, type] = {
     "extract": ExtractSettings,
     "signatures": SignatureSettings,
+    "images": ImageSettings,
     "score": ScoreSettings,
     "text": TextSettings,
     "identifiers": IdentifierSettings,

@@ -17,6 +17,14 @@ from itertools import combinations
 from typing import Any
 
 from collusion import basis
+from collusion.detectors.image_links import (
+    NEAR_FIELD,
+    ImageLinks,
+    group_holders,
+    image_links,
+    near_summary,
+    near_values,
+)
 from collusion.detectors.weights import rarity_weight
 from collusion.extract import images
 from collusion.keys import fact_key
@@ -41,6 +49,7 @@ FIELD_STRENGTH: dict[str, str] = {
     "xmp_original_document_id": HIGH,
     "image_sha256": HIGH,
     "image": HIGH,
+    "image_near": MEDIUM,
     # E-bidding system codes of the compiling computer, certificate, account.
     "machine_code": HIGH,
     "mac": HIGH,
@@ -107,6 +116,9 @@ FIELD_U: dict[str, float] = {
     "xmp_original_document_id": 1e-4,
     "image_sha256": 1e-3,
     "image": 1e-3,
+    # The same picture saved again or scaled: weaker than identical pixels
+    # (an honest bidder may re-save a picture both took from one place).
+    "image_near": 1e-2,
     "machine_code": 1e-4,
     "mac": 1e-4,
     "disk_serial": 1e-4,
@@ -212,13 +224,11 @@ class SharedValue:
     ignored_reason: str | None
     note: str | None
     extra: tuple[tuple[str, Any], ...] = ()  # more details of the alert (rsid counts)
+    summary: str | None = None  # the regulator's sentence, when the generic one does not fit
 
 
 def bidder_signatures(ctx: ScanContext) -> dict[str, list[SignatureValue]]:
-    """Every signature value of each bidder: its files' and signatures.csv's.
-
-    Near-identical images (the same picture re-compressed) take one value.
-    """
+    """Every signature value of each bidder: its files' and signatures.csv's."""
     found: dict[str, list[SignatureValue]] = {b.id: [] for b in ctx.bidders}
     for bidder in ctx.bidders:
         for file in bidder.files:
@@ -226,42 +236,31 @@ def bidder_signatures(ctx: ScanContext) -> dict[str, list[SignatureValue]]:
     for value in ctx.project.csv_signatures:
         if value.bidder in found:
             found[value.bidder].append(value)
-    joined = _image_groups(ctx)
-    return {bidder: [_joined(v, joined) for v in values] for bidder, values in found.items()}
+    return found
 
 
-def _image_groups(ctx: ScanContext) -> dict[str, str]:
-    every = [s for f in ctx.tender_files for s in f.signatures]
-    every += [s for b in ctx.bidders for f in b.files for s in f.signatures]
-    return images.near_identical(every)
-
-
-def _joined(value: SignatureValue, joined: dict[str, str]) -> SignatureValue:
-    if value.field == images.FIELD and value.normalized in joined:
-        return replace(value, normalized=joined[value.normalized])
-    return value
-
-
-def _tender_values(ctx: ScanContext) -> set[tuple[str, str]]:
-    joined = _image_groups(ctx)
-    return {
-        (
-            s.field,
-            joined.get(s.normalized, s.normalized) if s.field == images.FIELD else s.normalized,
-        )
-        for f in ctx.tender_files
-        for s in f.signatures
-    }
+def _tender_values(ctx: ScanContext, links: ImageLinks) -> set[tuple[str, str]]:
+    """The tender's own values, and every copy of a picture the tender holds."""
+    own = {(s.field, s.normalized) for f in ctx.tender_files for s in f.signatures}
+    return own | {(images.FIELD, pixels) for pixels in links.tender}
 
 
 def shared_values(ctx: ScanContext) -> list[SharedValue]:
-    """Every value two or more bidders carry, each with why it is or is not evidence."""
+    """Every value two or more bidders carry, each with why it is or is not evidence.
+
+    A picture counts its identical and near-identical copies together when
+    deciding whether it is public or the tender's; near-identical copies held
+    by different bidders are values of their own (``image_near``).
+    """
     settings: SignatureSettings = ctx.settings.signatures
-    tender = _tender_values(ctx)
+    links = image_links(ctx)
+    tender = _tender_values(ctx, links)
+    per_bidder = bidder_signatures(ctx)
+    picture_holders = group_holders(links, per_bidder)
     grouped: dict[tuple[str, str], dict[str, list[SignatureValue]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    for bidder, values in bidder_signatures(ctx).items():
+    for bidder, values in per_bidder.items():
         for value in values:
             if value.field == "rsid" or field_strength(value) == NONE:
                 continue  # rsids are compared as sets per pair, below
@@ -275,8 +274,11 @@ def shared_values(ctx: ScanContext) -> list[SharedValue]:
             (v for vs in holders.values() for v in vs), key=lambda v: (v.bidder or "", v.file or "")
         )
         strength = field_strength(first)
+        carriers = len(holders)
+        if field == images.FIELD:
+            carriers = len(picture_holders[links.group(normalized)])
         reason, note = _verdict(
-            ctx, settings, tender, field, normalized, strength, len(holders), n_bidders
+            ctx, settings, tender, field, normalized, strength, carriers, n_bidders
         )
         if note and strength == HIGH:
             strength = MEDIUM
@@ -295,7 +297,58 @@ def shared_values(ctx: ScanContext) -> list[SharedValue]:
                 note=note,
             )
         )
+    return result + _near_shared(ctx, links, per_bidder, picture_holders, tender)
+
+
+def _near_shared(
+    ctx: ScanContext,
+    links: ImageLinks,
+    per_bidder: dict[str, list[SignatureValue]],
+    picture_holders: dict[str, set[str]],
+    tender: set[tuple[str, str]],
+) -> list[SharedValue]:
+    """Near-identical copies of one picture in different bidders' files."""
+    settings: SignatureSettings = ctx.settings.signatures
+    n_bidders = len(ctx.bidders)
+    result = []
+    for near in near_values(links, per_bidder):
+        reason = None
+        left, right = near.normalized.split("~")
+        carriers = len(picture_holders[near.group])
+        if (images.FIELD, left) in tender or (images.FIELD, right) in tender:
+            reason = "招标文件中也含有此图片（或其近似副本），投标人可能沿用了招标文件"
+        elif _is_public_image(carriers, n_bidders, settings):
+            reason = _public_image_reason(carriers, n_bidders)
+        first = min(
+            (v for vs in near.holders.values() for v in vs), key=lambda v: (v.file or "", v.value)
+        )
+        result.append(
+            SharedValue(
+                field=NEAR_FIELD,
+                normalized=near.normalized,
+                display=near.normalized.replace("~", " ≈ "),
+                source=first.source,
+                holders=near.holders,
+                strength=FIELD_STRENGTH[NEAR_FIELD],
+                ignored_reason=reason,
+                note=None,
+                extra=near.details,
+                summary=near_summary(
+                    tuple(near.holders),
+                    near,
+                    ctx.settings.images.max_block_difference,
+                    _places(near.holders),
+                ),
+            )
+        )
     return result
+
+
+def _public_image_reason(carriers: int, n_bidders: int) -> str:
+    return (
+        f"本项目 {carriers}/{n_bidders} 家投标人的文件含同一图片（按像素比对，含近似副本），"
+        "属公共图片（如国徽、认证标志、银行或交易平台标识、二维码），不作为证据"
+    )
 
 
 def _verdict(
@@ -321,10 +374,7 @@ def _verdict(
         if companies >= HISTORY_COMMON_COMPANIES:
             return f"历史记录中另有 {companies} 家不同单位的投标文件出现此值，属常见值", None
     if field == images.FIELD and _is_public_image(holders, n_bidders, settings):
-        return (
-            f"本项目 {holders}/{n_bidders} 家投标人的文件含同一图片（按像素比对），"
-            "属公共图片（如国徽、认证标志、银行或交易平台标识、二维码），不作为证据"
-        ), None
+        return _public_image_reason(holders, n_bidders), None
     if _is_most(holders, n_bidders, settings):
         share = f"本项目 {holders}/{n_bidders} 家投标人共有此值"
         if strength != HIGH:
@@ -494,7 +544,7 @@ def _unit_alert(ctx: ScanContext, unit: list[SharedValue], n_bidders: int) -> Al
             if lead.source == "csv"
             else fact_key(f"{lead.field}:{lead.normalized}")
         )
-        summary = (
+        summary = lead.summary or (
             f"投标人 {'、'.join(bidders)} 的投标文件含相同的{label}“{_short(lead.display)}”"
             f"（{_places(merged)}）"
         )
@@ -557,7 +607,12 @@ def _short(value: str) -> str:
 def _rsid_sets(ctx: ScanContext) -> tuple[dict[str, dict[str, SignatureValue]], set[str], dict]:
     """Per bidder its rsids (minus known-common and tender ones), and the removed."""
     settings: SignatureSettings = ctx.settings.signatures
-    tender = {n for f, n in _tender_values(ctx) if f in {"rsid", "rsid_root"}}
+    tender = {
+        s.normalized
+        for f in ctx.tender_files
+        for s in f.signatures
+        if s.field in {"rsid", "rsid_root"}
+    }
     per_bidder: dict[str, dict[str, SignatureValue]] = {}
     for bidder, values in bidder_signatures(ctx).items():
         per_bidder[bidder] = {

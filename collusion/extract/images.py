@@ -4,11 +4,17 @@ A DOCX keeps a pasted picture's original bytes in ``word/media``; a PDF
 writer re-encodes it. Hashing bytes, the same logo has one value in a DOCX
 and another in a PDF, so a public picture (the national emblem, a CMA or ISO
 mark, a bank's logo) is never seen to be held by many bidders. Here an image
-is decoded and identified by a difference hash (dHash) of its pixels: the
-picture scaled to a 9x8 grey grid, one bit per pair of neighbouring cells
-(is the left one brighter?). Identical pixels give identical hashes whatever
-the container, and so do near-identical copies (re-compressed, re-scaled),
-while unrelated pictures differ in about half of the 64 bits.
+is decoded and identified by the SHA-256 of its decoded pixels as 8-bit grey
+(``pixels:...``): identical pixels give one value whatever the container.
+
+Each decoded image also keeps what near-identical copies (saved again as
+JPEG, scaled) are compared on in ``collusion.analysis.images``: its grey
+pixels scaled down by exact area averaging to at most THUMB_MAX_PIXELS (a
+``Thumbnail``; logos and seals keep their own size), and a 256-bit difference
+hash (dHash: the picture averaged onto a 17x16 grey grid, one bit per pair of
+neighbouring cells, is the left one brighter?). The dHash only finds
+candidates: pictures drawn from one template (two companies' logos, two
+seals) differ in a few of its bits, so no two images are ever joined by it.
 
 Decoding stays cheap: logos and seals are small, images too small to tell
 apart are skipped before decoding, and large ones (a scanned page) are
@@ -18,22 +24,25 @@ identified by their bytes instead of being decoded.
 from __future__ import annotations
 
 import hashlib
-import re
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
 import pymupdf
 
-from collusion.models import SignatureValue
+from collusion.models import SignatureValue, Thumbnail
 
 FIELD = "image"
 GRID_W, GRID_H = 17, 16  # dHash grid: 16 comparisons per row, 16 rows = 256 bits
-# Near-identical copies (re-compressed) differ in a few bits; unrelated
-# pictures in about half of them. Only images of the same size are joined,
-# and only when both hashes are informative (flat pictures, whose hashes are
-# mostly one bit value, are never joined by their hash).
-NEAR_BITS = 12
-MIN_INFORMATIVE_BITS = 48  # of each bit value, out of 256
+DHASH_BITS = GRID_H * (GRID_W - 1)
+# Thumbnails keep a logo or a seal at its own size (a 400x96 logo, a 214x214
+# seal): scaled down further, the few characters by which two companies'
+# look-alike logos differ blur into the same grey.
+THUMB_MAX_PIXELS = 256 * 256
+# A picture this large is a photo or a scanned page, not a logo: a smaller
+# thumbnail tells its copies apart and keeps a bid of a hundred scans small.
+LARGE_IMAGE_PIXELS = 1_000_000
+LARGE_THUMB_PIXELS = 128 * 128
 MIN_SIDE = 16  # pixels; smaller images (bullets, lines) identify nothing
 MIN_PIXELS = 32 * 32
 MAX_DECODE_PIXELS = 4_000_000  # larger images are identified by their bytes
@@ -43,16 +52,54 @@ LUMA = np.array([0.299, 0.587, 0.114])
 
 @dataclass(frozen=True)
 class ImagePrint:
-    """What identifies one image: its dHash, or its bytes when too large to decode."""
+    """What identifies one image: its decoded pixels, or its bytes when too large to decode."""
 
     value: str  # "pixels:<sha256 of the decoded pixels>" or "bytes:<sha256 of the file>"
     width: int
     height: int
-    dhash: str | None = None  # perceptual hash, for near-identical copies
+    dhash: str | None = None  # perceptual hash: finds candidates for near-identical copies
+    thumbnail: Thumbnail | None = None  # the grey pixels near-identical copies are compared on
 
 
 def worth_decoding(width: int, height: int) -> bool:
     return min(width, height) >= MIN_SIDE and width * height >= MIN_PIXELS
+
+
+def _area_axis(grey: np.ndarray, target: int, axis: int) -> np.ndarray:
+    """Exact area averaging along one axis, from the running sum: target
+    pixel i averages the source over [i * n / target, (i + 1) * n / target),
+    a source pixel straddling a boundary counting in both by its share."""
+    moved = np.moveaxis(grey, axis, 0)
+    n = moved.shape[0]
+    running = np.concatenate([np.zeros((1, *moved.shape[1:])), np.cumsum(moved, axis=0)])
+    edges = np.arange(target + 1) * (n / target)
+    whole = np.minimum(np.floor(edges).astype(np.int64), n - 1)
+    part = (edges - whole).reshape(-1, *([1] * (moved.ndim - 1)))
+    at_edges = running[whole] + part * moved[whole]
+    return np.moveaxis((at_edges[1:] - at_edges[:-1]) * (target / n), 0, axis)
+
+
+def resample(grey: np.ndarray, width: int, height: int) -> np.ndarray:
+    """A grey array scaled to width x height by exact area averaging."""
+    return _area_axis(_area_axis(grey, height, 0), width, 1)
+
+
+def thumbnail(grey: np.ndarray) -> Thumbnail:
+    """The grey pixels, scaled down to at most THUMB_MAX_PIXELS (a photo or a
+    scan, LARGE_THUMB_PIXELS), compressed."""
+    rows, cols = grey.shape
+    cap = THUMB_MAX_PIXELS if rows * cols <= LARGE_IMAGE_PIXELS else LARGE_THUMB_PIXELS
+    scale = min(1.0, (cap / (rows * cols)) ** 0.5)
+    width, height = max(1, round(cols * scale)), max(1, round(rows * scale))
+    small = grey if scale == 1.0 else resample(grey, width, height)
+    samples = np.clip(np.rint(small), 0, 255).astype(np.uint8).tobytes()
+    return Thumbnail(width, height, zlib.compress(samples, 6))
+
+
+def thumbnail_pixels(thumb: Thumbnail) -> np.ndarray:
+    """A thumbnail's grey samples as a (height x width) float array."""
+    samples = np.frombuffer(zlib.decompress(thumb.grey), dtype=np.uint8)
+    return samples.reshape(thumb.height, thumb.width).astype(np.float64)
 
 
 def dhash(grey: np.ndarray) -> str:
@@ -88,7 +135,7 @@ def from_pixmap(pix: pymupdf.Pixmap) -> ImagePrint | None:
     if float(grey.std()) < MIN_GREY_STD:
         return None
     pixels = hashlib.sha256(np.rint(grey).astype(np.uint8).tobytes()).hexdigest()
-    return ImagePrint(f"pixels:{pixels[:32]}", pix.width, pix.height, dhash(grey))
+    return ImagePrint(f"pixels:{pixels[:32]}", pix.width, pix.height, dhash(grey), thumbnail(grey))
 
 
 def _by_bytes(data: bytes, width: int, height: int) -> ImagePrint:
@@ -125,48 +172,16 @@ def signature(image: ImagePrint, rel: str, source: str) -> SignatureValue:
     """The image as a signature value of the file ``rel`` (source pdf or docx).
 
     ``normalized`` is the pixel identity; ``value`` adds the size and the
-    dHash, which ``near_identical`` reads to join near-identical copies.
+    dHash; the thumbnail rides along for ``collusion.analysis.images``.
     """
     shown = f"{image.value} {image.width}x{image.height}"
     if image.dhash:
         shown += f" dhash:{image.dhash}"
-    return SignatureValue(source=source, field=FIELD, value=shown, normalized=image.value, file=rel)
-
-
-def dhash_of(value: SignatureValue) -> int | None:
-    match = re.search(r"dhash:([0-9a-f]+)", value.value)
-    return int(match.group(1), 16) if match else None
-
-
-def informative(h: int) -> bool:
-    ones = h.bit_count()
-    return min(ones, GRID_H * (GRID_W - 1) - ones) >= MIN_INFORMATIVE_BITS
-
-
-def near_identical(values: list[SignatureValue]) -> dict[str, str]:
-    """normalized -> the normalized of its group, joining images whose dHashes
-    differ in at most NEAR_BITS bits (each group named by its smallest member)."""
-    hashes: dict[str, int] = {}
-    sizes: dict[str, str] = {}
-    for value in values:
-        if value.field == FIELD:
-            h = dhash_of(value)
-            if h is not None and informative(h):
-                hashes.setdefault(value.normalized, h)
-                sizes.setdefault(value.normalized, value.value.split(" ")[1])
-    names = sorted(hashes)
-    parent = {n: n for n in names}
-
-    def find(n: str) -> str:
-        while parent[n] != n:
-            parent[n] = parent[parent[n]]
-            n = parent[n]
-        return n
-
-    for i, a in enumerate(names):
-        for b in names[i + 1 :]:
-            if sizes[a] == sizes[b] and (hashes[a] ^ hashes[b]).bit_count() <= NEAR_BITS:
-                ra, rb = find(a), find(b)
-                if ra != rb:
-                    parent[max(ra, rb)] = min(ra, rb)
-    return {n: find(n) for n in names if find(n) != n}
+    return SignatureValue(
+        source=source,
+        field=FIELD,
+        value=shown,
+        normalized=image.value,
+        file=rel,
+        thumbnail=image.thumbnail,
+    )

@@ -124,6 +124,8 @@ TECHNICAL_FIELDS = frozenset(
         "pdf_id_0",
         "pdf_id_1",
         "image_sha256",
+        "image",
+        "image_near",
         "docid_w14",
         "docid_w15",
         "wps_icv",

@@ -1,0 +1,172 @@
+"""Near-identical images: one picture saved again or scaled, told apart from look-alikes.
+
+Identical decoded pixels are one value already (``collusion.extract.images``:
+``pixels:<sha256>``) and are reported as 相同. A copy saved again as JPEG or
+pasted at another size has other pixels; two companies' logos drawn from one
+template, or two electronic seals (a red ring, a star, the company's name
+around it), differ only in a few characters and look alike. A coarse
+perceptual hash cannot tell the two cases apart (generated look-alike seals
+differ in 0 to 2 of the dHash's 256 bits, re-encoded copies in up to 15), so
+here the dHash only proposes candidates and the decoded pixels decide:
+
+1. candidates: images of the same aspect ratio (within
+   ``ImageSettings.aspect_tolerance``) whose dHashes differ in at most
+   ``candidate_bits`` bits;
+2. both thumbnails are scaled by exact area averaging to a common size (the
+   smaller one's) and smoothed with a Gaussian of ``blur_sigma`` pixels,
+   which removes what a scaler's filter and sub-pixel placement change;
+3. the mean absolute grey difference (0-255) is taken over each block of
+   ``block`` x ``block`` pixels; the largest of them, ``worst_block``, is the
+   measured difference. A changed character makes one block differ strongly
+   however small it is in the whole picture; re-encoding changes every block
+   a little.
+
+A pair is near-identical (近似) when ``worst_block <= max_block_difference``.
+Measured by ``benchmarks/image_lookalike_bench.py`` on generated logos and
+seals (the README of ``docs/report.md`` has the figures).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from collusion.extract.images import FIELD, resample, thumbnail_pixels
+from collusion.models import SignatureValue, Thumbnail
+from collusion.settings import ImageSettings
+
+DHASH_PREFIX = "dhash:"
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """One distinct picture (by its pixel identity) with what it is compared on."""
+
+    pixels: str  # SignatureValue.normalized: pixels:<sha256>
+    width: int
+    height: int
+    dhash: int
+    thumbnail: Thumbnail
+
+
+@dataclass(frozen=True)
+class NearMatch:
+    """Two different pixel identities of one picture, with the measured difference."""
+
+    left: str
+    right: str
+    width: int  # the common size they were compared at
+    height: int
+    mean_difference: float  # mean absolute grey difference, 0-255
+    worst_block: float  # the largest block's mean absolute grey difference, 0-255
+
+
+def image_refs(values: Iterable[SignatureValue]) -> tuple[ImageRef, ...]:
+    """The distinct decoded images among signature values, sorted by pixel identity."""
+    found: dict[str, ImageRef] = {}
+    for value in values:
+        if value.field != FIELD or value.thumbnail is None or value.normalized in found:
+            continue
+        size, dhash = _size_and_dhash(value.value)
+        if size is None or dhash is None:
+            continue
+        found[value.normalized] = ImageRef(value.normalized, *size, dhash, value.thumbnail)
+    return tuple(found[key] for key in sorted(found))
+
+
+def _size_and_dhash(shown: str) -> tuple[tuple[int, int] | None, int | None]:
+    size, dhash = None, None
+    for part in shown.split():
+        if part.startswith(DHASH_PREFIX):
+            dhash = int(part[len(DHASH_PREFIX) :], 16)
+        elif "x" in part and part.replace("x", "").isdigit():
+            width, height = part.split("x")
+            size = (int(width), int(height))
+    return size, dhash
+
+
+def candidates(a: ImageRef, b: ImageRef, settings: ImageSettings) -> bool:
+    """Whether two images may be one picture: aspect ratio and dHash close enough."""
+    if min(a.width, a.height, b.width, b.height) <= 0:
+        return False
+    ratio = math.log((a.width / a.height) / (b.width / b.height))
+    if abs(ratio) > settings.aspect_tolerance:
+        return False
+    return (a.dhash ^ b.dhash).bit_count() <= settings.candidate_bits
+
+
+def blurred(grey: np.ndarray, sigma: float) -> np.ndarray:
+    """A separable Gaussian blur with edges repeated."""
+    if sigma <= 0:
+        return grey
+    radius = max(1, math.ceil(3 * sigma))
+    offsets = np.arange(-radius, radius + 1)
+    kernel = np.exp(-(offsets**2) / (2 * sigma * sigma))
+    kernel /= kernel.sum()
+    out = grey
+    for axis in (0, 1):
+        padded = np.pad(out, [(radius, radius) if a == axis else (0, 0) for a in (0, 1)], "edge")
+        length = out.shape[axis]
+        out = sum(
+            weight * np.take(padded, np.arange(i, i + length), axis=axis)
+            for i, weight in enumerate(kernel)
+        )
+    return out
+
+
+def difference(a: ImageRef, b: ImageRef, settings: ImageSettings) -> NearMatch:
+    """The two pictures compared at a common size (see the module doc)."""
+    first, second = thumbnail_pixels(a.thumbnail), thumbnail_pixels(b.thumbnail)
+    height = min(first.shape[0], second.shape[0])
+    width = min(first.shape[1], second.shape[1])
+    first = blurred(resample(first, width, height), settings.blur_sigma)
+    second = blurred(resample(second, width, height), settings.blur_sigma)
+    diff = np.abs(first - second)
+    rows = np.arange(0, height, settings.block)
+    cols = np.arange(0, width, settings.block)
+    sums = np.add.reduceat(np.add.reduceat(diff, rows, axis=0), cols, axis=1)
+    counts = np.outer(np.diff(np.append(rows, height)), np.diff(np.append(cols, width)))
+    left, right = sorted((a.pixels, b.pixels))
+    return NearMatch(
+        left=left,
+        right=right,
+        width=width,
+        height=height,
+        mean_difference=round(float(diff.mean()), 2),
+        worst_block=round(float((sums / counts).max()), 2),
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def near_matches(refs: tuple[ImageRef, ...], settings: ImageSettings) -> tuple[NearMatch, ...]:
+    """Every pair of different pixel identities that is one picture, sorted."""
+    found = []
+    for i, a in enumerate(refs):
+        for b in refs[i + 1 :]:
+            if candidates(a, b, settings):
+                match = difference(a, b, settings)
+                if match.worst_block <= settings.max_block_difference:
+                    found.append(match)
+    return tuple(sorted(found, key=lambda m: (m.left, m.right)))
+
+
+def clusters(matches: Iterable[NearMatch]) -> dict[str, str]:
+    """Pixel identity -> its cluster (the smallest identity linked to it by
+    near matches), for identities in at least one match."""
+    parent: dict[str, str] = {}
+
+    def find(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for match in matches:
+        a, b = find(match.left), find(match.right)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return {node: find(node) for node in list(parent)}
