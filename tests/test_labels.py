@@ -8,7 +8,7 @@ from pathlib import Path
 
 from collusion import labels
 from collusion.analysis import identifiers
-from collusion.detectors.shared_signature import FIELD_STRENGTH, field_label
+from collusion.detectors.signature_fields import FIELD_STRENGTH, field_label
 from collusion.report.present import field_label as shown_label
 
 ROOT = Path(__file__).resolve().parent.parent

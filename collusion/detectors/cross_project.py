@@ -30,7 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from collusion import basis
-from collusion.detectors.shared_signature import HIGH, field_basis, field_label, field_strength
+from collusion.detectors.signature_fields import HIGH, field_basis, field_label, field_strength
 from collusion.history import HistoryView, SectionMatch, Sighting
 from collusion.keys import stored_company_key
 from collusion.models import Alert, Evidence, ScanContext, Section, SignatureValue
