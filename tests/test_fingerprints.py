@@ -32,3 +32,40 @@ def test_common_misspellings_load_with_reason_and_source() -> None:
     text = "模版拆除时"
     assert is_common_misspelling(text, 1, "版", "板")
     assert not is_common_misspelling("出版社", 1, "版", "板")
+
+
+GENERIC_ACCOUNTS = (
+    "PC",
+    "User",
+    "Administrator",
+    "admin",
+    "微软用户",
+    "Windows 用户",
+    "微软中国",
+    "lenovo",
+    "dell",
+    "hp",
+    "HP Inc.",
+    "Microsoft",
+    "HP Authorized Customer",
+)
+
+
+@pytest.mark.parametrize("name", GENERIC_ACCOUNTS)
+def test_generic_account_names_are_known_common_in_every_identity_field(name: str) -> None:
+    from collusion.analysis.reference import ACCOUNT_FIELDS
+    from collusion.keys import signature_key
+
+    known = load_known_common()
+    for field in sorted(ACCOUNT_FIELDS):
+        assert known.reason_for(field, signature_key(name)), (field, name)
+
+
+def test_account_rows_apply_only_to_identity_fields() -> None:
+    known = parse_known_common(
+        "field,match,value,reason,source\naccount,exact,pc,默认用户名,test\n"
+    )
+    assert known.reason_for("last_modified_by", "pc") == "默认用户名"
+    assert known.reason_for("revision_author", "pc") == "默认用户名"
+    assert known.reason_for("title", "pc") is None
+    assert known.reason_for("company", "pc") is None

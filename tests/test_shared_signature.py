@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import ProjectBuilder
 
 
@@ -183,3 +184,61 @@ def test_a_ring_repeating_across_tenders_stays_evidence(tmp_path, scan) -> None:
         current.signature(bidder, "machine_code", "AAAA-BBBB-CCCC")
     report = scan(current.write(), history=store.History(db))
     assert [a["bidders"] for a in _signature_alerts(report, "machine_code")] == [["b1", "b2"]]
+
+
+# --- one identity, one fact (issue 20) ----------------------------------------------
+
+
+def _two_bids_by(project: ProjectBuilder, name: str) -> None:
+    for bidder, text in (
+        ("b1", "甲公司技术方案"),
+        ("b2", "乙公司技术方案"),
+        ("b3", "丙公司技术方案"),
+    ):
+        who = name if bidder != "b3" else "王五"
+        project.docx(bidder, "技术标.docx", [text], core={"author": who, "last_modified_by": who})
+
+
+def _account_rows(rows: list[dict], value: str) -> list[dict]:
+    return [r for r in rows if r["value"].casefold() == value.casefold()]
+
+
+def test_author_and_last_modified_by_pc_is_one_known_common_fact(
+    project: ProjectBuilder, scan
+) -> None:
+    """author = last-modified-by = "PC" in two bids: one identity, a generic
+    Windows account name, never evidence, and nothing flagged."""
+    _two_bids_by(project, "PC")
+    report = scan(project.write())
+    assert [a for a in report["alerts"] if a["kind"] == "shared_signature"] == []
+    assert not any(p["flagged"] for p in report["pairs"])
+    [row] = _account_rows(report["ignored_signatures"], "PC")
+    assert row["bidders"] == ["b1", "b2"]
+    assert row["label"] == "文档作者、最后修改人"
+    assert row["reason"].startswith("常见值：") and "默认用户名" in row["reason"]
+
+
+def test_author_and_last_modified_by_are_one_identity_weighed_once(
+    project: ProjectBuilder, scan
+) -> None:
+    """The same account in both fields of two bids is one alert with one
+    typed name's weight (log10 50 = 1.7), not 1.7 + 1.7."""
+    _two_bids_by(project, "liujun")
+    report = scan(project.write())
+    [alert] = [a for a in report["alerts"] if a["kind"] == "shared_signature"]
+    assert alert["bidders"] == ["b1", "b2"]
+    assert alert["details"]["identity_fields"] == ["author", "last_modified_by"]
+    assert alert["details"]["label"] == "文档作者、最后修改人"
+    assert alert["weight"]["log10_lr"] == pytest.approx(1.699, abs=1e-3)
+    assert "同一身份" in alert["summary"] and "liujun" in alert["summary"]
+    [pair] = [p for p in report["pairs"] if p["bidders"] == ["b1", "b2"]]
+    assert pair["weight"] == pytest.approx(1.699, abs=1e-3) and not pair["flagged"]
+
+
+def test_a_short_account_name_weighs_as_a_weak_fact(project: ProjectBuilder, scan) -> None:
+    _two_bids_by(project, "zy")
+    report = scan(project.write())
+    [alert] = [a for a in report["alerts"] if a["kind"] == "shared_signature"]
+    assert alert["weight"]["weak"] and alert["severity"] == "low"
+    assert alert["details"]["generic_name"]
+    assert not any(p["flagged"] for p in report["pairs"])

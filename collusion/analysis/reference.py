@@ -12,11 +12,15 @@ from collusion.keys import reference_key
 
 KNOWN_COMMON_FILE = "known_common.csv"
 KNOWN_COMMON_COLUMNS = ("field", "match", "value", "reason", "source")
+# The signature fields that record one person's or one account's name: a row
+# of known_common.csv whose field is ACCOUNT applies to each of them.
+ACCOUNT = "account"
+ACCOUNT_FIELDS = frozenset({"author", "last_modified_by", "comment_author", "revision_author"})
 
 
 @dataclass(frozen=True)
 class KnownCommonRow:
-    field: str  # a signature field, or "*" for every field
+    field: str  # a signature field, "account" for every ACCOUNT_FIELDS, or "*" for every field
     match: str  # exact | prefix
     value: str  # compared with SignatureValue.normalized
     reason: str
@@ -30,7 +34,9 @@ class KnownCommon:
     def reason_for(self, field: str, normalized: str) -> str | None:
         """Why a value is known to be common, or None when it is not."""
         for row in self.rows:
-            if row.field not in (field, "*"):
+            if row.field not in (field, "*") and not (
+                row.field == ACCOUNT and field in ACCOUNT_FIELDS
+            ):
                 continue
             if row.match == "exact" and normalized == row.value:
                 return row.reason

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Any
 
+from collusion.analysis.reference import ACCOUNT, ACCOUNT_FIELDS
 from collusion.detectors.image_links import (
     NEAR_FIELD,
     ImageLinks,
@@ -27,7 +28,10 @@ from collusion.detectors.image_links import (
 from collusion.detectors.signature_fields import (
     FIELD_RANK,
     FIELD_STRENGTH,
+    GENERIC_NAME_NOTE,
+    GENERIC_NAME_U,
     HIGH,
+    IDENTITY_ORDER,
     LINEAGE_FIELDS,
     MACHINE_FIELDS,
     MEDIUM,
@@ -36,6 +40,7 @@ from collusion.detectors.signature_fields import (
     field_label,
     field_strength,
     field_u,
+    is_generic_name,
     is_weak,
 )
 from collusion.detectors.weights import rarity_weight
@@ -65,6 +70,7 @@ class SharedValue:
     note: str | None
     extra: tuple[tuple[str, Any], ...] = ()  # more details of the alert (rsid counts)
     summary: str | None = None  # the regulator's sentence, when the generic one does not fit
+    generic: bool = False  # a short or generic account name: weak (signature_fields)
 
 
 def bidder_signatures(ctx: ScanContext) -> dict[str, list[SignatureValue]]:
@@ -104,40 +110,87 @@ def shared_values(ctx: ScanContext) -> list[SharedValue]:
         for value in values:
             if value.field == "rsid" or field_strength(value) == NONE:
                 continue  # rsids are compared as sets per pair, below
-            grouped[(value.field, value.normalized)][bidder].append(value)
+            group = ACCOUNT if value.field in ACCOUNT_FIELDS else value.field
+            grouped[(group, value.normalized)][bidder].append(value)
     n_bidders = len(ctx.bidders)
     result = []
-    for (field, normalized), holders in sorted(grouped.items()):
-        if len(holders) < 2:
+    for (group, normalized), found in sorted(grouped.items()):
+        if len(found) < 2:
             continue
+        holders = {
+            b: tuple(sorted(vs, key=lambda v: (v.file or "", v.field)))
+            for b, vs in sorted(found.items())
+        }
         first = min(
             (v for vs in holders.values() for v in vs), key=lambda v: (v.bidder or "", v.file or "")
         )
+        fields = identity_fields(holders) if group == ACCOUNT else (group,)
         strength = field_strength(first)
         carriers = len(holders)
-        if field == images.FIELD:
+        if group == images.FIELD:
             carriers = len(picture_holders[links.group(normalized)])
         reason, note = _verdict(
-            ctx, settings, tender, field, normalized, strength, carriers, n_bidders
+            ctx, settings, tender, fields, normalized, strength, carriers, n_bidders
         )
         if note and strength == HIGH:
             strength = MEDIUM
         result.append(
             SharedValue(
-                field=field,
+                field=fields[0],
                 normalized=normalized,
                 display=first.value,
                 source=first.source,
-                holders={
-                    b: tuple(sorted(vs, key=lambda v: v.file or ""))
-                    for b, vs in sorted(holders.items())
-                },
+                holders=holders,
                 strength=strength,
                 ignored_reason=reason,
                 note=note,
+                **_identity(ctx, fields, normalized, first.value, holders),
             )
         )
     return result + _near_shared(ctx, links, per_bidder, picture_holders, tender)
+
+
+def identity_fields(holders: dict[str, tuple[SignatureValue, ...]]) -> tuple[str, ...]:
+    """The fields in which one account name was found, author first."""
+    found = {v.field for vs in holders.values() for v in vs}
+    return tuple(sorted(found, key=lambda f: (IDENTITY_ORDER.get(f, len(IDENTITY_ORDER)), f)))
+
+
+def _identity(
+    ctx: ScanContext,
+    fields: tuple[str, ...],
+    normalized: str,
+    display: str,
+    holders: dict[str, tuple[SignatureValue, ...]],
+) -> dict[str, Any]:
+    """What an account name adds to its shared value: one fact whatever fields
+    record it (author and last-modified-by are one account on one machine),
+    and the weight of a short or generic name, which the history can vouch for."""
+    if fields[0] not in ACCOUNT_FIELDS:
+        return {}
+    extra: list[tuple[str, Any]] = []
+    out: dict[str, Any] = {}
+    if len(fields) > 1:
+        labels = "、".join(field_label(f) for f in fields)
+        extra += [("label", labels), ("identity_fields", list(fields))]
+        out["summary"] = (
+            f"投标人 {'、'.join(holders)} 的投标文件记录的账户名同为“{_short(display)}”"
+            f"（见于{labels}，为同一身份，计为一项证据）（{_places(holders)}）"
+        )
+    if is_generic_name(normalized) and not _history_vouches(ctx, fields, normalized):
+        out["generic"] = True
+        extra.append(("generic_name", GENERIC_NAME_NOTE))
+    out["extra"] = tuple(extra)
+    return out
+
+
+def _history_vouches(ctx: ScanContext, fields: tuple[str, ...], normalized: str) -> bool:
+    """Whether the history says a short name is this pair's own: it holds
+    other projects and no other company's bid carries the name."""
+    history = ctx.history
+    if history is None:
+        return False
+    return all(history.value_company_count(f, normalized, ctx.project.id) == 0 for f in fields)
 
 
 def _near_shared(
@@ -195,22 +248,28 @@ def _verdict(
     ctx: ScanContext,
     settings: SignatureSettings,
     tender: set[tuple[str, str]],
-    field: str,
+    fields: tuple[str, ...],
     normalized: str,
     strength: str,
     holders: int,
     n_bidders: int,
 ) -> tuple[str | None, str | None]:
-    """(why the value is ignored, or None; a caution kept with a kept value)."""
-    reason = ctx.known_common.reason_for(field, normalized)
+    """(why the value is ignored, or None; a caution kept with a kept value).
+
+    ``fields``: the field of the value, or every field an account name was found in.
+    """
+    field = fields[0]
+    reason = next((r for f in fields if (r := ctx.known_common.reason_for(f, normalized))), None)
     if reason:
         return f"常见值：{reason}", None
-    if (field, normalized) in tender:
+    if any((f, normalized) in tender for f in fields):
         return "招标文件中也含有此值，投标人可能沿用了招标文件或其模板", None
     if ctx.history is not None:
-        if ctx.history.value_in_tenders(field, normalized):
+        if any(ctx.history.value_in_tenders(f, normalized) for f in fields):
             return "历史记录中的招标文件含有此值，投标人可能沿用了招标文件或其模板", None
-        companies = ctx.history.value_company_count(field, normalized, ctx.project.id)
+        companies = max(
+            ctx.history.value_company_count(f, normalized, ctx.project.id) for f in fields
+        )
         if companies >= HISTORY_COMMON_COMPANIES:
             return f"历史记录中另有 {companies} 家不同单位的投标文件出现此值，属常见值", None
     if field == images.FIELD and _is_public_image(holders, n_bidders, settings):
@@ -291,9 +350,13 @@ def _item_order(value: SharedValue) -> tuple:
 
 
 def value_weight(value: SharedValue, n_bidders: int) -> Weight:
-    return rarity_weight(
-        field_u(value.field), len(value.holders), n_bidders, weak=is_weak(value.field)
-    )
+    """The value's rarity weight; a short or generic account name weighs as a
+    weak field (``GENERIC_NAME_U``), whatever field recorded it."""
+    u_field = field_u(value.field)
+    if value.generic:
+        u_field = max(u_field, GENERIC_NAME_U)
+    weak = is_weak(value.field) or value.generic
+    return rarity_weight(u_field, len(value.holders), n_bidders, weak=weak)
 
 
 def ignored(ctx: ScanContext) -> list[dict]:
@@ -302,7 +365,7 @@ def ignored(ctx: ScanContext) -> list[dict]:
         {
             "source": s.source,
             "field": s.field,
-            "label": field_label(s.field),
+            "label": dict(s.extra).get("label") or field_label(s.field),
             "value": s.display,
             "bidders": sorted(s.holders),
             "reason": s.ignored_reason,
@@ -362,7 +425,7 @@ def _unit_alert(ctx: ScanContext, unit: list[SharedValue], n_bidders: int) -> Al
         key = (
             fact_key(lead.display, lead.field)
             if lead.source == "csv"
-            else fact_key(f"{lead.field}:{lead.normalized}")
+            else fact_key(f"{_fact_field(lead.field)}:{lead.normalized}")
         )
         summary = lead.summary or (
             f"投标人 {'、'.join(bidders)} 的投标文件含相同的{label}“{_short(lead.display)}”"
@@ -408,6 +471,11 @@ def _unit_alert(ctx: ScanContext, unit: list[SharedValue], n_bidders: int) -> Al
         key=key,
         weight=weight,
     )
+
+
+def _fact_field(field: str) -> str:
+    """The field part of a value's fact key: one for every field of an account name."""
+    return ACCOUNT if field in ACCOUNT_FIELDS else field
 
 
 def _all_nodes(unit: list[SharedValue]) -> set[tuple[str, str]]:

@@ -9,6 +9,8 @@ one compiling computer, and which fields record one identity.
 
 from __future__ import annotations
 
+import re
+
 from collusion import basis
 from collusion.labels import field_name
 from collusion.models import SignatureValue
@@ -205,3 +207,25 @@ def is_weak(field: str) -> bool:
     if field in WEAK_FIELDS or field.startswith("custom:"):
         return True
     return field not in FIELD_U and FIELD_STRENGTH.get(field, LOW) == LOW
+
+
+# The fields that record an account name (collusion.analysis.reference
+# ACCOUNT_FIELDS), in the order an alert names them.
+IDENTITY_ORDER = {"author": 0, "last_modified_by": 1, "comment_author": 2, "revision_author": 3}
+# A short or generic account name ("pc", "hp", "ab", "1", "张"): many machines
+# carry it whatever their owner. Weighs as a weak field (u_field 0.1, never
+# flags a pair alone) unless a history shows no other company carrying it.
+GENERIC_NAME_MAX_ASCII = 3
+GENERIC_NAME_U = 0.1
+GENERIC_NAME_NOTE = "账户名过短或过于通用，许多电脑可能相同，仅作弱证据"
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def is_generic_name(normalized: str) -> bool:
+    """A name of one character, of digits only, or of at most three ASCII letters or digits."""
+    compact = _NOT_WORD.sub("", normalized)
+    return (
+        len(compact) <= 1
+        or compact.isdigit()
+        or (compact.isascii() and len(compact) <= GENERIC_NAME_MAX_ASCII)
+    )
