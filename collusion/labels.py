@@ -50,7 +50,7 @@ ROLE_LABELS = {
 
 STATUS_LABELS = {
     "ok": "已分析",
-    "no_text": "无可提取文本（可能为扫描件）",
+    "no_text": "无可提取文本",
     "error": "读取失败",
     "refused": "未打开（安全限制）",
     "partial": "仅部分分析",
@@ -139,6 +139,19 @@ IDENTIFIER_LABELS = {
 }
 
 MEASURE_LABELS = {
+    "identity_fields": "记录此账户名的项目",
+    "generic_name": "账户名说明",
+    "chance": "偶然出现的概率",
+    "bids": "报价家数",
+    "resolution": "报价精度（元）",
+    "round_step": "步长为整数",
+    "round_price": "整数报价",
+    "discount_from_ceiling": "相对最高投标限价的下浮率",
+    "note": "说明",
+    "ocr_note": "OCR 提示",
+    "shared_count": "相同的编辑会话数",
+    "bidders_with_value": "含此值的投标人数",
+    "bidders_in_project": "项目投标人数",
     "match": "比对结果",
     "pixel_hashes": "各方图片的像素哈希",
     "compared_at": "比对尺寸（像素）",
@@ -227,6 +240,9 @@ STORY_LABELS = {
     "comment": "批注",
     "deleted": "修订中删除的文字",
 }
+
+# How two images were found to be one picture (details.match).
+MATCH_LABELS = {"near_identical": "像素近似（同一图片经重新压缩或缩放）"}
 
 STRENGTH_LABELS = {"high": "强", "medium": "中", "low": "弱", "none": "不作为证据"}
 

@@ -203,6 +203,12 @@ class Evidence:
             value = getattr(self, key)
             if value is not None:
                 data[key] = value
+        # Counted from 1 as a reader counts paragraphs; ``paragraph`` keeps
+        # its 0-based meaning for tools that read it (schema 1.0).
+        if self.paragraph is not None:
+            data["paragraph_number"] = self.paragraph + 1
+        if self.paragraph_end is not None:
+            data["paragraph_end_number"] = self.paragraph_end + 1
         if self.ocr_confidence is not None:
             data["read_by"] = "ocr"
             data["ocr_confidence"] = self.ocr_confidence

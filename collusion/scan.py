@@ -77,7 +77,8 @@ def scan_project(
             project's own earlier record out.
         progress: called as ``progress(stage, done, total)`` while files are
             extracted and detectors run.
-        generated_at: the report's timestamp; now (UTC) when None.
+        generated_at: the report's timestamp; now when None (written in the
+            reader's zone, ``collusion.runtime.clock``).
         before_history: called once the files are read and sectioned, before
             anything asks the history about other projects (a nightly worker
             waits there for the projects before this one).

@@ -87,7 +87,7 @@ def report(**extra) -> dict:
             },
         ],
         "groups": [{"bidders": ["b01", "b03"], "score": 0.99, "weight": 4.77}],
-        "errors": [{"file": "bids/b02/报价.pdf", "error": "encrypted PDF, no password"}],
+        "errors": [{"file": "bids/b02/报价.pdf", "error": "PDF 已加密，需要打开密码，无法读取"}],
     }
     data.update(extra)
     return data
@@ -105,8 +105,10 @@ def test_summary_lists_flagged_pairs_groups_and_errors():
     )
     assert "b02 广东乙工程有限公司" not in text  # not flagged
     assert "关联组 1 个：\n  组A  b01、b03  分值 0.99  证据权重 4.8" in text
-    # one error entry and one file without text
-    assert "未能分析的文件 2 个" in text
+    # one error entry and one file without text, each listed with its reason
+    assert "未能分析的文件 2 个：" in text
+    assert "  1. bids/b02/报价.pdf（b02）  错误：PDF 已加密，需要打开密码，无法读取" in text
+    assert "  2. bids/b03/扫描件.pdf（b03）  无可提取文本：无可提取文本" in text
     assert "风险线索" in text
     assert text.endswith("\n")
 
@@ -140,9 +142,33 @@ def test_flagged_pairs_rank_by_weight_when_scores_round_alike():
         {"bidders": ["b02", "b03"], "score": 0.0001, "flagged": False, "alerts": [], "weight": 0},
     ]
     text = format_terminal_summary(data)
+    pairs_part = text.split("关联组")[0].split("未能分析")[0]
     first, second = (
-        line for line in text.splitlines() if line.startswith("  1.") or line.startswith("  2.")
+        line
+        for line in pairs_part.splitlines()
+        if line.startswith("  1.") or line.startswith("  2.")
     )
     assert "b03" in first and "证据权重 16.5" in first and "分值 >0.99" in first
     assert "b02" in second and "证据权重 8.0" in second
-    assert "1.00" not in text and "0.00" not in text
+    assert "1.00" not in pairs_part and "0.00" not in pairs_part
+
+
+def test_files_not_analysed_are_numbered_as_in_the_html_report():
+    import re
+
+    from collusion.report.html import render_html
+
+    data = report()
+    data["bidders"][2]["files"][0]["error"] = (
+        "PDF 没有文字层，已用 OCR 识别第 1–3 页，未识别出文字（可能是空白页、图形或图片质量太差），"
+        "未做文本比对"
+    )
+    text = format_terminal_summary(data)
+    listed = re.findall(r"^  (\d+)\. (\S+)（", text.split("未能分析的文件")[1], re.M)
+    html = render_html(data)
+    rows = re.findall(
+        r'<tr class="bad" id="problem-(\d+)"><td class="num">\d+</td><th scope="row" class="path">([^<]+)</th>',
+        html,
+    )
+    assert listed == rows == [("1", "bids/b02/报价.pdf"), ("2", "bids/b03/扫描件.pdf")]
+    assert "已用 OCR 识别第 1–3 页，未识别出文字" in text

@@ -91,7 +91,7 @@ def extract_file(
     except Exception as exc:  # the one broad catch: a bidder's file never crashes the scan
         if _MUPDF_NO_MEMORY.search(str(exc)):
             return _failed(rel, sha, fmt, OUT_OF_MEMORY)
-        return _failed(rel, sha, fmt, f"解析失败: {type(exc).__name__}: {exc}")
+        return _failed(rel, sha, fmt, f"解析失败（解析库报告“{type(exc).__name__}: {exc}”）")
 
 
 def read_bounded(root: Path, rel: str, settings: ExtractSettings) -> bytes:
@@ -170,14 +170,12 @@ def _extract_by_format(
     if fmt == "pdf":
         content = read_pdf(Path(rel), rel, settings, data=data)
         scanned = scanned_pages(content.blocks, content.pages_read)
-        blocks, ocr_pages, ocr_note, ocr_short = read_scanned(
+        blocks, ocr_pages, ocr_note, ocr_short, ocr_empty = read_scanned(
             data, content.blocks, scanned, settings
         )
         chars = sum(len(b.text) for b in blocks if b.kind != "table")
         status = "ok" if chars else "no_text"
-        error = None if chars else "PDF 没有可提取的文字（可能是扫描件），未做文本比对"
-        if not chars and scanned and find_tesseract() is None:
-            error = f"{error}；{ENABLE_OCR}"
+        error = None if chars else pdf_without_text(content.pages, scanned, ocr_empty)
         if ocr_short and chars:
             status = "partial"
         if content.broken is not None:
@@ -214,7 +212,7 @@ def _extract_by_format(
         doc = read_docx(Path(rel), rel, settings, data=data)
         chars = sum(len(b.text) for b in doc.blocks)
         status = "ok" if chars else "no_text"
-        error = None if chars else "DOCX 正文没有文字"
+        error = None if chars else docx_without_text(content.pictures)
         return ExtractedFile(
             rel,
             sha,
@@ -237,17 +235,51 @@ def scanned_pages(blocks: tuple[Block, ...], pages_read: int) -> list[int]:
     return [n for n in range(1, pages_read + 1) if n not in with_text]
 
 
+def docx_without_text(pictures: int) -> str:
+    """Why a DOCX gave no text: only pictures, or nothing at all."""
+    if pictures:
+        return (
+            f"DOCX 没有文字，只有 {pictures} 张图片（可能是扫描件或截图贴入），"
+            "未做文本比对，请人工查看图片内容"
+        )
+    return "DOCX 没有文字，也没有图片（空文档），未做文本比对"
+
+
+def pdf_without_text(pages: int | None, scanned: list[int], ocr_empty: tuple[int, ...]) -> str:
+    """Why a PDF gave no text, exactly: no pages; OCR read its pages and
+    found no text; OCR is not installed; or no page could be read."""
+    if not pages:
+        return "PDF 没有页面（空文档），未做文本比对"
+    if ocr_empty:
+        return (
+            f"PDF 没有文字层，已用 OCR 识别{page_list(ocr_empty)}，"
+            "未识别出文字（可能是空白页、图形或图片质量太差），未做文本比对"
+        )
+    if scanned and find_tesseract() is None:
+        return f"PDF 没有文字层（可能是扫描件），本机未安装 OCR，未做文本比对；{ENABLE_OCR}"
+    return "PDF 没有可提取的文字，未做文本比对"
+
+
+def page_list(pages: tuple[int, ...] | list[int]) -> str:
+    """Pages as a reader says them: 第 3 页, 第 1、2、5 页, 第 1–40 页 (a run)."""
+    ordered = sorted(pages)
+    if len(ordered) > 2 and ordered == list(range(ordered[0], ordered[-1] + 1)):
+        return f"第 {ordered[0]}–{ordered[-1]} 页"
+    return f"第 {'、'.join(str(p) for p in ordered)} 页"
+
+
 def read_scanned(
     data: bytes, blocks: tuple[Block, ...], scanned: list[int], settings: ExtractSettings
-) -> tuple[tuple[Block, ...], tuple[tuple[int, float], ...], str | None, bool]:
+) -> tuple[tuple[Block, ...], tuple[tuple[int, float], ...], str | None, bool, tuple[int, ...]]:
     """The PDF's blocks with its scanned pages read by OCR, when OCR is installed.
 
     Returns the blocks in page order (renumbered), (page, confidence) of the
-    pages OCR read, a note for the report, and whether the OCR time budget
-    ran out before every scanned page was read.
+    pages OCR read, a note for the report, whether the OCR time budget ran
+    out before every scanned page was read, and the pages OCR read and
+    found no text on.
     """
     if not scanned or find_tesseract() is None:
-        return blocks, (), None, False
+        return blocks, (), None, False, ()
     budget = min(settings.ocr_seconds_per_file, settings.seconds_per_file * OCR_SHARE_OF_BUDGET)
     result = ocr_pdf_pages(data, scanned, budget)
     merged = sorted([*blocks, *result.blocks], key=lambda b: b.page or 0)
@@ -261,12 +293,14 @@ def read_scanned(
             f"第 {pages} 页没有文字层（扫描件），已用 OCR 识别（平均置信度 {mean:.0f}/100），"
             "识别文字可能有误，请以原件为准"
         )
+    if result.empty and read:
+        notes.append(f"{page_list(result.empty)}没有文字层，OCR 也未识别出文字")
     if result.pages_left:
         notes.append(
             f"OCR 时间上限 {budget:g} 秒内未能识别第 {result.pages_left[0]} 页起的 "
             f"{len(result.pages_left)} 个扫描页"
         )
-    return renumbered, read, _join(*notes), bool(result.pages_left)
+    return renumbered, read, _join(*notes), bool(result.pages_left), result.empty
 
 
 def _from_content(

@@ -46,6 +46,7 @@ class DocxContent:
     signatures: tuple[SignatureValue, ...]
     pages: int | None
     notes: tuple[str, ...] = ()  # damaged parts left out, for the report
+    pictures: int = 0  # picture files in word/media (a DOCX without text may be pasted scans)
 
 
 def read_docx(
@@ -63,7 +64,10 @@ def read_docx(
     trees = _parse_parts(parts, notes)
     blocks, pages = StoryReader(trees, parts, notes, _embedded_reader(settings)).read()
     signatures = _signatures(parts, trees, rel)
-    return DocxContent(blocks=blocks, signatures=signatures, pages=pages, notes=tuple(notes))
+    pictures = sum(1 for name in parts if name.startswith("word/media/"))
+    return DocxContent(
+        blocks=blocks, signatures=signatures, pages=pages, notes=tuple(notes), pictures=pictures
+    )
 
 
 def _parse_parts(parts: dict[str, bytes], notes: list[str]) -> dict[str, etree._Element]:

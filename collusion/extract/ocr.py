@@ -60,6 +60,7 @@ class OcrResult:
     blocks: tuple[Block, ...]  # numbered from 0; the caller renumbers
     confidence: dict[int, float]  # page -> mean word confidence
     pages_left: tuple[int, ...]  # pages not read within the time budget
+    empty: tuple[int, ...] = ()  # pages OCR read and found no text on
 
 
 class OcrError(Exception):
@@ -92,25 +93,28 @@ def ocr_pdf_pages(data: bytes, pages: list[int], seconds: float) -> OcrResult:
     deadline = time.monotonic() + seconds
     blocks: list[Block] = []
     confidence: dict[int, float] = {}
+    empty: list[int] = []
     document = pymupdf.open(stream=data, filetype="pdf")
     try:
         for position, number in enumerate(pages):
             left = deadline - time.monotonic()
             if left <= 1:
-                return OcrResult(tuple(blocks), confidence, tuple(pages[position:]))
+                return OcrResult(tuple(blocks), confidence, tuple(pages[position:]), tuple(empty))
             pixmap = document.load_page(number - 1).get_pixmap(
                 dpi=OCR_DPI, colorspace=pymupdf.csGRAY
             )
             try:
                 page = ocr_image(pixmap.tobytes("png"), timeout=left)
             except OcrError:
-                return OcrResult(tuple(blocks), confidence, tuple(pages[position:]))
+                return OcrResult(tuple(blocks), confidence, tuple(pages[position:]), tuple(empty))
             if page.lines:
                 confidence[number] = page.confidence
                 blocks += page_blocks(page, number)
+            else:
+                empty.append(number)
     finally:
         document.close()
-    return OcrResult(tuple(blocks), confidence, ())
+    return OcrResult(tuple(blocks), confidence, (), tuple(empty))
 
 
 def ocr_image(png: bytes, timeout: float) -> OcrPage:

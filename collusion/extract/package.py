@@ -42,7 +42,7 @@ def read_package(
     try:
         archive = zipfile.ZipFile(source)
     except ZIP_ERRORS as exc:
-        raise ExtractionError(f"不是有效的 {label}（zip 结构损坏）: {exc}") from exc
+        raise ExtractionError(f"不是有效的 {label}（压缩包结构损坏，解析库报告“{exc}”）") from exc
     parts: dict[str, bytes] = {}
     total = 0
     with archive:
@@ -100,4 +100,4 @@ def zip_reason(exc: Exception) -> str:
         return "部件已加密"
     if isinstance(exc, NotImplementedError):
         return "不支持的压缩方式"
-    return text[:120] or type(exc).__name__
+    return f"解析库报告“{text[:120] or type(exc).__name__}”"

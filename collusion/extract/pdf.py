@@ -121,10 +121,11 @@ def read_pdf(
 
 
 def _mupdf_reason(exc: Exception) -> str:
-    """MuPDF's message, short and without any file path."""
+    """MuPDF's message, short, without any file path, quoted as what the
+    parsing library reported (it is English, not our sentence)."""
     text = " ".join(str(exc).split()) or type(exc).__name__
     text = re.sub(r"'[^']*'", "", text)
-    return text[:200]
+    return f"解析库报告“{text[:200]}”"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import json
 import os
 import tempfile
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from collusion.errors import NotAReport, OutputError
 from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput
 from collusion.project import BIDDER_STATUSES, EMPTY_BIDDER, MISSING_BIDDER
 from collusion.report.present import format_score, format_weight
+from collusion.runtime import clock
 from collusion.runtime.lang import tr
 from collusion.scoring.score import PairScore, flagged_groups, model_description
 from collusion.settings import ScoreSettings
@@ -201,9 +202,14 @@ def project_summary(
     """One paragraph in Chinese for the regulator."""
     files = sum(len(b.files) for b in bidders)
     flagged = [p for p in pairs if p.flagged]
+    problems = (
+        f"{len(errors)} 项文件或输入问题，逐项列于“未能分析的文件”。"
+        if errors
+        else "所有文件均已分析。"
+    )
     text = (
         f"本项目共 {len(bidders)} 家投标人、{files} 个投标文件；"
-        f"{len(errors)} 项文件或输入问题见 errors。{_bidder_problems(bidders, errors)}"
+        f"{problems}{_bidder_problems(bidders, errors)}"
         f"共 {len(alerts)} 条预警，"
     )
     leads = sum(1 for a in alerts if a.details.get("scope") == "cross_project")
@@ -267,7 +273,9 @@ def build_report(
         score_settings: recorded in the report's scoring description.
         ignored_signatures: shared values left out as common, with the reason.
         indicators: project-level price screens (not accusations).
-        generated_at: the timestamp written; now (UTC) when None.
+        generated_at: the timestamp written (an aware datetime); now when
+            None. Written in the reader's zone with its offset
+            (``collusion.runtime.clock``: $COLLUSION_TZ, default Asia/Shanghai).
 
     Returns:
         A JSON-ready dict valid against ``report.schema.json``.
@@ -278,11 +286,11 @@ def build_report(
     ]
     all_files += [(None, f) for f in tender_files]
     errors = error_entries(project, all_files)
-    moment = (generated_at or datetime.now(UTC)).astimezone(UTC)
+    moment = generated_at or clock.now()
     return {
         "schema_version": SCHEMA_VERSION,
         "generator": {"name": "collusion", "version": __version__},
-        "generated_at": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "generated_at": clock.local_iso(moment),
         "project": {"id": project.id, "name": project.name, "industry": project.industry},
         "disclaimer": DISCLAIMER,
         "summary": project_summary(bidders, alerts, pairs, groups, errors),

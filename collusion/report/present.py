@@ -8,6 +8,7 @@ as text or a dash, never an exception.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -16,6 +17,7 @@ from collusion.labels import (
     STATUS_LABELS,
     field_name,
 )
+from collusion.runtime import clock
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
@@ -33,6 +35,17 @@ def as_mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def reader_time(value: Any) -> str:
+    """An ISO 8601 time of a report in the reader's zone with its offset
+    (``collusion.runtime.clock``); text that is not such a time, as it is."""
+    text = as_text(value)
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return clock.local_iso(moment) if moment.tzinfo is not None else text
+
+
 def score_value(value: Any) -> float:
     """A score as a float for sorting; anything not a number counts as 0."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
@@ -40,6 +53,8 @@ def score_value(value: Any) -> float:
     return 0.0
 
 
+# Measures below this are written in exponent form rather than rounded to 0.
+SMALLEST_DECIMAL = 0.0001
 # Scores are shown with two decimals; one that would read 0.00 or 1.00 is
 # shown as a bound, never as certainty (the weight beside it ranks the pair).
 SCORE_FLOOR, SCORE_CEILING = 0.005, 0.995
@@ -95,6 +110,8 @@ def format_number(value: Any) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             return str(value)
+        if value and abs(value) < SMALLEST_DECIMAL:
+            return f"{value:.2g}"  # a chance of 1.2e-07 is not 0
         return f"{value:.4f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:,.0f}"
     if isinstance(value, (list, tuple)):
         return "、".join(format_number(v) for v in value)
@@ -104,10 +121,10 @@ def format_number(value: Any) -> str:
 
 
 def field_label(field: Any, label: Any = None) -> str:
-    """A field in Chinese with the raw name kept: the report's label, else ours."""
+    """A field in Chinese: the report's label, else ours; the raw name (a
+    JSON key) only for a field that has no Chinese name."""
     name = as_text(field)
-    text = as_text(label) or field_name(name)
-    return f"{text}（{name}）" if text and text != name else (name or "—")
+    return as_text(label) or field_name(name) or name or "—"
 
 
 def severity_of(alert: Mapping[str, Any]) -> str:

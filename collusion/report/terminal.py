@@ -110,6 +110,13 @@ def format_terminal_summary(report: Mapping[str, Any]) -> str:
             )
     problems = unanalysed_files(report)
     if problems:
-        lines.append(f"未能分析的文件 {len(problems)} 个，详见报告中的 errors 与文件状态。")
+        # Numbered as in the HTML report's table of files not analysed.
+        lines.append(f"未能分析的文件 {len(problems)} 个：")
+        for number, row in enumerate(problems, start=1):
+            owner = _clean(row["bidder"])
+            lines.append(
+                f"  {number}. {_clean(row['file'])}（{owner}）"
+                f"  {_clean(row['status'])}：{_clean(row['reason'])}"
+            )
     lines.append(f"说明：{_clean(report.get('disclaimer')) or DISCLAIMER}")
     return "\n".join(lines) + "\n"

@@ -9,10 +9,12 @@ from typing import Any
 
 from collusion.labels import (
     KIND_LABELS,
+    MATCH_LABELS,
     MEASURE_LABELS,
     PATTERN_LABELS,
     SEVERITY_LABELS,
     SOURCE_LABELS,
+    STORY_LABELS,
     STRENGTH_LABELS,
 )
 from collusion.report.html.chart import CHART_PATTERNS, price_chart
@@ -164,19 +166,41 @@ def _signature_row(alert: dict[str, Any], a: str, b: str) -> dict[str, Any]:
 
 def _locator(item: Mapping[str, Any]) -> dict[str, str]:
     page = item.get("page")
-    paragraph = item.get("paragraph")
     start, end = item.get("start"), item.get("end")
     return {
         "bidder": as_text(item.get("bidder")),
         "file": as_text(item.get("file")) or "—",
         "page": f"第 {page} 页" if page is not None else "",
         "section": as_text(item.get("section")),
-        # The report's own paragraph number (0-based, as in the JSON and its schema).
-        "paragraph": f"段落编号 {paragraph}" if isinstance(paragraph, int) else "",
-        "chars": f"字符 {start}–{end}" if isinstance(start, int) and isinstance(end, int) else "",
+        "paragraph": paragraph_text(item),
+        "chars": f"章节内第 {start + 1}–{end} 字"
+        if isinstance(start, int) and isinstance(end, int)
+        else "",
         "line": f"第 {item['line']} 行" if isinstance(item.get("line"), int) else "",
         "project": f"历史项目 {as_text(item.get('project'))}" if item.get("project") else "",
     }
+
+
+def paragraph_text(item: Mapping[str, Any]) -> str:
+    """Where a quote is, counted from 1 as the JSON's ``paragraph_number``
+    (``paragraph`` + 1 for reports that carry only the 0-based index)."""
+    first = _number(item, "paragraph_number", "paragraph")
+    if first is None:
+        return ""
+    story = as_text(item.get("story"))
+    where = STORY_LABELS.get(story, "") if story and story != "body" else ""
+    last = _number(item, "paragraph_end_number", "paragraph_end")
+    if last is not None and last != first:
+        return f"{where}第 {first}–{last} 段（自文首起计）"
+    return f"{where}第 {first} 段（自文首起计）"
+
+
+def _number(item: Mapping[str, Any], counted: str, index: str) -> int | None:
+    for key, add in ((counted, 0), (index, 1)):
+        value = item.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value + add
+    return None
 
 
 def _is_scalar(value: Any) -> bool:
@@ -194,6 +218,8 @@ def _measure_value(key: str, value: Any, bidders: set[str]) -> str | None:
         return PATTERN_LABELS.get(str(value), format_number(value))
     if key == "strength":
         return STRENGTH_LABELS.get(str(value), format_number(value))
+    if key == "match":
+        return MATCH_LABELS.get(str(value), format_number(value))
     if key == "price":
         return format_price(value)
     if key in SHARE_KEYS and isinstance(value, (int, float, Mapping)):
@@ -229,11 +255,13 @@ def _details_rows(
         skip.add("field")  # the detector's own label says it in Chinese
     rows = []
     for key, value in details.items():
-        if key in skip or value is None:
+        # A detail without a Chinese name stays in the raw JSON view: a JSON
+        # key is never written into the Chinese page as a word.
+        if key in skip or value is None or str(key) not in MEASURE_LABELS:
             continue
         text = _measure_value(str(key), value, set(bidders))
         if text:
-            rows.append({"name": MEASURE_LABELS.get(str(key), str(key)), "value": text})
+            rows.append({"name": MEASURE_LABELS[str(key)], "value": text})
     return rows
 
 

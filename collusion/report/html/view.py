@@ -35,6 +35,7 @@ from collusion.report.present import (
     list_of,
     pair_rank_key,
     problem_rows,
+    reader_time,
     severity_of,
     tender_files,
 )
@@ -90,7 +91,7 @@ def build_view(report: Mapping[str, Any]) -> dict[str, Any]:
             "name": as_text(generator.get("name")) or "collusion",
             "version": as_text(generator.get("version")),
         },
-        "generated_at": as_text(report.get("generated_at")),
+        "generated_at": reader_time(report.get("generated_at")),
         "schema_version": as_text(report.get("schema_version")),
         "disclaimer": as_text(report.get("disclaimer")) or DISCLAIMER,
         "summary": as_text(report.get("summary")),
