@@ -6,6 +6,7 @@ can be tested on its own and nothing is shared by mutation.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -59,7 +60,7 @@ class SignatureValue:
     file: str | None = None  # project-relative path; None for csv rows
     bidder: str | None = None
     # An embedded image's pixels (field ``image``); never stored or shown.
-    thumbnail: Thumbnail | None = field(default=None, compare=False, repr=False)
+    thumbnail: Thumbnail | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
