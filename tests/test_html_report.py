@@ -522,6 +522,35 @@ def test_matrix_shows_numbers_and_a_flag_symbol():
     assert matrix_headers
 
 
+def test_the_matrix_ranks_pairs_by_weight_and_shows_no_zero_or_one():
+    """Scores that round alike are told apart by the weight of evidence shown
+    beside them; no cell reads 0.00 or 1.00."""
+    report = sample_report()
+    report["pairs"] = [
+        {"bidders": ["b01", "b03"], "score": 1.0, "flagged": True, "alerts": [], "weight": 8.2},
+        {"bidders": ["b03", "b05"], "score": 1.0, "flagged": True, "alerts": [], "weight": 16.5},
+        {
+            "bidders": ["b01", "b02"],
+            "score": 0.0004,
+            "flagged": False,
+            "alerts": [],
+            "weight": 0.52,
+        },
+    ]
+    html = render_html(report)
+    matrix = html[
+        html.index('<table class="matrix">') : html.index(
+            "</table>", html.index('<table class="matrix">')
+        )
+    ]
+    assert "0.00" not in matrix and "1.00" not in matrix
+    assert "&lt;0.01" in matrix and '<span class="w">0.5</span>' in matrix
+    assert '★&gt;0.99<span class="w">16.5</span>' in matrix
+    text = visible_text(html)
+    assert text.index("1. b03") < text.index("2. b01")  # the heavier evidence first
+    assert "证据权重 16.5" in text and "证据权重 8.2" in text
+
+
 def test_graph_and_price_chart_are_labelled_svg():
     html = render_html(sample_report())
     parsed = parse(html)
