@@ -451,7 +451,7 @@ def test_header_disclaimer_summary_and_metadata():
     assert "风险线索" in text and report["disclaimer"] in text
     assert report["summary"] in text
     assert "ZS-2025-0142" in text and "某某路改造工程" in text
-    assert "collusion 0.1.0" in text and "2026-11-28T02:00:00Z" in text
+    assert "collusion 0.1.0" in text and "2026-11-28T10:00:00+08:00" in text  # the reader's time
 
 
 def test_file_errors_and_ignored_signatures_are_shown_with_reasons():
