@@ -20,6 +20,11 @@ smallest and largest measured difference (``worst_block``) on each side.
 are the figures.
 
     python benchmarks/image_lookalike_bench.py --seeds 1 2 3
+    python benchmarks/image_lookalike_bench.py --cost   # what the thumbnails cost
+
+``--cost`` times reading a picture's print (decode, grey, pixel hash, dHash)
+without and with its thumbnail, side by side in one run, for a logo, a seal
+and a large photo-like picture, and prints the ratio.
 """
 
 from __future__ import annotations
@@ -103,11 +108,45 @@ def measure(seed: int, companies: int, settings: ImageSettings) -> None:
         )
 
 
+def cost(rounds: int = 20) -> None:
+    """Seconds per print without and with the thumbnail, and their ratio."""
+    import time
+
+    import numpy as np
+
+    photo = pymupdf.Pixmap(pymupdf.csRGB, 1600, 1200, bytes(
+        np.random.default_rng(1).integers(0, 256, 1600 * 1200 * 3, dtype=np.uint8)
+    ), False)  # fmt: skip
+    samples = {
+        "logo 400x96": pictures.png(pictures.logo_pixmap("中山市宏达建设工程有限公司")),
+        "seal 214x214": pictures.png(pictures.seal_pixmap("中山市宏达建设工程有限公司")),
+        "photo 1600x1200": pictures.jpeg(photo, 85),
+    }
+    real = images.thumbnail
+    for name, data in samples.items():
+        timings = {"without": 0.0, "with": 0.0}
+        for _ in range(rounds):  # interleaved, so that the machine's load falls on both
+            for label, thumb in (("without", lambda grey: None), ("with", real)):
+                images.thumbnail = thumb  # type: ignore[assignment]
+                start = time.perf_counter()
+                images.from_bytes(data)
+                timings[label] += (time.perf_counter() - start) / rounds
+        images.thumbnail = real
+        print(
+            f"{name}: print {timings['without'] * 1000:.1f} ms, with thumbnail "
+            f"{timings['with'] * 1000:.1f} ms, ratio {timings['with'] / timings['without']:.2f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--companies", type=int, default=12)
+    parser.add_argument("--cost", action="store_true", help="time the thumbnails instead")
     args = parser.parse_args()
+    if args.cost:
+        cost()
+        return
     settings = ImageSettings()
     for seed in args.seeds:
         measure(seed, args.companies, settings)

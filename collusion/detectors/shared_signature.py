@@ -185,8 +185,9 @@ def _identity(
 
 
 def _history_vouches(ctx: ScanContext, fields: tuple[str, ...], normalized: str) -> bool:
-    """Whether the history says a short name is this pair's own: it holds
-    other projects and no other company's bid carries the name."""
+    """Whether the history says a short name is this ring's own: a history
+    is given and no other company's bid in it carries the name (a history
+    of no other project vouches as well; the scan cannot tell it apart)."""
     history = ctx.history
     if history is None:
         return False
