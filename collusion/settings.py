@@ -99,8 +99,7 @@ class SignatureSettings:
 
 @dataclass(frozen=True)
 class ImageSettings:
-    """When two decoded images are one picture saved again or scaled (近似);
-    see collusion/analysis/images.py."""
+    """When two decoded images are one picture saved again or scaled (近似)."""
 
     # Candidates only: copies differ in up to 15 of the dHash's 256 bits,
     # unrelated pictures in about half; look-alikes in a few, so the pixels decide.

@@ -23,7 +23,7 @@ here the dHash only proposes candidates and the decoded pixels decide:
 
 A pair is near-identical (近似) when ``worst_block <= max_block_difference``.
 Measured by ``benchmarks/image_lookalike_bench.py`` on generated logos and
-seals; ``docs/report.md`` shows the figures.
+seals; ``docs/evidence.md`` shows the figures.
 """
 
 from __future__ import annotations
