@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pymupdf
 import pytest
-from conftest import SAMPLE_BIDS, ProjectBuilder
+from conftest import REPO, SAMPLE_BIDS, ProjectBuilder
 from formats_support import OfdSpec, write_ofd
 
 from collusion.extract.ocr import find_tesseract
@@ -203,6 +203,38 @@ def test_no_english_word_in_the_sample_reports(sample_reports: dict[str, dict]) 
     for name, report in sample_reports.items():
         for where, text in _sentences(report).items():
             assert leaks(text) == [], (name, where)
+
+
+def test_no_english_word_in_the_reasons_of_the_reference_data() -> None:
+    """A reason in fingerprints/*.csv is shown to the regulator as written
+    (ignored_signatures, the HTML's table of common values)."""
+    import csv
+
+    for path in sorted((REPO / "fingerprints").glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for line, row in enumerate(csv.DictReader(handle), start=2):
+                assert leaks(row["reason"]) == [], (path.name, line, row["reason"])
+
+
+def test_no_english_word_where_pictures_and_accounts_are_reported(tmp_path: Path) -> None:
+    """近似 pictures, one typed account in two fields, and the generic "PC"
+    set aside as common: the sentences about them are Chinese."""
+    project = ProjectBuilder(tmp_path / "p")
+    name, other = pictures.company_names(2, seed=5)
+    logo = pictures.logo_pixmap(name)
+    both = {"author": "liujun", "last_modified_by": "liujun"}
+    pc = {"author": "PC", "last_modified_by": "PC"}
+    project.docx("b1", "技术标.docx", ["甲公司技术方案"], images=[pictures.png(logo)], core=both)
+    project.pdf("b2", "技术标.pdf", [["乙公司技术方案"]], images=[pictures.jpeg(logo, 70)])
+    project.docx("b3", "技术标.docx", ["丙公司技术方案"], core=both)
+    project.docx("b4", "技术标.docx", ["丁公司技术方案"], core=pc)
+    project.docx("b5", "技术标.docx", ["戊公司技术方案"], core=pc)
+    report = scan_project(project.write()).report
+    assert any(a["details"].get("field") == "image_near" for a in report["alerts"])
+    assert any(a["details"].get("identity_fields") for a in report["alerts"])
+    assert any(r["value"] == "PC" for r in report["ignored_signatures"])
+    for where, text in _sentences(report).items():
+        assert leaks(text) == [], where
 
 
 # --- files not analysed, each with its exact reason ----------------------------------
