@@ -212,7 +212,7 @@ def _extract_by_format(
         doc = read_docx(Path(rel), rel, settings, data=data)
         chars = sum(len(b.text) for b in doc.blocks)
         status = "ok" if chars else "no_text"
-        error = None if chars else docx_without_text(content.pictures)
+        error = None if chars else docx_without_text(doc.pictures)
         return ExtractedFile(
             rel,
             sha,
