@@ -12,6 +12,7 @@ command and date (docs/benchmarks.md).
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 import tomllib
@@ -104,6 +105,12 @@ def chain_depth() -> str:
     return WORDS[CompanySettings().max_chain_depth]
 
 
+def identical_file() -> float:
+    from collusion.detectors.identical_file import IDENTICAL_FILE_LOG10_LR
+
+    return IDENTICAL_FILE_LOG10_LR
+
+
 def archive_problems() -> int:
     from collusion.store.archive import MAX_LISTED_PROBLEMS
 
@@ -172,6 +179,68 @@ def connect_timeout() -> int:
     from collusion.store.pgdb import CONNECT_TIMEOUT_SECONDS
 
     return CONNECT_TIMEOUT_SECONDS
+
+
+def text_weights() -> dict[str, float]:
+    from collusion.detectors import near_duplicate_text as text
+
+    return {
+        "unit": text.TEXT_CHARS_PER_UNIT,
+        "parameters": text.PARAMETER_LOG10_LR,
+        "typos": text.TYPO_MAX_LOG10_LR,
+        "group": text.GROUP_MAX_LOG10_LR,
+        "sum": text.TEXT_MAX_LOG10_LR,
+    }
+
+
+def one_in(u: float) -> str:
+    """1/u in words, as the scoring page writes it."""
+    return {10_000: "ten thousand", 1_000: "a thousand", 100: "a hundred", 50: "fifty"}[
+        round(1 / u)
+    ]
+
+
+def field_u(field: str) -> Callable[[], str]:
+    def value() -> str:
+        from collusion.detectors.signature_fields import FIELD_U
+
+        return one_in(FIELD_U[field])
+
+    return value
+
+
+def ring() -> tuple[int, str, str]:
+    from collusion.detectors.weights import RING_SIZE
+
+    return (RING_SIZE, WORDS[RING_SIZE], WORDS[RING_SIZE])
+
+
+def floor_u() -> tuple[str, str]:
+    from collusion.detectors.weights import MIN_U
+
+    exponent = round(-math.log10(MIN_U))
+    return (
+        "10⁻" + str(exponent).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")),
+        f"{exponent:.1f}",
+    )
+
+
+def rarity_examples() -> tuple[str, str, str]:
+    """The page's examples: a random id held by 2 of 12 (and 4 of 40), and by 6 of 12."""
+    from collusion.detectors.signature_fields import FIELD_U
+    from collusion.detectors.weights import RING_SIZE, rarity_weight
+
+    u = FIELD_U["rsid_root"]
+    rare = {rarity_weight(u, 2, 12).log10_lr, rarity_weight(u, 4, 40).log10_lr}
+    assert len(rare) == 1
+    common = rarity_weight(u, 6, 12).log10_lr
+    return (f"{rare.pop():.1f}", f"{12 - 2}/{6 - RING_SIZE}", f"{common:.2f}")
+
+
+def history_companies() -> str:
+    from collusion.settings import CrossProjectSettings
+
+    return WORDS[CrossProjectSettings().common_companies]
 
 
 FACTS: list[tuple[str, str, Callable[[], Any]]] = [
@@ -268,6 +337,37 @@ FACTS: list[tuple[str, str, Callable[[], Any]]] = [
     ("docs/operations.md", "Every stored section's {} LSH band keys", history_bands),
     ("docs/operations.md", "fills up with {} sections (`BAND_BUCKET_CAP`", bucket_cap),
     ("docs/operations.md", "cannot be reached ({} s timeout)", connect_timeout),
+    (
+        "docs/scoring.md",
+        "a random lineage id or machine code is one in {}",
+        field_u("machine_code"),
+    ),
+    ("docs/scoring.md", "a random lineage id or machine code is one in {}", field_u("rsid_root")),
+    ("docs/scoring.md", "a typed author name one in {}", field_u("author")),
+    (
+        "docs/scoring.md",
+        "`max(0, k − {})/(n − 2)`, the share of the project's other bidders that carry "
+        "the value beyond a ring of {} (k of n bidders carry it; a ring of up to {} needs",
+        ring,
+    ),
+    ("docs/scoring.md", "{}: no fact alone is worth more than {}", floor_u),
+    (
+        "docs/scoring.md",
+        "by four of forty, weighs {}, and held by six of twelve weighs log10({}) = {}",
+        rarity_examples,
+    ),
+    ("docs/scoring.md", "a value that {} or more different companies carried", history_companies),
+    (
+        "docs/scoring.md",
+        "one unit per {unit:g}, a parameter sequence {parameters:.1f}, shared typos "
+        "−log10 of their Poisson p-value (at most {typos:g}), a group copy −log10 of its chance "
+        "(at most {group:g})",
+        text_weights,
+    ),
+    ("docs/scoring.md", "the sum at most {sum:g}", text_weights),
+    ("docs/scoring.md", "a rewritten passage −log10 of its chance (at most {}", rewrite_cap),
+    ("docs/scoring.md", "weighs log10(1/chance), at most {:.1f}", price_cap),
+    ("docs/scoring.md", "An identical file weighs {:.1f}", identical_file),
 ]
 
 
@@ -278,7 +378,12 @@ def prose(page: str) -> str:
 @pytest.mark.parametrize(("page", "phrase", "value"), FACTS, ids=[f"{p}: {s}" for p, s, _ in FACTS])
 def test_the_number_a_sentence_states_is_the_codes(page, phrase, value):
     found = value()
-    said = phrase.format(*found) if isinstance(found, tuple) else phrase.format(found)
+    if isinstance(found, dict):
+        said = phrase.format(**found)
+    elif isinstance(found, tuple):
+        said = phrase.format(*found)
+    else:
+        said = phrase.format(found)
     assert said in prose(page), (
         f"{page} no longer says {said!r}: the code changed the number (or the sentence "
         "was reworded); make the sentence say the code's value, and update this fact"
