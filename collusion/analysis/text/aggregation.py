@@ -20,7 +20,7 @@ from collusion.analysis.text.alignment import (
 )
 from collusion.analysis.text.boilerplate import (
     Boilerplate,
-    members,
+    section_members,
 )
 from collusion.analysis.text.meaning import RewrittenPassage, Unit
 from collusion.analysis.text.parameters import (
@@ -90,7 +90,7 @@ def remaining_chars(p: Prepared, boiler: Boilerplate, k: int) -> int:
     """Normalized characters of a section outside boilerplate shingles."""
     if not len(p.hashes):
         return 0
-    return int((~members(p.hash_array(), boiler.removed_array)).sum()) + k - 1
+    return int((~section_members(p.hash_array(), p.unique, boiler.removed_array)).sum()) + k - 1
 
 
 def poisson_tail(count: int, rate: float) -> float:

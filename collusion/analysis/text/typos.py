@@ -18,6 +18,8 @@ from collusion.analysis.reference import is_common_misspelling
 from collusion.analysis.text.boilerplate import (
     Boilerplate,
     ShingleCounts,
+    members,
+    section_members,
 )
 from collusion.analysis.text.settings import TYPO_POSITIONS, TextSettings
 from collusion.analysis.text.shingles import Prepared
@@ -176,14 +178,6 @@ def _masked_codes(codes: np.ndarray, k: int, pos: int) -> np.ndarray:
 MASK_HASH_BASE = 1_000_003
 
 
-def _members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
-    """Whether each value is in `sorted_set` (sorted once, searched many times)."""
-    if not len(sorted_set):
-        return np.zeros(len(values), dtype=bool)
-    at = np.searchsorted(sorted_set, values).clip(0, len(sorted_set) - 1)
-    return sorted_set[at] == values
-
-
 def bigram_df(prepared: Sequence[Prepared]) -> ShingleCounts:
     """How many bidders use each character bigram (keyed by `_bigram_codes`)."""
     per_bidder: dict[str, list[np.ndarray]] = defaultdict(list)
@@ -204,11 +198,11 @@ def _pair_held(
     names = {b: n for n, b in enumerate(sorted({p.bidder for p in prepared}))}
     table = boiler.bidder_df
     two = table.shingles[table.counts == 2]
-    two = two[~_members(two, boiler.removed_array)]
+    two = two[~members(two, boiler.removed_array)]
     shingles: list[np.ndarray] = []
     owners: list[np.ndarray] = []
     for p in prepared:
-        held = p.unique[_members(p.unique, two)]
+        held = p.unique[members(p.unique, two)]
         shingles.append(held)
         owners.append(np.full(len(held), names[p.bidder], dtype=np.int32))
     values = np.concatenate(shingles) if shingles else np.zeros(0, dtype=np.uint32)
@@ -249,7 +243,7 @@ def typo_candidates(
         if not len(p.hashes):
             continue
         hashes = p.hash_array()
-        found = np.flatnonzero(_members(hashes, exclusive))
+        found = np.flatnonzero(section_members(hashes, p.unique, exclusive))
         at = np.searchsorted(exclusive, hashes[found])
         mine = first_owner[at] == names[p.bidder]  # each pair's windows counted once
         found, at = found[mine], at[mine]
@@ -294,7 +288,7 @@ def context_fills(
         codes = _codes(p.norm.text)
         text = p.norm.text
         for pos in TYPO_POSITIONS:
-            hits = np.flatnonzero(_members(_masked_codes(codes, k, pos), by_pos[pos]))
+            hits = np.flatnonzero(members(_masked_codes(codes, k, pos), by_pos[pos]))
             for i in hits.tolist():
                 key = text[i : i + pos] + "\0" + text[i + pos + 1 : i + k]
                 if key in needed:
@@ -374,7 +368,7 @@ def _find_shingle(
     """The first (section id, position) of a shingle in a bidder's text."""
     if (shingle, bidder) not in cache:
         for p in prepared:
-            if p.bidder == bidder and _members(np.array([shingle], dtype=np.uint32), p.unique)[0]:
+            if p.bidder == bidder and members(np.array([shingle], dtype=np.uint32), p.unique)[0]:
                 cache[(shingle, bidder)] = (p.id, p.hashes.index(shingle))
                 break
     return cache.get((shingle, bidder))
