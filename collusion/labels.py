@@ -226,6 +226,10 @@ SCREEN_LABELS = {
     "skewness": ("偏度", "报价分布的偏斜程度（G1）"),
     "kurtosis": ("峰度", "报价分布的超额峰度（G2）"),
     "ks": ("KS 距离", "报价与均匀分布的 Kolmogorov–Smirnov 距离；等距报价为 1/n"),
+    # Features a screens model may use besides the screens.
+    "bids": ("报价家数", "有效报价的投标人数"),
+    "mean_discount": ("平均下浮率", "1 − 平均报价 ÷ 招标控制价（需要招标控制价）"),
+    "min_discount": ("最低价下浮率", "1 − 最低报价 ÷ 招标控制价（需要招标控制价）"),
 }
 
 # Where in a DOCX a quoted text is (Evidence.story, Block.story).

@@ -136,6 +136,11 @@ class ProjectInput:
     companies_csv: InputFile | None = None
     relations_csv: InputFile | None = None
 
+    # project.json's control_price (招标控制价, the published cap) and
+    # floor_price (最低投标限价), in yuan; None when not given.
+    control_price: float | None = None
+    floor_price: float | None = None
+
     def bidder_name(self, bidder_id: str) -> str | None:
         """The bidder's company name as project.json gives it, or None.
 

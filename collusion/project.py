@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import re
 import stat
@@ -95,6 +96,8 @@ def load_project(
     )
     bidder_meta = _named_bidders(meta)
     winner, date = _winner(meta, bidder_files, errors), _opening_date(meta, errors)
+    control_price = _limit_price(meta, "control_price", errors)
+    floor_price = _limit_price(meta, "floor_price", errors)
     return ProjectInput(
         root=str(root_path),
         id=str(meta.get("id") or root_path.resolve().name),
@@ -109,6 +112,8 @@ def load_project(
         date=date,
         companies_csv=companies_csv,
         relations_csv=relations_csv,
+        control_price=control_price,
+        floor_price=floor_price,
     )
 
 
@@ -134,6 +139,31 @@ def _named_bidders(meta: dict[str, Any]) -> dict[Any, Any]:
     """project.json's ``bidders`` object (empty when absent or not an object)."""
     named = meta.get("bidders")
     return named if isinstance(named, dict) else {}
+
+
+def _limit_price(meta: dict[str, Any], key: str, errors: list[dict[str, Any]]) -> float | None:
+    """project.json's ``control_price`` or ``floor_price``: a positive number of yuan
+    (a number, or a string such as "12,800,000.00"); anything else is an error entry."""
+    value = meta.get(key)
+    if value is None:
+        return None
+    number: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.replace(",", "").strip())
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number) or number <= 0:
+        errors.append(
+            {
+                "file": "project.json",
+                "error": f"project.json 中 {key} 应为正数（元），实际为 {value!r}",
+            }
+        )
+        return None
+    return number
 
 
 def _str_or_none(value: Any) -> str | None:

@@ -9,6 +9,7 @@ other detector's settings are here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import InitVar, dataclass, field, fields
 from typing import Any
@@ -157,6 +158,14 @@ class ScoreSettings:
     # weight (two such facts flag a pair together), low below.
     medium_share: float = 0.5
 
+    @property
+    def flag_weight(self) -> float:
+        """The weight at which one fact alone flags a pair: the score's inverse
+        at ``flag_threshold``, (logit(flag_threshold) - intercept) / slope."""
+        t = min(self.flag_threshold, 1 - 1e-9)
+        logit = math.log(t / (1 - t))
+        return (logit - self.calibration_intercept) / self.calibration_slope
+
     def __post_init__(self) -> None:
         if not 0 < self.flag_threshold <= 1:
             raise SettingsError("flag_threshold must be in (0, 1]")
@@ -268,10 +277,19 @@ class PriceSettings:
     arithmetic_abs_tolerance: float = 1.0  # yuan of rounding in a line total
     arithmetic_per_unit: float = 0.005  # half a cent per unit of quantity
     evidence_rows: int = 3  # BoQ lines quoted per side
-    # A bid-price pattern more likely than this by chance (PriceChance in
-    # detectors/price_pattern.py) is not reported: among many bids, or
-    # rounded bids, equal prices and equal gaps are expected.
+    # A bid-price pattern more likely than this by chance (analysis/lattice.py)
+    # is not reported as an alert, only listed in indicators.prices.set_aside:
+    # among many bids, or rounded bids, equal prices and equal gaps are expected.
     max_chance: float = 0.01
+    # A price held by more bidders than this is a cap, a floor or a price
+    # everyone computes, not a ring's secret (rings have two to four members,
+    # as scoring.RING_SIZE): listed, never weighed.
+    max_ring_bidders: int = 4
+    # A pattern's weight is log10(ring_pattern_share / chance): the likelihood
+    # ratio P(pattern | ring) / P(pattern | honest), whose numerator is the
+    # share of rings whose prices show such a pattern at all. About one in five:
+    # 8 of the 43 real collusive tenders of issue 21 got a price-pattern flag.
+    ring_pattern_share: float = 0.2
 
     def __post_init__(self) -> None:
         if self.min_bids_for_screens < 3:
@@ -280,6 +298,12 @@ class PriceSettings:
             raise SettingsError("prices.ratio_decimals and round_step must be positive")
         if self.min_progression_bidders < 3:
             raise SettingsError("prices.min_progression_bidders must be at least 3")
+        if self.max_ring_bidders < 2:
+            raise SettingsError("prices.max_ring_bidders must be at least 2")
+        if not 0 < self.max_chance <= 1:
+            raise SettingsError("prices.max_chance must be in (0, 1]")
+        if not 0 < self.ring_pattern_share <= 1:
+            raise SettingsError("prices.ring_pattern_share must be in (0, 1]")
         for name in (
             "progression_abs_tolerance",
             "progression_rel_tolerance",

@@ -657,11 +657,11 @@ def school(folder: Path) -> None:
     }
     bidders = [
         BidderSpec("b01", "中山市正泰建筑工程有限公司", 10213457.62, 201, "docx", "docx"),
-        BidderSpec("b02", "广东建华建设集团有限公司", 9876000.00, 202, "pdf", "pdf"),
+        BidderSpec("b02", "广东建华建设集团有限公司", 9876543.21, 202, "pdf", "pdf"),
         BidderSpec("b03", "江门市城建工程有限公司", 9712380.15, 203, "pdf", "pdf"),
-        BidderSpec("b04", "佛山市顺联建设有限公司", 9926000.00, 204, "docx", "docx"),
+        BidderSpec("b04", "佛山市顺联建设有限公司", 9926543.21, 204, "docx", "docx"),
         BidderSpec("b05", "中山市利和建筑安装工程有限公司", 10068912.40, 205, "docx", "pdf"),
-        BidderSpec("b06", "清远市金鼎建设工程有限公司", 9976000.00, 206, "pdf", "pdf"),
+        BidderSpec("b06", "清远市金鼎建设工程有限公司", 9976543.21, 206, "pdf", "pdf"),
         BidderSpec("b07", "中山市建安集团有限公司", 9801236.77, 207, "docx", "docx"),
         BidderSpec("b08", "肇庆市鼎盛建筑工程有限公司", 10132650.08, 208, "pdf", "pdf"),
     ]

@@ -18,8 +18,8 @@ from collusion.analysis.prices import (
     identical_prices,
     parse_uppercase_amount,
     progressions,
-    screens,
 )
+from collusion.analysis.screens import screens
 from collusion.detectors import price_pattern
 from collusion.detectors.price_pattern import PriceSettings
 from tools import synth
@@ -164,15 +164,39 @@ def test_round_ratio_with_prices_rounded_to_the_hundred_yuan():
     assert abs(1 / prog.step - D("0.985")) < D("0.000001")
 
 
-def test_a_chain_with_an_odd_step_is_weak():
+def test_a_chain_with_an_odd_step_among_fen_bids_is_not_chance():
+    # Four bids to the fen: an exact chain of three, whatever its step, is
+    # improbable (about 1 in 30,000), so it weighs what it is and says so.
     prices = {"b1": 9800000.0, "b2": 9837123.45, "b3": 9874246.90, "b4": 10400000.0}
     (alert,) = price_pattern.detect(context_of({b: [] for b in prices}, prices=prices))
     assert (alert.details["pattern"], alert.details["round_step"], alert.severity) == (
         "arithmetic_progression",
         False,
-        "low",
+        "high",
     )
-    assert "巧合" in alert.summary
+    assert alert.details["chance"] < 1e-4 and "巧合" not in alert.summary
+    assert alert.details["lattice"]["description"] == "精确到分"
+
+
+def test_the_same_chain_on_a_discount_grid_is_set_aside():
+    # Ten bids offered as whole 0.1% discounts on a 12.8 million control
+    # price: every price lies on a 12,800-yuan grid, where three in a row are
+    # common by chance. Not an alert; listed with its reason.
+    control = 12_800_000
+    rates = (31, 34, 37, 52, 60, 75, 88, 96, 110, 130)  # per mille
+    prices = {f"b{i:02d}": control * (1 - r / 1000) for i, r in enumerate(rates)}
+    ctx = context_of({b: [] for b in prices}, prices=prices)
+    ctx = replace(ctx, project=replace(ctx.project, control_price=float(control)))
+    assert price_pattern.detect(ctx) == []
+    indicators = price_pattern.project_indicators(ctx)
+    assert indicators["lattice"]["kind"] == "discount"
+    assert indicators["lattice"]["rate_step"] == 0.001 and indicators["lattice"]["on_lattice"] == 10
+    chains = [p for p in indicators["set_aside"] if p["pattern"] == "arithmetic_progression"]
+    assert chains and all(p["reason"] == "chance" and p["chance"] > 0.01 for p in chains)
+    # Without the control price the grid is inferred from the bids themselves.
+    ctx = replace(ctx, project=replace(ctx.project, control_price=None))
+    assert price_pattern.detect(ctx) == []
+    assert price_pattern.project_indicators(ctx)["lattice"]["kind"] == "grid"
 
 
 def test_chance_progressions_are_rare_and_seldom_round():
@@ -197,17 +221,30 @@ def test_price_alerts_from_project_json():
             "b1": 9876000.0,
             "b2": 9926000.0,
             "b3": 9976000.0,
-            "b4": 10111111.0,
-            "b5": 10111111.0,
+            "b4": 10111111.11,
+            "b5": 10111111.11,
         },
     )
-    alerts = price_pattern.detect(ctx)
-    assert [(a.details["pattern"], a.bidders, a.severity) for a in alerts] == [
-        ("identical_price", ("b4", "b5"), "high"),
-        ("arithmetic_progression", ("b1", "b2", "b3"), "medium"),
-    ]
-    assert all(a.basis == basis.ART40_ABNORMAL_CONSISTENCY for a in alerts)
-    assert "等差数列" in alerts[1].summary and "50,000.00元" in alerts[1].summary
+    alerts = {a.details["pattern"]: a for a in price_pattern.detect(ctx)}
+    # Equal prices to the fen are no coincidence; three bids rounded to the
+    # thousand, 50,000 apart, among five are one in about two thousand: a
+    # lead, not enough to flag the pair alone, and the words say so.
+    assert {p: (a.bidders, a.severity) for p, a in alerts.items()} == {
+        "identical_price": (("b4", "b5"), "high"),
+        "arithmetic_progression": (("b1", "b2", "b3"), "medium"),
+    }
+    assert all(a.basis == basis.ART40_ABNORMAL_CONSISTENCY for a in alerts.values())
+    chain = alerts["arithmetic_progression"]
+    assert "等差数列" in chain.summary and "50,000.00元" in chain.summary
+    assert "可能为巧合" in chain.summary and "巧合" not in alerts["identical_price"].summary
+    # Three bids to the thousand among five: the lattice the chance is computed on.
+    assert chain.details["lattice"] == {
+        "kind": "additive",
+        "step": 1000.0,
+        "description": "取整到1,000元",
+    }
+    assert chain.details["on_lattice"] == 3 and chain.details["round_factor"] == 0.02
+    assert chain.weight.log10_lr < ctx.settings.score.flag_weight
 
 
 def test_identical_round_prices_and_equal_discounts_are_weaker():
@@ -239,10 +276,10 @@ def test_identical_round_prices_and_equal_discounts_are_weaker():
     }
     assert alerts[("b1", "b2")].details["chance"] > 0.1
     assert alerts[("b3", "b4")].severity == "high"
-    assert alerts[("b1", "b2")].severity == "medium"  # 下浮3.5%
+    assert alerts[("b1", "b2")].severity == "low"  # 下浮3.5%: weight under 2
     assert alerts[("b1", "b2")].details["discount_from_ceiling"] == 0.035
-    assert "下浮3.5%" in alerts[("b1", "b2")].summary
-    assert alerts[("b5", "b6")].severity == "medium"  # a round sum (0.01% off is not round)
+    assert "下浮3.5%" in alerts[("b1", "b2")].summary and "巧合" in alerts[("b1", "b2")].summary
+    assert alerts[("b5", "b6")].severity == "low"  # a round sum
     indicators = price_pattern.project_indicators(ctx)
     assert indicators["ceiling"]["price"] == 10000000.0
     assert indicators["prices"][0]["below_ceiling"] == 0.035

@@ -442,8 +442,10 @@ def test_road_sample_planted_pair_and_broken_file():
 def test_school_sample_planted_cases():
     meta = json.loads((SCHOOL / "project.json").read_text(encoding="utf-8"))["bidders"]
     prices = [meta[b]["price"] for b in ("b02", "b04", "b06")]
-    assert prices[1] - prices[0] == prices[2] - prices[1] == 50000.0
-    assert "玖佰捌拾柒万陆仟元整（¥9,876,000.00）" in _pdf_text(SCHOOL / "bids/b02/商务标.pdf")
+    assert round(prices[1] - prices[0], 2) == round(prices[2] - prices[1], 2) == 50000.0
+    assert "玖佰捌拾柒万陆仟伍佰肆拾叁元贰角壹分（¥9,876,543.21）" in _pdf_text(
+        SCHOOL / "bids/b02/商务标.pdf"
+    )
 
     team01 = _docx_table_rows(SCHOOL / "bids/b01/技术标.docx")
     team03 = _pdf_tables(SCHOOL / "bids/b03/技术标.pdf")

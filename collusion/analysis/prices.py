@@ -14,10 +14,9 @@ and the disagreement is reported.
 
 from __future__ import annotations
 
-import math
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from itertools import combinations
@@ -178,6 +177,8 @@ _PRICE_LABEL_RE = re.compile(
 )
 # The tender's ceiling price, from which bidders often bid a round discount.
 CONTROL_PRICE_LABELS = re.compile(r"最高投标限价|招标控制价|最高限价|拦标价")
+# The tender's floor: a bid below it is rejected, so bidders gather on it.
+FLOOR_PRICE_LABELS = re.compile(r"最低投标限价|最低限价")
 # Words that start the next item of a 投标函 or 开标一览表: the price ends there.
 _NEXT_ITEM_RE = re.compile(r"工期|质量标准|质量目标|项目经理|投标保证金|有效期|安全目标")
 # 投标总价（元） / 投标报价(万元): the unit of the bare numbers that follow.
@@ -314,19 +315,6 @@ class Progression:
     prices: tuple[Decimal, ...]
     step: Decimal  # the common difference, or the common ratio
     round: bool  # a round step (50,000.00 yuan) or ratio (0.98): what people choose
-
-
-def discount(price: Decimal, control: Decimal, decimals: int, tolerance: Decimal) -> Decimal | None:
-    """The round discount (下浮率, `decimals` places) giving `price` from `control`, or None."""
-    if control <= 0 or price > control:
-        return None
-    rate = round(1 - price / control, decimals)
-    return rate if abs(control * (1 - rate) - price) <= tolerance else None
-
-
-def is_round_amount(price: Decimal, step: Decimal) -> bool:
-    """Whether `price` is a whole multiple of `step` yuan (9,800,000.00)."""
-    return price % step == 0
 
 
 def identical_prices(prices: dict[str, Decimal]) -> list[tuple[str, ...]]:
@@ -466,78 +454,3 @@ def progressions(
                 )
             )
     return found
-
-
-# --- project-level screens ---------------------------------------------------------------------
-
-SCREEN_NAMES = ("cv", "spread", "diffp", "rd", "skewness", "kurtosis", "ks")
-SCREEN_DECIMALS = 6
-# One screen: its value, or None with the reason it could not be computed.
-Screen = dict[str, float | str | None]
-
-
-def _sample_sd(xs: Sequence[float]) -> float:
-    mean = sum(xs) / len(xs)
-    return math.sqrt(sum((x - mean) ** 2 for x in xs) / (len(xs) - 1))
-
-
-def screens(prices: Iterable[float], min_bids: int) -> dict[str, Screen]:
-    """The bid-rigging screens over one project's bids, each with its value or why not.
-
-    Over the bids sorted b1 <= ... <= bn, with s the sample standard deviation
-    (n - 1 in the denominator):
-
-    - cv: s / mean (coefficient of variation);
-    - spread: (bn - b1) / b1;
-    - diffp: (b2 - b1) / b1, the gap between the two lowest bids;
-    - rd: (b2 - b1) / s(b2..bn), the gap in units of the losing bids' spread;
-    - skewness: the adjusted Fisher-Pearson G1 = n / ((n-1)(n-2)) * sum(z^3);
-    - kurtosis: the excess kurtosis G2 = n(n+1) / ((n-1)(n-2)(n-3)) * sum(z^4)
-      - 3(n-1)^2 / ((n-2)(n-3)), z = (b - mean) / s;
-    - ks: the Kolmogorov-Smirnov distance between the bids and a uniform
-      distribution on [b1, bn], max_i max(i/n - F(bi), F(bi) - (i-1)/n);
-      evenly spaced bids give 1/n.
-
-    Every screen needs `min_bids` bids (the literature's four); each value is
-    None, with the reason, when it cannot be computed.
-    """
-    bids = sorted(float(p) for p in prices)
-    n = len(bids)
-    result: dict[str, Screen] = {}
-
-    def unavailable(reason: str) -> Screen:
-        return {"value": None, "reason": reason}
-
-    if n < min_bids:
-        reason = f"需要至少{min_bids}个报价，实际{n}个"
-        return {name: unavailable(reason) for name in SCREEN_NAMES}
-    mean = sum(bids) / n
-    sd = _sample_sd(bids)
-    b1, b2, bn = bids[0], bids[1], bids[-1]
-    result["cv"] = {"value": sd / mean} if mean > 0 else unavailable("平均报价不为正")
-    result["spread"] = {"value": (bn - b1) / b1} if b1 > 0 else unavailable("最低报价不为正")
-    result["diffp"] = {"value": (b2 - b1) / b1} if b1 > 0 else unavailable("最低报价不为正")
-    losing_sd = _sample_sd(bids[1:])
-    result["rd"] = (
-        {"value": (b2 - b1) / losing_sd} if losing_sd > 0 else unavailable("落标报价的标准差为0")
-    )
-    if sd == 0:
-        for name in ("skewness", "kurtosis"):
-            result[name] = unavailable("全部报价相同，标准差为0")
-    else:
-        z = [(b - mean) / sd for b in bids]
-        result["skewness"] = {"value": n / ((n - 1) * (n - 2)) * sum(v**3 for v in z)}
-        result["kurtosis"] = {
-            "value": n * (n + 1) / ((n - 1) * (n - 2) * (n - 3)) * sum(v**4 for v in z)
-            - 3 * (n - 1) ** 2 / ((n - 2) * (n - 3))
-        }
-    if bn == b1:
-        result["ks"] = unavailable("全部报价相同")
-    else:
-        cdf = [(b - b1) / (bn - b1) for b in bids]
-        result["ks"] = {"value": max(max((i + 1) / n - f, f - i / n) for i, f in enumerate(cdf))}
-    for entry in result.values():
-        value = entry["value"]
-        if isinstance(value, (int, float)):  # six decimals: stable, readable report values
-            entry["value"] = round(float(value), SCREEN_DECIMALS)
-    return {name: result[name] for name in SCREEN_NAMES}

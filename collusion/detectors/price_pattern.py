@@ -5,17 +5,34 @@ Article 40 item 四 (投标报价呈规律性差异, 投标文件异常一致). 
 - identical bid prices (to the cent);
 - three or more bid prices in an arithmetic progression (a constant
   difference) or a geometric one (a constant ratio);
-- priced bills of quantities whose unit prices agree on a high share of the
-  competitive lines (fixed and provisional sums and prices the tender gives
-  are left out), or are one bidder's prices times a constant;
-- the same arithmetic error (quantity x unit price != total) on the same line.
+- priced bills of quantities priced alike (``price_bills``).
 
-Project-level screens (coefficient of variation, spread, DIFFP, RD,
-skewness, kurtosis, KS) describe a whole tender and are returned by
-`project_indicators` for the report's ``indicators.prices``: they are never
-turned into accusations against a pair, because Chinese evaluation methods
-that score against an average-based benchmark price push honest and
-colluding bidders alike to spread their bids.
+A price pattern weighs what its chance says: ``log10(q / chance)``, at most
+MAX_PRICE_LOG10_LR, where q (``PriceSettings.ring_pattern_share``) is the
+share of rings whose prices show such a pattern at all and the chance is
+computed on the lattice the tender's bids really lie on (``collusion.analysis.lattice``: prices to the fen, rounded
+to the thousand, or a discount rate on the control price). Severity follows
+the weight (``severity_of``), and so do the words: an alert that says it may
+be chance (可能为巧合) never weighs enough to flag a pair on its own. A pattern
+that weighs nothing is not an alert; it is listed with its reason in
+``indicators.prices.set_aside``:
+
+- ``control_price``/``floor_price``: equal prices at the published cap or
+  floor (project.json ``control_price``/``floor_price``, or the tender
+  file's 最高投标限价/招标控制价 and 最低投标限价), or at it as a bidder
+  rounds it (2,171,000 under a cap of 2,171,100);
+- ``many_holders``: a price held by more bidders than a ring explains
+  (``PriceSettings.max_ring_bidders``);
+- ``top_price``/``bottom_price``: with no cap (floor) stated, equal prices
+  in whole yuan at the highest bid (three or more at the lowest), where a
+  cap (a floor) gathers bids;
+- ``chance``: more likely than ``PriceSettings.max_chance`` on the lattice.
+
+Project-level screens describe a whole tender (``indicators.prices`` and
+``indicators.screens``): they are never turned into accusations against a
+pair, because Chinese evaluation methods that score against an
+average-based benchmark price push honest and colluding bidders alike to
+spread their bids.
 
 Each bidder's price is ``bidders.<id>.price`` from project.json, else the
 price its files state (投标总价/投标报价, the value written most often; the
@@ -25,38 +42,62 @@ uppercase form prevails where the two forms disagree).
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from collections import Counter
+from dataclasses import dataclass
 from decimal import Decimal
-from itertools import combinations
-from typing import Any
 
 from collusion import basis
-from collusion.analysis.bills import BoqComparison, BoqItem, compare_boq, parse_boq
 from collusion.analysis.identifiers import section_titles
-from collusion.analysis.prices import (
+from collusion.analysis.lattice import (
+    ADDITIVE_STEPS,
     CENT,
+    Chance,
+    Lattice,
+    Spread,
+    candidate_lattices,
+    identical_chance,
+    progression_chance,
+    round_unit,
+    tender_lattice,
+)
+from collusion.analysis.prices import (
     CONTROL_PRICE_LABELS,
+    FLOOR_PRICE_LABELS,
     PriceFinding,
-    discount,
     find_prices,
     identical_prices,
-    is_round_amount,
     progressions,
-    screens,
 )
+from collusion.analysis.screens import screens
+from collusion.detectors.price_bills import bill_alerts, money, who
 from collusion.models import Alert, Evidence, ScanContext, Weight
-from collusion.settings import PriceSettings
+from collusion.settings import PriceSettings, ScoreSettings
 
 KIND = "price_pattern"
-# (round step or ratio, four or more bidders) -> severity, score.
-PROGRESSION_STRENGTH = {
-    (True, True): ("high", 0.85),
-    (True, False): ("medium", 0.7),
-    (False, True): ("medium", 0.5),
-    (False, False): ("low", 0.3),
-}
 INDICATOR_NOTE = "项目级报价筛查指标，仅描述本项目报价分布，不构成对任何投标人的指控。"
+# No price pattern alone weighs more than a lineage id (1e-4).
+MAX_PRICE_LOG10_LR = 4.0
+# Severity from weight: high when the alert alone flags the pair
+# (ScoreSettings.flag_weight), medium from weight 2 (a hundred to one), else low.
+MEDIUM_WEIGHT = 2.0
+SET_ASIDE_REASONS = {
+    "control_price": "报价等于招标控制价（最高投标限价），为公开价格",
+    "floor_price": "报价等于最低投标限价，为公开价格",
+    "many_holders": "持有该报价的投标人多于一个围标团伙通常的规模（{limit}家），多为限价或共同算法",
+    "chance": "按本项目报价所在的价格格点估计，偶然出现的概率约为{chance}，不作为预警",
+    "top_price": "多家投标人报价相同（整数元）且为本项目最高报价，可能为最高投标限价（本项目未载明招标控制价）",
+    "bottom_price": "三家以上投标人报价相同（整数元）且为本项目最低报价，可能为最低投标限价（本项目未载明）",
+}
+# Kinds of pattern looked for: equal prices, and chains of equal differences,
+# equal ratios to the yuan, round ratios (a chance pattern of any kind
+# would be found, so each pattern's chance counts them all).
+PATTERN_KINDS = 4
+# A price held in whole yuan at the control price as a bidder rounds it
+# (2,171,000 under a cap of 2,171,100) is the cap, when the rounding is at
+# most this share of it.
+CAP_ROUNDING_SHARE = Decimal("0.001")
+# Equal prices at the lowest bid, with no floor stated, set aside from this many holders.
+BOTTOM_MIN_HOLDERS = 3
 
 
 @dataclass(frozen=True)
@@ -72,9 +113,58 @@ class BidPrice:
     stated: Decimal | None  # the price the files state most often, whatever the source
 
 
-def money(value: float) -> Decimal:
-    """A setting as Decimal, by its shortest repr (0.01 stays 0.01, not 0.01000000000000000020)."""
-    return Decimal(str(value))
+@dataclass(frozen=True)
+class Limit:
+    """A published price limit: the control price (cap) or the floor."""
+
+    price: Decimal
+    source: str  # project.json, or the tender file it was read from
+    finding: PriceFinding | None = None
+
+    def to_dict(self) -> dict:
+        data: dict = {"price": float(self.price), "source": self.source}
+        if self.finding is not None:
+            data["page"] = self.finding.page
+            data["excerpt"] = self.finding.excerpt
+        return data
+
+
+@dataclass(frozen=True)
+class Limits:
+    control: Limit | None
+    floor: Limit | None
+
+
+@dataclass(frozen=True)
+class PricePattern:
+    """Equal prices or a progression among the bids, with its chance or why it weighs nothing."""
+
+    pattern: str  # identical_price | arithmetic_progression | geometric_progression
+    bidders: tuple[str, ...]  # price order for a progression, sorted for equal prices
+    prices: tuple[Decimal, ...]
+    step: Decimal | None  # the common difference or ratio
+    round: bool  # the finder's round step (a multiple of round_step) or ratio
+    chance: Chance | None  # None when set aside before any chance was computed
+    set_aside: str | None  # a key of SET_ASIDE_REASONS, or None for an alert
+
+    def to_dict(self, settings: PriceSettings) -> dict:
+        """As listed in ``indicators.prices.set_aside``."""
+        data: dict = {
+            "pattern": self.pattern,
+            "bidders": sorted(self.bidders),
+            "prices": [float(p) for p in self.prices],
+            "reason": self.set_aside,
+            "explanation": _set_aside_words(self, settings),
+        }
+        if self.chance is not None:
+            data.update(self.chance.to_dict())
+        return data
+
+
+def _set_aside_words(pattern: PricePattern, settings: PriceSettings) -> str:
+    template = SET_ASIDE_REASONS.get(pattern.set_aside or "", "")
+    chance = _percent(pattern.chance.chance) if pattern.chance else ""
+    return template.format(limit=settings.max_ring_bidders, chance=chance)
 
 
 def _settings(ctx: ScanContext) -> PriceSettings:
@@ -127,55 +217,187 @@ def _most_stated(stated: list[tuple[str, PriceFinding]]) -> tuple[str, PriceFind
     return next(s for s in stated if counts[s[1].price.quantize(CENT)] == top)
 
 
-# --- project indicators ------------------------------------------------------------------
-
-
-def _mismatch(file: str, f: PriceFinding) -> dict[str, Any]:
-    """One place where the numeric and the uppercase amount disagree (so both are there)."""
-    assert f.numeric is not None and f.uppercase is not None
-    return {
-        "file": file,
-        "page": f.page,
-        "numeric": float(f.numeric),
-        "uppercase": float(f.uppercase),
-        "uppercase_text": f.uppercase_raw,
-        "excerpt": f.excerpt,
-    }
-
-
-def project_indicators(ctx: ScanContext) -> dict:
-    """The project's price screens for ``indicators.prices``, with every bid price used."""
+def _tender_limit(ctx: ScanContext, labels) -> Limit | None:  # noqa: ANN001
+    """A limit the tender files state (most often), after one of ``labels``."""
     settings = _settings(ctx)
-    prices = bid_prices(ctx)
-    known = [p.price for p in prices.values() if p.price is not None]
-    ceiling = ceiling_price(ctx)
-    return {
-        "note": INDICATOR_NOTE,
-        "bids": len(known),
-        "min_bids": settings.min_bids_for_screens,
-        "ceiling": None
-        if ceiling is None
-        else {"price": float(ceiling.price), "page": ceiling.page, "excerpt": ceiling.excerpt},
-        "screens": screens([float(price) for price in known], settings.min_bids_for_screens),
-        "prices": [
-            {
-                "bidder": p.bidder,
-                "price": float(p.price) if p.price is not None else None,
-                "source": p.source,
-                "file": p.file,
-                "page": p.finding.page if p.finding else None,
-                "stated_in_files": float(p.stated) if p.stated is not None else None,
-                # 下浮率: how far below the tender's ceiling price the bid is.
-                "below_ceiling": (
-                    round(float(1 - p.price / ceiling.price), 6)
-                    if ceiling and p.price is not None and ceiling.price > 0
-                    else None
-                ),
-                "amount_mismatches": [_mismatch(file, f) for file, f in p.mismatches],
-            }
-            for p in sorted(prices.values(), key=lambda p: p.bidder)
-        ],
+    stated = [
+        (file.path, finding)
+        for file in ctx.tender_files
+        for finding in find_prices(
+            file.blocks,
+            ctx.settings.excerpt_chars,
+            money(settings.amount_mismatch_tolerance),
+            labels,
+        )
+    ]
+    best = _most_stated(stated)
+    return Limit(best[1].price.quantize(CENT), best[0], best[1]) if best else None
+
+
+def ceiling_price(ctx: ScanContext) -> PriceFinding | None:
+    """The tender's 最高投标限价 (招标控制价), as its files state it most often."""
+    limit = _tender_limit(ctx, CONTROL_PRICE_LABELS)
+    return limit.finding if limit else None
+
+
+def price_limits(ctx: ScanContext) -> Limits:
+    """The control price and the floor: project.json first, else the tender files."""
+
+    def given(value: float | None) -> Limit | None:
+        return Limit(Decimal(str(value)).quantize(CENT), "project.json") if value else None
+
+    project = ctx.project
+    return Limits(
+        control=given(project.control_price) or _tender_limit(ctx, CONTROL_PRICE_LABELS),
+        floor=given(project.floor_price) or _tender_limit(ctx, FLOOR_PRICE_LABELS),
+    )
+
+
+# --- weighing the patterns ---------------------------------------------------------------------
+
+
+def weigh_patterns(
+    known: dict[str, Decimal], limits: Limits, settings: PriceSettings
+) -> list[PricePattern]:
+    """Equal prices and progressions among the bids, each with its chance on the
+    tender's lattice, or the reason it weighs nothing."""
+    values = [v for v in known.values() if v > 0]
+    if len(values) < 2:
+        return []
+    control = limits.control.price if limits.control else None
+    lattices = candidate_lattices(values, control)
+    spreads = Spread.of_bids(values)
+    found = []
+    for group in identical_prices(known):
+        price = known[group[0]]
+        reason = _public_price(price, len(group), limits, settings, values)
+        chance = None
+        if reason is None:
+            chance = identical_chance(len(group), price, values, spreads, lattices, PATTERN_KINDS)
+            reason = "chance" if chance.chance > settings.max_chance else None
+        found.append(
+            PricePattern(
+                "identical_price", group, (price,) * len(group), None, False, chance, reason
+            )
+        )
+    abs_tolerance = money(settings.progression_abs_tolerance)
+    mean = sum(values) / len(values)
+    for prog in progressions(
+        known,
+        abs_tolerance,
+        money(settings.progression_rel_tolerance),
+        settings.min_progression_bidders,
+        settings.ratio_decimals,
+        money(settings.round_step),
+    ):
+        geometric = prog.kind == "geometric"
+        window = 2 * abs_tolerance
+        if geometric:
+            window = max(window, 2 * money(settings.progression_rel_tolerance) * mean)
+            unit = mean * Decimal(10) ** -settings.ratio_decimals if prog.round else None
+        else:
+            unit = round_unit(prog.step, abs_tolerance, CENT)
+        chance = progression_chance(
+            prog.prices,
+            prog.step,
+            geometric,
+            values,
+            spreads,
+            lattices,
+            window,
+            unit,
+            PATTERN_KINDS,
+        )
+        found.append(
+            PricePattern(
+                f"{prog.kind}_progression",
+                prog.bidders,
+                prog.prices,
+                prog.step,
+                prog.round,
+                chance,
+                "chance" if chance.chance > settings.max_chance else None,
+            )
+        )
+    return found
+
+
+def _public_price(
+    price: Decimal, holders: int, limits: Limits, settings: PriceSettings, values: list[Decimal]
+) -> str | None:
+    """Why equal prices at ``price`` weigh nothing, or None.
+
+    With no control price stated, equal prices in whole yuan at the highest
+    bid are most likely the cap (no bid may exceed it, and caps are stated
+    in whole yuan or rounder); with no floor stated, three or more in whole
+    yuan at the lowest bid most likely the floor (no bid may go under it).
+    A ring copying one priced file shares a price to the fen.
+    """
+    whole = price % 1 == 0
+    if limits.control is not None and price in _as_written(limits.control.price, price, down=True):
+        return "control_price"
+    if limits.floor is not None and price in _as_written(limits.floor.price, price, down=False):
+        return "floor_price"
+    if holders > settings.max_ring_bidders:
+        return "many_holders"
+    if limits.control is None and whole and price == max(values):
+        return "top_price"
+    if limits.floor is None and whole and price == min(values) and holders >= BOTTOM_MIN_HOLDERS:
+        return "bottom_price"
+    return None
+
+
+def _as_written(limit: Decimal, price: Decimal, down: bool) -> tuple[Decimal, ...]:
+    """The limit, and the limit rounded the way ``price`` is (down for a cap, up
+    for a floor) when that rounding is at most CAP_ROUNDING_SHARE of it."""
+    unit = next((s for s in ADDITIVE_STEPS if price % s == 0), CENT)
+    if unit > limit * CAP_ROUNDING_SHARE:
+        return (limit,)
+    below = (limit // unit) * unit
+    return (limit, below if down or below == limit else below + unit)
+
+
+def pattern_weight(pattern: PricePattern, settings: PriceSettings) -> Weight:
+    """log10(ring_pattern_share / chance), between 0 and MAX_PRICE_LOG10_LR;
+    nothing for a set-aside pattern."""
+    chance = pattern.chance
+    if pattern.set_aside is not None or chance is None:
+        return Weight(log10_lr=0.0, method="chance", inputs={"set_aside": pattern.set_aside})
+    ratio = settings.ring_pattern_share / max(chance.chance, 1e-12)
+    log10_lr = max(0.0, min(MAX_PRICE_LOG10_LR, math.log10(ratio)))
+    inputs = {
+        "ring_pattern_share": settings.ring_pattern_share,
+        "chance": chance.chance,
+        "bids": chance.bids,
+        "on_lattice": chance.members,
+        "lattice_step": float(chance.lattice.step),
+        "effective_spread": round(chance.spread, 2),
     }
+    return Weight(log10_lr=log10_lr, method="chance", inputs=inputs)
+
+
+def severity_of(log10_lr: float, score: ScoreSettings) -> str:
+    """high when the weight alone flags a pair, medium from MEDIUM_WEIGHT, else low."""
+    if log10_lr >= score.flag_weight:
+        return "high"
+    return "medium" if log10_lr >= MEDIUM_WEIGHT else "low"
+
+
+def chance_words(chance: Chance, log10_lr: float, score: ScoreSettings) -> str:
+    """How likely the pattern is by chance on the tender's lattice, in words; it
+    says 可能为巧合 only when the weight alone cannot flag the pair."""
+    lattice = chance.lattice.describe()
+    words = (
+        f"。本项目{chance.bids}家报价中{chance.members}家{lattice}，"
+        f"按此估计偶然出现的概率约为{_percent(chance.chance)}"
+    )
+    if log10_lr < score.flag_weight:
+        words += "，可能为巧合"
+    return words
+
+
+def _percent(chance: float) -> str:
+    return f"{chance * 100:.2g}%" if chance >= 1e-6 else "0.0001%以下"
 
 
 # --- alerts ----------------------------------------------------------------------------------------
@@ -187,146 +409,20 @@ def detect(ctx: ScanContext) -> list[Alert]:
     titles = section_titles(ctx.sections)
     prices = bid_prices(ctx)
     known = {b: p.price for b, p in prices.items() if p.price is not None}
-    control = ceiling_price(ctx)
-    chance = PriceChance.of(list(known.values()))
-    alerts = []
-    for group in identical_prices(known):
-        alert = _identical_alert(ctx, group, prices, control, settings, titles)
-        p = chance.identical(len(group), known[group[0]], control, settings)
-        alerts.append(_weighed(alert, p, chance))
-    for prog in progressions(
-        known,
-        money(settings.progression_abs_tolerance),
-        money(settings.progression_rel_tolerance),
-        settings.min_progression_bidders,
-        settings.ratio_decimals,
-        money(settings.round_step),
-    ):
-        p = chance.progression(prog, settings)
-        alerts.append(_weighed(_progression_alert(ctx, prog, prices, titles), p, chance))
-    # Groups are never built from chance links: a pattern this likely among
-    # these bids is not reported at all.
-    alerts = [a for a in alerts if a.details["chance"] <= settings.max_chance]
-    alerts += _boq_alerts(ctx, settings, titles)
+    alerts = [
+        _pattern_alert(ctx, pattern, prices, titles)
+        for pattern in weigh_patterns(known, price_limits(ctx), settings)
+        if pattern.set_aside is None
+    ]
+    alerts += bill_alerts(ctx, settings, titles)
     return sorted(alerts, key=Alert.sort_key)
-
-
-RESOLUTIONS = tuple(Decimal(x) for x in ("10000", "1000", "100", "10", "1", "0.1", "0.01"))
-# No price pattern alone weighs more than a lineage id (1e-4).
-MAX_PRICE_LOG10_LR = 4.0
-
-
-def resolution_of(values: list[Decimal]) -> Decimal:
-    """The coarsest rounding every value follows (10,000 yuan down to the cent)."""
-    for step in RESOLUTIONS:
-        if all(v % step == 0 for v in values):
-            return step
-    return CENT
-
-
-@dataclass(frozen=True)
-class PriceChance:
-    """How likely a price pattern is by chance, given the number of bids, their
-    spread and their rounding.
-
-    Bids are taken as spread evenly over their range, each rounded to the
-    project's resolution. Then, with ``M = spread / resolution + 1`` possible
-    values, ``g`` identical bids among ``n`` are expected ``C(n, g) / M^(g-1)``
-    times; a chain of ``L`` bids with equal steps, within a window ``w`` of
-    what the first two fix, ``L * C(n, L) * (w / spread)^(L-2)`` times, and a
-    round step (a multiple of 1,000 yuan) among those ``w / 1000`` as often.
-    The chance of the pattern is ``1 - exp(-expected)`` (Poisson): an identical
-    price among 8 bids to the cent is near impossible, among 1,000 integer
-    bids it is expected.
-    """
-
-    n: int
-    spread: Decimal
-    resolution: Decimal
-    mean: Decimal
-
-    @classmethod
-    def of(cls, values: list[Decimal]) -> PriceChance:
-        positive = [v for v in values if v > 0] or [Decimal(1)]
-        spread = max(positive) - min(positive)
-        mean = sum(positive, Decimal(0)) / len(positive)
-        # A tight cluster still spreads over at least a thousandth of its value.
-        spread = max(spread, mean / 1000, Decimal(1))
-        return cls(len(values), spread, resolution_of(positive), mean)
-
-    def _possible(self, resolution: Decimal) -> float:
-        return float(self.spread / resolution) + 1.0
-
-    def identical(
-        self, group: int, price: Decimal, control: PriceFinding | None, settings: PriceSettings
-    ) -> float:
-        resolution = max(self.resolution, resolution_of([price]))
-        if control is not None and discount(
-            price, control.price, settings.ratio_decimals, money(settings.progression_abs_tolerance)
-        ):
-            # one round rate off the ceiling: as many values as rates in the spread
-            resolution = max(resolution, control.price / Decimal(10) ** settings.ratio_decimals)
-        expected = math.comb(self.n, group) / self._possible(resolution) ** (group - 1)
-        return _poisson_any(expected)
-
-    def progression(self, prog, settings: PriceSettings) -> float:
-        length = len(prog.prices)
-        window = max(2 * money(settings.progression_abs_tolerance), self.resolution)
-        if prog.kind == "geometric":
-            window = max(window, 2 * money(settings.progression_rel_tolerance) * self.mean)
-        share = min(1.0, float(window / self.spread))
-        expected = length * math.comb(self.n, length) * share ** (length - 2)
-        if prog.round:
-            per = (
-                money(settings.round_step)
-                if prog.kind == "arithmetic"
-                else self.mean * Decimal(10) ** -settings.ratio_decimals
-            )
-            expected *= min(1.0, float(window / per))
-        return _poisson_any(expected)
-
-
-def _poisson_any(expected: float) -> float:
-    return 1.0 - math.exp(-expected) if expected < 50 else 1.0
-
-
-def _weighed(alert: Alert, chance: float, model: PriceChance) -> Alert:
-    """The alert with its chance and the weight it gives: log10(1 / chance), capped."""
-    log10_lr = min(MAX_PRICE_LOG10_LR, -math.log10(max(chance, 1e-12)))
-    inputs = {
-        "chance": chance,
-        "bids": model.n,
-        "spread": float(model.spread),
-        "resolution": float(model.resolution),
-    }
-    details = {
-        **alert.details,
-        "chance": float(f"{chance:.3g}"),
-        "bids": model.n,
-        "resolution": float(model.resolution),
-    }
-    return replace(
-        alert, details=details, weight=Weight(log10_lr=log10_lr, method="chance", inputs=inputs)
-    )
-
-
-def _who(ctx: ScanContext, bidder_id: str) -> str:
-    name = ctx.bidder_name(bidder_id)
-    return f"{name}（{bidder_id}）" if name else bidder_id
 
 
 def _yuan(value: Decimal) -> str:
     return f"{value:,.2f}元"
 
 
-def _priced(p: BidPrice) -> Decimal:
-    """The price of a bid in an alert: alerts are only made from bids with a price."""
-    assert p.price is not None, p.bidder
-    return p.price
-
-
 def _price_evidence(
-    ctx: ScanContext,
     bidders: tuple[str, ...],
     prices: dict[str, BidPrice],
     titles: dict[tuple[str, str, int], str],
@@ -343,331 +439,146 @@ def _price_evidence(
                     section=titles.get((bidder, p.file, p.finding.index)),
                     excerpt=p.finding.excerpt,
                     field="bid_price",
-                    value=_yuan(_priced(p)),
+                    value=_yuan(p.price),
                     paragraph=p.finding.index,
                 )
             )
         else:
             evidence.append(
                 Evidence(
-                    bidder=bidder, file="project.json", field="bid_price", value=_yuan(_priced(p))
+                    bidder=bidder, file="project.json", field="bid_price", value=_yuan(p.price)
                 )
             )
     return tuple(evidence)
 
 
-def _identical_alert(
+def _pattern_alert(
     ctx: ScanContext,
-    group: tuple[str, ...],
+    pattern: PricePattern,
     prices: dict[str, BidPrice],
-    control: PriceFinding | None,
-    settings: PriceSettings,
     titles: dict[tuple[str, str, int], str],
 ) -> Alert:
-    """Identical prices: high, unless the price is round or a round discount off the ceiling.
-
-    Bidders often bid 最高投标限价 x (1 - a round rate) or a round sum, and two
-    honest bidders can pick the same one.
-    """
-    price = _priced(prices[group[0]])
-    rate = (
-        discount(
-            price, control.price, settings.ratio_decimals, money(settings.progression_abs_tolerance)
-        )
-        if control
-        else None
-    )
-    plain = rate is not None or is_round_amount(price, money(settings.round_step))
-    summary = f"{'、'.join(_who(ctx, b) for b in group)}的投标报价完全相同，均为{_yuan(price)}"
-    if rate is not None:
-        summary += f"，即最高投标限价下浮{rate:.{max(settings.ratio_decimals - 2, 0)}%}，可能为按相同下浮率报价"
-    elif plain:
-        summary += "，为整数报价，可能为巧合"
-    details = {
-        "pattern": "identical_price",
-        "price": float(price),
-        "round_price": plain,
-        "sources": {b: prices[b].source for b in group},
+    """The alert of a weighed pattern: its words and severity follow its weight."""
+    assert pattern.chance is not None
+    weight = pattern_weight(pattern, _settings(ctx))
+    chance = pattern.chance
+    names = "、".join(who(ctx, b) for b in pattern.bidders)
+    details: dict = {
+        "pattern": pattern.pattern,
+        "sources": {b: prices[b].source for b in pattern.bidders},
+        **chance.to_dict(),
     }
-    if rate is not None:
-        details["discount_from_ceiling"] = float(rate)
+    if pattern.pattern == "identical_price":
+        price = pattern.prices[0]
+        summary = f"{names}的投标报价完全相同，均为{_yuan(price)}"
+        rate = chance.lattice.rate_of(price)
+        if rate is not None:
+            summary += f"，即招标控制价下浮{_rate_text(rate)}"
+            details["discount_from_ceiling"] = float(rate)
+        details["price"] = float(price)
+        key = f"price:{price}"
+    else:
+        step = pattern.step
+        assert step is not None
+        if pattern.pattern == "arithmetic_progression":
+            summary = f"{names}的投标报价按从低到高呈等差数列（公差{_yuan(step)}）"
+        else:
+            summary = f"{names}的投标报价按从低到高呈等比数列（公比{step:.6f}）"
+        details.update(
+            order=list(pattern.bidders),
+            prices=[float(p) for p in pattern.prices],
+            step=float(step),
+            round_step=pattern.round,
+        )
+        key = f"progression:{','.join(sorted(pattern.bidders))}"
+    summary += chance_words(chance, weight.log10_lr, ctx.settings.score)
+    bidders = tuple(sorted(pattern.bidders))
     return Alert(
         kind=KIND,
-        severity="medium" if plain else "high",
-        score=0.6 if plain else 0.9,
-        bidders=group,
+        severity=severity_of(weight.log10_lr, ctx.settings.score),
+        score=0.0,  # the scoring stage sets it from the weight
+        bidders=bidders,
         basis=basis.ART40_ABNORMAL_CONSISTENCY,
         summary=summary,
         details=details,
-        evidence=_price_evidence(ctx, group, prices, titles),
-        key=f"price:{price}",
+        evidence=_price_evidence(bidders, prices, titles),
+        key=key,
+        weight=weight,
     )
 
 
-def ceiling_price(ctx: ScanContext) -> PriceFinding | None:
-    """The tender's 最高投标限价 (招标控制价), as its files state it most often."""
+def _rate_text(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}%"
+
+
+# --- project indicators ------------------------------------------------------------------
+
+
+def project_indicators(ctx: ScanContext) -> dict:
+    """The project's price screens for ``indicators.prices``, with every bid price used,
+    the lattice the bids lie on and the patterns set aside."""
     settings = _settings(ctx)
-    stated = [
-        (file.path, finding)
-        for file in ctx.tender_files
-        for finding in find_prices(
-            file.blocks,
-            ctx.settings.excerpt_chars,
-            money(settings.amount_mismatch_tolerance),
-            CONTROL_PRICE_LABELS,
-        )
-    ]
-    best = _most_stated(stated)
-    return best[1] if best else None
-
-
-def _progression_alert(
-    ctx: ScanContext, prog, prices: dict[str, BidPrice], titles: dict[tuple[str, str, int], str]
-) -> Alert:
-    who = "、".join(_who(ctx, b) for b in prog.bidders)
-    if prog.kind == "arithmetic":
-        pattern, step_text = "arithmetic_progression", f"公差{_yuan(prog.step)}"
-        summary = f"{who}的投标报价按从低到高呈等差数列（{step_text}）"
-    else:
-        pattern, step_text = "geometric_progression", f"公比{prog.step:.6f}"
-        summary = f"{who}的投标报价按从低到高呈等比数列（{step_text}）"
-    # A round step or ratio is what people choose; a chance chain among many
-    # bids almost never has one. Longer chains are stronger either way.
-    long_chain = len(prog.bidders) >= 4
-    severity, score = PROGRESSION_STRENGTH[(prog.round, long_chain)]
-    if not prog.round:
-        summary += "，步长不是整数值，可能为巧合"
-    return Alert(
-        kind=KIND,
-        severity=severity,
-        score=score,
-        bidders=tuple(sorted(prog.bidders)),
-        basis=basis.ART40_ABNORMAL_CONSISTENCY,
-        summary=summary,
-        details={
-            "pattern": pattern,
-            "order": list(prog.bidders),
-            "prices": [float(p) for p in prog.prices],
-            "step": float(prog.step),
-            "round_step": prog.round,
-            "sources": {b: prices[b].source for b in prog.bidders},
-        },
-        evidence=_price_evidence(ctx, tuple(sorted(prog.bidders)), prices, titles),
-        key=f"progression:{','.join(sorted(prog.bidders))}",
-    )
-
-
-# --- bills of quantities ------------------------------------------------------------------------------
-
-
-def _boq_by_bidder(ctx: ScanContext) -> dict[str, list[tuple[str, BoqItem]]]:
-    """bidder -> (file, line) of its priced BoQs; the first file carrying a line wins."""
-    result = {}
-    for bidder in ctx.bidders:
-        lines: list[tuple[str, BoqItem]] = []
-        seen: set[str] = set()
-        for file in sorted(bidder.files, key=lambda f: f.path):
-            for item in parse_boq(file.blocks):
-                if item.key not in seen:
-                    seen.add(item.key)
-                    lines.append((file.path, item))
-        if lines:
-            result[bidder.id] = lines
-    return result
-
-
-def expected_unit_prices(
-    ctx: ScanContext, boqs: dict[str, list[tuple[str, BoqItem]]], settings: PriceSettings
-) -> dict[str, frozenset[Decimal]]:
-    """line -> unit prices that are no evidence there.
-
-    The tender's own prices (a priced 招标控制价, fixed rates), and a price
-    that most of the project's bidders use on that line (the same quota and
-    信息价 in everyone's pricing software), as shared values are treated in
-    shared_identifier.
-    """
-    expected: dict[str, set[Decimal]] = defaultdict(set)
-    for file in ctx.tender_files:
-        for item in parse_boq(file.blocks):
-            expected[item.key].add(item.unit_price)
-    users: dict[tuple[str, Decimal], int] = Counter(
-        (item.key, item.unit_price) for lines in boqs.values() for _, item in lines
-    )
-    bidders = len(ctx.bidders)
-    for (key, price), count in users.items():
-        if count >= settings.common_min_bidders and count > settings.common_share * bidders:
-            expected[key].add(price)
-    return {key: frozenset(prices) for key, prices in expected.items()}
-
-
-def _boq_alerts(
-    ctx: ScanContext, settings: PriceSettings, titles: dict[tuple[str, str, int], str]
-) -> list[Alert]:
-    boqs = _boq_by_bidder(ctx)
-    expected = expected_unit_prices(ctx, boqs, settings)
-    alerts = []
-    for a, b in combinations(sorted(boqs), 2):
-        files = {a: {i.key: f for f, i in boqs[a]}, b: {i.key: f for f, i in boqs[b]}}
-        comparison = compare_boq(
-            [i for _, i in boqs[a]],
-            [i for _, i in boqs[b]],
-            expected,
-            money(settings.ratio_tolerance),
-            money(settings.arithmetic_abs_tolerance),
-            money(settings.arithmetic_per_unit),
-        )
-        # One priced bill per pair is one fact, whatever it shows: its lines
-        # (as text too) are what the alert covers.
-        key = f"boq:{a}|{b}"
-        covers = frozenset((f, i.index) for x in (a, b) for f, i in boqs[x])
-        alert = _unit_price_alert(ctx, a, b, comparison, settings, files, titles)
-        if alert is not None:
-            alerts.append(replace(alert, key=key, covers=covers))
-        if comparison.shared_errors:
-            error = _error_alert(ctx, a, b, comparison, settings, files, titles)
-            alerts.append(replace(error, key=key, covers=covers))
-    return alerts
-
-
-def _row_evidence(
-    a: str,
-    b: str,
-    lines: tuple[tuple[BoqItem, BoqItem], ...],
-    settings: PriceSettings,
-    files: dict[str, dict[str, str]],
-    titles: dict[tuple[str, str, int], str],
-    limit: int,
-    field: str,
-) -> tuple[Evidence, ...]:
-    evidence = []
-    for side, bidder in ((0, a), (1, b)):
-        for pair in lines[: settings.evidence_rows]:
-            item = pair[side]
-            file = files[bidder][item.key]
-            evidence.append(
-                Evidence(
-                    bidder=bidder,
-                    file=file,
-                    page=item.page,
-                    section=titles.get((bidder, file, item.index)),
-                    excerpt=item.row[:limit],
-                    field=field,
-                    value=f"{item.code or item.name} 综合单价{item.unit_price}",
-                    paragraph=item.index,
-                )
-            )
-    return tuple(evidence)
-
-
-def _unit_price_alert(
-    ctx: ScanContext,
-    a: str,
-    b: str,
-    comparison: BoqComparison,
-    settings: PriceSettings,
-    files: dict[str, dict[str, str]],
-    titles: dict[tuple[str, str, int], str],
-) -> Alert | None:
-    if comparison.comparable < settings.boq_min_lines:
-        return None
-    limit = ctx.settings.excerpt_chars
-    measures = {
-        "comparable_lines": comparison.comparable,
-        "identical_lines": len(comparison.identical),
-        "identical_share": round(comparison.identical_share, 4),
+    prices = bid_prices(ctx)
+    known = {b: p.price for b, p in prices.items() if p.price is not None}
+    limits = price_limits(ctx)
+    ceiling = ceiling_price(ctx)
+    control = limits.control.price if limits.control else None
+    lattice, on_lattice = tender_lattice(list(known.values()), control)
+    return {
+        "note": INDICATOR_NOTE,
+        "bids": len(known),
+        "min_bids": settings.min_bids_for_screens,
+        "ceiling": None
+        if ceiling is None
+        else {"price": float(ceiling.price), "page": ceiling.page, "excerpt": ceiling.excerpt},
+        "control_price": limits.control.to_dict() if limits.control else None,
+        "floor_price": limits.floor.to_dict() if limits.floor else None,
+        "lattice": _lattice_dict(lattice, on_lattice, len(known)),
+        "screens": screens([float(v) for v in known.values()], settings.min_bids_for_screens),
+        "set_aside": [
+            p.to_dict(settings)
+            for p in weigh_patterns(known, limits, settings)
+            if p.set_aside is not None
+        ],
+        "prices": [
+            _price_entry(p, lattice, control)
+            for p in sorted(prices.values(), key=lambda p: p.bidder)
+        ],
     }
-    if comparison.identical_share >= settings.identical_share:
-        high = comparison.identical_share >= settings.identical_share_high
-        return Alert(
-            kind=KIND,
-            severity="high" if high else "medium",
-            score=0.9 if high else 0.6,
-            bidders=(a, b),
-            basis=basis.ART40_ABNORMAL_CONSISTENCY,
-            summary=(
-                f"{_who(ctx, a)}与{_who(ctx, b)}的已标价工程量清单中，"
-                f"{comparison.comparable}项可竞争清单项目有{len(comparison.identical)}项"
-                f"综合单价完全相同（{comparison.identical_share:.0%}）"
-            ),
-            details={"pattern": "identical_unit_prices", **measures},
-            evidence=_row_evidence(
-                a, b, comparison.identical, settings, files, titles, limit, "unit_price"
-            ),
-        )
-    ratio = comparison.ratio
-    if (
-        ratio is not None
-        and abs(ratio - 1) > money(settings.ratio_min_deviation)
-        and comparison.ratio_share >= settings.ratio_share
-    ):
-        return Alert(
-            kind=KIND,
-            severity="high",
-            score=0.85,
-            bidders=(a, b),
-            basis=basis.ART40_ABNORMAL_CONSISTENCY,
-            summary=(
-                f"{_who(ctx, b)}的已标价工程量清单综合单价约为{_who(ctx, a)}的"
-                f"{ratio:.4f}倍（{len(comparison.ratio_lines)}/{comparison.comparable}项），"
-                "呈固定比例"
-            ),
-            details={
-                "pattern": "constant_unit_price_ratio",
-                "ratio": float(round(ratio, 6)),
-                "ratio_lines": len(comparison.ratio_lines),
-                "ratio_share": round(comparison.ratio_share, 4),
-                **measures,
-            },
-            evidence=_row_evidence(
-                a, b, comparison.ratio_lines, settings, files, titles, limit, "unit_price"
-            ),
-        )
-    return None
 
 
-def _error_alert(
-    ctx: ScanContext,
-    a: str,
-    b: str,
-    comparison: BoqComparison,
-    settings: PriceSettings,
-    files: dict[str, dict[str, str]],
-    titles: dict[tuple[str, str, int], str],
-) -> Alert:
-    shared = comparison.shared_errors
-    same = comparison.identical_errors
-    high = same >= 1 or len(shared) >= 2
-    names = "、".join(x.code or x.name for x, _ in shared[:3])
-    return Alert(
-        kind=KIND,
-        severity="high" if high else "medium",
-        score=0.9 if high else 0.6,
-        bidders=(a, b),
-        basis=basis.ART40_ABNORMAL_CONSISTENCY,
-        summary=(
-            f"{_who(ctx, a)}与{_who(ctx, b)}的已标价工程量清单在相同的{len(shared)}个"
-            f"清单项目（{names}）出现“工程量×综合单价≠合价”的计算错误"
-            + (f"，其中{same}项数值完全相同" if same else "")
+def _lattice_dict(lattice: Lattice, members: int, bids: int) -> dict:
+    return {
+        **lattice.to_dict(),
+        "description": lattice.describe(),
+        "on_lattice": members,
+        "bids": bids,
+    }
+
+
+def _price_entry(p: BidPrice, lattice: Lattice, control: Decimal | None) -> dict:
+    return {
+        "bidder": p.bidder,
+        "price": float(p.price) if p.price is not None else None,
+        "source": p.source,
+        "file": p.file,
+        "page": p.finding.page if p.finding else None,
+        "stated_in_files": float(p.stated) if p.stated is not None else None,
+        # 下浮率: how far below the control price the bid is.
+        "below_ceiling": (
+            round(float(1 - p.price / control), 6)
+            if control and p.price is not None and control > 0
+            else None
         ),
-        details={
-            "pattern": "shared_arithmetic_errors",
-            "shared_errors": len(shared),
-            "identical_errors": same,
-            "lines": [
-                {
-                    "key": x.key,
-                    "quantity": float(x.quantity),
-                    "unit_price": [float(x.unit_price), float(y.unit_price)],
-                    "total": [_amount(x.total), _amount(y.total)],
-                }
-                for x, y in shared
-            ],
-        },
-        evidence=_row_evidence(
-            a, b, shared, settings, files, titles, ctx.settings.excerpt_chars, "arithmetic_error"
-        ),
-    )
-
-
-def _amount(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
+        "amount_mismatches": [
+            {
+                "file": file,
+                "page": f.page,
+                "numeric": float(f.numeric),
+                "uppercase": float(f.uppercase),
+                "uppercase_text": f.uppercase_raw,
+                "excerpt": f.excerpt,
+            }
+            for file, f in p.mismatches
+        ],
+    }
