@@ -70,6 +70,9 @@ GRID_MAX_DIVISOR = 200
 GRID_MIN_STEP = Decimal(1)
 GRID_SLACK = 0.011
 GRID_MIN_BIDS = 5  # fewer bids fit some grid too easily
+# An inferred grid and its rounder multiples (as rate steps of 0.01%, 0.02%,
+# 0.05%, 0.1%, ... are multiples of 0.01%) are each tried.
+GRID_MULTIPLES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 # Round steps are 1, 2 or 5 times a power of ten.
 ROUND_MANTISSAS = (5, 2, 1)
 # A tight cluster still spreads over at least a thousandth of its value, and a yuan.
@@ -160,9 +163,12 @@ def informative(lattice: Lattice) -> bool:
     return lattice.kind != "discount" or lattice.step > 2 * YUAN_SLACK
 
 
-def candidate_lattices(values: Sequence[Decimal], control: Decimal | None) -> list[Lattice]:
+def candidate_lattices(
+    values: Sequence[Decimal], control: Decimal | None, multiples: bool = True
+) -> list[Lattice]:
     """Every lattice a pattern's chance is tried on: round steps, discount grids on
-    the control price, and a grid the bids show."""
+    the control price, and a grid the bids show (with its rounder multiples
+    unless ``multiples`` is False)."""
     found = [Lattice("additive", step) for step in ADDITIVE_STEPS]
     if control is not None and control > 0:
         for rate_step in RATE_STEPS:
@@ -171,7 +177,9 @@ def candidate_lattices(values: Sequence[Decimal], control: Decimal | None) -> li
                 found.append(lattice)
     grid = infer_grid(values)
     if grid is not None:
-        found.append(grid)
+        # Its rounder multiples too: on a grid of 0.01% of the control price,
+        # bidders favour whole 0.1% and 1% as they do on a stated one.
+        found += [Lattice("grid", grid.step * m) for m in (GRID_MULTIPLES if multiples else (1,))]
     return found
 
 
@@ -182,7 +190,9 @@ def tender_lattice(values: Sequence[Decimal], control: Decimal | None) -> tuple[
     best = (Lattice("additive", CENT), len(positive))
     if not positive:
         return best
-    for lattice in candidate_lattices(positive, control):
+    # The grid's multiples are for chance only: a coarser grid most bids miss
+    # does not describe the tender.
+    for lattice in candidate_lattices(positive, control, multiples=False):
         members = sum(lattice.holds(v) for v in positive)
         if members >= len(positive) - _spare(len(positive)) and lattice.step > best[0].step:
             best = (lattice, members)

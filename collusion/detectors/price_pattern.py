@@ -328,9 +328,10 @@ def _public_price(
     """Why equal prices at ``price`` weigh nothing, or None.
 
     With no control price stated, equal prices in whole yuan at the highest
-    bid are most likely the cap (no bid may exceed it, and caps are stated
-    in whole yuan or rounder); with no floor stated, three or more in whole
-    yuan at the lowest bid most likely the floor (no bid may go under it).
+    bid (or at it as a bidder rounds it) are most likely the cap (no bid may
+    exceed it, and caps are stated in whole yuan or rounder); with no floor
+    stated, three or more in whole yuan at the lowest bid most likely the
+    floor (no bid may go under it).
     A ring copying one priced file shares a price to the fen.
     """
     whole = price % 1 == 0
@@ -340,9 +341,16 @@ def _public_price(
         return "floor_price"
     if holders > settings.max_ring_bidders:
         return "many_holders"
-    if limits.control is None and whole and price == max(values):
+    # The highest (lowest) bid stands for the cap (floor) not stated, as a
+    # bidder rounds it too.
+    if limits.control is None and whole and price in _as_written(max(values), price, True):
         return "top_price"
-    if limits.floor is None and whole and price == min(values) and holders >= BOTTOM_MIN_HOLDERS:
+    if (
+        limits.floor is None
+        and whole
+        and holders >= BOTTOM_MIN_HOLDERS
+        and price in _as_written(min(values), price, False)
+    ):
         return "bottom_price"
     return None
 
