@@ -65,3 +65,11 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
+
+
+class CasesError(CollusionError):
+    """A labelled cases file cannot be read; the message lists the lines at fault."""
+
+
+class ScreensModelError(CollusionError):
+    """A screens model file cannot be used: not a model, another scikit-learn, unknown features."""

@@ -400,6 +400,19 @@ class CompanySettings:
 
 
 @dataclass(frozen=True)
+class ScreensSettings:
+    """The tender-level screens (indicators.screens) and the model that scores them."""
+
+    # A model file written by `collusion screens fit` (the center's own cases);
+    # None: the report carries the screens without a probability.
+    model: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.model is not None and (not isinstance(self.model, str) or not self.model):
+            raise SettingsError("screens.model must be the path of a model file, or None")
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a scan is tuned by: one typed field per stage and detector.
 
@@ -418,6 +431,7 @@ class Settings:
     prices: PriceSettings = field(default_factory=PriceSettings)
     cross_project: CrossProjectSettings = field(default_factory=CrossProjectSettings)
     companies: CompanySettings = field(default_factory=CompanySettings)
+    screens: ScreensSettings = field(default_factory=ScreensSettings)
     excerpt_chars: int = 160  # longest excerpt quoted in evidence
     detectors: InitVar[Mapping[str, Any] | None] = None
 
@@ -450,6 +464,7 @@ SETTINGS_TYPES: dict[str, type] = {
     "prices": PriceSettings,
     "cross_project": CrossProjectSettings,
     "companies": CompanySettings,
+    "screens": ScreensSettings,
 }
 # The names the earlier ``detectors={...}`` form accepted.
 DETECTOR_FIELDS = ("text", "identifiers", "mixed_documents", "prices", "cross_project")

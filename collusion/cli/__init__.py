@@ -15,6 +15,7 @@ from collusion.cli.history import history
 from collusion.cli.localized import LocalizedGroup, lang_option
 from collusion.cli.nightly import nightly
 from collusion.cli.scan import render, scan
+from collusion.cli.screens import screens
 
 
 @click.group(cls=LocalizedGroup)
@@ -32,6 +33,7 @@ main.add_command(scan)
 main.add_command(render)
 main.add_command(nightly)
 main.add_command(history)
+main.add_command(screens)
 
 if __name__ == "__main__":
     main()

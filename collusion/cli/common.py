@@ -88,6 +88,34 @@ def settings_from_options(
     return replace(settings, extract=extract)
 
 
+def screens_model_option(func):  # noqa: ANN001, ANN202
+    return click.option(
+        "--screens-model",
+        "screens_model",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="A model from `collusion screens fit`: the report's indicators.screens "
+        "gains the tender's probability of collusion.",
+    )(func)
+
+
+def with_screens_model(settings, model: Path | None):  # noqa: ANN001, ANN202
+    """The settings scoring tenders with ``model``, read and checked now: a model
+    that cannot be used stops the command before any scan, with the reason."""
+    if model is None:
+        return settings
+    from dataclasses import replace
+
+    from collusion.analysis.screens_model import load_model
+    from collusion.runtime.console import printable
+    from collusion.settings import ScreensSettings
+
+    try:
+        load_model(model)
+    except CollusionError as exc:
+        raise click.ClickException(printable(str(exc))) from exc
+    return replace(settings, screens=ScreensSettings(model=str(model)))
+
+
 def os_reason(exc: OSError, path: Path) -> str:
     """An OSError on one line, naming the path it hit when that is not ``path``."""
     reason = exc.strerror or str(exc)

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from collusion.cli.common import ProgressBar, db_option, ending_on_signals, log_line
+from collusion.cli.common import (
+    ProgressBar,
+    db_option,
+    ending_on_signals,
+    log_line,
+    screens_model_option,
+    with_screens_model,
+)
 from collusion.errors import CollusionError
 
 
@@ -33,12 +40,14 @@ from collusion.errors import CollusionError
     help="TOML (or JSON) file mapping industry to regulator, one line each, e.g. "
     'construction = "住建局"; the key "default" catches the rest.',
 )
+@screens_model_option
 def nightly(
     inbox: Path,
     db_path: Path | str | None,
     out_dir: Path,
     outbox: Path | None,
     regulators_path: Path | None,
+    screens_model: Path | None,
 ) -> None:
     """Scan the project folders under INBOX that are new or changed since the last run.
 
@@ -54,7 +63,9 @@ def nightly(
     from collusion.nightly.run import run_nightly
     from collusion.runtime.console import printable
     from collusion.runtime.lang import tr
+    from collusion.settings import Settings
 
+    settings = with_screens_model(Settings(), screens_model)
     interactive = sys.stdout.isatty()
     progress = ProgressBar() if interactive else None
     try:
@@ -65,6 +76,7 @@ def nightly(
                 out_dir,
                 outbox=outbox,
                 regulators_config=regulators_path,
+                settings=settings,
                 progress=progress,
                 log=None if interactive else log_line,
             )

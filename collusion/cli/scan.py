@@ -13,7 +13,9 @@ from collusion.cli.common import (
     db_target,
     ending_on_signals,
     os_reason,
+    screens_model_option,
     settings_from_options,
+    with_screens_model,
 )
 from collusion.errors import CollusionError, StoreError
 from collusion.report.build import dumps, write_report
@@ -83,6 +85,7 @@ def report_beside(project: Path) -> Path:
     help="Shareholders and officers (company_relations.csv format) to read instead of "
     "PROJECT/company_relations.csv.",
 )
+@screens_model_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 @click.option("--max-file-mb", type=float, help="Refuse bid files larger than this (default 200).")
 @click.option("--max-pages", type=int, help="Read at most this many pages of a PDF (default 3000).")
@@ -102,6 +105,7 @@ def scan(
     redact: bool,
     companies_path: Path | None,
     relations_path: Path | None,
+    screens_model: Path | None,
     quiet: bool,
     max_file_mb: float | None,
     max_pages: int | None,
@@ -120,6 +124,7 @@ def scan(
     )
 
     settings = settings_from_options(max_file_mb, max_pages, seconds_per_file, workers)
+    settings = with_screens_model(settings, screens_model)
     beside = output is None
     if output is None:
         output = str(report_beside(project))

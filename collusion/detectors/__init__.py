@@ -23,6 +23,7 @@ from collusion.detectors import (
     ring_leads,
     shared_identifier,
     shared_signature,
+    tender_screens,
 )
 from collusion.models import Alert, ScanContext
 
@@ -64,9 +65,13 @@ REGISTRY: tuple[DetectorSpec, ...] = (
 
 
 def project_indicators(ctx: ScanContext) -> dict[str, Any]:
-    """Project-level indicators (not accusations): price screens, and with a
+    """Project-level indicators (not accusations): the prices and where they were
+    read, the tender's screens with a center's model's probability, and with a
     history the pairs of bidders in one group found across tenders (leads)."""
-    indicators = {"prices": price_pattern.project_indicators(ctx)}
+    indicators = {
+        "prices": price_pattern.project_indicators(ctx),
+        "screens": tender_screens.screens_indicator(ctx),
+    }
     rings = ring_leads.project_indicators(ctx)
     if rings is not None:
         indicators["rings"] = rings

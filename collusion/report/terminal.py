@@ -27,6 +27,41 @@ def _clean(value: Any) -> str:
     return _UNPRINTABLE.sub(" ", "" if value is None else str(value)).strip()
 
 
+# Screens shown when no model gives a probability.
+SUMMARY_SCREENS = ("cv", "spread", "diffp", "rd")
+
+
+def _screens_lines(report: Mapping[str, Any]) -> list[str]:
+    """The tender-level lead: the model's probability and what drove it, else the
+    main screens; never about a bidder."""
+    screens = as_mapping(as_mapping(report.get("indicators")).get("screens"))
+    if not screens:
+        return []
+    model = as_mapping(screens.get("model"))
+    probability = model.get("probability")
+    if isinstance(probability, (int, float)):
+        drivers = "、".join(
+            _clean(d.get("label")) for d in model.get("drivers") or [] if isinstance(d, Mapping)
+        )
+        return [
+            f"项目级线索：报价筛查模型估计本项目为串通投标的概率约 {probability:.0%}"
+            + (f"（主要依据：{drivers}）" if drivers else "")
+            + "；针对整个项目，不针对任何投标人。"
+        ]
+    entries = {
+        _clean(s.get("name")): s for s in screens.get("screens") or [] if isinstance(s, Mapping)
+    }
+    shown = [
+        f"{_clean(entries[n].get('label'))} {entries[n]['value']:.3f}"
+        for n in SUMMARY_SCREENS
+        if n in entries and isinstance(entries[n].get("value"), (int, float))
+    ]
+    lines = ["项目级报价筛查指标：" + "，".join(shown) + "。"] if shown else []
+    if model.get("error"):
+        lines.append(f"报价筛查模型未给出概率：{_clean(model.get('error'))}")
+    return lines
+
+
 def _bidder(bidder_id: str, names: Mapping[str, str]) -> str:
     name = names.get(bidder_id, "")
     return f"{bidder_id} {name}" if name else bidder_id
@@ -108,6 +143,7 @@ def format_terminal_summary(report: Mapping[str, Any]) -> str:
                 + _weight_text(group)
                 + (f"  企业关联：{'、'.join(related)}" if related else "")
             )
+    lines += _screens_lines(report)
     problems = unanalysed_files(report)
     if problems:
         # Numbered as in the HTML report's table of files not analysed.

@@ -249,11 +249,57 @@ def _indicators(report: Mapping[str, Any]) -> dict[str, Any] | None:
             }
         )
     bids = prices.get("bids")
+    tender = indicators.get("screens") if isinstance(indicators, Mapping) else None
+    tender = tender if isinstance(tender, Mapping) else {}
+    lattice = prices.get("lattice") if isinstance(prices.get("lattice"), Mapping) else {}
     return {
         "note": as_text(prices.get("note")) if screens is not None else "",
         "count": f"{bids} 家报价" if isinstance(bids, int) else "",
         "rows": rows,
         "sources": _price_sources(prices.get("prices")),
+        "lattice": (
+            f"{lattice.get('bids')} 家报价中 {lattice.get('on_lattice')} 家"
+            f"{as_text(lattice.get('description'))}"
+            if lattice
+            else ""
+        ),
+        "set_aside": [
+            {
+                "bidders": "、".join(as_text(b) for b in item.get("bidders") or []),
+                "prices": "、".join(format_price(p) for p in sorted(set(item.get("prices") or []))),
+                "why": as_text(item.get("explanation")) or as_text(item.get("reason")),
+            }
+            for item in prices.get("set_aside") or []
+            if isinstance(item, Mapping)
+        ],
+        "screens_note": as_text(tender.get("note")),
+        "model": _screens_model(tender.get("model")),
+    }
+
+
+def _screens_model(model: Any) -> dict[str, Any] | None:
+    """The screens model's probability for the tender, what drove it, and what it is."""
+    if not isinstance(model, Mapping):
+        return None
+    trained = model.get("trained_on") if isinstance(model.get("trained_on"), Mapping) else {}
+    about = (
+        f"随机森林（{model.get('trees')} 棵树），以 {trained.get('tenders')} 个已标注招标项目训练"
+        f"（其中串通 {trained.get('collusive')} 个），scikit-learn {as_text(model.get('sklearn_version'))}"
+        if trained
+        else ""
+    )
+    probability = model.get("probability")
+    return {
+        "probability": f"{probability:.0%}" if isinstance(probability, (int, float)) else None,
+        "error": as_text(model.get("error")),
+        "about": about,
+        "drivers": [
+            f"{as_text(d.get('label'))}（{format_number(d.get('value'))}）"
+            + ("提高" if d.get("direction") == "raises" else "降低")
+            + "了概率"
+            for d in model.get("drivers") or []
+            if isinstance(d, Mapping)
+        ],
     }
 
 
