@@ -10,7 +10,7 @@ exclusivity, rotation of winners, and price screens.
   a member against the share a random winner would give the members
   (``members present / bidders``), times how evenly the members share the
   wins (normalised Shannon entropy; 1 when every member wins as often).
-- **Screens**: ``collusion.analysis.prices.screens`` over each group tender's
+- **Screens**: ``collusion.analysis.screens.screens`` over each group tender's
   bids (tender screens) and over the members' own bids when at least four
   members bid (coalition screens, Imhof & Wallimann), as medians over the
   group tenders, beside the market's medians.
@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from collusion.analysis.prices import SCREEN_NAMES, screens
 from collusion.analysis.rings.chance import GroupChance, group_chance
 from collusion.analysis.rings.market import Archive, Market
 from collusion.analysis.rings.null import expected_cobids
+from collusion.analysis.screens import SCREEN_NAMES, screens
 
 # The screens whose direction under cover bidding the literature agrees on:
 # a low coefficient of variation, a large relative distance (the winner apart
