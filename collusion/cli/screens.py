@@ -24,7 +24,7 @@ def _features_option(func):  # noqa: ANN001, ANN202
         "--features",
         default=",".join(DEFAULT_FEATURES),
         show_default=True,
-        help=f"Comma-separated screens the model uses, from: {','.join(FEATURES)}.",
+        help=f"Comma-separated screens the model uses, from: {', '.join(FEATURES)}.",
     )(func)
 
 
