@@ -43,12 +43,18 @@ free prices, on the rate grid on a rate tender.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import random
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
+from typing import Any
+
+if __name__ == "__main__":  # run as a script: the repository's collusion
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 CENT = Decimal("0.01")
 ADDITIVE = {
@@ -308,3 +314,84 @@ def write_cases(path: Path, tenders: list[Tender]) -> None:
                         int(bidder == tender.winner),
                     )
                 )
+
+
+def price_context(tender: Tender, settings: Any = None, limits: bool = False) -> Any:
+    """A scan context holding only the tender's project.json: its prices, and the
+    control and floor prices when ``limits`` (as ``collusion scan`` sees a
+    project whose bids link by nothing but their prices)."""
+    from collusion.models import Bidder, ProjectInput, ScanContext
+    from collusion.settings import Settings
+
+    ids = sorted(tender.bids)
+    project = ProjectInput(
+        root="/generated",
+        id=tender.id,
+        name=None,
+        industry=None,
+        bidder_meta={b: {"price": float(tender.bids[b])} for b in ids},
+        bidder_files={b: () for b in ids},
+        tender_files=(),
+        csv_signatures=(),
+        errors=(),
+        control_price=float(tender.control) if limits else None,
+        floor_price=float(tender.floor) if limits and tender.floor else None,
+    )
+    bidders = tuple(Bidder(id=b, name=None, price=float(tender.bids[b])) for b in ids)
+    return ScanContext(
+        project=project,
+        bidders=bidders,
+        tender_files=(),
+        sections={},
+        tender_sections=(),
+        settings=settings or Settings(),
+        known_common=None,
+    )
+
+
+def price_findings(prices: list[str], control: str | None = None) -> dict[str, Any]:
+    """What the price detector makes of these bids (b01, b02, ... in order): its
+    alerts with their weights, the patterns it set aside, and the tender's lattice."""
+    from collusion.detectors import price_pattern
+    from collusion.scoring.score import weigh_alerts
+
+    bids = {f"b{i:02d}": Decimal(p) for i, p in enumerate(prices, start=1)}
+    control_price = Decimal(control) if control else max(bids.values())
+    tender = Tender("example", "example", control_price, None, bids)
+    ctx = price_context(tender, limits=control is not None)
+    alerts = weigh_alerts(price_pattern.detect(ctx), ctx.settings.score)
+    indicators = price_pattern.project_indicators(ctx)
+    return {
+        "lattice": indicators["lattice"],
+        "alerts": [
+            {
+                "kind": a.kind,
+                "bidders": list(a.bidders),
+                "severity": a.severity,
+                "weight": round(a.weight.log10_lr, 2) if a.weight else None,
+                "summary": a.summary,
+                "chance": a.details.get("chance"),
+            }
+            for a in alerts
+        ],
+        "set_aside": indicators["set_aside"],
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description="Write generated labelled cases (one row per bid)."
+    )
+    parser.add_argument("output", type=Path, help="the cases CSV to write")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--tenders", type=int, default=400)
+    parser.add_argument("--collusive-share", type=float, default=0.4)
+    args = parser.parse_args(argv)
+    tenders = list(cases(args.seed, args.tenders, args.collusive_share))
+    write_cases(args.output, tenders)
+    collusive = sum(t.label for t in tenders)
+    print(f"{len(tenders)} tenders ({collusive} collusive) written to {args.output}")
+
+
+if __name__ == "__main__":
+    main()
