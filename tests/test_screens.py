@@ -294,3 +294,30 @@ def test_the_nightly_run_scores_with_the_model(model_file: Path, tmp_path: Path)
     assert not summary.failed
     report = json.loads((tmp_path / "out" / "school-2026-031.json").read_text(encoding="utf-8"))
     assert report["indicators"]["screens"]["model"]["probability"] is not None
+
+
+def test_the_nightly_command_refuses_a_model_with_unknown_features(
+    model_file: Path, tmp_path: Path
+):
+    data = json.loads(model_file.read_text(encoding="utf-8"))
+    data["features"][-1] = "winner_share"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE_BIDS / "road-2026-017", inbox / "road-2026-017")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        [
+            "nightly",
+            str(inbox),
+            "--out",
+            str(out),
+            "--db",
+            str(tmp_path / "h.db"),
+            "--screens-model",
+            str(bad),
+        ],
+    )
+    assert result.exit_code == 1 and "未知的特征：winner_share" in result.output
+    assert not out.exists() or not any(out.iterdir())
