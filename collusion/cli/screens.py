@@ -105,7 +105,13 @@ fit.help = (fit.help or "").replace("\b\n", "") + CASES_HELP
     help="Keep each region (or each year of date) wholly in fitting or in testing; "
     "default: tenders one by one, folds stratified by label.",
 )
-@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True)
+@click.option(
+    "--folds",
+    type=click.IntRange(min=2),
+    default=5,
+    show_default=True,
+    help="Cross-validation folds (at most the number of groups).",
+)
 @_features_option
 @_min_bids_option
 def validate(cases: Path, group_by: str | None, folds: int, features: str, min_bids: int) -> None:
