@@ -119,7 +119,7 @@ class Lattice:
 
     def to_dict(self) -> dict:
         data: dict = {"kind": self.kind, "step": float(self.step)}
-        if self.kind == "discount":
+        if self.kind == "discount" and self.rate_step is not None:
             data["control_price"] = float(self.origin)
             data["rate_step"] = float(self.rate_step)
         return data
@@ -128,7 +128,7 @@ class Lattice:
         """The lattice in words, for the report."""
         if self.kind == "additive":
             return "精确到分" if self.step == CENT else f"取整到{_plain(self.step)}元"
-        if self.kind == "discount":
+        if self.kind == "discount" and self.rate_step is not None:
             return (
                 f"按招标控制价{_plain(self.origin)}元下浮{_percent(self.rate_step)}的整数倍报价"
                 f"（相邻格点相差{_plain(self.step)}元）"

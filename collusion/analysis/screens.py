@@ -102,8 +102,9 @@ def screens(prices: Iterable[float], min_bids: int) -> dict[str, dict[str, objec
         cdf = [(b - b1) / (bn - b1) for b in bids]
         result["ks"] = {"value": max(max((i + 1) / n - f, f - i / n) for i, f in enumerate(cdf))}
     for entry in result.values():
-        if entry["value"] is not None:  # six decimals: stable, readable report values
-            entry["value"] = round(float(entry["value"]), SCREEN_DECIMALS)
+        value = entry["value"]
+        if isinstance(value, (int, float)):  # six decimals: stable, readable report values
+            entry["value"] = round(float(value), SCREEN_DECIMALS)
     return {name: result[name] for name in SCREEN_NAMES}
 
 
@@ -118,11 +119,10 @@ def tender_features(
         for name, entry in screens(bids, min_bids).items()
     }
     values["bids"] = float(len(bids))
-    usable = control is not None and control > 0 and len(bids) >= min_bids
-    values["mean_discount"] = (
-        round(1 - sum(bids) / len(bids) / control, SCREEN_DECIMALS) if usable else None
-    )
-    values["min_discount"] = round(1 - bids[0] / control, SCREEN_DECIMALS) if usable else None
+    values["mean_discount"] = values["min_discount"] = None
+    if control is not None and control > 0 and len(bids) >= min_bids:
+        values["mean_discount"] = round(1 - sum(bids) / len(bids) / control, SCREEN_DECIMALS)
+        values["min_discount"] = round(1 - bids[0] / control, SCREEN_DECIMALS)
     return values
 
 

@@ -158,7 +158,7 @@ class ScreensModel:
         if missing:
             return Prediction(None, missing=missing)
         # As scikit-learn compares: the features as 32-bit floats.
-        x = [float(np.float32(values[f])) for f in self.features]  # type: ignore[arg-type]
+        x = [float(np.float32(values[f])) for f in self.features]
         total = 0.0
         parts = [0.0] * len(self.features)
         for tree in self.trees:
@@ -511,8 +511,8 @@ def validate(
                 f"按 {group_by} 分组后，有一折的训练数据只含一类案例：请换一种分组或补充案例"
             )
         forest = _forest().fit(matrix[train], labels[train])
-        column = list(forest.classes_).index(1)
-        probability[test] = forest.predict_proba(matrix[test])[:, column]
+        positive = list(forest.classes_).index(1)
+        probability[test] = forest.predict_proba(matrix[test])[:, positive]
     predicted = (probability >= 0.5).astype(int)
     confusion = confusion_matrix(labels, predicted, labels=[0, 1])
     return Validation(

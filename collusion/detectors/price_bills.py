@@ -91,17 +91,14 @@ def bill_alerts(
         )
         # One priced bill per pair is one fact, whatever it shows: its lines
         # (as text too) are what the alert covers.
-        fact = {
-            "key": f"boq:{a}|{b}",
-            "covers": frozenset((f, i.index) for x in (a, b) for f, i in boqs[x]),
-        }
+        key = f"boq:{a}|{b}"
+        covers = frozenset((f, i.index) for x in (a, b) for f, i in boqs[x])
         alert = _unit_price_alert(ctx, a, b, comparison, settings, files, titles)
         if alert is not None:
-            alerts.append(replace(alert, **fact))
+            alerts.append(replace(alert, key=key, covers=covers))
         if comparison.shared_errors:
-            alerts.append(
-                replace(_error_alert(ctx, a, b, comparison, settings, files, titles), **fact)
-            )
+            error = _error_alert(ctx, a, b, comparison, settings, files, titles)
+            alerts.append(replace(error, key=key, covers=covers))
     return alerts
 
 
@@ -249,7 +246,7 @@ def _error_alert(
                     "key": x.key,
                     "quantity": float(x.quantity),
                     "unit_price": [float(x.unit_price), float(y.unit_price)],
-                    "total": [float(x.total), float(y.total)],
+                    "total": [_amount(x.total), _amount(y.total)],
                 }
                 for x, y in shared
             ],
@@ -258,3 +255,8 @@ def _error_alert(
             a, b, shared, settings, files, titles, ctx.settings.excerpt_chars, "arithmetic_error"
         ),
     )
+
+
+def _amount(value: Decimal | None) -> float | None:
+    """A line total as the report holds it (None when the bill states none)."""
+    return None if value is None else float(value)

@@ -45,6 +45,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from collusion import basis
 from collusion.analysis.identifiers import section_titles
@@ -281,7 +282,7 @@ def weigh_patterns(
             )
         )
     abs_tolerance = money(settings.progression_abs_tolerance)
-    mean = sum(values) / len(values)
+    mean = sum(values, Decimal(0)) / len(values)
     for prog in progressions(
         known,
         abs_tolerance,
@@ -430,6 +431,12 @@ def _yuan(value: Decimal) -> str:
     return f"{value:,.2f}元"
 
 
+def _priced(p: BidPrice) -> Decimal:
+    """The price of a bid in an alert: alerts are only made from bids with a price."""
+    assert p.price is not None, p.bidder
+    return p.price
+
+
 def _price_evidence(
     bidders: tuple[str, ...],
     prices: dict[str, BidPrice],
@@ -447,14 +454,14 @@ def _price_evidence(
                     section=titles.get((bidder, p.file, p.finding.index)),
                     excerpt=p.finding.excerpt,
                     field="bid_price",
-                    value=_yuan(p.price),
+                    value=_yuan(_priced(p)),
                     paragraph=p.finding.index,
                 )
             )
         else:
             evidence.append(
                 Evidence(
-                    bidder=bidder, file="project.json", field="bid_price", value=_yuan(p.price)
+                    bidder=bidder, file="project.json", field="bid_price", value=_yuan(_priced(p))
                 )
             )
     return tuple(evidence)
@@ -578,15 +585,18 @@ def _price_entry(p: BidPrice, lattice: Lattice, control: Decimal | None) -> dict
             if control and p.price is not None and control > 0
             else None
         ),
-        "amount_mismatches": [
-            {
-                "file": file,
-                "page": f.page,
-                "numeric": float(f.numeric),
-                "uppercase": float(f.uppercase),
-                "uppercase_text": f.uppercase_raw,
-                "excerpt": f.excerpt,
-            }
-            for file, f in p.mismatches
-        ],
+        "amount_mismatches": [_mismatch(file, f) for file, f in p.mismatches],
+    }
+
+
+def _mismatch(file: str, f: PriceFinding) -> dict[str, Any]:
+    """One place where the numeric and the uppercase amount disagree (so both are there)."""
+    assert f.numeric is not None and f.uppercase is not None
+    return {
+        "file": file,
+        "page": f.page,
+        "numeric": float(f.numeric),
+        "uppercase": float(f.uppercase),
+        "uppercase_text": f.uppercase_raw,
+        "excerpt": f.excerpt,
     }
