@@ -26,6 +26,7 @@ from collusion.analysis.lattice import (
 from collusion.analysis.prices import identical_prices, progressions
 from collusion.detectors import price_pattern
 from collusion.project import load_project
+from collusion.scoring import severity
 from collusion.scoring.score import score_pairs, weigh_alerts
 from tools import price_tenders as tenders
 
@@ -231,7 +232,9 @@ def test_words_and_severity_follow_the_weight():
         for i, alert in enumerate(alerts):
             weight = alert.weight.log10_lr
             assert alert.severity == price_pattern.severity_of(weight, score)
+            assert alert.severity == severity.severity_of(alert.weight, score)
             chance_words = "可能为巧合" in alert.summary
+            assert alert.weight.weak == chance_words
             assert chance_words == (weight < score.flag_weight)
             seen["巧合" if chance_words else "not"] += 1
             alone = score_pairs([replace(alert, id=f"A{i}")], score)

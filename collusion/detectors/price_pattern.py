@@ -78,9 +78,6 @@ KIND = "price_pattern"
 INDICATOR_NOTE = "项目级报价筛查指标，仅描述本项目报价分布，不构成对任何投标人的指控。"
 # No price pattern alone weighs more than a lineage id (1e-4).
 MAX_PRICE_LOG10_LR = 4.0
-# Severity from weight: high when the alert alone flags the pair
-# (ScoreSettings.flag_weight), medium from weight 2 (a hundred to one), else low.
-MEDIUM_WEIGHT = 2.0
 SET_ASIDE_REASONS = {
     "control_price": "报价等于招标控制价（最高投标限价），为公开价格",
     "floor_price": "报价等于最低投标限价，为公开价格",
@@ -386,10 +383,10 @@ def pattern_weight(pattern: PricePattern, settings: PriceSettings) -> Weight:
 
 
 def severity_of(log10_lr: float, score: ScoreSettings) -> str:
-    """high when the weight alone flags a pair, medium from MEDIUM_WEIGHT, else low."""
-    if log10_lr >= score.flag_weight:
-        return "high"
-    return "medium" if log10_lr >= MEDIUM_WEIGHT else "low"
+    """high when the weight alone flags a pair, else low: under the flag weight
+    the alert's words say it may be chance, and scoring weighs it as a weak
+    fact (``collusion.scoring.severity``), which is low."""
+    return "high" if log10_lr >= score.flag_weight else "low"
 
 
 def chance_words(chance: Chance, log10_lr: float, score: ScoreSettings) -> str:
