@@ -307,6 +307,8 @@ def test_the_nightly_run_searches_for_rings_after_its_scans(project, tmp_path):
     written = json.loads((tmp_path / "out" / "rings" / "rings.json").read_text(encoding="utf-8"))
     assert [g["members"] for g in written["groups"]] == [["RA", "RB", "RC"]]
     assert written["archive"]["tenders"] == 61  # the archive and the scanned project
+    page = (tmp_path / "out" / "rings" / "rings.html").read_text(encoding="utf-8")
+    assert "R001" in page and "时间线" in page
     latest = json.loads((tmp_path / "out" / "runs" / "latest.json").read_text(encoding="utf-8"))
     assert latest["rings"]["groups"] == 1 and latest["rings"]["path"].endswith("rings.json")
 
@@ -335,3 +337,15 @@ def test_links_the_history_knows_between_members_are_in_the_group(history_target
     assert (link["company_a"], link["company_b"]) == tuple(sorted((A, B)))
     assert link["link"] == "same_legal_representative" and link["via"] == REP
     assert link["summary"].startswith("法定代表人为同一人（张三）") and "X1" in link["summary"]
+
+
+def test_the_scan_page_shows_the_ring_leads(tmp_path, project):
+    db = tmp_path / "h.db"
+    run("history", "import", ring_archive(tmp_path / "a.csv"), "--db", db)
+    rings_json(db, tmp_path)
+    root = lead_project(project)
+    page = tmp_path / "r.html"
+    code, out = run("scan", root, "--output", tmp_path / "r.json", "--html", page, "--db", db)
+    assert code == 0, out
+    text = page.read_text(encoding="utf-8")
+    assert "历史共同投标线索" in text and "b01、b02" in text and "不是本项目串通的证据" in text

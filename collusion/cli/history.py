@@ -235,21 +235,26 @@ def history_import(csv_path: Path, db_path: Path | str | None, encoding: str) ->
     show_default=True,
     help="Where to write the JSON (groups and companies); '-' for standard output.",
 )
-def history_rings(db_path: Path | str | None, output: str) -> None:
+@click.option(
+    "--html", "html_path", type=click.Path(path_type=Path), help="Also write the HTML page."
+)
+def history_rings(db_path: Path | str | None, output: str, html_path: Path | None) -> None:
     """Find groups of companies that bid together more often than chance across the tenders.
 
     Reads every tender of the history (imported archives and scanned projects),
     compares how often companies bid together with a null model that draws
     each tender's bidders by their participation rates (per region and year),
     and lists the groups from most to least suspicious, with their tenders,
-    rotation of winners and price screens. The groups are stored in the
-    history: a later scan cites two of its bidders in one group as a lead.
+    rotation of winners and price screens; --html adds a page with the
+    network of the groups and a timeline of their tenders. The groups are
+    stored in the history: a later scan cites two of its bidders in one group
+    as a lead.
     """
     from collusion.report.build import check_output_paths, dumps, write_private
     from collusion.store.rings import search_rings
 
     try:
-        check_output_paths(output)
+        check_output_paths(output, html_path)
     except CollusionError as exc:
         raise click.ClickException(str(exc)) from exc
     from collusion import store
@@ -268,4 +273,8 @@ def history_rings(db_path: Path | str | None, output: str) -> None:
         click.echo(dumps(report), nl=False)
     else:
         write_private(output, dumps(report))
+    if html_path is not None:
+        from collusion.report.html.rings import write_rings_html
+
+        write_rings_html(report, html_path)
     click.echo(report["summary"], err=True)

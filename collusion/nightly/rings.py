@@ -1,7 +1,8 @@
 """The nightly ring search: after the night's scans, the groups that bid together more
 often than chance across every tender of the history, written to ``OUT/rings/``.
 
-``rings.json`` (the rings report) replaces last night's atomically; the
+``rings.json`` (the rings report) and ``rings.html`` (its page) replace last
+night's atomically; the
 groups are stored in the history, so tomorrow's scans cite a pair of their
 bidders in one group as a lead. A failure here is logged and recorded in the
 run summary; the night's reports are already written and committed.
@@ -20,10 +21,12 @@ from typing import Any
 from collusion.errors import StoreError
 from collusion.nightly import messages
 from collusion.nightly.output import one_line, write_json_atomic
+from collusion.report.html.rings import write_rings_html
 from collusion.store.rings import exclusive_search, search_rings
 
 RINGS_FOLDER = "rings"
 RINGS_FILE = "rings.json"
+RINGS_PAGE = "rings.html"
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ def nightly_rings(db: Any, out_dir: Path, log: Callable[[str], None]) -> RingsOu
     path = out_dir / RINGS_FOLDER / RINGS_FILE
     try:
         write_json_atomic(path, report)
+        write_rings_html(report, out_dir / RINGS_FOLDER / RINGS_PAGE)
     except OSError as exc:
         log(messages.rings_unwritten(str(path), one_line(exc)))
         return RingsOutcome(groups=len(report["groups"]), error=one_line(exc))

@@ -86,19 +86,6 @@ class ImportCounts:
     renamed: int = 0  # scanned bidders now known by the archive's id for their name
 
 
-@dataclass(frozen=True)
-class _Row:
-    line: int
-    project_id: str
-    date: str
-    company_id: str
-    company_name: str | None
-    price: float | None
-    winner: int
-    control_price: float | None
-    region: str | None
-
-
 class _Problems:
     """Problems of one import: the first MAX_LISTED_PROBLEMS listed, the rest counted."""
 
@@ -154,8 +141,9 @@ def _python_encoding(encoding: str) -> str:
 # --- reading and checking rows -------------------------------------------------------------
 
 
-def _read_rows(handle: Any, name: str, problems: _Problems) -> Iterator[_Row]:
-    """The rows of the file, each checked on its own; problems go to ``problems``."""
+def _read_rows(handle: Any, name: str, problems: _Problems) -> Iterator[tuple]:
+    """The rows of the file as staged tuples, each checked on its own; problems go to
+    ``problems``."""
     reader = csv.reader(handle)
     try:
         header = next(reader, None)
@@ -175,7 +163,7 @@ def _read_rows(handle: Any, name: str, problems: _Problems) -> Iterator[_Row]:
             else "表头不是所选编码（不是 UTF-8 时请用 --encoding gb18030）",
         )
         return
-    index = {c: columns.index(c) for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if c in columns}
+    parser = _RowParser(columns, problems)
     line = reader.line_num
     while True:
         start = line + 1
@@ -189,94 +177,105 @@ def _read_rows(handle: Any, name: str, problems: _Problems) -> Iterator[_Row]:
         line = reader.line_num
         if not any(cell.strip() for cell in cells):
             continue
-        row = _parse_row(start, cells, len(columns), index, problems)
+        row = parser.parse(start, cells)
         if row is not None:
             yield row
 
 
-def _parse_row(
-    line: int, cells: list[str], width: int, index: dict[str, int], problems: _Problems
-) -> _Row | None:
-    """One row as values, or None after recording why it cannot be read."""
-    joined = "".join(cells)
-    if _UNDECODED.search(joined):
-        problems.add(line, "不是所选编码（不是 UTF-8 时请用 --encoding gb18030）")
-        return None
-    if "\0" in joined:
-        problems.add(line, "含 NUL 字节（文件可能已损坏）")
-        return None
-    if any(c.strip() for c in cells[width:]) or len(cells) <= max(index.values()):
-        # Short rows are read when every column used is there (a spreadsheet
-        # drops empty cells at the end); extra cells mean an unquoted comma.
-        problems.add(line, f"有 {len(cells)} 列，表头有 {width} 列（含逗号的值需加引号）")
-        return None
+class _RowParser:
+    """One row's cells as the staged tuple (``_STAGE_COLUMNS``), or None after
+    recording why the row cannot be read. A province's archive has a million
+    rows: the columns are looked up once, and each date is checked once."""
 
-    def cell(column: str) -> str:
-        return cells[index[column]].strip() if column in index else ""
+    def __init__(self, columns: list[str], problems: _Problems) -> None:
+        wanted = ("project_id", "date", "company_id", "company_name", "price", "winner")
+        self.at = tuple(columns.index(c) if c in columns else -1 for c in wanted + OPTIONAL_COLUMNS)
+        self.width = len(columns)
+        self.needed = max(self.at)
+        self.problems = problems
+        self.days: dict[str, str | None] = {}
 
-    found: list[str] = []
-    project_id = _text(cell("project_id"), "project_id", found, required=True)
-    company_id = _text(cell("company_id"), "company_id", found, required=True)
-    company_name = _text(cell("company_name"), "company_name", found)
-    region = _text(cell("region"), "region", found)
-    date = _day(cell("date"), found)
-    price = _amount(cell("price"), "price", found)
-    control = _amount(cell("control_price"), "control_price", found)
-    winner = {"1": 1, "0": 0}.get(cell("winner"))
-    if winner is None:
-        found.append(f"winner 应为 1 或 0，实际为“{cell('winner')}”")
-    if found:
-        problems.add(line, "；".join(found))
-        return None
-    return _Row(
-        line,
-        project_id or "",
-        date or "",
-        company_id or "",
-        company_name,
-        price,
-        winner or 0,
-        control,
-        region,
-    )
+    def parse(self, line: int, cells: list[str]) -> tuple | None:
+        joined = "".join(cells)
+        if _UNDECODED.search(joined):
+            self.problems.add(line, "不是所选编码（不是 UTF-8 时请用 --encoding gb18030）")
+            return None
+        if "\0" in joined:
+            self.problems.add(line, "含 NUL 字节（文件可能已损坏）")
+            return None
+        if len(cells) <= self.needed or any(c.strip() for c in cells[self.width :]):
+            # Short rows are read when every column used is there (a spreadsheet
+            # drops empty cells at the end); extra cells mean an unquoted comma.
+            self.problems.add(
+                line, f"有 {len(cells)} 列，表头有 {self.width} 列（含逗号的值需加引号）"
+            )
+            return None
+        project_id, date, company_id, name, price, winner, control, region = (
+            cells[i].strip() if i >= 0 else "" for i in self.at
+        )
+        found: list[str] = []
+        for column, value, required in (
+            ("project_id", project_id, True),
+            ("company_id", company_id, True),
+            ("company_name", name, False),
+            ("region", region, False),
+        ):
+            if not value and required:
+                found.append(f"{column} 为空")
+            elif len(value) > MAX_TEXT_CHARS:
+                found.append(f"{column} 超过 {MAX_TEXT_CHARS} 个字符")
+        day = self.days[date] if date in self.days else self.days.setdefault(date, _day(date))
+        if day is None:
+            found.append(f"date 应为 YYYY-MM-DD 格式的日期，实际为“{date}”")
+        amounts = []
+        for column, value in (("price", price), ("control_price", control)):
+            amount = _amount(value)
+            if amount is False:
+                found.append(f"{column} 应为正数（元），实际为“{value}”")
+            amounts.append(amount)
+        if winner not in ("0", "1"):
+            found.append(f"winner 应为 1 或 0，实际为“{winner}”")
+        if found:
+            self.problems.add(line, "；".join(found))
+            return None
+        return (
+            line,
+            project_id,
+            day,
+            company_id,
+            name or None,
+            amounts[0],
+            int(winner),
+            amounts[1],
+            region or None,
+        )
 
 
-def _text(value: str, column: str, found: list[str], *, required: bool = False) -> str | None:
-    if not value:
-        if required:
-            found.append(f"{column} 为空")
-        return None
-    if len(value) > MAX_TEXT_CHARS:
-        found.append(f"{column} 超过 {MAX_TEXT_CHARS} 个字符")
-        return None
-    return value
-
-
-def _day(value: str, found: list[str]) -> str | None:
-    """An ISO 8601 calendar day, YYYY-MM-DD, that exists."""
+def _day(value: str) -> str | None:
+    """An ISO 8601 calendar day, YYYY-MM-DD, that exists; None when not."""
     if _ISO_DAY.fullmatch(value):
         try:
             return dt.date.fromisoformat(value).isoformat()
         except ValueError:
-            pass
-    found.append(f"date 应为 YYYY-MM-DD 格式的日期，实际为“{value}”")
+            return None
     return None
 
 
-def _amount(value: str, column: str, found: list[str]) -> float | None:
-    """A positive amount in yuan (thousands separators allowed); None when empty."""
+def _amount(value: str) -> float | None | bool:
+    """A positive amount in yuan (thousands separators allowed); None when empty,
+    False when not a positive number."""
     if not value:
         return None
-    text = value.replace(",", "").replace("，", "")
     try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite() or amount <= 0:
-        found.append(f"{column} 应为正数（元），实际为“{value}”")
-        return None
-    number = float(amount)
-    return number if math.isfinite(number) else None
+        number = float(value)
+    except ValueError:
+        try:
+            number = float(Decimal(value.replace(",", "").replace("，", "")))
+        except (InvalidOperation, ValueError):
+            return False
+    if "_" in value or not math.isfinite(number) or number <= 0:
+        return False
+    return number
 
 
 # --- the temporary table --------------------------------------------------------------------
@@ -296,7 +295,7 @@ def _drop_stage(db: Any) -> None:
         db.conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _stage(db: Any, rows: Iterator[_Row], problems: _Problems) -> int:
+def _stage(db: Any, rows: Iterator[tuple], problems: _Problems) -> int:
     """Send the readable rows to the temporary table; return how many rows were read."""
     sql = (
         f"INSERT INTO archive_rows ({', '.join(_STAGE_COLUMNS)}) "
@@ -308,7 +307,7 @@ def _stage(db: Any, rows: Iterator[_Row], problems: _Problems) -> int:
         count += 1
         # Rows are staged even after a problem, so that the checks across rows
         # list their problems too; the transaction is rolled back then.
-        batch.append(tuple(getattr(row, c) for c in _STAGE_COLUMNS))
+        batch.append(row)
         if len(batch) >= STAGE_CHUNK:
             db.conn.executemany(sql, batch)
             batch = []
@@ -443,7 +442,7 @@ def _write(db: Any, rows: int) -> ImportCounts:
         )
         conn.execute(
             f"INSERT INTO tender_bids (tender_id, {_BID_COLUMNS}) "
-            f"SELECT project_id, {_BID_COLUMNS} FROM archive_rows"
+            f"SELECT project_id, {_BID_COLUMNS} FROM archive_rows ORDER BY project_id, company_id"
         )
         renamed = remap_scanned_companies(conn)
     return ImportCounts(

@@ -80,7 +80,9 @@ def find_rings(archive: Archive, settings: RingSettings | None = None) -> RingRe
     """The groups of the archive that bid together more often than chance, most suspicious first."""
     settings = settings or RingSettings()
     model = market(archive)
-    pairs = pair_tests(archive, model, settings.min_cobids, settings.seed_log10_chance)
+    pairs = pair_tests(
+        archive, model, settings.min_cobids, settings.seed_log10_chance, settings.seed_budget
+    )
     seeds = pairs.seeds
     edges = [(int(a), int(b)) for a, b in zip(pairs.a[seeds], pairs.b[seeds], strict=True)]
     starts, adjacent = seed_groups(edges)

@@ -42,11 +42,11 @@ def expected_at_least(market: Market, members: tuple[int, ...]) -> np.ndarray:
     """E_q for q = 0 .. k: the expected number of tenders with at least q members."""
     k = len(members)
     survival = np.zeros(k + 1)
-    for stratum, tenders in enumerate(market.tenders_of):
-        rates = [market.count(m, stratum) / market.bids[stratum] for m in members]
-        rates = [r for r in rates if r > 0]
-        if len(rates) < 2 or not len(tenders):
-            continue
+    counts = [market.strata_of(m) for m in members]
+    shared = sorted({s for c in counts for s in c if sum(1 for d in counts if s in d) >= 2})
+    for stratum in shared:
+        tenders = market.tenders_of[stratum]
+        rates = [c[stratum] / market.bids[stratum] for c in counts if stratum in c]
         sizes = market.size[tenders].astype(np.float64)
         # at[:, j]: the chance that exactly j of the members are drawn.
         at = np.zeros((len(tenders), k + 1))

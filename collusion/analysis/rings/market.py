@@ -95,6 +95,14 @@ class Market:
     def strata(self) -> int:
         return len(self.labels)
 
+    def strata_of(self, company: int) -> dict[int, int]:
+        """Stratum -> c_is for the strata the company bid in."""
+        low, high = np.searchsorted(self.keys, [company * self.strata, (company + 1) * self.strata])
+        return {
+            int(k) % self.strata: int(c)
+            for k, c in zip(self.keys[low:high], self.counts[low:high], strict=True)
+        }
+
     def count(self, company: int, stratum: int) -> int:
         """c_is: the company's bids in the stratum."""
         key = company * self.strata + stratum

@@ -101,14 +101,18 @@ def log_factorials(top: int) -> np.ndarray:
     return np.concatenate(([0.0], np.cumsum(np.log(np.arange(1, top + 1, dtype=np.float64)))))
 
 
-def pair_tests(archive: Archive, market: Market, min_cobids: int, seed: float) -> PairTests:
+def pair_tests(
+    archive: Archive, market: Market, min_cobids: int, seed: float, budget: int
+) -> PairTests:
     """Every pair meeting at least ``min_cobids`` times, with its chance under the null
-    (exact up to the ``seed`` chance, in log10; NaN above it)."""
+    (exact up to the seed chance, in log10; NaN above it). The seed chance is ``seed``,
+    or lower when more than ``budget`` pairs would pass it by chance."""
     a, b, observed = cobid_counts(archive)
     keep = observed >= min_cobids
     a, b, observed = a[keep], b[keep], observed[keep]
     expected = expected_cobids(market, a, b, len(archive.companies))
     eligible = int(np.count_nonzero(np.bincount(archive.bid_company) >= min_cobids))
+    seed = min(seed, math.log10(budget / max(len(a), 1)))
     threshold = seed
     chance = np.zeros(len(a), dtype=np.float64)
     # P(X = C) is a lower bound of the tail: pairs it already puts above the

@@ -28,6 +28,10 @@ class RingSettings:
     # chance (log10). Only where the search starts: the test that lists a
     # group is the one above, so a looser value costs time, not precision.
     seed_log10_chance: float = -2.0
+    # ... lowered in a large market so that about this many pairs at most
+    # pass it by chance (a province has millions of pairs that meet thrice):
+    # the search stays a few thousand candidates.
+    seed_budget: int = 2000
     # Screens need this many bids (the screening literature's four, as
     # collusion.settings.PriceSettings.min_bids_for_screens).
     min_bids: int = 4
@@ -51,6 +55,8 @@ class RingSettings:
             raise SettingsError("rings.alpha must be in (0, 1)")
         if self.max_group_size < 2:
             raise SettingsError("rings.max_group_size must be at least 2")
+        if self.seed_budget < 1:
+            raise SettingsError("rings.seed_budget must be at least 1")
         if self.seed_log10_chance >= 0:
             raise SettingsError("rings.seed_log10_chance must be negative (a log10 chance)")
         if self.min_bids < 4:

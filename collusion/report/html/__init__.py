@@ -30,7 +30,7 @@ __all__ = ["build_view", "highlight_shared", "highlight_value", "render_html", "
 
 def render_html(report: Mapping[str, Any]) -> str:
     """Render a report dict as one self-contained HTML page."""
-    template = _environment().get_template(TEMPLATE_NAME)
+    template = environment().get_template(TEMPLATE_NAME)
     return template.render(**build_view(report))
 
 
@@ -44,7 +44,9 @@ def write_html(report: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
 
 
 @functools.lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment of the package's templates (autoescape on): the report
+    page and the rings page."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("collusion.report", "templates"),
         autoescape=True,

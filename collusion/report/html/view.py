@@ -137,6 +137,7 @@ def build_view(report: Mapping[str, Any]) -> dict[str, Any]:
         "others": others,
         "leads": leads,
         "indicators": _indicators(report),
+        "ring_leads": _ring_leads(report),
         "ignored": ignored,
         "shade_steps": SHADE_STEPS,
     }
@@ -299,6 +300,27 @@ def _screens_model(model: Any) -> dict[str, Any] | None:
             + "了概率"
             for d in model.get("drivers") or []
             if isinstance(d, Mapping)
+        ],
+    }
+
+
+def _ring_leads(report: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Pairs of bidders in one group found across tenders (``indicators.rings``): leads."""
+    indicators = report.get("indicators")
+    rings = indicators.get("rings") if isinstance(indicators, Mapping) else None
+    if not isinstance(rings, Mapping) or not rings.get("leads"):
+        return None
+    leads = [lead for lead in rings.get("leads") or [] if isinstance(lead, Mapping)]
+    return {
+        "note": as_text(rings.get("note")),
+        "leads": [
+            {
+                "bidders": "、".join(as_text(b) for b in lead.get("bidders") or []),
+                "group": as_text(lead.get("group")),
+                "tenders": as_text(lead.get("tenders")),
+                "summary": as_text(lead.get("summary")),
+            }
+            for lead in leads
         ],
     }
 
