@@ -212,19 +212,25 @@ def scale(folder: Path, n_tenders: int, dsn: str | None) -> None:
 
 
 def timed(args: tuple[str, ...]) -> tuple[float, float, str]:
-    """Run one command in a child process: wall seconds, its own peak RSS (MB), output."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "collusion", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    # wait4 gives this child's own resource usage (RUSAGE_CHILDREN is a maximum over all).
-    out = proc.stdout.read() if proc.stdout else b""
-    err = proc.stderr.read() if proc.stderr else b""
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"collusion {' '.join(args)} failed:\n{err.decode()[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024, (out + err).decode("utf-8", "replace")
+    """Run ``collusion ARGS`` in a child process: wall seconds, its own peak RSS (MB), output.
+
+    ``os.wait4`` gives this child's own resource usage (``RUSAGE_CHILDREN`` is a
+    maximum over every child so far); its output goes to a file, not a pipe
+    that could fill.
+    """
+    with tempfile.TemporaryFile() as output:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "collusion", *args], stdout=output, stderr=subprocess.STDOUT
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        output.seek(0)
+        text = output.read().decode("utf-8", "replace")
+    if proc.returncode != 0:
+        raise SystemExit(f"collusion {' '.join(args)} failed:\n{text[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024, text
 
 
 def main() -> None:
