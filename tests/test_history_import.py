@@ -14,7 +14,7 @@ from pgtest import history_dump
 from collusion import store
 from collusion.cli import main
 from collusion.errors import ArchiveError
-from collusion.store.archive import import_archive
+from collusion.store.archive import MAX_LISTED_PROBLEMS, STAGE_CHUNK, import_archive
 from tools import tenders
 
 HEADER = "project_id,date,company_id,company_name,price,winner"
@@ -151,6 +151,35 @@ def test_bad_rows_are_listed_by_line_and_nothing_is_imported(history_target, tmp
     lines = [line.strip() for line in out.splitlines()]
     assert lines[0] == "错误：bad.csv: 未导入任何行，请改正后重新导入："
     assert lines[1:] == expected
+    assert history_dump(history_target) == before
+
+
+def test_bad_rows_after_many_staged_chunks_leave_the_history_as_it_was(
+    history_target, tmp_path, archive
+):
+    """Rows are sent to the database in chunks: problems far down a large file
+    still leave nothing of it, and past MAX_LISTED_PROBLEMS they are counted."""
+    path, _ = archive
+    run("history", "import", path, "--db", history_target)
+    before = history_dump(history_target)
+    good = [
+        f"N{n // 4:05d},2024-01-02,C{n % 4},甲{n % 4},{100 + n},{int(n % 4 == 0)}"
+        for n in range(3 * STAGE_CHUNK)
+    ]
+    bad = [f"X{n:04d},2024-01-02,C1,乙,{n + 1},maybe" for n in range(MAX_LISTED_PROBLEMS + 7)]
+    code, out = run(
+        "history",
+        "import",
+        write(tmp_path / "big.csv", "\n".join([HEADER, *good, *bad, ""])),
+        "--db",
+        history_target,
+    )
+    assert code == 1
+    lines = [line.strip() for line in out.splitlines()]
+    first_bad = 3 * STAGE_CHUNK + 2  # the header is line 1
+    assert lines[1] == f"第 {first_bad} 行：winner 应为 1 或 0，实际为“maybe”"
+    assert len(lines) == 1 + MAX_LISTED_PROBLEMS + 1
+    assert lines[-1] == "另有 7 处问题未逐条列出"
     assert history_dump(history_target) == before
 
 
