@@ -25,7 +25,9 @@ years, 50 rings), written to CSV as it is generated; then, on SQLite and on
 PostgreSQL (``--dsn``, a database emptied first), the real commands in child
 processes: the import, a re-import (nothing changes), and the ring search.
 Each step's wall time and peak resident memory (the child's ``ru_maxrss``)
-are printed side by side.
+are printed side by side; then, per backend, the import and the search in
+minutes against the goal (minutes, under 1 GB), and PostgreSQL's wall times
+as ratios of SQLite's.
 
 Figures depend on the machine; docs/rings.md states those measured there.
 """
@@ -53,6 +55,7 @@ QUALITY_SEEDS = range(100, 120)
 NULL_SEEDS = range(200, 210)
 POWER_SEEDS = range(300, 310)
 POWER_TENDERS = (6, 8, 10, 12, 15, 20)
+GOAL_MB = 1024  # the issue's memory goal for the scale run
 
 
 def score(report: dict, truth: tenders.Truth, rows: list[dict]) -> dict:
@@ -184,6 +187,7 @@ def scale(folder: Path, n_tenders: int, dsn: str | None) -> None:
     if dsn:
         targets.append(("PostgreSQL", dsn))
     print(f"{'backend':<11} {'step':<10} {'wall s':>8} {'peak MB':>8}")
+    measured: dict[str, dict[str, tuple[float, float]]] = {}
     for name, target in targets:
         for step, args in (
             ("import", ("history", "import", str(path), "--db", target)),
@@ -201,14 +205,25 @@ def scale(folder: Path, n_tenders: int, dsn: str | None) -> None:
             ),
         ):
             seconds, peak, out = timed(args)
+            measured.setdefault(name, {})[step] = (seconds, peak)
             print(
-                f"{name:<11} {step:<10} {seconds:8.1f} {peak:8.0f}   {out.strip().splitlines()[-1][:90]}"
+                f"{name:<11} {step:<10} {seconds:8.1f} {peak:8.0f}   {out.strip().splitlines()[-1]}"
             )
         report = json.loads((folder / f"rings-{name}.json").read_text(encoding="utf-8"))
         s = score(report, truth, [])
         print(
             f"{name:<11} rings found {s['found']} of {s['rings']}; groups that are a ring {s['true_groups']} of {s['groups']}; listed companies in rings {s['listed_in_rings']} of {s['listed']}; large honest firms listed {len(set(truth.large + truth.small_market) & {c for g in report['groups'] for c in g['members']})}"
         )
+    for name, steps in measured.items():
+        minutes = (steps["import"][0] + steps["rings"][0]) / 60
+        peak = max(p for _, p in steps.values())
+        print(
+            f"{name:<11} import and ring search {minutes:.1f} min, peak {peak:.0f} MB (goal: minutes, under {GOAL_MB:,} MB)"
+        )
+    if len(measured) == 2:
+        sq, pg = measured["SQLite"], measured["PostgreSQL"]
+        ratios = ", ".join(f"{step} {pg[step][0] / sq[step][0]:.2f}x" for step in sq)
+        print(f"PostgreSQL ÷ SQLite, wall time: {ratios}")
 
 
 def timed(args: tuple[str, ...]) -> tuple[float, float, str]:
