@@ -87,6 +87,12 @@ def price_cap() -> float:
     return MAX_PRICE_LOG10_LR
 
 
+def ring_share() -> float:
+    from collusion.settings import PriceSettings
+
+    return PriceSettings().ring_pattern_share
+
+
 def price_max_chance() -> float:
     from collusion.settings import PriceSettings
 
@@ -261,7 +267,8 @@ FACTS: list[tuple[str, str, Callable[[], Any]]] = [
     ("docs/limits.md", "larger than {} MiB are not read", input_file_mib),
     ("docs/limits.md", "the first {} listed by line, the rest counted", csv_line_errors),
     ("docs/limits.md", "read to its {}-page limit", max_pages),
-    ("docs/report.md", "its weight is log10(1/chance) capped at {:g}", price_cap),
+    ("docs/report.md", "its weight is log10(q/chance) capped at {:.1f}", price_cap),
+    ("docs/report.md", "(`ring_pattern_share`, {:g})", ring_share),
     ("docs/report.md", "whose chance is above {:g} (`max_chance`)", price_max_chance),
     ("docs/companies.md", "one bidder holds {}% or more of the other", control_share),
     ("docs/companies.md", "(at most {} steps)", chain_depth),
@@ -366,7 +373,11 @@ FACTS: list[tuple[str, str, Callable[[], Any]]] = [
     ),
     ("docs/scoring.md", "the sum at most {sum:g}", text_weights),
     ("docs/scoring.md", "a rewritten passage −log10 of its chance (at most {}", rewrite_cap),
-    ("docs/scoring.md", "weighs log10(1/chance), at most {:.1f}", price_cap),
+    (
+        "docs/scoring.md",
+        "weighs log10(q/chance), q = {:g} (`ring_pattern_share`), at most {:.1f}",
+        lambda: (ring_share(), price_cap()),
+    ),
     ("docs/scoring.md", "An identical file weighs {:.1f}", identical_file),
 ]
 
