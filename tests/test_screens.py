@@ -180,11 +180,20 @@ def test_validate_prints_grouped_accuracy_and_auc(cases: Path):
     result = CliRunner().invoke(main, ["screens", "validate", str(cases), "--group-by", "region"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].startswith("tenders 2") and "grouped by region, 4 groups" in lines[0]
-    figures = {line[:18].strip(): line[18:].strip() for line in lines[1:5]}
-    assert 0.5 < float(figures["accuracy"]) <= 1 and 0.5 < float(figures["AUC"]) <= 1
-    assert sum(line.startswith("group ") for line in lines) == 4
+    assert lines[0].startswith("招标项目 2") and "按 region 分组，4 组" in lines[0]
+    figures = dict(line.rsplit(None, 1) for line in lines[1:5])
+    assert 0.5 < float(figures["准确率"]) <= 1 and 0.5 < float(figures["AUC"]) <= 1
+    assert sum(line.startswith("组 ") for line in lines) == 4
     assert any(line.startswith("  0.8-1.0:") for line in lines)
+    # The same figures in English with --lang en, at the same columns.
+    english = CliRunner().invoke(
+        main, ["screens", "validate", str(cases), "--group-by", "region", "--lang", "en"]
+    )
+    assert english.exit_code == 0, english.output
+    lines_en = english.output.splitlines()
+    assert lines_en[0].startswith("tenders 2") and "grouped by region, 4 groups" in lines_en[0]
+    assert [line[18:] for line in lines_en[1:5]] == [line.rsplit(None, 1)[1] for line in lines[1:5]]
+    assert lines_en[1].startswith("accuracy ") and lines_en[4].startswith("Brier score ")
 
 
 def test_validate_by_date_needs_dates(tmp_path: Path):
@@ -215,8 +224,8 @@ def test_score_writes_one_row_per_tender(cases: Path, model_file: Path, tmp_path
     # losing bid equal) gets an empty probability, and a line saying why.
     empty = [r["tender_id"] for r in scored if r["probability"] == ""]
     assert all(0 <= float(r["probability"]) <= 1 for r in scored if r["probability"])
-    assert len(empty) < 10 and all(f"not scored: {t} " in result.output for t in empty)
-    assert f"scored {241 - len(empty)} of 241" in result.output
+    assert len(empty) < 10 and all(f"未评分：{t}（" in result.output for t in empty)
+    assert f"已为 241 个招标项目中的 {241 - len(empty)} 个评分" in result.output
 
 
 def test_fit_refuses_a_bad_file_and_writes_nothing(tmp_path: Path):

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from collusion.errors import CollusionError
+from collusion.runtime.lang import tr
 
 CASES_HELP = (
     "CASES is a UTF-8 CSV with a header holding at least tender_id,price,label "
@@ -84,14 +85,23 @@ def fit(cases: Path, model_path: Path, features: str, min_bids: int) -> None:
         raise click.ClickException(f"无法写出模型 {model_path}：{exc.strerror or exc}") from exc
     trained = model.trained
     click.echo(
-        f"fitted on {trained['tenders']} tenders ({trained['collusive']} collusive) "
-        f"of {len(tenders)}; random forest of {len(model.trees)} trees, "
-        f"scikit-learn {model.sklearn_version}"
+        tr(
+            f"用 {len(tenders)} 个招标项目中的 {trained['tenders']} 个训练"
+            f"（其中串标 {trained['collusive']} 个）；随机森林 {len(model.trees)} 棵树，"
+            f"scikit-learn {model.sklearn_version}",
+            f"fitted on {trained['tenders']} tenders ({trained['collusive']} collusive) "
+            f"of {len(tenders)}; random forest of {len(model.trees)} trees, "
+            f"scikit-learn {model.sklearn_version}",
+        )
     )
     for reason, count in sorted(trained["skipped"].items()):
-        click.echo(f"left out {count} tenders: {reason}")
-    click.echo(f"features: {','.join(model.features)}")
-    click.echo(f"model written to {model_path}")
+        click.echo(_left_out(count, reason))
+    click.echo(tr("筛查指标：", "features: ") + ",".join(model.features))
+    click.echo(tr(f"模型已写入 {model_path}", f"model written to {model_path}"))
+
+
+def _left_out(count: int, reason: str) -> str:
+    return tr(f"未用 {count} 个招标项目：{reason}", f"left out {count} tenders: {reason}")
 
 
 fit.help = (fit.help or "").replace("\b\n", "") + CASES_HELP
@@ -135,28 +145,57 @@ def validate(cases: Path, group_by: str | None, folds: int, features: str, min_b
 
 
 def validation_lines(result) -> list[str]:  # noqa: ANN001
-    """The validation as printed: plain lines, figures to three places."""
-    grouping = f"grouped by {result.group_by}" if result.group_by else "tender by tender"
+    """The validation as printed: plain lines, figures to three places.
+
+    Each figure's line is a label padded to 18 columns, then the figure, in
+    either language, so that a script can read the figures by position.
+    """
+    if result.group_by:
+        grouping = tr(f"按 {result.group_by} 分组", f"grouped by {result.group_by}")
+    else:
+        grouping = tr("逐个项目", "tender by tender")
+    auc = f"{result.auc:.3f}" if result.auc is not None else "-"
     lines = [
-        f"tenders {result.tenders} ({result.collusive} collusive), {result.folds} folds "
-        f"{grouping}, {result.groups} groups",
-        f"accuracy           {result.accuracy:.3f}",
-        f"balanced accuracy  {result.balanced_accuracy:.3f}",
-        "AUC                " + (f"{result.auc:.3f}" if result.auc is not None else "-"),
-        f"Brier score        {result.brier:.3f}",
-        "confusion (rows: actual 0/1, columns: predicted 0/1, threshold 0.5)",
+        tr(
+            f"招标项目 {result.tenders} 个（串标 {result.collusive} 个），{result.folds} 折"
+            f"交叉验证，{grouping}，{result.groups} 组",
+            f"tenders {result.tenders} ({result.collusive} collusive), {result.folds} folds "
+            f"{grouping}, {result.groups} groups",
+        ),
+        _figure(tr("准确率", "accuracy"), f"{result.accuracy:.3f}"),
+        _figure(tr("平衡准确率", "balanced accuracy"), f"{result.balanced_accuracy:.3f}"),
+        _figure("AUC", auc),
+        _figure(tr("Brier 分数", "Brier score"), f"{result.brier:.3f}"),
+        tr(
+            "混淆表（行：实际 0/1，列：预测 0/1，阈值 0.5）",
+            "confusion (rows: actual 0/1, columns: predicted 0/1, threshold 0.5)",
+        ),
         f"  0: {result.confusion[0][0]:>6} {result.confusion[0][1]:>6}",
         f"  1: {result.confusion[1][0]:>6} {result.confusion[1][1]:>6}",
-        "calibration (probability bin: mean predicted, share collusive, tenders)",
+        tr(
+            "校准（概率区间：平均预测概率，串标占比，项目数）",
+            "calibration (probability bin: mean predicted, share collusive, tenders)",
+        ),
     ]
     for low, high, predicted, observed, count in result.calibration:
         shown = "-" if predicted is None else f"{predicted:.3f} {observed:.3f}"
         lines.append(f"  {low:.1f}-{high:.1f}: {shown} {count}")
     for group, count, accuracy in result.per_group:
-        lines.append(f"group {group}: {count} tenders, accuracy {accuracy:.3f}")
+        lines.append(
+            tr(
+                f"组 {group}：{count} 个项目，准确率 {accuracy:.3f}",
+                f"group {group}: {count} tenders, accuracy {accuracy:.3f}",
+            )
+        )
     for reason, count in sorted(result.skipped.items()):
-        lines.append(f"left out {count} tenders: {reason}")
+        lines.append(_left_out(count, reason))
     return lines
+
+
+def _figure(label: str, value: str) -> str:
+    """A label and its figure; a Chinese character fills two columns of the 18."""
+    width = sum(2 if ord(ch) > 0x2E7F else 1 for ch in label)
+    return label + " " * max(1, 18 - width) + value
 
 
 @screens.command()
@@ -204,13 +243,22 @@ def score(cases: Path, model_path: Path, output: str, min_bids: int) -> None:
         raise click.ClickException(f"无法写出 {output}：{exc.strerror or exc}") from exc
     unscored = [(t, p) for t, p in scored if p.probability is None]
     for tender, prediction in unscored:
+        missing = ",".join(prediction.missing)
         click.echo(
-            f"not scored: {tender.tender_id} (line {tender.line}): "
-            f"missing {','.join(prediction.missing)}",
+            tr(
+                f"未评分：{tender.tender_id}（第 {tender.line} 行）：缺少 {missing}",
+                f"not scored: {tender.tender_id} (line {tender.line}): missing {missing}",
+            ),
             err=True,
         )
     if output != "-":
-        click.echo(f"scored {len(rows) - len(unscored)} of {len(rows)} tenders into {output}")
+        scored_count = len(rows) - len(unscored)
+        click.echo(
+            tr(
+                f"已为 {len(rows)} 个招标项目中的 {scored_count} 个评分，写入 {output}",
+                f"scored {scored_count} of {len(rows)} tenders into {output}",
+            )
+        )
 
 
 def _write_scores(handle, rows: list[tuple[str, str]]) -> None:  # noqa: ANN001
