@@ -4,12 +4,11 @@ Chromium; and in a redacted report, the person's number and name masked."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from chromium import needs_chromium, render_in_chromium
 from test_company_link import BIDDERS, CODES, HOLD, NAMES, PEOPLE, write_bid
 
 from collusion.report.html import render_html, write_html
@@ -17,7 +16,6 @@ from collusion.report.redact import redact_report
 from collusion.scan import scan_project
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
@@ -94,30 +92,13 @@ def test_the_chain_is_drawn_step_by_step(report):
     assert "company_relations.csv" in page and "第 3 行" in page and "第 2 行" in page
 
 
-@pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="Debian's chromium is not installed (apt-get install chromium); "
-    "the headless render check needs it",
-)
+@needs_chromium
 def test_the_chain_renders_in_headless_chromium(report, tmp_path):
     page = tmp_path / "report.html"
     write_html(report, page)
     shot = tmp_path / "shot.png"
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "check_html_chromium.py"),
-            str(page),
-            "--screenshot",
-            str(shot),
-            *("--expect", "关联链条图"),
-            *("--expect", "持股 90%"),
-            *("--expect", "未投标企业"),
-            *("--expect", "投标人之间存在关联关系"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    run = render_in_chromium(
+        page, shot, ["关联链条图", "持股 90%", "未投标企业", "投标人之间存在关联关系"]
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert shot.stat().st_size > 10_000

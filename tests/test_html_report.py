@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from chromium import needs_chromium, render_in_chromium
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +24,6 @@ from collusion.report.html import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
 
 PASSAGE_1_A = (
     "本工程施工现场设置封闭式围挡，高度不低于2.5米，围挡外侧设置公益广告；"
@@ -855,26 +855,11 @@ def test_sample_project_reports_render(project, tmp_path):
 # ---------------------------------------------------------------- chromium
 
 
-@pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="Debian's chromium is not installed "
-    "(apt-get install chromium); the headless render check needs it",
-)
+@needs_chromium
 def test_renders_in_headless_chromium(tmp_path):
     page = tmp_path / "report.html"
     write_html(hostile_report(), page)
     shot = tmp_path / "shot.png"
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "check_html_chromium.py"),
-            str(page),
-            "--screenshot",
-            str(shot),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    run = render_in_chromium(page, shot)
     assert run.returncode == 0, run.stdout + run.stderr
     assert shot.stat().st_size > 10_000

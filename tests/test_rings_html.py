@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from chromium import needs_chromium, render_in_chromium
 from click.testing import CliRunner
 
 from collusion.cli import main
@@ -17,7 +16,6 @@ from collusion.report.html.rings import render_rings_html, rings_view
 from tools import tenders
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
 HOSTILE = '<script>alert("x")</script>&<b>甲</b>'
 
 
@@ -102,27 +100,12 @@ def test_the_output_paths_are_checked_before_the_search(tmp_path):
     assert code == 1 and "不是普通文件" in out
 
 
-@pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="Debian's chromium is not installed (apt-get install chromium); the render check needs it",
-)
+@needs_chromium
 def test_the_page_renders_in_headless_chromium(searched, tmp_path):
     report, page, _ = searched
     shot = tmp_path / "rings.png"
     expect = ["企业组关系图", "时间线", "企业组明细", report["groups"][0]["id"]]
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "check_html_chromium.py"),
-            str(page),
-            "--screenshot",
-            str(shot),
-            *(a for text in expect for a in ("--expect", text)),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = render_in_chromium(page, shot, expect)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no console message, no network request" in done.stdout
     assert shot.stat().st_size > 10_000
