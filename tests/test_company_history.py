@@ -5,6 +5,7 @@ and PostgreSQL), recalled by a later project whose bids alone say little, and
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,14 @@ def test_history_seen_answers_for_a_person_and_a_credit_code(tmp_path, history_t
         ("b01", "legal_representative", "bid")
     }
     assert all(r["file"] == "bids/b01/商务标.docx" for r in rows)
+    # Lines count paragraphs from 1 like the report's paragraph_number (the
+    # JSON keeps the 0-based index), and Chinese lines use Chinese brackets.
+    read = next(r for r in rows if r["paragraph"] is not None and r["section"])
+    as_text = runner.invoke(main, ["history", "seen", PEOPLE[0], "--db", target])
+    assert f"第 {read['paragraph'] + 1} 段（{read['section']}）" in as_text.output
+    shown = {int(n) for n in re.findall(r"第 (\d+) 段", as_text.output)}
+    assert shown == {r["paragraph"] + 1 for r in rows if r["paragraph"] is not None}
+    assert " (" not in as_text.output
     by_name = runner.invoke(main, ["history", "seen", "孙八", "--db", target])
     assert "shareholder=孙八 100%" in by_name.output
     nobody = runner.invoke(main, ["history", "seen", "无此人", "--db", target])

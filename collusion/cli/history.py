@@ -80,9 +80,12 @@ def _company_line(row: dict) -> str:
     if row["page"]:
         where += tr(f" 第 {row['page']} 页", f" page {row['page']}")
     if row["paragraph"] is not None:
-        where += tr(f" 第 {row['paragraph']} 段", f" paragraph {row['paragraph']}")
+        # The store keeps the block's 0-based index; people count from 1, as
+        # the report's paragraph_number does.
+        number = row["paragraph"] + 1
+        where += tr(f" 第 {number} 段", f" paragraph {number}")
     if row["section"]:
-        where += f" ({row['section']})"
+        where += tr(f"（{row['section']}）", f" ({row['section']})")
     share = f" {row['share']:g}%" if row["share"] is not None else ""
     return f"{row['project_id']}  {who}  {where}  {row['field']}={row['value']}{share}"
 
