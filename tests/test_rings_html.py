@@ -109,3 +109,25 @@ def test_the_page_renders_in_headless_chromium(searched, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no console message, no network request" in done.stdout
     assert shot.stat().st_size > 10_000
+
+
+def test_the_documents_rings_screenshot_shows_this_page(tmp_path) -> None:
+    """docs/rings-screenshot.png is of the rings page docs/rings.md's archive makes today.
+
+    The picture carries the digest of the page it shows (scripts/screenshot.py
+    --rings); when this fails, the ring search or the page changed: run
+    `python scripts/screenshot.py --rings`.
+    """
+    pytest.importorskip("PIL")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("screenshot", ROOT / "scripts" / "screenshot.py")
+    assert spec is not None and spec.loader is not None
+    screenshot = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(screenshot)
+    report = screenshot.rings_report(tmp_path)
+    assert len(report["groups"]) == 5  # the five planted rings docs/rings.md shows
+    shown = screenshot.picture_digest(ROOT / "docs" / "rings-screenshot.png")
+    assert shown == screenshot.rings_page_digest(report), (
+        "docs/rings-screenshot.png is of another page; run `python scripts/screenshot.py --rings`"
+    )
