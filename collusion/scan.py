@@ -17,7 +17,7 @@ from collusion.analysis.sections import split_sections
 from collusion.analysis.text import fingerprint_project, prepare_project
 from collusion.analysis.text.aggregation import tfidf_tools
 from collusion.analysis.text.boilerplate import reference_shingles
-from collusion.analysis.text.shingles import SectionKey, SectionPrep, prepare_section, section_key
+from collusion.analysis.text.shingles import SectionKey, SectionPrep, prepare_sections, section_key
 from collusion.analysis.text.words import ready as words_ready
 from collusion.detectors import (
     REGISTRY,
@@ -237,17 +237,12 @@ def file_text_maker(
             if file.blocks
             else ()
         )
-        prepared = (
-            {}
-            if owner is None
-            else {
-                section_key(owner, s): prepare_section(
-                    s, names.get(owner, ()), text_settings.shingle_chars
-                )
-                for s in sections
-            }
+        if owner is None or not sections:
+            return FileText(sections, {})
+        made = prepare_sections(sections, names.get(owner, ()), text_settings.shingle_chars)
+        return FileText(
+            sections, {section_key(owner, s): p for s, p in zip(sections, made, strict=True)}
         )
-        return FileText(sections, prepared)
 
     return file_text
 

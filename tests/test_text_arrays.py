@@ -12,13 +12,15 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from itertools import combinations
 
+import numpy as np
 import pytest
 
 from collusion.analysis import normalize as normalize_module
-from collusion.analysis.text import TextSettings, paramtext, prepare_project
+from collusion.analysis.text import TextSettings, paramtext, prepare_project, shingles
 from collusion.analysis.text.alignment import Passage, align, merge_runs, overlaps
 from collusion.analysis.text.boilerplate import Boilerplate
 from collusion.analysis.text.shingles import Prepared
+from collusion.analysis.text.words import SectionWords
 from collusion.models import Block, Section
 from tools import synth
 
@@ -246,3 +248,62 @@ def test_parameter_pattern_finds_what_the_pattern_without_its_lookahead_finds() 
         text = paramtext._fold_same_length("".join(rng.choice(pieces) for _ in range(12)))
         found = [m.span() for m in paramtext.PARAM_PATTERN.finditer(text)]
         assert found == [m.span() for m in plain.finditer(text)]
+
+
+# Sections whose edges meet what the joint word pass must keep apart: sentence
+# punctuation and line breaks at either end, a long line without punctuation
+# (its line break is a space), numbers and decimal points at the edges, a
+# section without words, a carriage return, Latin words to stem, tables.
+EDGES = (
+    ["第一章 总则", "本工程位于某市某区，总工期为180日历天。"],
+    ["。开头的标点", "行末没有标点而且这一行足够长足够长足够长的内容会接着下一行"],
+    [".5米宽的通道", "长度为12."],
+    ["，；！", "？"],
+    ["Curing the concrete takes 7 days.", "采用C30混凝土\r"],
+    ["\n紧接换行", "最后一段没有句号"],
+    ["5", "m高的围挡，HRB400钢筋"],
+)
+
+
+def _edge_sections(rng: random.Random) -> list[Section]:
+    sections = []
+    for ordinal in range(12):
+        paragraphs = list(rng.choice(EDGES))
+        if rng.random() < 0.5:
+            paragraphs += [
+                p for _, ps in synth.technical_plan(rng, "某公司", sections=1) for p in ps
+            ]
+        blocks = [
+            Block(text, 1, n, kind=rng.choice(("para", "para", "heading", "table")))
+            for n, text in enumerate(paragraphs)
+        ]
+        sections.append(
+            Section("b01", "bids/b01/技术标.docx", f"第{ordinal}节", ordinal, tuple(blocks))
+        )
+    return sections
+
+
+def _same_prep(a: shingles.SectionPrep, b: shingles.SectionPrep) -> None:
+    assert a.norm == b.norm
+    assert a.hashes == b.hashes
+    assert a.params == b.params
+    for got, want in ((a.unique, b.unique), *zip(_arrays(a.words), _arrays(b.words), strict=True)):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert np.array_equal(got, want)
+
+
+def _arrays(words: SectionWords) -> tuple[np.ndarray, ...]:
+    return (words.spans, words.ptr, words.words, words.kinds, words.literal)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_files_sections_prepared_together_equal_each_prepared_alone(seed: int) -> None:
+    """``prepare_sections`` (one word pass over a file's sections joined)
+    gives each section exactly what ``prepare_section`` gives it alone."""
+    rng = random.Random(seed)
+    sections = _edge_sections(rng) if seed % 2 else project(seed)["b02"]
+    names = ("第1建设有限公司",)
+    together = shingles.prepare_sections(sections, names, 5)
+    for section, made in zip(sections, together, strict=True):
+        _same_prep(made, shingles.prepare_section(section, names, 5))
+    assert sum(made.words.sentences for made in together) > 10

@@ -21,7 +21,7 @@ from collusion.analysis.distinct import unique_sorted
 from collusion.analysis.normalize import Normalized, normalize
 from collusion.analysis.text.paramtext import ParamColumns, extract_params
 from collusion.analysis.text.settings import TextSettings
-from collusion.analysis.text.words import SectionWords, section_words
+from collusion.analysis.text.words import SectionWords, section_words, sections_words
 from collusion.models import Section
 from collusion.runtime.parallel import split_map
 
@@ -160,12 +160,28 @@ def section_key(bidder: str, section: Section) -> SectionKey:
 def prepare_section(section: Section, names: Iterable[str], k: int) -> SectionPrep:
     """One section normalized (``names`` masked), shingled, its parameters
     found, its word view made."""
-    norm = normalize(section.text, names)
+    text = section.text
+    return _prepared(text, names, k, section_words(section, text))
+
+
+def prepare_sections(
+    sections: Sequence[Section], names: Iterable[str], k: int
+) -> list[SectionPrep]:
+    """``prepare_section`` of each of a file's sections (the same values),
+    the word view made for all of them at once (``sections_words``)."""
+    texts = [section.text for section in sections]
+    names = tuple(names)
+    views = sections_words(sections, texts)
+    return [_prepared(text, names, k, words) for text, words in zip(texts, views, strict=True)]
+
+
+def _prepared(text: str, names: Iterable[str], k: int, words: SectionWords) -> SectionPrep:
+    norm = normalize(text, names)
     found = shingle_array(norm.text, k)
     hashes = array("I", found.tobytes())
     unique = unique_sorted(found)
-    params = ParamColumns.of(extract_params(section.text))
-    return SectionPrep(norm, hashes, unique, params, section_words(section))
+    params = ParamColumns.of(extract_params(text))
+    return SectionPrep(norm, hashes, unique, params, words)
 
 
 def prepare(

@@ -23,16 +23,19 @@ sections made in different worker processes agree without a shared vocabulary.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from collusion.analysis.distinct import unique_sorted
 from collusion.models import Section
 
 # Kinds of word, by their first character and content.
 CJK, LATIN, NUMBER, TERM, QUANTITY = 0, 1, 2, 3, 4
 SENTENCE_ENDS = np.array([ord(c) for c in "。！？!?；;\n"], dtype=np.uint32)
 BMP = 0x10000
+NO_FENCES = np.zeros(0, dtype=np.int64)  # ``text_words`` of one text
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,12 +166,15 @@ def ready() -> None:
     _char_classes()
 
 
-def boundaries(text: str, codes: np.ndarray, classes: np.ndarray) -> np.ndarray:
+def boundaries(
+    text: str, codes: np.ndarray, classes: np.ndarray, fences: np.ndarray = NO_FENCES
+) -> np.ndarray:
     """Where the words of folded text start, and its length at the end.
 
     jieba's cuts, corrected for numbers: it cuts "1.5m" into "1", ".", "5m";
     a decimal point between digits joins its neighbours, and a number is cut
     from the unit written against it ("5m" -> "5", "m"; "c30" stays whole).
+    ``fences`` (``text_words``): the line break before each is a word of its own.
     """
     if not text:
         return np.zeros(1, dtype=np.int64)
@@ -177,6 +183,7 @@ def boundaries(text: str, codes: np.ndarray, classes: np.ndarray) -> np.ndarray:
     cuts = np.zeros(len(codes) + 1, dtype=bool)
     cuts[np.cumsum(lengths)[:-1]] = True
     cuts[0] = cuts[-1] = True
+    cuts[fences - 1] = cuts[fences] = True
     digit = np.zeros(len(codes) + 2, dtype=bool)
     digit[1:-1] = classes == 2
     # digit[i + 1] is whether codes[i] is a digit (False outside the text)
@@ -192,13 +199,52 @@ def boundaries(text: str, codes: np.ndarray, classes: np.ndarray) -> np.ndarray:
     return np.flatnonzero(cuts)
 
 
-def section_words(section: Section) -> SectionWords:
+def section_words(section: Section, text: str | None = None) -> SectionWords:
     """The word view of one section (``SectionWords``), without its headings
     (the outline every bid follows) and the rows of its tables: a bill of
     quantities or an equipment list repeats the tender's items and figures
     in every bid, and is not prose to rewrite (the character engine and the
-    parameters compare tables)."""
-    words = text_words(section.text)
+    parameters compare tables). ``text``: ``section.text``, when made already."""
+    return without_skipped(section, text_words(section.text if text is None else text))
+
+
+def sections_words(sections: Sequence[Section], texts: Sequence[str]) -> list[SectionWords]:
+    """``section_words`` of each section (``texts`` their texts), the same
+    arrays, made in one pass over the texts joined by line breaks: a section
+    is a few hundred characters, and the pass is mostly per-call overhead.
+
+    The joint text is cut where each section starts (``text_words``'
+    ``fences``): jieba cuts at line breaks anyway, no word or sentence runs
+    over a fence, and every hash is of the characters alone, not of where
+    they are; each section's sentences and words are then its slice, its
+    offsets made its own.
+    """
+    if len(texts) == 1:
+        return [section_words(sections[0], texts[0])]
+    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.zeros(len(texts), dtype=np.int64)
+    np.cumsum(sizes[:-1] + 1, out=starts[1:])
+    joint = text_words("\n".join(texts), starts[1:])
+    first = np.searchsorted(joint.spans[:, 0], starts, side="left").tolist()
+    first.append(joint.sentences)
+    out = []
+    for n, section in enumerate(sections):
+        lo, hi = first[n], first[n + 1]
+        words_lo, words_hi = int(joint.ptr[lo]), int(joint.ptr[hi])
+        words = SectionWords(
+            joint.spans[lo:hi] - np.int32(starts[n]),
+            joint.ptr[lo : hi + 1] - np.int32(words_lo),
+            joint.words[words_lo:words_hi],
+            joint.kinds[words_lo:words_hi],
+            joint.literal[lo:hi],
+        )
+        out.append(without_skipped(section, words))
+    return out
+
+
+def without_skipped(section: Section, words: SectionWords) -> SectionWords:
+    """The sentences of ``words`` (the word view of ``section``'s text) that
+    start outside its headings, tables and tables of contents."""
     tables, pos = [], 0
     for block in section.blocks:
         if block.kind in SKIPPED_KINDS:
@@ -228,11 +274,16 @@ def keep_sentences(words: SectionWords, keep: np.ndarray) -> SectionWords:
     )
 
 
-def text_words(text: str) -> SectionWords:
-    """The sentences of ``text`` and their words (``SectionWords``)."""
+def text_words(text: str, fences: np.ndarray = NO_FENCES) -> SectionWords:
+    """The sentences of ``text`` and their words (``SectionWords``).
+
+    ``fences``: offsets of texts joined by line breaks (``sections_words``),
+    each preceded by its line break: the break is a word and a sentence end
+    of its own, and a sentence starts at the fence, as the texts apart give.
+    """
     folded, codes = fold(text)
     classes = _char_classes()[np.minimum(codes, BMP - 1)]
-    cut = boundaries(folded, codes, classes)
+    cut = boundaries(folded, codes, classes, fences)
     if len(cut) < 2:
         return EMPTY
     starts, ends = cut[:-1], cut[1:]
@@ -252,7 +303,7 @@ def text_words(text: str) -> SectionWords:
             [folded[s:e] for s, e in zip(starts[latin].tolist(), ends[latin].tolist(), strict=True)]
         )
     # Sentences: the text between sentence ends, where a word was kept.
-    bounds = sentence_bounds(codes)
+    bounds = sentence_bounds(codes, fences)
     owner = np.searchsorted(bounds, starts[keep], side="right") - 1
     present, first_word = np.unique(owner, return_index=True)
     # A sentence runs from its first word to its last visible character.
@@ -268,12 +319,13 @@ def text_words(text: str) -> SectionWords:
     return SectionWords(spans.astype(np.int32), ptr, hashes, kind[keep], literal)
 
 
-def sentence_bounds(codes: np.ndarray) -> np.ndarray:
+def sentence_bounds(codes: np.ndarray, fences: np.ndarray = NO_FENCES) -> np.ndarray:
     """0 and the offset after each run of sentence-ending characters.
 
     A line break ends a sentence after a short line (a heading, a table
     cell) or after sentence punctuation; after a long line that stops
-    mid-sentence (a paragraph cut by a page break) it is a space.
+    mid-sentence (a paragraph cut by a page break) it is a space. The line
+    break before a fence (``text_words``) ends one, and each fence is a bound.
     """
     end = np.zeros(len(codes) + 1, dtype=bool)
     ends_table = _member(SENTENCE_ENDS)
@@ -288,7 +340,11 @@ def sentence_bounds(codes: np.ndarray) -> np.ndarray:
         before = codes[np.maximum(breaks - 1, 0)]
         soft = (line >= SOFT_BREAK_MIN_CHARS) & ~ends_table[_clamped(before)]
         end[breaks[soft]] = False
-    return np.concatenate(([0], np.flatnonzero(end[:-1] & ~end[1:]) + 1)).astype(np.int64)
+    if not len(fences):
+        return np.concatenate(([0], np.flatnonzero(end[:-1] & ~end[1:]) + 1)).astype(np.int64)
+    end[fences - 1] = True
+    bounds = np.concatenate(([0], np.flatnonzero(end[:-1] & ~end[1:]) + 1, fences))
+    return unique_sorted(bounds.astype(np.int64))
 
 
 NEWLINE, FULL_STOP, SPACE = ord("\n"), ord("."), ord(" ")
