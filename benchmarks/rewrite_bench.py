@@ -16,7 +16,9 @@ the characters of both files (whitespace left out):
   pair (rewritten or literal), averaged over the cases of a strength;
 - precision: the share of the planted pairs' reported characters inside
   their case;
-- granularity: passages per case found (1 is one passage per copy);
+- granularity: passages per case found (1 is one passage per copy; the
+  pieces of one passage over a section boundary or a heading, which share
+  one evidence number in the report, count once);
 - honest pairs: pairs with nothing planted that get a text alert at all
   (medium or high), and that the text alone would flag (its weight reaching
   the scoring's flag threshold).
@@ -110,14 +112,17 @@ def read(project: Project, root: Path) -> tuple[dict, tuple[Section, ...], dict[
 def detections(
     comparison: ProjectComparison, pair: tuple[str, str], texts: dict[str, FileText]
 ) -> list[Positions]:
-    """Every passage of a pair (literal and rewritten) as positions of both files."""
+    """Every passage of a pair (literal and rewritten) as positions of both
+    files; the pieces of one passage over a section boundary or a heading
+    (the same ``part_of``, one evidence ``passage`` number in the report)
+    as one passage, as ``textsim_bench`` counts literal ones."""
     result = next((r for r in comparison.pairs if r.bidders == pair), None)
     if result is None:
         return []
-    out = []
+    out: dict[object, Positions] = defaultdict(set)
     prepared = comparison.prepared
-    for ap in result.passages:
-        found: Positions = set()
+    for n, ap in enumerate(result.passages):
+        found = out[("literal", n if ap.part_of is None else ("part", ap.part_of))]
         for sid, start, end in (
             (ap.match.a, ap.passage.a_start, ap.passage.a_end),
             (ap.match.b, ap.passage.b_start, ap.passage.b_end),
@@ -125,14 +130,12 @@ def detections(
             p = prepared[sid]
             o_start, o_end = p.norm.span(start, end)
             found |= texts[p.bidder].span(p.section, o_start, o_end)
-        out.append(found)
-    for rp in result.rewritten:
-        found = set()
+    for n, rp in enumerate(result.rewritten):
+        found = out[("rewritten", n if rp.part_of is None else ("part", rp.part_of))]
         for unit, start, end in ((rp.a, rp.a_start, rp.a_end), (rp.b, rp.b_start, rp.b_end)):
             u = comparison.units[unit]
             found |= texts[u.bidder].span(u.section, start, end)
-        out.append(found)
-    return out
+    return list(out.values())
 
 
 def evaluate(

@@ -289,3 +289,69 @@ def test_rowwise_measures_in_blocks_equal_the_whole(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(meaning, "BLOCK_PAIRS", 7)
     assert np.allclose(meaning.rowwise_dot(m, i, j), want_dot)
     assert np.allclose(meaning.rowwise_min(m, i, j), want_min)
+
+
+# --- one copy over a heading: pieces of one passage ---------------------------------
+
+
+def test_a_rewritten_copy_over_a_heading_is_one_passage_in_pieces(project, scan) -> None:  # noqa: ANN001
+    """b04's rewrite of b02's section runs over a heading b04 put in its middle:
+    each piece lies in its own section, the pieces share one passage number."""
+    source, copy = rewritten_project(project)
+    plan = synth.technical_plan(
+        random.Random(104), "中山市第4建设有限公司", sections=6, paragraphs_per_section=5
+    )
+    plan[3] = (plan[3][0], copy[:3])
+    plan.insert(4, ("四、施工进度安排", copy[3:]))
+    project.docx("b04", "技术标.docx", synth.sections_to_paragraphs(plan))
+    report = scan(project.write())
+    [alert] = [a for a in report["alerts"] if a["kind"] == "near_duplicate_text"]
+    assert alert["bidders"] == ["b02", "b04"]
+    pieces = alert["details"]["rewritten_passages"]
+    assert len(pieces) == 2
+    [number] = {p["passage"] for p in pieces}
+    sides = [e for e in alert["evidence"] if e.get("passage") == number]
+    assert sorted(e["bidder"] for e in sides) == ["b02", "b02", "b04", "b04"]
+    # each piece located in its own section of b04's file, the heading between
+    assert len({e["section"] for e in sides if e["bidder"] == "b04"}) == 2
+    copied = {s["b04"] for p in pieces for s in p["sentences"]}
+    assert any(s in "".join(copy[:3]) for s in copied)
+    assert any(s in "".join(copy[3:]) for s in copied)
+    assert "有1处段落经改写后雷同" in alert["summary"]
+    html = render_html(report)
+    assert html.count(f"改写段落 {number}：") == 1
+
+
+def test_pieces_of_one_copy_follow_each_other_over_a_heading() -> None:
+    from collusion.analysis.text.meaning import RewrittenPassage, Unit
+    from collusion.analysis.text.rewrite_merge import copy_numbers, copy_pieces, numbered_pieces
+    from collusion.models import Section
+
+    def unit(bidder: str, file: str) -> Unit:
+        return Unit(bidder, Section(bidder, file, "t", 0, ()), (0,), (0,))
+
+    # units 0-2: b01's file (two sections, then another file); units 3-4: b02's
+    units = [unit("b01", "a.docx"), unit("b01", "a.docx"), unit("b01", "x.docx")]
+    units += [unit("b02", "b.docx"), unit("b02", "b.docx")]
+
+    def passage(a: int, b: int, p: float, rows: tuple[int, int, int, int]) -> RewrittenPassage:
+        return RewrittenPassage(a, b, 0, 10, 0, 10, (), 0.5, p, 1, rows)
+
+    # rows: the first and last sentence on side a, then on side b
+    first = passage(0, 3, 1e-3, (0, 9, 100, 109))
+    over = passage(0, 4, 1e-6, (12, 20, 112, 120))  # b side over the heading
+    far = passage(1, 4, 1e-5, (40, 45, 125, 130))  # 20 sentences on from `over`
+    other_file = passage(2, 4, 1e-5, (21, 25, 121, 125))  # another file of b01
+    found = copy_pieces([far, over, first, other_file], units, gap=8)
+    parts = {(p.a, p.b): p.part_of for p in found}
+    assert parts[(0, 3)] is not None and parts[(0, 3)] == parts[(0, 4)]
+    assert parts[(1, 4)] is None and parts[(2, 4)] is None
+    # numbered: the copy by its least likely piece first, its pieces in file order
+    numbered = numbered_pieces(found)
+    assert [(p.a, p.b, p.part_of) for p in numbered[:2]] == [(0, 3, 0), (0, 4, 0)]
+    assert copy_numbers(numbered, 5) == [5, 5, 6, 7]
+    # a piece left alone (the other one dropped) is a passage of its own
+    assert numbered_pieces(numbered[1:])[0].part_of is None
+    # within one section pair no piece is joined (``joined_chains`` did that)
+    same = passage(0, 3, 1e-3, (12, 20, 112, 120))
+    assert all(p.part_of is None for p in copy_pieces([first, same], units, gap=8))

@@ -33,6 +33,7 @@ from collusion.analysis.text.reordered import ReorderedPassage
 from collusion.basis import ART40_ABNORMAL_CONSISTENCY
 from collusion.detectors.rewritten_text import (
     rewritten_blocks,
+    rewritten_copies,
     rewritten_details,
     rewritten_evidence,
     rewritten_weight,
@@ -202,7 +203,7 @@ def evidence_for(
             lambda bidder, section, start, end, n: located(bidder, section, start, end, n, limit),
         )
     )
-    k += len(pair.rewritten)
+    k += rewritten_copies(pair.rewritten)
     cap = k + settings.max_evidence_passages
     for typo in pair.typos:
         if k >= cap:

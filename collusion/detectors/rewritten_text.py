@@ -5,7 +5,9 @@ A rewritten passage is part of the pair's one text alert: its two sides are
 evidence items linked by ``passage`` like any passage, and
 ``details.rewritten_passages`` lists, for each, the similarity it reached, its
 chance among honest bidders of the project, and the aligned sentences side by
-side (each quoted from its file).
+side (each quoted from its file). The pieces of one copy over a heading (each
+in its own section) share one passage number, like the pieces of a literal
+copy over a section boundary.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from collusion.analysis.text.aggregation import PairResult, ProjectComparison
 from collusion.analysis.text.meaning import RewrittenPassage
+from collusion.analysis.text.rewrite_merge import copy_numbers
 from collusion.models import Evidence, Section
 
 # The weight of a rewritten passage (scoring.py): -log10 of its chance among
@@ -43,7 +46,7 @@ def rewritten_evidence(
     """Both sides of each rewritten passage, numbered on from ``first``."""
     x, y = pair.bidders
     out = []
-    for n, p in enumerate(pair.rewritten, start=first):
+    for n, p in zip(copy_numbers(pair.rewritten, first), pair.rewritten, strict=True):
         a, b = comparison.units[p.a].section, comparison.units[p.b].section
         out.append(locate(x, a, p.a_start, p.a_end, n))
         out.append(locate(y, b, p.b_start, p.b_end, n))
@@ -56,7 +59,7 @@ def rewritten_details(
     """Each rewritten passage: its evidence number, measures and aligned sentences."""
     x, y = pair.bidders
     out = []
-    for n, p in enumerate(pair.rewritten, start=first):
+    for n, p in zip(copy_numbers(pair.rewritten, first), pair.rewritten, strict=True):
         a, b = comparison.units[p.a].section, comparison.units[p.b].section
         out.append(
             {
@@ -87,12 +90,20 @@ def rewritten_words(passages: Sequence[RewrittenPassage], more: bool) -> str:
     """The summary's words for the pair's rewritten passages (Chinese);
     ``more``: literal passages were named before."""
     sentences = sum(len(p.sentences) for p in passages)
+    copies = rewritten_copies(passages)
     best = min(p.p_value for p in passages)
     chance = "小于万分之一" if best < 1e-4 else f"约{best:.2g}"
     return (
-        f"{'另' if more else ''}有{len(passages)}处段落经改写后雷同（同义词替换、语序调整或增删语句，"
+        f"{'另' if more else ''}有{copies}处段落经改写后雷同（同义词替换、语序调整或增删语句，"
         f"逐句对应{sentences}句，技术参数一致；诚实投标人之间出现此种对应的概率{chance}）"
     )
+
+
+def rewritten_copies(passages: Sequence[RewrittenPassage]) -> int:
+    """How many passage numbers the rewritten passages take (the pieces of
+    one copy over a heading share one)."""
+    numbers = copy_numbers(passages, 1)
+    return numbers[-1] if numbers else 0
 
 
 def rewritten_blocks(comparison: ProjectComparison, pair: PairResult) -> set[tuple[str, int]]:

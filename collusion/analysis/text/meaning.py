@@ -27,7 +27,9 @@ winners (Sanchez-Perez, Sidorov & Gelbukh 2014):
    joined (stray seeds can keep the clusters of one rewritten section
    apart). A chain is a passage, from its first to its last aligned
    sentence, when it aligns ``rewrite_min_sentences`` in other words
-   (sentences copied word for word are the character engine's).
+   (sentences copied word for word are the character engine's). A passage
+   stays in one heading-section on each side; ``rewrite_merge`` marks the
+   pieces of one copy over a heading (``part_of``).
 6. Chance: each sentence's chance to be matched by an honest bidder is the
    share of the project's third bidders whose text matches it at the same
    cosine level (smoothed towards ``rewrite_prior_rate``). A passage's
@@ -94,7 +96,14 @@ class RewrittenPassage:
     similarity: float  # tf-idf cosine of the two sides' words
     p_value: float  # chance of such an alignment between honest bidders, times tests
     tests: int  # unit pairs tested in the project
+    # its first and last sentence on side a, then on side b, as rows of the
+    # project's sentences (units in file order, their sentences in turn)
+    rows: tuple[int, int, int, int]
     absorbed: float = 0.0  # weighted characters of literal passages folded into it
+    # Pieces of one copy that runs over a heading on either side share it
+    # (``rewrite_merge.copy_pieces``): the first piece's position in the
+    # pair's passages; None for a passage in one piece.
+    part_of: int | None = None
 
 
 @dataclass(frozen=True)
@@ -617,6 +626,7 @@ def chain_passage(
         similarity=round(_side_cosine(weighted, rows_a, rows_b), 4),
         p_value=p_value,
         tests=tests,
+        rows=(int(rows_a[0]), int(rows_a[-1]), int(rows_b[0]), int(rows_b[-1])),
     )
 
 

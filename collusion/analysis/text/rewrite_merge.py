@@ -11,6 +11,12 @@ they were, at least half inside it on both sides) are folded into it, its
 span grown to hold them, so that one rewritten section is one passage; their
 weight is kept in ``absorbed`` and the rewritten passage adds only what it
 weighs beyond them.
+
+A passage stays in one heading-section on each side, so that the section a
+regulator is sent to is the one it is in. The pieces of one copy that runs
+over a heading (one the copier added, or a line the sectioning took for one)
+are marked with the same ``part_of`` and numbered as one passage, as the
+pieces of a literal copy over a section boundary are (``joined_pieces``).
 """
 
 from __future__ import annotations
@@ -73,7 +79,7 @@ def with_rewritten(
     return replace(
         result,
         passages=tuple(ap for n, ap in enumerate(result.passages) if n not in absorbed),
-        rewritten=tuple(kept),
+        rewritten=numbered_pieces(copy_pieces(kept, units, settings.rewrite_merge_gap)),
         severity=severity,
         score=round(max(result.score, 1 - best), 4),
     )
@@ -190,3 +196,72 @@ def covered_share(spans: Sequence[tuple[int, int]], start: int, end: int) -> flo
             covered += e - s
             reach = e
     return covered / (end - start)
+
+
+# --- the pieces of one copy over a heading ------------------------------------------
+
+
+def copy_pieces(
+    passages: Sequence[RewrittenPassage], units: Sequence[Unit], gap: int
+) -> list[RewrittenPassage]:
+    """A pair's passages, the pieces of one copy that runs over a heading
+    marked with the same ``part_of`` (any identifier, ``numbered_pieces``
+    numbers them): a piece continues another when, on both sides, it is in
+    the same heading-section or the next one of the same file, starts at most
+    ``gap`` sentences after the other ends (headings are no sentences: the
+    rows of consecutive sections follow each other), and crosses a heading
+    on one side at least (within one section pair, ``joined_chains`` joined
+    what follows within ``gap``)."""
+    order = sorted(range(len(passages)), key=lambda n: passages[n].rows)
+    chains: list[list[int]] = []
+    for n in order:
+        for chain in chains:
+            if _continues(passages[chain[-1]], passages[n], units, gap):
+                chain.append(n)
+                break
+        else:
+            chains.append([n])
+    out: list[RewrittenPassage] = []
+    for label, chain in enumerate(chains):
+        part = label if len(chain) > 1 else None
+        out.extend(replace(passages[n], part_of=part) for n in chain)
+    return out
+
+
+def _continues(p: RewrittenPassage, q: RewrittenPassage, units: Sequence[Unit], gap: int) -> bool:
+    crossed = False
+    for x, y, last, first in ((p.a, q.a, p.rows[1], q.rows[0]), (p.b, q.b, p.rows[3], q.rows[2])):
+        if y == x + 1 and units[y].section.file == units[x].section.file:
+            crossed = True
+        elif y != x:
+            return False
+        if not 0 < first - last <= gap:
+            return False
+    return crossed
+
+
+def numbered_pieces(passages: Sequence[RewrittenPassage]) -> tuple[RewrittenPassage, ...]:
+    """A pair's passages, strongest copy first (its least likely piece), the
+    pieces of one copy together in file order, ``part_of`` the position of a
+    copy's first piece (None for a passage in one piece)."""
+    copies: dict[object, list[RewrittenPassage]] = {}
+    for n, p in enumerate(passages):
+        copies.setdefault(n if p.part_of is None else ("part", p.part_of), []).append(p)
+    out: list[RewrittenPassage] = []
+    for pieces in sorted(
+        (sorted(c, key=lambda p: p.rows) for c in copies.values()),
+        key=lambda c: (min(p.p_value for p in c), c[0].a, c[0].a_start),
+    ):
+        part = len(out) if len(pieces) > 1 else None
+        out.extend(replace(p, part_of=part) for p in pieces)
+    return tuple(out)
+
+
+def copy_numbers(passages: Sequence[RewrittenPassage], first: int) -> list[int]:
+    """Each passage's evidence number, from ``first`` (``numbered_pieces``
+    order): the pieces of one copy share theirs."""
+    out: list[int] = []
+    for n, p in enumerate(passages):
+        same = n > 0 and p.part_of is not None and p.part_of == passages[n - 1].part_of
+        out.append(out[-1] if same else (out[-1] + 1 if out else first))
+    return out

@@ -394,20 +394,30 @@ def _joined_pieces(items: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 
 
 def _rewritten(details: Mapping[str, Any], pair: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The passages rewritten in other words: their aligned sentences as pairs."""
-    out = []
+    """The passages rewritten in other words: their aligned sentences as pairs
+    (the pieces of one copy over a heading, which share a passage number, in
+    one table, their measures listed in turn)."""
+    out: list[dict[str, Any]] = []
     for item in details.get("rewritten_passages") or []:
         sentences = item.get("sentences") or []
+        rows = [
+            {"sides": [as_text(s.get(b)) for b in pair], "cosine": s.get("cosine")}
+            for s in sentences
+        ]
+        number = item.get("passage")
+        if out and number is not None and out[-1]["number"] == number:
+            last = out[-1]
+            last["rows"] += rows
+            for key in ("similarity", "p_value"):
+                last[key] = f"{last[key]}、{item.get(key)}"
+            continue
         out.append(
             {
-                "number": item.get("passage"),
+                "number": number,
                 "similarity": item.get("similarity"),
                 "p_value": item.get("p_value"),
                 "bidders": list(pair),
-                "rows": [
-                    {"sides": [as_text(s.get(b)) for b in pair], "cosine": s.get("cosine")}
-                    for s in sentences
-                ],
+                "rows": rows,
             }
         )
     return out
