@@ -168,7 +168,7 @@ def param_candidates(
     keys: list[int] = []
     ids: list[int] = []
     for p in prepared:
-        for key in sorted({q.key for q in index.params[p.id]}):
+        for key in sorted({q.key for q in index.evidence[p.id][0]}):
             if index.weight.get(key, 0) > 0:
                 keys.append(number.setdefault(key, len(number)))
                 ids.append(p.id)

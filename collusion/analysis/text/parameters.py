@@ -6,10 +6,9 @@ Extracted per section, weighted by rarity in the project, matched in order
 
 from __future__ import annotations
 
-import functools
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -50,17 +49,13 @@ def weighted_lcs(
 
 @dataclass(frozen=True)
 class ParamIndex:
-    """Each section's parameters and each key's weight (rarity in the project)."""
+    """Each section's parameters that weigh, and each key's weight (rarity in the project)."""
 
-    params: Mapping[int, tuple[Param, ...]]  # section id -> its parameters
+    # section id -> its parameters that weigh (weight > 0), in order, and
+    # their total weight (found once: a section is compared with many candidates)
+    evidence: Mapping[int, Evidence]
     weight: Mapping[str, float]  # key -> ln((bidders + 1) / holders); 0 = not evidence
     units: tuple[tuple[int, ...], ...] = ()  # the windows of each heading-section
-
-    @functools.cached_property
-    def evidence(self) -> dict[int, Evidence]:
-        """Section id -> its parameters that weigh, and their total weight
-        (found once: a section is compared with many candidates)."""
-        return {sid: evidence_params(params, self.weight) for sid, params in self.params.items()}
 
 
 Evidence = tuple[tuple[Param, ...], float]  # the parameters that weigh, their total weight
@@ -89,21 +84,24 @@ def build_param_index(
     prepared: Sequence[Prepared], tender: Sequence[Section], settings: TextSettings
 ) -> ParamIndex:
     """Extract parameters; weigh each key by rarity, the tender's and common ones 0."""
-    params = {p.id: p.params.params(p.id) for p in prepared}
     tender_keys = {q.key for s in tender for q in extract_params(s.text)}
-    holders: dict[str, set[str]] = defaultdict(set)
+    held: dict[str, set[str]] = defaultdict(set)  # bidder -> the keys it writes
     for p in prepared:
-        for q in params[p.id]:
-            holders[q.key].add(p.bidder)
-    bidders = len({p.bidder for p in prepared})
+        held[p.bidder].update(p.params.keys_list())
+    holders = Counter(key for keys in held.values() for key in keys)
+    bidders = len(held)
     cutoff = common_cutoff(bidders, settings)
     weight = {}
     for key, who in holders.items():
-        if key in tender_keys or len(who) >= cutoff or len(who) < 2:
+        if key in tender_keys or who >= cutoff or who < 2:
             weight[key] = 0.0
         else:
-            weight[key] = math.log((bidders + 1) / len(who))
-    return ParamIndex(params, weight, section_units(prepared))
+            weight[key] = math.log((bidders + 1) / who)
+    weighing = {key for key, w in weight.items() if w > 0}
+    evidence = {
+        p.id: evidence_params(p.params.params_with(p.id, weighing), weight) for p in prepared
+    }
+    return ParamIndex(evidence, weight, section_units(prepared))
 
 
 @dataclass(frozen=True)

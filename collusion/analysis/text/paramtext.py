@@ -12,7 +12,7 @@ import re
 import sys
 import unicodedata
 from array import array
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from typing import NamedTuple
@@ -149,3 +149,29 @@ class ParamColumns:
             repeat(section),
         )
         return tuple(map(Param, *columns))
+
+    def keys_list(self) -> list[str]:
+        """The parameters' keys, in order."""
+        return self.keys.split(SEPARATOR) if self.spans else []
+
+    def params_with(self, section: int, wanted: Collection[str]) -> tuple[Param, ...]:
+        """``params(section)`` of those whose key is in ``wanted`` alone (a
+        project's parameters are mostly common ones: only the few that weigh
+        are made into ``Param``)."""
+        keys = self.keys_list()
+        at = [n for n, key in enumerate(keys) if key in wanted]
+        if not at:
+            return ()
+        values, terms = self.values.split(SEPARATOR), self.terms.split(SEPARATOR)
+        spans, intern = self.spans, sys.intern
+        return tuple(
+            Param(
+                intern(keys[n]),
+                intern(values[n]),
+                intern(terms[n]),
+                spans[2 * n],
+                spans[2 * n + 1],
+                section,
+            )
+            for n in at
+        )

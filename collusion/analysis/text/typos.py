@@ -19,7 +19,6 @@ from collusion.analysis.text.boilerplate import (
     Boilerplate,
     ShingleCounts,
     members,
-    section_members,
 )
 from collusion.analysis.text.settings import TYPO_POSITIONS, TextSettings
 from collusion.analysis.text.shingles import Prepared
@@ -178,12 +177,56 @@ def _masked_codes(codes: np.ndarray, k: int, pos: int) -> np.ndarray:
 MASK_HASH_BASE = 1_000_003
 
 
-def bigram_df(prepared: Sequence[Prepared]) -> ShingleCounts:
-    """How many bidders use each character bigram (keyed by `_bigram_codes`)."""
-    per_bidder: dict[str, list[np.ndarray]] = defaultdict(list)
+@dataclass(frozen=True)
+class _Joined:
+    """One bidder's sections as one text, so that each step below is a few
+    numpy calls per bidder rather than per section. Only the windows of a
+    section's own shingles are looked at: none spans two sections."""
+
+    sections: tuple[Prepared, ...]
+    text: str  # the sections' normalized texts, joined
+    codes: np.ndarray  # its code points (``_codes``)
+    starts: np.ndarray  # where each section's text starts in it, then its end
+    hashes: np.ndarray  # every section's shingle hashes, in order
+    windows: np.ndarray  # the offset in ``text`` of each of those windows
+    owner: np.ndarray  # the index in ``sections`` of each of those windows
+
+
+def _bidders(prepared: Sequence[Prepared]) -> dict[str, list[Prepared]]:
+    """Each bidder's sections, in the order of ``prepared``; bidders sorted."""
+    grouped: dict[str, list[Prepared]] = defaultdict(list)
     for p in prepared:
-        per_bidder[p.bidder].append(_bigram_codes(_codes(p.norm.text)))
-    uniques = [unique_sorted(np.concatenate(arrays)) for _, arrays in sorted(per_bidder.items())]
+        grouped[p.bidder].append(p)
+    return {bidder: grouped[bidder] for bidder in sorted(grouped)}
+
+
+def _joined(sections: Sequence[Prepared]) -> _Joined:
+    texts = [p.norm.text for p in sections]
+    text = "".join(texts)
+    starts = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in texts], out=starts[1:])
+    arrays = [p.hash_array() for p in sections]
+    counts = np.array([len(a) for a in arrays], dtype=np.int64)
+    first = np.zeros(len(arrays), dtype=np.int64)  # where each section's hashes start
+    np.cumsum(counts[:-1], out=first[1:])
+    total = int(counts.sum())
+    hashes = np.concatenate(arrays) if total else np.zeros(0, dtype=np.uint32)
+    owner = np.repeat(np.arange(len(arrays)), counts)
+    windows = np.arange(total, dtype=np.int64) + (starts[:-1] - first)[owner]
+    return _Joined(tuple(sections), text, _codes(text), starts, hashes, windows, owner)
+
+
+def bigram_df(prepared: Sequence[Prepared]) -> ShingleCounts:
+    """How many bidders use each character bigram (keyed by `_bigram_codes`)
+    inside one of their sections."""
+    uniques = []
+    for sections in _bidders(prepared).values():
+        joined = _joined(sections)
+        bigrams = _bigram_codes(joined.codes)
+        inside = np.ones(len(bigrams), dtype=bool)
+        across = joined.starts[1:-1] - 1  # the bigrams over a section boundary
+        inside[across[(across >= 0) & (across < len(bigrams))]] = False
+        uniques.append(unique_sorted(bigrams[inside]))
     if not uniques:
         return ShingleCounts(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64))
     values, counts = np.unique(np.concatenate(uniques), return_counts=True)
@@ -195,16 +238,16 @@ def _pair_held(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The non-boilerplate shingles exactly two bidders hold (sorted), with
     the two bidders of each (indexes into the sorted bidder ids, first < second)."""
-    names = {b: n for n, b in enumerate(sorted({p.bidder for p in prepared}))}
     table = boiler.bidder_df
     two = table.shingles[table.counts == 2]
     two = two[~members(two, boiler.removed_array)]
     shingles: list[np.ndarray] = []
     owners: list[np.ndarray] = []
-    for p in prepared:
-        held = p.unique[members(p.unique, two)]
+    for n, sections in enumerate(_bidders(prepared).values()):
+        unique = np.concatenate([p.unique for p in sections])
+        held = unique[members(unique, two)]
         shingles.append(held)
-        owners.append(np.full(len(held), names[p.bidder], dtype=np.int32))
+        owners.append(np.full(len(held), n, dtype=np.int32))
     values = np.concatenate(shingles) if shingles else np.zeros(0, dtype=np.uint32)
     if not len(values):
         empty = np.zeros(0, dtype=np.int32)
@@ -235,40 +278,42 @@ def typo_candidates(
     the 5-gram with that character blanked."""
     k = settings.shingle_chars
     exclusive, first_owner, second_owner = _pair_held(prepared, boiler)
-    bidders = sorted({p.bidder for p in prepared})
-    names = {bidder: n for n, bidder in enumerate(bidders)}
+    bidders = list(_bidders(prepared))
+    place = {id(p): n for n, p in enumerate(prepared)}
     bigrams = bigram_df(prepared)
-    needed: dict[str, list[_TypoCandidate]] = defaultdict(list)
-    for p in prepared:
-        if not len(p.hashes):
+    found: list[tuple[int, int, int, Prepared, int]] = []
+    for me, sections in enumerate(_bidders(prepared).values()):
+        joined = _joined(sections)
+        # each pair's windows counted once: at the first bidder's
+        hit = np.flatnonzero(members(joined.hashes, exclusive[first_owner == me]))
+        if not len(hit):
             continue
-        hashes = p.hash_array()
-        found = np.flatnonzero(section_members(hashes, p.unique, exclusive))
-        at = np.searchsorted(exclusive, hashes[found])
-        mine = first_owner[at] == names[p.bidder]  # each pair's windows counted once
-        found, at = found[mine], at[mine]
-        if not len(found):
-            continue
-        codes = _codes(p.norm.text)
-        text = p.norm.text
+        other = second_owner[np.searchsorted(exclusive, joined.hashes[hit])]
+        windows, owner, codes = joined.windows[hit], joined.owner[hit], joined.codes
         for pos in TYPO_POSITIONS:
-            middle = codes[found + pos]
-            left = (codes[found + pos - 1] << np.uint64(21)) | middle
-            right = (middle << np.uint64(21)) | codes[found + pos + 1]
+            middle = codes[windows + pos]
+            left = (codes[windows + pos - 1] << np.uint64(21)) | middle
+            right = (middle << np.uint64(21)) | codes[windows + pos + 1]
             slip = (
                 (middle >= CJK_FIRST)
                 & (middle <= CJK_LAST)
                 & (bigrams.lookup(left) == 2)
                 & (bigrams.lookup(right) == 2)
             )
-            for i, y in zip(found[slip].tolist(), second_owner[at[slip]].tolist(), strict=True):
-                window = text[i : i + k]
-                char = window[pos]
-                if char in VALUE_CHARS:
-                    continue
-                needed[_masked(window, pos)].append(
-                    _TypoCandidate((p.bidder, bidders[y]), p.id, i, pos, char)
-                )
+            for i, n, y in zip(
+                windows[slip].tolist(), owner[slip].tolist(), other[slip].tolist(), strict=True
+            ):
+                p = sections[n]
+                found.append((place[id(p)], pos, i - int(joined.starts[n]), p, y))
+    needed: dict[str, list[_TypoCandidate]] = defaultdict(list)
+    for _, pos, i, p, y in sorted(found, key=lambda f: f[:3]):
+        window = p.norm.text[i : i + k]
+        char = window[pos]
+        if char in VALUE_CHARS:
+            continue
+        needed[_masked(window, pos)].append(
+            _TypoCandidate((p.bidder, bidders[y]), p.id, i, pos, char)
+        )
     return needed
 
 
@@ -284,15 +329,17 @@ def context_fills(
         keys = [key for key in needed if key[pos] == "\0"]
         window_codes = [_masked_codes(_codes(key), k, pos)[0] for key in keys]
         by_pos[pos] = unique_sorted(np.asarray(window_codes, dtype=np.uint64))
-    for p in prepared:
-        codes = _codes(p.norm.text)
-        text = p.norm.text
+    for bidder, sections in _bidders(prepared).items():
+        joined = _joined(sections)
+        if not len(joined.windows):
+            continue
+        text = joined.text
         for pos in TYPO_POSITIONS:
-            hits = np.flatnonzero(members(_masked_codes(codes, k, pos), by_pos[pos]))
-            for i in hits.tolist():
+            masked = _masked_codes(joined.codes, k, pos)[joined.windows]
+            for i in joined.windows[members(masked, by_pos[pos])].tolist():
                 key = text[i : i + pos] + "\0" + text[i + pos + 1 : i + k]
                 if key in needed:
-                    fills[key][text[i + pos]].add(p.bidder)
+                    fills[key][text[i + pos]].add(bidder)
     return fills
 
 

@@ -51,7 +51,10 @@ def unit_param_matches(
         return []
     units = list(index.units)
     unit_params = [
-        evidence_params([q for sid in u for q in index.params[sid]], index.weight) for u in units
+        index.evidence[u[0]]
+        if len(u) == 1
+        else evidence_params([q for sid in u for q in index.evidence[sid][0]], index.weight)
+        for u in units
     ]
     owner = [prepared[u[0]].bidder for u in units]
     postings: dict[str, list[int]] = defaultdict(list)
