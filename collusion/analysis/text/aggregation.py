@@ -174,6 +174,20 @@ def tfidf_cosine(texts_a: Sequence[str], texts_b: Sequence[str], settings: TextS
     return round(float(cosine_similarity(matrix[0], matrix[1])[0, 0]), 4)
 
 
+def aligned_passages(
+    matches: Sequence[SectionMatch],
+    prepared: Sequence[Prepared],
+    boiler: Boilerplate,
+    settings: TextSettings,
+) -> list[AlignedPassage]:
+    """The passages of a bidder pair's confirmed section pairs, in their order."""
+    aligned: list[AlignedPassage] = []
+    for m in matches:
+        a, b = prepared[m.a], prepared[m.b]
+        aligned.extend(AlignedPassage(m, p) for p in passages(a, b, m, boiler, settings))
+    return aligned
+
+
 def aggregate(
     bidders: tuple[str, str],
     matches: Sequence[SectionMatch],
@@ -183,12 +197,12 @@ def aggregate(
     boiler: Boilerplate,
     remaining: Mapping[str, int],
     settings: TextSettings,
+    aligned: list[AlignedPassage] | None = None,
 ) -> PairResult:
-    """One result per bidder pair: passages, shared typos, measures, severity."""
-    aligned: list[AlignedPassage] = []
-    for m in matches:
-        a, b = prepared[m.a], prepared[m.b]
-        aligned.extend(AlignedPassage(m, p) for p in passages(a, b, m, boiler, settings))
+    """One result per bidder pair: passages (``aligned_passages`` of
+    ``matches``, unless given), shared typos, measures, severity."""
+    if aligned is None:
+        aligned = aligned_passages(matches, prepared, boiler, settings)
     covered: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for ap in aligned:
         covered[ap.match.a].append((ap.passage.a_start, ap.passage.a_end))

@@ -9,8 +9,10 @@ from dataclasses import dataclass, replace
 from itertools import combinations
 
 from collusion.analysis.text.aggregation import (
+    AlignedPassage,
     ProjectComparison,
     aggregate,
+    aligned_passages,
     remaining_chars,
     swapped,
     typo_level,
@@ -95,16 +97,16 @@ def compare_project(
     text = prepared_text or prepare_project(sections, tender, names, settings, history)
     prepared, boiler = list(text.prepared), text.boilerplate
     units = build_units([p.bidder for p in prepared], [p.section for p in prepared])
-    # Shared typos, each bidder's remaining text and rewritten passages depend
-    # on neither the candidates nor their confirmation: a second core works
-    # them out.
-    (typos, remaining, rewritten), (pairs, by_bidders) = beside(
+    # Shared typos and rewritten passages depend on neither the candidates nor
+    # their confirmation: a second core works them out while this one finds
+    # the confirmed section pairs, their passages and each bidder's remaining
+    # text (about as much work on each side).
+    (typos, rewritten), (pairs, by_bidders, aligned, remaining) = beside(
         lambda: (
             shared_typos(prepared, boiler, settings),
-            remaining_by_bidder(prepared, boiler, settings),
             rewritten_of(units, prepared, tender, settings),
         ),
-        lambda: confirmed_pairs(prepared, boiler, tender, settings),
+        lambda: literal_side(prepared, boiler, tender, settings),
         weight=sum(len(p.norm.text) for p in prepared),
     )
     typo_p = typo_p_values(typos, boiler.bidders, settings)
@@ -123,6 +125,7 @@ def compare_project(
             boiler,
             remaining,
             settings,
+            aligned.get(key, []),
         )
         for key in keys
     ]
@@ -152,6 +155,28 @@ def rewritten_of(
     if not settings.rewrite_search:
         return Rewritten({}, 0, 0)
     return rewritten_passages(units, [p.words for p in prepared], tender, settings)
+
+
+def literal_side(
+    prepared: Sequence[Prepared],
+    boiler: Boilerplate,
+    tender: Sequence[Section],
+    settings: TextSettings,
+) -> tuple[
+    list[tuple[int, int]],
+    dict[tuple[str, str], list[SectionMatch]],
+    dict[tuple[str, str], list[AlignedPassage]],
+    Counter[str],
+]:
+    """Stages 3 to 5 on the character view: the candidate section pairs, the
+    confirmed ones by bidder pair with their passages, and each bidder's
+    remaining (non-boilerplate) characters."""
+    pairs, by_bidders = confirmed_pairs(prepared, boiler, tender, settings)
+    aligned = {
+        key: aligned_passages(matches, prepared, boiler, settings)
+        for key, matches in by_bidders.items()
+    }
+    return pairs, by_bidders, aligned, remaining_by_bidder(prepared, boiler, settings)
 
 
 def confirmed_pairs(
