@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from collusion.analysis.text.alignment import (
     Passage,
     overlaps,
@@ -20,7 +22,7 @@ from collusion.analysis.text.alignment import (
 )
 from collusion.analysis.text.boilerplate import (
     Boilerplate,
-    section_members,
+    members,
 )
 from collusion.analysis.text.meaning import RewrittenPassage, Unit
 from collusion.analysis.text.parameters import (
@@ -86,11 +88,16 @@ class ProjectComparison:
     units: tuple[Unit, ...] = ()  # the heading-sections rewritten passages are located in
 
 
-def remaining_chars(p: Prepared, boiler: Boilerplate, k: int) -> int:
-    """Normalized characters of a section outside boilerplate shingles."""
+def remaining_chars(
+    p: Prepared, boiler: Boilerplate, k: int, kept: np.ndarray | None = None
+) -> int:
+    """Normalized characters of a section outside boilerplate shingles
+    (``kept``: the section's ``Boilerplate.kept``, when known)."""
     if not len(p.hashes):
         return 0
-    return int((~section_members(p.hash_array(), p.unique, boiler.removed_array)).sum()) + k - 1
+    if kept is None:
+        kept = boiler.kept(p)
+    return int(members(p.hash_array(), kept).sum()) + k - 1
 
 
 def poisson_tail(count: int, rate: float) -> float:

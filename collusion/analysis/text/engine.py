@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import combinations
 
+import numpy as np
+
 from collusion.analysis.text.aggregation import (
     AlignedPassage,
     ProjectComparison,
@@ -171,12 +173,13 @@ def literal_side(
     """Stages 3 to 5 on the character view: the candidate section pairs, the
     confirmed ones by bidder pair with their passages, and each bidder's
     remaining (non-boilerplate) characters."""
-    pairs, by_bidders = confirmed_pairs(prepared, boiler, tender, settings)
+    kept = {p.id: boiler.kept(p) for p in prepared}
+    pairs, by_bidders = confirmed_pairs(prepared, boiler, tender, settings, kept)
     aligned = {
         key: aligned_passages(matches, prepared, boiler, settings)
         for key, matches in by_bidders.items()
     }
-    return pairs, by_bidders, aligned, remaining_by_bidder(prepared, boiler, settings)
+    return pairs, by_bidders, aligned, remaining_by_bidder(prepared, boiler, settings, kept)
 
 
 def confirmed_pairs(
@@ -184,9 +187,12 @@ def confirmed_pairs(
     boiler: Boilerplate,
     tender: Sequence[Section],
     settings: TextSettings,
+    kept: Mapping[int, np.ndarray] | None = None,
 ) -> tuple[list[tuple[int, int]], dict[tuple[str, str], list[SectionMatch]]]:
-    """Stages 3 and 4: the candidate section pairs, and the confirmed ones by bidder pair."""
-    kept = {p.id: boiler.kept(p) for p in prepared}
+    """Stages 3 and 4: the candidate section pairs, and the confirmed ones by
+    bidder pair; ``kept``: each section's ``Boilerplate.kept``, when known."""
+    if kept is None:
+        kept = {p.id: boiler.kept(p) for p in prepared}
     index = build_param_index(prepared, tender, settings)
     pairs = sorted(
         lsh_candidates(prepared, kept, settings)
@@ -207,12 +213,18 @@ def confirmed_pairs(
 
 
 def remaining_by_bidder(
-    prepared: Sequence[Prepared], boiler: Boilerplate, settings: TextSettings
+    prepared: Sequence[Prepared],
+    boiler: Boilerplate,
+    settings: TextSettings,
+    kept: Mapping[int, np.ndarray] | None = None,
 ) -> Counter[str]:
-    """Each bidder's normalized characters that are not boilerplate."""
+    """Each bidder's normalized characters that are not boilerplate
+    (``kept``: each section's ``Boilerplate.kept``, when known)."""
     remaining: Counter[str] = Counter()
     for p in prepared:
-        remaining[p.bidder] += remaining_chars(p, boiler, settings.shingle_chars)
+        remaining[p.bidder] += remaining_chars(
+            p, boiler, settings.shingle_chars, None if kept is None else kept[p.id]
+        )
     return remaining
 
 

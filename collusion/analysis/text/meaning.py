@@ -169,34 +169,34 @@ def sentence_table(
 ) -> tuple[Table, np.ndarray]:
     """The sentences of every unit and their words; also the words' hashes."""
     bidder_ids = {b: n for n, b in enumerate(sorted({u.bidder for u in units}))}
-    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("unit", "bidder", "start", "end")}
-    lengths: list[np.ndarray] = []
-    hashes: list[np.ndarray] = []
-    kinds: list[np.ndarray] = []
-    literals: list[np.ndarray] = []
-    for n, unit in enumerate(units):
-        for sid, offset in zip(unit.sections, unit.starts, strict=True):
-            w = words[sid]
-            if not w.sentences:
-                continue
-            cols["unit"].append(np.full(w.sentences, n, dtype=np.int32))
-            cols["bidder"].append(np.full(w.sentences, bidder_ids[unit.bidder], dtype=np.int32))
-            cols["start"].append(w.spans[:, 0].astype(np.int64) + offset)
-            cols["end"].append(w.spans[:, 1].astype(np.int64) + offset)
-            lengths.append(np.diff(w.ptr))
-            hashes.append(w.words)
-            kinds.append(w.kinds)
-            literals.append(w.literal)
-    if not lengths:
+    # Every section with sentences, in unit order, and its unit, bidder and offset.
+    parts = [
+        (words[sid], n, bidder_ids[unit.bidder], offset)
+        for n, unit in enumerate(units)
+        for sid, offset in zip(unit.sections, unit.starts, strict=True)
+        if words[sid].sentences
+    ]
+    if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return Table(
             empty, empty, empty, empty, empty, sparse.csr_matrix((0, 0)), empty, empty
         ), empty
-    owner = np.concatenate(cols["unit"])
+    found = [w for w, _, _, _ in parts]
+    sentences = np.array([w.sentences for w in found], dtype=np.int64)
+    owner = np.repeat(np.array([n for _, n, _, _ in parts], dtype=np.int32), sentences)
+    bidder = np.repeat(np.array([b for _, _, b, _ in parts], dtype=np.int32), sentences)
+    shift = np.repeat(np.array([o for _, _, _, o in parts], dtype=np.int64), sentences)
+    spans = np.concatenate([w.spans for w in found]).astype(np.int64)
+    ptrs = np.concatenate([w.ptr for w in found]).astype(np.int64)
+    # each sentence's word count: the steps of every ptr but those between sections
+    steps = np.diff(ptrs)
+    between = np.cumsum(sentences + 1)[:-1] - 1
+    lengths = np.delete(steps, between)
     first = np.flatnonzero(np.diff(owner, prepend=-1))
     pos = np.arange(len(owner)) - np.repeat(first, np.diff(np.append(first, len(owner))))
-    flat, kind = np.concatenate(hashes), np.concatenate(kinds)
-    rows = np.repeat(np.arange(len(owner), dtype=np.int32), np.concatenate(lengths))
+    flat = np.concatenate([w.words for w in found])
+    kind = np.concatenate([w.kinds for w in found])
+    rows = np.repeat(np.arange(len(owner), dtype=np.int32), lengths)
     extra = quantities(flat, kind, rows)
     flat = np.concatenate([flat, extra[0]])
     kind = np.concatenate([kind, extra[1]])
@@ -218,12 +218,12 @@ def sentence_table(
     table = Table(
         owner,
         pos,
-        np.concatenate(cols["bidder"]),
-        np.concatenate(cols["start"]),
-        np.concatenate(cols["end"]),
+        bidder,
+        spans[:, 0] + shift,
+        spans[:, 1] + shift,
         counts,
         vocab_kind,
-        np.concatenate(literals),
+        np.concatenate([w.literal for w in found]),
     )
     return table, vocab
 
@@ -305,6 +305,22 @@ class Seeds:
     weighted: sparse.csr_matrix  # sentences x words, tf-idf, rows of unit length
 
 
+def bidders_of_columns(present: sparse.csr_matrix, bidder: np.ndarray, bidders: int) -> np.ndarray:
+    """For each column of a binary matrix, how many bidders have a row holding it
+    (``bidder``: each row's bidder)."""
+    out = np.zeros(present.shape[1], dtype=np.int64)
+    entry = np.repeat(bidder, np.diff(present.indptr))  # each stored value's bidder
+    order = None if np.all(entry[1:] >= entry[:-1]) else np.argsort(entry, kind="stable")
+    columns = present.indices if order is None else present.indices[order]
+    bounds = np.searchsorted(entry if order is None else entry[order], np.arange(bidders + 1))
+    held = np.zeros(present.shape[1], dtype=bool)
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        held[:] = False
+        held[columns[lo:hi]] = True
+        out += held
+    return out
+
+
 def seeds_of(table: Table, tender_df: np.ndarray, settings: TextSettings) -> Seeds:
     """Candidate sentence pairs from anchors, kept as seeds when alike enough."""
     counts = table.counts
@@ -318,14 +334,7 @@ def seeds_of(table: Table, tender_df: np.ndarray, settings: TextSettings) -> See
     norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
     weighted = sparse.diags(1.0 / np.maximum(norms, 1e-9)).dot(weighted).tocsr()
     content = frequency <= settings.rewrite_content_share * n_sent
-    word_bidders = np.bincount(
-        unique_sorted(
-            present.indices.astype(np.int64) * bidders
-            + np.repeat(table.bidder, np.diff(present.indptr))
-        )
-        // bidders,
-        minlength=counts.shape[1],
-    )
+    word_bidders = bidders_of_columns(present, table.bidder, bidders)
     anchor = (
         content & (word_bidders >= 2) & (df <= settings.rewrite_anchor_postings) & (tender_df == 0)
     )
