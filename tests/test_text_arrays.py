@@ -14,11 +14,13 @@ from itertools import combinations
 
 import numpy as np
 import pytest
+from scipy import sparse
 
 from collusion.analysis import normalize as normalize_module
 from collusion.analysis.text import TextSettings, paramtext, prepare_project, shingles
 from collusion.analysis.text.alignment import Passage, align, merge_runs, overlaps
-from collusion.analysis.text.boilerplate import Boilerplate
+from collusion.analysis.text.boilerplate import FILTER_MIN_VALUES, Boilerplate, members
+from collusion.analysis.text.meaning import bidders_of_columns
 from collusion.analysis.text.shingles import Prepared
 from collusion.analysis.text.words import SectionWords
 from collusion.models import Block, Section
@@ -307,3 +309,28 @@ def test_a_files_sections_prepared_together_equal_each_prepared_alone(seed: int)
     for section, made in zip(sections, together, strict=True):
         _same_prep(made, shingles.prepare_section(section, names, 5))
     assert sum(made.words.sentences for made in together) > 10
+
+
+@pytest.mark.parametrize("dtype", [np.uint32, np.uint64])
+def test_members_through_the_bucket_filter_equals_isin(dtype: type) -> None:
+    rng = np.random.default_rng(7)
+    top = np.iinfo(dtype).max
+    members_of = np.unique(rng.integers(0, top, 5_000, dtype=dtype, endpoint=True))
+    members_of = np.unique(np.concatenate([members_of, np.array([0, top], dtype=dtype)]))
+    values = rng.integers(0, top, FILTER_MIN_VALUES * 2, dtype=dtype, endpoint=True)
+    values[::7] = members_of[rng.integers(0, len(members_of), len(values[::7]))]
+    values[:2] = (0, top)
+    values[2:6] = members_of[1:5] + 1  # neighbours of members, mostly not members
+    found = members(values, members_of)
+    assert found.sum() > len(values) // 8
+    assert np.array_equal(found, np.isin(values, members_of))
+
+
+def test_bidders_of_columns_counts_distinct_bidders_in_any_row_order() -> None:
+    rng = np.random.default_rng(3)
+    dense = rng.random((60, 25)) < 0.2
+    bidder = rng.integers(0, 5, 60).astype(np.int32)
+    expected = np.array([len(set(bidder[dense[:, c]].tolist())) for c in range(25)])
+    for order in (np.arange(60), np.argsort(bidder, kind="stable")):
+        present = sparse.csr_matrix(dense[order].astype(np.float32))
+        assert np.array_equal(bidders_of_columns(present, bidder[order], 5), expected)

@@ -110,10 +110,43 @@ def sorted_array(shingles: Iterable[int]) -> np.ndarray:
     return np.array(sorted(shingles), dtype=np.uint32)
 
 
+# Many values tested against a set of hashes: a bit per bucket of the hash
+# range first (2**20 buckets: a megabyte, read in cache), the binary search
+# only for the values whose bucket holds a member. A value is in the set
+# exactly as the search alone says; most of a project's values are not, and
+# the filter answers those 10-15 times faster than the search.
+FILTER_MIN_VALUES = 1 << 15  # fewer values: the filter costs more than it saves
+FILTER_BITS = 20
+_GOLDEN64 = np.uint64(0x9E3779B97F4A7C15)  # spreads any uint64 over the buckets
+
+
+def _buckets(values: np.ndarray) -> np.ndarray:
+    """Each value's bucket: the top bits of a uint32 hash, or of a uint64 times a constant."""
+    if values.dtype == np.uint32:
+        return values >> np.uint32(32 - FILTER_BITS)
+    with np.errstate(over="ignore"):
+        return (values * _GOLDEN64) >> np.uint64(64 - FILTER_BITS)
+
+
 def members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     """Whether each value is in `sorted_set` (a sorted array)."""
     if not len(sorted_set):
         return np.zeros(len(values), dtype=bool)
+    if (
+        len(values) >= FILTER_MIN_VALUES
+        and values.dtype in (np.uint32, np.uint64)
+        and sorted_set.dtype == values.dtype
+    ):
+        held = np.zeros(1 << FILTER_BITS, dtype=bool)
+        held[_buckets(sorted_set)] = True
+        maybe = np.flatnonzero(held[_buckets(values)])
+        out = np.zeros(len(values), dtype=bool)
+        out[maybe] = _searched(values[maybe], sorted_set)
+        return out
+    return _searched(values, sorted_set)
+
+
+def _searched(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     at = np.searchsorted(sorted_set, values).clip(0, len(sorted_set) - 1)
     return sorted_set[at] == values
 
