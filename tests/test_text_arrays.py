@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
+from collusion.analysis import minhash
 from collusion.analysis import normalize as normalize_module
 from collusion.analysis.text import TextSettings, paramtext, prepare_project, shingles
 from collusion.analysis.text.alignment import Passage, align, merge_runs, overlaps
@@ -334,3 +335,14 @@ def test_bidders_of_columns_counts_distinct_bidders_in_any_row_order() -> None:
     for order in (np.arange(60), np.argsort(bidder, kind="stable")):
         present = sparse.csr_matrix(dense[order].astype(np.float32))
         assert np.array_equal(bidders_of_columns(present, bidder[order], 5), expected)
+
+
+def test_minhash_values_equal_datasketch_minhashes() -> None:
+    rng = np.random.default_rng(11)
+    sizes = [1, 2, 50, 4_095, 4_096, 4_097, 9_000, 3]
+    sets = [np.unique(rng.integers(0, 2**32, n, dtype=np.uint64).astype(np.uint32)) for n in sizes]
+    expected = np.array(
+        [m.hashvalues for m in minhash.minhashes([s.tolist() for s in sets], 64, 5)],
+        dtype=np.uint64,
+    )
+    assert np.array_equal(minhash.minhash_values(sets, 64, 5), expected)

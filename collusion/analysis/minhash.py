@@ -84,6 +84,51 @@ def minhashes(sets: Sequence[Iterable[int]], num_perm: int, seed: int) -> list[M
     )
 
 
+# MurmurHash3's 32-bit finalizer, which datasketch's affine32 scheme applies
+# to each value before its permutations.
+_FMIX32 = (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)
+SIGNATURE_BLOCK_VALUES = 4_096  # values permuted at once (2 MB at 128 permutations: in cache)
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    s1, m1, s2, m2, s3 = (np.uint32(c) for c in _FMIX32)
+    with np.errstate(over="ignore"):
+        values = values ^ (values >> s1)
+        values = values * m1
+        values = values ^ (values >> s2)
+        values = values * m2
+        return values ^ (values >> s3)
+
+
+def minhash_values(sets: Sequence[np.ndarray], num_perm: int, seed: int) -> np.ndarray:
+    """The hash values of ``minhashes(sets)``, one row per set (uint64), computed
+    in numpy for whole blocks of sets; datasketch's own MinHash of the first
+    set checks the arithmetic (any other scheme goes through ``minhashes``)."""
+    if not sets:
+        return np.zeros((0, num_perm), dtype=np.uint64)
+    first = minhashes(sets[:1], num_perm, seed)[0]
+    if first.scheme != "affine32" or any(len(s) == 0 for s in sets):
+        return np.array([m.hashvalues for m in minhashes(sets, num_perm, seed)], dtype=np.uint64)
+    a, b = (np.asarray(x, dtype=np.uint32) for x in first.permutations)
+    out = np.empty((len(sets), num_perm), dtype=np.uint64)
+    lo = 0
+    while lo < len(sets):
+        hi, size = lo, 0
+        while hi < len(sets) and (hi == lo or size + len(sets[hi]) <= SIGNATURE_BLOCK_VALUES):
+            size += len(sets[hi])
+            hi += 1
+        block = sets[lo:hi]
+        values = _fmix32(np.concatenate(block).astype(np.uint32))
+        with np.errstate(over="ignore"):
+            permuted = a[:, None] * values + b[:, None]  # a row per permutation
+        starts = np.cumsum([0] + [len(s) for s in block[:-1]])
+        out[lo:hi] = np.minimum.reduceat(permuted, starts, axis=1).T
+        lo = hi
+    if not np.array_equal(out[0], np.asarray(first.hashvalues, dtype=np.uint64)):
+        return np.array([m.hashvalues for m in minhashes(sets, num_perm, seed)], dtype=np.uint64)
+    return out
+
+
 def to_bytes(mh: LeanMinHash) -> bytes:
     buf = bytearray(mh.bytesize(byteorder=BYTE_ORDER))
     mh.serialize(buf, byteorder=BYTE_ORDER)

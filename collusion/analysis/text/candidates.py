@@ -89,10 +89,7 @@ def _group_pairs(
 
 def signatures(kept: Sequence[np.ndarray], settings: TextSettings) -> np.ndarray:
     """The MinHash values of each shingle set, one row per set."""
-    found = minhash.minhashes(
-        [k.tolist() for k in kept], num_perm=settings.num_perm, seed=settings.minhash_seed
-    )
-    return np.array([m.hashvalues for m in found], dtype=np.uint64)
+    return minhash.minhash_values(kept, settings.num_perm, settings.minhash_seed)
 
 
 def lsh_candidates(
