@@ -21,8 +21,10 @@ from collusion.analysis import normalize as normalize_module
 from collusion.analysis.text import TextSettings, paramtext, prepare_project, shingles
 from collusion.analysis.text.alignment import Passage, align, merge_runs, overlaps
 from collusion.analysis.text.boilerplate import FILTER_MIN_VALUES, Boilerplate, members
+from collusion.analysis.text.engine import remaining_by_bidder
 from collusion.analysis.text.meaning import bidders_of_columns
 from collusion.analysis.text.shingles import Prepared
+from collusion.analysis.text.typos import bigram_df
 from collusion.analysis.text.words import SectionWords
 from collusion.models import Block, Section
 from tools import synth
@@ -346,3 +348,33 @@ def test_minhash_values_equal_datasketch_minhashes() -> None:
         dtype=np.uint64,
     )
     assert np.array_equal(minhash.minhash_values(sets, 64, 5), expected)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_kept_and_remaining_by_bidder_equal_the_per_section_count(seed: int) -> None:
+    settings = TextSettings()
+    text = prepare_project(project(seed), settings=settings)
+    prepared, boiler = text.prepared, text.boilerplate
+    kept = boiler.kept_all(prepared)
+    expected: dict[str, int] = defaultdict(int)
+    for p in prepared:
+        assert np.array_equal(kept[p.id], boiler.kept(p))
+        live = [h for h in p.hashes if h not in boiler.removed]
+        expected[p.bidder] += len(live) + settings.shingle_chars - 1 if len(p.hashes) else 0
+    assert min(expected.values()) > 0
+    assert dict(remaining_by_bidder(prepared, boiler, settings)) == expected
+    assert dict(remaining_by_bidder(prepared, boiler, settings, kept)) == expected
+
+
+def test_bigram_counts_per_bidder_equal_the_sets_of_each_section() -> None:
+    text = prepare_project(project(1))
+    holders: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for p in text.prepared:
+        t = p.norm.text
+        for i in range(len(t) - 1):
+            holders[(t[i], t[i + 1])].add(p.bidder)
+    table = bigram_df(text.prepared)
+    keys = list(holders)
+    codes = np.array([(ord(x) << 21) | ord(y) for x, y in keys], dtype=np.uint64)
+    assert len(table) == len(keys)
+    assert table.lookup(codes).tolist() == [len(holders[k]) for k in keys]

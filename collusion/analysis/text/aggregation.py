@@ -13,8 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
-
 from collusion.analysis.text.alignment import (
     Passage,
     overlaps,
@@ -22,7 +20,6 @@ from collusion.analysis.text.alignment import (
 )
 from collusion.analysis.text.boilerplate import (
     Boilerplate,
-    members,
 )
 from collusion.analysis.text.meaning import RewrittenPassage, Unit
 from collusion.analysis.text.parameters import (
@@ -86,18 +83,6 @@ class ProjectComparison:
     all_pairs: int  # section pairs of different bidders
     lsh_params: tuple[int, int]
     units: tuple[Unit, ...] = ()  # the heading-sections rewritten passages are located in
-
-
-def remaining_chars(
-    p: Prepared, boiler: Boilerplate, k: int, kept: np.ndarray | None = None
-) -> int:
-    """Normalized characters of a section outside boilerplate shingles
-    (``kept``: the section's ``Boilerplate.kept``, when known)."""
-    if not len(p.hashes):
-        return 0
-    if kept is None:
-        kept = boiler.kept(p)
-    return int(members(p.hash_array(), kept).sum()) + k - 1
 
 
 def poisson_tail(count: int, rate: float) -> float:

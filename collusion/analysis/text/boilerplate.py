@@ -184,6 +184,17 @@ class Boilerplate:
         """A section's distinct shingles that are not boilerplate, sorted."""
         return p.unique[~members(p.unique, self.removed_array)]
 
+    def kept_all(self, prepared: Sequence[Prepared]) -> dict[int, np.ndarray]:
+        """``kept`` of every section by id, a bidder's sections searched at once."""
+        out: dict[int, np.ndarray] = {}
+        for sections in by_bidder(prepared).values():
+            values = np.concatenate([p.unique for p in sections])
+            keep = ~members(values, self.removed_array)
+            cuts = np.cumsum([len(p.unique) for p in sections])[:-1]
+            for p, v, k in zip(sections, np.split(values, cuts), np.split(keep, cuts), strict=True):
+                out[p.id] = v[k]
+        return out
+
     def rarity(self, shingle: int) -> float:
         """1 for a shingle held by two bidders only, 1/(n-1) for n bidders."""
         return 1.0 / max(1, self.bidder_df.get(shingle, 2) - 1)
@@ -200,6 +211,14 @@ class Boilerplate:
     def groups_of(self, pair: Collection[str]) -> list[GroupCopy]:
         """The group copies whose bidders include both of a pair."""
         return list(self._groups_by_pair.get(frozenset(pair), ()))
+
+
+def by_bidder(prepared: Sequence[Prepared]) -> dict[str, list[Prepared]]:
+    """Each bidder's sections, in the order of ``prepared``; bidders sorted."""
+    grouped: dict[str, list[Prepared]] = defaultdict(list)
+    for p in prepared:
+        grouped[p.bidder].append(p)
+    return {bidder: grouped[bidder] for bidder in sorted(grouped)}
 
 
 def common_cutoff(bidders: int, settings: TextSettings) -> int:

@@ -49,7 +49,7 @@ def _owners(prepared: Sequence[Prepared]) -> np.ndarray:
     return np.array([names[p.bidder] for p in prepared], dtype=np.int32)
 
 
-def _pair_codes(i: np.ndarray, j: np.ndarray, owner: np.ndarray, sections: int) -> np.ndarray:
+def pair_codes(i: np.ndarray, j: np.ndarray, owner: np.ndarray, sections: int) -> np.ndarray:
     """Section pairs of different bidders as one int64 each (low id * n + high id)."""
     keep = owner[i] != owner[j]
     i, j = i[keep].astype(np.int64), j[keep].astype(np.int64)
@@ -60,7 +60,7 @@ def _decode(codes: np.ndarray, sections: int) -> set[tuple[int, int]]:
     return {(int(c // sections), int(c % sections)) for c in unique_sorted(codes).tolist()}
 
 
-def _group_pairs(
+def group_pairs(
     keys: np.ndarray, ids: np.ndarray, max_group: int | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every pair of ids that share a key (each key's group of ids taken in
@@ -110,8 +110,8 @@ def lsh_candidates(
     for band in range(settings.lsh_bands):
         rows = np.ascontiguousarray(values[:, band * r : (band + 1) * r])
         _, key = np.unique(rows.view(np.dtype((np.void, 8 * r))).ravel(), return_inverse=True)
-        i, j = _group_pairs(key.ravel(), eligible, None)
-        codes.append(_pair_codes(i, j, owner, len(prepared)))
+        i, j = group_pairs(key.ravel(), eligible, None)
+        codes.append(pair_codes(i, j, owner, len(prepared)))
     return _decode(np.concatenate(codes), len(prepared))
 
 
@@ -125,8 +125,8 @@ def _co_posting_pairs(
 ) -> set[tuple[int, int]]:
     """Cross-bidder section pairs that appear together in at least
     ``min_shared`` postings lists of at most ``max_postings`` sections."""
-    i, j = _group_pairs(keys, ids, max_postings)
-    codes, counts = np.unique(_pair_codes(i, j, owner, sections), return_counts=True)
+    i, j = group_pairs(keys, ids, max_postings)
+    codes, counts = np.unique(pair_codes(i, j, owner, sections), return_counts=True)
     return _decode(codes[counts >= min_shared], sections)
 
 

@@ -15,7 +15,6 @@ from collusion.analysis.text.aggregation import (
     ProjectComparison,
     aggregate,
     aligned_passages,
-    remaining_chars,
     swapped,
     typo_level,
     typo_p_values,
@@ -24,6 +23,8 @@ from collusion.analysis.text.boilerplate import (
     Boilerplate,
     HistoryHook,
     build_boilerplate,
+    by_bidder,
+    members,
 )
 from collusion.analysis.text.candidates import (
     lsh_candidates,
@@ -173,7 +174,7 @@ def literal_side(
     """Stages 3 to 5 on the character view: the candidate section pairs, the
     confirmed ones by bidder pair with their passages, and each bidder's
     remaining (non-boilerplate) characters."""
-    kept = {p.id: boiler.kept(p) for p in prepared}
+    kept = boiler.kept_all(prepared)
     pairs, by_bidders = confirmed_pairs(prepared, boiler, tender, settings, kept)
     aligned = {
         key: aligned_passages(matches, prepared, boiler, settings)
@@ -192,7 +193,7 @@ def confirmed_pairs(
     """Stages 3 and 4: the candidate section pairs, and the confirmed ones by
     bidder pair; ``kept``: each section's ``Boilerplate.kept``, when known."""
     if kept is None:
-        kept = {p.id: boiler.kept(p) for p in prepared}
+        kept = boiler.kept_all(prepared)
     index = build_param_index(prepared, tender, settings)
     pairs = sorted(
         lsh_candidates(prepared, kept, settings)
@@ -218,13 +219,28 @@ def remaining_by_bidder(
     settings: TextSettings,
     kept: Mapping[int, np.ndarray] | None = None,
 ) -> Counter[str]:
-    """Each bidder's normalized characters that are not boilerplate
-    (``kept``: each section's ``Boilerplate.kept``, when known)."""
+    """Each bidder's normalized characters that are not boilerplate: in each
+    section with shingles, those whose shingle its ``Boilerplate.kept`` holds
+    (``kept``, when known) and the last shingle's k - 1 characters. A
+    bidder's sections are counted at once: each shingle tagged with its
+    section's place, so that one search finds those its own section keeps."""
+    if kept is None:
+        kept = boiler.kept_all(prepared)
     remaining: Counter[str] = Counter()
-    for p in prepared:
-        remaining[p.bidder] += remaining_chars(
-            p, boiler, settings.shingle_chars, None if kept is None else kept[p.id]
+    for bidder, sections in by_bidder(prepared).items():
+        filled = [p for p in sections if len(p.hashes)]
+        if not filled:
+            remaining[bidder] += 0
+            continue
+        tags = [np.uint64(n) << np.uint64(32) for n in range(len(filled))]
+        hashes = np.concatenate(
+            [p.hash_array().astype(np.uint64) | t for p, t in zip(filled, tags, strict=True)]
         )
+        held = np.concatenate(
+            [kept[p.id].astype(np.uint64) | t for p, t in zip(filled, tags, strict=True)]
+        )
+        found = int(members(hashes, held).sum())
+        remaining[bidder] += found + len(filled) * (settings.shingle_chars - 1)
     return remaining
 
 

@@ -18,6 +18,7 @@ from collusion.analysis.reference import is_common_misspelling
 from collusion.analysis.text.boilerplate import (
     Boilerplate,
     ShingleCounts,
+    by_bidder,
     members,
 )
 from collusion.analysis.text.settings import TYPO_POSITIONS, TextSettings
@@ -192,14 +193,6 @@ class _Joined:
     owner: np.ndarray  # the index in ``sections`` of each of those windows
 
 
-def _bidders(prepared: Sequence[Prepared]) -> dict[str, list[Prepared]]:
-    """Each bidder's sections, in the order of ``prepared``; bidders sorted."""
-    grouped: dict[str, list[Prepared]] = defaultdict(list)
-    for p in prepared:
-        grouped[p.bidder].append(p)
-    return {bidder: grouped[bidder] for bidder in sorted(grouped)}
-
-
 def _joined(sections: Sequence[Prepared]) -> _Joined:
     texts = [p.norm.text for p in sections]
     text = "".join(texts)
@@ -220,7 +213,7 @@ def bigram_df(prepared: Sequence[Prepared]) -> ShingleCounts:
     """How many bidders use each character bigram (keyed by `_bigram_codes`)
     inside one of their sections."""
     uniques = []
-    for sections in _bidders(prepared).values():
+    for sections in by_bidder(prepared).values():
         joined = _joined(sections)
         bigrams = _bigram_codes(joined.codes)
         inside = np.ones(len(bigrams), dtype=bool)
@@ -243,7 +236,7 @@ def _pair_held(
     two = two[~members(two, boiler.removed_array)]
     shingles: list[np.ndarray] = []
     owners: list[np.ndarray] = []
-    for n, sections in enumerate(_bidders(prepared).values()):
+    for n, sections in enumerate(by_bidder(prepared).values()):
         unique = np.concatenate([p.unique for p in sections])
         held = unique[members(unique, two)]
         shingles.append(held)
@@ -278,11 +271,11 @@ def typo_candidates(
     the 5-gram with that character blanked."""
     k = settings.shingle_chars
     exclusive, first_owner, second_owner = _pair_held(prepared, boiler)
-    bidders = list(_bidders(prepared))
+    bidders = list(by_bidder(prepared))
     place = {id(p): n for n, p in enumerate(prepared)}
     bigrams = bigram_df(prepared)
     found: list[tuple[int, int, int, Prepared, int]] = []
-    for me, sections in enumerate(_bidders(prepared).values()):
+    for me, sections in enumerate(by_bidder(prepared).values()):
         joined = _joined(sections)
         # each pair's windows counted once: at the first bidder's
         hit = np.flatnonzero(members(joined.hashes, exclusive[first_owner == me]))
@@ -329,7 +322,7 @@ def context_fills(
         keys = [key for key in needed if key[pos] == "\0"]
         window_codes = [_masked_codes(_codes(key), k, pos)[0] for key in keys]
         by_pos[pos] = unique_sorted(np.asarray(window_codes, dtype=np.uint64))
-    for bidder, sections in _bidders(prepared).items():
+    for bidder, sections in by_bidder(prepared).items():
         joined = _joined(sections)
         if not len(joined.windows):
             continue

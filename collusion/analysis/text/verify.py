@@ -7,13 +7,12 @@ parameters of whole heading-sections that were cut into windows.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import combinations
 
 import numpy as np
 
+from collusion.analysis.text.candidates import group_pairs, pair_codes
 from collusion.analysis.text.parameters import (
     ParamIndex,
     ParamMatch,
@@ -56,20 +55,26 @@ def unit_param_matches(
         else evidence_params([q for sid in u for q in index.evidence[sid][0]], index.weight)
         for u in units
     ]
-    owner = [prepared[u[0]].bidder for u in units]
-    postings: dict[str, list[int]] = defaultdict(list)
+    bidder_ids = {b: n for n, b in enumerate(sorted({p.bidder for p in prepared}))}
+    owner = np.array([bidder_ids[prepared[u[0]].bidder] for u in units], dtype=np.int32)
+    # Unit pairs of different bidders sharing keys, with how many (keys held
+    # by more than param_max_postings units left out), in (i, j) order.
+    number: dict[str, int] = {}
+    keys: list[int] = []
+    ids: list[int] = []
     for n, (params, _) in enumerate(unit_params):
-        for key in sorted({q.key for q in params}):
-            postings[key].append(n)
-    counts: Counter[tuple[int, int]] = Counter()
-    for ids in postings.values():
-        if len(ids) <= settings.param_max_postings:
-            counts.update((i, j) for i, j in combinations(ids, 2) if owner[i] != owner[j])
+        for key in {q.key for q in params}:
+            keys.append(number.setdefault(key, len(number)))
+            ids.append(n)
+    first, second = group_pairs(
+        np.array(keys, dtype=np.int64), np.array(ids, dtype=np.int64), settings.param_max_postings
+    )
+    codes, shared = np.unique(pair_codes(first, second, owner, len(units)), return_counts=True)
+    whole = np.array([len(u) == 1 for u in units], dtype=bool)  # a unit of one section
+    first, second = codes // len(units), codes % len(units)
+    keep = (shared >= _param_candidate_min(settings)) & ~(whole[first] & whole[second])
     out = []
-    least = _param_candidate_min(settings)
-    for (i, j), n in sorted(counts.items()):
-        if n < least or (len(units[i]) == 1 and len(units[j]) == 1):
-            continue
+    for i, j in zip(first[keep].tolist(), second[keep].tolist(), strict=True):
         if not _masses_close(unit_params[i][1], unit_params[j][1], settings):
             continue
         match = match_evidence(unit_params[i], unit_params[j], index.weight)
