@@ -367,7 +367,11 @@ def test_kept_and_remaining_by_bidder_equal_the_per_section_count(seed: int) -> 
 
 
 def test_bigram_counts_per_bidder_equal_the_sets_of_each_section() -> None:
-    text = prepare_project(project(1))
+    sections = project(1)
+    # characters beyond the Basic Multilingual Plane in two bidders' text
+    sections["b03"].append(_section("b03", 9, ["混凝土𠀀强度𠀁达到设计要求"]))
+    sections["b04"].append(_section("b04", 9, ["𠀀强度达到设计要求，混凝土"]))
+    text = prepare_project(sections)
     holders: dict[tuple[str, str], set[str]] = defaultdict(set)
     for p in text.prepared:
         t = p.norm.text
@@ -378,3 +382,4 @@ def test_bigram_counts_per_bidder_equal_the_sets_of_each_section() -> None:
     codes = np.array([(ord(x) << 21) | ord(y) for x, y in keys], dtype=np.uint64)
     assert len(table) == len(keys)
     assert table.lookup(codes).tolist() == [len(holders[k]) for k in keys]
+    assert len(holders[("𠀀", "强")]) == 2

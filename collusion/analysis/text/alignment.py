@@ -98,33 +98,47 @@ def seed_runs(
     return a_start, a_end, a_start + diag[starts], a_end + diag[starts]
 
 
-def _codes(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(
-        np.int64
-    )
-
-
-# Characters compared at once when runs extend; doubled while any run still agrees.
+# Characters compared first when a run extends; doubled while it still agrees.
 _EXTEND_STEP = 8
 
 
-def _reach(x: np.ndarray, y: np.ndarray, px: np.ndarray, py: np.ndarray, step: int) -> np.ndarray:
+def _reach(a: str, b: str, px: np.ndarray, py: np.ndarray, step: int) -> np.ndarray:
     """How far each pair of positions can go by ``step`` (+1 or -1) while
-    ``x[px + n*step] == y[py + n*step]``, inside both arrays."""
+    ``a[px + n*step] == b[py + n*step]``, inside both texts: slices of the
+    texts compared whole (in C), widths doubled while they agree, then
+    halved to the first difference."""
     out = np.zeros(len(px), dtype=np.int64)
-    live = np.arange(len(px))
-    width = _EXTEND_STEP
-    while len(live):
-        reach = np.arange(width)
-        xs = px[live, None] + step * (out[live, None] + reach)
-        ys = py[live, None] + step * (out[live, None] + reach)
-        inside = (xs >= 0) & (xs < len(x)) & (ys >= 0) & (ys < len(y))
-        same = inside & (x[xs.clip(0, len(x) - 1)] == y[ys.clip(0, len(y) - 1)])
-        stop = ~same
-        first = np.where(stop.any(axis=1), stop.argmax(axis=1), width)
-        out[live] += first
-        live = live[first == width]
-        width *= 2
+    for n, (i, j) in enumerate(zip(px.tolist(), py.tolist(), strict=True)):
+        if step > 0:
+            most = min(len(a) - i, len(b) - j)
+        else:
+            most = min(i + 1, j + 1)
+            i, j = i + 1, j + 1  # slices end there
+        good, bad = 0, most + 1  # agree for good characters; not for bad
+        width = _EXTEND_STEP
+        while good < most:
+            width = min(width, most)
+            if (
+                (a[i : i + width] == b[j : j + width])
+                if step > 0
+                else (a[i - width : i] == b[j - width : j])
+            ):
+                good = width
+                width *= 2
+            else:
+                bad = width
+                break
+        while bad - good > 1:
+            mid = (good + bad) // 2
+            if (
+                (a[i : i + mid] == b[j : j + mid])
+                if step > 0
+                else (a[i - mid : i] == b[j - mid : j])
+            ):
+                good = mid
+            else:
+                bad = mid
+        out[n] = good
     return out
 
 
@@ -137,9 +151,8 @@ def extend_runs(a: str, b: str, runs: tuple[np.ndarray, ...], settings: TextSett
     a_start, a_end, b_start, b_end = runs
     if not len(a_start):
         return []
-    x, y = _codes(a), _codes(b)
-    back = _reach(x, y, a_start - 1, b_start - 1, -1)
-    forth = _reach(x, y, a_end, b_end, 1)
+    back = _reach(a, b, a_start - 1, b_start - 1, -1)
+    forth = _reach(a, b, a_end, b_end, 1)
     new_start, new_end = a_start - back, a_end + forth
     diag = b_start - a_start
     # The runs already extended on a diagonal reach the largest end among
