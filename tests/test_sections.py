@@ -27,6 +27,11 @@ def _blocks(texts: list[tuple[str, int | None]], kind: str = "para") -> list[Blo
         ("1.1.1 主要规范", 4),
         ("2.施工工艺流程", 4),
         ("1.5m宽的道路采用C25混凝土", None),  # a number with a unit, not a heading
+        ("1.2 Scope of Works", 3),
+        ("3. Construction Methods", 4),
+        # a wrapped sentence's line starting with a number and its unit
+        ("1.4 m high.", None),
+        ("1.5  m宽的道路", None),
         ("一、本工程采用C30混凝土浇筑，振捣密实，养护不少于7天。", None),  # a sentence
         ("3、", None),  # a number alone
     ],

@@ -39,8 +39,10 @@ HEADING_KIND = "heading"
 _CN_NUM = "一二三四五六七八九十百零〇两"
 _NUM = rf"[{_CN_NUM}]+|\d+"
 # After an arabic number, a title starts with a space or a Chinese character
-# ("1.1 编制依据", "2.施工工艺"), not a unit ("1.5m宽").
-_TITLE_START = r"(?=\s|[\u4e00-\u9fff])"
+# ("1.1 编制依据", "2.施工工艺"), not a unit ("1.5m宽"); after the space, not
+# with a small Latin letter: that is a unit or a sentence going on ("1.4 m
+# high.", "20 mm thick", a PDF line that a wrapped sentence starts with).
+_TITLE_START = r"(?=\s+(?![\sa-z])|[\u4e00-\u9fff])"
 
 # (pattern, level) for numbered titles; first match wins, so longer forms first.
 HEADING_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = (
