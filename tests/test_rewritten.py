@@ -13,7 +13,7 @@ import pytest
 from docx import Document
 
 from collusion.analysis.text import TextSettings
-from collusion.analysis.text.meaning import tail_at_least
+from collusion.analysis.text.rewrite_chance import tail_at_least
 from collusion.analysis.text.words import CJK, LATIN, NUMBER, TERM, text_words
 from collusion.errors import SettingsError
 from collusion.report.html import render_html

@@ -30,13 +30,16 @@ winners (Sanchez-Perez, Sidorov & Gelbukh 2014):
    (sentences copied word for word are the character engine's). A passage
    stays in one heading-section on each side; ``rewrite_merge`` marks the
    pieces of one copy over a heading (``part_of``).
-6. Chance: each sentence's chance to be matched by an honest bidder is the
-   share of the project's third bidders whose text matches it at the same
-   cosine level (smoothed towards ``rewrite_prior_rate``). A passage's
-   p-value is the Poisson-binomial chance of aligning as many of its
-   sentences (the stronger side, times two; the strongest of
-   ``rewrite_levels``, times their number), times the number of unit pairs
-   tested; passages at ``rewrite_max_p`` or below are kept.
+6. Chance (``rewrite_chance``): each sentence's chance to be matched by an
+   honest bidder is the share of the project's other bidders whose text
+   matches it at the same cosine level (smoothed towards
+   ``rewrite_prior_rate``); stock text held letter for letter by third
+   bidders is matched all at once (a mixture over the third bidders); the
+   passage's p-value is the Poisson-binomial chance of aligning as many of
+   its sentences (the stronger side, times two; the strongest of
+   ``rewrite_levels``, times their number), for every position of its range
+   in its section, times the number of unit pairs tested; passages at
+   ``rewrite_max_p`` or below are kept.
 """
 
 from __future__ import annotations
@@ -51,6 +54,14 @@ import numpy as np
 from scipy import sparse
 
 from collusion.analysis.distinct import unique_sorted
+from collusion.analysis.text.rewrite_chance import (
+    Alignment,
+    Matches,
+    Side,
+    literal_holders,
+    matches_of,
+    passage_chance,
+)
 from collusion.analysis.text.settings import TextSettings
 from collusion.analysis.text.words import NUMBER, TERM, SectionWords, quantities, text_words
 from collusion.models import Section
@@ -360,28 +371,6 @@ def seeds_of(table: Table, tender_df: np.ndarray, settings: TextSettings) -> See
     return Seeds(i[ok], j[ok], cosine[ok], dice[ok], compared, weighted)
 
 
-@dataclass(frozen=True)
-class Matches:
-    """Each sentence's best seed cosine with each other bidder, keyed
-    ``sentence * bidders + bidder`` (sorted): how third bidders match it."""
-
-    keys: np.ndarray
-    best: np.ndarray
-    bidders: int
-    sentences: int  # in the project
-
-
-def matches_of(i: np.ndarray, j: np.ndarray, cosine: np.ndarray, bidder: np.ndarray) -> Matches:
-    """The best cosine of every (sentence, other bidder) among the seeds."""
-    bidders = int(bidder.max()) + 1 if len(bidder) else 1
-    keys = np.concatenate([i * bidders + bidder[j], j * bidders + bidder[i]])
-    values = np.concatenate([cosine, cosine])
-    order = np.lexsort((-values, keys))
-    keys, values = keys[order], values[order]
-    first = np.flatnonzero(np.diff(keys, prepend=-1))
-    return Matches(keys[first], values[first], bidders, len(bidder))
-
-
 def clusters(group: np.ndarray, a: np.ndarray, b: np.ndarray, gap: int) -> np.ndarray:
     """A cluster label per seed: seeds of one group (unit pair) whose
     neighbours are at most ``gap`` sentences apart on each side, split
@@ -456,22 +445,6 @@ def in_order(chosen: list[int], b: np.ndarray) -> list[int]:
     return chain[::-1]
 
 
-def tail_at_least(probabilities: np.ndarray, k: int) -> float:
-    """P(X >= k), X the number of successes of independent trials (Poisson-binomial)."""
-    if k <= 0:
-        return 1.0
-    if k > len(probabilities):
-        return 0.0
-    dist = np.zeros(k + 1)  # dist[m]: P(m successes), m = k meaning k or more
-    dist[0] = 1.0
-    for p in probabilities.tolist():
-        top = dist[k] + dist[k - 1] * p
-        dist[1:k] = dist[1:k] * (1 - p) + dist[: k - 1] * p
-        dist[0] *= 1 - p
-        dist[k] = top
-    return float(min(1.0, dist[k]))
-
-
 def rewritten_passages(
     units: Sequence[Unit],
     words: Sequence[SectionWords],
@@ -499,6 +472,8 @@ def rewritten_passages(
     groups, starts = np.unique(pair_units, return_index=True)
     sizes = np.diff(np.append(starts, len(i)))
     tests = max(1, int((sizes >= settings.rewrite_min_sentences).sum()))
+    unit_sentences = np.bincount(table.unit, minlength=len(units))
+    holders = literal_holders(table.literal, table.bidder)
     pa, pb = table.pos[i], table.pos[j]
     labels = merged(
         clusters(pair_units, pa, pb, settings.rewrite_max_gap), pair_units, pa, pb, settings
@@ -513,7 +488,18 @@ def rewritten_passages(
     ]
     for chain in joined_chains(chains, pair_units, pa, pb, settings.rewrite_merge_gap):
         passage = chain_passage(
-            table, seeds.weighted, i, j, cosine, dice, chain, partnered, tests, settings
+            table,
+            seeds.weighted,
+            i,
+            j,
+            cosine,
+            dice,
+            chain,
+            partnered,
+            tests,
+            settings,
+            unit_sentences,
+            holders,
         )
         if passage is not None:
             x, y = names[table.bidder[i[chain[0]]]], names[table.bidder[j[chain[0]]]]
@@ -598,9 +584,13 @@ def chain_passage(
     partnered: Matches,
     tests: int,
     settings: TextSettings,
+    unit_sentences: np.ndarray,
+    holders: Matches,
 ) -> RewrittenPassage | None:
     """The passage of a chain of seeds (``cluster_chain``), or None when
-    it aligns too few sentences or honest bidders would align as many."""
+    it aligns too few sentences or honest bidders would align as many
+    (``unit_sentences``: the sentences of each unit; ``holders``: who holds
+    each sentence letter for letter)."""
     ka = np.array(chosen)
     # A passage of sentences copied word for word is the character engine's
     # (one fact once, weighed there by how many bidders hold its text): a
@@ -611,7 +601,12 @@ def chain_passage(
     rows_a = np.arange(int(i[ka].min()), int(i[ka].max()) + 1)
     rows_b = np.arange(int(j[ka].min()), int(j[ka].max()) + 1)
     bx, by = int(table.bidder[i[ka[0]]]), int(table.bidder[j[ka[0]]])
-    p_value = min(1.0, tests * chance(cosine[ka], rows_a, rows_b, (bx, by), partnered, settings))
+    alignment = Alignment(i[ka], j[ka], cosine[ka])
+    sides = (
+        Side(rows_a, int(unit_sentences[table.unit[rows_a[0]]]), by, holders),
+        Side(rows_b, int(unit_sentences[table.unit[rows_b[0]]]), bx, holders),
+    )
+    p_value = min(1.0, tests * passage_chance(alignment, sides, partnered, settings))
     if p_value > settings.rewrite_max_p:
         return None
     return RewrittenPassage(
@@ -637,45 +632,6 @@ def chain_passage(
         tests=tests,
         rows=(int(rows_a[0]), int(rows_a[-1]), int(rows_b[0]), int(rows_b[-1])),
     )
-
-
-def chance(
-    cosines: np.ndarray,
-    rows_a: np.ndarray,
-    rows_b: np.ndarray,
-    bidders: tuple[int, int],
-    matches: Matches,
-    settings: TextSettings,
-) -> float:
-    """The chance that honest bidders align this many sentences of the two
-    ranges at these cosines: at each level of ``rewrite_levels``, the
-    Poisson-binomial tail of the aligned sentences reaching it, each
-    sentence's rate the share of third bidders matching it there; the
-    stronger side times two, the strongest level times the levels tried."""
-    best = 1.0
-    for level in settings.rewrite_levels:
-        k = int((cosines >= level).sum())
-        if k < settings.rewrite_min_sentences:
-            continue
-        p_a = tail_at_least(honest_rates(rows_a, bidders[1], level, matches, settings), k)
-        p_b = tail_at_least(honest_rates(rows_b, bidders[0], level, matches, settings), k)
-        best = min(best, 2 * min(p_a, p_b))
-    return min(1.0, best * len(settings.rewrite_levels))
-
-
-def honest_rates(
-    rows: np.ndarray, other: int, level: float, matches: Matches, settings: TextSettings
-) -> np.ndarray:
-    """Each sentence's chance of a match at ``level`` in an honest bidder's
-    text: the share of third bidders (all but its own and ``other``) whose
-    best match reaches it, smoothed towards ``rewrite_prior_rate``."""
-    n = matches.bidders
-    lo, hi = np.searchsorted(matches.keys, [rows[0] * n, (rows[-1] + 1) * n])
-    keys, best = matches.keys[lo:hi], matches.best[lo:hi]
-    hit = (best >= level) & (keys % n != other)
-    third = np.bincount(keys[hit] // n - rows[0], minlength=len(rows))
-    prior = settings.rewrite_prior_bidders
-    return (third + prior * settings.rewrite_prior_rate) / (max(0, n - 2) + prior)
 
 
 def _side_cosine(weighted: sparse.csr_matrix, rows_a: np.ndarray, rows_b: np.ndarray) -> float:

@@ -164,17 +164,22 @@ class TextSettings:
     rewrite_merge_gap: int = 8
     rewrite_min_sentences: int = 3  # aligned sentence pairs a passage needs
     # The chance that an honest bidder writes a sentence matching one of
-    # another's: the share of third bidders whose text matches it, smoothed
-    # towards `rewrite_prior_rate` with the weight of `rewrite_prior_bidders`
-    # bidders (all a two-bidder project has). A passage is reported when the
-    # chance of aligning as many sentences, times the section pairs tested,
-    # is at most `rewrite_max_p`.
+    # another's: the share of the other bidders whose text matches it,
+    # smoothed towards `rewrite_prior_rate` with the weight of
+    # `rewrite_prior_bidders` bidders (all a two-bidder project has), who also
+    # weigh an honest partner unlike every third bidder in the mixture over
+    # what third bidders hold letter for letter (``rewrite_chance``). A passage
+    # is reported when the chance of aligning as many sentences, times the
+    # section pairs tested, is at most `rewrite_max_p`.
     rewrite_prior_rate: float = 0.1
     # The cosine levels at which the chance is worked out (the matches of
     # third bidders counted at the same level as the pair's): the strongest
     # level counts, times the number of levels.
     rewrite_levels: tuple[float, ...] = (0.4, 0.6, 0.8)
     rewrite_prior_bidders: float = 2.0
+    # Stock text, for the chance: a sentence held letter for letter by this
+    # many third bidders or more (fewer may be the other members of one group).
+    rewrite_stock_holders: int = 2
     rewrite_max_p: float = 0.01
     rewrite_high_p: float = 1e-4  # a passage this unlikely is high severity alone
     # A rewritten passage that literal passages already cover this much (on
@@ -258,6 +263,7 @@ class TextSettings:
             "rewrite_merge_gap",
             "rewrite_min_sentences",
             "rewrite_prior_bidders",
+            "rewrite_stock_holders",
         )
         for name in positive:
             if getattr(self, name) <= 0:
