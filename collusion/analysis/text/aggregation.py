@@ -180,19 +180,34 @@ def aligned_passages(
     return aligned
 
 
-def aggregate(
+@dataclass(frozen=True)
+class LiteralPart:
+    """What a bidder pair's confirmed section pairs give before its shared
+    typos are known: its passages, the spans they cover, its measures, and
+    its TF-IDF cosine when the pair is alerted whatever its typos (None when
+    that is not known yet)."""
+
+    aligned: list[AlignedPassage]
+    covered: dict[int, list[tuple[int, int]]]
+    shared_chars: int
+    weighted: float
+    share: tuple[float, float]
+    param_sections: tuple[SectionMatch, ...]
+    tfidf: float | None
+
+
+def literal_part(
     bidders: tuple[str, str],
     matches: Sequence[SectionMatch],
-    typos: Sequence[SharedTypo],
-    typo_p: float,
     prepared: Sequence[Prepared],
     boiler: Boilerplate,
     remaining: Mapping[str, int],
     settings: TextSettings,
     aligned: list[AlignedPassage] | None = None,
-) -> PairResult:
-    """One result per bidder pair: passages (``aligned_passages`` of
-    ``matches``, unless given), shared typos, measures, severity."""
+) -> LiteralPart:
+    """``LiteralPart`` of a bidder pair (``aligned``: ``aligned_passages`` of
+    ``matches``, when known). Typos only raise a severity, so a pair with one
+    without them has its TF-IDF second opinion worked out here."""
     if aligned is None:
         aligned = aligned_passages(matches, prepared, boiler, settings)
     covered: dict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -206,28 +221,69 @@ def aggregate(
     weighted = sum(ap.passage.weighted for ap in aligned) * (
         shared_chars / non_boiler if non_boiler else 0.0
     )
+    share = (
+        shared_chars / max(1, remaining[bidders[0]]),
+        shared_chars / max(1, remaining[bidders[1]]),
+    )
+    param_sections = tuple(m for m in matches if m.by_params)
+    tfidf = None
+    if severity_of(weighted, max(share), bool(param_sections), 0, settings) is not None:
+        tfidf = second_opinion(matches, prepared, settings)
+    return LiteralPart(aligned, covered, shared_chars, weighted, share, param_sections, tfidf)
+
+
+def second_opinion(
+    matches: Sequence[SectionMatch], prepared: Sequence[Prepared], settings: TextSettings
+) -> float | None:
+    """The TF-IDF cosine of the pair's matched sections, unless switched off."""
+    if not settings.tfidf_second_opinion:
+        return None
+    return tfidf_cosine(
+        [prepared[m.a].norm.text for m in _unique(matches, "a")],
+        [prepared[m.b].norm.text for m in _unique(matches, "b")],
+        settings,
+    )
+
+
+def aggregate(
+    bidders: tuple[str, str],
+    matches: Sequence[SectionMatch],
+    typos: Sequence[SharedTypo],
+    typo_p: float,
+    prepared: Sequence[Prepared],
+    boiler: Boilerplate,
+    remaining: Mapping[str, int],
+    settings: TextSettings,
+    literal: LiteralPart | None = None,
+) -> PairResult:
+    """One result per bidder pair: passages, shared typos, measures, severity
+    (``literal``: ``literal_part`` of the pair, when known)."""
+    if literal is None:
+        literal = literal_part(bidders, matches, prepared, boiler, remaining, settings)
+    covered, shared_chars, weighted, share = (
+        literal.covered,
+        literal.shared_chars,
+        literal.weighted,
+        literal.share,
+    )
+    param_sections = literal.param_sections
     typos = [
         t
         for t in typos
         if not overlaps(t.a_start, t.a_end, covered.get(t.a, []))
         and not overlaps(t.b_start, t.b_end, covered.get(t.b, []))
     ]
-    share = (
-        shared_chars / max(1, remaining[bidders[0]]),
-        shared_chars / max(1, remaining[bidders[1]]),
-    )
-    param_sections = tuple(m for m in matches if m.by_params)
     typo = typo_level(len(typos), typo_p, settings)
     severity = severity_of(weighted, max(share), bool(param_sections), typo, settings)
     score = score_of(weighted, bool(param_sections), typo, settings)
     tfidf = None
-    if settings.tfidf_second_opinion and severity is not None:
-        tfidf = tfidf_cosine(
-            [prepared[m.a].norm.text for m in _unique(matches, "a")],
-            [prepared[m.b].norm.text for m in _unique(matches, "b")],
-            settings,
+    if severity is not None:
+        tfidf = (
+            literal.tfidf
+            if literal.tfidf is not None
+            else second_opinion(matches, prepared, settings)
         )
-    aligned = joined_pieces(aligned, prepared, settings)
+    aligned = joined_pieces(literal.aligned, prepared, settings)
     measures = {
         "typo_p_value": round(typo_p, 6),
         "jaccard": round(max((m.jaccard for m in matches), default=0.0), 4),

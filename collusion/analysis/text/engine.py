@@ -11,10 +11,10 @@ from itertools import combinations
 import numpy as np
 
 from collusion.analysis.text.aggregation import (
-    AlignedPassage,
+    LiteralPart,
     ProjectComparison,
     aggregate,
-    aligned_passages,
+    literal_part,
     swapped,
     typo_level,
     typo_p_values,
@@ -104,7 +104,7 @@ def compare_project(
     # their confirmation: a second core works them out while this one finds
     # the confirmed section pairs, their passages and each bidder's remaining
     # text (about as much work on each side).
-    (typos, rewritten), (pairs, by_bidders, aligned, remaining) = beside(
+    (typos, rewritten), (pairs, by_bidders, literal, remaining) = beside(
         lambda: (
             shared_typos(prepared, boiler, settings),
             rewritten_of(units, prepared, tender, settings),
@@ -128,7 +128,7 @@ def compare_project(
             boiler,
             remaining,
             settings,
-            aligned.get(key, []),
+            literal.get(key),
         )
         for key in keys
     ]
@@ -168,19 +168,20 @@ def literal_side(
 ) -> tuple[
     list[tuple[int, int]],
     dict[tuple[str, str], list[SectionMatch]],
-    dict[tuple[str, str], list[AlignedPassage]],
+    dict[tuple[str, str], LiteralPart],
     Counter[str],
 ]:
     """Stages 3 to 5 on the character view: the candidate section pairs, the
-    confirmed ones by bidder pair with their passages, and each bidder's
-    remaining (non-boilerplate) characters."""
+    confirmed ones by bidder pair with their passages and measures, and each
+    bidder's remaining (non-boilerplate) characters."""
     kept = boiler.kept_all(prepared)
     pairs, by_bidders = confirmed_pairs(prepared, boiler, tender, settings, kept)
-    aligned = {
-        key: aligned_passages(matches, prepared, boiler, settings)
+    remaining = remaining_by_bidder(prepared, boiler, settings, kept)
+    literal = {
+        key: literal_part(key, matches, prepared, boiler, remaining, settings)
         for key, matches in by_bidders.items()
     }
-    return pairs, by_bidders, aligned, remaining_by_bidder(prepared, boiler, settings, kept)
+    return pairs, by_bidders, literal, remaining
 
 
 def confirmed_pairs(
