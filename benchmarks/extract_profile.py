@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from collusion import scan
-from collusion.analysis.text import shingles
+from collusion.analysis.text import paramtext, shingles
 from collusion.extract import extract_file
 from collusion.project import load_project
 from collusion.scan import FileText, file_text_maker
@@ -78,7 +78,7 @@ STEPS = (
     (scan, "split_sections"),
     (shingles, "normalize"),
     (shingles, "shingle_array"),
-    (shingles, "extract_params"),
+    (paramtext.ParamColumns, "found_in"),
     (shingles, "sections_words"),
 )
 

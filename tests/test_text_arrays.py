@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from collusion.analysis import minhash
+from collusion.analysis import folding, minhash
 from collusion.analysis import normalize as normalize_module
 from collusion.analysis.text import TextSettings, paramtext, prepare_project, shingles
 from collusion.analysis.text.alignment import Passage, align, merge_runs, overlaps
@@ -383,3 +384,65 @@ def test_bigram_counts_per_bidder_equal_the_sets_of_each_section() -> None:
     assert len(table) == len(keys)
     assert table.lookup(codes).tolist() == [len(holders[k]) for k in keys]
     assert len(holders[("𠀀", "强")]) == 2
+
+
+def _reference_fold_with_offsets(text: str) -> normalize_module.Folded:
+    """``normalize._fold_with_offsets`` without its shortcut for characters
+    that NFKC expands: NFKC of the whole text decides."""
+    codes = folding.code_points(text)
+    if len(codes) and codes.max() < folding.BMP_SIZE:
+        _, unconfused, confusable = folding.nfkc_lower_tables()
+        mapped = unconfused[codes]
+        if mapped.all():
+            return normalize_module._fold_fast(mapped, np.flatnonzero(confusable[codes]).tolist())
+    nfkc = unicodedata.normalize("NFKC", text)
+    if len(nfkc) == len(text):
+        mapped_text, confused = folding.fold_confusables(nfkc)
+        whole = mapped_text.lower()
+        if len(whole) == len(text):
+            return normalize_module._fold_fast(folding.code_points(whole), confused)
+    return normalize_module._fold_by_char(text)
+
+
+def _reference_fold_same_length(text: str) -> str:
+    """``paramtext._fold_same_length`` without the same shortcut."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    if len(folded) == len(text):
+        return folded
+    return "".join(map(paramtext._fold_one, text))
+
+
+def test_texts_with_expanding_characters_fold_as_nfkc_of_the_whole_text_does() -> None:
+    """℃, ㎡ and the other characters NFKC expands send a text to folding
+    character by character at once (``folding.expanding_folds``): the same
+    result as NFKC of the whole text, then the fall-back, gives."""
+    expanding = np.flatnonzero(folding.expanding_folds()).tolist()
+    assert {ord("℃"), ord("㎡"), ord("½")} <= set(expanding)
+    rng = random.Random(11)
+    plain = "混凝土强度等级ABCxyz012 ，。ＡＢ１２Ⅲ"
+    texts = [*ADVERSARIAL, "温度5℃以上，面积20㎡。"]
+    # Every character NFKC expands, between letters a mark may compose with
+    # (those whose expansion may compose are not expanding).
+    longer = (
+        chr(c)
+        for c in range(folding.BMP_SIZE)
+        if not 0xD800 <= c < 0xE000 and len(unicodedata.normalize("NFKC", chr(c))) > 1
+    )
+    texts += [f"a{c}e" for c in longer]
+    for _ in range(300):
+        pieces = [rng.choice(plain) for _ in range(rng.randint(0, 12))]
+        pieces += [chr(rng.choice(expanding)) for _ in range(rng.randint(1, 3))]
+        rng.shuffle(pieces)
+        texts.append("".join(pieces))
+    for text in texts:
+        got, starts, ends, concealed = normalize_module._fold_with_offsets(text)
+        want, want_starts, want_ends, want_concealed = _reference_fold_with_offsets(text)
+        assert (got, starts.tolist(), ends.tolist()) == (
+            want,
+            want_starts.tolist(),
+            want_ends.tolist(),
+        )
+        assert {k: list(v) for k, v in concealed.items()} == {
+            k: list(v) for k, v in want_concealed.items()
+        }
+        assert paramtext._fold_same_length(text) == _reference_fold_same_length(text)

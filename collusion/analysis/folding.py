@@ -200,6 +200,7 @@ def load_tables() -> None:
     _traditional_table()
     _foldable_table()
     nfkc_lower_tables()
+    expanding_folds()
 
 
 def visible_text(text: str) -> str:
@@ -299,3 +300,31 @@ def nfkc_lower_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 BMP_SIZE = 0x10000
+
+
+@functools.lru_cache(maxsize=1)
+def expanding_folds() -> np.ndarray:
+    """For each code point of the Basic Multilingual Plane that NFKC expands
+    to several characters (℃ -> °C, ㎡ -> m2, ½ -> 1⁄2), none of them a
+    capital sigma or one that can compose with a neighbour or decompose
+    into one: the first character of that expansion in lower case; 0 for
+    every other code point.
+
+    A text whose characters are each one-for-one in ``nfkc_lower_tables`` or
+    expanding here grows under NFKC by exactly what its expanding characters
+    add: whole-text folding then falls back to folding character by
+    character, and callers may go there at once.
+    """
+    seconds = _composing_seconds()
+    lowered, unconfused, _ = nfkc_lower_tables()
+    first = np.zeros(BMP_SIZE, dtype=np.uint32)
+    for code in np.flatnonzero((lowered == COMPLEX) | (unconfused == COMPLEX)).tolist():
+        if code in seconds or code == CAPITAL_SIGMA or 0xD800 <= code < 0xE000:
+            continue
+        nfkc = unicodedata.normalize("NFKC", chr(code))
+        if len(nfkc) < 2 or chr(CAPITAL_SIGMA) in nfkc:
+            continue
+        if any(ord(c) in seconds for c in unicodedata.normalize("NFD", nfkc)):
+            continue
+        first[code] = ord(nfkc.lower()[0])
+    return first

@@ -33,11 +33,13 @@ import numpy as np
 
 from collusion.analysis.distinct import unique_sorted
 from collusion.analysis.folding import (
+    COMPLEX,
     CONFUSABLE,
     INVISIBLE,
     TRADITIONAL,
     UNICODE_MAX,
     code_points,
+    expanding_folds,
     fold_confusables,
     ignorable_table,
     is_ignorable,
@@ -193,6 +195,8 @@ def _fold_with_offsets(text: str) -> Folded:
         mapped = unconfused[codes]
         if mapped.all():  # the common case: every character folds by table
             return _fold_fast(mapped, np.flatnonzero(confusable[codes]).tolist())
+        if expanding_folds()[codes[mapped == COMPLEX]].all():
+            return _fold_by_char(text)  # what NFKC, longer than the text, leads to
     nfkc = unicodedata.normalize("NFKC", text)
     if len(nfkc) == len(text):
         mapped_text, confused = fold_confusables(nfkc)

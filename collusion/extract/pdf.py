@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
+from typing import NamedTuple
 
 import pymupdf
 
@@ -128,8 +129,7 @@ def _mupdf_reason(exc: Exception) -> str:
     return f"解析库报告“{text[:200]}”"
 
 
-@dataclass(frozen=True)
-class _RawBlock:
+class _RawBlock(NamedTuple):
     text: str
     page: int
     size: float
@@ -164,18 +164,21 @@ def _read_pages(document: pymupdf.Document, pages_read: int, settings: ExtractSe
         try:
             page = document.load_page(page_no)
             data = page.get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT, sort=True)
-            priced = may_hold_priced_table(_dict_text(data))
+            read = _read_page(data, page_no + 1)
+            priced = may_hold_priced_table(read.text)
             # Table cells may be drawn column by column: a ruled table's rows
             # are read by the table finder, never merged line by line here.
-            if _drawn_out_of_order(data) and not ruled(page):
+            if read.out_of_order and not ruled(page):
                 data = _reading_order(page.get_text("rawdict", flags=pymupdf.TEXTFLAGS_TEXT))
+                read = _read_page(data, page_no + 1)
         except (MemoryError, RecursionError):
             raise
         except Exception as exc:  # MuPDF: a page missing from a lying page tree
             pages.broken = _mupdf_reason(exc)
             return pages
-        page_blocks = _text_blocks(data, page_no + 1, pages.sizes)
-        pages.blocks.extend(page_blocks)
+        for size, n in read.sizes.items():  # Counter.update, without its checks
+            pages.sizes[size] = pages.sizes.get(size, 0) + n
+        pages.blocks.extend(read.blocks)
         if priced:
             pages.table_pages.append(page_no)
         resources = _shared_resources(document, page)
@@ -189,50 +192,78 @@ def _read_pages(document: pymupdf.Document, pages_read: int, settings: ExtractSe
     return pages
 
 
-def _dict_text(data: dict) -> str:
-    """The text of a get_text("dict") page, span after span."""
-    return "".join(
-        span["text"]
-        for block in data.get("blocks", [])
-        for line in block.get("lines", [])
-        for span in line.get("spans", [])
-    )
+class _PageRead(NamedTuple):
+    """One get_text("dict") page, read in one pass: its text blocks, the
+    characters of each font size, its text span after span, and whether
+    its glyphs were drawn out of order (below: reading order)."""
+
+    blocks: list[_RawBlock]
+    sizes: dict[float, int]
+    text: str
+    out_of_order: bool
 
 
-def _text_blocks(data: dict, page: int, sizes: Counter) -> list[_RawBlock]:
+def _read_page(data: dict, page: int) -> _PageRead:
     """The page's text blocks with their main font size and weight.
 
     The main size is the one carrying most characters (the first such size
-    on a tie, in the order the spans come), as Counter.most_common gives it.
+    on a tie, in the order the spans come), as Counter.most_common gives it;
+    ``sizes`` counts the characters of each size over the blocks kept, in
+    the order the sizes come.
+
+    On the way, the page is found drawn out of order when many lines
+    interleave with, start left of, or abut the line before them on the
+    same baseline: MuPDF joins glyphs drawn in reading order into one line,
+    so these are glyphs drawn out of order.
     """
     blocks = []
+    sizes: dict[float, int] = {}
+    texts: list[str] = []  # every span's text, for the page text
     rounded: dict[float, float] = {}  # a page has few sizes: round each once
+    last_end: dict[int, float] = {}  # baseline -> right end of its last line
+    total = disordered = 0
     for block in data.get("blocks", ()):
         lines = []
         span_sizes: dict[float, int] = {}
         bold_chars = chars = 0
         for line in block.get("lines", ()):
-            texts = []
-            for span in line.get("spans", ()):
+            spans = line.get("spans", ())
+            line_texts = []
+            line_chars = 0
+            for span in spans:
                 span_text = span["text"]
-                texts.append(span_text)
+                line_texts.append(span_text)
                 n = len(span_text.strip())
+                line_chars += n
                 size = rounded.get(span["size"])
                 if size is None:
                     size = rounded[span["size"]] = round(span["size"], 1)
                 span_sizes[size] = span_sizes.get(size, 0) + n
-                chars += n
                 if span["flags"] & BOLD_FLAG:
                     bold_chars += n
-            lines.append("".join(texts))
+            texts += line_texts
+            lines.append("".join(line_texts))
+            chars += line_chars
+            if line_chars:
+                x0, _, x1, y1 = line["bbox"]
+                total += line_chars
+                bucket = round(y1 / BASELINE_BUCKET)
+                end = last_end.get(bucket)
+                if end is None:
+                    last_end[bucket] = x1
+                else:
+                    if x0 < end + ABUTTING * spans[0]["size"]:
+                        disordered += line_chars
+                    last_end[bucket] = max(x1, end or x1)
         text = "\n".join(lines).strip()
         if not text or not span_sizes:
             continue
-        for size, n in span_sizes.items():  # Counter.update, without its checks
+        for size, n in span_sizes.items():
             sizes[size] = sizes.get(size, 0) + n
         main_size = max(span_sizes, key=span_sizes.__getitem__)
         blocks.append(_RawBlock(text, page, main_size, bold_chars * 2 > chars))
-    return blocks
+    out_of_order = total >= OUT_OF_ORDER_MIN_CHARS and disordered >= OUT_OF_ORDER_SHARE * total
+    return _PageRead(blocks, sizes, "".join(texts), out_of_order)
 
 
 # --- reading order of glyphs drawn out of order ------------------------------------
@@ -252,34 +283,6 @@ SAME_GLYPH_TOLERANCE = 0.5  # points: a glyph drawn twice here (fake bold) count
 LINE_TOLERANCE = 0.5  # of the font size: glyph baselines this close are one line
 BLOCK_GAP = 1.8  # of the font size: a larger step between baselines starts a block
 WORD_GAP = 0.12  # of the font size: a larger gap between Latin glyphs is a space
-
-
-def _drawn_out_of_order(data: dict) -> bool:
-    """Whether many lines interleave with, start left of, or abut the line
-    before them on the same baseline: MuPDF joins glyphs drawn in reading
-    order into one line, so these are glyphs drawn out of order."""
-    last_end: dict[int, float] = {}  # baseline -> right end of its last line
-    total = disordered = 0
-    for block in data.get("blocks", ()):
-        for line in block.get("lines", ()):
-            spans = line.get("spans", ())
-            if len(spans) == 1:
-                chars = len(spans[0]["text"].strip())
-            else:
-                chars = sum(len(span["text"].strip()) for span in spans)
-            if not chars:
-                continue
-            x0, _, x1, y1 = line["bbox"]
-            total += chars
-            bucket = round(y1 / BASELINE_BUCKET)
-            end = last_end.get(bucket)
-            if end is None:
-                last_end[bucket] = x1
-                continue
-            if x0 < end + ABUTTING * spans[0]["size"]:
-                disordered += chars
-            last_end[bucket] = max(x1, end or x1)
-    return total >= OUT_OF_ORDER_MIN_CHARS and disordered >= OUT_OF_ORDER_SHARE * total
 
 
 @dataclass(frozen=True)
@@ -399,9 +402,17 @@ def _page_fonts(page: pymupdf.Page, names: set[str]) -> None:
 
 
 def _assign_headings(raw: list[_RawBlock], sizes: Counter) -> list[Block]:
-    """Heading levels from font size: the larger the size, the higher the level."""
+    """Heading levels from font size: the larger the size, the higher the level.
+
+    A block is set larger than the body (a heading candidate) when it is
+    short and its size is at least the body size times HEADING_SIZE_RATIO.
+    """
     body_size = sizes.most_common(1)[0][0] if sizes else 0.0
-    by_size = [_looks_like_heading(b, body_size) for b in raw]
+    if body_size > 0:
+        least = body_size * HEADING_SIZE_RATIO
+        by_size = [len(b.text) <= HEADING_MAX_CHARS and b.size >= least for b in raw]
+    else:
+        by_size = [False] * len(raw)
     heading_sizes = sorted(
         {b.size for b, big in zip(raw, by_size, strict=True) if big}, reverse=True
     )
@@ -412,24 +423,8 @@ def _assign_headings(raw: list[_RawBlock], sizes: Counter) -> list[Block]:
         level = level_of.get(b.size) if big else None
         if level is None and b.bold and len(b.text) <= HEADING_MAX_CHARS and "\n" not in b.text:
             level = bold_level
-        blocks.append(
-            Block(
-                text=b.text,
-                page=b.page,
-                index=index,
-                heading_level=level,
-                kind="heading" if level else "para",
-            )
-        )
+        blocks.append(Block(b.text, b.page, index, level, "heading" if level else "para"))
     return blocks
-
-
-def _looks_like_heading(block: _RawBlock, body_size: float) -> bool:
-    return (
-        len(block.text) <= HEADING_MAX_CHARS
-        and body_size > 0
-        and block.size >= body_size * HEADING_SIZE_RATIO
-    )
 
 
 def _sig(field: str, value: str, rel: str, normalized: str | None = None) -> SignatureValue:

@@ -17,9 +17,13 @@ from dataclasses import dataclass
 from itertools import repeat
 from typing import NamedTuple
 
+import numpy as np
+
 from collusion.analysis.folding import (
     BMP_SIZE,
+    COMPLEX,
     code_points,
+    expanding_folds,
     nfkc_lower_tables,
     visible_with_offsets,
 )
@@ -68,6 +72,9 @@ def _fold_same_length(text: str) -> str:
         mapped = nfkc_lower_tables()[0][codes]
         if mapped.all():  # every character folds by table: exactly what follows
             return mapped.tobytes().decode("utf-32-le")
+        first = expanding_folds()[codes]
+        if first[mapped == COMPLEX].all():  # NFKC grows the text: _fold_one of each
+            return np.where(mapped == COMPLEX, first, mapped).tobytes().decode("utf-32-le")
     folded = unicodedata.normalize("NFKC", text).lower()
     if len(folded) == len(text):
         return folded
@@ -77,23 +84,32 @@ def _fold_same_length(text: str) -> str:
 def extract_params(text: str) -> tuple[Param, ...]:
     """Parameters of a text in order: grades, equipment models, number+unit
     (read as a reader sees them: `visible_with_offsets`)."""
+    return tuple(Param(*found) for found in _found_params(text))
+
+
+Found = tuple[str, str, str, int, int]  # the fields of a Param but its section
+
+
+def _found_params(text: str) -> list[Found]:
+    """What ``extract_params`` makes each Param of, in order."""
     visible, where = visible_with_offsets(text)
     folded = _fold_same_length(visible)
     out = []
     for match in PARAM_PATTERN.finditer(folded):
-        if match.group("num") is not None:
-            value = _number_value(match.group("num"), match.group("unit"))
+        _, _, number, unit = match.groups()
+        start, end = match.span()
+        if number is not None:
+            value = _number_value(number, unit)
         else:
-            value = match.group(0).replace("-", "")
-        term = _term_before(folded[max(0, match.start() - 8) : match.start()])
+            value = match.group().replace("-", "")
+        term = _term_before(folded[max(0, start - 8) : start])
         # The value alone is too common ("5天", "4米" are in every long bid);
         # with the last character of its term it says what it measures, and
         # survives most rewording of the term (采用/使用/选用 C25).
-        start, end = match.start(), match.end()
         if where is not None:
             start, end = where[start], where[end - 1] + 1
-        out.append(Param(term[-PARAM_TERM_CHARS:] + value, value, term, start, end))
-    return tuple(out)
+        out.append((term[-PARAM_TERM_CHARS:] + value, value, term, start, end))
+    return out
 
 
 @functools.lru_cache(maxsize=65536)
@@ -132,6 +148,17 @@ class ParamColumns:
             SEPARATOR.join(p.term for p in params),
             array("i", [offset for p in params for offset in (p.start, p.end)]),
         )
+
+    @classmethod
+    def found_in(cls, text: str) -> ParamColumns:
+        """``of(extract_params(text))``, without making each Param."""
+        found = _found_params(text)
+        if not found:
+            return cls("", "", "", array("i"))
+        keys, values, terms, starts, ends = zip(*found, strict=True)
+        spans = array("i", [0]) * (2 * len(found))
+        spans[0::2], spans[1::2] = array("i", starts), array("i", ends)
+        return cls(SEPARATOR.join(keys), SEPARATOR.join(values), SEPARATOR.join(terms), spans)
 
     def params(self, section: int = -1) -> tuple[Param, ...]:
         if not self.spans:

@@ -19,7 +19,7 @@ import xxhash
 
 from collusion.analysis.distinct import unique_sorted
 from collusion.analysis.normalize import Normalized, normalize
-from collusion.analysis.text.paramtext import ParamColumns, extract_params
+from collusion.analysis.text.paramtext import ParamColumns
 from collusion.analysis.text.settings import TextSettings
 from collusion.analysis.text.words import SectionWords, section_words, sections_words
 from collusion.models import Section
@@ -180,8 +180,7 @@ def _prepared(text: str, names: Iterable[str], k: int, words: SectionWords) -> S
     found = shingle_array(norm.text, k)
     hashes = array("I", found.tobytes())
     unique = unique_sorted(found)
-    params = ParamColumns.of(extract_params(text))
-    return SectionPrep(norm, hashes, unique, params, words)
+    return SectionPrep(norm, hashes, unique, ParamColumns.found_in(text), words)
 
 
 def prepare(
