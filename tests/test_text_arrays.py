@@ -268,6 +268,7 @@ EDGES = (
     ["Curing the concrete takes 7 days.", "采用C30混凝土\r"],
     ["\n紧接换行", "最后一段没有句号"],
     ["5", "m高的围挡，HRB400钢筋"],
+    ["扩展区汉字𠀀𠀁𠀂𠀃𠀄𠀅𝐀𝐁", "短"],
 )
 
 
@@ -304,8 +305,9 @@ def _arrays(words: SectionWords) -> tuple[np.ndarray, ...]:
 
 @pytest.mark.parametrize("seed", range(8))
 def test_a_files_sections_prepared_together_equal_each_prepared_alone(seed: int) -> None:
-    """``prepare_sections`` (one word pass over a file's sections joined)
-    gives each section exactly what ``prepare_section`` gives it alone."""
+    """``prepare_sections`` (one word pass and one shingle pass over a
+    file's sections joined) gives each section exactly what
+    ``prepare_section`` gives it alone."""
     rng = random.Random(seed)
     sections = _edge_sections(rng) if seed % 2 else project(seed)["b02"]
     names = ("第1建设有限公司",)

@@ -65,6 +65,7 @@ TOC_LINE = re.compile(
     r"[-—(（]?\d{1,4}[)）]?\s*$"
 )
 TOC_TITLE = re.compile(r"^\s*目\s*录\s*$|^\s*(?:contents|table of contents)\s*$", re.I)
+TOC_TITLE_ENDS = "录sSſ"  # the last character of a stripped line TOC_TITLE matches
 # "- 3 -", "第 3 页", "第3页 共120页", "3/120", "Page 3 of 10"
 PAGE_NUMBER = re.compile(
     r"^\s*(?:[-—–\s]*\d{1,4}[-—–\s]*|第\s*\d{1,4}\s*页(?:\s*[，,]?\s*共\s*\d{1,4}\s*页)?"
@@ -208,9 +209,11 @@ def _is_text_cell(cell: str) -> bool:
 
 def column_readings(rows: list[Block]) -> list[Block]:
     """One block per column of a table of text; none for forms and price lists."""
+    if len(rows) < MIN_TABLE_ROWS:
+        return []
     cells = [c for row in rows for c in row.cells or () if c.strip()]
     columns = max((len(row.cells or ()) for row in rows), default=0)
-    if len(rows) < MIN_TABLE_ROWS or columns < MIN_TABLE_COLUMNS or not cells:
+    if columns < MIN_TABLE_COLUMNS or not cells:
         return []
     if sum(map(_is_text_cell, cells)) < TEXT_TABLE_CELL_SHARE * len(cells):
         return []
@@ -239,9 +242,12 @@ def is_toc_line(line: str) -> bool:
     line = line.strip()
     if not line:
         return False
-    # TOC_LINE ends in a page number: most lines are told apart by their last character.
-    ends_like_entry = line[-1].isdigit() or line[-1] in ")）"
-    return bool(TOC_TITLE.match(line)) or (ends_like_entry and bool(TOC_LINE.match(line)))
+    # Most lines are told apart by their last character: TOC_LINE ends in a
+    # page number, TOC_TITLE in 录 or s (ſ matches s without case).
+    last = line[-1]
+    if last.isdigit() or last in ")）":
+        return bool(TOC_LINE.match(line))
+    return last in TOC_TITLE_ENDS and bool(TOC_TITLE.match(line))
 
 
 def _toc_share(block: Block) -> float:
@@ -250,7 +256,7 @@ def _toc_share(block: Block) -> float:
     lines = [ln for ln in block.text.splitlines() if ln.strip()]
     if not lines:
         return 0.0
-    return sum(is_toc_line(ln) for ln in lines) / len(lines)
+    return sum(map(is_toc_line, lines)) / len(lines)
 
 
 def drop_toc(blocks: list[Block], settings: TextSettings) -> list[Block]:
@@ -277,7 +283,7 @@ def drop_toc(blocks: list[Block], settings: TextSettings) -> list[Block]:
 
 def _line_key(text: str) -> str:
     """Compare running lines with their digits blanked ("第3页" ~ "第4页")."""
-    return DIGITS.sub("#", re.sub(r"\s+", "", text))
+    return DIGITS.sub("#", _SPACE.sub("", text))
 
 
 def _edge_blocks(blocks: list[Block], edge: int) -> set[int]:

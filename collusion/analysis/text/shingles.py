@@ -161,23 +161,44 @@ def prepare_section(section: Section, names: Iterable[str], k: int) -> SectionPr
     """One section normalized (``names`` masked), shingled, its parameters
     found, its word view made."""
     text = section.text
-    return _prepared(text, names, k, section_words(section, text))
+    norm = normalize(text, names)
+    return _prepared(text, norm, shingle_array(norm.text, k), section_words(section, text))
 
 
 def prepare_sections(
     sections: Sequence[Section], names: Iterable[str], k: int
 ) -> list[SectionPrep]:
     """``prepare_section`` of each of a file's sections (the same values),
-    the word view made for all of them at once (``sections_words``)."""
+    the word view and the shingles made for all of them at once
+    (``sections_words``, ``shingles_apart``)."""
     texts = [section.text for section in sections]
     names = tuple(names)
+    norms = [normalize(text, names) for text in texts]
+    hashes = shingles_apart([norm.text for norm in norms], k)
     views = sections_words(sections, texts)
-    return [_prepared(text, names, k, words) for text, words in zip(texts, views, strict=True)]
+    return [_prepared(*parts) for parts in zip(texts, norms, hashes, views, strict=True)]
 
 
-def _prepared(text: str, names: Iterable[str], k: int, words: SectionWords) -> SectionPrep:
-    norm = normalize(text, names)
-    found = shingle_array(norm.text, k)
+def shingles_apart(texts: Sequence[str], k: int) -> list[np.ndarray]:
+    """``shingle_array`` of each text, hashed in one pass over the texts
+    joined: a window's hash is of its characters alone, and the windows
+    that run over a join are left out."""
+    if len(texts) < 2:
+        return [shingle_array(text, k) for text in texts]
+    joined = "\n".join(texts)
+    try:
+        joined.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: each text says where
+        return [shingle_array(text, k) for text in texts]
+    found = shingle_array(joined, k)
+    out, start = [], 0
+    for text in texts:
+        out.append(found[start : start + max(0, len(text) - k + 1)])
+        start += len(text) + 1
+    return out
+
+
+def _prepared(text: str, norm: Normalized, found: np.ndarray, words: SectionWords) -> SectionPrep:
     hashes = array("I", found.tobytes())
     unique = unique_sorted(found)
     return SectionPrep(norm, hashes, unique, ParamColumns.found_in(text), words)
