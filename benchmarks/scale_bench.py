@@ -281,6 +281,7 @@ def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
     from collusion import detectors, scan
     from collusion.detectors import near_duplicate_text
     from collusion.report.build import write_report
+    from collusion.runtime.heap import keep_to_exit
 
     stages: dict[str, float] = {}
     memory: dict[str, tuple[float, float]] = {}  # stage -> (RSS, peak RSS) after it
@@ -335,6 +336,7 @@ def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
         store.record_scan(database, result)
         stages["record history"] = time.perf_counter() - t0
         database.close()
+    keep_to_exit()  # as `collusion scan` does
     t0 = time.perf_counter()
     write_report(result.report, output)
     stages["write report"] = time.perf_counter() - t0

@@ -31,6 +31,7 @@ from collusion.analysis.identifiers import (
     find_numbers,
     find_people,
     is_plausible_name,
+    may_hold_identifiers,
 )
 from collusion.detectors import shared_identifier
 from collusion.detectors.shared_identifier import IdentifierSettings
@@ -242,6 +243,31 @@ def test_deposit_is_read_from_the_heading_and_the_blocks_before():
         [para("开户银行：中国建设银行中山分行 账号：4463211208446206860")], 160
     )
     assert not other.deposit
+
+
+def test_the_cheap_pre_test_passes_every_text_the_search_finds_something_in():
+    """find_in_blocks searches only the blocks may_hold_identifiers passes: it
+    must pass every text in which find_in_block finds something, however the
+    text is written (full width, hidden characters, traditional characters,
+    look-alike letters), and it does leave out plain technical text."""
+    pieces = [
+        *"0123456789０１２３４５６７８９@＠-－ 　：:（）(),，。\n",
+        *("\u200b", "\u00ad", "а", "З", "О", "٣", "\U0001d7ce", "x", "一"),
+        *("項目經理", "项目经理", "姓\u200b名", "姓名", "姓 名", "經理", "建\u200b安", "建安"),
+        *("水安", "項目負責人", "聯系人", "代理人", "安全員", "安全员", "为", "是", "张三"),
+        *("身份证号", "电话", "账号", "开户银行", "中国工商银行", "138", "0571", "8888"),
+        *("项目经理：李四", "項目經理為王五", "1381234５６７８", "a@b.cn", "0571-87654321"),
+        *("91350100M000100Y43", "11010519491231002X", "浙建安B（2019）0012345"),
+    ]
+    rng = random.Random(11)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(20000)]
+    texts += ["混凝土强度等级C30，养护28天；项目经理负责质量管理。", "安全员每日巡查"]
+    passed = may_hold_identifiers(texts)
+    found_in = [bool(find_in_block(para(text), 80, context="保证金 中国银行")) for text in texts]
+    assert not any(found and not ok for found, ok in zip(found_in, passed, strict=True))
+    assert sum(found_in) > 5000  # the generated texts do hold identifiers
+    assert not passed[-2:].any()  # a role word without a name, a short number: left out
+    assert 0.1 < 1 - passed.mean() < 0.9  # and some generated texts are left out too
 
 
 # --- people ------------------------------------------------------------------------------

@@ -184,7 +184,7 @@ def _one_char(char: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _foldable_table() -> np.ndarray:
+def foldable_table() -> np.ndarray:
     """For every code point, whether ``visible_text`` may change it."""
     return ignorable_table() | _confusable_table() | _traditional_table()
 
@@ -198,7 +198,7 @@ def load_tables() -> None:
     _confusable_table()
     _confusable_chars()
     _traditional_table()
-    _foldable_table()
+    foldable_table()
     nfkc_lower_tables()
     expanding_folds()
 
@@ -213,7 +213,7 @@ def visible_text(text: str) -> str:
 def visible_with_offsets(text: str) -> tuple[str, list[int] | None]:
     """`visible_text` with the original offset of each character kept, or
     None for the offsets when nothing was removed (one character for one)."""
-    if text.isascii() or not _foldable_table()[code_points(text)].any():
+    if text.isascii() or not foldable_table()[code_points(text)].any():
         return text, None  # nothing to fold: the common case, one array lookup
     present = set(text)  # each test below then looks at distinct characters only
     where = None

@@ -27,12 +27,21 @@ The kinds, role words, patterns and check characters are in
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from collusion.analysis.folding import visible_with_offsets
+import numpy as np
+
+from collusion.analysis.folding import (
+    UNICODE_MAX,
+    code_points,
+    foldable_table,
+    visible_with_offsets,
+)
 from collusion.analysis.identifier_patterns import (
     ACCOUNT_DIGITS,
     ACCOUNT_GROUPS,
@@ -484,16 +493,27 @@ def find_in_blocks(blocks: Iterable[Block], excerpt_chars: int) -> list[Found]:
     line right after it when that line names no one (委托代理人：李四 /
     身份证号码：…), unless the numbers' label names another role.
     """
+    blocks = list(blocks)
+    texts = [block.text for block in blocks]
+    may_hold = may_hold_identifiers(texts)
+    headings = [
+        i for i, b in enumerate(blocks) if b.heading_level is not None or b.kind == "heading"
+    ]
     found: list[Found] = []
     header: StaffHeader | None = None
-    heading = ""
-    recent: list[str] = []  # the texts of the blocks just before this one
     waiting: int | None = None  # position in `found` of a person still without numbers
-    for block in blocks:
-        context = heading + "".join(recent)
-        if block.heading_level is not None or block.kind == "heading":
-            heading = block.text
-        recent = (recent + [block.text])[-CONTEXT_BLOCKS:]
+    previous = -2
+    # Only the blocks that may hold something are searched: a block between
+    # two of them finds nothing, so it ends a staff table (it has no cells)
+    # and leaves a person before it without numbers.
+    for position in (i for i, b in enumerate(blocks) if b.cells or may_hold[i]):
+        if position != previous + 1:
+            header = waiting = None
+        previous = position
+        block = blocks[position]
+        heading_at = bisect.bisect_left(headings, position) - 1
+        heading = texts[headings[heading_at]] if heading_at >= 0 else ""
+        context = heading + "".join(texts[max(position - CONTEXT_BLOCKS, 0) : position])
         if not block.cells:
             header = None  # a table's header governs only its own rows
             here = find_in_block(block, excerpt_chars, context=context)
@@ -512,6 +532,69 @@ def find_in_blocks(blocks: Iterable[Block], excerpt_chars: int) -> list[Found]:
         if len(people) == 1 and not people[0].linked and not block.cells:
             waiting = len(found) - len(here) + here.index(people[0])
     return found
+
+
+# What a block's text must hold, as written, for ``find_in_block`` to find
+# anything in it once folded, besides the digit runs (``may_hold_identifiers``).
+# (Two expressions: each is searched fast for its first characters, the two
+# joined into one are not.)
+_MAY_HOLD_WORDS_RES = (re.compile(r"建安|水安|姓\s*名"), ROLE_THEN_NAME_RE)
+_AT_SIGNS = (ord("@"), 0xFF20)
+_NUMBER_SEPARATORS = (ord("-"), ord(" "), 0xFF0D, 0x3000)  # [- ] once width folded
+_SEPARATOR = "\x00"  # between the texts joined for the test: in no pattern
+
+
+def may_hold_identifiers(texts: Sequence[str]) -> np.ndarray:
+    """For each text (a block's, not a table row's), whether ``find_in_block``
+    may find anything in it: False only where it finds nothing for sure.
+
+    ``find_in_block`` finds a number only where the folded text holds an @,
+    建安 or 水安, six digits in a row or three and four split by a hyphen or a
+    space (``LONG_NUMBER_RE``); a person only where it holds 姓名 (or 姓 名)
+    or a role word followed by a name (``ROLE_THEN_NAME_RE``). Width folding
+    keeps digits digits, the words as they are and the separators these
+    patterns accept, and a text with any character that ``visible_with_offsets``
+    may change is kept for the full search; so these tests on the text as
+    written, over all the texts joined (one pass of numpy and one regular
+    expression instead of the full search of every block: most blocks of a
+    bid name no one), pass every text in which the search can find something.
+    """
+    if not texts:
+        return np.zeros(0, dtype=bool)
+    joined = _SEPARATOR.join(texts)
+    codes = code_points(joined)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
+    digits = np.concatenate(([0], np.cumsum(_decimal_table()[codes], dtype=np.int64)))
+
+    def ahead(marks: np.ndarray, by: int) -> np.ndarray:  # at i: marks[i + by]
+        return np.concatenate((marks[by:], np.zeros(min(by, len(marks)), dtype=bool)))
+
+    def digit_run(width: int) -> np.ndarray:  # at i: codes[i:i + width] all digits
+        run = np.zeros(len(codes), dtype=bool)
+        if len(codes) >= width:
+            run[: len(codes) - width + 1] = digits[width:] - digits[:-width] == width
+        return run
+
+    def any_of(chars: tuple[int, ...]) -> np.ndarray:
+        return functools.reduce(np.logical_or, (codes == c for c in chars))
+
+    marked = foldable_table()[codes] | any_of(_AT_SIGNS) | digit_run(6)
+    marked |= digit_run(3) & ahead(any_of(_NUMBER_SEPARATORS), 3) & ahead(digit_run(4), 4)
+    words = [m.start() for pattern in _MAY_HOLD_WORDS_RES for m in pattern.finditer(joined)]
+    at = np.concatenate((np.flatnonzero(marked), np.array(words, dtype=np.int64)))
+    may_hold = np.zeros(len(texts), dtype=bool)
+    may_hold[np.searchsorted(starts, at, side="right") - 1] = True
+    return may_hold
+
+
+@functools.lru_cache(maxsize=1)
+def _decimal_table() -> np.ndarray:
+    """For every code point, whether it is a decimal digit (what ``\\d`` matches)."""
+    table = np.zeros(UNICODE_MAX, dtype=bool)
+    for m in re.finditer(r"\d+", "".join(map(chr, range(0x30, 0x20000)))):
+        table[m.start() + 0x30 : m.end() + 0x30] = True
+    return table
 
 
 def _link_to_previous(found: list[Found], waiting: int, here: list[Found]) -> list[Found]:

@@ -19,6 +19,7 @@ from collusion.cli.common import (
 )
 from collusion.errors import CollusionError, StoreError
 from collusion.report.build import dumps, write_report
+from collusion.runtime.heap import keep_to_exit
 from collusion.runtime.lang import tr
 
 # A report written where --output did not say: beside the project folder.
@@ -141,6 +142,7 @@ def scan(
     finally:
         if progress:
             progress.close()
+    keep_to_exit()  # the scan's objects live until the process exits
     report = result.report
     if redact:
         from collusion.report.redact import redact_report

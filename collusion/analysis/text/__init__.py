@@ -21,20 +21,74 @@ per scan, so that ``fingerprints.fingerprint_project`` (the section MinHashes
 the history stores, ``collusion.analysis.minhash``) and the comparison share them.
 """
 
-from collusion.analysis.text.aggregation import PairResult, ProjectComparison
-from collusion.analysis.text.boilerplate import (
-    Boilerplate,
-    HistoryHook,
-    build_boilerplate,
-    load_reference_texts,
-    reference_shingles,
-)
-from collusion.analysis.text.engine import PreparedText, compare_project, page_at, prepare_project
-from collusion.analysis.text.fingerprints import fingerprint_project
-from collusion.analysis.text.parameters import Param, extract_params
-from collusion.analysis.text.settings import TextSettings
-from collusion.analysis.text.shingles import SHINGLE_HASH_SEED, Prepared, prepare, shingle_hashes
-from collusion.analysis.text.typos import SharedTypo, sounds_alike
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collusion.analysis.text.aggregation import PairResult, ProjectComparison
+    from collusion.analysis.text.boilerplate import (
+        Boilerplate,
+        HistoryHook,
+        build_boilerplate,
+        load_reference_texts,
+        reference_shingles,
+    )
+    from collusion.analysis.text.engine import (
+        PreparedText,
+        compare_project,
+        page_at,
+        prepare_project,
+    )
+    from collusion.analysis.text.fingerprints import fingerprint_project
+    from collusion.analysis.text.parameters import Param, extract_params
+    from collusion.analysis.text.settings import TextSettings
+    from collusion.analysis.text.shingles import (
+        SHINGLE_HASH_SEED,
+        Prepared,
+        prepare,
+        shingle_hashes,
+    )
+    from collusion.analysis.text.typos import SharedTypo, sounds_alike
+
+# Where each name of ``__all__`` lives. Importing the package imports none of
+# them: a process that needs only ``settings`` or ``shingles`` (an extraction
+# worker, the scan before its workers start) does not pay for SciPy and the
+# comparison stages; each name is imported on first use (PEP 562).
+_HOMES = {
+    "PairResult": "aggregation",
+    "ProjectComparison": "aggregation",
+    "Boilerplate": "boilerplate",
+    "HistoryHook": "boilerplate",
+    "build_boilerplate": "boilerplate",
+    "load_reference_texts": "boilerplate",
+    "reference_shingles": "boilerplate",
+    "PreparedText": "engine",
+    "compare_project": "engine",
+    "page_at": "engine",
+    "prepare_project": "engine",
+    "fingerprint_project": "fingerprints",
+    "Param": "parameters",
+    "extract_params": "parameters",
+    "TextSettings": "settings",
+    "SHINGLE_HASH_SEED": "shingles",
+    "Prepared": "shingles",
+    "prepare": "shingles",
+    "shingle_hashes": "shingles",
+    "SharedTypo": "typos",
+    "sounds_alike": "typos",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SHINGLE_HASH_SEED",
