@@ -19,11 +19,27 @@ one run, side by side:
    with the time of each stage (extraction, in which the workers also section
    and prepare each file's text; the detectors, those that read only the
    project running in a second process beside the text comparison; the rest),
-   its peak resident memory (VmHWM of the scan process, and the largest
-   extraction worker's), and the text engine's candidate and alignment counts;
+   its memory (below), and the text engine's candidate and alignment counts;
 3. with ``--db-at N``, for that size also ``scan --db`` on a fresh database,
    twice, interleaved with a second plain scan, and the ratio of the faster
    of each.
+
+Memory, three figures, each saying what it is:
+
+- the whole scan: the peak of the total PSS (proportional set size, from
+  /proc/<pid>/smaps_rollup) of the scan process and every process below it
+  (extraction workers, the forked child running detectors beside the text
+  comparison, split_map children), sampled every MEMORY_SAMPLE_SECONDS by
+  this script. A page shared by n processes counts 1/n in each, so the sum
+  is what the scan holds of the machine's memory. This is the figure to hold
+  against a memory goal; a peak shorter than the sampling interval can be
+  missed;
+- the scan process's own peak RSS (VmHWM), and each child's peak USS (its
+  private pages: what it holds on its own, beyond what it shares with the
+  scan process it was forked from);
+- the largest child's peak RSS (RUSAGE_CHILDREN ru_maxrss), as printed
+  before: for a forked child it counts every page it shares copy-on-write
+  with the scan process, so it says little about the machine.
 
 Prints one block per size and a summary table with the growth factor of scan
 time per doubling of bidders. Generated data never goes into the repository:
@@ -42,6 +58,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -278,9 +295,9 @@ def _rss_mb(field: str = "VmHWM:") -> float:
 def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
     """What `collusion scan ROOT --output OUTPUT [--db DB]` does, timed by stage."""
     started = time.perf_counter()
-    from collusion import detectors, scan
-    from collusion.detectors import near_duplicate_text
-    from collusion.report.build import write_report
+    # As the command does, only the scan is imported at start-up; the stages
+    # after extraction are imported by the scan while its workers read.
+    from collusion import scan
     from collusion.runtime.heap import keep_to_exit
 
     stages: dict[str, float] = {}
@@ -298,27 +315,40 @@ def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
 
         return wrapper
 
+    def time_detectors() -> None:
+        """Each detector of this process timed, the comparison captured (once
+        the scan has imported them)."""
+        from collusion import detectors
+        from collusion.detectors import near_duplicate_text
+
+        detectors.REGISTRY = tuple(
+            spec
+            if spec.project_only
+            else dataclasses.replace(spec, detect=timed(f"  of which {spec.name}", spec.detect))
+            for spec in detectors.REGISTRY
+        )
+        compare = near_duplicate_text.compare_project
+
+        def capture(*args: Any, **kwargs: Any) -> Any:
+            result = compare(*args, **kwargs)
+            captured["comparison"] = result
+            return result
+
+        near_duplicate_text.compare_project = capture
+
+    run_detectors = scan.run_detectors
+
+    def detect(*args: Any, **kwargs: Any) -> Any:
+        time_detectors()
+        return run_detectors(*args, **kwargs)
+
     scan.extract_all = timed("extract", scan.extract_all)
     scan.section_bidders = timed("sections", scan.section_bidders)
     # Detectors that read only the project run in a child beside the text
     # preparation and the others (scan.run_detectors): their time is the whole
     # stage's, not each one's.
     scan.prepare_text = timed("  of which text preparation", scan.prepare_text)
-    scan.run_detectors = timed("detectors, text preparation (wall)", scan.run_detectors)
-    scan.REGISTRY = tuple(
-        spec
-        if spec.project_only
-        else dataclasses.replace(spec, detect=timed(f"  of which {spec.name}", spec.detect))
-        for spec in detectors.REGISTRY
-    )
-    compare = near_duplicate_text.compare_project
-
-    def capture(*args: Any, **kwargs: Any) -> Any:
-        result = compare(*args, **kwargs)
-        captured["comparison"] = result
-        return result
-
-    near_duplicate_text.compare_project = capture
+    scan.run_detectors = timed("detectors, text preparation (wall)", detect)
     history = None
     database = None
     if db is not None:
@@ -337,6 +367,8 @@ def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
         stages["record history"] = time.perf_counter() - t0
         database.close()
     keep_to_exit()  # as `collusion scan` does
+    from collusion.report.build import write_report
+
     t0 = time.perf_counter()
     write_report(result.report, output)
     stages["write report"] = time.perf_counter() - t0
@@ -364,17 +396,126 @@ def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
     }
 
 
+# --- what the scan's processes hold, as the machine sees it ------------------------
+
+MEMORY_SAMPLE_SECONDS = 0.2
+
+
+def _process_tree(root: int) -> list[int]:
+    """``root`` and every process below it (parents read from /proc/*/stat)."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        parents.setdefault(ppid, []).append(int(entry))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(parents.get(pid, ()))
+    return tree
+
+
+def _rollup_kb(pid: int) -> tuple[int, int] | None:
+    """(PSS, USS) of a process in kB from /proc/<pid>/smaps_rollup, or None if gone.
+
+    PSS: its private pages plus its share of each page it shares (a page
+    shared by two processes counts half in each), so the PSS of a group of
+    processes adds up to the memory they hold together. USS: its private
+    pages alone (Private_Clean + Private_Dirty), what its exit would free.
+    """
+    pss = private = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+                elif line.startswith(("Private_Clean:", "Private_Dirty:")):
+                    private += int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return pss, private
+
+
+class TreeMemory(threading.Thread):
+    """Samples the scan's process tree every ``MEMORY_SAMPLE_SECONDS``: the
+    peak of its total PSS (what the whole scan holds of the machine's
+    memory), and each child's peak USS (what it holds of its own) with the
+    second of the scan it was first seen at."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.started = time.perf_counter()
+        self.peak_pss_kb = 0
+        self.children: dict[int, dict[str, float]] = {}  # pid -> first seen, peak USS kB
+        self.samples = 0
+        self.peak_at = 0.0
+        self.peak_parts: list[tuple[float, int]] = []
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.is_set():
+            self.sample()
+            self._done.wait(MEMORY_SAMPLE_SECONDS)
+
+    def sample(self) -> None:
+        total = 0
+        now = time.perf_counter() - self.started
+        parts = []  # (first seen, PSS kB) of each process, the scan process first
+        for pid in _process_tree(self.pid):
+            figures = _rollup_kb(pid)
+            if figures is None:
+                continue
+            total += figures[0]
+            seen = -1.0
+            if pid != self.pid:
+                child = self.children.setdefault(pid, {"seen": now, "uss_kb": 0})
+                child["uss_kb"] = max(child["uss_kb"], figures[1])
+                seen = child["seen"]
+            parts.append((seen, figures[0]))
+        if total > self.peak_pss_kb:
+            self.peak_pss_kb, self.peak_at, self.peak_parts = total, now, sorted(parts)
+        self.samples += 1
+
+    def stop(self) -> dict[str, Any]:
+        self._done.set()
+        self.join()
+        return {
+            "tree_peak_pss_mb": self.peak_pss_kb / 1024,
+            "children_uss_mb": sorted(
+                ((c["seen"], c["uss_kb"] / 1024) for c in self.children.values()),
+            ),
+            "memory_samples": self.samples,
+            "tree_peak_at": self.peak_at,
+            "tree_peak_parts_mb": [(seen, kb / 1024) for seen, kb in self.peak_parts],
+        }
+
+
 def run_scan(root: Path, work: Path, db: Path | None = None) -> dict[str, Any]:
-    """Run child_scan in a fresh interpreter; wall time includes start-up."""
+    """Run child_scan in a fresh interpreter; wall time includes start-up.
+    Its process tree's memory is sampled meanwhile (``TreeMemory``)."""
     command = [sys.executable, __file__, "--child", str(root), str(work / "report.json")]
     if db is not None:
         command += ["--db", str(db)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = TreeMemory(process.pid)
+    sampler.start()
+    stdout, stderr = process.communicate()
     wall = time.perf_counter() - started
+    memory = sampler.stop()
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, command, stdout, stderr)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures = json.loads(stdout.strip().splitlines()[-1])
+    figures.update(memory)
     figures["wall"] = wall
     # CPU of the scan and of every process it waited for (extraction workers,
     # split_map children): what the scan costs, whatever else the machine runs.
@@ -445,9 +586,21 @@ def print_row(row: dict[str, Any]) -> None:
             rss, peak = scan["memory"].get(shown, (None, None))
             after = f"   RSS after {rss:5.0f} MB, peak {peak:5.0f} MB" if rss is not None else ""
             print(f"    {shown:<34} {stages[shown]:7.2f} s{after}")
+    children = ", ".join(
+        f"{uss:.0f} MB (from {seen:.0f} s)" for seen, uss in scan["children_uss_mb"]
+    )
+    parts = " + ".join(
+        f"{pss:.0f}" + (" (scan)" if seen < 0 else f" (child from {seen:.0f} s)")
+        for seen, pss in scan["tree_peak_parts_mb"]
+    )
     print(
-        f"peak RSS: scan process {scan['peak_rss_mb']:.0f} MB, largest worker "
-        f"{scan['worker_peak_rss_mb']:.0f} MB"
+        f"memory: whole scan (the scan process and its children, total PSS) peak "
+        f"{scan['tree_peak_pss_mb']:.0f} MB at {scan['tree_peak_at']:.0f} s = {parts} MB, "
+        f"sampled every {MEMORY_SAMPLE_SECONDS} s\n"
+        f"    scan process peak RSS (VmHWM) {scan['peak_rss_mb']:.0f} MB; each child's own "
+        f"memory (USS) at its peak: {children or 'none seen'}\n"
+        f"    largest child's peak RSS (counts the pages a forked child shares with the scan "
+        f"process) {scan['worker_peak_rss_mb']:.0f} MB"
     )
     print(
         f"text engine: {scan['candidates']} candidate section pairs of "
@@ -478,7 +631,7 @@ def print_db(row: dict[str, Any]) -> None:
 
 def print_summary(rows: list[dict[str, Any]]) -> None:
     print(
-        "\nbidders  pages   bare s   scan s   ratio  cpu ratio  peak MB  candidates  aligned  growth"
+        "\nbidders  pages   bare s   scan s   ratio  cpu ratio  PSS MB  candidates  aligned  growth"
     )
     previous = None
     for row in rows:
@@ -489,7 +642,7 @@ def print_summary(rows: list[dict[str, Any]]) -> None:
         print(
             f"{row['bidders']:7d} {row['pdf_pages']:6d} {row['bare']:8.1f} {scan['wall']:8.1f} "
             f"{scan['wall'] / row['bare']:7.2f} {scan['cpu'] / row['bare_cpu']:10.2f} "
-            f"{scan['peak_rss_mb']:8.0f} "
+            f"{scan['tree_peak_pss_mb']:7.0f} "
             f"{scan['candidates']!s:>11} {scan['aligned']!s:>8}  {growth}"
         )
         previous = row

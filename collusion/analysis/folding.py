@@ -49,7 +49,8 @@ _IGNORABLE = regex.compile(r"\p{Default_Ignorable_Code_Point}+")
 def ignorable_table() -> np.ndarray:
     """For every code point, whether it is Default_Ignorable_Code_Point."""
     table = np.zeros(UNICODE_MAX, dtype=bool)
-    planes = "".join(chr(c) for c in range(UNICODE_MAX) if not 0xD800 <= c < 0xE000)
+    codes = np.concatenate((np.arange(0xD800), np.arange(0xE000, UNICODE_MAX))).astype(np.uint32)
+    planes = codes.tobytes().decode("utf-32-le")
     offset = 0x800  # the surrogates left out of `planes`
     for match in _IGNORABLE.finditer(planes):
         start, end = match.start(), match.end()

@@ -33,15 +33,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import overload
 
 import numpy as np
 
-from collusion.analysis.folding import (
-    UNICODE_MAX,
-    code_points,
-    foldable_table,
-    visible_with_offsets,
-)
+from collusion.analysis.folding import code_points, foldable_table, visible_with_offsets
 from collusion.analysis.identifier_patterns import (
     ACCOUNT_DIGITS,
     ACCOUNT_GROUPS,
@@ -92,6 +88,7 @@ from collusion.analysis.identifier_patterns import (
     is_valid_credit_code,
     is_valid_resident_id,
 )
+from collusion.analysis.joined import char_table, join, run_starts
 from collusion.keys import company_name_key, width_folded
 from collusion.models import Block, ExtractedFile, Section
 
@@ -541,7 +538,6 @@ def find_in_blocks(blocks: Iterable[Block], excerpt_chars: int) -> list[Found]:
 _MAY_HOLD_WORDS_RES = (re.compile(r"建安|水安|姓\s*名"), ROLE_THEN_NAME_RE)
 _AT_SIGNS = (ord("@"), 0xFF20)
 _NUMBER_SEPARATORS = (ord("-"), ord(" "), 0xFF0D, 0x3000)  # [- ] once width folded
-_SEPARATOR = "\x00"  # between the texts joined for the test: in no pattern
 
 
 def may_hold_identifiers(texts: Sequence[str]) -> np.ndarray:
@@ -561,40 +557,25 @@ def may_hold_identifiers(texts: Sequence[str]) -> np.ndarray:
     """
     if not texts:
         return np.zeros(0, dtype=bool)
-    joined = _SEPARATOR.join(texts)
-    codes = code_points(joined)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
-    digits = np.concatenate(([0], np.cumsum(_decimal_table()[codes], dtype=np.int64)))
+    joined = join(texts)
+    codes = code_points(joined.text)
+    digits = char_table(r"\d")[codes]
 
     def ahead(marks: np.ndarray, by: int) -> np.ndarray:  # at i: marks[i + by]
         return np.concatenate((marks[by:], np.zeros(min(by, len(marks)), dtype=bool)))
 
     def digit_run(width: int) -> np.ndarray:  # at i: codes[i:i + width] all digits
-        run = np.zeros(len(codes), dtype=bool)
-        if len(codes) >= width:
-            run[: len(codes) - width + 1] = digits[width:] - digits[:-width] == width
-        return run
+        return run_starts(digits, width)
 
     def any_of(chars: tuple[int, ...]) -> np.ndarray:
         return functools.reduce(np.logical_or, (codes == c for c in chars))
 
     marked = foldable_table()[codes] | any_of(_AT_SIGNS) | digit_run(6)
     marked |= digit_run(3) & ahead(any_of(_NUMBER_SEPARATORS), 3) & ahead(digit_run(4), 4)
-    words = [m.start() for pattern in _MAY_HOLD_WORDS_RES for m in pattern.finditer(joined)]
-    at = np.concatenate((np.flatnonzero(marked), np.array(words, dtype=np.int64)))
-    may_hold = np.zeros(len(texts), dtype=bool)
-    may_hold[np.searchsorted(starts, at, side="right") - 1] = True
+    may_hold = joined.holders(np.flatnonzero(marked))
+    for pattern in _MAY_HOLD_WORDS_RES:
+        may_hold |= joined.searched(pattern)
     return may_hold
-
-
-@functools.lru_cache(maxsize=1)
-def _decimal_table() -> np.ndarray:
-    """For every code point, whether it is a decimal digit (what ``\\d`` matches)."""
-    table = np.zeros(UNICODE_MAX, dtype=bool)
-    for m in re.finditer(r"\d+", "".join(map(chr, range(0x30, 0x20000)))):
-        table[m.start() + 0x30 : m.end() + 0x30] = True
-    return table
 
 
 def _link_to_previous(found: list[Found], waiting: int, here: list[Found]) -> list[Found]:
@@ -626,11 +607,10 @@ _DECLARED_BIDDER_RE = re.compile(
 def declared_bidder_names(blocks: Iterable[Block]) -> Counter[str]:
     """How often each company is written after 投标人：/投标单位： in these blocks."""
     counts: Counter[str] = Counter()
-    for block in blocks:
-        text = block_text(block)
-        if not _DECLARED_LABEL_RE.search(text):
-            continue  # most blocks: skip the folding
-        for m in _DECLARED_BIDDER_RE.finditer(width_folded(text)):
+    texts = [block_text(block) for block in blocks]
+    labelled = join(texts).searched(_DECLARED_LABEL_RE)  # most blocks: no label, no folding
+    for position in np.flatnonzero(labelled).tolist():
+        for m in _DECLARED_BIDDER_RE.finditer(width_folded(texts[position])):
             counts[company_name_key(m.group(1))] += 1
     return counts
 
@@ -640,7 +620,20 @@ def may_hold_credit_code(text: str) -> bool:
     return _CODE_SHAPE_RE.search(text) is not None
 
 
-_CODE_SHAPE_RE = re.compile("[0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]{18}")
+def may_hold_credit_codes(texts: Sequence[str]) -> np.ndarray:
+    """``may_hold_credit_code`` of each text, the texts joined and tested at once."""
+    joined = join(texts)
+    shaped = _code_shape_table()[code_points(joined.text)]
+    return joined.holders(np.flatnonzero(run_starts(shaped, CREDIT_CODE_CHARS)))
+
+
+CREDIT_CODE_CHARS = 18
+_CODE_CHARS = "0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"  # ASCII and full width
+_CODE_SHAPE_RE = re.compile(f"[{_CODE_CHARS}]{{{CREDIT_CODE_CHARS}}}")
+
+
+def _code_shape_table() -> np.ndarray:
+    return char_table(f"[{_CODE_CHARS}]")
 
 
 def credit_codes(blocks: Iterable[Block]) -> Counter[str]:
@@ -654,11 +647,31 @@ def credit_codes(blocks: Iterable[Block]) -> Counter[str]:
 # --- walking a scan ------------------------------------------------------------------------------
 
 
-def section_titles(sections: dict[str, tuple[Section, ...]]) -> dict[tuple[str, str, int], str]:
+class SectionTitles:
+    """(bidder, file, block index) -> the title of the section holding that
+    block: each bidder's table made when it is first asked about (detectors
+    ask only for the blocks of their alerts; most scans have few)."""
+
+    def __init__(self, sections: dict[str, tuple[Section, ...]]) -> None:
+        self._sections = sections
+        self._tables: dict[str, dict[tuple[str, int], str]] = {}
+
+    @overload
+    def get(self, key: tuple[str, str, int], default: str) -> str: ...
+    @overload
+    def get(self, key: tuple[str, str, int], default: None = None) -> str | None: ...
+    def get(self, key: tuple[str, str, int], default: str | None = None) -> str | None:
+        bidder, file, index = key
+        table = self._tables.get(bidder)
+        if table is None:
+            table = {}
+            for section in self._sections.get(bidder, ()):
+                for block in section.blocks:
+                    table.setdefault((section.file, block.index), section.title)
+            self._tables[bidder] = table
+        return table.get((file, index), default)
+
+
+def section_titles(sections: dict[str, tuple[Section, ...]]) -> SectionTitles:
     """(bidder, file, block index) -> the title of the section holding that block."""
-    titles: dict[tuple[str, str, int], str] = {}
-    for bidder, bidder_sections in sections.items():
-        for section in bidder_sections:
-            for block in section.blocks:
-                titles.setdefault((bidder, section.file, block.index), section.title)
-    return titles
+    return SectionTitles(sections)

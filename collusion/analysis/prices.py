@@ -14,6 +14,7 @@ and the disagreement is reported.
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
@@ -21,7 +22,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from itertools import combinations
 
+import numpy as np
+
 from collusion.analysis.identifiers import block_text, excerpt
+from collusion.analysis.joined import join
 from collusion.keys import width_folded
 from collusion.models import Block
 
@@ -281,14 +285,18 @@ def find_prices(
     unless it ends a sentence.
     """
     findings = []
-    for position, block in enumerate(blocks):
-        text = block_text(block)
-        if not labels.search(text):  # labels are CJK: no folding needed
+    texts = [block_text(block) for block in blocks]
+    # The labels' words, searched in all the texts at once, then each text
+    # that has one searched for a label; labels are CJK: no folding needed.
+    maybe = join(texts).searched(_label_words(labels))
+    for position in np.flatnonzero(maybe).tolist():
+        block, text = blocks[position], texts[position]
+        if not labels.search(text):
             continue
-        before = block_text(blocks[position - 1]) if position > 0 else ""
+        before = texts[position - 1] if position > 0 else ""
         if before and before.rstrip()[-1:] in "。；;：:":
             before += "\n"
-        after = block_text(blocks[position + 1]) if position + 1 < len(blocks) else ""
+        after = texts[position + 1] if position + 1 < len(blocks) else ""
         finding = find_price(
             before + text + after,
             block.page,
@@ -301,6 +309,17 @@ def find_prices(
         if finding is not None:
             findings.append(finding)
     return findings
+
+
+@functools.lru_cache(maxsize=8)
+def _label_words(labels: re.Pattern[str]) -> re.Pattern[str]:
+    """``labels`` without its leading lookbehinds (最高 before 投标报价): it
+    finds every label and more, and is searched fast (a pattern that starts
+    with a lookbehind is tried at every character)."""
+    return re.compile(_LEADING_LOOKBEHINDS.sub("", labels.pattern))
+
+
+_LEADING_LOOKBEHINDS = re.compile(r"^(?:\(\?<[!=][^()]*\))+")
 
 
 # --- patterns among bid prices ---------------------------------------------------------------

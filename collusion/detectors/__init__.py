@@ -68,9 +68,10 @@ def project_indicators(ctx: ScanContext) -> dict[str, Any]:
     """Project-level indicators (not accusations): the prices and where they were
     read, the tender's screens with a center's model's probability, and with a
     history the pairs of bidders in one group found across tenders (leads)."""
+    prices = price_pattern.bid_prices(ctx)  # read from the files once for both
     indicators = {
-        "prices": price_pattern.project_indicators(ctx),
-        "screens": tender_screens.screens_indicator(ctx),
+        "prices": price_pattern.project_indicators(ctx, prices),
+        "screens": tender_screens.screens_indicator(ctx, prices),
     }
     rings = ring_leads.project_indicators(ctx)
     if rings is not None:

@@ -42,21 +42,26 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import ahocorasick
+import numpy as np
 
 from collusion import basis
+from collusion.analysis.folding import code_points
 from collusion.analysis.identifier_patterns import CREDIT_CODE, is_valid_credit_code
 from collusion.analysis.identifiers import (
+    SectionTitles,
     block_text,
     declared_bidder_names,
     excerpt,
     find_numbers,
     may_hold_credit_code,
+    may_hold_credit_codes,
     section_titles,
 )
+from collusion.analysis.joined import char_table, join
 from collusion.keys import company_name_key
 from collusion.models import Alert, Block, Evidence, ScanContext
 from collusion.settings import MixedSettings
@@ -129,9 +134,10 @@ def own_credit_codes(
     for bidder in ctx.bidders:
         for file in bidder.files:
             texts = [block_text(b) for b in file.blocks]
-            for position, text in enumerate(texts):
-                if not anyone or not may_hold_credit_code(text):
-                    continue
+            if not anyone:
+                continue
+            for position in np.flatnonzero(may_hold_credit_codes(texts)).tolist():
+                text = texts[position]
                 codes = {m.value for m in find_numbers(text) if m.kind == CREDIT_CODE}
                 near = "".join(texts[max(position - settings.context_blocks, 0) : position + 1])
                 for owner in {hit.bidder for hit in leftmost_longest(anyone.find(near))}:
@@ -216,6 +222,21 @@ class NameIndex:
     def __bool__(self) -> bool:
         return not self._empty
 
+    def naming(self, texts: Sequence[str]) -> np.ndarray:
+        """For each text, whether ``find`` finds any name in it: the texts
+        joined, made searchable at once and run through the automaton once."""
+        if self._empty or not texts:
+            return np.zeros(len(texts), dtype=bool)
+        joined = join(texts)
+        codes = code_points(joined.text)
+        kept = np.flatnonzero(~char_table(r"\s")[codes])  # what _searchable keeps
+        searched = codes[kept]
+        searched[searched == ord("（")] = ord("(")
+        searched[searched == ord("）")] = ord(")")
+        text = searched.tobytes().decode("utf-32-le", "surrogatepass")
+        ends = [last for last, _ in self._automaton.iter(text)]
+        return joined.holders(kept[np.array(ends, dtype=np.int64)])
+
     def find(self, text: str) -> list[NameHit]:
         """Every occurrence of every name in `text`, overlapping ones included."""
         if self._empty:
@@ -265,7 +286,7 @@ def _mentions(
     people: dict[str, Identity],
     index: NameIndex,
     tender_text: str,
-    titles: dict[tuple[str, str, int], str],
+    titles: SectionTitles,
     settings: MixedSettings,
 ) -> dict[str, list[Mention]]:
     """named bidder -> the places in the carrier's files that name it."""
@@ -277,8 +298,11 @@ def _mentions(
     found: dict[str, list[Mention]] = defaultdict(list)
     for file in sorted(ctx.bidder(carrier).files, key=lambda f: f.path):
         blocks = file.blocks
-        for position, block in enumerate(blocks):
-            raw = block_text(block)
+        texts = [block_text(block) for block in blocks]
+        # Only blocks that name a bidder, or may hold a code, can hold a mention.
+        searched = index.naming(texts) | (may_hold_credit_codes(texts) if codes else False)
+        for position in np.flatnonzero(searched).tolist():
+            block, raw = blocks[position], texts[position]
             names = index.find(raw)
             # The carrier's own name is left out first, so that another
             # bidder's name inside it (甲公司 in 甲公司杭州分公司) is no mention.
@@ -368,7 +392,7 @@ def _alert(
     named: str,
     mentions: list[Mention],
     settings: MixedSettings,
-    titles: dict[tuple[str, str, int], str],
+    titles: SectionTitles,
 ) -> Alert | None:
     kept = sorted(
         (m for m in mentions if m.exempt is None),

@@ -16,6 +16,7 @@ from itertools import combinations
 
 from collusion import basis
 from collusion.analysis.bills import BoqComparison, BoqItem, compare_boq, parse_boq
+from collusion.analysis.identifiers import SectionTitles
 from collusion.models import Alert, Evidence, ScanContext
 from collusion.settings import PriceSettings
 
@@ -73,9 +74,7 @@ def expected_unit_prices(
     return {key: frozenset(prices) for key, prices in expected.items()}
 
 
-def bill_alerts(
-    ctx: ScanContext, settings: PriceSettings, titles: dict[tuple[str, str, int], str]
-) -> list[Alert]:
+def bill_alerts(ctx: ScanContext, settings: PriceSettings, titles: SectionTitles) -> list[Alert]:
     boqs = _boq_by_bidder(ctx)
     expected = expected_unit_prices(ctx, boqs, settings)
     alerts = []
@@ -128,7 +127,7 @@ def _row_evidence(
     lines: tuple[tuple[BoqItem, BoqItem], ...],
     settings: PriceSettings,
     files: dict[str, dict[str, str]],
-    titles: dict[tuple[str, str, int], str],
+    titles: SectionTitles,
     limit: int,
     field: str,
 ) -> tuple[Evidence, ...]:
@@ -159,7 +158,7 @@ def _unit_price_alert(
     comparison: BoqComparison,
     settings: PriceSettings,
     files: dict[str, dict[str, str]],
-    titles: dict[tuple[str, str, int], str],
+    titles: SectionTitles,
 ) -> Alert | None:
     if comparison.comparable < settings.boq_min_lines:
         return None
@@ -222,7 +221,7 @@ def _error_alert(
     comparison: BoqComparison,
     settings: PriceSettings,
     files: dict[str, dict[str, str]],
-    titles: dict[tuple[str, str, int], str],
+    titles: SectionTitles,
 ) -> Alert:
     shared = comparison.shared_errors
     same = comparison.identical_errors

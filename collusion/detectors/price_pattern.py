@@ -48,7 +48,7 @@ from decimal import Decimal
 from typing import Any
 
 from collusion import basis
-from collusion.analysis.identifiers import section_titles
+from collusion.analysis.identifiers import SectionTitles, section_titles
 from collusion.analysis.lattice import (
     ADDITIVE_STEPS,
     CENT,
@@ -437,7 +437,7 @@ def _priced(p: BidPrice) -> Decimal:
 def _price_evidence(
     bidders: tuple[str, ...],
     prices: dict[str, BidPrice],
-    titles: dict[tuple[str, str, int], str],
+    titles: SectionTitles,
 ) -> tuple[Evidence, ...]:
     evidence = []
     for bidder in bidders:
@@ -468,7 +468,7 @@ def _pattern_alert(
     ctx: ScanContext,
     pattern: PricePattern,
     prices: dict[str, BidPrice],
-    titles: dict[tuple[str, str, int], str],
+    titles: SectionTitles,
 ) -> Alert:
     """The alert of a weighed pattern: its words and severity follow its weight."""
     assert pattern.chance is not None
@@ -526,11 +526,12 @@ def _rate_text(rate: Decimal) -> str:
 # --- project indicators ------------------------------------------------------------------
 
 
-def project_indicators(ctx: ScanContext) -> dict:
+def project_indicators(ctx: ScanContext, prices: dict[str, BidPrice] | None = None) -> dict:
     """The project's price screens for ``indicators.prices``, with every bid price used,
-    the lattice the bids lie on and the patterns set aside."""
+    the lattice the bids lie on and the patterns set aside (``prices``: ``bid_prices``
+    of ``ctx``, when made already)."""
     settings = _settings(ctx)
-    prices = bid_prices(ctx)
+    prices = bid_prices(ctx) if prices is None else prices
     known = {b: p.price for b, p in prices.items() if p.price is not None}
     limits = price_limits(ctx)
     ceiling = ceiling_price(ctx)

@@ -40,7 +40,12 @@ from collusion.analysis.identifier_patterns import (
     RESIDENT_ID,
     SAFETY_CERT,
 )
-from collusion.analysis.identifiers import Found, find_in_blocks, section_titles
+from collusion.analysis.identifiers import (
+    Found,
+    SectionTitles,
+    find_in_blocks,
+    section_titles,
+)
 from collusion.detectors.mixed_documents import own_credit_codes
 from collusion.detectors.weights import rarity_weight
 from collusion.keys import fact_key, width_folded
@@ -131,7 +136,7 @@ def _number_alert(
     found: dict[Key, dict[str, list[Occurrence]]],
     key: Key,
     settings: IdentifierSettings,
-    titles: dict[tuple[str, str, int], str],
+    titles: SectionTitles,
 ) -> Alert:
     kind, value = key
     by_bidder = found[key]
@@ -196,7 +201,7 @@ def _name_alerts(
     tender_keys: set[Key],
     tender_text: str,
     settings: IdentifierSettings,
-    titles: dict[tuple[str, str, int], str],
+    titles: SectionTitles,
 ) -> list[Alert]:
     """Weak alerts for a name with a role in two bids, unless numbers tell them apart."""
     alerts = []
@@ -334,7 +339,7 @@ def _evidence(
     by_bidder: dict[str, list[Occurrence]],
     bidders: tuple[str, ...],
     settings: IdentifierSettings,
-    titles: dict[tuple[str, str, int], str],
+    titles: SectionTitles,
 ) -> tuple[Evidence, ...]:
     evidence = []
     for bidder in bidders:

@@ -18,7 +18,7 @@ from typing import Any
 
 from collusion.analysis.screens import FEATURES, screens, tender_features
 from collusion.analysis.screens_model import ScreensModel, load_model
-from collusion.detectors.price_pattern import bid_prices, price_limits
+from collusion.detectors.price_pattern import BidPrice, bid_prices, price_limits
 from collusion.errors import ScreensModelError
 from collusion.models import ScanContext
 
@@ -29,10 +29,12 @@ SCREENS_NOTE = (
 NO_CONTROL = "本项目未载明招标控制价"
 
 
-def screens_indicator(ctx: ScanContext) -> dict[str, Any]:
-    """The report's ``indicators.screens``."""
+def screens_indicator(ctx: ScanContext, bids: dict[str, BidPrice] | None = None) -> dict[str, Any]:
+    """The report's ``indicators.screens`` (``bids``: ``bid_prices`` of ``ctx``,
+    when made already)."""
     settings = ctx.settings.prices
-    prices = [float(p.price) for p in bid_prices(ctx).values() if p.price is not None]
+    bids = bid_prices(ctx) if bids is None else bids
+    prices = [float(p.price) for p in bids.values() if p.price is not None]
     limits = price_limits(ctx)
     control = float(limits.control.price) if limits.control else None
     values = tender_features(prices, control, settings.min_bids_for_screens)
