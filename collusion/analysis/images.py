@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,13 +118,24 @@ def blurred(grey: np.ndarray, sigma: float) -> np.ndarray:
     return out
 
 
-def difference(a: ImageRef, b: ImageRef, settings: ImageSettings) -> NearMatch:
-    """The two pictures compared at a common size (see the module doc)."""
-    first, second = thumbnail_pixels(a.thumbnail), thumbnail_pixels(b.thumbnail)
-    height = min(first.shape[0], second.shape[0])
-    width = min(first.shape[1], second.shape[1])
-    first = blurred(resample(first, width, height), settings.blur_sigma)
-    second = blurred(resample(second, width, height), settings.blur_sigma)
+Scaled = Callable[[ImageRef, int, int], np.ndarray]  # a picture at a size, blurred
+
+
+def scaled(ref: ImageRef, width: int, height: int, settings: ImageSettings) -> np.ndarray:
+    """A picture's thumbnail at width x height, blurred."""
+    pixels = resample(thumbnail_pixels(ref.thumbnail), width, height)
+    return blurred(pixels, settings.blur_sigma)
+
+
+def difference(
+    a: ImageRef, b: ImageRef, settings: ImageSettings, at: Scaled | None = None
+) -> NearMatch:
+    """The two pictures compared at a common size (see the module doc); ``at``
+    gives a picture at a size (``scaled``, or the same remembered)."""
+    at = at or functools.partial(scaled, settings=settings)
+    height = min(a.thumbnail.height, b.thumbnail.height)
+    width = min(a.thumbnail.width, b.thumbnail.width)
+    first, second = at(a, width, height), at(b, width, height)
     diff = np.abs(first - second)
     rows = np.arange(0, height, settings.block)
     cols = np.arange(0, width, settings.block)
@@ -145,10 +156,18 @@ def difference(a: ImageRef, b: ImageRef, settings: ImageSettings) -> NearMatch:
 def near_matches(refs: tuple[ImageRef, ...], settings: ImageSettings) -> tuple[NearMatch, ...]:
     """Every pair of different pixel identities that is one picture, sorted."""
     found = []
+    made: dict[tuple[str, int, int], np.ndarray] = {}  # each picture at each size, once
+
+    def at(ref: ImageRef, width: int, height: int) -> np.ndarray:
+        key = (ref.pixels, width, height)
+        if key not in made:
+            made[key] = scaled(ref, width, height, settings)
+        return made[key]
+
     for i, a in enumerate(refs):
         for b in refs[i + 1 :]:
             if candidates(a, b, settings):
-                match = difference(a, b, settings)
+                match = difference(a, b, settings, at)
                 if match.worst_block <= settings.max_block_difference:
                     found.append(match)
     return tuple(sorted(found, key=lambda m: (m.left, m.right)))
