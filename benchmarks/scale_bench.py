@@ -295,8 +295,6 @@ def _rss_mb(field: str = "VmHWM:") -> float:
 def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
     """What `collusion scan ROOT --output OUTPUT [--db DB]` does, timed by stage."""
     started = time.perf_counter()
-    # As the command does, only the scan is imported at start-up; the stages
-    # after extraction are imported by the scan while its workers read.
     from collusion import scan
     from collusion.runtime.heap import keep_to_exit
 
@@ -335,6 +333,7 @@ def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
             return result
 
         near_duplicate_text.compare_project = capture
+        scan.REGISTRY = detectors.REGISTRY
 
     run_detectors = scan.run_detectors
 

@@ -4,42 +4,38 @@ score, report. Each stage is a short function; detectors are pure."""
 from __future__ import annotations
 
 import functools
-import importlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-# Imported here: what the scan needs before its extraction workers start (they
-# are forked from it). The stages after extraction (the text comparison, the
-# detectors, scoring and the report) are imported while the workers read
-# (``warm_up``), each where it is used.
 from collusion.analysis import minhash
 from collusion.analysis.folding import load_tables
 from collusion.analysis.reference import load_known_common
 from collusion.analysis.sections import split_sections
+from collusion.analysis.text import fingerprint_project, prepare_project
+from collusion.analysis.text.aggregation import tfidf_tools
+from collusion.analysis.text.boilerplate import reference_shingles
 from collusion.analysis.text.shingles import SectionKey, SectionPrep, prepare_sections, section_key
 from collusion.analysis.text.words import ready as words_ready
+from collusion.detectors import (
+    REGISTRY,
+    DetectorSpec,
+    company_link,
+    project_indicators,
+    shared_signature,
+)
 from collusion.extract.pool import extract_and_derive, previously_failed
 from collusion.history import HistoryView, TextFingerprints
 from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput, ScanContext, Section
 from collusion.project import load_project
+from collusion.report.build import build_report, number_alerts
 from collusion.runtime.heap import freeze_built, scan_heap
+from collusion.runtime.parallel import beside
+from collusion.scoring.facts import consolidate, fold_cross_project
+from collusion.scoring.score import score_pairs, weigh_alerts
 from collusion.settings import Settings
-
-if TYPE_CHECKING:
-    from collusion.detectors import DetectorSpec
-
-# The stages after extraction, imported while the workers read.
-LATER_STAGES = (
-    "collusion.analysis.text.engine",
-    "collusion.analysis.text.fingerprints",
-    "collusion.detectors",
-    "collusion.scoring.facts",
-    "collusion.scoring.score",
-    "collusion.report.build",
-)
 
 Progress = Callable[[str, int, int], None]
 
@@ -143,11 +139,6 @@ def _scan_project(
     )
     if before_history is not None:
         before_history()
-    from collusion.detectors import company_link, project_indicators, shared_signature
-    from collusion.report.build import build_report, number_alerts
-    from collusion.scoring.facts import consolidate, fold_cross_project
-    from collusion.scoring.score import score_pairs, weigh_alerts
-
     # Company facts (companies.csv, the bids, the history), for company_link and the store.
     companies = company_link.gather(context)
     project = replace(project, errors=(*project.errors, *companies.errors))
@@ -219,14 +210,9 @@ def extract_all(
 
 
 def warm_up(settings: Settings) -> None:
-    """What the stages after extraction will need whatever the files hold,
-    made while the workers read them: their modules (``LATER_STAGES``), the
-    reference texts' shingles, datasketch (with SciPy) and scikit-learn."""
-    for module in LATER_STAGES:
-        importlib.import_module(module)
-    from collusion.analysis.text.aggregation import tfidf_tools
-    from collusion.analysis.text.boilerplate import reference_shingles
-
+    """What the text comparison will need whatever the files hold, made while
+    the workers read them: the reference texts' shingles, datasketch (with
+    SciPy) and scikit-learn."""
     reference_shingles(settings.text.shingle_chars)
     minhash.datasketch()
     tfidf_tools()
@@ -332,8 +318,6 @@ def prepare_text(
     for the whole scan, from the sections the workers prepared (``ready``).
     Boilerplate counts include the history's earlier projects, this
     project's own earlier record left out."""
-    from collusion.analysis.text.engine import prepare_project
-
     history = None
     if context.history is not None:
         history = functools.partial(
@@ -352,8 +336,6 @@ def prepare_text(
 
 def fingerprint_context(context: ScanContext) -> TextFingerprints:
     """The sections' fingerprints the history keeps (from the prepared text)."""
-    from collusion.analysis.text.fingerprints import fingerprint_project
-
     text = context.text or prepare_text(context).text
     assert text is not None
     settings = context.settings.text
@@ -409,9 +391,6 @@ def run_detectors(
     detectors that do not read them. Each detector sees the history only
     when its spec says it reads it.
     """
-    from collusion.detectors import REGISTRY
-    from collusion.runtime.parallel import beside
-
     done: list[str] = []
 
     def run(specs: list[DetectorSpec], ctx: ScanContext, count: bool) -> dict[str, list[Alert]]:
