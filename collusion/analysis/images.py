@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from collusion.analysis.graph import component_roots
 from collusion.extract.images import FIELD, resample, thumbnail_pixels
 from collusion.models import SignatureValue, Thumbnail
 from collusion.settings import ImageSettings
@@ -176,16 +177,4 @@ def near_matches(refs: tuple[ImageRef, ...], settings: ImageSettings) -> tuple[N
 def clusters(matches: Iterable[NearMatch]) -> dict[str, str]:
     """Pixel identity -> its cluster (the smallest identity linked to it by
     near matches), for identities in at least one match."""
-    parent: dict[str, str] = {}
-
-    def find(node: str) -> str:
-        while parent.setdefault(node, node) != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    for match in matches:
-        a, b = find(match.left), find(match.right)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    return {node: find(node) for node in list(parent)}
+    return component_roots((match.left, match.right) for match in matches)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Any
 
+from collusion.analysis.graph import component_roots
 from collusion.analysis.reference import ACCOUNT, ACCOUNT_FIELDS
 from collusion.detectors.image_links import (
     NEAR_FIELD,
@@ -312,24 +313,15 @@ def facts_of(kept: list[SharedValue]) -> list[list[SharedValue]]:
     computer codes of signatures.csv carried by the same bidders are one
     machine. Every other value is a fact of its own.
     """
-    parent: dict[tuple[str, str], tuple[str, str]] = {}
+    linked = [v for v in kept if v.field in LINEAGE_FIELDS or v.field == "rsid"]
+    lineage_of = component_roots(
+        (nodes[0], node) for nodes in (sorted(_nodes(v)) for v in linked) for node in nodes[1:]
+    )
 
     def find(node: tuple[str, str]) -> tuple[str, str]:
-        while parent.setdefault(node, node) != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
+        return lineage_of.get(node, node)
 
-    for value in kept:
-        if value.field in LINEAGE_FIELDS or value.field == "rsid":
-            nodes = sorted(_nodes(value))
-            for node in nodes[1:]:
-                a, b = find(nodes[0]), find(node)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-    lineage_roots = {
-        find(n) for v in kept if v.field in LINEAGE_FIELDS or v.field == "rsid" for n in _nodes(v)
-    }
+    lineage_roots = {find(n) for v in linked for n in _nodes(v)}
     units: dict[str, list[SharedValue]] = defaultdict(list)
     for value in kept:
         roots = {find(n) for n in _nodes(value)}

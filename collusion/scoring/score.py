@@ -53,6 +53,7 @@ from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Any
 
+from collusion.analysis.graph import component_roots
 from collusion.models import Alert, Weight
 from collusion.scoring.severity import counted_weight, describe, says_chance, severity_of
 from collusion.settings import ScoreSettings
@@ -203,24 +204,13 @@ def model_description(settings: ScoreSettings) -> dict[str, Any]:
 def flagged_groups(pairs: list[PairScore]) -> list[dict]:
     """Connected sets of flagged pairs, each with its strongest pair's score
     and weight, the strongest first."""
-    parent: dict[str, str] = {}
-
-    def find(node: str) -> str:
-        while parent.setdefault(node, node) != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
     flagged = [p for p in pairs if p.flagged]
-    for pair in flagged:
-        left, right = find(pair.bidders[0]), find(pair.bidders[1])
-        if left != right:
-            parent[max(left, right)] = min(left, right)
+    roots = component_roots((pair.bidders[0], pair.bidders[1]) for pair in flagged)
     members: dict[str, set[str]] = defaultdict(set)
     best: dict[str, float] = defaultdict(float)
     heaviest: dict[str, float] = defaultdict(float)
     for pair in flagged:
-        root = find(pair.bidders[0])
+        root = roots[pair.bidders[0]]
         members[root].update(pair.bidders)
         best[root] = max(best[root], pair.score)
         heaviest[root] = max(heaviest[root], pair.weight)

@@ -9,25 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from collusion.analysis.graph import component_roots
+
 
 def components(edges: Iterable[tuple[int, int]]) -> list[list[int]]:
     """Connected sets of the graph, each sorted, sorted by their first node."""
-    parent: dict[int, int] = {}
-
-    def root(node: int) -> int:
-        parent.setdefault(node, node)
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    for a, b in edges:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
+    roots = component_roots(edges)
     sets: dict[int, list[int]] = {}
-    for node in sorted(parent):
-        sets.setdefault(root(node), []).append(node)
+    for node in sorted(roots):
+        sets.setdefault(roots[node], []).append(node)
     return sorted(sets.values())
 
 
