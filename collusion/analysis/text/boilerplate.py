@@ -151,13 +151,6 @@ def _searched(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     return sorted_set[at] == values
 
 
-def section_members(values: np.ndarray, distinct: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
-    """``members(values, sorted_set)`` for a section's hashes, whose distinct
-    values ``distinct`` holds sorted: the large set is searched once per
-    distinct value (in order), the hashes only among those it holds."""
-    return members(values, distinct[members(distinct, sorted_set)])
-
-
 @dataclass(frozen=True)
 class Boilerplate:
     """The shingles that are never evidence, by layer, and bidder frequency."""
