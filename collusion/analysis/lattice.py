@@ -30,6 +30,15 @@ lattice of step ``s`` over an effective spread ``S`` (see
   tolerance when that is wider) and ``r`` the chance that the step is as round
   as it is (a step of 50,000 yuan among prices to the thousand: 1 in 50).
 
+A step is round only exactly, on the precision the prices are written to
+(``step_round_unit``): between two prices to the fen, 286,899.54 is no
+multiple of 100, whatever the detector's one-yuan tolerance for a chain's
+later prices. Judged within that yuan, a step next to a round one counted as
+round 2 times in 100 and weighed 50 times more, though a ring adds a round
+step exactly and so never makes one. ``r`` is the chance of an exact
+multiple: the finer precision of the step's two prices, or the lattice step
+when coarser, over the unit (a fen in 50,000 yuan: 1 in 5 million).
+
 Both are multiplied by the number of kinds of pattern the caller searches
 for (equal prices, equal differences, equal ratios, round ratios): a chance
 pattern of any kind would have been found, so the chance that matters is
@@ -73,8 +82,10 @@ GRID_MIN_BIDS = 5  # fewer bids fit some grid too easily
 # An inferred grid and its rounder multiples (as rate steps of 0.01%, 0.02%,
 # 0.05%, 0.1%, ... are multiples of 0.01%) are each tried.
 GRID_MULTIPLES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
-# Round steps are 1, 2 or 5 times a power of ten.
+# Round steps are 1, 2 or 5 times a power of ten, from a yuan up (a ring
+# adds whole yuan or rounder; an even number of fen is nothing people choose).
 ROUND_MANTISSAS = (5, 2, 1)
+MIN_ROUND_UNIT = Decimal(1)
 # A tight cluster still spreads over at least a thousandth of its value, and a yuan.
 MIN_SPREAD_SHARE = 1e-3
 # Bids bunched in a small part of their range make coincidences likelier than
@@ -379,10 +390,44 @@ def round_unit(value: Decimal, tolerance: Decimal, smallest: Decimal) -> Decimal
             unit = Decimal(mantissa) * Decimal(10) ** power
             if unit < smallest or unit <= 2 * tolerance or unit > abs(value) + tolerance:
                 continue
-            off = abs(value) % unit
-            if min(off, unit - off) <= tolerance:
+            if is_multiple(value, unit, tolerance):
                 return unit
     return smallest
+
+
+def is_multiple(value: Decimal, unit: Decimal, tolerance: Decimal = Decimal(0)) -> bool:
+    """Whether ``value`` is a whole multiple of ``unit`` within ``tolerance``."""
+    off = abs(value) % unit
+    return min(off, unit - off) <= tolerance
+
+
+def written_unit(price: Decimal) -> Decimal:
+    """The precision ``price`` is written to: the largest power of ten, from a fen
+    to a million yuan, that it is a whole multiple of (9,876,000.00: a thousand)."""
+    return next((s for s in ADDITIVE_STEPS if price % s == 0), CENT)
+
+
+def step_round_unit(low: Decimal, high: Decimal) -> Decimal | None:
+    """The largest round unit (1, 2 or 5 x 10^k yuan, at least MIN_ROUND_UNIT)
+    the step ``high - low`` is an exact multiple of, or None.
+
+    Exact on the precision the prices are written to (the fen): the chain
+    finder's tolerance of a yuan is for a chain's later prices, never for
+    the step. Two prices to the fen 286,899.54 apart are no multiple of 100;
+    a ring adds its round step exactly. A member that rounds the sum to the
+    yuan (1,234,567.89 + 50,000 written as 1,284,568) makes a step that is not
+    round either: weighed as any step, the chain errs toward chance.
+    """
+    step = high - low
+    unit = round_unit(step, Decimal(0), MIN_ROUND_UNIT)
+    return unit if step and is_multiple(step, unit) else None
+
+
+def step_precision(low: Decimal, high: Decimal) -> Decimal:
+    """The finer precision of the two prices (``written_unit``): by chance, their
+    step is an exact multiple of a round unit ``U`` about that often in ``U``
+    (a price to the fen and one to the thousand: a fen in ``U``)."""
+    return min(written_unit(low), written_unit(high))
 
 
 def round_chance(unit: Decimal, cell: float) -> float:
@@ -437,6 +482,7 @@ def progression_chance(
     window: Decimal,
     round_step: Decimal | None,
     kinds: int = 1,
+    round_width: Decimal | None = None,
 ) -> Chance:
     """The chance of a chain as long as ``prices`` among the bids, on the likeliest
     lattice holding all of them.
@@ -446,7 +492,12 @@ def progression_chance(
     the ratio expressed in yuan at the mean price (geometric), None when the
     step is not round at all; ``kinds`` how many kinds of pattern the caller
     searches for (a chance pattern of any of them would have been found, so
-    the expected count is that many times one kind's).
+    the expected count is that many times one kind's); ``round_width`` the
+    width (yuan) within which the step was judged round: the finer precision
+    of its prices (``step_precision``, a fen for prices to the fen) for a
+    difference judged exactly, the window for a ratio judged within a
+    tolerance (the default). The chance that a step is round is that width,
+    or the lattice's step when coarser, over the round unit.
     """
     length = len(prices)
     spread = spreads.effective(prices) * MIDPOINT_SPREAD_FACTOR
@@ -462,7 +513,9 @@ def progression_chance(
         share = min(1.0, cell / spread)
         factor = 1.0
         if round_step is not None:
-            unit, lattice_cell = _round_terms(step, geometric, lattice, round_step, cell)
+            width = window if round_width is None else round_width
+            judged = max(float(lattice.step), float(width))
+            unit, lattice_cell = _round_terms(step, geometric, lattice, round_step, judged)
             factor = round_chance(unit, lattice_cell)
         expected = (
             kinds

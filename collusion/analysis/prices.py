@@ -26,6 +26,7 @@ import numpy as np
 
 from collusion.analysis.identifiers import block_text, excerpt
 from collusion.analysis.joined import join
+from collusion.analysis.lattice import is_multiple
 from collusion.keys import width_folded
 from collusion.models import Block
 
@@ -415,7 +416,9 @@ def progressions(
     about 8% of random projects. A chain already arithmetic is not reported
     again as geometric. A step is `round` when it is a multiple of
     `round_step` yuan, a ratio when it has `ratio_decimals` places: chance
-    chains almost never are.
+    chains almost never are. A difference is judged round exactly, on the
+    precision the prices are written to (the fen), not within `abs_tolerance`:
+    286,899.54 is no multiple of 100 (``lattice.step_round_unit``).
     """
     by_price: dict[Decimal, list[str]] = {}
     for bidder, price in prices.items():
@@ -448,13 +451,13 @@ def progressions(
         values, round_ratio, lambda p, r: p * r, lambda v, t: abs(v - t) <= rel_tolerance * v
     )
 
-    def round_difference(step: Decimal) -> bool:
-        off = step % round_step
-        return min(off, round_step - off) <= abs_tolerance
-
     found = [
         Progression(
-            "arithmetic", bidders_of(c), tuple(values[i] for i in c), step, round_difference(step)
+            "arithmetic",
+            bidders_of(c),
+            tuple(values[i] for i in c),
+            step,
+            is_multiple(step, round_step),
         )
         for c, step in arithmetic
         if len(c) >= min_bidders

@@ -50,7 +50,6 @@ from typing import Any
 from collusion import basis
 from collusion.analysis.identifiers import SectionTitles, section_titles
 from collusion.analysis.lattice import (
-    ADDITIVE_STEPS,
     CENT,
     Chance,
     Lattice,
@@ -58,8 +57,10 @@ from collusion.analysis.lattice import (
     candidate_lattices,
     identical_chance,
     progression_chance,
-    round_unit,
+    step_precision,
+    step_round_unit,
     tender_lattice,
+    written_unit,
 )
 from collusion.analysis.prices import (
     CONTROL_PRICE_LABELS,
@@ -290,11 +291,15 @@ def weigh_patterns(
     ):
         geometric = prog.kind == "geometric"
         window = 2 * abs_tolerance
+        width = None  # a ratio is judged round within the window
         if geometric:
             window = max(window, 2 * money(settings.progression_rel_tolerance) * mean)
             unit = mean * Decimal(10) ** -settings.ratio_decimals if prog.round else None
         else:
-            unit = round_unit(prog.step, abs_tolerance, CENT)
+            # A difference is round only exactly (lattice.step_round_unit),
+            # never within the chain's tolerance.
+            unit = step_round_unit(prog.prices[0], prog.prices[1])
+            width = step_precision(prog.prices[0], prog.prices[1])
         chance = progression_chance(
             prog.prices,
             prog.step,
@@ -305,6 +310,7 @@ def weigh_patterns(
             window,
             unit,
             PATTERN_KINDS,
+            width,
         )
         found.append(
             PricePattern(
@@ -356,7 +362,7 @@ def _public_price(
 def _as_written(limit: Decimal, price: Decimal, down: bool) -> tuple[Decimal, ...]:
     """The limit, and the limit rounded the way ``price`` is (down for a cap, up
     for a floor) when that rounding is at most CAP_ROUNDING_SHARE of it."""
-    unit = next((s for s in ADDITIVE_STEPS if price % s == 0), CENT)
+    unit = written_unit(price)
     if unit > limit * CAP_ROUNDING_SHARE:
         return (limit,)
     below = (limit // unit) * unit
