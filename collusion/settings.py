@@ -261,7 +261,7 @@ class PriceSettings:
     # ten million.
     progression_rel_tolerance: float = 0.000005
     ratio_decimals: int = 3  # a ratio with this many places is a round one
-    round_step: float = 1000.0  # a difference that is a multiple of this is a round one
+    round_step: float = 1000.0  # a difference that is an exact multiple of this is a round one
     amount_mismatch_tolerance: float = 0.01  # yuan: numeric vs uppercase form
     # Bills of quantities.
     boq_min_lines: int = 5  # comparable lines needed before shares mean anything

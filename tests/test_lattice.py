@@ -21,7 +21,10 @@ from collusion.analysis.lattice import (
     poisson_any,
     round_chance,
     round_unit,
+    step_precision,
+    step_round_unit,
     tender_lattice,
+    written_unit,
 )
 from collusion.analysis.prices import identical_prices, progressions
 from collusion.detectors import price_pattern
@@ -51,6 +54,43 @@ def test_round_units_are_one_two_or_five_times_a_power_of_ten():
     assert round_chance(D(50000), 1000.0) == pytest.approx(0.02)
     assert round_chance(D(20000), 1000.0) == pytest.approx(0.06)
     assert round_chance(D(1000), 1000.0) == 1.0
+
+
+def test_a_step_is_round_only_exactly_on_the_prices_precision():
+    assert written_unit(D("9876000.00")) == 1000 and written_unit(D("9876543.21")) == D("0.01")
+    # Two prices to the fen: exact, or not round at all (within a yuan is not enough).
+    assert step_round_unit(D("9512345.67"), D("9562345.67")) == 50000
+    assert step_round_unit(D("19028968.71"), D("19315868.25")) is None  # 286,899.54
+    assert step_round_unit(D("9876543.21"), D("9926542.67")) is None  # 49,999.46
+    assert step_round_unit(D("9876543.21"), D("9889543.21")) == 1000  # 13,000.00
+    # A cover that rounds lead + 50,000 to the yuan makes no round step either.
+    assert step_round_unit(D("1234567.89"), D("1284568")) is None
+    # By chance a step is an exact multiple of U about (finer precision) / U times.
+    assert step_precision(D("9876000"), D("9926000")) == 1000
+    assert step_precision(D("1234567.89"), D("1534000")) == D("0.01")
+
+
+def test_a_step_within_a_yuan_of_a_round_one_is_weighed_as_any_step():
+    """Eight bids to the fen with a chain of three 49,999.46 apart: within the
+    chain's yuan of 50,000, but no multiple of it. It weighed as a round step
+    (chance 1 in 25,000 that a step is that round) and flagged the pairs;
+    it is a chain with an odd step, a weak lead. The same chain 50,000.00
+    apart is round exactly: a fen in 50,000 yuan, 1 in 5 million."""
+    others = [9_433_210.05, 9_700_001.13, 9_821_456.78, 9_905_123.45, 9_380_777.21]
+    prices = {f"b{i}": p for i, p in enumerate(others, start=4)}
+    prices.update(b1=9_876_543.21, b2=9_926_542.67, b3=9_976_542.13)
+    ctx = prices_context(prices)
+    [alert] = weigh_alerts(price_pattern.detect(ctx), ctx.settings.score)
+    assert alert.bidders == ("b1", "b2", "b3") and alert.details["step"] == 49999.46
+    assert alert.details["round_step"] is False and alert.details["round_factor"] == 1.0
+    assert alert.severity == "low" and "可能为巧合" in alert.summary
+    assert not any(p.flagged for p in score_pairs([replace(alert, id="A1")], ctx.settings.score))
+    prices.update(b2=9_926_543.21, b3=9_976_543.21)
+    ctx = prices_context(prices)
+    [alert] = weigh_alerts(price_pattern.detect(ctx), ctx.settings.score)
+    assert alert.details["round_step"] is True
+    assert alert.details["round_factor"] == pytest.approx(0.01 / 50_000)
+    assert alert.severity == "high" and alert.weight.log10_lr == 4.0
 
 
 def test_a_tender_lattice_is_the_coarsest_its_bids_follow():

@@ -627,3 +627,63 @@ def test_a_round_step_chain_among_eight_cent_bids_is_not_chance():
     [alert] = price_pattern.detect(ctx)
     assert alert.bidders == ("b1", "b2", "b3")
     assert alert.details["chance"] < 1e-4 and alert.weight.log10_lr >= 4.0
+
+
+# --- a step is round only exactly, on the prices' own precision ------------------------------------
+
+# A mixed-habits tender of benchmarks/prices_bench.py (ring seed, tender R166): a
+# ring of four (b03, b04, b06, b15) adds 20,000.00 to a price to the fen; b07 and
+# b13, honest and to the fen, stand 286,899.54 and 286,898.55 below b15. That
+# step is within a yuan of a multiple of 100 but no multiple of it.
+MIXED_TENDER = {
+    "b01": "19590110.16",
+    "b02": "18650000.00",
+    "b03": "19542766.80",
+    "b04": "19562766.80",
+    "b05": "18119000.00",
+    "b06": "19582766.80",
+    "b07": "19028968.71",
+    "b08": "19611000.00",
+    "b09": "18292000.00",
+    "b10": "19710000.00",
+    "b11": "19119000.00",
+    "b12": "19559000.00",
+    "b13": "19315868.25",
+    "b14": "19845000.00",
+    "b15": "19602766.80",
+}
+
+
+def test_a_step_near_a_round_one_is_not_round_in_a_scanned_project(project, tmp_path: Path) -> None:
+    """Real DOCX bids, each stating its price in a 投标函, scanned by the CLI: the
+    ring's pairs are flagged, and the honest chain b07-b13-b15 is weighed as
+    a chain with an odd step (not round to 100): no pair outside the ring is
+    flagged."""
+    import json
+
+    from click.testing import CliRunner
+
+    from collusion.cli import main
+
+    for bidder, price in MIXED_TENDER.items():
+        amount = float(price)
+        letter = (
+            f"致：招标人。我方{bidder}公司愿意以人民币{synth.amount_in_words(amount)}"
+            f"（¥{synth.format_amount(amount)}）的投标总报价，按合同约定实施和完成承包工程。"
+        )
+        project.docx(bidder, "投标函.docx", [letter], core={"author": f"{bidder}经办人"})
+    root = project.write()
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(main, ["scan", str(root), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text(encoding="utf-8"))
+    ring = ("b03", "b04", "b06", "b15")
+    flagged = {tuple(p["bidders"]) for p in report["pairs"] if p["flagged"]}
+    assert flagged == {(a, b) for i, a in enumerate(ring) for b in ring[i + 1 :]}
+    chains = {tuple(a["bidders"]): a for a in report["alerts"] if a["kind"] == "price_pattern"}
+    assert chains[ring]["details"]["round_step"] is True  # 20,000.00 exactly
+    # A weak lead, its step weighed as any step (it weighed 3.42 as round to 100).
+    odd = chains[("b07", "b13", "b15")]
+    assert odd["details"]["step"] == 286899.54
+    assert odd["details"]["round_step"] is False and odd["details"]["round_factor"] == 1.0
+    assert odd["severity"] == "low" and "可能为巧合" in odd["summary"]
