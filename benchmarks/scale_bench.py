@@ -298,6 +298,8 @@ def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
     from collusion import scan
     from collusion.runtime.heap import keep_to_exit
 
+    startup_cpu = time.process_time()  # this process's CPU from its start to here
+
     stages: dict[str, float] = {}
     memory: dict[str, tuple[float, float]] = {}  # stage -> (RSS, peak RSS) after it
     captured: dict[str, Any] = {}
@@ -333,7 +335,6 @@ def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
             return result
 
         near_duplicate_text.compare_project = capture
-        scan.REGISTRY = detectors.REGISTRY
 
     run_detectors = scan.run_detectors
 
@@ -380,6 +381,7 @@ def child_scan(root: str, output: str, db: str | None) -> dict[str, Any]:
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {
         "stages": stages,
+        "startup_cpu": startup_cpu,
         "in_process": time.perf_counter() - started,
         "peak_rss_mb": _rss_mb(),
         "memory": memory,
@@ -584,6 +586,8 @@ def print_row(row: dict[str, Any]) -> None:
         for shown in [name] + (parts if name.startswith("detectors") else []):
             rss, peak = scan["memory"].get(shown, (None, None))
             after = f"   RSS after {rss:5.0f} MB, peak {peak:5.0f} MB" if rss is not None else ""
+            if shown == "start-up, imports":
+                after = f"   CPU {scan['startup_cpu']:.2f} s (interpreter and imports)"
             print(f"    {shown:<34} {stages[shown]:7.2f} s{after}")
     children = ", ".join(
         f"{uss:.0f} MB (from {seen:.0f} s)" for seen, uss in scan["children_uss_mb"]

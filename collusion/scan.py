@@ -8,34 +8,44 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from collusion.analysis import minhash
+# Imported here: what the scan needs before its extraction workers start (they
+# are forked from it and read, section and prepare the files). The stages
+# after extraction are imported while the workers read (``LATER_STAGES``,
+# ``warm_up``), each name where it is used.
 from collusion.analysis.folding import load_tables
 from collusion.analysis.reference import load_known_common
 from collusion.analysis.sections import split_sections
-from collusion.analysis.text import fingerprint_project, prepare_project
-from collusion.analysis.text.aggregation import tfidf_tools
-from collusion.analysis.text.boilerplate import reference_shingles
 from collusion.analysis.text.shingles import SectionKey, SectionPrep, prepare_sections, section_key
 from collusion.analysis.text.words import ready as words_ready
-from collusion.detectors import (
-    REGISTRY,
-    DetectorSpec,
-    company_link,
-    project_indicators,
-    shared_signature,
-)
 from collusion.extract.pool import extract_and_derive, previously_failed
 from collusion.history import HistoryView, TextFingerprints
 from collusion.models import Alert, Bidder, ExtractedFile, ProjectInput, ScanContext, Section
 from collusion.project import load_project
-from collusion.report.build import build_report, number_alerts
 from collusion.runtime.heap import freeze_built, scan_heap
+from collusion.runtime.lifecycle import import_whole
 from collusion.runtime.parallel import beside
-from collusion.scoring.facts import consolidate, fold_cross_project
-from collusion.scoring.score import score_pairs, weigh_alerts
 from collusion.settings import Settings
+
+if TYPE_CHECKING:
+    from collusion.detectors import DetectorSpec
+
+# The stages after extraction and what they import on first use (datasketch
+# with SciPy, scikit-learn's TF-IDF), about 0.3 s of CPU: imported while the
+# workers read, each whole (``import_whole``: an interrupt never stops one
+# half-way).
+LATER_STAGES = (
+    "collusion.analysis.text.engine",
+    "collusion.analysis.text.fingerprints",
+    "collusion.detectors",
+    "collusion.scoring.facts",
+    "collusion.scoring.score",
+    "collusion.report.build",
+    "datasketch",
+    "sklearn.feature_extraction.text",
+    "sklearn.metrics.pairwise",
+)
 
 Progress = Callable[[str, int, int], None]
 
@@ -139,6 +149,12 @@ def _scan_project(
     )
     if before_history is not None:
         before_history()
+    import_whole(LATER_STAGES)  # done while the workers read, unless there was no file
+    from collusion.detectors import company_link, project_indicators, shared_signature
+    from collusion.report.build import build_report, number_alerts
+    from collusion.scoring.facts import consolidate, fold_cross_project
+    from collusion.scoring.score import score_pairs, weigh_alerts
+
     # Company facts (companies.csv, the bids, the history), for company_link and the store.
     companies = company_link.gather(context)
     project = replace(project, errors=(*project.errors, *companies.errors))
@@ -210,12 +226,13 @@ def extract_all(
 
 
 def warm_up(settings: Settings) -> None:
-    """What the text comparison will need whatever the files hold, made while
-    the workers read them: the reference texts' shingles, datasketch (with
-    SciPy) and scikit-learn."""
+    """What the stages after extraction will need whatever the files hold,
+    made while the workers read them: their modules (``LATER_STAGES``) and
+    the reference texts' shingles."""
+    import_whole(LATER_STAGES)
+    from collusion.analysis.text.boilerplate import reference_shingles
+
     reference_shingles(settings.text.shingle_chars)
-    minhash.datasketch()
-    tfidf_tools()
 
 
 def file_text_maker(
@@ -318,6 +335,8 @@ def prepare_text(
     for the whole scan, from the sections the workers prepared (``ready``).
     Boilerplate counts include the history's earlier projects, this
     project's own earlier record left out."""
+    from collusion.analysis.text.engine import prepare_project
+
     history = None
     if context.history is not None:
         history = functools.partial(
@@ -336,6 +355,8 @@ def prepare_text(
 
 def fingerprint_context(context: ScanContext) -> TextFingerprints:
     """The sections' fingerprints the history keeps (from the prepared text)."""
+    from collusion.analysis.text.fingerprints import fingerprint_project
+
     text = context.text or prepare_text(context).text
     assert text is not None
     settings = context.settings.text
@@ -391,6 +412,8 @@ def run_detectors(
     detectors that do not read them. Each detector sees the history only
     when its spec says it reads it.
     """
+    from collusion.detectors import REGISTRY
+
     done: list[str] = []
 
     def run(specs: list[DetectorSpec], ctx: ScanContext, count: bool) -> dict[str, list[Alert]]:

@@ -30,6 +30,7 @@ from collusion.runtime.lifecycle import (
     keep_in_forked_children,
     make_pool_temp_dir,
     remove_pool_temp_dir,
+    signals_held,
     use_temp_dir,
     worker_signals,
 )
@@ -234,6 +235,8 @@ def extract_and_derive(
 
     ``while_waiting`` is called once in this process after the workers
     start: work of the caller's that needs no file (it would else wait).
+    SIGTERM and SIGINT are held while it runs (``signals_held``): it is
+    short, and what it imports is never left half-imported.
 
     Returns the files and, by path, what ``derive`` gave; a path is missing
     there when the file was abandoned or ``derive`` failed on it.
@@ -270,7 +273,8 @@ def extract_and_derive(
                         workers[index] = new_worker()
             if waiting is not None:  # once, the workers having their first files
                 work, waiting = waiting, None
-                work()
+                with signals_held():  # an interrupt ends the run once it is done
+                    work()
             busy = {w.conn: w for w in workers if w.task}
             ready = wait(list(busy), timeout=0.5)
             for conn in ready:

@@ -11,19 +11,25 @@ anything behind:
 - SIGTERM and SIGINT become :class:`Interrupted` in the parent (see
   :func:`ending_on_signals`), so the run unwinds: workers are killed,
   temporary files removed, a nightly run is recorded as interrupted.
+  Never inside an import the run makes while its workers read
+  (:func:`import_whole`): there the signal is held until the module is
+  imported.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib
 import os
 import re
 import shutil
 import signal
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from types import FrameType
+from typing import Any
 
 from collusion.errors import Interrupted
 
@@ -133,3 +139,48 @@ def ending_on_signals() -> Iterator[None]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """SIGTERM and SIGINT arriving in the block take effect when it ends.
+
+    The handler in place (``ending_on_signals``'s, Python's KeyboardInterrupt
+    for SIGINT) is called on leaving the block with the first signal held,
+    so its exception is raised there, whatever the block raised. Signals
+    without a Python handler, and calls outside the main thread, are left
+    as they are.
+    """
+    held: list[int] = []
+    previous: dict[int, Callable[[int, FrameType | None], Any]] = {}
+
+    def hold(signum: int, _frame: FrameType | None) -> None:
+        held.append(signum)
+
+    for signum in ENDING_SIGNALS:
+        handler = signal.getsignal(signum)
+        if callable(handler):
+            with contextlib.suppress(ValueError):  # not the main thread
+                signal.signal(signum, hold)
+                previous[signum] = handler
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if held:
+            previous[held[0]](held[0], None)
+
+
+def import_whole(names: Iterable[str]) -> None:
+    """Import each module, SIGTERM and SIGINT held until it is imported.
+
+    An interrupt then ends the run between two imports, never inside one:
+    an import stopped half-way leaves modules behind (in ``sys.modules``, in
+    their packages) that the next import of it in the process trips over
+    (NumPy's and SciPy's do), and a nightly run scans many projects in one
+    process.
+    """
+    for name in names:
+        with signals_held():
+            importlib.import_module(name)
