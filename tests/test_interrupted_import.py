@@ -138,6 +138,31 @@ def test_a_signal_held_takes_effect_when_the_block_ends():
     assert signal.getsignal(signal.SIGTERM) == before  # every handler restored
 
 
+WAIT = """
+import sys
+import collusion.scan as scan
+print("at start-up", [name for name in scan.LATER_STAGES if name in sys.modules])
+from collusion.settings import Settings
+scan.warm_up(Settings())
+after = set(sys.modules)
+from collusion.analysis import minhash
+from collusion.analysis.text.aggregation import tfidf_tools
+minhash.datasketch()
+tfidf_tools()
+print("after the wait", sorted(set(sys.modules) - after))
+"""
+
+
+def test_the_later_stages_are_imported_in_the_wait_not_at_start_up():
+    """Importing the scan imports none of them (start-up stays light); the
+    wait imports everything the text comparison imports on first use, so
+    none of it is imported later, where nothing holds an interrupt."""
+    done = subprocess.run(
+        [sys.executable, "-c", WAIT], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert done.stdout.splitlines() == ["at start-up []", "after the wait []"], done.stdout
+
+
 def test_held_modules_are_later_stages():
     """The held modules are ones the scan imports while its workers read."""
     assert {"datasketch", "sklearn.feature_extraction.text", "collusion.detectors"} <= set(
