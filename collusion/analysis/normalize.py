@@ -24,9 +24,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -71,13 +70,75 @@ REGION_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{1,4}?[省市县区州])+")
 NAME_SUFFIX = re.compile(rf"{COMPANY_SUFFIX}$")
 
 
+@dataclass(frozen=True, eq=False)
+class OffsetMap:
+    """Per character of a normalized text, the ``[start, end)`` of the
+    original text it came from, stored as runs: a project holds one offset
+    per character of every bid, but normalization only drops characters
+    (spaces, punctuation) or widens a few (a masked name), so the starts
+    climb one by one between the places it did.
+
+    ``runs[r] = (at, base)``: from normalized position ``at`` to the next
+    run's, the start is ``base + (position - at)``; ``wide[w] = (at, end)``:
+    the positions whose end is not their start + 1 (sorted).
+    """
+
+    length: int
+    runs: np.ndarray  # int32, (runs, 2)
+    wide: np.ndarray  # int32, (positions, 2)
+
+    @classmethod
+    def of(cls, starts: np.ndarray, ends: np.ndarray) -> OffsetMap:
+        """The map of per-character ``starts`` and ``ends`` (equal lengths)."""
+        starts = np.asarray(starts, dtype=np.int32)
+        ends = np.asarray(ends, dtype=np.int32)
+        # a run starts where the start does not climb by one (and at position 0)
+        at = np.flatnonzero(np.diff(starts, prepend=starts[:1] - 2) != 1).astype(np.int32)
+        wide = np.flatnonzero(ends != starts + 1).astype(np.int32)
+        return cls(
+            len(starts),
+            np.stack([at, starts[at]], axis=1),
+            np.stack([wide, ends[wide]], axis=1),
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, OffsetMap)
+            and self.length == other.length
+            and np.array_equal(self.runs, other.runs)
+            and np.array_equal(self.wide, other.wide)
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # arrays: compared by value, never hashed
+
+    def start(self, position: int) -> int:
+        """The original start of the normalized character at ``position``."""
+        if not 0 <= position < self.length:
+            raise IndexError(position)
+        r = int(np.searchsorted(self.runs[:, 0], position, side="right")) - 1
+        at, base = self.runs[r]
+        return int(base) + position - int(at)
+
+    def end(self, position: int) -> int:
+        """The original end of the normalized character at ``position``."""
+        w = int(np.searchsorted(self.wide[:, 0], position))
+        if w < len(self.wide) and self.wide[w, 0] == position:
+            return int(self.wide[w, 1])
+        return self.start(position) + 1
+
+    def starts(self) -> np.ndarray:
+        """Every character's original start (int64)."""
+        at, base = self.runs[:, 0].astype(np.int64), self.runs[:, 1].astype(np.int64)
+        lengths = np.diff(np.append(at, self.length))
+        return np.arange(self.length, dtype=np.int64) + np.repeat(base - at, lengths)
+
+
 @dataclass(frozen=True)
 class Normalized:
     """Normalized text and, per character, the original span it came from."""
 
     text: str
-    starts: Sequence[int]  # array("i"): 4 bytes a character, not a tuple of int objects
-    ends: Sequence[int]
+    offsets: OffsetMap
     # kind (invisible, confusable, traditional) -> sorted original offsets folded
     concealed: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
@@ -85,7 +146,7 @@ class Normalized:
         """The original ``[start, end)`` covering normalized ``[start, end)``."""
         if start >= end:
             raise ValueError("empty span")
-        return self.starts[start], self.ends[end - 1]
+        return self.offsets.start(start), self.offsets.end(end - 1)
 
     def concealed_in(self, start: int, end: int) -> dict[str, int]:
         """How many characters of each concealment kind were folded in the
@@ -274,11 +335,6 @@ def _mask_pattern(names: frozenset[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(re.escape(n) for n in folded))
 
 
-def _offsets(values: np.ndarray) -> array:
-    """Offsets stored compactly: a project holds one per character of every bid."""
-    return array("i", values.astype(np.int32).tobytes())
-
-
 def normalize(text: str, names: Iterable[str] = ()) -> Normalized:
     """Fold `text` and mask `names` (and the names it contains) with PLACEHOLDER."""
     folded, starts, ends, found = _fold_with_offsets(text)
@@ -287,7 +343,7 @@ def normalize(text: str, names: Iterable[str] = ()) -> Normalized:
     concealed = {kind: tuple(sorted(offsets)) for kind, offsets in found.items() if offsets}
     pattern = _mask_pattern(frozenset(expand_names(set(names) | names_in_text(visible_text(text)))))
     if pattern is None:
-        return Normalized(folded, _offsets(starts), _offsets(ends), concealed)
+        return Normalized(folded, OffsetMap.of(starts, ends), concealed)
     out: list[str] = []
     out_starts: list[np.ndarray] = []
     out_ends: list[np.ndarray] = []
@@ -303,7 +359,6 @@ def normalize(text: str, names: Iterable[str] = ()) -> Normalized:
     out_ends.append(ends[pos:])
     return Normalized(
         "".join(out),
-        _offsets(np.concatenate(out_starts)),
-        _offsets(np.concatenate(out_ends)),
+        OffsetMap.of(np.concatenate(out_starts), np.concatenate(out_ends)),
         concealed,
     )

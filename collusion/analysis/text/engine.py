@@ -52,7 +52,6 @@ from collusion.analysis.text.verify import (
     verify,
 )
 from collusion.models import Section
-from collusion.runtime.parallel import beside
 
 
 @dataclass(frozen=True)
@@ -100,18 +99,12 @@ def compare_project(
     text = prepared_text or prepare_project(sections, tender, names, settings, history)
     prepared, boiler = list(text.prepared), text.boilerplate
     units = build_units([p.bidder for p in prepared], [p.section for p in prepared])
-    # Shared typos and rewritten passages depend on neither the candidates nor
-    # their confirmation: a second core works them out while this one finds
-    # the confirmed section pairs, their passages and each bidder's remaining
-    # text (about as much work on each side).
-    (typos, rewritten), (pairs, by_bidders, literal, remaining) = beside(
-        lambda: (
-            shared_typos(prepared, boiler, settings),
-            rewritten_of(units, prepared, tender, settings),
-        ),
-        lambda: literal_side(prepared, boiler, tender, settings),
-        weight=sum(len(p.norm.text) for p in prepared),
-    )
+    # One stage after the other: a second process for a half of them (as
+    # before) held a copy of every page either side wrote, hundreds of MB at
+    # 40 bidders, for about a second (benchmarks/scale_bench.py).
+    pairs, by_bidders, literal, remaining = literal_side(prepared, boiler, tender, settings)
+    typos = shared_typos(prepared, boiler, settings)
+    rewritten = rewritten_of(units, prepared, tender, settings)
     typo_p = typo_p_values(typos, boiler.bidders, settings)
     keys = sorted(
         set(by_bidders)

@@ -63,12 +63,19 @@ from collusion.analysis.text.rewrite_chance import (
     passage_chance,
 )
 from collusion.analysis.text.settings import TextSettings
-from collusion.analysis.text.words import NUMBER, TERM, SectionWords, quantities, text_words
+from collusion.analysis.text.words import (
+    NUMBER,
+    QUANTITY,
+    TERM,
+    SectionWords,
+    quantities,
+    text_words,
+)
 from collusion.models import Section
 
 WINDOW_SUFFIX = re.compile(r"（第\d+段）$")
 BLOCK_ROWS = 4096  # sentences per block of the candidate product (bounds its memory)
-BLOCK_PAIRS = 32768  # sentence pairs compared at a time (bounds their rows' memory)
+BLOCK_PAIRS = 8192  # sentence pairs compared at a time (bounds their rows' memory)
 
 
 @dataclass(frozen=True)
@@ -198,34 +205,9 @@ def sentence_table(
     bidder = np.repeat(np.array([b for _, _, b, _ in parts], dtype=np.int32), sentences)
     shift = np.repeat(np.array([o for _, _, _, o in parts], dtype=np.int64), sentences)
     spans = np.concatenate([w.spans for w in found]).astype(np.int64)
-    ptrs = np.concatenate([w.ptr for w in found]).astype(np.int64)
-    # each sentence's word count: the steps of every ptr but those between sections
-    steps = np.diff(ptrs)
-    between = np.cumsum(sentences + 1)[:-1] - 1
-    lengths = np.delete(steps, between)
     first = np.flatnonzero(np.diff(owner, prepend=-1))
     pos = np.arange(len(owner)) - np.repeat(first, np.diff(np.append(first, len(owner))))
-    flat = np.concatenate([w.words for w in found])
-    kind = np.concatenate([w.kinds for w in found])
-    rows = np.repeat(np.arange(len(owner), dtype=np.int32), lengths)
-    extra = quantities(flat, kind, rows)
-    flat = np.concatenate([flat, extra[0]])
-    kind = np.concatenate([kind, extra[1]])
-    rows = np.concatenate([rows, extra[2]])
-    # np.unique(return_index, return_inverse) holds five times the words' size
-    # at once (200 MB at 40 bidders of 100-180 pages): the vocabulary sorted,
-    # then each word found in it.
-    vocab = unique_sorted(flat)
-    inverse = np.searchsorted(vocab, flat).astype(np.int32)
-    del flat
-    vocab_kind = np.zeros(len(vocab), dtype=kind.dtype)
-    vocab_kind[inverse[::-1]] = kind[::-1]  # each word's kind where it first occurs
-    counts = sparse.csr_matrix(
-        (np.ones(len(rows), dtype=np.float32), (rows, inverse)),
-        shape=(len(owner), len(vocab)),
-    )
-    del rows, inverse
-    counts.sum_duplicates()
+    counts, vocab, vocab_kind = word_counts([sentence_words(g) for g in word_groups(found)])
     table = Table(
         owner,
         pos,
@@ -237,6 +219,95 @@ def sentence_table(
         np.concatenate([w.literal for w in found]),
     )
     return table, vocab
+
+
+GROUP_WORDS = 65536  # words of the sentence table built at a time (bounds its memory)
+
+
+def word_groups(found: Sequence[SectionWords]) -> list[list[SectionWords]]:
+    """Consecutive sections in groups of about ``GROUP_WORDS`` words."""
+    groups: list[list[SectionWords]] = [[]]
+    size = 0
+    for w in found:
+        if size and size + len(w.words) > GROUP_WORDS:
+            groups.append([])
+            size = 0
+        groups[-1].append(w)
+        size += len(w.words)
+    return groups
+
+
+@dataclass(frozen=True)
+class SentenceWords:
+    """A group of sections' sentences: their words and kinds in order, each
+    sentence's number of words, and the quantities made of them
+    (``words.quantities``) with their sentences (from 0 in the group)."""
+
+    lengths: np.ndarray
+    words: np.ndarray
+    kinds: np.ndarray
+    extra: np.ndarray
+    extra_rows: np.ndarray
+
+    def rows(self) -> np.ndarray:
+        """Each word's sentence (from 0 in the group)."""
+        return np.repeat(np.arange(len(self.lengths), dtype=np.int32), self.lengths)
+
+
+def sentence_words(group: Sequence[SectionWords]) -> SentenceWords:
+    """The words of a group of sections (``word_groups``)."""
+    lengths = np.concatenate([np.diff(w.ptr) for w in group])
+    flat = np.concatenate([w.words for w in group])
+    kinds = np.concatenate([w.kinds for w in group])
+    rows = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+    extra, _, extra_rows = quantities(flat, kinds, rows)
+    return SentenceWords(lengths, flat, kinds, extra, extra_rows)
+
+
+def word_counts(
+    groups: Sequence[SentenceWords],
+) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+    """Sentences x words, occurrences (quantities included), in canonical
+    form, built a group at a time into arrays of the final size; the words
+    (sorted hashes) and each one's kind where it first occurs (among the
+    words, then the quantities made of them)."""
+    vocab = unique_sorted(
+        np.concatenate([unique_sorted(np.concatenate([g.words, g.extra])) for g in groups])
+    )
+    kind = np.full(len(vocab), QUANTITY, dtype=np.uint8)  # a quantity's, unless a word's
+    seen = np.zeros(len(vocab), dtype=bool)
+    total = sum(len(g.words) + len(g.extra) for g in groups)
+    indices = np.empty(total, dtype=np.int32)
+    data = np.empty(total, dtype=np.float32)
+    indptr = [np.zeros(1, dtype=np.int64)]
+    filled = 0
+    for g in groups:
+        at = np.searchsorted(vocab, g.words).astype(np.int32)
+        new = np.flatnonzero(~seen[at])[::-1]  # reversed: the first occurrence written last
+        kind[at[new]] = g.kinds[new]
+        seen[at[new]] = True
+        part = sparse.csr_matrix(
+            (
+                np.ones(len(at) + len(g.extra), dtype=np.float32),
+                (
+                    np.concatenate([g.rows(), g.extra_rows]),
+                    np.concatenate([at, np.searchsorted(vocab, g.extra).astype(np.int32)]),
+                ),
+            ),
+            shape=(len(g.lengths), len(vocab)),
+        )
+        part.sum_duplicates()
+        indices[filled : filled + part.nnz] = part.indices
+        data[filled : filled + part.nnz] = part.data
+        indptr.append(part.indptr[1:].astype(np.int64) + filled)
+        filled += part.nnz
+    counts = sparse.csr_matrix(
+        (data[:filled], indices[:filled], np.concatenate(indptr)),
+        shape=(sum(len(g.lengths) for g in groups), len(vocab)),
+        copy=False,
+    )
+    counts.has_canonical_format = True
+    return counts, vocab, kind
 
 
 def tender_frequency(vocab: np.ndarray, tender: Sequence[Section]) -> np.ndarray:
@@ -255,18 +326,59 @@ def tender_frequency(vocab: np.ndarray, tender: Sequence[Section]) -> np.ndarray
     return out
 
 
-def rowwise_dot(m: sparse.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+@dataclass(frozen=True)
+class DerivedRows:
+    """Rows of the sentence counts with other stored values, made on demand
+    (a whole second matrix would copy the counts' tens of MB at 40 bidders):
+    each stored count becomes ``count (or 1) x word_factor[word] x
+    row_scale[sentence]``, in float32 as the counts."""
+
+    counts: sparse.csr_matrix
+    word_factor: np.ndarray  # float32, per word
+    row_scale: np.ndarray | None = None  # float32, per sentence
+    counted: bool = True  # False: every stored count taken as 1
+
+    def rows(self, at: np.ndarray) -> sparse.csr_matrix:
+        """The rows ``at``, in that order."""
+        sub = self.counts[at]
+        base = sub.data if self.counted else np.ones_like(sub.data)
+        data = base * self.word_factor[sub.indices]
+        if self.row_scale is not None:
+            data *= np.repeat(self.row_scale[at], np.diff(sub.indptr))
+        return with_values(sub, data)
+
+    def row_sums(self, squared: bool = False) -> np.ndarray:
+        """Each row's sum of values (of their squares), ``BLOCK_ROWS`` rows at a time."""
+        n = self.counts.shape[0]
+        out = np.zeros(n, dtype=np.float32)
+        for lo in range(0, n, BLOCK_ROWS):
+            block = self.rows(np.arange(lo, min(n, lo + BLOCK_ROWS)))
+            if squared:
+                block = with_values(block, block.data**2)
+            out[lo : lo + BLOCK_ROWS] = np.asarray(block.sum(axis=1)).ravel()
+        return out
+
+
+Rows = sparse.csr_matrix | DerivedRows
+
+
+def rows_of(m: Rows, at: np.ndarray) -> sparse.csr_matrix:
+    """Rows ``at`` of a matrix, or of rows made on demand."""
+    return m.rows(at) if isinstance(m, DerivedRows) else m[at]
+
+
+def rowwise_dot(m: Rows, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """``m[i[k]] . m[j[k]]`` for every k."""
     return _rowwise(m, i, j, lambda x, y: x.multiply(y))
 
 
-def rowwise_min(m: sparse.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+def rowwise_min(m: Rows, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """The sum of ``min(m[i[k]], m[j[k]])`` for every k (a multiset intersection)."""
     return _rowwise(m, i, j, lambda x, y: x.minimum(y))
 
 
 def _rowwise(
-    m: sparse.csr_matrix,
+    m: Rows,
     i: np.ndarray,
     j: np.ndarray,
     op: Callable[[sparse.csr_matrix, sparse.csr_matrix], sparse.spmatrix],
@@ -276,7 +388,7 @@ def _rowwise(
     out = np.zeros(len(i))
     for lo in range(0, len(i), BLOCK_PAIRS):
         hi = lo + BLOCK_PAIRS
-        out[lo:hi] = np.asarray(op(m[i[lo:hi]], m[j[lo:hi]]).sum(axis=1)).ravel()
+        out[lo:hi] = np.asarray(op(rows_of(m, i[lo:hi]), rows_of(m, j[lo:hi])).sum(axis=1)).ravel()
     return out
 
 
@@ -301,7 +413,7 @@ def candidate_pairs(
 
 def binary(m: sparse.csr_matrix) -> sparse.csr_matrix:
     """``m`` with every stored value 1 (its index arrays shared, not copied)."""
-    return sparse.csr_matrix((np.ones_like(m.data), m.indices, m.indptr), shape=m.shape, copy=False)
+    return with_values(m, np.ones_like(m.data))
 
 
 @dataclass(frozen=True)
@@ -313,53 +425,53 @@ class Seeds:
     cosine: np.ndarray
     dice: np.ndarray
     compared: int  # candidate pairs compared
-    weighted: sparse.csr_matrix  # sentences x words, tf-idf, rows of unit length
+    weighted: DerivedRows  # sentences x words, tf-idf, rows of unit length
 
 
 def bidders_of_columns(present: sparse.csr_matrix, bidder: np.ndarray, bidders: int) -> np.ndarray:
     """For each column of a binary matrix, how many bidders have a row holding it
-    (``bidder``: each row's bidder)."""
-    out = np.zeros(present.shape[1], dtype=np.int64)
-    entry = np.repeat(bidder, np.diff(present.indptr))  # each stored value's bidder
-    order = None if np.all(entry[1:] >= entry[:-1]) else np.argsort(entry, kind="stable")
-    columns = present.indices if order is None else present.indices[order]
-    bounds = np.searchsorted(entry if order is None else entry[order], np.arange(bidders + 1))
-    held = np.zeros(present.shape[1], dtype=bool)
-    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        held[:] = False
-        held[columns[lo:hi]] = True
-        out += held
-    return out
+    (``bidder``: each row's bidder), a run of rows of one bidder at a time
+    (a bidder per stored value, sorted, would be two copies of the matrix)."""
+    held = np.zeros((bidders, present.shape[1]), dtype=bool)
+    cuts = np.flatnonzero(np.diff(bidder)) + 1
+    starts, ends = np.concatenate(([0], cuts)), np.append(cuts, len(bidder))
+    for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
+        held[bidder[lo], present.indices[present.indptr[lo] : present.indptr[hi]]] = True
+    return held.sum(axis=0, dtype=np.int64)
 
 
 def seeds_of(table: Table, tender_df: np.ndarray, settings: TextSettings) -> Seeds:
-    """Candidate sentence pairs from anchors, kept as seeds when alike enough."""
+    """Candidate sentence pairs from anchors, kept as seeds when alike enough.
+
+    The matrices derived from ``table.counts`` (tf-idf, content words) share
+    its index arrays and differ only in their values: each full copy would
+    take tens of MB at 40 bidders."""
     counts = table.counts
     n_sent = counts.shape[0]
     bidders = int(table.bidder.max()) + 1 if n_sent else 0
-    present = binary(counts)
-    df = np.bincount(present.indices, minlength=counts.shape[1])
+    df = np.bincount(counts.indices, minlength=counts.shape[1])  # sentences holding each word
     frequency = df + tender_df * max(1, bidders)
     idf = np.log(np.maximum(1.0, (n_sent + 1) / (frequency + 1))).astype(np.float32)
-    weighted = counts.multiply(idf.reshape(1, -1)).tocsr()
-    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-    weighted = sparse.diags(1.0 / np.maximum(norms, 1e-9)).dot(weighted).tocsr()
+    norms = np.sqrt(DerivedRows(counts, idf).row_sums(squared=True))
+    weighted = DerivedRows(counts, idf, 1.0 / np.maximum(norms, np.float32(1e-9)))
     content = frequency <= settings.rewrite_content_share * n_sent
-    word_bidders = bidders_of_columns(present, table.bidder, bidders)
+    word_bidders = bidders_of_columns(counts, table.bidder, bidders)
     anchor = (
         content & (word_bidders >= 2) & (df <= settings.rewrite_anchor_postings) & (tender_df == 0)
     )
     # A rare anchor counts twice: its square root weight squares to 2 in the product.
     columns = np.flatnonzero(anchor)
     scale = np.where(df[columns] <= settings.rewrite_rare_postings, math.sqrt(2.0), 1.0)
-    anchors = (present[:, columns] @ sparse.diags(scale)).tocsr()
+    anchors = (binary(counts[:, columns].tocsr()) @ sparse.diags(scale)).tocsr()
     i, j = candidate_pairs(anchors, table.bidder, settings.rewrite_min_anchors - 1e-6)
+    del anchors
     compared = len(i)
     cosine = rowwise_dot(weighted, i, j)
     ok = cosine >= settings.rewrite_seed_cosine
     i, j, cosine = i[ok], j[ok], cosine[ok]
-    kept = present[:, np.flatnonzero(content)].tocsr()
-    sizes = np.diff(kept.indptr)
+    # content words: 1 where a sentence holds one, an explicit 0 for the others
+    kept = DerivedRows(counts, content.astype(np.float32), counted=False)
+    sizes = kept.row_sums().astype(np.int64)  # exact: small counts
     dice = 2 * rowwise_dot(kept, i, j) / np.maximum(1, sizes[i] + sizes[j])
     numbers = counts[:, np.flatnonzero(np.isin(table.kinds, (NUMBER, TERM)))].tocsr()
     n_numbers = np.asarray(numbers.sum(axis=1)).ravel()
@@ -369,6 +481,11 @@ def seeds_of(table: Table, tender_df: np.ndarray, settings: TextSettings) -> See
         (fewer == 0) | (agree >= settings.rewrite_seed_numbers)
     )
     return Seeds(i[ok], j[ok], cosine[ok], dice[ok], compared, weighted)
+
+
+def with_values(m: sparse.csr_matrix, values: np.ndarray) -> sparse.csr_matrix:
+    """``m``'s sparsity (its index arrays shared, not copied) with other stored values."""
+    return sparse.csr_matrix((values, m.indices, m.indptr), shape=m.shape, copy=False)
 
 
 def clusters(group: np.ndarray, a: np.ndarray, b: np.ndarray, gap: int) -> np.ndarray:
@@ -575,7 +692,7 @@ def joined_chains(
 
 def chain_passage(
     table: Table,
-    weighted: sparse.csr_matrix,
+    weighted: DerivedRows,
     i: np.ndarray,
     j: np.ndarray,
     cosine: np.ndarray,
@@ -634,9 +751,9 @@ def chain_passage(
     )
 
 
-def _side_cosine(weighted: sparse.csr_matrix, rows_a: np.ndarray, rows_b: np.ndarray) -> float:
+def _side_cosine(weighted: DerivedRows, rows_a: np.ndarray, rows_b: np.ndarray) -> float:
     """Cosine of the two sides' summed tf-idf rows (the passage's overall likeness)."""
-    a = np.asarray(weighted[rows_a].sum(axis=0)).ravel()
-    b = np.asarray(weighted[rows_b].sum(axis=0)).ravel()
+    a = np.asarray(weighted.rows(rows_a).sum(axis=0)).ravel()
+    b = np.asarray(weighted.rows(rows_b).sum(axis=0)).ravel()
     norm = math.sqrt(float(a @ a) * float(b @ b))
     return float(a @ b) / norm if norm else 0.0

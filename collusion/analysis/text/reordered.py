@@ -65,7 +65,7 @@ def sentence_spans(p: Prepared) -> list[tuple[int, int]]:
     if not p.norm.text:
         return []
     breaks = np.array([m.start() for m in SENTENCE_END.finditer(p.section.text)], dtype=np.int64)
-    owner = np.searchsorted(breaks, np.asarray(p.norm.starts, dtype=np.int64), side="right")
+    owner = np.searchsorted(breaks, p.norm.offsets.starts(), side="right")
     cuts = np.flatnonzero(np.diff(owner)) + 1
     bounds = [0, *cuts.tolist(), len(owner)]
     return list(zip(bounds[:-1], bounds[1:], strict=True))

@@ -170,8 +170,18 @@ def literal_holders(literal: np.ndarray, bidder: np.ndarray) -> Matches:
     shared = count[group] >= 2
     rows, groups = order[shared], group[shared]
     times = count[groups]
-    offset = np.arange(int(times.sum())) - np.repeat(np.cumsum(times) - times, times)
-    holder = held[np.repeat(start[groups], times) + offset]
-    keys = np.repeat(rows.astype(np.int64), times) * bidders + holder
-    keys = np.sort(keys[holder != np.repeat(bidder[rows], times)])
-    return Matches(keys, np.ones(len(keys)), bidders, len(bidder))
+    # every (sentence, holder of its letters): stock text held by all bidders
+    # makes millions, so each array is made once and changed in place
+    at = np.repeat(start[groups] - (np.cumsum(times) - times), times)
+    at += np.arange(len(at))
+    holder = held[at]
+    del at
+    sentence = np.repeat(rows.astype(np.int64), times)
+    other = holder != bidder[sentence]
+    keys = sentence[other]
+    del sentence
+    keys *= bidders
+    keys += holder[other]
+    keys.sort()
+    # a holder's match is certain: one value for all, not one per key
+    return Matches(keys, np.broadcast_to(np.float64(1.0), keys.shape), bidders, len(bidder))

@@ -394,12 +394,15 @@ def quantities(
     at = np.flatnonzero(kinds == NUMBER)
     after = at[(at + 1 < len(words)) & (rows[np.minimum(at + 1, len(rows) - 1)] == rows[at])]
     before = at[(at > 0) & (rows[np.maximum(at - 1, 0)] == rows[at])]
-    w = words.astype(np.uint64)
+
+    def wide(at: np.ndarray) -> np.ndarray:  # only the words used, not all of them
+        return words[at].astype(np.uint64)
+
     with np.errstate(over="ignore"):
         made = np.concatenate(
             [
-                (w[after] * _AFTER + w[after + 1]) ^ (w[after + 1] >> np.uint64(7)),
-                (w[before - 1] * _BEFORE + w[before]) ^ (w[before - 1] >> np.uint64(11)),
+                (wide(after) * _AFTER + wide(after + 1)) ^ (wide(after + 1) >> np.uint64(7)),
+                (wide(before - 1) * _BEFORE + wide(before)) ^ (wide(before - 1) >> np.uint64(11)),
             ]
         )
     hashes = ((made ^ (made >> np.uint64(32))) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
