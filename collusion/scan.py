@@ -405,12 +405,14 @@ def run_detectors(
     """Every detector of ``REGISTRY``; the alerts in its order, and the
     context the text detectors saw.
 
-    The project-only detectors start at once in a second process; this one
-    meanwhile runs ``prepare`` (the text stage, which only the others need)
-    and then the others. With ``fingerprints`` (a history to match against),
-    the sections' fingerprints are made in another process beside the
-    detectors that do not read them. Each detector sees the history only
-    when its spec says it reads it.
+    The project-only detectors run first, then ``prepare`` (the text stage,
+    which only the others need) and the others, in this process: a second
+    process beside them held a copy of every page either one touched (about
+    120 MB at 40 bidders, benchmarks/scale_bench.py), more than the time it
+    saved was worth. With ``fingerprints`` (a history to match against), the
+    sections' fingerprints are made in another process beside the detectors
+    that do not read them. Each detector sees the history only when its spec
+    says it reads it.
     """
     from collusion.detectors import REGISTRY
 
@@ -434,7 +436,7 @@ def run_detectors(
             prints, found = beside(
                 functools.partial(fingerprint_context, ctx),
                 lambda: run(first, ctx, True),
-                weight=chars,
+                weight=sum(len(b.text) for d in ctx.bidders for f in d.files for b in f.blocks),
             )
             ctx = replace(ctx, fingerprints=prints)
         else:
@@ -442,14 +444,9 @@ def run_detectors(
         found.update(run([s for s in here if s.reads_fingerprints], ctx, True))
         return ctx, found
 
-    chars = sum(len(b.text) for bidder in context.bidders for f in bidder.files for b in f.blocks)
-    project_only = [s for s in REGISTRY if s.project_only]
-    there, (context, found) = beside(
-        lambda: run(project_only, replace(context, history=None), False),
-        text_then_detect,
-        weight=chars,
-    )
-    found.update(there)
+    found = run([s for s in REGISTRY if s.project_only], replace(context, history=None), True)
+    context, text_found = text_then_detect()
+    found.update(text_found)
     if progress:
         progress("detect", len(REGISTRY), len(REGISTRY))
     return context, [alert for spec in REGISTRY for alert in found[spec.name]]

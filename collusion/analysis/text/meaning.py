@@ -49,6 +49,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 from scipy import sparse
@@ -359,7 +360,7 @@ class DerivedRows:
         return out
 
 
-Rows = sparse.csr_matrix | DerivedRows
+Rows: TypeAlias = sparse.csr_matrix | DerivedRows
 
 
 def rows_of(m: Rows, at: np.ndarray) -> sparse.csr_matrix:
@@ -573,6 +574,8 @@ def rewritten_passages(
     table, vocab = sentence_table(units, words)
     if not len(table.unit):
         return Rewritten({}, 0, 0)
+    # made before the seeds, while less is held (millions of keys for stock text)
+    holders = literal_holders(table.literal, table.bidder)
     tender_df = tender_frequency(vocab, tender)
     seeds = seeds_of(table, tender_df, settings)
     i, j, cosine, dice = seeds.i, seeds.j, seeds.cosine, seeds.dice
@@ -590,7 +593,6 @@ def rewritten_passages(
     sizes = np.diff(np.append(starts, len(i)))
     tests = max(1, int((sizes >= settings.rewrite_min_sentences).sum()))
     unit_sentences = np.bincount(table.unit, minlength=len(units))
-    holders = literal_holders(table.literal, table.bidder)
     pa, pb = table.pos[i], table.pos[j]
     labels = merged(
         clusters(pair_units, pa, pb, settings.rewrite_max_gap), pair_units, pa, pb, settings
