@@ -278,7 +278,7 @@ def test_chains_of_one_copy_are_joined_when_they_follow_on_both_sides() -> None:
 def test_rowwise_measures_in_blocks_equal_the_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     from scipy import sparse
 
-    from collusion.analysis.text import meaning
+    from collusion.analysis.text import sentence_matrix as sm
 
     rng = np.random.default_rng(3)
     m = sparse.random(50, 30, density=0.2, format="csr", random_state=4, dtype=np.float64)
@@ -286,9 +286,88 @@ def test_rowwise_measures_in_blocks_equal_the_whole(monkeypatch: pytest.MonkeyPa
     dense = m.toarray()
     want_dot = (dense[i] * dense[j]).sum(axis=1)
     want_min = np.minimum(dense[i], dense[j]).sum(axis=1)
-    monkeypatch.setattr(meaning, "BLOCK_PAIRS", 7)
-    assert np.allclose(meaning.rowwise_dot(m, i, j), want_dot)
-    assert np.allclose(meaning.rowwise_min(m, i, j), want_min)
+    monkeypatch.setattr(sm, "BLOCK_PAIRS", 7)
+    assert np.allclose(sm.rowwise_dot(m, i, j), want_dot)
+    assert np.allclose(sm.rowwise_min(m, i, j), want_min)
+
+
+def test_rows_made_on_demand_equal_the_whole_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tf-idf rows of unit length and the content-word rows, made a block
+    at a time from the counts, are bit for bit the whole matrices' rows."""
+    from scipy import sparse
+
+    from collusion.analysis.text import sentence_matrix as sm
+
+    rng = np.random.default_rng(5)
+    counts = sparse.random(300, 40, density=0.15, format="csr", random_state=6, dtype=np.float32)
+    counts.data = rng.integers(1, 4, counts.nnz).astype(np.float32)
+    idf = rng.random(40).astype(np.float32)
+    monkeypatch.setattr(sm, "BLOCK_ROWS", 17)
+    whole = counts.multiply(idf.reshape(1, -1)).tocsr()
+    norms = np.sqrt(np.asarray(whole.multiply(whole).sum(axis=1)).ravel())
+    whole = (sparse.diags(1.0 / np.maximum(norms, np.float32(1e-9))) @ whole).tocsr()
+    assert np.array_equal(np.sqrt(sm.DerivedRows(counts, idf).row_sums(squared=True)), norms)
+    weighted = sm.DerivedRows(counts, idf, 1.0 / np.maximum(norms, np.float32(1e-9)))
+    at = rng.integers(0, 300, 120)
+    made, want = weighted.rows(at), whole[at]
+    assert made.dtype == np.float32
+    assert np.array_equal(made.toarray(), want.toarray())
+    content = rng.random(40) < 0.5
+    kept = sm.DerivedRows(counts, content.astype(np.float32), counted=False)
+    present = (counts[:, np.flatnonzero(content)] > 0).astype(np.float32)
+    assert np.array_equal(kept.row_sums(), np.asarray(present.sum(axis=1)).ravel())
+    i, j = rng.integers(0, 300, 500), rng.integers(0, 300, 500)
+    assert np.array_equal(sm.rowwise_dot(kept, i, j), sm.rowwise_dot(present.tocsr(), i, j))
+
+
+def test_word_counts_built_by_groups_equal_one_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sentences x words counted a group of sections at a time: the same
+    canonical matrix, vocabulary and first-occurrence kinds as counting the
+    whole project at once, however the groups fall."""
+    from scipy import sparse
+
+    from collusion.analysis.distinct import unique_sorted
+    from collusion.analysis.text import sentence_matrix as sm
+    from collusion.analysis.text.words import QUANTITY, quantities
+
+    texts = [
+        "混凝土强度等级C30，坍落度160mm。钢筋保护层厚度25mm，间距200mm。",
+        "施工用水量5吨，配备洒水车3辆。每日检查2次，记录存档。",
+        "",
+        "模板支撑体系间距900mm，立杆高度4.5m。混凝土强度等级C30。",
+    ] * 3
+    views = [text_words(t) for t in texts if t]
+    flat = np.concatenate([w.words for w in views])
+    kinds = np.concatenate([w.kinds for w in views])
+    lengths = np.concatenate([np.diff(w.ptr) for w in views])
+    rows = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+    extra, _, extra_rows = quantities(flat, kinds, rows)
+    vocab = unique_sorted(np.concatenate([flat, extra]))
+    want = sparse.csr_matrix(
+        (
+            np.ones(len(flat) + len(extra), dtype=np.float32),
+            (
+                np.concatenate([rows, extra_rows]),
+                np.searchsorted(vocab, np.concatenate([flat, extra])),
+            ),
+        ),
+        shape=(len(lengths), len(vocab)),
+    )
+    want.sum_duplicates()
+    want_kind = np.full(len(vocab), QUANTITY, dtype=np.uint8)
+    first = np.searchsorted(vocab, flat)
+    want_kind[first[::-1]] = kinds[::-1]
+    for group_words in (1, 7, 10_000):
+        monkeypatch.setattr(sm, "GROUP_WORDS", group_words)
+        groups = sm.word_groups(views)
+        assert len(groups) > 1 or group_words == 10_000
+        counts, got_vocab, got_kind = sm.word_counts([sm.sentence_words(g) for g in groups])
+        assert np.array_equal(got_vocab, vocab)
+        assert np.array_equal(got_kind, want_kind)
+        assert counts.has_canonical_format
+        assert np.array_equal(counts.indptr, want.indptr)
+        assert np.array_equal(counts.indices, want.indices)
+        assert np.array_equal(counts.data, want.data)
 
 
 # --- one copy over a heading: pieces of one passage ---------------------------------

@@ -23,7 +23,7 @@ from collusion.analysis.text import TextSettings, paramtext, prepare_project, sh
 from collusion.analysis.text.alignment import Passage, align, merge_runs, overlaps
 from collusion.analysis.text.boilerplate import FILTER_MIN_VALUES, Boilerplate, members
 from collusion.analysis.text.engine import remaining_by_bidder
-from collusion.analysis.text.meaning import bidders_of_columns
+from collusion.analysis.text.sentence_matrix import bidders_of_columns
 from collusion.analysis.text.shingles import Prepared
 from collusion.analysis.text.typos import bigram_df
 from collusion.analysis.text.words import SectionWords
@@ -448,3 +448,33 @@ def test_texts_with_expanding_characters_fold_as_nfkc_of_the_whole_text_does() -
             k: list(v) for k, v in want_concealed.items()
         }
         assert paramtext._fold_same_length(text) == _reference_fold_same_length(text)
+
+
+def test_offset_runs_give_back_every_characters_span() -> None:
+    """The normalized text's offsets stored as runs (``OffsetMap``) give back
+    each character's original start and end, as the per-character arrays
+    they are made from: dropped characters (spaces, punctuation) start new
+    runs, a masked name is one character as wide as the name."""
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        n = int(rng.integers(0, 60))
+        steps = rng.choice([0, 1, 1, 1, 2, 5], size=n)  # 0: an expansion (㎡ -> m2)
+        starts = (np.cumsum(steps) + int(rng.integers(0, 3))).astype(np.int32)
+        ends = starts + 1
+        wide = rng.random(n) < 0.1
+        ends[wide] += rng.integers(1, 9, int(wide.sum())).astype(np.int32)
+        offsets = normalize_module.OffsetMap.of(starts, ends)
+        assert offsets.length == n
+        assert offsets.starts().tolist() == starts.tolist()
+        assert [offsets.start(i) for i in range(n)] == starts.tolist()
+        assert [offsets.end(i) for i in range(n)] == ends.tolist()
+        assert len(offsets.runs) <= n
+    text = "投标人：甲乙建设有限公司（盖章）\n项目经理： 张三 ，电话 138-0000-0000。㎡"
+    norm = normalize_module.normalize(text, ["甲乙建设有限公司"])
+    placeholder = norm.text.index(normalize_module.PLACEHOLDER)
+    assert text[slice(*norm.span(placeholder, placeholder + 1))] == "甲乙建设有限公司"
+    assert text[slice(*norm.span(0, 3))] == "投标人"
+    assert norm.text.endswith("m2")
+    assert text[slice(*norm.span(len(norm.text) - 2, len(norm.text)))] == "㎡"
+    with pytest.raises(IndexError):
+        norm.offsets.start(len(norm.text))
