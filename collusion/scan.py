@@ -407,46 +407,45 @@ def run_detectors(
 
     The project-only detectors run first, then ``prepare`` (the text stage,
     which only the others need) and the others, in this process: a second
-    process beside them held a copy of every page either one touched (about
-    120 MB at 40 bidders, benchmarks/scale_bench.py), more than the time it
-    saved was worth. With ``fingerprints`` (a history to match against), the
-    sections' fingerprints are made in another process beside the detectors
-    that do not read them. Each detector sees the history only when its spec
-    says it reads it.
+    process beside the text comparison held a copy of every page either
+    process touched (hundreds of MB at 40 bidders, benchmarks/scale_bench.py)
+    for about a second saved. With ``fingerprints`` (a history to match
+    against), the text stage comes first and the sections' fingerprints are
+    made in a second process beside the project-only detectors, which
+    allocate little. Each detector sees the history only when its spec says
+    it reads it.
     """
     from collusion.detectors import REGISTRY
 
     done: list[str] = []
 
-    def run(specs: list[DetectorSpec], ctx: ScanContext, count: bool) -> dict[str, list[Alert]]:
+    def run(specs: list[DetectorSpec], ctx: ScanContext) -> dict[str, list[Alert]]:
         found = {}
         without_history = replace(ctx, history=None)
         for spec in specs:
             found[spec.name] = spec.detect(ctx if spec.reads_history else without_history)
-            if count and progress:
+            if progress:
                 done.append(spec.name)
                 progress("detect", len(done), len(REGISTRY))
         return found
 
-    def text_then_detect() -> tuple[ScanContext, dict[str, list[Alert]]]:
-        ctx = prepare(context) if prepare is not None else context
-        here = [s for s in REGISTRY if not s.project_only]
-        first = [s for s in here if not s.reads_fingerprints]
-        if fingerprints and ctx.fingerprints is None:
+    project_only = [s for s in REGISTRY if s.project_only]
+    if fingerprints:
+        context = prepare(context) if prepare is not None else context
+        if context.fingerprints is None:
+            ctx = context
             prints, found = beside(
                 functools.partial(fingerprint_context, ctx),
-                lambda: run(first, ctx, True),
+                lambda: run(project_only, replace(ctx, history=None)),
                 weight=sum(len(b.text) for d in ctx.bidders for f in d.files for b in f.blocks),
             )
-            ctx = replace(ctx, fingerprints=prints)
+            context = replace(context, fingerprints=prints)
         else:
-            found = run(first, ctx, True)
-        found.update(run([s for s in here if s.reads_fingerprints], ctx, True))
-        return ctx, found
-
-    found = run([s for s in REGISTRY if s.project_only], replace(context, history=None), True)
-    context, text_found = text_then_detect()
-    found.update(text_found)
+            found = run(project_only, replace(context, history=None))
+    else:
+        found = run(project_only, replace(context, history=None))
+        context = prepare(context) if prepare is not None else context
+    found.update(run([s for s in REGISTRY if not s.project_only], context))
     if progress:
         progress("detect", len(REGISTRY), len(REGISTRY))
     return context, [alert for spec in REGISTRY for alert in found[spec.name]]
