@@ -34,6 +34,16 @@ NO_REGION = (
     "档案未提供 region（地区）列：各地区的企业按全部标段比较，同一地区的企业相遇会多于模型预期，"
     "可能被误列为企业组；请在导入的档案中提供 region 列。"
 )
+INFERRED_FROM_COMMUNITIES = (
+    "档案未提供 region（地区）列：已根据共同投标网络推断各标段所属的市场——经常共同投标的企业"
+    "划为同一市场（共同投标网络中的社区），每个标段归入最可能产生其全部投标人的市场；"
+    "共 {tenders} 个标段归入 {markets} 个推断市场。推断市场只用于模型分层，不是标段的实际地区，"
+    "可能与实际地区不完全一致；档案有 region 列时请在导入时提供。"
+)
+INFERRED_FROM_REGIONS = (
+    "{missing} 个标段未填 region（地区）：已按其投标人最常投标的地区推断所属市场，"
+    "共 {tenders} 个标段归入 {markets} 个地区，只用于模型分层。"
+)
 
 
 def rings_report(
@@ -69,12 +79,13 @@ def rings_report(
         "method": {
             "null_model": NULL_MODEL,
             "strata": "region × year",
+            "inferred_markets": _inferred(result),
             "alpha": settings.alpha,
             "companies_tested": result.pairs.eligible,
             "min_cobids": settings.min_cobids,
             "max_group_size": settings.max_group_size,
             "candidates_tested": result.candidates,
-            "warnings": [] if regions else [NO_REGION],
+            "warnings": _warnings(result),
         },
         "market_screens": result.market_screens,
         "groups": groups,
@@ -82,6 +93,35 @@ def rings_report(
         "summary": _summary(groups, archive.tenders),
         "note": NOTE,
     }
+
+
+def _inferred(result: RingResult) -> dict[str, Any]:
+    """Tenders whose market was inferred, the markets, and from what."""
+    inferred = result.inferred
+    source = None
+    if inferred.inferred_tenders:
+        source = "cobidding_communities" if inferred.from_communities else "bidders_regions"
+    return {
+        "tenders": inferred.inferred_tenders,
+        "markets": inferred.markets,
+        "source": source,
+    }
+
+
+def _warnings(result: RingResult) -> list[str]:
+    """What the regulator must know of the strata (in Chinese)."""
+    inferred = result.inferred
+    missing = sum(1 for r in result.archive.tender_regions if not r)
+    if inferred.inferred_tenders and inferred.from_communities:
+        text = INFERRED_FROM_COMMUNITIES
+        return [text.format(tenders=inferred.inferred_tenders, markets=inferred.markets)]
+    if inferred.inferred_tenders:
+        return [
+            INFERRED_FROM_REGIONS.format(
+                missing=missing, tenders=inferred.inferred_tenders, markets=inferred.markets
+            )
+        ]
+    return [] if any(result.archive.tender_regions) else [NO_REGION]
 
 
 def _round(value: float | None) -> float | None:

@@ -1,7 +1,8 @@
 """Rings across tenders: groups of companies that bid together more often than chance.
 
-Reads top to bottom in :func:`find_rings`: the market's strata and
-participation (``market``), every pair's co-bidding against the null model
+Reads top to bottom in :func:`find_rings`: the market of each tender that
+names no region (``inferred``), the market's strata and participation
+(``market``), every pair's co-bidding against the null model
 (``null``), candidate groups grown from the cliques of unlikely pairs
 (``groups``, :func:`refine`), the test that lists a group, what is measured of
 each listed group (``measures``), its score, and the order. Pure functions
@@ -37,6 +38,7 @@ import numpy as np
 
 from collusion.analysis.rings.chance import group_chance
 from collusion.analysis.rings.groups import seed_groups
+from collusion.analysis.rings.inferred import InferredMarkets, infer_markets
 from collusion.analysis.rings.market import Archive, Market, market
 from collusion.analysis.rings.measures import (
     GroupMeasures,
@@ -74,12 +76,18 @@ class RingResult:
     rings: list[Ring]  # most suspicious first
     market_screens: dict[str, float | None]  # medians over the market's tenders
     candidates: int  # candidate groups tested
+    inferred: InferredMarkets  # the markets of tenders that named no region
 
 
 def find_rings(archive: Archive, settings: RingSettings | None = None) -> RingResult:
     """The groups of the archive that bid together more often than chance, most suspicious first."""
     settings = settings or RingSettings()
-    model = market(archive)
+    inferred = (
+        infer_markets(archive, settings.market_resolution, settings.market_refine)
+        if settings.infer_markets
+        else InferredMarkets(list(archive.tender_regions), 0, 0, False)
+    )
+    model = market(archive, inferred.regions)
     pairs = pair_tests(
         archive, model, settings.min_cobids, settings.seed_log10_chance, settings.seed_budget
     )
@@ -100,7 +108,7 @@ def find_rings(archive: Archive, settings: RingSettings | None = None) -> RingRe
     medians = {
         name: (round(float(np.median(v)), 6) if len(v) else None) for name, v in reference.items()
     }
-    return RingResult(archive, model, pairs, rings, medians, len(search.seen))
+    return RingResult(archive, model, pairs, rings, medians, len(search.seen), inferred)
 
 
 class _Search:

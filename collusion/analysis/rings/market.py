@@ -124,20 +124,28 @@ class Market:
         return out
 
 
-def stratum_labels(archive: Archive) -> tuple[np.ndarray, list[tuple[str, str]]]:
-    """Each tender's stratum (region x year of its date), and the strata's labels."""
+def stratum_labels(
+    archive: Archive, regions: list[str | None] | None = None
+) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Each tender's stratum (region x year of its date), and the strata's labels;
+    ``regions`` in place of the archive's (those with inferred markets)."""
     keys = [
         (region or "", (date or "")[:4])
-        for region, date in zip(archive.tender_regions, archive.tender_dates, strict=True)
+        for region, date in zip(
+            archive.tender_regions if regions is None else regions,
+            archive.tender_dates,
+            strict=True,
+        )
     ]
     labels = sorted(set(keys))
     number = {label: n for n, label in enumerate(labels)}
     return np.array([number[k] for k in keys], dtype=np.int64), labels
 
 
-def market(archive: Archive) -> Market:
-    """Strata, tender sizes and every company's participation per stratum."""
-    stratum, labels = stratum_labels(archive)
+def market(archive: Archive, regions: list[str | None] | None = None) -> Market:
+    """Strata, tender sizes and every company's participation per stratum
+    (``regions`` in place of the archive's, as in :func:`stratum_labels`)."""
+    stratum, labels = stratum_labels(archive, regions)
     strata = len(labels)
     size = archive.tender_size
     weights = size.astype(np.float64)

@@ -32,6 +32,19 @@ class RingSettings:
     # pass it by chance (a province has millions of pairs that meet thrice):
     # the search stays a few thousand candidates.
     seed_budget: int = 2000
+    # A tender whose row names no region gets the market its bidders belong
+    # to (collusion.analysis.rings.inferred): the region most of them bid in,
+    # or, when the archive names no region at all, their community of the
+    # co-bidding graph. False: such tenders share one unnamed region.
+    infer_markets: bool = True
+    # Louvain's resolution for those communities: the usual 1 (modularity);
+    # larger splits the graph into more, smaller markets. Chosen on seeds
+    # other than the reported ones (benchmarks/rings_bench.py --choice).
+    market_resolution: float = 1.0
+    # Each tender's market refined by a mixture of markets (a firm bidding
+    # everywhere says little about where a tender is); False: the market most
+    # of its bidders belong to. Chosen as above.
+    market_refine: bool = True
     # Screens need this many bids (the screening literature's four, as
     # collusion.settings.PriceSettings.min_bids_for_screens).
     min_bids: int = 4
@@ -59,6 +72,8 @@ class RingSettings:
             raise SettingsError("rings.seed_budget must be at least 1")
         if self.seed_log10_chance >= 0:
             raise SettingsError("rings.seed_log10_chance must be negative (a log10 chance)")
+        if self.market_resolution <= 0:
+            raise SettingsError("rings.market_resolution must be positive")
         if self.min_bids < 4:
             raise SettingsError("rings.min_bids must be at least 4 (kurtosis needs four bids)")
         if self.market_screen_tenders < 1 or self.min_screened_tenders < 1:

@@ -101,8 +101,18 @@ def _stats(archive: Mapping[str, Any], groups: list[Mapping[str, Any]]) -> list[
 
 
 def _method(method: Mapping[str, Any]) -> list[dict[str, str]]:
+    inferred = method.get("inferred_markets") or {}
+    rows = []
+    if inferred.get("tenders"):
+        rows = [
+            {
+                "name": "推断所属市场的标段",
+                "value": f"{as_text(inferred.get('tenders'))}（{as_text(inferred.get('markets'))} 个市场）",
+            }
+        ]
     return [
-        {"name": "分层", "value": "地区 × 年度"},
+        {"name": "分层", "value": "地区（缺失时为推断市场）× 年度" if rows else "地区 × 年度"},
+        *rows,
         {"name": "显著性水平 α（全部企业组合计）", "value": as_text(method.get("alpha"))},
         {"name": "参与检验的企业", "value": as_text(method.get("companies_tested"))},
         {"name": "最少共同投标次数", "value": as_text(method.get("min_cobids"))},
