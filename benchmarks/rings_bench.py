@@ -21,8 +21,8 @@ archives without their ``region`` column (the null compares firms of
 different districts), and how many tenders a ring must share to be found.
 
 **Choice** (``--choice``): how a tender's market is inferred when the archive
-has no ``region`` column (``RingSettings.market_resolution`` and
-``market_refine``), chosen on seeds of their own (400 to 409, never the
+has no ``region`` column (``RingSettings.market_resolution``,
+``market_refine``, ``market_without_broad``, ``market_min_firms``), chosen on seeds of their own (400 to 409, never the
 reported ones): each archive imported without the column, then every option
 searched in this process; the option that finds the most planted rings less
 the groups that are not one is the default (ties: the first listed).
@@ -66,11 +66,11 @@ QUALITY_SEEDS = range(100, 120)
 CHOICE_SEEDS = range(400, 410)
 # The options --choice compares, the default first.
 CHOICES = (
-    ("resolution 1, refined", {"market_resolution": 1.0, "market_refine": True}),
-    ("resolution 1, plurality", {"market_resolution": 1.0, "market_refine": False}),
-    ("resolution 0.5, refined", {"market_resolution": 0.5, "market_refine": True}),
-    ("resolution 2, refined", {"market_resolution": 2.0, "market_refine": True}),
-    ("no inference", {"infer_markets": False}),
+    ("mixture, markets > 12 firms", {}),
+    ("mixture, any size", {"market_min_firms": 0}),
+    ("mixture, with broad firms", {"market_without_broad": False}),
+    ("plurality", {"market_refine": False}),
+    ("resolution 2", {"market_resolution": 2.0}),
 )
 NULL_SEEDS = range(200, 210)
 POWER_SEEDS = range(300, 310)

@@ -37,9 +37,10 @@ NO_REGION = (
 INFERRED_FROM_COMMUNITIES = (
     "档案未提供 region（地区）列：已根据共同投标网络推断各标段所属的市场——经常共同投标的企业"
     "划为同一市场（共同投标网络中的社区），每个标段归入最可能产生其全部投标人的市场；"
-    "共 {tenders} 个标段归入 {markets} 个推断市场。推断市场只用于模型分层，不是标段的实际地区，"
+    "共 {tenders} 个标段归入 {markets} 个推断市场{left}。推断市场只用于模型分层，不是标段的实际地区，"
     "可能与实际地区不完全一致；档案有 region 列时请在导入时提供。"
 )
+LEFT_UNINFERRED = "；另 {left} 个标段的投标人都是在各市场普遍投标的企业，无法推断，按年度单独比较"
 INFERRED_FROM_REGIONS = (
     "{missing} 个标段未填 region（地区）：已按其投标人最常投标的地区推断所属市场，"
     "共 {tenders} 个标段归入 {markets} 个地区，只用于模型分层。"
@@ -113,8 +114,10 @@ def _warnings(result: RingResult) -> list[str]:
     inferred = result.inferred
     missing = sum(1 for r in result.archive.tender_regions if not r)
     if inferred.inferred_tenders and inferred.from_communities:
+        rest = missing - inferred.inferred_tenders
+        left = LEFT_UNINFERRED.format(left=rest) if rest else ""
         text = INFERRED_FROM_COMMUNITIES
-        return [text.format(tenders=inferred.inferred_tenders, markets=inferred.markets)]
+        return [text.format(tenders=inferred.inferred_tenders, markets=inferred.markets, left=left)]
     if inferred.inferred_tenders:
         return [
             INFERRED_FROM_REGIONS.format(

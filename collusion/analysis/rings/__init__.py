@@ -83,7 +83,7 @@ def find_rings(archive: Archive, settings: RingSettings | None = None) -> RingRe
     """The groups of the archive that bid together more often than chance, most suspicious first."""
     settings = settings or RingSettings()
     inferred = (
-        infer_markets(archive, settings.market_resolution, settings.market_refine)
+        infer_markets(archive, settings)
         if settings.infer_markets
         else InferredMarkets(list(archive.tender_regions), 0, 0, False)
     )

@@ -5,33 +5,36 @@ null model would compare them with the whole archive, and they would meet
 more often than it explains. Markets are found as public-procurement network
 studies find them (Wachs, Fazekas and Kertész 2021, "Corruption risk in
 contracting markets: a network science perspective"): communities of the
-co-bidding network.
+co-bidding network. Every step is deterministic (firms and tenders in index
+order, ties to the smallest number).
 
 1. **Firm homes.** When some tenders name a region, a firm's home is the
-   region it bid in most often (the smallest name on a tie). When none does,
-   the homes are the communities of the firm-by-firm co-bidding graph: each
-   tender adds ``1 / (n_t - 1)`` to every pair of its n_t bidders (Newman's
-   projection: a tender's weight does not grow with its size), less what the
-   two firms' degrees give them by chance (``k_i k_j / 2m``, kept where
-   positive, so that firms bidding everywhere tie no district together);
-   Louvain's modularity optimisation (Blondel et al. 2008) visits the firms
-   in index order and breaks ties to the smallest community: deterministic.
-   A community is a market only when its members meet each other more than
-   they meet everyone else (a community in the weak sense, Radicchi et al.
-   2004): a ring's members meet their district in many more tenders than
-   each other, so a ring is never a market and its firms join the market
-   they meet most.
+   region it bid in most often. When none does, the homes are the markets
+   among the communities of the firm-by-firm co-bidding graph: each tender
+   adds ``1 / (n_t - 1)`` to every pair of its n_t bidders (Newman's
+   projection), less what the two firms' degrees give them by chance
+   (``k_i k_j / 2m``, kept where positive); communities by Louvain's
+   modularity optimisation (Blondel et al. 2008). A community is a market
+   when its members meet each other more than everyone else (a community in
+   the weak sense, Radicchi et al. 2004) and it has more firms than the
+   largest group the search tests (a market the size of a group could be
+   that group: a ring); the firms of other communities join the market they
+   meet most.
 2. **A tender's market** starts as the home most of its bidders have, then
-   is refined by a mixture of markets (classification EM): each market
-   draws its bidders by their bids in its tenders, and each tender goes to
-   the market most likely to have drawn all its bidders, until none moves.
-   A firm bidding everywhere is about as likely in every market and weighs
-   little, where a plain vote would let three national firms outvote four
-   local ones. Tenders that name a region keep it.
+   is refined by a mixture of markets (classification EM): each market draws
+   its bidders by their bids in its tenders, and each tender goes to the
+   market most likely to have drawn all its bidders, until none moves. A
+   firm bidding everywhere is about as likely in every market and weighs
+   little. Tenders that name a region keep it.
+3. **Firms bidding everywhere** (their bids spread over the markets about
+   as the tenders do) meet each other above chance and glue districts
+   together in a province's graph: the communities are found once more
+   without them, they are no market's member, and a tender only they bid in
+   keeps no market (it is compared with the other such tenders of its year).
 
 Cost: two sparse products for the graph, a pass over the firms per Louvain
-sweep (numpy per firm), and a sparse product per round of the mixture:
-seconds for a province's 5,000 firms and 100,000 tenders.
+sweep (numpy per firm), a sparse product per round of the mixture: about a
+second for a province's 5,000 firms and 100,000 tenders.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ import numpy as np
 from scipy import sparse
 
 from collusion.analysis.rings.market import Archive
+from collusion.analysis.rings.settings import RingSettings
 
 # A firm moves to another community only when that gains more than this
 # (relative to the graph's total weight): no churn on rounding.
@@ -56,6 +60,10 @@ _MAX_ROUNDS = 30
 # Added to every firm's count in every market (Laplace's rule, halved):
 # a firm never seen in a market is unlikely there, not impossible.
 _SMOOTHING = 0.5
+# A firm whose bids' markets diverge from the tenders' by less than this
+# (Kullback-Leibler, in nats: ln 2) follows the tenders wherever they are:
+# it bids everywhere and is no market's member.
+_BROAD_DIVERGENCE = float(np.log(2.0))
 # Prefix of an inferred market's label in the strata (never a region name).
 INFERRED_PREFIX = "~"
 
@@ -170,13 +178,17 @@ def _number_by_first(labels: np.ndarray) -> np.ndarray:
     return number[inverse]
 
 
-def markets_only(graph: sparse.csr_matrix, community: np.ndarray, share: float) -> np.ndarray:
+def markets_only(
+    graph: sparse.csr_matrix, community: np.ndarray, share: float, min_firms: int
+) -> np.ndarray:
     """Communities kept as markets and every other firm moved to its nearest market.
 
     A community is a market when more than ``share`` of its members' co-bidding
-    weight is with each other (Radicchi et al.'s community in the weak sense):
-    a ring's members meet their district more than each other, a firm bidding
-    everywhere meets every district. Their firms join the market they meet
+    weight is with each other (Radicchi et al.'s community in the weak sense)
+    and it has more than ``min_firms`` firms: a firm bidding everywhere meets
+    every district, and a market no larger than a group the search tests
+    could be that group (a ring whose members meet each other above chance
+    far more than their district). Their firms join the market they meet
     most (-1 when they meet none); markets are numbered by smallest member.
     """
     coo = graph.tocoo()
@@ -184,7 +196,8 @@ def markets_only(graph: sparse.csr_matrix, community: np.ndarray, share: float) 
     same = community[coo.row] == community[coo.col]
     inside = np.bincount(community[coo.row[same]], weights=coo.data[same], minlength=count)
     degree = np.bincount(community[coo.row], weights=coo.data, minlength=count)
-    is_market = inside > share * degree
+    size = np.bincount(community, minlength=count)
+    is_market = (inside > share * degree) & (size > min_firms)
     homes = np.where(is_market[community], community, -1)
     loose = np.flatnonzero(homes < 0)
     if len(loose) and is_market.any():
@@ -271,8 +284,51 @@ def refine_markets(archive: Archive, start: np.ndarray, fixed: np.ndarray) -> np
     return current
 
 
-def infer_markets(archive: Archive, resolution: float, refine: bool) -> InferredMarkets:
+def community_homes(
+    raw: sparse.csr_matrix, keep: np.ndarray, resolution: float, min_firms: int
+) -> np.ndarray:
+    """Each firm's market: the communities of the kept firms (the others alone),
+    kept as markets when they are communities of the whole graph (``markets_only``)."""
+    index = np.flatnonzero(keep)
+    residual = above_chance(raw[index][:, index])
+    communities = np.arange(raw.shape[0]) + raw.shape[0]
+    communities[index] = louvain(residual, resolution)
+    _, communities = np.unique(communities, return_inverse=True)
+    return markets_only(above_chance(raw), communities, _MARKET_SHARE, min_firms)
+
+
+def broad_firms(archive: Archive, market_of: np.ndarray) -> np.ndarray:
+    """The firms whose bids spread over the markets about as the tenders do.
+
+    A firm is broad when the Kullback-Leibler divergence of its bids' markets
+    from all tenders' markets is below ``_BROAD_DIVERGENCE``: a district's
+    firm bids in its district (the divergence is ``ln`` of one over the
+    district's share of tenders), a firm bidding everywhere follows the
+    tenders. None is broad when there is one market.
+    """
+    firms = len(archive.companies)
+    markets = int(market_of.max(initial=-1)) + 1
+    if markets < 2:
+        return np.zeros(firms, dtype=bool)
+    bid_market = market_of[archive.bid_tender]
+    known = bid_market >= 0
+    tally = sparse.csr_matrix(
+        (np.ones(int(known.sum())), (archive.bid_company[known], bid_market[known])),
+        shape=(firms, markets),
+    ).toarray()
+    overall = np.bincount(market_of[market_of >= 0], minlength=markets).astype(np.float64)
+    overall /= overall.sum()
+    total = tally.sum(axis=1, keepdims=True)
+    share = np.divide(tally, total, out=np.zeros_like(tally), where=total > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(share > 0, share * np.log(share / overall), 0.0)
+    return (total[:, 0] > 0) & (terms.sum(axis=1) < _BROAD_DIVERGENCE)
+
+
+def infer_markets(archive: Archive, settings: RingSettings) -> InferredMarkets:
     """The archive's regions, with each tender that names none given its inferred market."""
+    resolution, refine = settings.market_resolution, settings.market_refine
+    min_firms = settings.market_min_firms
     missing = [n for n, r in enumerate(archive.tender_regions) if not r]
     if not missing:
         return InferredMarkets(list(archive.tender_regions), 0, 0, False)
@@ -280,8 +336,17 @@ def infer_markets(archive: Archive, resolution: float, refine: bool) -> Inferred
     from_communities = not names
     named = np.array([bool(r) for r in archive.tender_regions])
     if from_communities:
-        residual = above_chance(cobidding_graph(archive))
-        homes = markets_only(residual, louvain(residual, resolution), _MARKET_SHARE)
+        raw = cobidding_graph(archive)
+        everyone = np.ones(len(archive.companies), dtype=bool)
+        homes = community_homes(raw, everyone, resolution, min_firms)
+        if refine:
+            # Firms bidding everywhere meet each other above chance and glue
+            # districts together: the communities are found again without them.
+            first = refine_markets(archive, plurality(archive, homes), named)
+            spread = broad_firms(archive, first)
+            if settings.market_without_broad and spread.any() and not spread.all():
+                homes = community_homes(raw, ~spread, resolution, min_firms)
+                homes[spread] = -1  # no market's member: their tenders are told by the others
         names = [f"{INFERRED_PREFIX}{n + 1}" for n in range(int(homes.max(initial=-1)) + 1)]
     market_of = plurality(archive, homes)
     if refine:
@@ -289,7 +354,9 @@ def infer_markets(archive: Archive, resolution: float, refine: bool) -> Inferred
         for t, region in enumerate(archive.tender_regions):
             if region:
                 market_of[t] = known[region]
+        anchored = market_of >= 0  # a bidder with a market (or a named region)
         market_of = refine_markets(archive, market_of, named)
+        market_of[~anchored] = -1  # only firms bidding everywhere: no market to tell
     regions = list(archive.tender_regions)
     used: set[int] = set()
     for t in missing:

@@ -45,6 +45,14 @@ class RingSettings:
     # everywhere says little about where a tender is); False: the market most
     # of its bidders belong to. Chosen as above.
     market_refine: bool = True
+    # ... and the communities found again without the firms bidding
+    # everywhere (they glue districts together in a province). Chosen as above.
+    market_without_broad: bool = True
+    # An inferred market has more firms than this: a market no larger than a
+    # group the search tests (max_group_size) could be that group, a ring
+    # whose members meet each other far above chance. 0: any size. Chosen as
+    # above.
+    market_min_firms: int = 12
     # Screens need this many bids (the screening literature's four, as
     # collusion.settings.PriceSettings.min_bids_for_screens).
     min_bids: int = 4
@@ -72,6 +80,8 @@ class RingSettings:
             raise SettingsError("rings.seed_budget must be at least 1")
         if self.seed_log10_chance >= 0:
             raise SettingsError("rings.seed_log10_chance must be negative (a log10 chance)")
+        if self.market_min_firms < 0:
+            raise SettingsError("rings.market_min_firms must be at least 0")
         if self.market_resolution <= 0:
             raise SettingsError("rings.market_resolution must be positive")
         if self.min_bids < 4:
