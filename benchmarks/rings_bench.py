@@ -162,7 +162,7 @@ def quality(folder: Path) -> None:
     bare = [one_archive(market, s, folder, columns=tenders.COLUMNS) for s in QUALITY_SEEDS[:5]]
     b = total(bare)
     print(
-        f"without the region column (5 archives): {b['groups']} groups, {b['true_groups']} of them planted rings; {b['honest_listed']} large or frequent honest firms listed"
+        f"without the region column (5 archives): {b['groups']} groups, {b['true_groups']} of them planted rings; {b['honest_listed']} large or frequent honest firms listed; planted rings found {b['found']} of {b['rings']}"
     )
 
     print("tenders a ring shares, and the share of rings found (sizes 3 to 6, 10 archives each):")

@@ -40,7 +40,10 @@ INFERRED_FROM_COMMUNITIES = (
     "共 {tenders} 个标段归入 {markets} 个推断市场{left}。推断市场只用于模型分层，不是标段的实际地区，"
     "可能与实际地区不完全一致；档案有 region 列时请在导入时提供。"
 )
-LEFT_UNINFERRED = "；另 {left} 个标段的投标人都是在各市场普遍投标的企业，无法推断，按年度单独比较"
+LEFT_UNINFERRED = (
+    "；另 {left} 个标段的投标人都不属于任何推断市场（如在各市场普遍投标的企业），"
+    "这些标段按年度另行比较"
+)
 INFERRED_FROM_REGIONS = (
     "{missing} 个标段未填 region（地区）：已按其投标人最常投标的地区推断所属市场，"
     "共 {tenders} 个标段归入 {markets} 个地区，只用于模型分层。"
