@@ -220,6 +220,11 @@ def test_louvain_splits_two_districts_and_keeps_a_ring_in_its_own():
 def test_the_market_settings_validate_themselves():
     from collusion.errors import SettingsError
 
-    for bad in ({"market_resolution": 0.0}, {"market_min_firms": -1}):
+    for bad in (
+        {"market_resolution": 0.0},
+        {"market_min_firms": -1},
+        {"market_weak_share": 1.0},
+        {"market_broad_divergence": -0.1},
+    ):
         with pytest.raises(SettingsError):
             RingSettings(**bad)

@@ -52,18 +52,11 @@ from collusion.analysis.rings.settings import RingSettings
 _MIN_GAIN = 1e-12
 # Louvain sweeps over the firms per level at most (they converge in a few).
 _MAX_SWEEPS = 50
-# A community is a market when more than this share of its members'
-# co-bidding weight is with each other (a community in the weak sense).
-_MARKET_SHARE = 0.5
 # Rounds of the mixture's reassignment at most (it settles in a few).
 _MAX_ROUNDS = 30
 # Added to every firm's count in every market (Laplace's rule, halved):
 # a firm never seen in a market is unlikely there, not impossible.
 _SMOOTHING = 0.5
-# A firm whose bids' markets diverge from the tenders' by less than this
-# (Kullback-Leibler, in nats: ln 2) follows the tenders wherever they are:
-# it bids everywhere and is no market's member.
-_BROAD_DIVERGENCE = float(np.log(2.0))
 # Prefix of an inferred market's label in the strata (never a region name).
 INFERRED_PREFIX = "~"
 
@@ -284,24 +277,23 @@ def refine_markets(archive: Archive, start: np.ndarray, fixed: np.ndarray) -> np
     return current
 
 
-def community_homes(
-    raw: sparse.csr_matrix, keep: np.ndarray, resolution: float, min_firms: int
-) -> np.ndarray:
+def community_homes(raw: sparse.csr_matrix, keep: np.ndarray, settings: RingSettings) -> np.ndarray:
     """Each firm's market: the communities of the kept firms (the others alone),
     kept as markets when they are communities of the whole graph (``markets_only``)."""
     index = np.flatnonzero(keep)
     residual = above_chance(raw[index][:, index])
     communities = np.arange(raw.shape[0]) + raw.shape[0]
-    communities[index] = louvain(residual, resolution)
+    communities[index] = louvain(residual, settings.market_resolution)
     _, communities = np.unique(communities, return_inverse=True)
-    return markets_only(above_chance(raw), communities, _MARKET_SHARE, min_firms)
+    share, min_firms = settings.market_weak_share, settings.market_min_firms
+    return markets_only(above_chance(raw), communities, share, min_firms)
 
 
-def broad_firms(archive: Archive, market_of: np.ndarray) -> np.ndarray:
+def broad_firms(archive: Archive, market_of: np.ndarray, divergence: float) -> np.ndarray:
     """The firms whose bids spread over the markets about as the tenders do.
 
     A firm is broad when the Kullback-Leibler divergence of its bids' markets
-    from all tenders' markets is below ``_BROAD_DIVERGENCE``: a district's
+    from all tenders' markets is below ``divergence``: a district's
     firm bids in its district (the divergence is ``ln`` of one over the
     district's share of tenders), a firm bidding everywhere follows the
     tenders. None is broad when there is one market.
@@ -322,13 +314,12 @@ def broad_firms(archive: Archive, market_of: np.ndarray) -> np.ndarray:
     share = np.divide(tally, total, out=np.zeros_like(tally), where=total > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(share > 0, share * np.log(share / overall), 0.0)
-    return (total[:, 0] > 0) & (terms.sum(axis=1) < _BROAD_DIVERGENCE)
+    return (total[:, 0] > 0) & (terms.sum(axis=1) < divergence)
 
 
 def infer_markets(archive: Archive, settings: RingSettings) -> InferredMarkets:
     """The archive's regions, with each tender that names none given its inferred market."""
-    resolution, refine = settings.market_resolution, settings.market_refine
-    min_firms = settings.market_min_firms
+    refine = settings.market_refine
     missing = [n for n, r in enumerate(archive.tender_regions) if not r]
     if not missing:
         return InferredMarkets(list(archive.tender_regions), 0, 0, False)
@@ -338,14 +329,14 @@ def infer_markets(archive: Archive, settings: RingSettings) -> InferredMarkets:
     if from_communities:
         raw = cobidding_graph(archive)
         everyone = np.ones(len(archive.companies), dtype=bool)
-        homes = community_homes(raw, everyone, resolution, min_firms)
+        homes = community_homes(raw, everyone, settings)
         if refine:
             # Firms bidding everywhere meet each other above chance and glue
             # districts together: the communities are found again without them.
             first = refine_markets(archive, plurality(archive, homes), named)
-            spread = broad_firms(archive, first)
+            spread = broad_firms(archive, first, settings.market_broad_divergence)
             if settings.market_without_broad and spread.any() and not spread.all():
-                homes = community_homes(raw, ~spread, resolution, min_firms)
+                homes = community_homes(raw, ~spread, settings)
                 homes[spread] = -1  # no market's member: their tenders are told by the others
         names = [f"{INFERRED_PREFIX}{n + 1}" for n in range(int(homes.max(initial=-1)) + 1)]
     market_of = plurality(archive, homes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from collusion.errors import SettingsError
@@ -53,6 +54,15 @@ class RingSettings:
     # whose members meet each other far above chance. 0: any size. Chosen as
     # above.
     market_min_firms: int = 12
+    # A community is a market when more than this share of its members'
+    # co-bidding weight is with each other (a community in the weak sense,
+    # Radicchi et al. 2004: more inside than outside). Not fitted.
+    market_weak_share: float = 0.5
+    # A firm whose bids' markets diverge from all tenders' markets by less
+    # than this (Kullback-Leibler, nats) follows the tenders wherever they
+    # are: it bids everywhere and is no market's member. ln 2: its markets
+    # are on the whole less than twice as likely as the tenders'. Not fitted.
+    market_broad_divergence: float = math.log(2.0)
     # Screens need this many bids (the screening literature's four, as
     # collusion.settings.PriceSettings.min_bids_for_screens).
     min_bids: int = 4
@@ -80,6 +90,10 @@ class RingSettings:
             raise SettingsError("rings.seed_budget must be at least 1")
         if self.seed_log10_chance >= 0:
             raise SettingsError("rings.seed_log10_chance must be negative (a log10 chance)")
+        if not 0 < self.market_weak_share < 1 or self.market_broad_divergence < 0:
+            raise SettingsError(
+                "rings.market_weak_share must be in (0, 1), market_broad_divergence >= 0"
+            )
         if self.market_min_firms < 0:
             raise SettingsError("rings.market_min_firms must be at least 0")
         if self.market_resolution <= 0:
