@@ -394,6 +394,21 @@ def test_sounds_alike_is_what_a_pinyin_ime_confuses(typo: str, usual: str, alike
     assert sounds_alike(typo, usual) is alike
 
 
+def test_readings_come_without_the_phrase_dictionary() -> None:
+    """A character's readings (polyphones too) are read without pypinyin's
+    phrase dictionary, which held about 47 MB to the end of a scan."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from collusion.analysis.text.typos import pinyin_readings as r; "
+        "print(sorted(r('行')), sorted(r('账')), 'pypinyin.phrases_dict' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split("] ")[-1].strip() == "False"
+    assert "hang" in done.stdout and "xing" in done.stdout and "zhang" in done.stdout
+
+
 def test_output_is_deterministic_whatever_the_input_order() -> None:
     plans = honest_project()
     plans["b04"][2] = (plans["b04"][2][0], [swap(p, "b02", "b04") for p in plans["b02"][6][1]])

@@ -21,7 +21,7 @@ pieces of a literal copy over a section boundary are (``joined_pieces``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from collusion.analysis.text.aggregation import AlignedPassage, PairResult
@@ -46,7 +46,8 @@ def with_rewritten(
     found = rewritten.passages.get(result.bidders, ())
     if not found:
         return result
-    sides = [literal_sides(ap, units, prepared) for ap in result.passages]
+    places = unit_places(units)  # only for the few pairs with rewritten passages
+    sides = [literal_sides(ap, places, prepared) for ap in result.passages]
     kept: list[RewrittenPassage] = []
     absorbed: set[int] = set()
     shuffled = [
@@ -153,36 +154,30 @@ def is_literal(
 
 
 def literal_sides(
-    ap: AlignedPassage, units: Sequence[Unit], prepared: Sequence[Prepared]
+    ap: AlignedPassage, places: Mapping[int, tuple[int, int]], prepared: Sequence[Prepared]
 ) -> tuple[Span, Span]:
-    """Both sides of a literal passage as spans of unit text."""
+    """Both sides of a literal passage as spans of unit text (``places``:
+    ``unit_places`` of the project's units)."""
     out = []
     for sid, start, end in (
         (ap.match.a, ap.passage.a_start, ap.passage.a_end),
         (ap.match.b, ap.passage.b_start, ap.passage.b_end),
     ):
-        unit, offset = _where(units)[sid]
+        unit, offset = places[sid]
         o_start, o_end = prepared[sid].norm.span(start, end)
         out.append((unit, o_start + offset, o_end + offset))
     return out[0], out[1]
 
 
-def _where(units: Sequence[Unit]) -> dict[int, tuple[int, int]]:
-    """Each prepared section's unit and where its text starts in it."""
-    found = _WHERE.get(id(units))
-    if found is None or found[0] is not units:
-        table = {
-            sid: (n, start)
-            for n, u in enumerate(units)
-            for sid, start in zip(u.sections, u.starts, strict=True)
-        }
-        found = (units, table)
-        _WHERE.clear()
-        _WHERE[id(units)] = found
-    return found[1]
-
-
-_WHERE: dict[int, tuple[Sequence[Unit], dict[int, tuple[int, int]]]] = {}
+def unit_places(units: Sequence[Unit]) -> dict[int, tuple[int, int]]:
+    """Each prepared section's unit and where its text starts in it. (Made
+    per call, not cached in the module: a cache kept the last project's
+    sections alive in the nightly's long-running process.)"""
+    return {
+        sid: (n, start)
+        for n, u in enumerate(units)
+        for sid, start in zip(u.sections, u.starts, strict=True)
+    }
 
 
 def covered_share(spans: Sequence[tuple[int, int]], start: int, end: int) -> float:

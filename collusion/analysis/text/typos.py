@@ -24,6 +24,7 @@ from collusion.analysis.text.boilerplate import (
 )
 from collusion.analysis.text.settings import TYPO_POSITIONS, TextSettings
 from collusion.analysis.text.shingles import Prepared
+from collusion.runtime.lifecycle import import_whole
 
 # Characters that are values, not spelling: a different numeral or direction
 # in the same context is a different statement, never a typo.
@@ -116,8 +117,11 @@ def pinyin_readings(char: str) -> frozenset[str]:
     # its documented switches leave out the phrase dictionary and the copies
     # of both (about 47 MB that stayed for the rest of a scan; the readings
     # of U+3400-U+9FFF were checked identical with and without them).
+    # Whole or not at all: an interrupt is held until the import ends
+    # (``import_whole``), as for the modules a scan imports while it reads.
     os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
     os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
+    import_whole(["pypinyin"])
     from pypinyin import Style, pinyin
 
     found = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
