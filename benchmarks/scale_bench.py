@@ -630,6 +630,12 @@ def print_db(row: dict[str, Any]) -> None:
             f"{scan['cpu']:.1f} s and {row['scan_again']['cpu']:.1f} s = "
             f"{db_cpu / min(scan['cpu'], row['scan_again']['cpu']):.2f}x"
         )
+        print(
+            f"  memory: scan --db, whole scan (total PSS) peak "
+            f"{first['tree_peak_pss_mb']:.0f} MB and {second['tree_peak_pss_mb']:.0f} MB; "
+            f"scan process peak RSS (VmHWM) {first['peak_rss_mb']:.0f} MB and "
+            f"{second['peak_rss_mb']:.0f} MB"
+        )
 
 
 def print_summary(rows: list[dict[str, Any]]) -> None:
