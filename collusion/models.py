@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from collusion.settings import Settings
 
 
-@dataclass(frozen=True, slots=True)  # a bid holds hundreds of thousands
+@dataclass(frozen=True)
 class Block:
     """One paragraph, heading, table row or PDF text block of a document.
 

@@ -67,23 +67,27 @@ def sentence_words(group: Sequence[SectionWords]) -> SentenceWords:
 
 
 def word_counts(
-    groups: Sequence[SentenceWords],
+    groups: list[SentenceWords],
 ) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
     """Sentences x words, occurrences (quantities included), in canonical
     form, built a group at a time into arrays of the final size; the words
     (sorted hashes) and each one's kind where it first occurs (among the
-    words, then the quantities made of them)."""
+    words, then the quantities made of them). ``groups`` is emptied: each
+    group is let go once counted."""
     vocab = unique_sorted(
         np.concatenate([unique_sorted(np.concatenate([g.words, g.extra])) for g in groups])
     )
     kind = np.full(len(vocab), QUANTITY, dtype=np.uint8)  # a quantity's, unless a word's
     seen = np.zeros(len(vocab), dtype=bool)
     total = sum(len(g.words) + len(g.extra) for g in groups)
+    sentences = sum(len(g.lengths) for g in groups)
     indices = np.empty(total, dtype=np.int32)
     data = np.empty(total, dtype=np.float32)
     indptr = [np.zeros(1, dtype=np.int64)]
     filled = 0
-    for g in groups:
+    groups.reverse()
+    while groups:
+        g = groups.pop()
         at = np.searchsorted(vocab, g.words).astype(np.int32)
         new = np.flatnonzero(~seen[at])[::-1]  # reversed: the first occurrence written last
         kind[at[new]] = g.kinds[new]
@@ -105,7 +109,7 @@ def word_counts(
         filled += part.nnz
     counts = sparse.csr_matrix(
         (data[:filled], indices[:filled], np.concatenate(indptr)),
-        shape=(sum(len(g.lengths) for g in groups), len(vocab)),
+        shape=(sentences, len(vocab)),
         copy=False,
     )
     counts.has_canonical_format = True
