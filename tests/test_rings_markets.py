@@ -14,30 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from scipy import sparse
 
 from collusion import store
 from collusion.analysis.rings import RingSettings
 from collusion.analysis.rings.inferred import infer_markets, louvain, markets_only
-from collusion.cli import main
 from collusion.store.rings import load_archive
+from tests.test_rings import SEED, matches, run
 from tools import tenders
-
-# A seed used for these tests only (the benchmark reports other seeds).
-SEED = 41
-
-
-def run(*args) -> tuple[int, str]:
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    return result.exit_code, result.output
-
-
-def matches(found: set[str], rings: list[list[str]]) -> list[int]:
-    """Planted rings a found group matches (Jaccard at least one half)."""
-    return [
-        n for n, ring in enumerate(rings) if len(found & set(ring)) * 2 >= len(found | set(ring))
-    ]
 
 
 def imported(rows: list[dict], folder: Path, columns=None) -> Path:
