@@ -53,7 +53,12 @@ class SentenceWords:
 
     def rows(self) -> np.ndarray:
         """Each word's sentence (from 0 in the group)."""
-        return np.repeat(np.arange(len(self.lengths), dtype=np.int32), self.lengths)
+        return word_sentences(self.lengths)
+
+
+def word_sentences(lengths: np.ndarray) -> np.ndarray:
+    """Each word's sentence, from the sentences' numbers of words."""
+    return np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
 
 
 def sentence_words(group: Sequence[SectionWords]) -> SentenceWords:
@@ -61,8 +66,7 @@ def sentence_words(group: Sequence[SectionWords]) -> SentenceWords:
     lengths = np.concatenate([np.diff(w.ptr) for w in group])
     flat = np.concatenate([w.words for w in group])
     kinds = np.concatenate([w.kinds for w in group])
-    rows = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
-    extra, _, extra_rows = quantities(flat, kinds, rows)
+    extra, _, extra_rows = quantities(flat, kinds, word_sentences(lengths))
     return SentenceWords(lengths, flat, kinds, extra, extra_rows)
 
 
